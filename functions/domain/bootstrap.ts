@@ -1,0 +1,31 @@
+import { BOOTSTRAP_ADMIN } from './principal.ts';
+import { hashToken } from './tokens.ts';
+import type { IdentityStore } from '#ports/identity-store.ts';
+
+/** The bootstrap admin's token always has this id, so rotating it is exact. */
+export const BOOTSTRAP_TOKEN_ID = 'bootstrap';
+
+/**
+ * Makes sure the bootstrap admin exists and that `tokenValue` is its
+ * bootstrap token, replacing any earlier bootstrap token. Idempotent: run on
+ * every local start and by the deploy-time admin-token script.
+ */
+export async function ensureBootstrapAdmin(
+  identities: IdentityStore,
+  tokenValue: string,
+  now: number
+): Promise<void> {
+  await identities.putPrincipal(BOOTSTRAP_ADMIN);
+  const tokenHash = hashToken(tokenValue);
+  const existing = await identities.getTokenByHash(tokenHash);
+  if (existing?.tokenId === BOOTSTRAP_TOKEN_ID) return;
+  await identities.deleteToken(BOOTSTRAP_ADMIN.id, BOOTSTRAP_TOKEN_ID);
+  await identities.putToken({
+    tokenId: BOOTSTRAP_TOKEN_ID,
+    tokenHash,
+    principalId: BOOTSTRAP_ADMIN.id,
+    comment: 'bootstrap admin token',
+    creationTime: now,
+    expiryTime: -1,
+  });
+}

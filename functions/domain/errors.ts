@@ -1,0 +1,68 @@
+/**
+ * Typed domain errors. Each carries the MLflow/Databricks `error_code` that
+ * the HTTP layer maps to a status in exactly one place
+ * (`functions/http/error-mapping.ts`).
+ */
+export type ErrorCode =
+  | 'INVALID_PARAMETER_VALUE'
+  | 'RESOURCE_ALREADY_EXISTS'
+  | 'RESOURCE_DOES_NOT_EXIST'
+  | 'PERMISSION_DENIED'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_STATE'
+  | 'ENDPOINT_NOT_FOUND'
+  | 'REQUEST_LIMIT_EXCEEDED'
+  | 'TEMPORARILY_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
+
+export abstract class RegistryError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export class InvalidParameterValueError extends RegistryError {
+  readonly code = 'INVALID_PARAMETER_VALUE';
+  override readonly name = 'InvalidParameterValueError';
+}
+
+export class ResourceAlreadyExistsError extends RegistryError {
+  readonly code = 'RESOURCE_ALREADY_EXISTS';
+  override readonly name = 'ResourceAlreadyExistsError';
+}
+
+export class ResourceDoesNotExistError extends RegistryError {
+  readonly code = 'RESOURCE_DOES_NOT_EXIST';
+  override readonly name = 'ResourceDoesNotExistError';
+}
+
+export class PermissionDeniedError extends RegistryError {
+  readonly code = 'PERMISSION_DENIED';
+  override readonly name = 'PermissionDeniedError';
+}
+
+export class UnauthenticatedError extends RegistryError {
+  readonly code = 'UNAUTHENTICATED';
+  override readonly name = 'UnauthenticatedError';
+}
+
+/** A decision or transition lost a race, or the resource's state forbids it. */
+export class InvalidStateError extends RegistryError {
+  readonly code = 'INVALID_STATE';
+  override readonly name = 'InvalidStateError';
+}
+
+export class EndpointNotFoundError extends RegistryError {
+  readonly code = 'ENDPOINT_NOT_FOUND';
+  override readonly name = 'EndpointNotFoundError';
+}
+
+export class RegisteredModelAlreadyExistsError extends ResourceAlreadyExistsError {
+  constructor(name: string) {
+    super(`Registered Model (name=${name}) already exists.`);
+  }
+}
+
+export class RegisteredModelDoesNotExistError extends ResourceDoesNotExistError {
+  constructor(name: string) {
+    super(`Registered Model with name=${name} not found`);
+  }
+}

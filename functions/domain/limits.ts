@@ -1,0 +1,20 @@
+/**
+ * Input limits, following what MLflow's server enforces (and the column sizes
+ * of its SQL store where the server itself is silent). README, "Limits".
+ */
+export const limits = {
+  /** MLflow's `registered_models.name` is VARCHAR(256). */
+  modelNameLength: 256,
+  tagKeyLength: 250,
+  tagValueLength: 5000,
+  descriptionLength: 5000,
+  /**
+   * Tags live on the model item, which DynamoDB caps at 400 KB; 50 tags of
+   * maximal size stay well under it (SageMaker's registry has the same cap).
+   */
+  tagsPerEntity: 50,
+  searchModels: { defaultMaxResults: 100, maxMaxResults: 1000 },
+  tokenCommentLength: 1000,
+  /** A token may live at most one year, or forever when no lifetime is given. */
+  tokenLifetimeSeconds: 365 * 24 * 3600,
+} as const;

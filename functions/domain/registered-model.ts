@@ -1,0 +1,101 @@
+import { InvalidParameterValueError } from './errors.ts';
+import { limits } from './limits.ts';
+
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A registered model as the registry stores it (wire shapes live in http/). */
+export interface RegisteredModel {
+  /** Stable id (hex), Databricks' `registered_model_id`; survives renames. */
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly creationTimestamp: number;
+  readonly lastUpdatedTimestamp: number;
+  /** User name of the creator (Databricks fills `user_id`; MLflow leaves it out). */
+  readonly userId: string;
+  readonly tags: readonly Tag[];
+}
+
+export function validateModelName(name: string): string {
+  if (name.length === 0) {
+    throw new InvalidParameterValueError(
+      'Registered model name cannot be empty.'
+    );
+  }
+  if (name.length > limits.modelNameLength) {
+    throw new InvalidParameterValueError(
+      `Registered model name '${name.slice(0, 32)}…' is longer than ${limits.modelNameLength} characters.`
+    );
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    throw new InvalidParameterValueError(
+      'Registered model name must not contain control characters.'
+    );
+  }
+  return name;
+}
+
+/**
+ * MLflow's tag rules: keys are non-empty, at most 250 characters and path-safe
+ * (no `..` segment, no leading `/`), values at most 5000 characters.
+ */
+export function validateTags(tags: readonly Tag[]): readonly Tag[] {
+  if (tags.length > limits.tagsPerEntity) {
+    throw new InvalidParameterValueError(
+      `At most ${limits.tagsPerEntity} tags are allowed, got ${tags.length}.`
+    );
+  }
+  const seen = new Set<string>();
+  const unique: Tag[] = [];
+  for (const tag of tags) {
+    validateTagKey(tag.key);
+    validateTagValue(tag.key, tag.value);
+    // The last value given for a key wins, as in MLflow's tag upsert.
+    if (seen.has(tag.key)) {
+      const index = unique.findIndex((t) => t.key === tag.key);
+      unique[index] = tag;
+    } else {
+      seen.add(tag.key);
+      unique.push(tag);
+    }
+  }
+  return unique;
+}
+
+export function validateTagKey(key: string): void {
+  if (key.length === 0) {
+    throw new InvalidParameterValueError('Tag key cannot be empty.');
+  }
+  if (key.length > limits.tagKeyLength) {
+    throw new InvalidParameterValueError(
+      `Tag key '${key.slice(0, 32)}…' had length ${key.length}, which exceeded length limit of ${limits.tagKeyLength}`
+    );
+  }
+  const segments = key.split('/');
+  if (key.startsWith('/') || segments.includes('..') || key.includes('\0')) {
+    throw new InvalidParameterValueError(
+      `Invalid tag key '${key}'. Tag keys must not resolve to other names.`
+    );
+  }
+}
+
+export function validateTagValue(key: string, value: string): void {
+  if (value.length > limits.tagValueLength) {
+    throw new InvalidParameterValueError(
+      `Tag value for key '${key}' had length ${value.length}, which exceeded length limit of ${limits.tagValueLength}`
+    );
+  }
+}
+
+export function validateDescription(description: string): string {
+  if (description.length > limits.descriptionLength) {
+    throw new InvalidParameterValueError(
+      `Description had length ${description.length}, which exceeded length limit of ${limits.descriptionLength}`
+    );
+  }
+  return description;
+}

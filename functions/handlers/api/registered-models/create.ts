@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import {
+  createRegisteredModel,
+  type RegistryDependencies,
+} from '#domain/registry-service.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields } from '#http/validation.ts';
+import { registeredModelJson } from '#http/wire.ts';
+
+export const createRegisteredModelOperation = defineOperation({
+  operation: 'createRegisteredModel',
+  input: z.object({
+    name: fields.string(),
+    description: fields.optionalString(),
+    tags: fields.tags().optional(),
+  }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<RegistryDependencies>
+  ) => {
+    const model = await createRegisteredModel(
+      deps,
+      principal,
+      input
+    );
+    return { registered_model: registeredModelJson(model) };
+  },
+});

@@ -1,0 +1,18 @@
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import type { TokenDependencies } from '#domain/tokens.ts';
+import { createApiHandler } from '#http/api-handler.ts';
+import { registryTableFromEnv } from '#shared/aws.ts';
+import { createTokenOperation } from './tokens/create.ts';
+import { deleteTokenOperation } from './tokens/delete.ts';
+import { listTokensOperation } from './tokens/list.ts';
+
+const deps: TokenDependencies = {
+  identities: new DynamoDBIdentityStore(registryTableFromEnv()),
+  now: () => Date.now(),
+};
+
+export const handler = createApiHandler({
+  group: 'tokens',
+  deps,
+  operations: [createTokenOperation, listTokensOperation, deleteTokenOperation],
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { deleteToken, type TokenDependencies } from '#domain/tokens.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields } from '#http/validation.ts';
+
+export const deleteTokenOperation = defineOperation({
+  operation: 'deleteToken',
+  input: z.object({ token_id: fields.string() }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<TokenDependencies>
+  ) => {
+    await deleteToken(deps, principal, input.token_id);
+    return {};
+  },
+});

@@ -1,0 +1,133 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { EndpointNotFoundError } from '#domain/errors.ts';
+import type { Principal } from '#domain/principal.ts';
+import { logger } from '#shared/powertools.ts';
+import { principalFromEvent } from './auth-context.ts';
+import { isKnownError, toErrorResponse } from './error-mapping.ts';
+import { rawInput } from './request.ts';
+import {
+  type FunctionGroup,
+  type RouteDefinition,
+  routeKey,
+  routes,
+} from './routes.ts';
+import { parseInput } from './validation.ts';
+
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+export interface OperationContext<D> {
+  readonly principal: Principal;
+  readonly deps: D;
+  readonly route: RouteDefinition;
+}
+
+/** One API operation: its input schema and its use-case call. */
+export interface Operation<D> {
+  readonly operation: string;
+  execute(
+    raw: Record<string, unknown>,
+    context: OperationContext<D>
+  ): Promise<unknown>;
+}
+
+/**
+ * Declares an operation: `input` validates and types the request (query or
+ * body, see `rawInput`), `run` calls the domain and returns the response
+ * body, which is sent as 200 JSON.
+ */
+export function defineOperation<I, D>(spec: {
+  operation: string;
+  input: z.ZodType<I>;
+  run: (input: I, context: OperationContext<D>) => Promise<unknown>;
+}): Operation<D> {
+  return {
+    operation: spec.operation,
+    execute: (raw, context) => spec.run(parseInput(spec.input, raw), context),
+  };
+}
+
+export function jsonResponse(body: unknown, statusCode = 200): ApiResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * The single error boundary: typed errors become `{error_code, message}`
+ * with their mapped status; anything else is logged with its stack and
+ * answered with a generic 500 that reveals nothing.
+ */
+export function mlflowErrors(): MiddlewareObj<
+  APIGatewayProxyEventV2,
+  ApiResult
+> {
+  return {
+    onError: (request) => {
+      if (!isKnownError(request.error)) {
+        logger.error('Unhandled error', request.error as Error);
+      }
+      request.response = toErrorResponse(request.error);
+    },
+  };
+}
+
+/**
+ * Builds the Lambda handler of one function group: dispatches on API
+ * Gateway's `routeKey` to the group's operations. Fails at cold start when
+ * the route table and the operations disagree, so a route can never be
+ * deployed without its implementation.
+ */
+export function createApiHandler<D>(options: {
+  group: FunctionGroup;
+  deps: D;
+  operations: readonly Operation<D>[];
+}) {
+  const byOperation = new Map(options.operations.map((o) => [o.operation, o]));
+  const dispatch = new Map<
+    string,
+    { route: RouteDefinition; operation: Operation<D> }
+  >();
+  for (const route of routes.filter((r) => r.group === options.group)) {
+    const operation = byOperation.get(route.operation);
+    if (!operation) {
+      throw new Error(`No operation ${route.operation} for ${routeKey(route)}`);
+    }
+    dispatch.set(routeKey(route), { route, operation });
+    byOperation.delete(route.operation);
+  }
+  if (byOperation.size > 0) {
+    throw new Error(
+      `Operations without a route: ${[...byOperation.keys()].join(', ')}`
+    );
+  }
+
+  return middy<APIGatewayProxyEventV2, ApiResult, Error, Context>()
+    .use(mlflowErrors())
+    .handler(async (event) => {
+      const target = dispatch.get(event.routeKey);
+      if (!target) {
+        throw new EndpointNotFoundError(
+          `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
+        );
+      }
+      const principal = principalFromEvent(event);
+      logger.appendKeys({
+        operation: target.operation.operation,
+        principalId: principal.id,
+      });
+      const body = await target.operation.execute(rawInput(event), {
+        principal,
+        deps: options.deps,
+        route: target.route,
+      });
+      return jsonResponse(body);
+    });
+}

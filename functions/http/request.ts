@@ -1,0 +1,81 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { InvalidParameterValueError } from '#domain/errors.ts';
+
+export type QueryParameters = Record<string, string | string[]>;
+
+/**
+ * Parses the raw query string, not `queryStringParameters`: API Gateway's
+ * payload 2.0 comma-joins repeated keys there, which would merge
+ * `order_by=a&order_by=b` and corrupt values that contain commas. Repeated
+ * keys become arrays; `+` is a space (URLSearchParams, as the SDK encodes).
+ */
+export function parseQueryString(rawQueryString: string): QueryParameters {
+  const params: QueryParameters = {};
+  for (const [key, value] of new URLSearchParams(rawQueryString)) {
+    const existing = params[key];
+    if (existing === undefined) params[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else params[key] = [existing, value];
+  }
+  return params;
+}
+
+/**
+ * The JSON body as an object. An absent or empty body is `{}`: the
+ * Databricks SDK sends its PATCH calls without one.
+ */
+export function parseJsonBody(
+  event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>
+): Record<string, unknown> {
+  const raw =
+    event.body === undefined || event.body === null
+      ? ''
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  if (raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameterValueError(
+      'Malformed request body: it is not valid JSON.'
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidParameterValueError(
+      'Malformed request body: expected a JSON object.'
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function header(
+  event: Pick<APIGatewayProxyEventV2, 'headers'>,
+  name: string
+): string | undefined {
+  return event.headers?.[name];
+}
+
+/**
+ * The operation's raw input: GET takes the query string; POST, PUT and PATCH
+ * take the JSON body; DELETE takes both, body winning (MLflow's client sends
+ * DELETE with a JSON body, the Databricks SDK with a query string).
+ */
+export function rawInput(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  const method = event.requestContext.http.method.toUpperCase();
+  const query = parseQueryString(event.rawQueryString ?? '');
+  if (method === 'GET' || method === 'HEAD') return query;
+  if (method === 'POST') {
+    const contentType = header(event, 'content-type') ?? '';
+    const hasBody = (event.body ?? '') !== '';
+    // MLflow's server refuses a POST that does not declare JSON.
+    if (hasBody && !contentType.toLowerCase().includes('application/json')) {
+      throw new InvalidParameterValueError(
+        'Bad Request. Content-Type must be application/json.'
+      );
+    }
+  }
+  const body = parseJsonBody(event);
+  return method === 'DELETE' ? { ...query, ...body } : body;
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import { LocalRuntimeError } from './errors.ts';
+import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+
+/**
+ * `npm start`: the registry on this machine. Settings come from the
+ * environment (README, "Configuration").
+ */
+async function main(): Promise<void> {
+  const port = Number(process.env.STAGEGATE_PORT ?? '8080');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LocalRuntimeError(
+      `STAGEGATE_PORT must be a port number, got '${process.env.STAGEGATE_PORT}'.`
+    );
+  }
+  const dataDir = resolve(process.env.STAGEGATE_DATA_DIR ?? '.stagegate');
+  const started = Date.now();
+  const runtime = await startLocalRuntime({
+    dataDir,
+    port,
+    adminToken: process.env.STAGEGATE_ADMIN_TOKEN || undefined,
+  });
+  const lines = [
+    `stagegate is listening on ${runtime.url} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `  data directory: ${runtime.dataDir}`,
+  ];
+  if (runtime.adminTokenGenerated) {
+    lines.push(
+      `  admin token (shown once, also saved to ${runtime.adminTokenFile}): ${runtime.adminToken}`
+    );
+  } else if (runtime.adminTokenFile) {
+    lines.push(`  admin token: in ${runtime.adminTokenFile}`);
+  } else {
+    lines.push('  admin token: the one in STAGEGATE_ADMIN_TOKEN');
+  }
+  lines.push('Press Ctrl-C to stop.');
+  console.log(lines.join('\n'));
+  handleSignals(runtime);
+}
+
+function handleSignals(runtime: LocalRuntime): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C does not wait for a clean stop.
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${signal} received, stopping stagegate…`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stagegate: stop failed:', error);
+        process.exit(1);
+      }
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof LocalRuntimeError) {
+    console.error(`stagegate: ${error.message}`);
+  } else {
+    console.error('stagegate: could not start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,176 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
+import { generateTokenValue } from '#domain/tokens.ts';
+import {
+  ensureRegistryTable,
+  startDynamoDBLocal,
+} from './dynamodb/dynamodb-local.ts';
+import { LocalGateway } from './gateway.ts';
+import { assertPortFree, findFreePort } from './ports.ts';
+import {
+  claimDataDir,
+  forgetEngines,
+  killStaleEngines,
+  recordEngines,
+  releaseDataDir,
+} from './processes.ts';
+import { startLocalS3 } from './s3.ts';
+
+export const LOCAL_TABLE_NAME = 'stagegate-registry';
+export const LOCAL_BUCKET_NAME = 'stagegate-artifacts';
+/** s3rver's built-in account; the other local engines accept any key. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface LocalRuntimeOptions {
+  /** Where every engine keeps its data. */
+  readonly dataDir: string;
+  /** API port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  /** Bootstrap admin token; generated (and saved) when absent. */
+  readonly adminToken?: string | undefined;
+  /** How often the cleanup job runs. @default 1 hour */
+  readonly cleanupIntervalMs?: number;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly adminToken: string;
+  /** True when this start generated the admin token (print it once). */
+  readonly adminTokenGenerated: boolean;
+  readonly adminTokenFile: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole registry on this machine: DynamoDB Local, the S3 server,
+ * the API gateway emulator running the real authorizer and handlers. All of
+ * it binds to 127.0.0.1 and keeps its data under `dataDir`.
+ */
+export async function startLocalRuntime(
+  options: LocalRuntimeOptions
+): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  claimDataDir(dataDir);
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch(() => undefined);
+    }
+    stops.length = 0;
+  };
+  try {
+    await killStaleEngines(dataDir);
+    await assertPortFree(options.port);
+
+    const [dynamodb, s3] = await Promise.all([
+      findFreePort().then((port) =>
+        startDynamoDBLocal({ dataDir: join(dataDir, 'dynamodb'), port })
+      ),
+      startLocalS3({
+        directory: join(dataDir, 's3'),
+        bucketName: LOCAL_BUCKET_NAME,
+      }),
+    ]);
+    stops.push(dynamodb.stop, s3.stop);
+    if (dynamodb.process.pid !== undefined) {
+      recordEngines(dataDir, [dynamodb.process.pid]);
+    }
+    stops.push(async () => forgetEngines(dataDir));
+
+    await ensureRegistryTable(dynamodb.endpoint, LOCAL_TABLE_NAME);
+
+    // The handlers read their configuration from the environment at import,
+    // exactly as on Lambda; set it before the gateway loads any of them.
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
+      ARTIFACT_BUCKET_NAME: LOCAL_BUCKET_NAME,
+      S3_FORCE_PATH_STYLE: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    const admin = resolveAdminToken(dataDir, options.adminToken);
+    const client = createDocumentClient(
+      new DynamoDBClient({
+        endpoint: dynamodb.endpoint,
+        region: 'us-east-1',
+        credentials: LOCAL_CREDENTIALS,
+      })
+    );
+    await ensureBootstrapAdmin(
+      new DynamoDBIdentityStore({ client, tableName: LOCAL_TABLE_NAME }),
+      admin.token,
+      Date.now()
+    );
+    client.destroy();
+
+    const gateway = new LocalGateway();
+    const port = await gateway.listen(options.port);
+    stops.push(() => gateway.close());
+
+    const cleanup = startCleanupTimer(options.cleanupIntervalMs ?? 3_600_000);
+    stops.push(async () => clearInterval(cleanup));
+
+    return {
+      url: `http://127.0.0.1:${port}`,
+      dataDir,
+      adminToken: admin.token,
+      adminTokenGenerated: admin.generated,
+      adminTokenFile: admin.file,
+      stop: async () => {
+        await stopAll();
+        releaseDataDir(dataDir);
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    releaseDataDir(dataDir);
+    throw error;
+  }
+}
+
+/**
+ * The admin token: the one given, else the one saved by an earlier start,
+ * else a new one saved to `<dataDir>/admin-token` (mode 0600).
+ */
+function resolveAdminToken(
+  dataDir: string,
+  given: string | undefined
+): { token: string; generated: boolean; file: string | undefined } {
+  if (given) return { token: given, generated: false, file: undefined };
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) {
+    return {
+      token: readFileSync(file, 'utf8').trim(),
+      generated: false,
+      file,
+    };
+  }
+  const token = generateTokenValue();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, generated: true, file };
+}
+
+/** Runs the same cleanup handler that EventBridge schedules on AWS. */
+function startCleanupTimer(intervalMs: number): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    import('#handlers/jobs/cleanup.ts')
+      .then((job) => job.handler())
+      .catch((error: unknown) => console.error('cleanup job failed', error));
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import crypto from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+/**
+ * Browsers upload and download artifacts straight from presigned URLs, so
+ * the bucket answers cross-origin PUT and GET (as the deployed bucket does).
+ */
+const CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>`;
+
+let desPatched = false;
+
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3
+ * lacks without its legacy provider: every paginated listing would be a 500.
+ * Triple DES with the key repeated three times is the same cipher.
+ */
+function patchDesForS3rver(): void {
+  if (desPatched) return;
+  desPatched = true;
+  type CipherFactory = (
+    algorithm: string,
+    key: Buffer,
+    iv: Buffer | null,
+    ...rest: unknown[]
+  ) => unknown;
+  const mutable = crypto as unknown as Record<string, CipherFactory>;
+  for (const name of ['createCipheriv', 'createDecipheriv']) {
+    const original = mutable[name];
+    if (!original) continue;
+    mutable[name] = (algorithm, key, iv, ...rest) =>
+      algorithm === 'des'
+        ? original('des-ede3-cbc', Buffer.concat([key, key, key]), iv, ...rest)
+        : original(algorithm, key, iv, ...rest);
+  }
+}
+
+export interface LocalS3 {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The S3 server (`@20minutes/s3rver`, in-process) on 127.0.0.1 with the
+ * artifact bucket; it verifies SigV4, so tampered or expired presigned URLs
+ * fail as they do on AWS. Credentials: its built-in S3RVER/S3RVER account.
+ */
+export async function startLocalS3(options: {
+  directory: string;
+  bucketName: string;
+  port?: number;
+}): Promise<LocalS3> {
+  patchDesForS3rver();
+  mkdirSync(options.directory, { recursive: true });
+  const S3rver = require('@20minutes/s3rver') as S3rverConstructor;
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory: options.directory,
+    configureBuckets: [{ name: options.bucketName, configs: [CORS] }],
+  });
+  const address = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    stop: () => server.close(),
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { call, MLFLOW, registry, uniqueName } from '../support/api.ts';
+
+describe('Authentication', () => {
+  describe('a registry route', () => {
+    it('answers 401 UNAUTHENTICATED in the MLflow error format without a token', async () => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/get`, {
+        token: null,
+        query: { name: 'anything' },
+      });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain(
+        'application/json'
+      );
+      expect(response.body).toEqual({
+        error_code: 'UNAUTHENTICATED',
+        message: expect.any(String),
+      });
+    });
+
+    it('answers 401 for a token the registry never issued', async () => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: 'dapi00000000000000000000000000000000',
+      });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.body.error_code).toBe('UNAUTHENTICATED');
+    });
+
+    it('answers 401 for a malformed Authorization header', async () => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: null,
+        headers: { authorization: 'Token abc' },
+      });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.body.error_code).toBe('UNAUTHENTICATED');
+    });
+
+    it('writes nothing for an unauthenticated create', async () => {
+      // Prepare
+      const name = uniqueName('unauth');
+
+      // Act
+      const created = await call('POST', `${MLFLOW}/registered-models/create`, {
+        token: null,
+        body: { name },
+      });
+      const fetched = await call('GET', `${MLFLOW}/registered-models/get`, {
+        query: { name },
+      });
+
+      // Assess
+      expect(created.status).toBe(401);
+      expect(fetched.status).toBe(404);
+    });
+
+    it('accepts the token as a Basic-auth password, as MLflow clients send it', async () => {
+      // Prepare
+      const basic = Buffer.from(`token:${registry().token}`).toString('base64');
+
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: null,
+        headers: { authorization: `Basic ${basic}` },
+        query: { max_results: 1 },
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+    });
+  });
+
+  describe('the health route', () => {
+    it('answers without a token', async () => {
+      // Act
+      const response = await call('GET', '/health', { token: null });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ status: 'OK' });
+    });
+  });
+
+  describe('an unknown route', () => {
+    it('answers 404 ENDPOINT_NOT_FOUND as JSON to an authenticated caller', async () => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/no-such-thing`);
+
+      // Assess
+      expect(response.status).toBe(404);
+      expect(response.body.error_code).toBe('ENDPOINT_NOT_FOUND');
+    });
+
+    it('answers 401 first to a caller without a token', async () => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/no-such-thing`, {
+        token: null,
+      });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.body.error_code).toBe('UNAUTHENTICATED');
+    });
+
+    it('answers 404 for a known path with the wrong method, never a redirect', async () => {
+      // Act
+      const response = await call('DELETE', `${MLFLOW}/registered-models/create`);
+
+      // Assess
+      expect(response.status).toBe(404);
+      expect(response.body.error_code).toBe('ENDPOINT_NOT_FOUND');
+    });
+  });
+});

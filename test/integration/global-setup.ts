@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import {
+  type StartedRegistry,
+  startRegistryProcess,
+} from '../support/local-process.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stagegateUrl: string;
+    stagegateToken: string;
+  }
+}
+
+/**
+ * The integration suite is black-box HTTP against STAGEGATE_URL with
+ * STAGEGATE_TOKEN (an admin token). When they are unset, one local registry
+ * is started for the whole run, on a free port with its own data directory.
+ */
+export default async function setup(project: TestProject) {
+  const url = process.env.STAGEGATE_URL;
+  const token = process.env.STAGEGATE_TOKEN;
+  if (url || token) {
+    if (!url || !token) {
+      throw new Error(
+        'Set both STAGEGATE_URL and STAGEGATE_TOKEN (an admin token), or neither to test a local stack.'
+      );
+    }
+    project.provide('stagegateUrl', url.replace(/\/$/, ''));
+    project.provide('stagegateToken', token);
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-it-'));
+  const adminToken = `dapi${randomBytes(16).toString('hex')}`;
+  let registry: StartedRegistry | undefined;
+  try {
+    registry = await startRegistryProcess({ dataDir, adminToken });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  project.provide('stagegateUrl', registry.url);
+  project.provide('stagegateToken', adminToken);
+  return async () => {
+    registry?.child.kill('SIGTERM');
+    await registry?.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
