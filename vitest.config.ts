@@ -12,7 +12,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/statemachines/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'test/statemachines/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -102,7 +102,9 @@ export class LocalGateway {
     const routeArn = `${ROUTE_ARN_PREFIX}/${method}${url.pathname}`;
 
     if (matched.route?.action !== 'public') {
-      const authorizer = await this.#handler('functions/handlers/authorizer.ts');
+      const authorizer = await this.#handler(
+        'functions/handlers/authorizer.ts'
+      );
       let result: APIGatewayAuthorizerResult;
       try {
         result = (await invoke(
@@ -306,7 +308,10 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /** Runs a handler as Lambda would, bounded by the integration timeout. */
-async function invoke(handler: LambdaHandler, event: unknown): Promise<unknown> {
+async function invoke(
+  handler: LambdaHandler,
+  event: unknown
+): Promise<unknown> {
   const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
   const context = lambdaContext(deadline);
   let timer: NodeJS.Timeout | undefined;
@@ -346,11 +351,7 @@ function lambdaContext(deadline: number): Context {
 
 /** Payload 2.0 response rules: a structured result, or any value as JSON. */
 function writeResult(response: ServerResponse, result: unknown) {
-  if (
-    typeof result === 'object' &&
-    result !== null &&
-    'statusCode' in result
-  ) {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) {
     const structured = result as {
       statusCode: number;
       headers?: Record<string, string | number | boolean>;

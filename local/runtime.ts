@@ -5,11 +5,13 @@ import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
+import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
 import {
   ensureRegistryTable,
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { LocalGateway } from './gateway.ts';
+import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
 import {
   claimDataDir,
@@ -19,9 +21,13 @@ import {
   releaseDataDir,
 } from './processes.ts';
 import { startLocalS3 } from './s3.ts';
+import { LocalStepFunctionsEngine } from './stepfunctions/engine.ts';
+import { startStepFunctionsServer } from './stepfunctions/server.ts';
 
 export const LOCAL_TABLE_NAME = 'stagegate-registry';
 export const LOCAL_BUCKET_NAME = 'stagegate-artifacts';
+export const LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:000000000000:stateMachine:stagegate-transition-request';
 /** s3rver's built-in account; the other local engines accept any key. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -48,7 +54,8 @@ export interface LocalRuntime {
 
 /**
  * Starts the whole registry on this machine: DynamoDB Local, the S3 server,
- * the API gateway emulator running the real authorizer and handlers. All of
+ * the Step Functions engine behind its awsJson endpoint, and the API gateway
+ * emulator running the real authorizer and handlers. All of
  * it binds to 127.0.0.1 and keeps its data under `dataDir`.
  */
 export async function startLocalRuntime(
@@ -85,6 +92,29 @@ export async function startLocalRuntime(
 
     await ensureRegistryTable(dynamodb.endpoint, LOCAL_TABLE_NAME);
 
+    // The same ASL file and substitution keys as the CDK app deploys.
+    const stepFunctions = new LocalStepFunctionsEngine({ handlers: {} });
+    const substitutions: TransitionRequestSubstitutions = {
+      RegistryTableName: LOCAL_TABLE_NAME,
+    };
+    stepFunctions.registerStateMachine({
+      stateMachineArn: LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
+      definitionPath: join(
+        repositoryRoot,
+        'statemachines',
+        'transition-request.asl.json'
+      ),
+      substitutions,
+    });
+    const sfnServer = await startStepFunctionsServer({
+      port: 0,
+      engine: stepFunctions,
+    });
+    stops.push(
+      () => stepFunctions.stopAllExecutions('stagegate stopped'),
+      () => sfnServer.close()
+    );
+
     // The handlers read their configuration from the environment at import,
     // exactly as on Lambda; set it before the gateway loads any of them.
     Object.assign(process.env, {
@@ -93,6 +123,9 @@ export async function startLocalRuntime(
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfnServer.url,
+      TRANSITION_REQUEST_STATE_MACHINE_ARN:
+        LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
       ARTIFACT_BUCKET_NAME: LOCAL_BUCKET_NAME,

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
@@ -8,7 +8,9 @@ interface S3rverInstance {
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
 }
-type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+type S3rverConstructor = new (
+  options: Record<string, unknown>
+) => S3rverInstance;
 
 /**
  * Browsers upload and download artifacts straight from presigned URLs, so

@@ -1,6 +1,6 @@
+import type { IdentityStore } from '#ports/identity-store.ts';
 import { BOOTSTRAP_ADMIN } from './principal.ts';
 import { hashToken } from './tokens.ts';
-import type { IdentityStore } from '#ports/identity-store.ts';
 
 /** The bootstrap admin's token always has this id, so rotating it is exact. */
 export const BOOTSTRAP_TOKEN_ID = 'bootstrap';

@@ -1,3 +1,4 @@
+import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import {
   InvalidParameterValueError,
   RegisteredModelDoesNotExistError,
@@ -16,7 +17,6 @@ import {
   validateModelName,
   validateTags,
 } from './registered-model.ts';
-import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 
 /** What the registry use cases need from the outside world. */
 export interface RegistryDependencies {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { IdentityStore, StoredToken } from '#ports/identity-store.ts';
 import {
   InvalidParameterValueError,
   ResourceDoesNotExistError,
@@ -6,7 +7,6 @@ import {
 } from './errors.ts';
 import { limits } from './limits.ts';
 import type { Principal } from './principal.ts';
-import type { IdentityStore, StoredToken } from '#ports/identity-store.ts';
 
 /** Databricks-style personal access token: `dapi` + 32 hex characters. */
 export function generateTokenValue(): string {

@@ -35,7 +35,9 @@ export function unauthenticatedContext(reason: string): AuthorizerContext {
  */
 export function principalFromEvent(event: APIGatewayProxyEventV2): Principal {
   const context = (
-    event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }
+    event.requestContext as {
+      authorizer?: { lambda?: Record<string, unknown> };
+    }
   ).authorizer?.lambda;
   if (!context) {
     throw new UnauthenticatedError('Credential was not sent or was invalid.');

@@ -62,7 +62,9 @@ function header(
  * take the JSON body; DELETE takes both, body winning (MLflow's client sends
  * DELETE with a JSON body, the Databricks SDK with a query string).
  */
-export function rawInput(event: APIGatewayProxyEventV2): Record<string, unknown> {
+export function rawInput(
+  event: APIGatewayProxyEventV2
+): Record<string, unknown> {
   const method = event.requestContext.http.method.toUpperCase();
   const query = parseQueryString(event.rawQueryString ?? '');
   if (method === 'GET' || method === 'HEAD') return query;

@@ -239,7 +239,10 @@ export async function ensureRegistryTable(
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
-export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
+export function stopProcess(
+  child: ChildProcess,
+  graceMs = 5000
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve();
   }

@@ -29,7 +29,9 @@ describe('Databricks SDK 0.17.0 against stagegate', () => {
       // Assess
       expect(created.registered_model?.name).toBe(name);
       expect(created.registered_model?.description).toBe('from the SDK');
-      expect(created.registered_model?.tags).toEqual([{ key: 'k', value: 'v' }]);
+      expect(created.registered_model?.tags).toEqual([
+        { key: 'k', value: 'v' },
+      ]);
     });
 
     it('surfaces a duplicate as ApiError RESOURCE_ALREADY_EXISTS', async () => {
@@ -66,7 +68,8 @@ describe('Databricks SDK 0.17.0 against stagegate', () => {
       // Prepare
       const prefix = uniqueName('sdkpage');
       const names = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
-      for (const name of names) await client().modelRegistry.createModel({ name });
+      for (const name of names)
+        await client().modelRegistry.createModel({ name });
 
       // Act
       const seen: string[] = [];

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '#local/ports.ts';
 import { repositoryRoot } from '#local/paths.ts';
+import { findFreePort } from '#local/ports.ts';
 import {
   type StartedRegistry,
   startRegistryProcess,
@@ -48,7 +48,10 @@ async function request(
     },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 /** Sends a signal to the whole group, as a terminal's Ctrl-C does. */
@@ -92,8 +95,19 @@ describe('npm start', () => {
     const first = await start({ dataDir, port, viaNpm: true });
     const startupMs = Date.now() - startedAt;
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-    const created = await request(first, 'POST', `${MLFLOW}/registered-models/create`, token, { name: 'm1' });
-    const unauthenticated = await request(first, 'GET', `${MLFLOW}/registered-models/get?name=m1`, undefined);
+    const created = await request(
+      first,
+      'POST',
+      `${MLFLOW}/registered-models/create`,
+      token,
+      { name: 'm1' }
+    );
+    const unauthenticated = await request(
+      first,
+      'GET',
+      `${MLFLOW}/registered-models/get?name=m1`,
+      undefined
+    );
     const pids = processGroupMembers(first.child.pid ?? -1);
     const sockets = listeningSockets(pids);
 
@@ -117,13 +131,20 @@ describe('npm start', () => {
     signalGroup(first, 'SIGINT');
     const leftAfterInt = await waitUntilGone(first.child.pid ?? -1, 15_000);
     const second = await start({ dataDir, port, viaNpm: true });
-    const afterRestart = await request(second, 'GET', `${MLFLOW}/registered-models/get?name=m1`, token);
+    const afterRestart = await request(
+      second,
+      'GET',
+      `${MLFLOW}/registered-models/get?name=m1`,
+      token
+    );
 
     // Assess
     expect(leftAfterInt).toEqual([]);
     expect(second.output()).not.toContain(token);
     expect(afterRestart.status).toBe(200);
-    expect((afterRestart.body.registered_model as { name: string }).name).toBe('m1');
+    expect((afterRestart.body.registered_model as { name: string }).name).toBe(
+      'm1'
+    );
 
     // Act: SIGKILL the server process alone, leaving its engines orphaned,
     // then start again on the same port
@@ -133,7 +154,12 @@ describe('npm start', () => {
     expect(server).toHaveLength(1);
     process.kill(server[0] ?? -1, 'SIGKILL');
     const third = await start({ dataDir, port, viaNpm: true });
-    const afterKill = await request(third, 'GET', `${MLFLOW}/registered-models/get?name=m1`, token);
+    const afterKill = await request(
+      third,
+      'GET',
+      `${MLFLOW}/registered-models/get?name=m1`,
+      token
+    );
     const engines = processesMatching(join(dataDir, 'dynamodb'));
 
     // Assess: no port conflict, model kept, exactly one engine for the dir
@@ -153,7 +179,12 @@ describe('npm start', () => {
 
     // Act
     const registry = await start({ dataDir, adminToken });
-    const search = await request(registry, 'GET', `${MLFLOW}/registered-models/search`, adminToken);
+    const search = await request(
+      registry,
+      'GET',
+      `${MLFLOW}/registered-models/search`,
+      adminToken
+    );
     registry.child.kill('SIGTERM');
     const exit = await registry.exited;
 
@@ -170,16 +201,19 @@ describe('npm start', () => {
     const port = Number(new URL(busy.url).port);
 
     // Act
-    const failure = await startRegistryProcess({ dataDir: newDataDir(), port }).catch(
-      (error: Error) => error
-    );
+    const failure = await startRegistryProcess({
+      dataDir: newDataDir(),
+      port,
+    }).catch((error: Error) => error);
     busy.child.kill('SIGTERM');
     await busy.exited;
 
     // Assess
     expect(failure).toBeInstanceOf(Error);
     expect(String(failure)).toMatch(/exited \(1\)/);
-    expect(String(failure)).toContain(`stagegate: Port ${port} on 127.0.0.1 is already in use`);
+    expect(String(failure)).toContain(
+      `stagegate: Port ${port} on 127.0.0.1 is already in use`
+    );
     expect(String(failure)).toContain('STAGEGATE_PORT');
   });
 
@@ -190,7 +224,11 @@ describe('npm start', () => {
     // Act
     const child = spawn(process.execPath, ['local/main.ts'], {
       cwd: repositoryRoot,
-      env: { PATH: emptyPath, STAGEGATE_DATA_DIR: newDataDir(), STAGEGATE_PORT: '0' },
+      env: {
+        PATH: emptyPath,
+        STAGEGATE_DATA_DIR: newDataDir(),
+        STAGEGATE_PORT: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -112,7 +112,10 @@ describe('Authentication', () => {
 
     it('answers 404 for a known path with the wrong method, never a redirect', async () => {
       // Act
-      const response = await call('DELETE', `${MLFLOW}/registered-models/create`);
+      const response = await call(
+        'DELETE',
+        `${MLFLOW}/registered-models/create`
+      );
 
       // Assess
       expect(response.status).toBe(404);

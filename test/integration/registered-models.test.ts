@@ -23,9 +23,13 @@ const create = (body: unknown) =>
   );
 
 const get = (name: string) =>
-  call<{ registered_model: ModelJson }>('GET', `${MLFLOW}/registered-models/get`, {
-    query: { name },
-  });
+  call<{ registered_model: ModelJson }>(
+    'GET',
+    `${MLFLOW}/registered-models/get`,
+    {
+      query: { name },
+    }
+  );
 
 describe('Registered models', () => {
   describe('registered-models/create', () => {
@@ -119,7 +123,11 @@ describe('Registered models', () => {
       ['an empty name', { name: '' }, 'cannot be empty'],
       ['a number as name', { name: 42 }, "parameter 'name'"],
       ['tags that are not a list', { name: 'x', tags: 'a=b' }, "'tags'"],
-      ['a tag without key', { name: 'x', tags: [{ value: 'v' }] }, 'tags.0.key'],
+      [
+        'a tag without key',
+        { name: 'x', tags: [{ value: 'v' }] },
+        'tags.0.key',
+      ],
       [
         'a tag key over 250 characters',
         { name: 'x', tags: [{ key: 'k'.repeat(251), value: 'v' }] },
@@ -130,17 +138,34 @@ describe('Registered models', () => {
         { name: 'x', tags: [{ key: 'k', value: 'v'.repeat(5001) }] },
         'length limit of 5000',
       ],
-      ['a tag key with ..', { name: 'x', tags: [{ key: 'a/../b', value: 'v' }] }, 'must not resolve'],
-      ['a name over 256 characters', { name: 'n'.repeat(257) }, 'longer than 256'],
-    ])('refuses %s with 400 INVALID_PARAMETER_VALUE', async (_case, body, message) => {
-      // Act
-      const response = await create(body);
+      [
+        'a tag key with ..',
+        { name: 'x', tags: [{ key: 'a/../b', value: 'v' }] },
+        'must not resolve',
+      ],
+      [
+        'a name over 256 characters',
+        { name: 'n'.repeat(257) },
+        'longer than 256',
+      ],
+    ])(
+      'refuses %s with 400 INVALID_PARAMETER_VALUE',
+      async (_case, body, message) => {
+        // Act
+        const response = await call(
+          'POST',
+          `${MLFLOW}/registered-models/create`,
+          {
+            body,
+          }
+        );
 
-      // Assess
-      expect(response.status).toBe(400);
-      expect(response.body.error_code).toBe('INVALID_PARAMETER_VALUE');
-      expect(String(response.body.message)).toContain(message);
-    });
+        // Assess
+        expect(response.status).toBe(400);
+        expect(response.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+        expect(String(response.body.message)).toContain(message);
+      }
+    );
 
     it('refuses invalid input without writing anything', async () => {
       // Prepare
@@ -159,9 +184,13 @@ describe('Registered models', () => {
 
     it('refuses a body that is not JSON', async () => {
       // Act
-      const response = await call('POST', `${MLFLOW}/registered-models/create`, {
-        rawBody: '{"name": ',
-      });
+      const response = await call(
+        'POST',
+        `${MLFLOW}/registered-models/create`,
+        {
+          rawBody: '{"name": ',
+        }
+      );
 
       // Assess
       expect(response.status).toBe(400);
@@ -170,10 +199,14 @@ describe('Registered models', () => {
 
     it('refuses a POST that does not declare JSON, as MLflow does', async () => {
       // Act
-      const response = await call('POST', `${MLFLOW}/registered-models/create`, {
-        rawBody: 'name=x',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      });
+      const response = await call(
+        'POST',
+        `${MLFLOW}/registered-models/create`,
+        {
+          rawBody: 'name=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }
+      );
 
       // Assess
       expect(response.status).toBe(400);
@@ -254,9 +287,13 @@ describe('Registered models', () => {
       const zero = await call('GET', `${MLFLOW}/registered-models/search`, {
         query: { max_results: 0 },
       });
-      const notANumber = await call('GET', `${MLFLOW}/registered-models/search`, {
-        query: { max_results: 'ten' },
-      });
+      const notANumber = await call(
+        'GET',
+        `${MLFLOW}/registered-models/search`,
+        {
+          query: { max_results: 'ten' },
+        }
+      );
 
       // Assess
       for (const response of [tooMany, zero, notANumber]) {

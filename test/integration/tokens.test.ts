@@ -31,9 +31,13 @@ describe('Token API', () => {
   describe('token/create', () => {
     it('returns a working token whose value is shown only once', async () => {
       // Act
-      const created = await call<CreatedToken>('POST', '/api/2.0/token/create', {
-        body: { comment: 'ci', lifetime_seconds: 3600 },
-      });
+      const created = await call<CreatedToken>(
+        'POST',
+        '/api/2.0/token/create',
+        {
+          body: { comment: 'ci', lifetime_seconds: 3600 },
+        }
+      );
       const used = await call('GET', `${MLFLOW}/registered-models/search`, {
         token: created.body.token_value,
         query: { max_results: 1 },
@@ -62,9 +66,13 @@ describe('Token API', () => {
 
     it('creates a token that never expires when no lifetime is given', async () => {
       // Act
-      const created = await call<CreatedToken>('POST', '/api/2.0/token/create', {
-        body: {},
-      });
+      const created = await call<CreatedToken>(
+        'POST',
+        '/api/2.0/token/create',
+        {
+          body: {},
+        }
+      );
 
       // Assess
       expect(created.status).toBe(200);
@@ -84,9 +92,13 @@ describe('Token API', () => {
 
     it('stops accepting an expired token', async () => {
       // Prepare
-      const created = await call<CreatedToken>('POST', '/api/2.0/token/create', {
-        body: { lifetime_seconds: 1 },
-      });
+      const created = await call<CreatedToken>(
+        'POST',
+        '/api/2.0/token/create',
+        {
+          body: { lifetime_seconds: 1 },
+        }
+      );
 
       // Act
       const refused = await untilRefused(created.body.token_value, 5000);
@@ -100,9 +112,13 @@ describe('Token API', () => {
   describe('token/delete', () => {
     it('revokes the token within the documented bound', async () => {
       // Prepare
-      const created = await call<CreatedToken>('POST', '/api/2.0/token/create', {
-        body: { comment: 'to revoke' },
-      });
+      const created = await call<CreatedToken>(
+        'POST',
+        '/api/2.0/token/create',
+        {
+          body: { comment: 'to revoke' },
+        }
+      );
 
       // Act
       const deleted = await call('POST', '/api/2.0/token/delete', {

@@ -53,7 +53,11 @@ export async function call<T = Record<string, unknown>>(
       parsed = { raw: text };
     }
   }
-  return { status: response.status, body: parsed as T, headers: response.headers };
+  return {
+    status: response.status,
+    body: parsed as T,
+    headers: response.headers,
+  };
 }
 
 /** A model name no other test (or earlier run) uses. */

@@ -73,7 +73,9 @@ export function startRegistryProcess(options: {
     exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(
-        new Error(`registry exited (${code ?? signal}) while starting:\n${output}`)
+        new Error(
+          `registry exited (${code ?? signal}) while starting:\n${output}`
+        )
       );
     });
   });

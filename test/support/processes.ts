@@ -82,7 +82,11 @@ export function listeningSockets(pids: readonly number[]): ListeningSocket[] {
       const pid = owners.get(inode);
       if (pid === undefined) continue;
       const [hexAddress = '', hexPort = '0'] = local.split(':');
-      sockets.push({ pid, address: decodeAddress(hexAddress), port: Number.parseInt(hexPort, 16) });
+      sockets.push({
+        pid,
+        address: decodeAddress(hexAddress),
+        port: Number.parseInt(hexPort, 16),
+      });
     }
   }
   return sockets;

@@ -1,6 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { type ApiResult, jsonResponse, mlflowErrors } from '#http/api-handler.ts';
+import {
+  type ApiResult,
+  jsonResponse,
+  mlflowErrors,
+} from '#http/api-handler.ts';
 
 /**
  * `GET /health`, the one route without the authorizer (MLflow serves

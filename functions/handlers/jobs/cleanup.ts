@@ -1,6 +1,9 @@
 import { S3ArtifactStore } from '#adapters/s3/artifact-store.ts';
 import { createS3Client } from '#adapters/s3/client.ts';
-import { type CleanupReport, cleanupTemporaryArtifacts } from '#domain/cleanup.ts';
+import {
+  type CleanupReport,
+  cleanupTemporaryArtifacts,
+} from '#domain/cleanup.ts';
 import { getOptionalStringFromEnv, getStringFromEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools.ts';
 

@@ -18,11 +18,7 @@ export const createRegisteredModelOperation = defineOperation({
     input,
     { deps, principal }: OperationContext<RegistryDependencies>
   ) => {
-    const model = await createRegisteredModel(
-      deps,
-      principal,
-      input
-    );
+    const model = await createRegisteredModel(deps, principal, input);
     return { registered_model: registeredModelJson(model) };
   },
 });

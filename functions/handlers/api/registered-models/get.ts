@@ -10,14 +10,8 @@ import { registeredModelJson } from '#http/wire.ts';
 export const getRegisteredModelOperation = defineOperation({
   operation: 'getRegisteredModel',
   input: z.object({ name: fields.string() }),
-  run: async (
-    input,
-    { deps }: OperationContext<RegistryDependencies>
-  ) => {
-    const model = await getRegisteredModel(
-      deps,
-      input.name
-    );
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
+    const model = await getRegisteredModel(deps, input.name);
     return { registered_model: registeredModelJson(model) };
   },
 });

@@ -13,10 +13,7 @@ export const searchRegisteredModelsOperation = defineOperation({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),
   }),
-  run: async (
-    input,
-    { deps }: OperationContext<RegistryDependencies>
-  ) => {
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
     const page = await searchRegisteredModels(deps, {
       maxResults: input.max_results,
       pageToken: input.page_token,
