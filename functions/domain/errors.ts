@@ -66,3 +66,23 @@ export class RegisteredModelDoesNotExistError extends ResourceDoesNotExistError 
     super(`Registered Model with name=${name} not found`);
   }
 }
+
+/**
+ * The model changed between a read and a conditional write. Not an API
+ * error: use cases re-read and retry; only an exhausted retry budget
+ * surfaces, as {@link TooManyConcurrentChangesError}.
+ */
+export class ConcurrentModificationError extends Error {
+  override readonly name = 'ConcurrentModificationError';
+}
+
+export class TooManyConcurrentChangesError extends RegistryError {
+  readonly code = 'REQUEST_LIMIT_EXCEEDED';
+  override readonly name = 'TooManyConcurrentChangesError';
+}
+
+export class ModelVersionDoesNotExistError extends ResourceDoesNotExistError {
+  constructor(name: string, version: number | string) {
+    super(`Model Version (name=${name}, version=${version}) not found`);
+  }
+}

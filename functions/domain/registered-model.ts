@@ -16,7 +16,20 @@ export interface RegisteredModel {
   readonly lastUpdatedTimestamp: number;
   /** User name of the creator (Databricks fills `user_id`; MLflow leaves it out). */
   readonly userId: string;
+  /** Ordered by key (they are stored as a map). */
   readonly tags: readonly Tag[];
+  /** Ordered by alias. */
+  readonly aliases: readonly Alias[];
+}
+
+export interface Alias {
+  readonly alias: string;
+  readonly version: number;
+}
+
+/** Tags and aliases come back ordered by key: byte order, as DynamoDB sorts. */
+export function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => Buffer.compare(Buffer.from(key(a)), Buffer.from(key(b)));
 }
 
 export function validateModelName(name: string): string {

@@ -91,6 +91,7 @@ export function createApiHandler<D>(options: {
   operations: readonly Operation<D>[];
 }) {
   const byOperation = new Map(options.operations.map((o) => [o.operation, o]));
+  const routed = new Set<string>();
   const dispatch = new Map<
     string,
     { route: RouteDefinition; operation: Operation<D> }
@@ -101,12 +102,11 @@ export function createApiHandler<D>(options: {
       throw new Error(`No operation ${route.operation} for ${routeKey(route)}`);
     }
     dispatch.set(routeKey(route), { route, operation });
-    byOperation.delete(route.operation);
+    routed.add(route.operation);
   }
-  if (byOperation.size > 0) {
-    throw new Error(
-      `Operations without a route: ${[...byOperation.keys()].join(', ')}`
-    );
+  const unrouted = [...byOperation.keys()].filter((name) => !routed.has(name));
+  if (unrouted.length > 0) {
+    throw new Error(`Operations without a route: ${unrouted.join(', ')}`);
   }
 
   return middy<APIGatewayProxyEventV2, ApiResult, Error, Context>()

@@ -7,7 +7,11 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One Lambda per resource group (ARCHITECTURE.md, decision 2). */
-export type FunctionGroup = 'health' | 'registered-models' | 'tokens';
+export type FunctionGroup =
+  | 'health'
+  | 'registered-models'
+  | 'model-versions'
+  | 'tokens';
 
 /**
  * IAM-style action names shared by the authorizer's policy, the permission
@@ -18,6 +22,17 @@ export type RouteAction =
   | 'registry:CreateRegisteredModel'
   | 'registry:ReadRegisteredModel'
   | 'registry:ListRegisteredModels'
+  | 'registry:UpdateRegisteredModel'
+  | 'registry:RenameRegisteredModel'
+  | 'registry:DeleteRegisteredModel'
+  | 'registry:EditRegisteredModelTags'
+  | 'registry:EditAliases'
+  | 'registry:CreateModelVersion'
+  | 'registry:ReadModelVersion'
+  | 'registry:UpdateModelVersion'
+  | 'registry:DeleteModelVersion'
+  | 'registry:EditModelVersionTags'
+  | 'registry:TransitionModelVersionStage'
   | 'token:ManageOwnTokens';
 
 export interface RouteDefinition {
@@ -60,6 +75,167 @@ export const routes: readonly RouteDefinition[] = [
     group: 'registered-models',
     operation: 'searchRegisteredModels',
     action: 'registry:ListRegisteredModels',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/registered-models/list`,
+    group: 'registered-models',
+    operation: 'listRegisteredModels',
+    action: 'registry:ListRegisteredModels',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/databricks/registered-models/get`,
+    group: 'registered-models',
+    operation: 'getRegisteredModelDatabricks',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'PATCH',
+    path: `${MLFLOW}/registered-models/update`,
+    group: 'registered-models',
+    operation: 'updateRegisteredModel',
+    action: 'registry:UpdateRegisteredModel',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/registered-models/rename`,
+    group: 'registered-models',
+    operation: 'renameRegisteredModel',
+    action: 'registry:RenameRegisteredModel',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/registered-models/delete`,
+    group: 'registered-models',
+    operation: 'deleteRegisteredModel',
+    action: 'registry:DeleteRegisteredModel',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/registered-models/get-latest-versions`,
+    group: 'registered-models',
+    operation: 'getLatestVersions',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/registered-models/get-latest-versions`,
+    group: 'registered-models',
+    operation: 'getLatestVersions',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/registered-models/set-tag`,
+    group: 'registered-models',
+    operation: 'setRegisteredModelTag',
+    action: 'registry:EditRegisteredModelTags',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/registered-models/delete-tag`,
+    group: 'registered-models',
+    operation: 'deleteRegisteredModelTag',
+    action: 'registry:EditRegisteredModelTags',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/registered-models/alias`,
+    group: 'registered-models',
+    operation: 'setRegisteredModelAlias',
+    action: 'registry:EditAliases',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/registered-models/alias`,
+    group: 'registered-models',
+    operation: 'deleteRegisteredModelAlias',
+    action: 'registry:EditAliases',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/registered-models/alias`,
+    group: 'registered-models',
+    operation: 'getModelVersionByAlias',
+    action: 'registry:ReadModelVersion',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/model-versions/create`,
+    group: 'model-versions',
+    operation: 'createModelVersion',
+    action: 'registry:CreateModelVersion',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/get`,
+    group: 'model-versions',
+    operation: 'getModelVersion',
+    action: 'registry:ReadModelVersion',
+  },
+  {
+    method: 'PATCH',
+    path: `${MLFLOW}/model-versions/update`,
+    group: 'model-versions',
+    operation: 'updateModelVersion',
+    action: 'registry:UpdateModelVersion',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/model-versions/delete`,
+    group: 'model-versions',
+    operation: 'deleteModelVersion',
+    action: 'registry:DeleteModelVersion',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/search`,
+    group: 'model-versions',
+    operation: 'searchModelVersions',
+    action: 'registry:ListRegisteredModels',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/model-versions/set-tag`,
+    group: 'model-versions',
+    operation: 'setModelVersionTag',
+    action: 'registry:EditModelVersionTags',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/model-versions/delete-tag`,
+    group: 'model-versions',
+    operation: 'deleteModelVersionTag',
+    action: 'registry:EditModelVersionTags',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/get-download-uri`,
+    group: 'model-versions',
+    operation: 'getModelVersionDownloadUri',
+    action: 'registry:ReadModelVersion',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/model-versions/transition-stage`,
+    group: 'model-versions',
+    operation: 'transitionModelVersionStage',
+    action: 'registry:TransitionModelVersionStage',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/databricks/model-versions/transition-stage`,
+    group: 'model-versions',
+    operation: 'transitionModelVersionStageDatabricks',
+    action: 'registry:TransitionModelVersionStage',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/activities/list',
+    group: 'model-versions',
+    operation: 'listActivities',
+    action: 'registry:ReadModelVersion',
   },
   {
     method: 'POST',

@@ -78,3 +78,6 @@ function truncate(text: string | undefined): string {
   if (text === undefined) return 'undefined';
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
+
+/** A model version number: a string (MLflow) or a number (SDK callers). */
+export const versionField = () => z.union([z.string(), z.number()]);

@@ -1,34 +1,99 @@
+import type { Activity } from '#domain/activity.ts';
+import type { PermissionLevel } from '#domain/permission-level.ts';
 import type { RegisteredModel, Tag } from '#domain/registered-model.ts';
+import type {
+  ModelVersionView,
+  RegisteredModelView,
+} from '#domain/registry/dependencies.ts';
 import type { TokenInfo } from '#domain/tokens.ts';
 
 /**
- * MLflow/Databricks JSON shapes. Empty lists are left out, as MLflow's
- * protobuf serializer does; timestamps are epoch milliseconds.
+ * MLflow/Databricks JSON shapes. As MLflow's protobuf serializer, empty
+ * lists and unset optional strings are left out; `version` is a string and
+ * timestamps are epoch milliseconds; `current_stage` is always present
+ * (clients read a missing one as '').
  */
-export interface RegisteredModelJson {
-  name: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  user_id: string;
-  description: string;
-  tags?: { key: string; value: string }[];
+export function tagJson(tag: Tag): { key: string; value: string } {
+  return { key: tag.key, value: tag.value };
 }
 
+export function modelVersionJson(version: ModelVersionView) {
+  return {
+    name: version.name,
+    version: String(version.version),
+    creation_timestamp: version.creationTimestamp,
+    last_updated_timestamp: version.lastUpdatedTimestamp,
+    user_id: version.userId,
+    current_stage: version.currentStage,
+    description: version.description,
+    source: version.source,
+    run_id: version.runId,
+    status: version.status,
+    ...(version.statusMessage ? { status_message: version.statusMessage } : {}),
+    ...nonEmpty('tags', version.tags.map(tagJson)),
+    run_link: version.runLink,
+    ...nonEmpty('aliases', [...version.aliases]),
+  };
+}
+
+/** A model; `latest_versions` when a view with versions is given. */
 export function registeredModelJson(
-  model: RegisteredModel
-): RegisteredModelJson {
+  subject: RegisteredModel | RegisteredModelView
+) {
+  const model = 'model' in subject ? subject.model : subject;
+  const latest = 'model' in subject ? subject.latestVersions : [];
   return {
     name: model.name,
     creation_timestamp: model.creationTimestamp,
     last_updated_timestamp: model.lastUpdatedTimestamp,
     user_id: model.userId,
     description: model.description,
+    ...nonEmpty('latest_versions', latest.map(modelVersionJson)),
     ...nonEmpty('tags', model.tags.map(tagJson)),
+    ...nonEmpty(
+      'aliases',
+      model.aliases.map((a) => ({ alias: a.alias, version: String(a.version) }))
+    ),
   };
 }
 
-export function tagJson(tag: Tag): { key: string; value: string } {
-  return { key: tag.key, value: tag.value };
+/** Databricks' `ModelDatabricks`: the model with its stable id and the caller's level. */
+export function registeredModelDatabricksJson(
+  view: RegisteredModelView,
+  permissionLevel: PermissionLevel
+) {
+  return {
+    ...registeredModelJson(view),
+    id: view.model.id,
+    permission_level: permissionLevel,
+  };
+}
+
+/** Databricks' `ModelVersionDatabricks`. */
+export function modelVersionDatabricksJson(
+  version: ModelVersionView,
+  permissionLevel: PermissionLevel
+) {
+  const { aliases: _aliases, ...fields } = modelVersionJson(
+    version
+  ) as ReturnType<typeof modelVersionJson> & { aliases?: string[] };
+  return { ...fields, permission_level: permissionLevel };
+}
+
+export function activityJson(activity: Activity) {
+  return {
+    id: activity.id,
+    activity_type: activity.activityType,
+    ...(activity.fromStage ? { from_stage: activity.fromStage } : {}),
+    ...(activity.toStage ? { to_stage: activity.toStage } : {}),
+    user_id: activity.userId,
+    creation_timestamp: activity.creationTimestamp,
+    last_updated_timestamp: activity.lastUpdatedTimestamp,
+    ...(activity.comment ? { comment: activity.comment } : {}),
+    ...(activity.systemComment
+      ? { system_comment: activity.systemComment }
+      : {}),
+  };
 }
 
 export function tokenInfoJson(info: TokenInfo) {

@@ -1,32 +1,146 @@
+import type { Activity } from '#domain/activity.ts';
+import type { ModelVersion } from '#domain/model-version.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
+import type { Stage } from '#domain/stages.ts';
 
-/** A page of registered models in name order, fetched after a cursor. */
-export interface RegisteredModelPageQuery {
-  /** Only names strictly greater than this one (keyset pagination). */
-  readonly afterName?: string;
-  /** Upper bound on the number of models returned. */
+/**
+ * A model with the bookkeeping its invariants need, read consistently.
+ *
+ * `revision` is bumped by every write that changes which versions exist or
+ * which stage they are in; writes that depend on that picture (transitions,
+ * archival, deletes, rename) are conditioned on it, so a lost race is
+ * detected instead of breaking an invariant.
+ */
+export interface ModelRecord {
+  readonly model: RegisteredModel;
+  readonly revision: number;
+  /** The highest version number ever assigned (deleted ones included). */
+  readonly versionCounter: number;
+  /** Version numbers currently in each stage. */
+  readonly stages: Readonly<Record<Stage, readonly number[]>>;
+}
+
+/** Which index a model listing walks, and in which direction. */
+export interface ModelListingQuery {
+  readonly orderBy: 'name' | 'last_updated_timestamp';
+  readonly descending: boolean;
+  /** Resume strictly after this opaque index position. */
+  readonly after?: string | undefined;
+  /** Only names starting with this (name order only). */
+  readonly namePrefix?: string | undefined;
+  /** Upper bound on the models read in this call. */
   readonly limit: number;
 }
 
+export interface ModelListingPage {
+  /** From the index (eventually consistent), stage membership included. */
+  readonly records: readonly ModelRecord[];
+  /** Index position of each model, for resuming after it. */
+  readonly positions: readonly string[];
+  /** True when the index has nothing after the last model returned. */
+  readonly exhausted: boolean;
+}
+
+/** One atomic stage change: the target's move and the versions it archives. */
+export interface TransitionCommit {
+  /** The record the commit was planned on; its revision is the condition. */
+  readonly record: ModelRecord;
+  readonly now: number;
+  /** Absent for a chunk that only archives (large archival, see README). */
+  readonly target?:
+    | { readonly version: number; readonly from: Stage; readonly to: Stage }
+    | undefined;
+  /** Versions moved to Archived from `archivedFrom`. */
+  readonly archived: readonly number[];
+  readonly archivedFrom?: Stage | undefined;
+  readonly activities: readonly Activity[];
+  /** Stage membership once committed (computed by the domain). */
+  readonly stagesAfter: Readonly<Record<Stage, readonly number[]>>;
+}
+
+export interface VersionDeletion {
+  /** The record the deletion was planned on; its revision is the condition. */
+  readonly record: ModelRecord;
+  readonly version: number;
+  readonly stage: Stage;
+  readonly aliases: readonly string[];
+  readonly now: number;
+}
+
 /**
- * Persistence of registered models and their versions.
+ * Persistence of registered models, versions and activities.
  *
- * Implementations enforce the invariants with conditional writes, not with
- * reads before writes: a model name is unique across the registry even under
- * concurrent creates.
+ * Every invariant is enforced with conditional writes and transactions,
+ * never with a read before an unconditional write. Methods that take an
+ * `expectedRevision` (or a counter) throw `ConcurrentModificationError` when
+ * the model changed meanwhile; the caller re-reads and retries.
  */
 export interface ModelRegistryStore {
-  /**
-   * Stores a new model.
-   * @throws RegisteredModelAlreadyExistsError when the name is taken.
-   */
+  /** @throws RegisteredModelAlreadyExistsError when the name is taken. */
   createRegisteredModel(model: RegisteredModel): Promise<void>;
+  getModelRecordByName(name: string): Promise<ModelRecord | undefined>;
+  getModelRecordById(id: string): Promise<ModelRecord | undefined>;
+  getModelsByIds(ids: readonly string[]): Promise<readonly RegisteredModel[]>;
+  listModels(query: ModelListingQuery): Promise<ModelListingPage>;
 
-  /** Strongly consistent read by name; `undefined` when there is none. */
-  getRegisteredModelByName(name: string): Promise<RegisteredModel | undefined>;
+  /** Description (and last-update time); the model must exist. */
+  updateModelDescription(
+    model: RegisteredModel,
+    description: string,
+    now: number
+  ): Promise<void>;
+  /**
+   * @throws RegisteredModelAlreadyExistsError when `newName` is taken;
+   *   ConcurrentModificationError when the revision moved.
+   */
+  renameModel(record: ModelRecord, newName: string, now: number): Promise<void>;
+  /** Removes the model with its versions, tags, aliases and activities. */
+  deleteModel(record: ModelRecord): Promise<void>;
+  /** @throws InvalidParameterValueError past the per-model tag limit. */
+  setModelTag(modelId: string, key: string, value: string): Promise<void>;
+  /** @returns false when there was no such tag. */
+  deleteModelTag(modelId: string, key: string): Promise<boolean>;
+  /** @throws ResourceDoesNotExistError when the version does not exist. */
+  setAlias(modelId: string, alias: string, version: number): Promise<void>;
+  deleteAlias(modelId: string, alias: string): Promise<void>;
 
-  /** Models ordered by name ascending, at most `limit` of them. */
-  listRegisteredModelsByName(
-    query: RegisteredModelPageQuery
-  ): Promise<readonly RegisteredModel[]>;
+  /**
+   * Stores version `versionCounter + 1` of the record's model.
+   * @throws ConcurrentModificationError when another version got the number.
+   */
+  createVersion(record: ModelRecord, version: ModelVersion): Promise<void>;
+  getVersion(
+    modelId: string,
+    version: number
+  ): Promise<ModelVersion | undefined>;
+  getVersions(
+    keys: readonly { modelId: string; version: number }[]
+  ): Promise<readonly ModelVersion[]>;
+  listVersions(modelId: string): Promise<readonly ModelVersion[]>;
+  listVersionsByRunId(runId: string): Promise<readonly ModelVersion[]>;
+  updateVersionDescription(
+    modelId: string,
+    version: number,
+    description: string,
+    now: number
+  ): Promise<void>;
+  setVersionTag(
+    modelId: string,
+    version: number,
+    key: string,
+    value: string
+  ): Promise<void>;
+  deleteVersionTag(
+    modelId: string,
+    version: number,
+    key: string
+  ): Promise<boolean>;
+  deleteVersion(deletion: VersionDeletion): Promise<void>;
+
+  /** Applies a stage change and its archival and activities atomically. */
+  commitTransition(commit: TransitionCommit): Promise<void>;
+  listActivities(
+    modelId: string,
+    version: number
+  ): Promise<readonly Activity[]>;
 }

@@ -1,25 +1,66 @@
+import type { Stage } from '#domain/stages.ts';
+
 /**
  * Item keys of the single-table design (README, "Table design"). Every key
  * string is built here and nowhere else.
  */
 export const keys = {
-  registeredModel: (id: string) => ({ PK: `RM#${id}`, SK: '#RM' }),
+  registeredModel: (id: string) => ({ PK: modelPartition(id), SK: '#RM' }),
   /** Uniqueness guard of a model name; points at the model's id. */
   registeredModelName: (name: string) => ({
     PK: `RMNAME#${name}`,
     SK: '#RMNAME',
   }),
+  modelVersion: (modelId: string, version: number) => ({
+    PK: modelPartition(modelId),
+    SK: `${VERSION_PREFIX}${padVersion(version)}`,
+  }),
+  activity: (
+    modelId: string,
+    version: number,
+    timestamp: number,
+    id: string
+  ) => ({
+    PK: modelPartition(modelId),
+    SK: `${activityPrefix(version)}${sortableTimestamp(timestamp)}#${id}`,
+  }),
   /** GSI1 partition listing every registered model by name. */
   registeredModelsByName: 'RM',
   /** GSI2 partition listing every registered model by last update. */
   registeredModelsByUpdate: 'RM',
+  /** GSI2 partition listing the versions made from one run. */
+  versionsOfRun: (runId: string) => `RUN#${runId}`,
   principal: (id: string) => ({ PK: `PRINCIPAL#${id}`, SK: '#PRINCIPAL' }),
   token: (tokenHash: string) => ({ PK: `TOKEN#${tokenHash}`, SK: '#TOKEN' }),
   /** GSI1 partition listing one principal's tokens by id. */
   tokensOfPrincipal: (principalId: string) => `PRINCIPAL#${principalId}#TOKENS`,
 } as const;
 
-/** Fixed-width timestamps sort correctly as strings. */
+export const VERSION_PREFIX = 'MV#';
+
+export function modelPartition(modelId: string): string {
+  return `RM#${modelId}`;
+}
+
+export function activityPrefix(version: number): string {
+  return `ACT#${padVersion(version)}#`;
+}
+
+/** Fixed-width numbers sort correctly as strings. */
 export function sortableTimestamp(epochMillis: number): string {
   return String(epochMillis).padStart(15, '0');
+}
+
+export function padVersion(version: number): string {
+  return String(version).padStart(10, '0');
+}
+
+/** GSI2 position of a model: last update, then name. */
+export function lastUpdatedPosition(epochMillis: number, name: string): string {
+  return `${sortableTimestamp(epochMillis)}#${name}`;
+}
+
+/** The model item's number set of the versions in a stage. */
+export function stageAttribute(stage: Stage): string {
+  return `stage_${stage}`;
 }

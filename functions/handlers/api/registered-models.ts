@@ -1,16 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
-import type { RegistryDependencies } from '#domain/registry-service.ts';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { createApiHandler } from '#http/api-handler.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
+import {
+  deleteRegisteredModelAliasOperation,
+  getModelVersionByAliasOperation,
+  setRegisteredModelAliasOperation,
+} from './registered-models/aliases.ts';
 import { createRegisteredModelOperation } from './registered-models/create.ts';
+import { deleteRegisteredModelOperation } from './registered-models/delete.ts';
 import { getRegisteredModelOperation } from './registered-models/get.ts';
-import { searchRegisteredModelsOperation } from './registered-models/search.ts';
-
-const table = registryTableFromEnv();
+import { getRegisteredModelDatabricksOperation } from './registered-models/get-databricks.ts';
+import { getLatestVersionsOperation } from './registered-models/get-latest-versions.ts';
+import { renameRegisteredModelOperation } from './registered-models/rename.ts';
+import {
+  listRegisteredModelsOperation,
+  searchRegisteredModelsOperation,
+} from './registered-models/search.ts';
+import {
+  deleteRegisteredModelTagOperation,
+  setRegisteredModelTagOperation,
+} from './registered-models/tags.ts';
+import { updateRegisteredModelOperation } from './registered-models/update.ts';
 
 const deps: RegistryDependencies = {
-  store: new DynamoDBModelRegistryStore(table),
+  store: new DynamoDBModelRegistryStore(registryTableFromEnv()),
   now: () => Date.now(),
   newId: () => randomBytes(16).toString('hex'),
 };
@@ -21,6 +36,17 @@ export const handler = createApiHandler({
   operations: [
     createRegisteredModelOperation,
     getRegisteredModelOperation,
+    getRegisteredModelDatabricksOperation,
     searchRegisteredModelsOperation,
+    listRegisteredModelsOperation,
+    updateRegisteredModelOperation,
+    renameRegisteredModelOperation,
+    deleteRegisteredModelOperation,
+    getLatestVersionsOperation,
+    setRegisteredModelTagOperation,
+    deleteRegisteredModelTagOperation,
+    setRegisteredModelAliasOperation,
+    deleteRegisteredModelAliasOperation,
+    getModelVersionByAliasOperation,
   ],
 });

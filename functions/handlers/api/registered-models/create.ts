@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import {
-  createRegisteredModel,
-  type RegistryDependencies,
-} from '#domain/registry-service.ts';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { createRegisteredModel } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { registeredModelJson } from '#http/wire.ts';

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import {
-  getRegisteredModel,
-  type RegistryDependencies,
-} from '#domain/registry-service.ts';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { getRegisteredModel } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { registeredModelJson } from '#http/wire.ts';
@@ -10,8 +8,9 @@ import { registeredModelJson } from '#http/wire.ts';
 export const getRegisteredModelOperation = defineOperation({
   operation: 'getRegisteredModel',
   input: z.object({ name: fields.string() }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
-    const model = await getRegisteredModel(deps, input.name);
-    return { registered_model: registeredModelJson(model) };
-  },
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
+    registered_model: registeredModelJson(
+      await getRegisteredModel(deps, input.name)
+    ),
+  }),
 });

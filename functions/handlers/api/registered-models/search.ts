@@ -1,28 +1,52 @@
 import { z } from 'zod';
-import {
-  type RegistryDependencies,
-  searchRegisteredModels,
-} from '#domain/registry-service.ts';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { searchRegisteredModels } from '#domain/registry/search.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { registeredModelJson } from '#http/wire.ts';
 
+async function search(
+  deps: RegistryDependencies,
+  input: {
+    filter?: string | undefined;
+    order_by?: string[] | undefined;
+    max_results?: number | undefined;
+    page_token?: string | undefined;
+  }
+) {
+  const page = await searchRegisteredModels(deps, {
+    filter: input.filter,
+    orderBy: input.order_by,
+    maxResults: input.max_results,
+    pageToken: input.page_token,
+  });
+  return {
+    ...(page.models.length > 0
+      ? { registered_models: page.models.map(registeredModelJson) }
+      : {}),
+    ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+  };
+}
+
 export const searchRegisteredModelsOperation = defineOperation({
   operation: 'searchRegisteredModels',
+  input: z.object({
+    filter: fields.optionalString(),
+    order_by: fields.stringList().optional(),
+    max_results: fields.int64().optional(),
+    page_token: fields.optionalString(),
+  }),
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) =>
+    search(deps, input),
+});
+
+/** Databricks' `registered-models/list`: search without filter or order. */
+export const listRegisteredModelsOperation = defineOperation({
+  operation: 'listRegisteredModels',
   input: z.object({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),
   }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
-    const page = await searchRegisteredModels(deps, {
-      maxResults: input.max_results,
-      pageToken: input.page_token,
-    });
-    return {
-      ...(page.models.length > 0
-        ? { registered_models: page.models.map(registeredModelJson) }
-        : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    };
-  },
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) =>
+    search(deps, input),
 });

@@ -1,0 +1,119 @@
+import { InvalidParameterValueError } from './errors.ts';
+import type { Tag } from './registered-model.ts';
+import type { Stage } from './stages.ts';
+
+export type ModelVersionStatus =
+  | 'PENDING_REGISTRATION'
+  | 'FAILED_REGISTRATION'
+  | 'READY';
+
+/** A model version as the registry stores it; its model's name is not stored on it. */
+export interface ModelVersion {
+  readonly modelId: string;
+  readonly version: number;
+  readonly currentStage: Stage;
+  readonly description: string;
+  readonly source: string;
+  readonly runId: string;
+  readonly runLink: string;
+  readonly status: ModelVersionStatus;
+  readonly statusMessage: string;
+  readonly tags: readonly Tag[];
+  readonly creationTimestamp: number;
+  readonly lastUpdatedTimestamp: number;
+  readonly userId: string;
+}
+
+/**
+ * Version numbers arrive as strings (MLflow) or numbers (SDK callers).
+ * @throws InvalidParameterValueError with MLflow's message.
+ */
+export function parseVersionNumber(input: string | number): number {
+  const text = String(input).trim();
+  if (
+    !/^\d+$/.test(text) ||
+    Number(text) < 1 ||
+    !Number.isSafeInteger(Number(text))
+  ) {
+    throw new InvalidParameterValueError(
+      `Model version must be an integer, got '${input}'`
+    );
+  }
+  return Number(text);
+}
+
+/** URI schemes a version's `source` may use (a registry has no local disk). */
+const SOURCE_SCHEMES = [
+  's3',
+  's3a',
+  'runs',
+  'models',
+  'mlflow-artifacts',
+  'dbfs',
+  'gs',
+  'wasbs',
+  'abfss',
+  'hdfs',
+  'http',
+  'https',
+];
+
+/**
+ * MLflow's `_validate_source` for a registry-only server: a local path needs
+ * the run's artifact directory, which a registry does not have, so only
+ * URIs are accepted; traversal (`..`, `%2f`-encoded separators) and NUL are
+ * refused whatever the scheme.
+ */
+export function validateSource(source: string): string {
+  if (source.trim() === '') {
+    throw new InvalidParameterValueError(
+      "Missing value for required parameter 'source'. See the API docs for more information about request parameters."
+    );
+  }
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(source)?.[1]?.toLowerCase();
+  if (!scheme || !SOURCE_SCHEMES.includes(scheme)) {
+    throw new InvalidParameterValueError(
+      `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`
+    );
+  }
+  let decoded = source;
+  try {
+    decoded = decodeURIComponent(source);
+  } catch {
+    // Undecodable escapes are checked as written.
+  }
+  const pathPart = decoded.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/*/, '');
+  if (
+    decoded.includes('\0') ||
+    pathPart.split(/[/\\]/).includes('..') ||
+    /%2f|%5c/i.test(source)
+  ) {
+    throw new InvalidParameterValueError(
+      `Invalid model version source: '${source}'. Path traversal is not allowed.`
+    );
+  }
+  return source;
+}
+
+/**
+ * MLflow's alias rules: `^[\w\-]*$`, at most 255 characters, and neither
+ * `latest` nor `v<digits>` (both would shadow version URIs).
+ */
+export function validateAlias(alias: string): string {
+  if (alias.length === 0 || alias.length > 255 || !/^[\w-]*$/.test(alias)) {
+    throw new InvalidParameterValueError(
+      `Invalid alias name '${alias}'. Aliases must be 1-255 characters of letters, digits, underscores and hyphens.`
+    );
+  }
+  if (alias.toLowerCase() === 'latest') {
+    throw new InvalidParameterValueError(
+      "'latest' alias name (case insensitive) is reserved."
+    );
+  }
+  if (/^v\d+$/i.test(alias)) {
+    throw new InvalidParameterValueError(
+      `Version alias name '${alias}' is reserved.`
+    );
+  }
+  return alias;
+}

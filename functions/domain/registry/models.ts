@@ -1,0 +1,216 @@
+import {
+  InvalidParameterValueError,
+  InvalidStateError,
+  ModelVersionDoesNotExistError,
+  ResourceDoesNotExistError,
+} from '../errors.ts';
+import { parseVersionNumber, validateAlias } from '../model-version.ts';
+import type { Principal } from '../principal.ts';
+import {
+  type RegisteredModel,
+  type Tag,
+  validateDescription,
+  validateModelName,
+  validateTagKey,
+  validateTags,
+  validateTagValue,
+} from '../registered-model.ts';
+import { canonicalStage } from '../stages.ts';
+import {
+  type ModelVersionView,
+  modelView,
+  type RegisteredModelView,
+  type RegistryDependencies,
+  requireRecord,
+  requireVersion,
+  versionView,
+  withOptimisticRetry,
+} from './dependencies.ts';
+
+export interface CreateRegisteredModelInput {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly tags?: readonly Tag[] | undefined;
+}
+
+export async function createRegisteredModel(
+  deps: RegistryDependencies,
+  caller: Principal,
+  input: CreateRegisteredModelInput
+): Promise<RegisteredModel> {
+  const name = validateModelName(input.name);
+  const description = validateDescription(input.description ?? '');
+  const tags = validateTags(input.tags ?? []);
+  const now = deps.now();
+  const model: RegisteredModel = {
+    id: deps.newId(),
+    name,
+    description,
+    creationTimestamp: now,
+    lastUpdatedTimestamp: now,
+    userId: caller.userName,
+    tags: [...tags].sort((a, b) =>
+      Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))
+    ),
+    aliases: [],
+  };
+  await deps.store.createRegisteredModel(model);
+  return model;
+}
+
+export async function getRegisteredModel(
+  deps: RegistryDependencies,
+  name: string
+): Promise<RegisteredModelView> {
+  return modelView(deps, await requireRecord(deps, name));
+}
+
+export async function updateRegisteredModel(
+  deps: RegistryDependencies,
+  input: { name: string; description?: string | undefined }
+): Promise<RegisteredModelView> {
+  const record = await requireRecord(deps, input.name);
+  if (input.description !== undefined) {
+    await deps.store.updateModelDescription(
+      record.model,
+      validateDescription(input.description),
+      deps.now()
+    );
+  }
+  return getRegisteredModel(deps, input.name);
+}
+
+/**
+ * Rename, as Databricks allows it: only while no version is in Staging or
+ * Production (deployed consumers address models by name).
+ */
+export async function renameRegisteredModel(
+  deps: RegistryDependencies,
+  input: { name: string; newName: string }
+): Promise<RegisteredModelView> {
+  const newName = validateModelName(input.newName);
+  await withOptimisticRetry(deps, async () => {
+    const record = await requireRecord(deps, input.name);
+    assertNoActiveVersions(
+      record.stages,
+      `rename registered model '${input.name}'`
+    );
+    if (newName === record.model.name) return;
+    await deps.store.renameModel(record, newName, deps.now());
+  });
+  return getRegisteredModel(deps, newName);
+}
+
+/**
+ * Deletes the model with its versions, tags, aliases and activities; refused
+ * while a version is in Staging or Production (Databricks' guard).
+ */
+export async function deleteRegisteredModel(
+  deps: RegistryDependencies,
+  input: { name: string }
+): Promise<void> {
+  await withOptimisticRetry(deps, async () => {
+    const record = await requireRecord(deps, input.name);
+    assertNoActiveVersions(
+      record.stages,
+      `delete registered model '${input.name}'`
+    );
+    await deps.store.deleteModel(record);
+  });
+}
+
+function assertNoActiveVersions(
+  stages: { Staging: readonly number[]; Production: readonly number[] },
+  action: string
+): void {
+  const active = [...stages.Staging, ...stages.Production];
+  if (active.length > 0) {
+    throw new InvalidStateError(
+      `Cannot ${action}: version(s) ${active.sort((a, b) => a - b).join(', ')} are in Staging or Production. Transition them to None or Archived first.`
+    );
+  }
+}
+
+export async function setRegisteredModelTag(
+  deps: RegistryDependencies,
+  input: { name: string; key: string; value: string }
+): Promise<void> {
+  validateTagKey(input.key);
+  validateTagValue(input.key, input.value);
+  const record = await requireRecord(deps, input.name);
+  await deps.store.setModelTag(record.model.id, input.key, input.value);
+}
+
+export async function deleteRegisteredModelTag(
+  deps: RegistryDependencies,
+  input: { name: string; key: string }
+): Promise<void> {
+  validateTagKey(input.key);
+  const record = await requireRecord(deps, input.name);
+  if (!(await deps.store.deleteModelTag(record.model.id, input.key))) {
+    throw new ResourceDoesNotExistError(
+      `No tag with name: ${input.key} in registered model ${input.name}.`
+    );
+  }
+}
+
+export async function setRegisteredModelAlias(
+  deps: RegistryDependencies,
+  input: { name: string; alias: string; version: string | number }
+): Promise<void> {
+  const alias = validateAlias(input.alias);
+  const version = parseVersionNumber(input.version);
+  const record = await requireRecord(deps, input.name);
+  await requireVersion(deps, record, version);
+  try {
+    await deps.store.setAlias(record.model.id, alias, version);
+  } catch (error) {
+    if (error instanceof ResourceDoesNotExistError) {
+      throw new ModelVersionDoesNotExistError(input.name, version);
+    }
+    throw error;
+  }
+}
+
+export async function deleteRegisteredModelAlias(
+  deps: RegistryDependencies,
+  input: { name: string; alias: string }
+): Promise<void> {
+  const alias = validateAlias(input.alias);
+  const record = await requireRecord(deps, input.name);
+  await deps.store.deleteAlias(record.model.id, alias);
+}
+
+export async function getModelVersionByAlias(
+  deps: RegistryDependencies,
+  input: { name: string; alias: string }
+): Promise<ModelVersionView> {
+  const record = await requireRecord(deps, input.name);
+  const target = record.model.aliases.find((a) => a.alias === input.alias);
+  if (!target) {
+    // MLflow answers a missing alias with 400, not 404.
+    throw new InvalidParameterValueError(
+      `Registered model alias ${input.alias} not found.`
+    );
+  }
+  const version = await requireVersion(deps, record, target.version);
+  return versionView(record.model, version, { withAliases: true });
+}
+
+/**
+ * MLflow's get-latest-versions: the latest version of each requested stage
+ * (all stages when none is given), in `latest_versions` order.
+ */
+export async function getLatestVersions(
+  deps: RegistryDependencies,
+  input: { name: string; stages?: readonly string[] | undefined }
+): Promise<readonly ModelVersionView[]> {
+  const wanted =
+    input.stages && input.stages.length > 0
+      ? new Set(input.stages.map(canonicalStage))
+      : undefined;
+  const view = await getRegisteredModel(deps, input.name);
+  return view.latestVersions.filter(
+    (version) => !wanted || wanted.has(version.currentStage)
+  );
+}

@@ -1,0 +1,178 @@
+import type {
+  ModelRecord,
+  TransitionCommit,
+} from '#ports/model-registry-store.ts';
+import type { Activity } from '../activity.ts';
+import { InvalidStateError } from '../errors.ts';
+import { type ModelVersion, parseVersionNumber } from '../model-version.ts';
+import type { Principal } from '../principal.ts';
+import {
+  canonicalStage,
+  isActiveStage,
+  STAGES,
+  type Stage,
+  validateArchiveExistingVersions,
+} from '../stages.ts';
+import {
+  type ModelVersionView,
+  type RegistryDependencies,
+  requireRecord,
+  requireVersion,
+  versionView,
+  withOptimisticRetry,
+} from './dependencies.ts';
+
+/**
+ * Versions archived per transaction. A DynamoDB transaction holds at most
+ * 100 actions; archiving one version costs two (the version and its
+ * SYSTEM_TRANSITION activity), and the model item, the target and its
+ * activity take three more: 45 keeps a margin.
+ */
+export const ARCHIVE_CHUNK = 45;
+
+export interface TransitionInput {
+  readonly name: string;
+  readonly version: string | number;
+  readonly stage: string;
+  readonly archiveExistingVersions: boolean;
+  readonly comment?: string | undefined;
+}
+
+export interface TransitionPlan {
+  readonly commit: TransitionCommit;
+  /** False when the commit only archives a first chunk of a large stage. */
+  readonly final: boolean;
+}
+
+/**
+ * Plans one atomic step of a transition from a consistent record. When the
+ * target stage holds more versions to archive than one transaction can
+ * carry, the plan archives a chunk of them first (the target does not move
+ * yet); the caller commits it and plans again. The last step moves the
+ * target together with the remaining archival, conditioned on the model's
+ * revision, so once the target is in the stage no other version is.
+ */
+export function planTransition(options: {
+  record: ModelRecord;
+  current: ModelVersion;
+  to: Stage;
+  archiveExistingVersions: boolean;
+  caller: Principal;
+  comment?: string | undefined;
+  now: number;
+  newId: () => string;
+}): TransitionPlan {
+  const { record, current, to, now, caller } = options;
+  const others = options.archiveExistingVersions
+    ? record.stages[to].filter((v) => v !== current.version)
+    : [];
+  const final = others.length <= ARCHIVE_CHUNK;
+  const archived = final ? others : others.slice(0, ARCHIVE_CHUNK);
+  const activities: Activity[] = archived.map((version) => ({
+    id: options.newId(),
+    modelId: record.model.id,
+    version,
+    activityType: 'SYSTEM_TRANSITION',
+    fromStage: to,
+    toStage: 'Archived',
+    userId: caller.userName,
+    creationTimestamp: now,
+    lastUpdatedTimestamp: now,
+    systemComment: `Archived because version ${current.version} was transitioned to ${to} with archive_existing_versions.`,
+  }));
+  if (final) {
+    activities.push({
+      id: options.newId(),
+      modelId: record.model.id,
+      version: current.version,
+      activityType: 'APPLIED_TRANSITION',
+      fromStage: current.currentStage,
+      toStage: to,
+      userId: caller.userName,
+      creationTimestamp: now,
+      lastUpdatedTimestamp: now,
+      comment: options.comment,
+    });
+  }
+  const target = final
+    ? { version: current.version, from: current.currentStage, to }
+    : undefined;
+  return {
+    final,
+    commit: {
+      record,
+      now,
+      target,
+      archived,
+      archivedFrom: to,
+      activities,
+      stagesAfter: stagesAfter(record.stages, target, archived, to),
+    },
+  };
+}
+
+function stagesAfter(
+  stages: ModelRecord['stages'],
+  target: TransitionCommit['target'],
+  archived: readonly number[],
+  archivedFrom: Stage
+): Record<Stage, number[]> {
+  const after = Object.fromEntries(
+    STAGES.map((stage) => [stage, [...stages[stage]]])
+  ) as Record<Stage, number[]>;
+  const move = (version: number, from: Stage, to: Stage) => {
+    after[from] = after[from].filter((v) => v !== version);
+    after[to] = [...after[to].filter((v) => v !== version), version].sort(
+      (a, b) => a - b
+    );
+  };
+  for (const version of archived) move(version, archivedFrom, 'Archived');
+  if (target) move(target.version, target.from, target.to);
+  return after;
+}
+
+/**
+ * Moves a version to a stage directly (the caller may; requests come with
+ * the transition-request workflow), archiving the stage's other versions
+ * when asked, with APPLIED_TRANSITION and SYSTEM_TRANSITION activities in
+ * the same transaction.
+ */
+export async function transitionModelVersionStage(
+  deps: RegistryDependencies,
+  caller: Principal,
+  input: TransitionInput
+): Promise<ModelVersionView> {
+  const to = canonicalStage(input.stage);
+  validateArchiveExistingVersions(to, input.archiveExistingVersions);
+  const number = parseVersionNumber(input.version);
+  for (;;) {
+    const plan = await withOptimisticRetry(deps, async () => {
+      const record = await requireRecord(deps, input.name);
+      const current = await requireVersion(deps, record, number);
+      if (isActiveStage(to) && current.status !== 'READY') {
+        throw new InvalidStateError(
+          `Version ${number} of '${input.name}' is ${current.status}; only READY versions can move to ${to}.`
+        );
+      }
+      const planned = planTransition({
+        record,
+        current,
+        to,
+        archiveExistingVersions: input.archiveExistingVersions,
+        caller,
+        comment: input.comment,
+        now: deps.now(),
+        newId: deps.newId,
+      });
+      await deps.store.commitTransition(planned.commit);
+      return planned;
+    });
+    if (plan.final) {
+      return versionView(
+        plan.commit.record.model,
+        await requireVersion(deps, plan.commit.record, number),
+        { withAliases: true }
+      );
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import type { Activity } from '../activity.ts';
+import { InvalidStateError, ResourceDoesNotExistError } from '../errors.ts';
+import {
+  type ModelVersion,
+  parseVersionNumber,
+  validateSource,
+} from '../model-version.ts';
+import type { Principal } from '../principal.ts';
+import {
+  byKey,
+  type Tag,
+  validateDescription,
+  validateTagKey,
+  validateTags,
+  validateTagValue,
+} from '../registered-model.ts';
+import {
+  type ModelVersionView,
+  type RegistryDependencies,
+  requireRecord,
+  requireVersion,
+  versionView,
+  withOptimisticRetry,
+} from './dependencies.ts';
+
+export interface CreateModelVersionInput {
+  readonly name: string;
+  readonly source: string;
+  readonly runId?: string | undefined;
+  readonly runLink?: string | undefined;
+  readonly description?: string | undefined;
+  readonly tags?: readonly Tag[] | undefined;
+}
+
+/**
+ * Registers the next version of a model. Numbers are 1, 2, 3, … per model,
+ * gap-free and never reused (deleted versions keep theirs): each attempt
+ * takes `versionCounter + 1` under a condition on the counter, and a lost
+ * race re-reads and takes the next one.
+ */
+export async function createModelVersion(
+  deps: RegistryDependencies,
+  caller: Principal,
+  input: CreateModelVersionInput
+): Promise<ModelVersionView> {
+  const source = validateSource(input.source);
+  const description = validateDescription(input.description ?? '');
+  const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
+  return withOptimisticRetry(deps, async () => {
+    const record = await requireRecord(deps, input.name);
+    const now = deps.now();
+    const version: ModelVersion = {
+      modelId: record.model.id,
+      version: record.versionCounter + 1,
+      currentStage: 'None',
+      description,
+      source,
+      runId: input.runId ?? '',
+      runLink: input.runLink ?? '',
+      status: 'READY',
+      statusMessage: '',
+      tags,
+      creationTimestamp: now,
+      lastUpdatedTimestamp: now,
+      userId: caller.userName,
+    };
+    await deps.store.createVersion(record, version);
+    return versionView(record.model, version, { withAliases: true });
+  });
+}
+
+export async function getModelVersion(
+  deps: RegistryDependencies,
+  input: { name: string; version: string | number }
+): Promise<ModelVersionView> {
+  const number = parseVersionNumber(input.version);
+  const record = await requireRecord(deps, input.name);
+  const version = await requireVersion(deps, record, number);
+  return versionView(record.model, version, { withAliases: true });
+}
+
+export async function updateModelVersion(
+  deps: RegistryDependencies,
+  input: {
+    name: string;
+    version: string | number;
+    description?: string | undefined;
+  }
+): Promise<ModelVersionView> {
+  const number = parseVersionNumber(input.version);
+  const record = await requireRecord(deps, input.name);
+  await requireVersion(deps, record, number);
+  if (input.description !== undefined) {
+    await deps.store.updateVersionDescription(
+      record.model.id,
+      number,
+      validateDescription(input.description),
+      deps.now()
+    );
+  }
+  return getModelVersion(deps, input);
+}
+
+/**
+ * Deletes a version that is in None or Archived (Databricks' guard), with
+ * its aliases and activities. Its number is never reused.
+ */
+export async function deleteModelVersion(
+  deps: RegistryDependencies,
+  input: { name: string; version: string | number }
+): Promise<void> {
+  const number = parseVersionNumber(input.version);
+  await withOptimisticRetry(deps, async () => {
+    const record = await requireRecord(deps, input.name);
+    const version = await requireVersion(deps, record, number);
+    if (
+      version.currentStage === 'Staging' ||
+      version.currentStage === 'Production'
+    ) {
+      throw new InvalidStateError(
+        `Cannot delete version ${number} of registered model '${input.name}': it is in ${version.currentStage}. Only versions in None or Archived can be deleted.`
+      );
+    }
+    await deps.store.deleteVersion({
+      record,
+      version: number,
+      stage: version.currentStage,
+      aliases: record.model.aliases
+        .filter((a) => a.version === number)
+        .map((a) => a.alias),
+      now: deps.now(),
+    });
+  });
+}
+
+export async function setModelVersionTag(
+  deps: RegistryDependencies,
+  input: { name: string; version: string | number; key: string; value: string }
+): Promise<void> {
+  validateTagKey(input.key);
+  validateTagValue(input.key, input.value);
+  const number = parseVersionNumber(input.version);
+  const record = await requireRecord(deps, input.name);
+  await requireVersion(deps, record, number);
+  await deps.store.setVersionTag(
+    record.model.id,
+    number,
+    input.key,
+    input.value
+  );
+}
+
+export async function deleteModelVersionTag(
+  deps: RegistryDependencies,
+  input: { name: string; version: string | number; key: string }
+): Promise<void> {
+  validateTagKey(input.key);
+  const number = parseVersionNumber(input.version);
+  const record = await requireRecord(deps, input.name);
+  await requireVersion(deps, record, number);
+  if (
+    !(await deps.store.deleteVersionTag(record.model.id, number, input.key))
+  ) {
+    throw new ResourceDoesNotExistError(
+      `No tag with name: ${input.key} in model version ${input.name} version ${number}.`
+    );
+  }
+}
+
+/**
+ * Where the version's files are. Until the registry manages artifacts, the
+ * source as registered (MLflow returns it the same way for sources it does
+ * not manage).
+ */
+export async function getModelVersionDownloadUri(
+  deps: RegistryDependencies,
+  input: { name: string; version: string | number }
+): Promise<string> {
+  const version = await getModelVersion(deps, input);
+  return version.source;
+}
+
+export async function listModelVersionActivities(
+  deps: RegistryDependencies,
+  input: { name: string; version: string | number }
+): Promise<readonly Activity[]> {
+  const number = parseVersionNumber(input.version);
+  const record = await requireRecord(deps, input.name);
+  await requireVersion(deps, record, number);
+  return deps.store.listActivities(record.model.id, number);
+}

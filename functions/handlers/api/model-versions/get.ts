@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import {
+  getModelVersion,
+  getModelVersionDownloadUri,
+} from '#domain/registry/versions.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields, versionField } from '#http/validation.ts';
+import { modelVersionJson } from '#http/wire.ts';
+
+const versionKey = z.object({ name: fields.string(), version: versionField() });
+
+export const getModelVersionOperation = defineOperation({
+  operation: 'getModelVersion',
+  input: versionKey,
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
+    model_version: modelVersionJson(await getModelVersion(deps, input)),
+  }),
+});
+
+export const getModelVersionDownloadUriOperation = defineOperation({
+  operation: 'getModelVersionDownloadUri',
+  input: versionKey,
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
+    artifact_uri: await getModelVersionDownloadUri(deps, input),
+  }),
+});

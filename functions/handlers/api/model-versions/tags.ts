@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import {
+  deleteModelVersionTag,
+  setModelVersionTag,
+} from '#domain/registry/versions.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields, versionField } from '#http/validation.ts';
+
+export const setModelVersionTagOperation = defineOperation({
+  operation: 'setModelVersionTag',
+  input: z.object({
+    name: fields.string(),
+    version: versionField(),
+    key: fields.string(),
+    value: fields.string(),
+  }),
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
+    await setModelVersionTag(deps, input);
+    return {};
+  },
+});
+
+export const deleteModelVersionTagOperation = defineOperation({
+  operation: 'deleteModelVersionTag',
+  input: z.object({
+    name: fields.string(),
+    version: versionField(),
+    key: fields.string(),
+  }),
+  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
+    await deleteModelVersionTag(deps, input);
+    return {};
+  },
+});

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { permissionLevelOf } from '#domain/permission-level.ts';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { transitionModelVersionStage } from '#domain/registry/transitions.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields, versionField } from '#http/validation.ts';
+import { modelVersionDatabricksJson, modelVersionJson } from '#http/wire.ts';
+
+/** MLflow: `archive_existing_versions` is optional and false by default. */
+export const transitionModelVersionStageOperation = defineOperation({
+  operation: 'transitionModelVersionStage',
+  input: z.object({
+    name: fields.string(),
+    version: versionField(),
+    stage: fields.string(),
+    archive_existing_versions: fields.boolean().optional(),
+  }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<RegistryDependencies>
+  ) => ({
+    model_version: modelVersionJson(
+      await transitionModelVersionStage(deps, principal, {
+        name: input.name,
+        version: input.version,
+        stage: input.stage,
+        archiveExistingVersions: input.archive_existing_versions ?? false,
+      })
+    ),
+  }),
+});
+
+/**
+ * Databricks: `archive_existing_versions` is required, a comment may
+ * accompany the transition, and the answer is `model_version_databricks`.
+ */
+export const transitionModelVersionStageDatabricksOperation = defineOperation({
+  operation: 'transitionModelVersionStageDatabricks',
+  input: z.object({
+    name: fields.string(),
+    version: versionField(),
+    stage: fields.string(),
+    archive_existing_versions: fields.boolean(),
+    comment: fields.optionalString(),
+  }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<RegistryDependencies>
+  ) => {
+    const version = await transitionModelVersionStage(deps, principal, {
+      name: input.name,
+      version: input.version,
+      stage: input.stage,
+      archiveExistingVersions: input.archive_existing_versions,
+      comment: input.comment,
+    });
+    const model = await deps.store.getModelRecordById(version.modelId);
+    return {
+      model_version_databricks: modelVersionDatabricksJson(
+        version,
+        model ? permissionLevelOf(principal, model.model) : 'CAN_READ'
+      ),
+    };
+  },
+});

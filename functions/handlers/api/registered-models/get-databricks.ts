@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { permissionLevelOf } from '#domain/permission-level.ts';
+import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { getRegisteredModel } from '#domain/registry/models.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields } from '#http/validation.ts';
+import { registeredModelDatabricksJson } from '#http/wire.ts';
+
+/** Databricks' get: the model with its stable `id` and the caller's level. */
+export const getRegisteredModelDatabricksOperation = defineOperation({
+  operation: 'getRegisteredModelDatabricks',
+  input: z.object({ name: fields.string() }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<RegistryDependencies>
+  ) => {
+    const view = await getRegisteredModel(deps, input.name);
+    return {
+      registered_model_databricks: registeredModelDatabricksJson(
+        view,
+        permissionLevelOf(principal, view.model)
+      ),
+    };
+  },
+});
