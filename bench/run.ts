@@ -94,6 +94,36 @@ async function main() {
           { headers: auth }
         )
       ),
+      await measure('POST model-versions/create', () =>
+        fetch(`${registry.url}/api/2.0/mlflow/model-versions/create`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ name: `${prefix}-0`, source: 's3://b/m' }),
+        })
+      ),
+      await measure('POST transition-stage (archive)', (i) =>
+        fetch(
+          `${registry.url}/api/2.0/mlflow/model-versions/transition-stage`,
+          {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({
+              name: `${prefix}-0`,
+              version: String(
+                ((i + WARMUP + ITERATIONS) % (ITERATIONS + WARMUP)) + 1
+              ),
+              stage: 'Production',
+              archive_existing_versions: true,
+            }),
+          }
+        )
+      ),
+      await measure('GET model-versions/search (name=)', () =>
+        fetch(
+          `${registry.url}/api/2.0/mlflow/model-versions/search?max_results=100&filter=${encodeURIComponent(`name='${prefix}-0'`)}`,
+          { headers: auth }
+        )
+      ),
     ];
     const health = results[0]?.[1].p50 ?? 1;
     console.log(

@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '#ports/artifact-store.ts';
+import type { ArtifactObject, ArtifactStore } from '#ports/artifact-store.ts';
 
 /** Where clients upload before a version is registered (seed 002's prefix). */
 export const TEMPORARY_PREFIX = 'tmp-external-source/';
@@ -6,9 +6,12 @@ export const TEMPORARY_PREFIX = 'tmp-external-source/';
 export interface CleanupOptions {
   /** Temporary objects older than this are abandoned and removed. */
   readonly maxAgeMs: number;
-  /** Bound on the objects one run looks at, so a run stays short. */
+  /** Bound on the objects one run deletes, so a run stays short. */
   readonly maxObjectsPerRun: number;
 }
+
+/** Keys listed per call while walking the prefix. */
+const LIST_PAGE = 1000;
 
 export interface CleanupReport {
   readonly examined: number;
@@ -25,14 +28,29 @@ export async function cleanupTemporaryArtifacts(
   deps: { artifacts: ArtifactStore; now: () => number },
   options: CleanupOptions
 ): Promise<CleanupReport> {
-  const objects = await deps.artifacts.listObjects(TEMPORARY_PREFIX, {
-    limit: options.maxObjectsPerRun,
-  });
   const cutoff = deps.now() - options.maxAgeMs;
-  const abandoned = objects.filter((object) => object.lastModified < cutoff);
+  let examined = 0;
+  const abandoned: ArtifactObject[] = [];
+  let startAfter: string | undefined;
+  // Walk the whole prefix (young uploads must not hide old ones behind
+  // them); only the deletions are bounded. The lifecycle rule keeps the
+  // prefix itself small.
+  while (abandoned.length < options.maxObjectsPerRun) {
+    const page = await deps.artifacts.listObjects(TEMPORARY_PREFIX, {
+      limit: LIST_PAGE,
+      startAfter,
+    });
+    examined += page.length;
+    for (const object of page) {
+      if (object.lastModified < cutoff) abandoned.push(object);
+      if (abandoned.length >= options.maxObjectsPerRun) break;
+    }
+    startAfter = page.at(-1)?.key;
+    if (page.length < LIST_PAGE) break;
+  }
   await deps.artifacts.deleteObjects(abandoned.map((object) => object.key));
   return {
-    examined: objects.length,
+    examined,
     deleted: abandoned.length,
     deletedBytes: abandoned.reduce((sum, object) => sum + object.size, 0),
   };

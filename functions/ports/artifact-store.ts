@@ -8,10 +8,13 @@ export interface ArtifactObject {
 
 /** The artifact bucket, as the registry uses it. No bytes pass through it. */
 export interface ArtifactStore {
-  /** Objects under a prefix in key order, at most `limit` of them. */
+  /**
+   * Objects under a prefix in key order, at most `limit` of them, starting
+   * after the key `startAfter` when given.
+   */
   listObjects(
     prefix: string,
-    options: { limit: number }
+    options: { limit: number; startAfter?: string | undefined }
   ): Promise<readonly ArtifactObject[]>;
   /** Deletes the keys (batched); deleting a missing key is not an error. */
   deleteObjects(keys: readonly string[]): Promise<void>;

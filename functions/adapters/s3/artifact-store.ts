@@ -20,7 +20,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async listObjects(
     prefix: string,
-    options: { limit: number }
+    options: { limit: number; startAfter?: string | undefined }
   ): Promise<readonly ArtifactObject[]> {
     const objects: ArtifactObject[] = [];
     let continuationToken: string | undefined;
@@ -30,6 +30,7 @@ export class S3ArtifactStore implements ArtifactStore {
           Bucket: this.#bucket,
           Prefix: prefix,
           ContinuationToken: continuationToken,
+          StartAfter: continuationToken ? undefined : options.startAfter,
           MaxKeys: Math.min(1000, options.limit - objects.length),
         })
       );
