@@ -11,29 +11,35 @@ export type FunctionGroup =
   | 'health'
   | 'registered-models'
   | 'model-versions'
-  | 'tokens';
+  | 'tokens'
+  | 'scim'
+  | 'token-management'
+  | 'permissions';
 
 /**
  * IAM-style action names shared by the authorizer's policy, the permission
- * table and the docs. `public` routes skip the authorizer entirely.
+ * table (`functions/domain/permissions.ts`), the docs and the tests. How
+ * each is checked is declared in `functions/http/route-checks.ts`.
  */
 export type RouteAction =
   | 'public'
   | 'registry:CreateRegisteredModel'
-  | 'registry:ReadRegisteredModel'
   | 'registry:ListRegisteredModels'
-  | 'registry:UpdateRegisteredModel'
-  | 'registry:RenameRegisteredModel'
-  | 'registry:DeleteRegisteredModel'
-  | 'registry:EditRegisteredModelTags'
+  | 'registry:ReadRegisteredModel'
+  | 'registry:UpdateDescription'
+  | 'registry:EditTags'
   | 'registry:EditAliases'
   | 'registry:CreateModelVersion'
-  | 'registry:ReadModelVersion'
-  | 'registry:UpdateModelVersion'
-  | 'registry:DeleteModelVersion'
-  | 'registry:EditModelVersionTags'
   | 'registry:TransitionModelVersionStage'
-  | 'token:ManageOwnTokens';
+  | 'registry:RenameRegisteredModel'
+  | 'registry:DeleteRegisteredModel'
+  | 'registry:DeleteModelVersion'
+  | 'registry:ReadPermissions'
+  | 'registry:ModifyPermissions'
+  | 'identity:ReadSelf'
+  | 'identity:ManageOwnTokens'
+  | 'admin:ManageIdentities'
+  | 'admin:ManageTokens';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -43,6 +49,11 @@ export interface RouteDefinition {
   /** MLflow/Databricks RPC name, used in logs and by the dispatcher. */
   readonly operation: string;
   readonly action: RouteAction;
+  /**
+   * Workspace-admin routes: the authorizer's policy denies them to everyone
+   * else at the gateway, and their handlers check again.
+   */
+  readonly adminOnly?: boolean;
 }
 
 const MLFLOW = '/api/2.0/mlflow';
@@ -95,7 +106,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/registered-models/update`,
     group: 'registered-models',
     operation: 'updateRegisteredModel',
-    action: 'registry:UpdateRegisteredModel',
+    action: 'registry:UpdateDescription',
   },
   {
     method: 'POST',
@@ -130,14 +141,14 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/registered-models/set-tag`,
     group: 'registered-models',
     operation: 'setRegisteredModelTag',
-    action: 'registry:EditRegisteredModelTags',
+    action: 'registry:EditTags',
   },
   {
     method: 'DELETE',
     path: `${MLFLOW}/registered-models/delete-tag`,
     group: 'registered-models',
     operation: 'deleteRegisteredModelTag',
-    action: 'registry:EditRegisteredModelTags',
+    action: 'registry:EditTags',
   },
   {
     method: 'POST',
@@ -158,7 +169,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/registered-models/alias`,
     group: 'registered-models',
     operation: 'getModelVersionByAlias',
-    action: 'registry:ReadModelVersion',
+    action: 'registry:ReadRegisteredModel',
   },
   {
     method: 'POST',
@@ -172,14 +183,14 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/model-versions/get`,
     group: 'model-versions',
     operation: 'getModelVersion',
-    action: 'registry:ReadModelVersion',
+    action: 'registry:ReadRegisteredModel',
   },
   {
     method: 'PATCH',
     path: `${MLFLOW}/model-versions/update`,
     group: 'model-versions',
     operation: 'updateModelVersion',
-    action: 'registry:UpdateModelVersion',
+    action: 'registry:UpdateDescription',
   },
   {
     method: 'DELETE',
@@ -200,21 +211,21 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/model-versions/set-tag`,
     group: 'model-versions',
     operation: 'setModelVersionTag',
-    action: 'registry:EditModelVersionTags',
+    action: 'registry:EditTags',
   },
   {
     method: 'DELETE',
     path: `${MLFLOW}/model-versions/delete-tag`,
     group: 'model-versions',
     operation: 'deleteModelVersionTag',
-    action: 'registry:EditModelVersionTags',
+    action: 'registry:EditTags',
   },
   {
     method: 'GET',
     path: `${MLFLOW}/model-versions/get-download-uri`,
     group: 'model-versions',
     operation: 'getModelVersionDownloadUri',
-    action: 'registry:ReadModelVersion',
+    action: 'registry:ReadRegisteredModel',
   },
   {
     method: 'POST',
@@ -235,28 +246,215 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/stagegate/activities/list',
     group: 'model-versions',
     operation: 'listActivities',
-    action: 'registry:ReadModelVersion',
+    action: 'registry:ReadRegisteredModel',
   },
   {
     method: 'POST',
     path: '/api/2.0/token/create',
     group: 'tokens',
     operation: 'createToken',
-    action: 'token:ManageOwnTokens',
+    action: 'identity:ManageOwnTokens',
   },
   {
     method: 'GET',
     path: '/api/2.0/token/list',
     group: 'tokens',
     operation: 'listTokens',
-    action: 'token:ManageOwnTokens',
+    action: 'identity:ManageOwnTokens',
   },
   {
     method: 'POST',
     path: '/api/2.0/token/delete',
     group: 'tokens',
     operation: 'deleteToken',
-    action: 'token:ManageOwnTokens',
+    action: 'identity:ManageOwnTokens',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/preview/scim/v2/Users',
+    group: 'scim',
+    operation: 'createUser',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/Users',
+    group: 'scim',
+    operation: 'listUsers',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/Users/{id}',
+    group: 'scim',
+    operation: 'getUser',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/preview/scim/v2/Users/{id}',
+    group: 'scim',
+    operation: 'patchUser',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/preview/scim/v2/Users/{id}',
+    group: 'scim',
+    operation: 'deleteUser',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/preview/scim/v2/Groups',
+    group: 'scim',
+    operation: 'createGroup',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/Groups',
+    group: 'scim',
+    operation: 'listGroups',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/Groups/{id}',
+    group: 'scim',
+    operation: 'getGroup',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/preview/scim/v2/Groups/{id}',
+    group: 'scim',
+    operation: 'patchGroup',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/preview/scim/v2/Groups/{id}',
+    group: 'scim',
+    operation: 'deleteGroup',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/preview/scim/v2/ServicePrincipals',
+    group: 'scim',
+    operation: 'createServicePrincipal',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/ServicePrincipals',
+    group: 'scim',
+    operation: 'listServicePrincipals',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/ServicePrincipals/{id}',
+    group: 'scim',
+    operation: 'getServicePrincipal',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/preview/scim/v2/ServicePrincipals/{id}',
+    group: 'scim',
+    operation: 'patchServicePrincipal',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/preview/scim/v2/ServicePrincipals/{id}',
+    group: 'scim',
+    operation: 'deleteServicePrincipal',
+    action: 'admin:ManageIdentities',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/preview/scim/v2/Me',
+    group: 'scim',
+    operation: 'getMe',
+    action: 'identity:ReadSelf',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/token-management/on-behalf-of/tokens',
+    group: 'token-management',
+    operation: 'createOboToken',
+    action: 'admin:ManageTokens',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/token-management/tokens',
+    group: 'token-management',
+    operation: 'listAllTokens',
+    action: 'admin:ManageTokens',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/token-management/tokens/{token_id}',
+    group: 'token-management',
+    operation: 'getTokenInfo',
+    action: 'admin:ManageTokens',
+    adminOnly: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/token-management/tokens/{token_id}',
+    group: 'token-management',
+    operation: 'revokeToken',
+    action: 'admin:ManageTokens',
+    adminOnly: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/permissions/registered-models/{registered_model_id}',
+    group: 'permissions',
+    operation: 'getPermissions',
+    action: 'registry:ReadPermissions',
+  },
+  {
+    method: 'PUT',
+    path: '/api/2.0/permissions/registered-models/{registered_model_id}',
+    group: 'permissions',
+    operation: 'setPermissions',
+    action: 'registry:ModifyPermissions',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/permissions/registered-models/{registered_model_id}',
+    group: 'permissions',
+    operation: 'updatePermissions',
+    action: 'registry:ModifyPermissions',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/permissions/registered-models/{registered_model_id}/permissionLevels',
+    group: 'permissions',
+    operation: 'getPermissionLevels',
+    action: 'registry:ReadPermissions',
   },
 ];
 

@@ -1,17 +1,20 @@
-import { ApiError, WorkspaceClient } from '@databricks/sdk-experimental';
+import { ApiError, type ml } from '@databricks/sdk-experimental';
 import { describe, expect, it } from 'vitest';
-import { registry, uniqueName } from '../support/api.ts';
+import { call, MLFLOW, uniqueName } from '../support/api.ts';
+import {
+  client,
+  collect,
+  expectApiError,
+  failureOf,
+  modelWithVersions,
+  recordRequests,
+} from './support.ts';
 
-/** The Databricks SDK, unchanged, pointed at the registry under test. */
-function client(token = registry().token): WorkspaceClient {
-  return new WorkspaceClient({
-    host: registry().url,
-    token,
-    authType: 'pat',
-    env: {},
-    retryTimeoutSeconds: 10,
-  });
-}
+/** A name the SDK must carry intact: it sends spaces in queries as `+`. */
+const awkwardName = () => `${uniqueName('sdk')} a+b/é&x=1`;
+
+const stageOf = (version: ml.ModelVersion) =>
+  `${version.version}:${version.current_stage}`;
 
 describe('Databricks SDK 0.17.0 against stagegate', () => {
   describe('modelRegistry.createModel', () => {
@@ -63,6 +66,229 @@ describe('Databricks SDK 0.17.0 against stagegate', () => {
     });
   });
 
+  describe('modelRegistry.getModel', () => {
+    it('returns the Databricks model with its stable id and the caller’s permission level', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      const created = await w.modelRegistry.createModel({
+        name,
+        description: 'd',
+        tags: [{ key: 'team', value: 'ml' }],
+      });
+      await w.modelRegistry.createModelVersion({ name, source: 's3://b/m' });
+
+      // Act
+      const got = await w.modelRegistry.getModel({ name });
+
+      // Assess
+      const model = got.registered_model_databricks;
+      expect(model).toEqual({
+        name,
+        id: expect.stringMatching(/^[0-9a-f]+$/),
+        permission_level: 'CAN_MANAGE',
+        creation_timestamp: created.registered_model?.creation_timestamp,
+        last_updated_timestamp: expect.any(Number),
+        user_id: created.registered_model?.user_id,
+        description: 'd',
+        tags: [{ key: 'team', value: 'ml' }],
+        latest_versions: [
+          expect.objectContaining({
+            name,
+            version: '1',
+            current_stage: 'None',
+          }),
+        ],
+      });
+    });
+
+    it('surfaces a missing model as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Act
+      const failure = await failureOf(
+        client().modelRegistry.getModel({ name: uniqueName('sdk-missing') })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+
+    it('finds a model whose name has a space, +, /, é, & and =', async () => {
+      // Prepare
+      const w = client();
+      const name = awkwardName();
+      await w.modelRegistry.createModel({ name });
+      const sent = recordRequests(w);
+
+      // Act
+      const got = await w.modelRegistry.getModel({ name });
+
+      // Assess
+      expect(got.registered_model_databricks?.name).toBe(name);
+      const query = w.apiClient.searchParams(sent[0]?.query ?? {});
+      expect(query).toMatch(/^name=sdk-[^ ]+\+a%2Bb%2F%C3%A9%26x%3D1$/);
+    });
+  });
+
+  describe('modelRegistry.renameModel', () => {
+    it('renames a model, which keeps its Databricks id', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      const newName = `${name}-renamed`;
+      await w.modelRegistry.createModel({ name });
+      const before = await w.modelRegistry.getModel({ name });
+
+      // Act
+      const renamed = await w.modelRegistry.renameModel({
+        name,
+        new_name: newName,
+      });
+
+      // Assess
+      expect(renamed.registered_model?.name).toBe(newName);
+      const after = await w.modelRegistry.getModel({ name: newName });
+      expect(after.registered_model_databricks?.id).toBe(
+        before.registered_model_databricks?.id
+      );
+      expectApiError(
+        await failureOf(w.modelRegistry.getModel({ name })),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+    });
+
+    it('refuses a name another model has as ApiError RESOURCE_ALREADY_EXISTS 400', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      const taken = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name });
+      await w.modelRegistry.createModel({ name: taken });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.renameModel({ name, new_name: taken })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_ALREADY_EXISTS', 400);
+      const kept = await w.modelRegistry.getModel({ name });
+      expect(kept.registered_model_databricks?.name).toBe(name);
+    });
+
+    it('refuses a model with a version in Staging as ApiError INVALID_STATE 409', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+      await w.modelRegistry.transitionStage({
+        name,
+        version: '1',
+        stage: 'Staging',
+        archive_existing_versions: false,
+      });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.renameModel({ name, new_name: `${name}-x` })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_STATE', 409);
+    });
+  });
+
+  describe('modelRegistry.deleteModel', () => {
+    it('deletes a model that getModel then no longer finds', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 2);
+
+      // Act
+      await w.modelRegistry.deleteModel({ name });
+
+      // Assess
+      expectApiError(
+        await failureOf(w.modelRegistry.getModel({ name })),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+    });
+
+    it('deletes a model whose name has a space, +, /, é, & and =', async () => {
+      // Prepare
+      const w = client();
+      const name = awkwardName();
+      await w.modelRegistry.createModel({ name });
+
+      // Act
+      await w.modelRegistry.deleteModel({ name });
+
+      // Assess
+      expectApiError(
+        await failureOf(w.modelRegistry.getModel({ name })),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+    });
+
+    it('refuses a model with a Production version as ApiError INVALID_STATE 409', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+      await w.modelRegistry.transitionStage({
+        name,
+        version: '1',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+
+      // Act
+      const failure = await failureOf(w.modelRegistry.deleteModel({ name }));
+
+      // Assess
+      expectApiError(failure, 'INVALID_STATE', 409);
+      const still = await w.modelRegistry.getModel({ name });
+      expect(still.registered_model_databricks?.name).toBe(name);
+    });
+
+    it('surfaces a missing model as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Act
+      const failure = await failureOf(
+        client().modelRegistry.deleteModel({ name: uniqueName('sdk-missing') })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.listModels', () => {
+    it('iterates every model once, in name order, across pages of two and stops after the last page', async () => {
+      // Prepare
+      const w = client();
+      const prefix = uniqueName('sdklist');
+      const names = ['a', 'b', 'c', 'd', 'e'].map((s) => `${prefix}-${s}`);
+      for (const name of names) await w.modelRegistry.createModel({ name });
+      const sent = recordRequests(w);
+      const request: ml.ListModelsRequest = { max_results: 2 };
+
+      // Act
+      const models = await collect(w.modelRegistry.listModels(request));
+
+      // Assess
+      const seen = models.map((m) => m.name ?? '');
+      expect(seen.filter((n) => n.startsWith(prefix))).toEqual(names);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual(
+        [...seen].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      );
+      // Stopped because the last page had no token, not on an empty page.
+      expect(request.page_token).toBeUndefined();
+      expect(sent.length).toBe(Math.ceil(seen.length / 2));
+      expect(sent.slice(1).every((r) => r.query.page_token)).toBe(true);
+    });
+  });
+
   describe('modelRegistry.searchModels', () => {
     it('iterates across pages to every model', async () => {
       // Prepare
@@ -81,6 +307,885 @@ describe('Databricks SDK 0.17.0 against stagegate', () => {
 
       // Assess
       expect(seen).toEqual(names);
+    });
+
+    it('pages through the models a filter matches in the order of an order_by array', async () => {
+      // Prepare
+      const w = client();
+      const prefix = uniqueName('sdkorder');
+      const names = ['a', 'b', 'c', 'd'].map((s) => `${prefix}-${s}`);
+      for (const name of names) await w.modelRegistry.createModel({ name });
+      // A new version makes `a` the most recently updated model.
+      await w.modelRegistry.createModelVersion({
+        name: `${prefix}-a`,
+        source: 's3://b/a',
+      });
+      const sent = recordRequests(w);
+      const request: ml.SearchModelsRequest = {
+        filter: `name LIKE '${prefix}-%'`,
+        order_by: ['last_updated_timestamp DESC', 'name ASC'],
+        max_results: 2,
+      };
+
+      // Act
+      const models = await collect(w.modelRegistry.searchModels(request));
+
+      // Assess
+      expect(models[0]?.name).toBe(`${prefix}-a`);
+      expect(models[0]?.latest_versions?.map(stageOf)).toEqual(['1:None']);
+      const expected = [...models].sort(
+        (x, y) =>
+          (y.last_updated_timestamp ?? 0) - (x.last_updated_timestamp ?? 0) ||
+          Buffer.compare(Buffer.from(x.name ?? ''), Buffer.from(y.name ?? ''))
+      );
+      expect(models.map((m) => m.name)).toEqual(expected.map((m) => m.name));
+      expect(new Set(models.map((m) => m.name))).toEqual(new Set(names));
+      expect(sent).toHaveLength(2);
+      expect(sent[1]?.query).toMatchObject({
+        filter: request.filter,
+        order_by: ['last_updated_timestamp DESC', 'name ASC'],
+        page_token: expect.any(String),
+      });
+      expect(request.page_token).toBeUndefined();
+    });
+
+    it('pages in descending name order', async () => {
+      // Prepare
+      const w = client();
+      const prefix = uniqueName('sdkdesc');
+      const names = ['a', 'b', 'c', 'd', 'e'].map((s) => `${prefix}-${s}`);
+      for (const name of names) await w.modelRegistry.createModel({ name });
+      const request: ml.SearchModelsRequest = {
+        filter: `name LIKE '${prefix}-%'`,
+        order_by: ['name DESC'],
+        max_results: 2,
+      };
+
+      // Act
+      const models = await collect(w.modelRegistry.searchModels(request));
+
+      // Assess
+      expect(models.map((m) => m.name)).toEqual([...names].reverse());
+      expect(request.page_token).toBeUndefined();
+    });
+
+    it('finds a model whose name has a space, +, /, é, & and = by name filter', async () => {
+      // Prepare
+      const w = client();
+      const name = awkwardName();
+      await w.modelRegistry.createModel({ name });
+
+      // Act
+      const models = await collect(
+        w.modelRegistry.searchModels({ filter: `name = '${name}'` })
+      );
+
+      // Assess
+      expect(models.map((m) => m.name)).toEqual([name]);
+    });
+
+    it('finds nothing, in one call, when the filter matches no model', async () => {
+      // Prepare
+      const w = client();
+      const sent = recordRequests(w);
+
+      // Act
+      const models = await collect(
+        w.modelRegistry.searchModels({
+          filter: `name = '${uniqueName('sdk-none')}'`,
+          max_results: 2,
+        })
+      );
+
+      // Assess
+      expect(models).toEqual([]);
+      expect(sent).toHaveLength(1);
+    });
+
+    it('surfaces a malformed filter as ApiError INVALID_PARAMETER_VALUE 400', async () => {
+      // Act
+      const failure = await failureOf(
+        collect(client().modelRegistry.searchModels({ filter: 'name ~ 1' }))
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+    });
+  });
+
+  describe('modelRegistry.setModelTag', () => {
+    it('sets a tag, and overwrites its value, as getModel shows', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name });
+
+      // Act
+      await w.modelRegistry.setModelTag({ name, key: 'team', value: 'a' });
+      await w.modelRegistry.setModelTag({ name, key: 'team', value: 'b' });
+      await w.modelRegistry.setModelTag({ name, key: 'env', value: 'prod' });
+
+      // Assess
+      const got = await w.modelRegistry.getModel({ name });
+      expect(got.registered_model_databricks?.tags).toEqual([
+        { key: 'env', value: 'prod' },
+        { key: 'team', value: 'b' },
+      ]);
+    });
+
+    it('surfaces a missing model as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Act
+      const failure = await failureOf(
+        client().modelRegistry.setModelTag({
+          name: uniqueName('sdk-missing'),
+          key: 'k',
+          value: 'v',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.deleteModelTag', () => {
+    it('deletes one tag and keeps the others', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({
+        name,
+        tags: [
+          { key: 'a key', value: '1' },
+          { key: 'b', value: '2' },
+        ],
+      });
+
+      // Act
+      await w.modelRegistry.deleteModelTag({ name, key: 'a key' });
+
+      // Assess
+      const got = await w.modelRegistry.getModel({ name });
+      expect(got.registered_model_databricks?.tags).toEqual([
+        { key: 'b', value: '2' },
+      ]);
+    });
+
+    it('surfaces a missing tag as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.deleteModelTag({ name, key: 'absent' })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.getLatestVersions', () => {
+    it('yields the latest version of every stage from one POST', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 4);
+      for (const [version, stage] of [
+        ['1', 'Staging'],
+        ['2', 'Production'],
+        ['3', 'Staging'],
+      ] as const) {
+        await w.modelRegistry.transitionStage({
+          name,
+          version,
+          stage,
+          archive_existing_versions: false,
+        });
+      }
+      const sent = recordRequests(w);
+
+      // Act
+      const latest = await collect(w.modelRegistry.getLatestVersions({ name }));
+
+      // Assess
+      expect(latest.map(stageOf).sort()).toEqual([
+        '2:Production',
+        '3:Staging',
+        '4:None',
+      ]);
+      expect(latest.every((v) => v.name === name)).toBe(true);
+      expect(sent).toEqual([
+        {
+          method: 'POST',
+          path: '/api/2.0/mlflow/registered-models/get-latest-versions',
+          query: {},
+          payload: { name },
+        },
+      ]);
+    });
+
+    it('yields only the latest versions of the stages asked for', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 3);
+      await w.modelRegistry.transitionStage({
+        name,
+        version: '1',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+
+      // Act
+      const production = await collect(
+        w.modelRegistry.getLatestVersions({ name, stages: ['Production'] })
+      );
+      const noneOrArchived = await collect(
+        w.modelRegistry.getLatestVersions({
+          name,
+          stages: ['None', 'Archived'],
+        })
+      );
+
+      // Assess
+      expect(production.map(stageOf)).toEqual(['1:Production']);
+      expect(noneOrArchived.map(stageOf)).toEqual(['3:None']);
+    });
+
+    it('yields nothing for a model without versions', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name });
+
+      // Act
+      const latest = await collect(w.modelRegistry.getLatestVersions({ name }));
+
+      // Assess
+      expect(latest).toEqual([]);
+    });
+
+    it('throws ApiError RESOURCE_DOES_NOT_EXIST 404 from the iterator for a missing model', async () => {
+      // Act
+      const failure = await failureOf(
+        collect(
+          client().modelRegistry.getLatestVersions({
+            name: uniqueName('sdk-missing'),
+          })
+        )
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.createModelVersion', () => {
+    it('registers versions numbered from 1 with their source, run, description and tags', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name });
+
+      // Act
+      const first = await w.modelRegistry.createModelVersion({
+        name,
+        source: 's3://bucket/model/1',
+        run_id: 'run-1',
+        run_link: 'https://mlflow.example.com/#/runs/run-1',
+        description: 'first',
+        tags: [{ key: 'framework', value: 'sklearn' }],
+      });
+      const second = await w.modelRegistry.createModelVersion({
+        name,
+        source: 's3://bucket/model/2',
+      });
+
+      // Assess
+      expect(first.model_version).toEqual({
+        name,
+        version: '1',
+        creation_timestamp: expect.any(Number),
+        last_updated_timestamp: expect.any(Number),
+        user_id: expect.any(String),
+        current_stage: 'None',
+        description: 'first',
+        source: 's3://bucket/model/1',
+        run_id: 'run-1',
+        run_link: 'https://mlflow.example.com/#/runs/run-1',
+        status: 'READY',
+        tags: [{ key: 'framework', value: 'sklearn' }],
+      });
+      expect(second.model_version?.version).toBe('2');
+      expect(second.model_version?.current_stage).toBe('None');
+    });
+
+    it('surfaces a missing model as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Act
+      const failure = await failureOf(
+        client().modelRegistry.createModelVersion({
+          name: uniqueName('sdk-missing'),
+          source: 's3://b/m',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.getModelVersion', () => {
+    it('returns the version as createModelVersion returned it', async () => {
+      // Prepare
+      const w = client();
+      const { name, versions } = await modelWithVersions(w, 2);
+
+      // Act
+      const got = await w.modelRegistry.getModelVersion({
+        name,
+        version: '2',
+      });
+
+      // Assess
+      expect(got.model_version).toEqual(versions[1]);
+    });
+
+    it('surfaces a missing version as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.getModelVersion({ name, version: '7' })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.deleteModelVersion', () => {
+    it('deletes a version, whose number is never reused', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 2);
+
+      // Act
+      await w.modelRegistry.deleteModelVersion({ name, version: '2' });
+
+      // Assess
+      expectApiError(
+        await failureOf(
+          w.modelRegistry.getModelVersion({ name, version: '2' })
+        ),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+      const next = await w.modelRegistry.createModelVersion({
+        name,
+        source: 's3://b/next',
+      });
+      expect(next.model_version?.version).toBe('3');
+    });
+
+    it('refuses a version in Production as ApiError INVALID_STATE 409', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+      await w.modelRegistry.transitionStage({
+        name,
+        version: '1',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.deleteModelVersion({ name, version: '1' })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_STATE', 409);
+    });
+  });
+
+  describe('modelRegistry.searchModelVersions', () => {
+    it('iterates a model’s versions with a name filter across pages of two, newest first', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 5);
+      await modelWithVersions(w, 1); // another model, filtered out
+      const sent = recordRequests(w);
+      const request: ml.SearchModelVersionsRequest = {
+        filter: `name='${name}'`,
+        max_results: 2,
+      };
+
+      // Act
+      const versions = await collect(
+        w.modelRegistry.searchModelVersions(request)
+      );
+
+      // Assess
+      expect(versions.map((v) => v.version)).toEqual(['5', '4', '3', '2', '1']);
+      expect(versions.every((v) => v.name === name)).toBe(true);
+      expect(sent.map((r) => r.query.page_token === undefined)).toEqual([
+        true,
+        false,
+        false,
+      ]);
+      expect(request.page_token).toBeUndefined();
+    });
+
+    it('orders by an order_by array and narrows by the rest of the filter', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 4);
+
+      // Act
+      const versions = await collect(
+        w.modelRegistry.searchModelVersions({
+          filter: `name = '${name}' AND version_number >= 2`,
+          order_by: ['version_number ASC', 'creation_timestamp DESC'],
+          max_results: 2,
+        })
+      );
+
+      // Assess
+      expect(versions.map((v) => v.version)).toEqual(['2', '3', '4']);
+    });
+
+    it('pages through the versions of several models a LIKE filter matches', async () => {
+      // Prepare
+      const w = client();
+      const prefix = uniqueName('sdkmv');
+      const names = [`${prefix}-a`, `${prefix}-b`];
+      for (const name of names) {
+        await w.modelRegistry.createModel({ name });
+        for (const index of [1, 2]) {
+          await w.modelRegistry.createModelVersion({
+            name,
+            source: `s3://b/${name}/${index}`,
+          });
+        }
+      }
+      const request: ml.SearchModelVersionsRequest = {
+        filter: `name LIKE '${prefix}-%'`,
+        order_by: ['name ASC', 'version_number ASC'],
+        max_results: 3,
+      };
+
+      // Act
+      const versions = await collect(
+        w.modelRegistry.searchModelVersions(request)
+      );
+
+      // Assess
+      expect(versions.map((v) => `${v.name}#${v.version}`)).toEqual([
+        `${prefix}-a#1`,
+        `${prefix}-a#2`,
+        `${prefix}-b#1`,
+        `${prefix}-b#2`,
+      ]);
+      expect(request.page_token).toBeUndefined();
+    });
+
+    it('finds the versions of a model whose name has a space, +, /, é, & and =', async () => {
+      // Prepare
+      const w = client();
+      const name = awkwardName();
+      await w.modelRegistry.createModel({ name });
+      await w.modelRegistry.createModelVersion({ name, source: 's3://b/m' });
+
+      // Act
+      const versions = await collect(
+        w.modelRegistry.searchModelVersions({ filter: `name='${name}'` })
+      );
+
+      // Assess
+      expect(versions.map((v) => `${v.name}#${v.version}`)).toEqual([
+        `${name}#1`,
+      ]);
+    });
+
+    it('finds nothing for a model that does not exist', async () => {
+      // Act
+      const versions = await collect(
+        client().modelRegistry.searchModelVersions({
+          filter: `name='${uniqueName('sdk-missing')}'`,
+        })
+      );
+
+      // Assess
+      expect(versions).toEqual([]);
+    });
+  });
+
+  describe('modelRegistry.setModelVersionTag', () => {
+    it('sets a tag, and overwrites its value, as getModelVersion shows', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      await w.modelRegistry.setModelVersionTag({
+        name,
+        version: '1',
+        key: 'validated',
+        value: 'no',
+      });
+      await w.modelRegistry.setModelVersionTag({
+        name,
+        version: '1',
+        key: 'validated',
+        value: 'yes',
+      });
+
+      // Assess
+      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(got.model_version?.tags).toEqual([
+        { key: 'validated', value: 'yes' },
+      ]);
+    });
+
+    it('surfaces a missing version as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.setModelVersionTag({
+          name,
+          version: '2',
+          key: 'k',
+          value: 'v',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.deleteModelVersionTag', () => {
+    it('deletes one tag and keeps the others', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name });
+      await w.modelRegistry.createModelVersion({
+        name,
+        source: 's3://b/m',
+        tags: [
+          { key: 'a key', value: '1' },
+          { key: 'b', value: '2' },
+        ],
+      });
+
+      // Act
+      await w.modelRegistry.deleteModelVersionTag({
+        name,
+        version: '1',
+        key: 'a key',
+      });
+
+      // Assess
+      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(got.model_version?.tags).toEqual([{ key: 'b', value: '2' }]);
+    });
+
+    it('surfaces a missing tag as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.deleteModelVersionTag({
+          name,
+          version: '1',
+          key: 'absent',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.getModelVersionDownloadUri', () => {
+    it('returns where the version’s files are: its source', async () => {
+      // Prepare
+      const w = client();
+      const { name, versions } = await modelWithVersions(w, 2);
+
+      // Act
+      const uri = await w.modelRegistry.getModelVersionDownloadUri({
+        name,
+        version: '2',
+      });
+
+      // Assess
+      expect(uri).toEqual({ artifact_uri: versions[1]?.source });
+    });
+
+    it('surfaces a missing version as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.getModelVersionDownloadUri({ name, version: '2' })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.transitionStage', () => {
+    it('moves a version and answers model_version_databricks with the caller’s permission level', async () => {
+      // Prepare
+      const w = client();
+      const { name, versions } = await modelWithVersions(w, 1);
+
+      // Act
+      const moved = await w.modelRegistry.transitionStage({
+        name,
+        version: '1',
+        stage: 'Staging',
+        archive_existing_versions: false,
+        comment: 'ready for QA',
+      });
+
+      // Assess
+      expect(moved.model_version_databricks).toEqual({
+        ...versions[0],
+        current_stage: 'Staging',
+        last_updated_timestamp: expect.any(Number),
+        permission_level: 'CAN_MANAGE',
+      });
+      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(got.model_version?.current_stage).toBe('Staging');
+    });
+
+    it('archives the versions already in the stage with archive_existing_versions, recording the comment', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 3);
+      for (const version of ['1', '2']) {
+        await w.modelRegistry.transitionStage({
+          name,
+          version,
+          stage: 'Production',
+          archive_existing_versions: false,
+        });
+      }
+
+      // Act
+      const moved = await w.modelRegistry.transitionStage({
+        name,
+        version: '3',
+        stage: 'production',
+        archive_existing_versions: true,
+        comment: 'promote 3',
+      });
+
+      // Assess
+      expect(moved.model_version_databricks?.current_stage).toBe('Production');
+      const latest = await collect(w.modelRegistry.getLatestVersions({ name }));
+      expect(latest.map(stageOf).sort()).toEqual([
+        '2:Archived',
+        '3:Production',
+      ]);
+      const activities = await call<{
+        activities: { activity_type: string; comment?: string }[];
+      }>('GET', '/api/2.0/stagegate/activities/list', {
+        query: { name, version: '3' },
+      });
+      expect(activities.body.activities.at(-1)).toMatchObject({
+        activity_type: 'APPLIED_TRANSITION',
+        comment: 'promote 3',
+      });
+    });
+
+    it('keeps the versions already in the stage without archive_existing_versions', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 2);
+      await w.modelRegistry.transitionStage({
+        name,
+        version: '1',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+
+      // Act
+      await w.modelRegistry.transitionStage({
+        name,
+        version: '2',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+
+      // Assess
+      const one = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(one.model_version?.current_stage).toBe('Production');
+    });
+
+    it('refuses an unknown stage as ApiError INVALID_PARAMETER_VALUE 400', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.transitionStage({
+          name,
+          version: '1',
+          stage: 'Prod',
+          archive_existing_versions: false,
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(got.model_version?.current_stage).toBe('None');
+    });
+
+    it('refuses archive_existing_versions for an inactive stage as ApiError INVALID_PARAMETER_VALUE 400', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.transitionStage({
+          name,
+          version: '1',
+          stage: 'Archived',
+          archive_existing_versions: true,
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+    });
+
+    it('surfaces a missing version as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.transitionStage({
+          name,
+          version: '9',
+          stage: 'Staging',
+          archive_existing_versions: false,
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  // The SDK sends its PATCH calls without a body (api-client.js attaches one
+  // to POST and PUT only): through the SDK they can only fail; clients that
+  // send the body (MLflow, curl) update.
+  describe('modelRegistry.updateModel', () => {
+    it('fails as ApiError INVALID_PARAMETER_VALUE 400 naming the field the body-less PATCH lacks', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name, description: 'before' });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.updateModel({ name, description: 'after' })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+      expect(failure.message).toMatch(/'name'/);
+      const got = await w.modelRegistry.getModel({ name });
+      expect(got.registered_model_databricks?.description).toBe('before');
+    });
+
+    it('updates the description when PATCHed with a JSON body, as the SDK then reads', async () => {
+      // Prepare
+      const w = client();
+      const name = uniqueName('sdk');
+      await w.modelRegistry.createModel({ name, description: 'before' });
+
+      // Act
+      const response = await call<ml.UpdateModelResponse>(
+        'PATCH',
+        `${MLFLOW}/registered-models/update`,
+        { body: { name, description: 'after' } }
+      );
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body.registered_model).toMatchObject({
+        name,
+        description: 'after',
+      });
+      const got = await w.modelRegistry.getModel({ name });
+      expect(got.registered_model_databricks?.description).toBe('after');
+    });
+  });
+
+  describe('modelRegistry.updateModelVersion', () => {
+    it('fails as ApiError INVALID_PARAMETER_VALUE 400 naming the field the body-less PATCH lacks', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.updateModelVersion({
+          name,
+          version: '1',
+          description: 'after',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+      expect(failure.message).toMatch(/'name'/);
+      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(got.model_version?.description).toBe('');
+    });
+
+    it('updates the description when PATCHed with a JSON body, as the SDK then reads', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 2);
+
+      // Act
+      const response = await call<ml.UpdateModelVersionResponse>(
+        'PATCH',
+        `${MLFLOW}/model-versions/update`,
+        { body: { name, version: '2', description: 'after' } }
+      );
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body.model_version).toMatchObject({
+        name,
+        version: '2',
+        description: 'after',
+      });
+      const got = await w.modelRegistry.getModelVersion({ name, version: '2' });
+      expect(got.model_version?.description).toBe('after');
     });
   });
 });
