@@ -1,4 +1,6 @@
 import type { IdentityStore } from '#ports/identity-store.ts';
+import { newDirectoryId } from './directory.ts';
+import { ADMINS_GROUP } from './permissions.ts';
 import { BOOTSTRAP_ADMIN } from './principal.ts';
 import { hashToken } from './tokens.ts';
 
@@ -6,16 +8,27 @@ import { hashToken } from './tokens.ts';
 export const BOOTSTRAP_TOKEN_ID = 'bootstrap';
 
 /**
- * Makes sure the bootstrap admin exists and that `tokenValue` is its
+ * Makes sure the bootstrap admin exists, is active and is a member of the
+ * `admins` group (created when missing), and that `tokenValue` is its
  * bootstrap token, replacing any earlier bootstrap token. Idempotent: run on
- * every local start and by the deploy-time admin-token script.
+ * every local start and by the deploy-time admin-token script, so it is
+ * also the way back in when the admin was deactivated or removed from
+ * `admins`. The admin's other memberships and profile are kept.
  */
 export async function ensureBootstrapAdmin(
   identities: IdentityStore,
   tokenValue: string,
   now: number
 ): Promise<void> {
-  await identities.putPrincipal(BOOTSTRAP_ADMIN);
+  if (identities.ensureDirectoryMember) {
+    await identities.ensureDirectoryMember(
+      BOOTSTRAP_ADMIN,
+      ADMINS_GROUP,
+      newDirectoryId()
+    );
+  } else {
+    await identities.putPrincipal(BOOTSTRAP_ADMIN);
+  }
   const tokenHash = hashToken(tokenValue);
   const existing = await identities.getTokenByHash(tokenHash);
   if (existing?.tokenId === BOOTSTRAP_TOKEN_ID) return;

@@ -76,23 +76,37 @@ export function validateSource(source: string): string {
       `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`
     );
   }
-  let decoded = source;
-  try {
-    decoded = decodeURIComponent(source);
-  } catch {
-    // Undecodable escapes are checked as written.
-  }
-  const pathPart = decoded.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/*/, '');
-  if (
-    decoded.includes('\0') ||
-    pathPart.split(/[/\\]/).includes('..') ||
-    /%2f|%5c/i.test(source)
-  ) {
-    throw new InvalidParameterValueError(
-      `Invalid model version source: '${source}'. Path traversal is not allowed.`
-    );
+  for (const form of decodings(source)) {
+    const pathPart = form.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/*/, '');
+    if (
+      form.includes('\0') ||
+      pathPart.split(/[/\\]/).includes('..') ||
+      /%2f|%5c/i.test(form)
+    ) {
+      throw new InvalidParameterValueError(
+        `Invalid model version source: '${source}'. Path traversal is not allowed.`
+      );
+    }
   }
   return source;
+}
+
+/**
+ * The source as written and as each round of percent-decoding leaves it, so
+ * double encoding (`%252e`) or a malformed escape elsewhere in the string
+ * cannot hide a traversal: every valid `%XX` is decoded on its own.
+ */
+function decodings(source: string): string[] {
+  const forms = [source];
+  for (let round = 0; round < 4; round += 1) {
+    const last = forms.at(-1) ?? source;
+    const next = last.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16))
+    );
+    if (next === last) break;
+    forms.push(next);
+  }
+  return forms;
 }
 
 /**

@@ -12,7 +12,9 @@ export const PERMISSION_LEVELS = [
 export type PermissionLevel = (typeof PERMISSION_LEVELS)[number];
 
 /** The registry-wide (root) object also grants the right to create models. */
-export type RootPermissionLevel = PermissionLevel | 'CAN_CREATE_REGISTERED_MODEL';
+export type RootPermissionLevel =
+  | PermissionLevel
+  | 'CAN_CREATE_REGISTERED_MODEL';
 
 /** "No Permissions" is the absence of any grant. */
 export type EffectiveLevel = PermissionLevel | 'NO_PERMISSIONS';
@@ -27,6 +29,7 @@ export const ABILITIES = {
   CreateModelVersion: 'registry:CreateModelVersion',
   UpdateDescription: 'registry:UpdateDescription',
   EditTags: 'registry:EditTags',
+  EditAliases: 'registry:EditAliases',
   TransitionAmongNoneStagingArchived: 'registry:TransitionToStaging',
   TransitionToProduction: 'registry:TransitionToProduction',
   ApproveAmongNoneStagingArchived: 'registry:ApproveTransitionToStaging',
@@ -59,6 +62,9 @@ export const PERMISSION_TABLE: Readonly<
   CreateModelVersion: EDIT_UP,
   UpdateDescription: EDIT_UP,
   EditTags: EDIT_UP,
+  // Not in the seed (Databricks' workspace registry has no aliases): an
+  // alias moves what consumers load, like a tag edit, so Can Edit.
+  EditAliases: EDIT_UP,
   TransitionAmongNoneStagingArchived: STAGING_UP,
   TransitionToProduction: PRODUCTION_UP,
   ApproveAmongNoneStagingArchived: STAGING_UP,

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { DirectoryStore } from '#ports/directory-store.ts';
 import type { IdentityStore, StoredToken } from '#ports/identity-store.ts';
+import { withDirectoryRetry } from './directory.ts';
 import {
   InvalidParameterValueError,
   ResourceDoesNotExistError,
@@ -45,6 +47,22 @@ export async function createToken(
   owner: Principal,
   input: CreateTokenInput
 ): Promise<{ tokenValue: string; tokenInfo: TokenInfo }> {
+  const { tokenValue, token } = newToken(deps.now(), owner.id, input);
+  await deps.identities.createToken(token);
+  return { tokenValue, tokenInfo: toTokenInfo(token) };
+}
+
+/**
+ * Validates the input and mints a token for `ownerId`: the value (shown
+ * once) and what is stored (its hash).
+ * @throws InvalidParameterValueError for a too long comment or lifetime.
+ */
+function newToken(
+  now: number,
+  ownerId: string,
+  input: CreateTokenInput,
+  createdBy?: Principal
+): { tokenValue: string; token: StoredToken } {
   const comment = input.comment ?? '';
   if (comment.length > limits.tokenCommentLength) {
     throw new InvalidParameterValueError(
@@ -61,20 +79,21 @@ export async function createToken(
       `lifetime_seconds must be at most ${limits.tokenLifetimeSeconds}.`
     );
   }
-  const now = deps.now();
   const tokenValue = generateTokenValue();
   const token: StoredToken = {
     tokenId: randomBytes(16).toString('hex'),
     tokenHash: hashToken(tokenValue),
-    principalId: owner.id,
+    principalId: ownerId,
     comment,
     creationTime: now,
     // Databricks: no lifetime, or a non-positive one, means no expiry.
     expiryTime:
       lifetime !== undefined && lifetime > 0 ? now + lifetime * 1000 : -1,
+    ...(createdBy && createdBy.id !== ownerId
+      ? { createdById: createdBy.id, createdByUsername: createdBy.userName }
+      : {}),
   };
-  await deps.identities.createToken(token);
-  return { tokenValue, tokenInfo: toTokenInfo(token) };
+  return { tokenValue, token };
 }
 
 export async function listTokens(
@@ -110,8 +129,14 @@ export async function authenticate(
   if (isExpired(token, deps.now())) {
     throw new UnauthenticatedError('Access token has expired.');
   }
-  const principal = await deps.identities.getPrincipal(token.principalId);
-  if (!principal) throw new UnauthenticatedError('Invalid access token.');
+  const stored = await deps.identities.getPrincipal(token.principalId);
+  if (!stored) throw new UnauthenticatedError('Invalid access token.');
+  if (stored.active === false) {
+    throw new UnauthenticatedError(
+      'The principal of this access token is deactivated.'
+    );
+  }
+  const { active: _active, ...principal } = stored;
   return { principal, expiryTime: token.expiryTime };
 }
 
@@ -128,5 +153,209 @@ function toTokenInfo(token: StoredToken): TokenInfo {
     comment: token.comment,
     creationTime: token.creationTime,
     expiryTime: token.expiryTime,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Token management (workspace admins, Databricks' token-management API)
+
+export interface TokenManagementDependencies {
+  readonly directory: DirectoryStore;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+  /** Waits between optimistic retries. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Databricks' admin view of a token: who owns it and who created it. */
+export interface ManagedTokenInfo extends TokenInfo {
+  readonly ownerId: string;
+  readonly createdById: string;
+  /** Empty when the creator no longer exists. */
+  readonly createdByUsername: string;
+}
+
+export interface OnBehalfOfTokenInput extends CreateTokenInput {
+  /** Databricks: the service principal's application id. */
+  readonly applicationId?: string | undefined;
+  /**
+   * stagegate extension: a user's user name. There is no interactive login
+   * to mint a user's first token, so admins issue it here.
+   */
+  readonly userName?: string | undefined;
+}
+
+/**
+ * Creates a token on behalf of a service principal (by application id,
+ * as Databricks) or, as a stagegate extension, of a user (by user name).
+ * @throws InvalidParameterValueError when both or neither target is
+ *   given, when `application_id` names a user, or the target is inactive.
+ * @throws ResourceDoesNotExistError when the target does not exist.
+ */
+export async function createOnBehalfOfToken(
+  deps: TokenManagementDependencies,
+  creator: Principal,
+  input: OnBehalfOfTokenInput
+): Promise<{ tokenValue: string; tokenInfo: ManagedTokenInfo }> {
+  if ((input.applicationId === undefined) === (input.userName === undefined)) {
+    throw new InvalidParameterValueError(
+      "Give exactly one of 'application_id' (a service principal) or 'user_name' (a user; stagegate extension)."
+    );
+  }
+  return withDirectoryRetry(deps, async () => {
+    const owner =
+      input.applicationId !== undefined
+        ? await servicePrincipalForToken(deps.directory, input.applicationId)
+        : await userForToken(deps.directory, input.userName ?? '');
+    if (!owner.active) {
+      throw new InvalidParameterValueError(
+        `Principal ${owner.id} is deactivated; it cannot be given a token.`
+      );
+    }
+    const { tokenValue, token } = newToken(
+      deps.now(),
+      owner.id,
+      input,
+      creator
+    );
+    // Conditioned on the owner being there and active; a lost race re-reads.
+    await deps.directory.createTokenForPrincipal(token);
+    return {
+      tokenValue,
+      tokenInfo: toManagedTokenInfo(token, creatorName(token, owner.userName)),
+    };
+  });
+}
+
+async function servicePrincipalForToken(
+  directory: DirectoryStore,
+  applicationId: string
+) {
+  const found = await directory.findPrincipalByName(
+    'service_principal',
+    applicationId
+  );
+  if (found) return found;
+  const user =
+    (await directory.findPrincipalByName('user', applicationId)) ??
+    (await directory.getDirectoryPrincipal(applicationId));
+  if (user?.kind === 'user') {
+    throw new InvalidParameterValueError(
+      `${applicationId} is a user, not a service principal: on-behalf-of tokens are for service principals (pass 'user_name' for a user's token, a stagegate extension).`
+    );
+  }
+  if (user?.kind === 'service_principal') {
+    throw new InvalidParameterValueError(
+      `${applicationId} is a service principal's id: pass its applicationId (${user.userName}).`
+    );
+  }
+  throw new ResourceDoesNotExistError(
+    `Service principal with application id ${applicationId} not found.`
+  );
+}
+
+async function userForToken(directory: DirectoryStore, userName: string) {
+  const found = await directory.findPrincipalByName('user', userName);
+  if (!found) {
+    throw new ResourceDoesNotExistError(
+      `User with user name ${userName} not found.`
+    );
+  }
+  return found;
+}
+
+/**
+ * Every live token of every principal, optionally only those created by
+ * one principal (by id or user name; both must match when both are given).
+ */
+export async function listManagedTokens(
+  deps: TokenManagementDependencies,
+  filter: {
+    readonly createdById?: string | undefined;
+    readonly createdByUsername?: string | undefined;
+  }
+): Promise<readonly ManagedTokenInfo[]> {
+  const now = deps.now();
+  const tokens = (await deps.directory.listAllTokens()).filter(
+    (token) => !isExpired(token, now)
+  );
+  const infos = await managedInfos(deps.directory, tokens);
+  return infos.filter(
+    (info) =>
+      (filter.createdById === undefined ||
+        info.createdById === filter.createdById) &&
+      (filter.createdByUsername === undefined ||
+        info.createdByUsername.toLowerCase() ===
+          filter.createdByUsername.toLowerCase())
+  );
+}
+
+/** @throws ResourceDoesNotExistError for an unknown or expired token. */
+export async function getManagedToken(
+  deps: TokenManagementDependencies,
+  tokenId: string
+): Promise<ManagedTokenInfo> {
+  const token = await deps.directory.getTokenById(tokenId);
+  if (!token || isExpired(token, deps.now())) {
+    throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
+  }
+  const [info] = await managedInfos(deps.directory, [token]);
+  if (!info) {
+    throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
+  }
+  return info;
+}
+
+/**
+ * Revokes any principal's token. It stops working within the
+ * authorizer's cache lifetime.
+ * @throws ResourceDoesNotExistError for an unknown token.
+ */
+export async function revokeManagedToken(
+  deps: TokenManagementDependencies,
+  tokenId: string
+): Promise<void> {
+  if (!(await deps.directory.deleteTokenById(tokenId))) {
+    throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
+  }
+}
+
+/** Token infos with the creator's name (stored, or the owner's for PATs). */
+async function managedInfos(
+  directory: DirectoryStore,
+  tokens: readonly StoredToken[]
+): Promise<ManagedTokenInfo[]> {
+  const ownerIds = [
+    ...new Set(
+      tokens.filter((t) => t.createdById === undefined).map((t) => t.principalId)
+    ),
+  ];
+  const owners = new Map(
+    (await directory.getDirectoryPrincipals(ownerIds)).map((p) => [
+      p.id,
+      p.userName,
+    ])
+  );
+  return tokens.map((token) =>
+    toManagedTokenInfo(
+      token,
+      creatorName(token, owners.get(token.principalId) ?? '')
+    )
+  );
+}
+
+function creatorName(token: StoredToken, ownerName: string): string {
+  return token.createdByUsername ?? ownerName;
+}
+
+function toManagedTokenInfo(
+  token: StoredToken,
+  createdByUsername: string
+): ManagedTokenInfo {
+  return {
+    ...toTokenInfo(token),
+    ownerId: token.principalId,
+    createdById: token.createdById ?? token.principalId,
+    createdByUsername,
   };
 }

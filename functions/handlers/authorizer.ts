@@ -65,7 +65,7 @@ export async function handler(
     const principal = await resolve(tokenValue);
     return principalPolicy(
       event.routeArn,
-      principal.id,
+      principal,
       authorizerContextFor(principal)
     );
   } catch (error) {

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { EndpointNotFoundError } from '#domain/errors.ts';
 import type { Principal } from '#domain/principal.ts';
 import { logger } from '#shared/powertools.ts';
+import type { AccessContext, RouteGuard } from './access-guard.ts';
 import { principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
 import { rawInput } from './request.ts';
@@ -25,6 +26,8 @@ export interface OperationContext<D> {
   readonly principal: Principal;
   readonly deps: D;
   readonly route: RouteDefinition;
+  /** What the route's access check established (see route-checks.ts). */
+  readonly access: AccessContext;
 }
 
 /** One API operation: its input schema and its use-case call. */
@@ -81,7 +84,8 @@ export function mlflowErrors(): MiddlewareObj<
 
 /**
  * Builds the Lambda handler of one function group: dispatches on API
- * Gateway's `routeKey` to the group's operations. Fails at cold start when
+ * Gateway's `routeKey` to the group's operations, after the route's access
+ * check (parse → authorize → domain → respond). Fails at cold start when
  * the route table and the operations disagree, so a route can never be
  * deployed without its implementation.
  */
@@ -89,6 +93,8 @@ export function createApiHandler<D>(options: {
   group: FunctionGroup;
   deps: D;
   operations: readonly Operation<D>[];
+  /** Runs each route's declared access check before its operation. */
+  guard: RouteGuard;
 }) {
   const byOperation = new Map(options.operations.map((o) => [o.operation, o]));
   const routed = new Set<string>();
@@ -118,15 +124,20 @@ export function createApiHandler<D>(options: {
           `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
         );
       }
-      const principal = principalFromEvent(event);
+      const principal = await options.guard.principal(
+        principalFromEvent(event)
+      );
       logger.appendKeys({
         operation: target.operation.operation,
         principalId: principal.id,
       });
-      const body = await target.operation.execute(rawInput(event), {
+      const input = rawInput(event);
+      const access = await options.guard.check(target.route, principal, input);
+      const body = await target.operation.execute(input, {
         principal,
         deps: options.deps,
         route: target.route,
+        access,
       });
       return jsonResponse(body);
     });

@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { AuthorizerContext } from './auth-context.ts';
+import { routes } from './routes.ts';
 
 /**
  * IAM policies the authorizer returns. A route ARN looks like
@@ -12,24 +13,45 @@ export function apiStagePrefix(routeArn: string): string {
 }
 
 /**
- * An authenticated principal may invoke every route of the API; the
- * handlers then check per-model permission levels.
+ * An authenticated principal may invoke every route of the API except, for
+ * non-admins, the admin-only ones (denied here, at the gateway); handlers
+ * then check per-model permission levels, and admin routes check again.
+ * The policy covers the whole API, not the one route called, so it stays
+ * right if API Gateway ever caches it for other routes.
  */
 export function principalPolicy(
   routeArn: string,
-  principalId: string,
+  principal: { id: string; isAdmin: boolean },
   context: AuthorizerContext
 ): APIGatewayAuthorizerResult {
+  const prefix = apiStagePrefix(routeArn);
+  const adminRoutes = principal.isAdmin
+    ? []
+    : routes
+        .filter((route) => route.adminOnly)
+        .map(
+          (route) =>
+            `${prefix}/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`
+        );
   return {
-    principalId,
+    principalId: principal.id,
     policyDocument: {
       Version: '2012-10-17',
       Statement: [
         {
           Action: 'execute-api:Invoke',
           Effect: 'Allow',
-          Resource: [`${apiStagePrefix(routeArn)}/*`],
+          Resource: [`${prefix}/*`],
         },
+        ...(adminRoutes.length > 0
+          ? [
+              {
+                Action: 'execute-api:Invoke',
+                Effect: 'Deny' as const,
+                Resource: adminRoutes,
+              },
+            ]
+          : []),
       ],
     },
     context,

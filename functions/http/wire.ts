@@ -1,5 +1,5 @@
 import type { Activity } from '#domain/activity.ts';
-import type { PermissionLevel } from '#domain/permission-level.ts';
+import type { EffectiveLevel } from '#domain/permissions.ts';
 import type { RegisteredModel, Tag } from '#domain/registered-model.ts';
 import type {
   ModelVersionView,
@@ -60,24 +60,29 @@ export function registeredModelJson(
 /** Databricks' `ModelDatabricks`: the model with its stable id and the caller's level. */
 export function registeredModelDatabricksJson(
   view: RegisteredModelView,
-  permissionLevel: PermissionLevel
+  permissionLevel: EffectiveLevel | undefined
 ) {
   return {
     ...registeredModelJson(view),
     id: view.model.id,
-    permission_level: permissionLevel,
+    ...permissionLevelJson(permissionLevel),
   };
+}
+
+/** Callers without a level never reach these responses; omit rather than invent. */
+function permissionLevelJson(level: EffectiveLevel | undefined) {
+  return level && level !== 'NO_PERMISSIONS' ? { permission_level: level } : {};
 }
 
 /** Databricks' `ModelVersionDatabricks`. */
 export function modelVersionDatabricksJson(
   version: ModelVersionView,
-  permissionLevel: PermissionLevel
+  permissionLevel: EffectiveLevel | undefined
 ) {
   const { aliases: _aliases, ...fields } = modelVersionJson(
     version
   ) as ReturnType<typeof modelVersionJson> & { aliases?: string[] };
-  return { ...fields, permission_level: permissionLevel };
+  return { ...fields, ...permissionLevelJson(permissionLevel) };
 }
 
 export function activityJson(activity: Activity) {

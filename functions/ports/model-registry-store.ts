@@ -1,5 +1,6 @@
 import type { Activity } from '#domain/activity.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
+import type { Grant, RootPermissionLevel } from '#domain/permissions.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
 import type { Stage } from '#domain/stages.ts';
 
@@ -18,6 +19,8 @@ export interface ModelRecord {
   readonly versionCounter: number;
   /** Version numbers currently in each stage. */
   readonly stages: Readonly<Record<Stage, readonly number[]>>;
+  /** Direct permission grants on the model (its access control list). */
+  readonly grants: readonly Grant[];
 }
 
 /** Which index a model listing walks, and in which direction. */
@@ -76,11 +79,23 @@ export interface VersionDeletion {
  * the model changed meanwhile; the caller re-reads and retries.
  */
 export interface ModelRegistryStore {
-  /** @throws RegisteredModelAlreadyExistsError when the name is taken. */
-  createRegisteredModel(model: RegisteredModel): Promise<void>;
+  /**
+   * Stores a new model with its initial grants (the creator's Can Manage).
+   * @throws RegisteredModelAlreadyExistsError when the name is taken.
+   */
+  createRegisteredModel(
+    model: RegisteredModel,
+    grants: readonly Grant[]
+  ): Promise<void>;
+  /** Replaces the model's direct grants. */
+  setModelGrants(modelId: string, grants: readonly Grant[]): Promise<void>;
+  /** Registry-wide grants; `undefined` until first set (defaults apply). */
+  getRootGrants(): Promise<readonly Grant<RootPermissionLevel>[] | undefined>;
+  setRootGrants(grants: readonly Grant<RootPermissionLevel>[]): Promise<void>;
   getModelRecordByName(name: string): Promise<ModelRecord | undefined>;
   getModelRecordById(id: string): Promise<ModelRecord | undefined>;
-  getModelsByIds(ids: readonly string[]): Promise<readonly RegisteredModel[]>;
+  /** Consistent reads of many models' records (missing ones are left out). */
+  getModelRecordsByIds(ids: readonly string[]): Promise<readonly ModelRecord[]>;
   listModels(query: ModelListingQuery): Promise<ModelListingPage>;
 
   /** Description (and last-update time); the model must exist. */

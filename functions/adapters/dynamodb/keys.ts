@@ -24,6 +24,8 @@ export const keys = {
     PK: modelPartition(modelId),
     SK: `${activityPrefix(version)}${sortableTimestamp(timestamp)}#${id}`,
   }),
+  /** The registry-wide (root) access control list. */
+  rootAcl: { PK: 'ACL#root', SK: '#ACL' },
   /** GSI1 partition listing every registered model by name. */
   registeredModelsByName: 'RM',
   /** GSI2 partition listing every registered model by last update. */
@@ -34,6 +36,27 @@ export const keys = {
   token: (tokenHash: string) => ({ PK: `TOKEN#${tokenHash}`, SK: '#TOKEN' }),
   /** GSI1 partition listing one principal's tokens by id. */
   tokensOfPrincipal: (principalId: string) => `PRINCIPAL#${principalId}#TOKENS`,
+  /**
+   * Uniqueness guard of a principal's name within its kind (a user's user
+   * name, a service principal's application id), case-insensitive as SCIM's
+   * `userName`; points at the principal's id.
+   */
+  principalName: (kind: string, userName: string) => ({
+    PK: `PRINCIPALNAME#${kind}#${userName.toLowerCase()}`,
+    SK: '#PRINCIPALNAME',
+  }),
+  /** GSI1 partition listing the principals of one kind by lower-cased name. */
+  principalsOfKind: (kind: string) => `PRINCIPALS#${kind}`,
+  group: (id: string) => ({ PK: `GROUP#${id}`, SK: '#GROUP' }),
+  /** Uniqueness guard of a group's display name (case-insensitive). */
+  groupName: (displayName: string) => ({
+    PK: `GROUPNAME#${displayName.toLowerCase()}`,
+    SK: '#GROUPNAME',
+  }),
+  /** GSI1 partition listing every group by lower-cased display name. */
+  groupsByName: 'GROUPS',
+  /** GSI2 partition listing every token by id (token management). */
+  allTokens: 'TOKENS',
 } as const;
 
 export const VERSION_PREFIX = 'MV#';

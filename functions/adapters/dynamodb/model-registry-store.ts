@@ -8,6 +8,7 @@ import {
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -26,6 +27,12 @@ import type {
   ModelVersion,
   ModelVersionStatus,
 } from '#domain/model-version.ts';
+import type {
+  Grant,
+  Grantee,
+  PermissionLevel,
+  RootPermissionLevel,
+} from '#domain/permissions.ts';
 import {
   byKey,
   type RegisteredModel,
@@ -76,7 +83,10 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     this.#tableName = options.tableName;
   }
 
-  async createRegisteredModel(model: RegisteredModel): Promise<void> {
+  async createRegisteredModel(
+    model: RegisteredModel,
+    grants: readonly Grant[]
+  ): Promise<void> {
     try {
       await this.#transact([
         {
@@ -107,6 +117,7 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
               userId: model.userId,
               tags: Object.fromEntries(model.tags.map((t) => [t.key, t.value])),
               aliases: {},
+              acl: aclMap(grants),
               revision: 0,
               versionCounter: 0,
             },
@@ -120,6 +131,35 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
       }
       throw error;
     }
+  }
+
+  async setModelGrants(
+    modelId: string,
+    grants: readonly Grant[]
+  ): Promise<void> {
+    await this.#updateExisting({
+      Key: keys.registeredModel(modelId),
+      UpdateExpression: 'SET acl = :acl',
+      ExpressionAttributeValues: { ':acl': aclMap(grants) },
+    });
+  }
+
+  async getRootGrants(): Promise<
+    readonly Grant<RootPermissionLevel>[] | undefined
+  > {
+    const item = await this.#get(keys.rootAcl);
+    return item ? grantsFrom<RootPermissionLevel>(item.acl) : undefined;
+  }
+
+  async setRootGrants(
+    grants: readonly Grant<RootPermissionLevel>[]
+  ): Promise<void> {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: { ...keys.rootAcl, entity: 'RootAcl', acl: aclMap(grants) },
+      })
+    );
   }
 
   async getModelRecordByName(name: string): Promise<ModelRecord | undefined> {
@@ -136,13 +176,13 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     return item ? toModelRecord(item) : undefined;
   }
 
-  async getModelsByIds(
+  async getModelRecordsByIds(
     ids: readonly string[]
-  ): Promise<readonly RegisteredModel[]> {
+  ): Promise<readonly ModelRecord[]> {
     const items = await this.#batchGet(
       [...new Set(ids)].map((id) => keys.registeredModel(id))
     );
-    return items.map((item) => toModelRecord(item).model);
+    return items.map(toModelRecord);
   }
 
   async listModels(query: ModelListingQuery): Promise<ModelListingPage> {
@@ -159,14 +199,22 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     if (byName && query.namePrefix !== undefined && !query.descending) {
       // Prefix and cursor in one key condition: BETWEEN the later of the
       // two and the end of the prefix range. Names never contain U+0000,
-      // so `after + U+0000` is the first name strictly after the cursor.
+      // so `after + U+0000` is the first name strictly after the cursor
+      // (also when the cursor is the prefix itself, a model's full name).
       const from =
-        query.after !== undefined && query.after > query.namePrefix
+        query.after !== undefined &&
+        byteCompare(query.after, query.namePrefix) >= 0
           ? `${query.after}\u0000`
           : query.namePrefix;
+      const to = `${query.namePrefix}${MAX_CHAR}`;
+      // A cursor past the prefix range (a token from another filter) has
+      // nothing after it; DynamoDB refuses an inverted BETWEEN.
+      if (byteCompare(from, to) > 0) {
+        return { records: [], positions: [], exhausted: true };
+      }
       condition += ` AND ${sk} BETWEEN :from AND :to`;
       values[':from'] = from;
-      values[':to'] = `${query.namePrefix}${MAX_CHAR}`;
+      values[':to'] = to;
     } else if (query.after !== undefined) {
       condition += ` AND ${sk} ${query.descending ? '<' : '>'} :after`;
       values[':after'] = query.after;
@@ -316,10 +364,14 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
           Update: {
             TableName: this.#tableName,
             Key: keys.registeredModel(modelId),
-            UpdateExpression: 'SET aliases.#alias = :version',
+            // The revision bump makes a concurrent deletion of the version,
+            // planned without this alias, fail and replan: no alias is left
+            // pointing at a deleted version.
+            UpdateExpression:
+              'SET aliases.#alias = :version, revision = revision + :one',
             ConditionExpression: 'attribute_exists(PK)',
             ExpressionAttributeNames: { '#alias': alias },
-            ExpressionAttributeValues: { ':version': version },
+            ExpressionAttributeValues: { ':version': version, ':one': 1 },
           },
         },
       ]);
@@ -764,6 +816,11 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
   }
 }
 
+/** DynamoDB orders string keys by their UTF-8 bytes. */
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 function modelIndexKeys(name: string, lastUpdatedTimestamp: number) {
   return {
     GSI1PK: keys.registeredModelsByName,
@@ -858,10 +915,35 @@ function toModelRecord(item: Item): ModelRecord {
     },
     revision: Number(item.revision ?? 0),
     versionCounter: Number(item.versionCounter ?? 0),
+    grants: grantsFrom<PermissionLevel>(item.acl),
     stages: Object.fromEntries(
       STAGES.map((stage) => [stage, numberSet(item[stageAttribute(stage)])])
     ) as Record<Stage, number[]>,
   };
+}
+
+/**
+ * Grants are a map on the item, `<kind>:<name>` → level, so one update
+ * replaces an access control list and the index projection carries it.
+ */
+function aclMap<L extends string>(grants: readonly Grant<L>[]) {
+  return Object.fromEntries(
+    grants.map((g) => [`${g.grantee.kind}:${g.grantee.name}`, g.level])
+  );
+}
+
+function grantsFrom<L extends string>(value: unknown): Grant<L>[] {
+  const map = (value ?? {}) as Record<string, string>;
+  return Object.entries(map).flatMap(([key, level]) => {
+    const separator = key.indexOf(':');
+    const kind = key.slice(0, separator);
+    const name = key.slice(separator + 1);
+    if (kind !== 'user' && kind !== 'group' && kind !== 'service_principal') {
+      return [];
+    }
+    const grantee = { kind, name } as Grantee;
+    return [{ grantee, level: level as L }];
+  });
 }
 
 function toVersionItem(version: ModelVersion): Item {

@@ -5,6 +5,7 @@ import {
   ResourceDoesNotExistError,
 } from '../errors.ts';
 import { parseVersionNumber, validateAlias } from '../model-version.ts';
+import { granteesOf } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import {
   type RegisteredModel,
@@ -54,7 +55,13 @@ export async function createRegisteredModel(
     ),
     aliases: [],
   };
-  await deps.store.createRegisteredModel(model);
+  // The creator gets Can Manage on the model (seed 001), as a direct grant
+  // that the permissions API shows and a manager may later change.
+  const [creator] = granteesOf(caller);
+  await deps.store.createRegisteredModel(
+    model,
+    creator ? [{ grantee: creator, level: 'CAN_MANAGE' }] : []
+  );
   return model;
 }
 

@@ -29,6 +29,11 @@ import {
   versionView,
 } from './dependencies.ts';
 
+/** Which models the caller may see (from its access check). */
+export type Visibility = (record: ModelRecord) => boolean;
+
+const ALL_VISIBLE: Visibility = () => true;
+
 export interface SearchInput {
   readonly filter?: string | undefined;
   readonly orderBy?: readonly string[] | undefined;
@@ -64,7 +69,8 @@ function modelSubject(model: RegisteredModel) {
  */
 export async function searchRegisteredModels(
   deps: RegistryDependencies,
-  input: SearchInput
+  input: SearchInput,
+  visible: Visibility = ALL_VISIBLE
 ): Promise<{ models: RegisteredModelView[]; nextPageToken?: string }> {
   const maxResults = validateMaxResults(input.maxResults, MODEL_PAGE);
   const clauses = withoutPromptsByDefault(parseModelFilter(input.filter));
@@ -80,7 +86,10 @@ export async function searchRegisteredModels(
     // One model at most: a direct read, never an index walk.
     const record = await deps.store.getModelRecordByName(name);
     const records =
-      record && !after && matchesFilter(clauses, modelSubject(record.model))
+      record &&
+      !after &&
+      visible(record) &&
+      matchesFilter(clauses, modelSubject(record.model))
         ? [record]
         : [];
     const models = await modelViews(deps, records.slice(0, maxResults));
@@ -102,7 +111,12 @@ export async function searchRegisteredModels(
     });
     for (const [index, record] of page.records.entries()) {
       position = page.positions[index];
-      if (matchesFilter(clauses, modelSubject(record.model))) {
+      // Filtering by permission inside the walk keeps pages full: a page
+      // is cut only at max_results + 1 visible matches.
+      if (
+        visible(record) &&
+        matchesFilter(clauses, modelSubject(record.model))
+      ) {
         matched.push({ record, position: position ?? '' });
         if (matched.length > maxResults) break;
       }
@@ -147,7 +161,7 @@ function positionFromToken(
 ): string | undefined {
   if (pageToken === undefined || pageToken === '') return undefined;
   const cursor = decodePageToken(pageToken);
-  if (cursor.o !== signature || cursor.p === undefined) {
+  if (cursor.o !== signature || cursor.p === undefined || cursor.p === '') {
     throw new InvalidParameterValueError(
       'Invalid page token: it belongs to a search with another order_by.'
     );
@@ -186,7 +200,8 @@ function versionSubject(version: ModelVersionView) {
  */
 export async function searchModelVersions(
   deps: RegistryDependencies,
-  input: SearchInput
+  input: SearchInput,
+  visible: Visibility = ALL_VISIBLE
 ): Promise<{ versions: ModelVersionView[]; nextPageToken?: string }> {
   const maxResults = validateMaxResults(input.maxResults, VERSION_PAGE);
   const clauses = parseVersionFilter(input.filter);
@@ -195,7 +210,7 @@ export async function searchModelVersions(
   const signature = order.map((o) => `${o.key} ${o.direction}`).join(',');
   const after = sortKeyFromToken(input.pageToken, signature);
 
-  const candidates = await versionCandidates(deps, clauses);
+  const candidates = await versionCandidates(deps, clauses, visible);
   const sorted = candidates
     .filter((version) => matchesFilter(clauses, versionSubject(version)))
     .map((version) => ({ version, key: versionSortable(version) }))
@@ -239,12 +254,13 @@ function sortKeyFromToken(
 
 async function versionCandidates(
   deps: RegistryDependencies,
-  clauses: readonly FilterClause[]
+  clauses: readonly FilterClause[],
+  visible: Visibility
 ): Promise<ModelVersionView[]> {
   const name = exactName(clauses);
   if (name !== undefined) {
     const record = await deps.store.getModelRecordByName(name);
-    if (!record) return [];
+    if (!record || !visible(record)) return [];
     const versions = await deps.store.listVersions(record.model.id);
     return versions.map((v) =>
       versionView(record.model, v, { withAliases: false })
@@ -255,7 +271,7 @@ async function versionCandidates(
     const versions = (
       await Promise.all(runs.map((run) => deps.store.listVersionsByRunId(run)))
     ).flat();
-    return withModels(deps, versions);
+    return withModels(deps, versions, visible);
   }
   const views: ModelVersionView[] = [];
   const namePrefix = likePrefix(clauses);
@@ -268,7 +284,7 @@ async function versionCandidates(
       namePrefix,
       limit: MODEL_BATCH,
     });
-    const models = page.records.map((record) => record.model);
+    const models = page.records.filter(visible).map((record) => record.model);
     for (
       let start = 0;
       start < models.length;
@@ -294,15 +310,19 @@ async function versionCandidates(
 /** Joins versions found through the run index with their models' names. */
 async function withModels(
   deps: RegistryDependencies,
-  versions: readonly ModelVersion[]
+  versions: readonly ModelVersion[],
+  visible: Visibility
 ): Promise<ModelVersionView[]> {
-  const models = await deps.store.getModelsByIds(
+  const records = await deps.store.getModelRecordsByIds(
     versions.map((v) => v.modelId)
   );
-  const byId = new Map(models.map((m) => [m.id, m]));
+  const byId = new Map(
+    records.filter(visible).map((r) => [r.model.id, r.model])
+  );
   return versions.flatMap((version) => {
     const model = byId.get(version.modelId);
-    // A version whose model is gone (a deletion mid-purge) is not shown.
+    // A version whose model is gone (a deletion mid-purge) or hidden from
+    // the caller is not shown.
     return model ? [versionView(model, version, { withAliases: false })] : [];
   });
 }

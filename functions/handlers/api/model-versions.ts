@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
 import { listActivitiesOperation } from './model-versions/activities.ts';
@@ -21,8 +23,11 @@ import {
 } from './model-versions/transition-stage.ts';
 import { updateModelVersionOperation } from './model-versions/update.ts';
 
+const table = registryTableFromEnv();
+const store = new DynamoDBModelRegistryStore(table);
+
 const deps: RegistryDependencies = {
-  store: new DynamoDBModelRegistryStore(registryTableFromEnv()),
+  store,
   now: () => Date.now(),
   newId: () => randomBytes(16).toString('hex'),
 };
@@ -30,6 +35,10 @@ const deps: RegistryDependencies = {
 export const handler = createApiHandler({
   group: 'model-versions',
   deps,
+  guard: createRouteGuard({
+    identities: new DynamoDBIdentityStore(table),
+    store,
+  }),
   operations: [
     createModelVersionOperation,
     getModelVersionOperation,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
+import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
 import {
@@ -24,8 +26,11 @@ import {
 } from './registered-models/tags.ts';
 import { updateRegisteredModelOperation } from './registered-models/update.ts';
 
+const table = registryTableFromEnv();
+const store = new DynamoDBModelRegistryStore(table);
+
 const deps: RegistryDependencies = {
-  store: new DynamoDBModelRegistryStore(registryTableFromEnv()),
+  store,
   now: () => Date.now(),
   newId: () => randomBytes(16).toString('hex'),
 };
@@ -33,6 +38,10 @@ const deps: RegistryDependencies = {
 export const handler = createApiHandler({
   group: 'registered-models',
   deps,
+  guard: createRouteGuard({
+    identities: new DynamoDBIdentityStore(table),
+    store,
+  }),
   operations: [
     createRegisteredModelOperation,
     getRegisteredModelOperation,

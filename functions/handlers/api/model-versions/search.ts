@@ -13,13 +13,20 @@ export const searchModelVersionsOperation = defineOperation({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),
   }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
-    const page = await searchModelVersions(deps, {
-      filter: input.filter,
-      orderBy: input.order_by,
-      maxResults: input.max_results,
-      pageToken: input.page_token,
-    });
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => {
+    const page = await searchModelVersions(
+      deps,
+      {
+        filter: input.filter,
+        orderBy: input.order_by,
+        maxResults: input.max_results,
+        pageToken: input.page_token,
+      },
+      access.visible
+    );
     return {
       ...(page.versions.length > 0
         ? { model_versions: page.versions.map(modelVersionJson) }

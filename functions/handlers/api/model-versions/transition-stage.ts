@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { permissionLevelOf } from '#domain/permission-level.ts';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { transitionModelVersionStage } from '#domain/registry/transitions.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
@@ -45,7 +44,7 @@ export const transitionModelVersionStageDatabricksOperation = defineOperation({
   }),
   run: async (
     input,
-    { deps, principal }: OperationContext<RegistryDependencies>
+    { deps, principal, access }: OperationContext<RegistryDependencies>
   ) => {
     const version = await transitionModelVersionStage(deps, principal, {
       name: input.name,
@@ -54,11 +53,10 @@ export const transitionModelVersionStageDatabricksOperation = defineOperation({
       archiveExistingVersions: input.archive_existing_versions,
       comment: input.comment,
     });
-    const model = await deps.store.getModelRecordById(version.modelId);
     return {
       model_version_databricks: modelVersionDatabricksJson(
         version,
-        model ? permissionLevelOf(principal, model.model) : 'CAN_READ'
+        access.level
       ),
     };
   },

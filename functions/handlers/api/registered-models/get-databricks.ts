@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { permissionLevelOf } from '#domain/permission-level.ts';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { getRegisteredModel } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
@@ -12,13 +11,13 @@ export const getRegisteredModelDatabricksOperation = defineOperation({
   input: z.object({ name: fields.string() }),
   run: async (
     input,
-    { deps, principal }: OperationContext<RegistryDependencies>
+    { deps, access }: OperationContext<RegistryDependencies>
   ) => {
     const view = await getRegisteredModel(deps, input.name);
     return {
       registered_model_databricks: registeredModelDatabricksJson(
         view,
-        permissionLevelOf(principal, view.model)
+        access.level
       ),
     };
   },

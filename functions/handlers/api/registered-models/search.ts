@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
-import { searchRegisteredModels } from '#domain/registry/search.ts';
+import {
+  searchRegisteredModels,
+  type Visibility,
+} from '#domain/registry/search.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { registeredModelJson } from '#http/wire.ts';
 
 async function search(
   deps: RegistryDependencies,
+  visible: Visibility,
   input: {
     filter?: string | undefined;
     order_by?: string[] | undefined;
@@ -14,12 +18,16 @@ async function search(
     page_token?: string | undefined;
   }
 ) {
-  const page = await searchRegisteredModels(deps, {
-    filter: input.filter,
-    orderBy: input.order_by,
-    maxResults: input.max_results,
-    pageToken: input.page_token,
-  });
+  const page = await searchRegisteredModels(
+    deps,
+    {
+      filter: input.filter,
+      orderBy: input.order_by,
+      maxResults: input.max_results,
+      pageToken: input.page_token,
+    },
+    visible
+  );
   return {
     ...(page.models.length > 0
       ? { registered_models: page.models.map(registeredModelJson) }
@@ -36,8 +44,10 @@ export const searchRegisteredModelsOperation = defineOperation({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),
   }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) =>
-    search(deps, input),
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => search(deps, access.visible, input),
 });
 
 /** Databricks' `registered-models/list`: search without filter or order. */
@@ -47,6 +57,8 @@ export const listRegisteredModelsOperation = defineOperation({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),
   }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) =>
-    search(deps, input),
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => search(deps, access.visible, input),
 });

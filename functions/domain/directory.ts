@@ -1,0 +1,1037 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DirectoryStore } from '#ports/directory-store.ts';
+import type { IdentityStore } from '#ports/identity-store.ts';
+import {
+  ConcurrentModificationError,
+  InvalidParameterValueError,
+  PermissionDeniedError,
+  ResourceDoesNotExistError,
+  TooManyConcurrentChangesError,
+} from './errors.ts';
+import { ADMINS_GROUP, ALL_USERS_GROUP } from './permissions.ts';
+import {
+  BOOTSTRAP_ADMIN,
+  type Principal,
+  type PrincipalKind,
+} from './principal.ts';
+
+/**
+ * The identity directory (Databricks' workspace SCIM API): users, service
+ * principals, groups and memberships. Every principal is implicitly in
+ * `users` (never stored); members of `admins` are workspace admins.
+ */
+
+export interface GroupRef {
+  readonly id: string;
+  readonly displayName: string;
+}
+
+export interface DirectoryPrincipal {
+  readonly id: string;
+  readonly kind: PrincipalKind;
+  /** A user's user name (e.g. an email); a service principal's application id. */
+  readonly userName: string;
+  readonly displayName: string;
+  readonly active: boolean;
+  /** The groups it belongs to, in display-name order. */
+  readonly groups: readonly GroupRef[];
+}
+
+export interface DirectoryGroup {
+  readonly id: string;
+  readonly displayName: string;
+  readonly memberIds: readonly string[];
+  /** Set while a rename is being written to the members (see `renameGroup`). */
+  readonly pendingDisplayName?: string | undefined;
+}
+
+/** A group with its members resolved, as the API shows it. */
+export interface GroupView {
+  readonly group: DirectoryGroup;
+  readonly members: readonly DirectoryPrincipal[];
+}
+
+export interface DirectoryDependencies {
+  readonly directory: DirectoryStore;
+  /** Waits between optimistic retries. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export const directoryLimits = {
+  nameLength: 256,
+  /** SCIM `count`: its default and the most one page returns. */
+  defaultCount: 100,
+  maxCount: 1000,
+  /** A transaction holds 100 items: the principal plus 99 groups. */
+  membershipChangesPerRequest: 99,
+} as const;
+
+/**
+ * A new principal or group id: 16 decimal digits, as Databricks' ids look.
+ * Kept below 2^53 so that token management's numeric `owner_id` and
+ * `created_by_id` survive JSON parsers that read numbers as doubles.
+ */
+export function newDirectoryId(): string {
+  const span = 8_000_000_000_000_000n;
+  const offset = randomBytes(8).readBigUInt64BE() % span;
+  return String(1_000_000_000_000_000n + offset);
+}
+
+export function newApplicationId(): string {
+  return randomUUID();
+}
+
+// ---------------------------------------------------------------------------
+// SCIM filters
+
+export type FilterOperator = 'eq' | 'co' | 'sw';
+
+export interface ScimFilter {
+  /** The attribute as the caller may name it (canonical spelling). */
+  readonly attribute: string;
+  readonly operator: FilterOperator;
+  readonly value: string;
+}
+
+/** What a store can narrow a listing by: its sort key, the name. */
+export interface NameNarrowing {
+  readonly operator: 'eq' | 'sw';
+  readonly value: string;
+}
+
+const FILTER_PATTERN =
+  /^\s*([A-Za-z][A-Za-z0-9_.]*)\s+([A-Za-z]+)\s+"((?:[^"\\]|\\.)*)"\s*$/;
+
+/**
+ * Parses the SCIM filter subset we serve: `<attribute> eq|co|sw "<value>"`
+ * on one of `attributes`. Attribute and operator names are
+ * case-insensitive, as RFC 7644 says; `\"` and `\\` escape inside the
+ * value. An empty filter is no filter.
+ * @throws InvalidParameterValueError for anything else (other operators,
+ *   `and`/`or`, unquoted values, other attributes).
+ */
+export function parseScimFilter(
+  text: string,
+  attributes: readonly string[]
+): ScimFilter | undefined {
+  if (text.trim() === '') return undefined;
+  const match = FILTER_PATTERN.exec(text);
+  const attribute = attributes.find(
+    (name) => name.toLowerCase() === match?.[1]?.toLowerCase()
+  );
+  const operator = match?.[2]?.toLowerCase();
+  if (
+    !match ||
+    !attribute ||
+    (operator !== 'eq' && operator !== 'co' && operator !== 'sw')
+  ) {
+    throw new InvalidParameterValueError(
+      `Unsupported filter '${text}'. Supported: <attribute> eq|co|sw "<value>" with attribute one of ${attributes.join(', ')}.`
+    );
+  }
+  const value = (match[3] ?? '').replace(/\\(.)/g, '$1');
+  return { attribute, operator, value };
+}
+
+/**
+ * Whether an attribute value passes a filter. Comparisons ignore case:
+ * every attribute we filter on is `caseExact: false` in SCIM's schemas.
+ */
+export function filterMatches(filter: ScimFilter, actual: string): boolean {
+  const value = filter.value.toLowerCase();
+  const candidate = actual.toLowerCase();
+  switch (filter.operator) {
+    case 'eq':
+      return candidate === value;
+    case 'co':
+      return candidate.includes(value);
+    case 'sw':
+      return candidate.startsWith(value);
+  }
+}
+
+/** The narrowing a store can apply when the filter is on its sort key. */
+export function narrowingFor(
+  filter: ScimFilter | undefined,
+  sortAttribute: string
+): NameNarrowing | undefined {
+  if (!filter || filter.attribute !== sortAttribute) return undefined;
+  if (filter.operator === 'co') return undefined;
+  return { operator: filter.operator, value: filter.value };
+}
+
+// ---------------------------------------------------------------------------
+// SCIM pagination
+
+export interface ListWindow {
+  /** 1-based. */
+  readonly startIndex: number;
+  readonly count: number;
+}
+
+export interface ListPage<T> {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly items: readonly T[];
+}
+
+/**
+ * RFC 7644 §3.4.2.4: a `startIndex` below 1 is 1 and a negative `count` is
+ * 0; we cap `count` at {@link directoryLimits.maxCount} (the RFC lets a
+ * provider return fewer than asked, and `itemsPerPage` says how many).
+ */
+export function listWindow(input: {
+  readonly startIndex?: number | undefined;
+  readonly count?: number | undefined;
+}): ListWindow {
+  const startIndex = Math.max(1, input.startIndex ?? 1);
+  const count = Math.min(
+    directoryLimits.maxCount,
+    Math.max(0, input.count ?? directoryLimits.defaultCount)
+  );
+  return { startIndex, count };
+}
+
+export function pageOf<T>(items: readonly T[], window: ListWindow): ListPage<T> {
+  return {
+    totalResults: items.length,
+    startIndex: window.startIndex,
+    items: items.slice(window.startIndex - 1, window.startIndex - 1 + window.count),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// SCIM PATCH
+
+/** One entry of a PatchOp request's `Operations`. */
+export interface PatchOperation {
+  readonly op: string;
+  readonly path?: string | undefined;
+  readonly value?: unknown;
+}
+
+/** What a user or service principal PATCH asks for, net of its operations. */
+export interface PrincipalPatch {
+  readonly displayName?: string;
+  readonly active?: boolean;
+  readonly addGroupIds: readonly string[];
+  readonly removeGroupIds: readonly string[];
+}
+
+/** What a group PATCH asks for, net of its operations. */
+export interface GroupPatch {
+  readonly displayName?: string;
+  readonly addMemberIds: readonly string[];
+  readonly removeMemberIds: readonly string[];
+}
+
+type Op = 'add' | 'remove' | 'replace';
+
+/** Membership edits in request order; the last edit of an id wins. */
+class MembershipEdits {
+  readonly #last = new Map<string, 'add' | 'remove'>();
+
+  record(ids: readonly string[], edit: 'add' | 'remove') {
+    for (const id of ids) {
+      this.#last.delete(id);
+      this.#last.set(id, edit);
+    }
+  }
+
+  ids(edit: 'add' | 'remove'): string[] {
+    return [...this.#last].filter(([, e]) => e === edit).map(([id]) => id);
+  }
+}
+
+/**
+ * Interprets the operations of a user or service principal PATCH:
+ * `replace` (or `add`) of `active` and `displayName`, `add`/`remove` of
+ * `groups` (value `[{value: groupId}]`, or `groups[value eq "<id>"]` to
+ * remove one), and the path-less form whose value is an object of those
+ * attributes. Operation and attribute names are case-insensitive; `active`
+ * may be a boolean or "true"/"false" (Azure AD sends strings).
+ * @throws InvalidParameterValueError for anything else.
+ */
+export function interpretPrincipalPatch(
+  operations: readonly PatchOperation[]
+): PrincipalPatch {
+  let displayName: string | undefined;
+  let active: boolean | undefined;
+  const groups = new MembershipEdits();
+  const apply = (op: Op, path: string, value: unknown) => {
+    const target = path.toLowerCase();
+    if (target === 'active' && op !== 'remove') {
+      active = booleanValue(value, path);
+    } else if (target === 'displayname' && op !== 'remove') {
+      displayName = stringValue(value, path);
+    } else if (target === 'groups' && op !== 'replace') {
+      groups.record(referenceIds(value, path), op);
+    } else {
+      const selected = selectedId(path, 'groups');
+      if (selected === undefined || op !== 'remove') {
+        throw unsupportedPatch(op, path);
+      }
+      groups.record([selected], 'remove');
+    }
+  };
+  forEachOperation(operations, apply);
+  return {
+    ...(displayName !== undefined ? { displayName } : {}),
+    ...(active !== undefined ? { active } : {}),
+    addGroupIds: groups.ids('add'),
+    removeGroupIds: groups.ids('remove'),
+  };
+}
+
+/**
+ * Interprets the operations of a group PATCH: `replace` (or `add`) of
+ * `displayName`, `add`/`remove` of `members` (value `[{value: id}]`, or
+ * `members[value eq "<id>"]` to remove one), and the path-less object form.
+ * @throws InvalidParameterValueError for anything else.
+ */
+export function interpretGroupPatch(
+  operations: readonly PatchOperation[]
+): GroupPatch {
+  let displayName: string | undefined;
+  const members = new MembershipEdits();
+  const apply = (op: Op, path: string, value: unknown) => {
+    const target = path.toLowerCase();
+    if (target === 'displayname' && op !== 'remove') {
+      displayName = stringValue(value, path);
+    } else if (target === 'members' && op !== 'replace') {
+      members.record(referenceIds(value, path), op);
+    } else {
+      const selected = selectedId(path, 'members');
+      if (selected === undefined || op !== 'remove') {
+        throw unsupportedPatch(op, path);
+      }
+      members.record([selected], 'remove');
+    }
+  };
+  forEachOperation(operations, apply);
+  return {
+    ...(displayName !== undefined ? { displayName } : {}),
+    addMemberIds: members.ids('add'),
+    removeMemberIds: members.ids('remove'),
+  };
+}
+
+function forEachOperation(
+  operations: readonly PatchOperation[],
+  apply: (op: Op, path: string, value: unknown) => void
+) {
+  if (operations.length === 0) {
+    throw new InvalidParameterValueError(
+      'A PATCH request needs at least one operation in Operations.'
+    );
+  }
+  for (const operation of operations) {
+    const op = operation.op.toLowerCase();
+    if (op !== 'add' && op !== 'remove' && op !== 'replace') {
+      throw new InvalidParameterValueError(
+        `Unsupported patch operation '${operation.op}': use add, remove or replace.`
+      );
+    }
+    const path = operation.path?.trim() ?? '';
+    if (path !== '') {
+      apply(op, path, operation.value);
+      continue;
+    }
+    // RFC 7644 §3.5.2: without a path, the value is an object whose
+    // attributes are each the target of the operation.
+    if (op === 'remove' || !isRecord(operation.value)) {
+      throw new InvalidParameterValueError(
+        `A patch operation '${op}' without a path needs an object value.`
+      );
+    }
+    for (const [attribute, value] of Object.entries(operation.value)) {
+      if (attribute === 'schemas') continue;
+      apply(op, attribute, value);
+    }
+  }
+}
+
+const SELECTOR_PATTERN = /^(\w+)\[\s*value\s+eq\s+"((?:[^"\\]|\\.)*)"\s*\]$/i;
+
+/** The id of `groups[value eq "<id>"]`, when `path` is that selector. */
+function selectedId(path: string, attribute: string): string | undefined {
+  const match = SELECTOR_PATTERN.exec(path);
+  if (!match || match[1]?.toLowerCase() !== attribute) return undefined;
+  return (match[2] ?? '').replace(/\\(.)/g, '$1');
+}
+
+/** `[{value: id}, …]`: SCIM's multi-valued references. */
+function referenceIds(value: unknown, path: string): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item) => {
+    const id = isRecord(item) ? item.value : undefined;
+    if (typeof id !== 'string' || id === '') {
+      throw new InvalidParameterValueError(
+        `Invalid value for '${path}': expected a list of {"value": "<id>"}.`
+      );
+    }
+    return id;
+  });
+}
+
+function booleanValue(value: unknown, path: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const lowered = value.toLowerCase();
+    if (lowered === 'true') return true;
+    if (lowered === 'false') return false;
+  }
+  throw new InvalidParameterValueError(
+    `Invalid value for '${path}': expected true or false.`
+  );
+}
+
+function stringValue(value: unknown, path: string): string {
+  if (typeof value === 'string') return value;
+  throw new InvalidParameterValueError(
+    `Invalid value for '${path}': expected a string.`
+  );
+}
+
+function unsupportedPatch(op: string, path: string) {
+  return new InvalidParameterValueError(
+    `Unsupported patch operation '${op}' on path '${path}'.`
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------
+// Validation
+
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+const UUID_PATTERN =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function validateName(value: string, what: string): string {
+  const name = value.trim();
+  if (name === '') {
+    throw new InvalidParameterValueError(`${what} must not be empty.`);
+  }
+  if (name.length > directoryLimits.nameLength) {
+    throw new InvalidParameterValueError(
+      `${what} is longer than ${directoryLimits.nameLength} characters.`
+    );
+  }
+  if (CONTROL_CHARACTERS.test(name)) {
+    throw new InvalidParameterValueError(
+      `${what} must not contain control characters.`
+    );
+  }
+  return name;
+}
+
+/**
+ * A group name. Commas are refused because the authorizer hands a
+ * principal's groups to the handlers as one comma-joined string (API
+ * Gateway's context holds flat values only); `users` is the implicit group
+ * of every principal and cannot be created.
+ */
+export function validateGroupName(value: string): string {
+  const name = validateName(value, 'Group displayName');
+  if (name.includes(',')) {
+    throw new InvalidParameterValueError(
+      'Group displayName must not contain commas.'
+    );
+  }
+  if (name.toLowerCase() === ALL_USERS_GROUP) {
+    throw new InvalidParameterValueError(
+      `'${ALL_USERS_GROUP}' is the implicit group of every principal; it cannot be created.`
+    );
+  }
+  return name;
+}
+
+/** A service principal's application id: a UUID, stored lower-cased. */
+export function validateApplicationId(value: string): string {
+  const id = value.trim();
+  if (!UUID_PATTERN.test(id)) {
+    throw new InvalidParameterValueError(
+      `applicationId must be a UUID, got '${value}'.`
+    );
+  }
+  return id.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------
+// Use cases
+
+const MAX_ATTEMPTS = 20;
+const BACKOFF_BASE_MS = 5;
+const BACKOFF_CAP_MS = 250;
+
+/**
+ * Runs `attempt` until it commits: `ConcurrentModificationError` means the
+ * directory changed between the attempt's reads and its conditional
+ * write, so it backs off (full jitter) and runs again from its reads. An
+ * exhausted budget becomes a 429 that clients retry.
+ */
+export async function withDirectoryRetry<T>(
+  deps: { readonly sleep?: (ms: number) => Promise<void> },
+  attempt: () => Promise<T>
+): Promise<T> {
+  const sleep =
+    deps.sleep ??
+    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof ConcurrentModificationError)) throw error;
+      if (tries >= MAX_ATTEMPTS) {
+        throw new TooManyConcurrentChangesError(
+          'Too many concurrent changes to the directory; retry the request.'
+        );
+      }
+      await sleep(
+        Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** tries)
+      );
+    }
+  }
+}
+
+/**
+ * The handlers' own admin check, behind the gateway's policy: it reads the
+ * caller's current record instead of trusting the authorizer's context,
+ * which may be up to one cache lifetime old, so a principal removed from
+ * `admins` (or deactivated) is refused on its very next request.
+ * @throws PermissionDeniedError
+ */
+export async function requireAdmin(
+  identities: IdentityStore,
+  caller: Principal
+): Promise<void> {
+  const current = await identities.getPrincipal(caller.id);
+  if (!current || current.active === false || !current.isAdmin) {
+    throw new PermissionDeniedError(
+      'Only workspace admins (members of the admins group) may call this API.'
+    );
+  }
+}
+
+const KIND_NOUN: Record<PrincipalKind, string> = {
+  user: 'User',
+  service_principal: 'Service principal',
+};
+
+/**
+ * A principal of the given kind.
+ * @throws ResourceDoesNotExistError when there is none (or it is of the
+ *   other kind: `/Users/<id>` never shows a service principal).
+ */
+export async function getPrincipalOfKind(
+  deps: DirectoryDependencies,
+  kind: PrincipalKind,
+  id: string
+): Promise<DirectoryPrincipal> {
+  const principal = await deps.directory.getDirectoryPrincipal(id);
+  if (!principal || principal.kind !== kind) {
+    throw new ResourceDoesNotExistError(`${KIND_NOUN[kind]} ${id} not found.`);
+  }
+  return principal;
+}
+
+/** The caller's own record (SCIM `Me`). */
+export async function getMe(
+  deps: DirectoryDependencies,
+  caller: Principal
+): Promise<DirectoryPrincipal> {
+  const me = await deps.directory.getDirectoryPrincipal(caller.id);
+  if (!me) {
+    throw new ResourceDoesNotExistError(`Principal ${caller.id} not found.`);
+  }
+  return me;
+}
+
+export interface NewPrincipalInput {
+  /** A user's user name; ignored for service principals. */
+  readonly userName?: string | undefined;
+  /** A service principal's application id; generated when absent. */
+  readonly applicationId?: string | undefined;
+  readonly displayName?: string | undefined;
+  readonly active?: boolean | undefined;
+  readonly groupIds?: readonly string[] | undefined;
+}
+
+/**
+ * Creates a user or a service principal, with its initial groups, in one
+ * transaction. The display name defaults to the name.
+ * @throws ResourceAlreadyExistsError when the name is taken.
+ * @throws ResourceDoesNotExistError for an unknown group.
+ */
+export async function createPrincipal(
+  deps: DirectoryDependencies,
+  kind: PrincipalKind,
+  input: NewPrincipalInput
+): Promise<DirectoryPrincipal> {
+  const userName =
+    kind === 'user'
+      ? validateName(input.userName ?? '', 'userName')
+      : validateApplicationId(input.applicationId ?? newApplicationId());
+  const displayName =
+    input.displayName === undefined
+      ? userName
+      : validateName(input.displayName, 'displayName');
+  const groupIds = unique(input.groupIds ?? []);
+  if (groupIds.length > directoryLimits.membershipChangesPerRequest) {
+    throw tooManyMembershipChanges();
+  }
+  const id = await withDirectoryRetry(deps, async () => {
+    const groups = await resolveGroups(deps, groupIds);
+    const newId = newDirectoryId();
+    await deps.directory.createPrincipal({
+      id: newId,
+      kind,
+      userName,
+      displayName,
+      active: input.active ?? true,
+      groups,
+    });
+    return newId;
+  });
+  return getPrincipalOfKind(deps, kind, id);
+}
+
+export interface ListQuery {
+  readonly filter?: string | undefined;
+  readonly startIndex?: number | undefined;
+  readonly count?: number | undefined;
+}
+
+/** The attributes a principal listing filters on, by kind. */
+export const PRINCIPAL_FILTER_ATTRIBUTES: Record<
+  PrincipalKind,
+  readonly string[]
+> = {
+  user: ['userName', 'displayName'],
+  service_principal: ['applicationId', 'displayName'],
+};
+
+/** Users or service principals in name order, filtered, one page. */
+export async function listPrincipals(
+  deps: DirectoryDependencies,
+  kind: PrincipalKind,
+  query: ListQuery
+): Promise<ListPage<DirectoryPrincipal>> {
+  const attributes = PRINCIPAL_FILTER_ATTRIBUTES[kind];
+  const filter = parseScimFilter(query.filter ?? '', attributes);
+  const window = listWindow(query);
+  const nameAttribute = attributes[0] ?? 'userName';
+  const all = await deps.directory.listDirectoryPrincipals(
+    kind,
+    narrowingFor(filter, nameAttribute)
+  );
+  const matching = filter
+    ? all.filter((principal) =>
+        filterMatches(
+          filter,
+          filter.attribute === 'displayName'
+            ? principal.displayName
+            : principal.userName
+        )
+      )
+    : all;
+  return pageOf(matching, window);
+}
+
+/**
+ * Applies a PATCH to a user or service principal atomically: profile
+ * changes and group changes in one transaction.
+ * @throws InvalidParameterValueError when the bootstrap admin would be
+ *   deactivated or the `admins` group would lose its last member.
+ */
+export async function patchPrincipal(
+  deps: DirectoryDependencies,
+  kind: PrincipalKind,
+  id: string,
+  operations: readonly PatchOperation[]
+): Promise<DirectoryPrincipal> {
+  const patch = interpretPrincipalPatch(operations);
+  const displayName =
+    patch.displayName === undefined
+      ? undefined
+      : validateName(patch.displayName, 'displayName');
+  if (id === BOOTSTRAP_ADMIN.id && patch.active === false) {
+    throw new InvalidParameterValueError(
+      'The bootstrap admin cannot be deactivated.'
+    );
+  }
+  await withDirectoryRetry(deps, async () => {
+    const principal = await getPrincipalOfKind(deps, kind, id);
+    const current = new Set(principal.groups.map((group) => group.id));
+    const addIds = patch.addGroupIds.filter((g) => !current.has(g));
+    const removeIds = patch.removeGroupIds.filter((g) => current.has(g));
+    if (
+      addIds.length + removeIds.length >
+      directoryLimits.membershipChangesPerRequest
+    ) {
+      throw tooManyMembershipChanges();
+    }
+    const addGroups = await resolveGroups(deps, addIds);
+    const keepNonEmptyGroupIds = await adminsRemovalGuard(
+      deps,
+      principal.groups.filter((group) => removeIds.includes(group.id))
+    );
+    const changesProfile =
+      (displayName !== undefined && displayName !== principal.displayName) ||
+      (patch.active !== undefined && patch.active !== principal.active);
+    if (!changesProfile && addIds.length === 0 && removeIds.length === 0) {
+      return;
+    }
+    await deps.directory.changePrincipal(id, {
+      displayName,
+      active: patch.active,
+      addGroups,
+      removeGroupIds: removeIds,
+      keepNonEmptyGroupIds,
+    });
+  });
+  return getPrincipalOfKind(deps, kind, id);
+}
+
+/**
+ * Deletes a user or service principal: leaves its groups, then deletes it
+ * and its tokens.
+ * @throws InvalidParameterValueError for the bootstrap admin, or the last
+ *   member of `admins`.
+ */
+export async function deletePrincipal(
+  deps: DirectoryDependencies,
+  kind: PrincipalKind,
+  id: string
+): Promise<void> {
+  if (id === BOOTSTRAP_ADMIN.id) {
+    throw new InvalidParameterValueError(
+      'The bootstrap admin cannot be deleted.'
+    );
+  }
+  await withDirectoryRetry(deps, async () => {
+    const principal = await getPrincipalOfKind(deps, kind, id);
+    const keepNonEmptyGroupIds = await adminsRemovalGuard(
+      deps,
+      principal.groups
+    );
+    const chunk = directoryLimits.membershipChangesPerRequest;
+    for (let start = 0; start < principal.groups.length; start += chunk) {
+      const removeGroupIds = principal.groups
+        .slice(start, start + chunk)
+        .map((group) => group.id);
+      await deps.directory.changePrincipal(id, {
+        addGroups: [],
+        removeGroupIds,
+        keepNonEmptyGroupIds: keepNonEmptyGroupIds.filter((g) =>
+          removeGroupIds.includes(g)
+        ),
+      });
+    }
+    if (!(await deps.directory.deletePrincipal(id))) {
+      throw new ResourceDoesNotExistError(
+        `${KIND_NOUN[kind]} ${id} not found.`
+      );
+    }
+  });
+}
+
+/**
+ * A group with its members.
+ * @throws ResourceDoesNotExistError
+ */
+export async function getGroup(
+  deps: DirectoryDependencies,
+  id: string
+): Promise<GroupView> {
+  const group = await requireGroup(deps, id);
+  const [view] = await withMembers(deps, [group]);
+  return view ?? { group, members: [] };
+}
+
+export const GROUP_FILTER_ATTRIBUTES: readonly string[] = ['displayName'];
+
+/** Groups in display-name order, filtered, one page, with their members. */
+export async function listGroups(
+  deps: DirectoryDependencies,
+  query: ListQuery
+): Promise<ListPage<GroupView>> {
+  const filter = parseScimFilter(query.filter ?? '', GROUP_FILTER_ATTRIBUTES);
+  const window = listWindow(query);
+  const all = await deps.directory.listGroups(
+    narrowingFor(filter, 'displayName')
+  );
+  const matching = filter
+    ? all.filter((group) => filterMatches(filter, group.displayName))
+    : all;
+  const page = pageOf(matching, window);
+  return { ...page, items: await withMembers(deps, page.items) };
+}
+
+/**
+ * Creates a group, then adds its members.
+ * @throws ResourceAlreadyExistsError when the display name is taken.
+ * @throws InvalidParameterValueError when a member is a group (nested
+ *   groups are not supported).
+ * @throws ResourceDoesNotExistError for an unknown member.
+ */
+export async function createGroup(
+  deps: DirectoryDependencies,
+  input: { readonly displayName: string; readonly memberIds?: readonly string[] }
+): Promise<GroupView> {
+  const displayName = validateGroupName(input.displayName);
+  const memberIds = unique(input.memberIds ?? []);
+  await resolveMembers(deps, memberIds);
+  const id = await withDirectoryRetry(deps, async () => {
+    const newId = newDirectoryId();
+    await deps.directory.createGroup({ id: newId, displayName });
+    return newId;
+  });
+  if (memberIds.length > 0) {
+    await changeMembers(deps, id, { addMemberIds: memberIds, removeMemberIds: [] });
+  }
+  return getGroup(deps, id);
+}
+
+/**
+ * Applies a group PATCH: a rename first (so new members get the final
+ * name), then members added, then removed.
+ * @throws InvalidParameterValueError when `admins` would be renamed or
+ *   emptied, or a member is a group.
+ */
+export async function patchGroup(
+  deps: DirectoryDependencies,
+  id: string,
+  operations: readonly PatchOperation[]
+): Promise<GroupView> {
+  const patch = interpretGroupPatch(operations);
+  if (patch.displayName !== undefined) {
+    await renameGroup(deps, id, patch.displayName);
+  }
+  if (patch.addMemberIds.length > 0 || patch.removeMemberIds.length > 0) {
+    await changeMembers(deps, id, patch);
+  } else {
+    await requireGroup(deps, id);
+  }
+  return getGroup(deps, id);
+}
+
+/**
+ * Deletes a group: its members leave it, then it goes.
+ * @throws InvalidParameterValueError for `admins`.
+ */
+export async function deleteGroup(
+  deps: DirectoryDependencies,
+  id: string
+): Promise<void> {
+  await withDirectoryRetry(deps, async () => {
+    let group = await requireGroup(deps, id);
+    if (group.displayName === ADMINS_GROUP) {
+      throw new InvalidParameterValueError(
+        `The ${ADMINS_GROUP} group cannot be deleted.`
+      );
+    }
+    if (group.pendingDisplayName !== undefined) {
+      group = await finishRename(deps, group);
+    }
+    if (group.memberIds.length > 0) {
+      await deps.directory.removeMembers(id, group.memberIds, {
+        keepNonEmpty: false,
+      });
+    }
+    if (!(await deps.directory.deleteGroup(id))) {
+      throw new ResourceDoesNotExistError(`Group ${id} not found.`);
+    }
+  });
+}
+
+/**
+ * Renames a group. Members carry their groups' names (permissions are
+ * granted to group names), so a rename is three steps: reserve the new
+ * name and block new members; write the new name on every member; switch
+ * the group and release the old name. An interrupted rename is finished
+ * by the next change of that group, and until then both names point to
+ * this group, so no other group can inherit its members' grants.
+ */
+async function renameGroup(
+  deps: DirectoryDependencies,
+  id: string,
+  newName: string
+): Promise<void> {
+  const to = validateGroupName(newName);
+  await withDirectoryRetry(deps, async () => {
+    let group = await requireGroup(deps, id);
+    if (group.pendingDisplayName !== undefined) {
+      group = await finishRename(deps, group);
+    }
+    if (group.displayName === to) return;
+    if (group.displayName === ADMINS_GROUP) {
+      throw new InvalidParameterValueError(
+        `The ${ADMINS_GROUP} group cannot be renamed.`
+      );
+    }
+    await deps.directory.beginGroupRename(id, group.displayName, to);
+    await finishRename(deps, { ...group, pendingDisplayName: to });
+  });
+}
+
+async function finishRename(
+  deps: DirectoryDependencies,
+  group: DirectoryGroup
+): Promise<DirectoryGroup> {
+  const to = group.pendingDisplayName;
+  if (to === undefined) return group;
+  // Members cannot join while the rename is pending, so this list is final.
+  const fresh = await requireGroup(deps, group.id);
+  await deps.directory.setMembersGroupName(group.id, to, fresh.memberIds);
+  try {
+    await deps.directory.completeGroupRename(group.id, fresh.displayName, to);
+  } catch (error) {
+    // Another request finished the same rename first.
+    if (!(error instanceof ConcurrentModificationError)) throw error;
+  }
+  return requireGroup(deps, group.id);
+}
+
+async function changeMembers(
+  deps: DirectoryDependencies,
+  id: string,
+  patch: Pick<GroupPatch, 'addMemberIds' | 'removeMemberIds'>
+): Promise<void> {
+  await withDirectoryRetry(deps, async () => {
+    let group = await requireGroup(deps, id);
+    if (group.pendingDisplayName !== undefined) {
+      group = await finishRename(deps, group);
+    }
+    const current = new Set(group.memberIds);
+    const addIds = patch.addMemberIds.filter((m) => !current.has(m));
+    const removeIds = patch.removeMemberIds.filter((m) => current.has(m));
+    await resolveMembers(deps, addIds);
+    const isAdmins = group.displayName === ADMINS_GROUP;
+    if (
+      isAdmins &&
+      removeIds.length > 0 &&
+      current.size + addIds.length - removeIds.length < 1
+    ) {
+      throw lastAdminError();
+    }
+    if (addIds.length > 0) {
+      await deps.directory.addMembers(
+        { id, displayName: group.displayName },
+        addIds
+      );
+    }
+    if (removeIds.length > 0) {
+      await deps.directory.removeMembers(id, removeIds, {
+        keepNonEmpty: isAdmins,
+      });
+    }
+  });
+}
+
+async function requireGroup(
+  deps: DirectoryDependencies,
+  id: string
+): Promise<DirectoryGroup> {
+  const group = await deps.directory.getGroup(id);
+  if (!group) throw new ResourceDoesNotExistError(`Group ${id} not found.`);
+  return group;
+}
+
+/**
+ * The groups to join, with their current names; a group in the middle of
+ * a rename has it finished first (it accepts no members until then).
+ * @throws ResourceDoesNotExistError for an unknown group.
+ */
+async function resolveGroups(
+  deps: DirectoryDependencies,
+  ids: readonly string[]
+): Promise<GroupRef[]> {
+  const groups: GroupRef[] = [];
+  for (const id of ids) {
+    let group = await requireGroup(deps, id);
+    if (group.pendingDisplayName !== undefined) {
+      group = await finishRename(deps, group);
+    }
+    groups.push({ id: group.id, displayName: group.displayName });
+  }
+  return groups;
+}
+
+/**
+ * Checks that every id names a principal.
+ * @throws InvalidParameterValueError for a group id (no nested groups).
+ * @throws ResourceDoesNotExistError for an unknown id.
+ */
+async function resolveMembers(
+  deps: DirectoryDependencies,
+  ids: readonly string[]
+): Promise<void> {
+  if (ids.length === 0) return;
+  const found = new Set(
+    (await deps.directory.getDirectoryPrincipals(ids)).map((p) => p.id)
+  );
+  for (const id of ids) {
+    if (found.has(id)) continue;
+    if (await deps.directory.getGroup(id)) {
+      throw new InvalidParameterValueError(
+        `Member ${id} is a group: nested groups are not supported.`
+      );
+    }
+    throw new ResourceDoesNotExistError(`Principal ${id} not found.`);
+  }
+}
+
+/**
+ * When a principal leaves `admins`, that group must keep a member: checked
+ * here on a fresh read for a clear error, and returned so the store
+ * conditions the removal on it against concurrent removals.
+ */
+async function adminsRemovalGuard(
+  deps: DirectoryDependencies,
+  leaving: readonly GroupRef[]
+): Promise<string[]> {
+  const admins = leaving.find((group) => group.displayName === ADMINS_GROUP);
+  if (!admins) return [];
+  const group = await requireGroup(deps, admins.id);
+  if (group.memberIds.length <= 1) throw lastAdminError();
+  return [admins.id];
+}
+
+async function withMembers(
+  deps: DirectoryDependencies,
+  groups: readonly DirectoryGroup[]
+): Promise<GroupView[]> {
+  const ids = unique(groups.flatMap((group) => group.memberIds));
+  const principals = new Map(
+    (await deps.directory.getDirectoryPrincipals(ids)).map((p) => [p.id, p])
+  );
+  return groups.map((group) => ({
+    group,
+    members: group.memberIds
+      .flatMap((id) => principals.get(id) ?? [])
+      .sort(
+        (a, b) =>
+          a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id)
+      ),
+  }));
+}
+
+function lastAdminError() {
+  return new InvalidParameterValueError(
+    `The ${ADMINS_GROUP} group must keep at least one member.`
+  );
+}
+
+function tooManyMembershipChanges() {
+  return new InvalidParameterValueError(
+    `At most ${directoryLimits.membershipChangesPerRequest} group memberships can change in one request.`
+  );
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}

@@ -1,0 +1,68 @@
+import type { Ability } from '#domain/permissions.ts';
+import type { RouteAction } from './routes.ts';
+
+/**
+ * How each route action is checked before its operation runs. Every route
+ * of the route table declares an action, and every action has a check here
+ * (the Record type makes a missing one a compile error; a test enumerates
+ * the routes too).
+ */
+export type RouteCheck =
+  /** No token needed (the health route). */
+  | { readonly kind: 'public' }
+  /** Any authenticated principal; the operation acts on its own things. */
+  | { readonly kind: 'authenticated' }
+  /** Workspace admins only (also denied at the gateway for others). */
+  | { readonly kind: 'admin' }
+  /** Root `CAN_CREATE_REGISTERED_MODEL`. */
+  | { readonly kind: 'create-model' }
+  /** Any principal; results are filtered to models it can read. */
+  | { readonly kind: 'readable-models' }
+  /** The ability on the model named by the request's `name`. */
+  | { readonly kind: 'model'; readonly ability: Ability }
+  /** The ability of the stage change (from the version's stage to `stage`). */
+  | { readonly kind: 'stage-change' }
+  /** The ability on the object of a permissions route (a model, or root). */
+  | { readonly kind: 'permissions'; readonly ability: Ability };
+
+export const routeChecks: Readonly<Record<RouteAction, RouteCheck>> = {
+  public: { kind: 'public' },
+  'registry:CreateRegisteredModel': { kind: 'create-model' },
+  'registry:ListRegisteredModels': { kind: 'readable-models' },
+  'registry:ReadRegisteredModel': {
+    kind: 'model',
+    ability: 'ReadRegisteredModel',
+  },
+  'registry:UpdateDescription': { kind: 'model', ability: 'UpdateDescription' },
+  'registry:EditTags': { kind: 'model', ability: 'EditTags' },
+  'registry:EditAliases': { kind: 'model', ability: 'EditAliases' },
+  'registry:CreateModelVersion': {
+    kind: 'model',
+    ability: 'CreateModelVersion',
+  },
+  'registry:TransitionModelVersionStage': { kind: 'stage-change' },
+  'registry:RenameRegisteredModel': {
+    kind: 'model',
+    ability: 'RenameRegisteredModel',
+  },
+  'registry:DeleteRegisteredModel': {
+    kind: 'model',
+    ability: 'DeleteRegisteredModel',
+  },
+  'registry:DeleteModelVersion': {
+    kind: 'model',
+    ability: 'DeleteModelVersion',
+  },
+  'registry:ReadPermissions': {
+    kind: 'permissions',
+    ability: 'ReadRegisteredModel',
+  },
+  'registry:ModifyPermissions': {
+    kind: 'permissions',
+    ability: 'ModifyPermissions',
+  },
+  'identity:ReadSelf': { kind: 'authenticated' },
+  'identity:ManageOwnTokens': { kind: 'authenticated' },
+  'admin:ManageIdentities': { kind: 'admin' },
+  'admin:ManageTokens': { kind: 'admin' },
+};
