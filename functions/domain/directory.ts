@@ -192,11 +192,17 @@ export function listWindow(input: {
   return { startIndex, count };
 }
 
-export function pageOf<T>(items: readonly T[], window: ListWindow): ListPage<T> {
+export function pageOf<T>(
+  items: readonly T[],
+  window: ListWindow
+): ListPage<T> {
   return {
     totalResults: items.length,
     startIndex: window.startIndex,
-    items: items.slice(window.startIndex - 1, window.startIndex - 1 + window.count),
+    items: items.slice(
+      window.startIndex - 1,
+      window.startIndex - 1 + window.count
+    ),
   };
 }
 
@@ -780,7 +786,10 @@ export async function listGroups(
  */
 export async function createGroup(
   deps: DirectoryDependencies,
-  input: { readonly displayName: string; readonly memberIds?: readonly string[] }
+  input: {
+    readonly displayName: string;
+    readonly memberIds?: readonly string[];
+  }
 ): Promise<GroupView> {
   const displayName = validateGroupName(input.displayName);
   const memberIds = unique(input.memberIds ?? []);
@@ -791,7 +800,10 @@ export async function createGroup(
     return newId;
   });
   if (memberIds.length > 0) {
-    await changeMembers(deps, id, { addMemberIds: memberIds, removeMemberIds: [] });
+    await changeMembers(deps, id, {
+      addMemberIds: memberIds,
+      removeMemberIds: [],
+    });
   }
   return getGroup(deps, id);
 }

@@ -9,6 +9,14 @@ export const limits = {
   tagValueLength: 5000,
   descriptionLength: 5000,
   /**
+   * Not checked by MLflow's server, whose SQL columns would reject longer
+   * values; bounded here so a value never reaches DynamoDB's key (2 KB) or
+   * item (400 KB) limits as a 500.
+   */
+  runIdLength: 256,
+  sourceLength: 4096,
+  runLinkLength: 4096,
+  /**
    * Tags live on the model item, which DynamoDB caps at 400 KB; 50 tags of
    * maximal size stay well under it (SageMaker's registry has the same cap).
    */

@@ -1,4 +1,5 @@
 import { InvalidParameterValueError } from './errors.ts';
+import { limits } from './limits.ts';
 import type { Tag } from './registered-model.ts';
 import type { Stage } from './stages.ts';
 
@@ -65,6 +66,11 @@ const SOURCE_SCHEMES = [
  * refused whatever the scheme.
  */
 export function validateSource(source: string): string {
+  if (source.length > limits.sourceLength) {
+    throw new InvalidParameterValueError(
+      `Model version source had length ${source.length}, which exceeded length limit of ${limits.sourceLength}`
+    );
+  }
   if (source.trim() === '') {
     throw new InvalidParameterValueError(
       "Missing value for required parameter 'source'. See the API docs for more information about request parameters."
@@ -89,6 +95,23 @@ export function validateSource(source: string): string {
     }
   }
   return source;
+}
+
+/** run_id and run_link are free text for a registry; only their length is bounded. */
+export function validateRunFields(input: {
+  runId?: string | undefined;
+  runLink?: string | undefined;
+}): void {
+  if ((input.runId ?? '').length > limits.runIdLength) {
+    throw new InvalidParameterValueError(
+      `run_id had length ${input.runId?.length}, which exceeded length limit of ${limits.runIdLength}`
+    );
+  }
+  if ((input.runLink ?? '').length > limits.runLinkLength) {
+    throw new InvalidParameterValueError(
+      `run_link had length ${input.runLink?.length}, which exceeded length limit of ${limits.runLinkLength}`
+    );
+  }
 }
 
 /**

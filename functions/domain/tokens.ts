@@ -327,7 +327,9 @@ async function managedInfos(
 ): Promise<ManagedTokenInfo[]> {
   const ownerIds = [
     ...new Set(
-      tokens.filter((t) => t.createdById === undefined).map((t) => t.principalId)
+      tokens
+        .filter((t) => t.createdById === undefined)
+        .map((t) => t.principalId)
     ),
   ];
   const owners = new Map(

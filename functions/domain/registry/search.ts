@@ -1,5 +1,6 @@
 import type { ModelRecord } from '#ports/model-registry-store.ts';
 import { InvalidParameterValueError } from '../errors.ts';
+import { limits } from '../limits.ts';
 import type { ModelVersion } from '../model-version.ts';
 import {
   decodePageToken,
@@ -84,7 +85,9 @@ export async function searchRegisteredModels(
   const name = exactName(clauses);
   if (name !== undefined) {
     // One model at most: a direct read, never an index walk.
-    const record = await deps.store.getModelRecordByName(name);
+    const record = possibleName(name)
+      ? await deps.store.getModelRecordByName(name)
+      : undefined;
     const records =
       record &&
       !after &&
@@ -96,8 +99,9 @@ export async function searchRegisteredModels(
     return { models };
   }
 
-  const namePrefix =
-    orderBy === 'name' && !descending ? likePrefix(clauses) : undefined;
+  const prefix = likePrefix(clauses);
+  if (prefix !== undefined && !possibleName(prefix)) return { models: [] };
+  const namePrefix = orderBy === 'name' && !descending ? prefix : undefined;
   const matched: { record: ModelRecord; position: string }[] = [];
   let position = after;
   let exhausted = false;
@@ -135,6 +139,14 @@ export async function searchRegisteredModels(
         nextPageToken: encodePageToken({ o: signature, p: last.position }),
       }
     : { models };
+}
+
+/**
+ * A filter value longer than any model name can match nothing; it must not
+ * reach the store, whose keys it would overflow.
+ */
+function possibleName(value: string): boolean {
+  return value.length <= limits.modelNameLength;
 }
 
 /** MLflow 3.x marks prompts (stored as registered models) with this tag. */
@@ -259,6 +271,7 @@ async function versionCandidates(
 ): Promise<ModelVersionView[]> {
   const name = exactName(clauses);
   if (name !== undefined) {
+    if (!possibleName(name)) return [];
     const record = await deps.store.getModelRecordByName(name);
     if (!record || !visible(record)) return [];
     const versions = await deps.store.listVersions(record.model.id);
@@ -267,7 +280,8 @@ async function versionCandidates(
     );
   }
   const runs = runIds(clauses);
-  if (runs !== undefined) {
+  // Versions without a run are not in the run index: '' takes the walk.
+  if (runs !== undefined && !runs.includes('')) {
     const versions = (
       await Promise.all(runs.map((run) => deps.store.listVersionsByRunId(run)))
     ).flat();
@@ -275,6 +289,7 @@ async function versionCandidates(
   }
   const views: ModelVersionView[] = [];
   const namePrefix = likePrefix(clauses);
+  if (namePrefix !== undefined && !possibleName(namePrefix)) return [];
   let after: string | undefined;
   for (;;) {
     const page = await deps.store.listModels({

@@ -3,6 +3,7 @@ import { InvalidStateError, ResourceDoesNotExistError } from '../errors.ts';
 import {
   type ModelVersion,
   parseVersionNumber,
+  validateRunFields,
   validateSource,
 } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
@@ -44,6 +45,7 @@ export async function createModelVersion(
   input: CreateModelVersionInput
 ): Promise<ModelVersionView> {
   const source = validateSource(input.source);
+  validateRunFields(input);
   const description = validateDescription(input.description ?? '');
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
   return withOptimisticRetry(deps, async () => {
