@@ -103,10 +103,10 @@ export class DynamoDBDirectoryStore
   async getDirectoryPrincipals(
     ids: readonly string[]
   ): Promise<readonly DirectoryPrincipal[]> {
-    const items = await this.#batchGet(
+    const items = await this.#batchGet<PrincipalItem>(
       [...new Set(ids)].map((id) => keys.principal(id))
     );
-    return items.map((item) => directoryPrincipalFromItem(item as PrincipalItem));
+    return items.map((item) => directoryPrincipalFromItem(item));
   }
 
   async findPrincipalByName(
@@ -120,8 +120,7 @@ export class DynamoDBDirectoryStore
         ConsistentRead: true,
       })
     );
-    const id = (name.Item as { principalId?: string } | undefined)
-      ?.principalId;
+    const id = (name.Item as { principalId?: string } | undefined)?.principalId;
     if (id === undefined) return undefined;
     const principal = await this.getDirectoryPrincipal(id);
     return principal?.kind === kind ? principal : undefined;
@@ -131,11 +130,11 @@ export class DynamoDBDirectoryStore
     kind: PrincipalKind,
     narrowing?: NameNarrowing
   ): Promise<readonly DirectoryPrincipal[]> {
-    const items = await this.#queryGsi1(
+    const items = await this.#queryGsi1<PrincipalItem>(
       keys.principalsOfKind(kind),
       narrowing
     );
-    return items.map((item) => directoryPrincipalFromItem(item as PrincipalItem));
+    return items.map((item) => directoryPrincipalFromItem(item));
   }
 
   async createPrincipal(principal: NewDirectoryPrincipal): Promise<void> {
@@ -308,8 +307,11 @@ export class DynamoDBDirectoryStore
   async listGroups(
     narrowing?: NameNarrowing
   ): Promise<readonly DirectoryGroup[]> {
-    const items = await this.#queryGsi1(keys.groupsByName, narrowing);
-    return items.map((item) => groupFromItem(item as GroupItem));
+    const items = await this.#queryGsi1<GroupItem>(
+      keys.groupsByName,
+      narrowing
+    );
+    return items.map(groupFromItem);
   }
 
   async createGroup(group: GroupRef): Promise<void> {
@@ -329,9 +331,7 @@ export class DynamoDBDirectoryStore
   ): Promise<void> {
     for (const chunk of chunks(principalIds, MEMBERS_PER_TRANSACTION)) {
       try {
-        await this.#transact(
-          membershipAddItems(this.#tableName, group, chunk)
-        );
+        await this.#transact(membershipAddItems(this.#tableName, group, chunk));
       } catch (error) {
         throw asConcurrentModification(error);
       }
@@ -494,13 +494,13 @@ export class DynamoDBDirectoryStore
   }
 
   async listAllTokens(): Promise<readonly StoredToken[]> {
-    const items = await this.#queryAll({
+    const items = await this.#queryAll<TokenItem>({
       TableName: this.#tableName,
       IndexName: 'GSI2',
       KeyConditionExpression: 'GSI2PK = :pk',
       ExpressionAttributeValues: { ':pk': keys.allTokens },
     });
-    return items.map((item) => fromTokenItem(item as TokenItem));
+    return items.map(fromTokenItem);
   }
 
   async getTokenById(tokenId: string): Promise<StoredToken | undefined> {
@@ -577,17 +577,17 @@ export class DynamoDBDirectoryStore
   }
 
   /** One GSI1 partition, optionally narrowed on its lower-cased sort key. */
-  async #queryGsi1(
+  async #queryGsi1<T>(
     partition: string,
     narrowing: NameNarrowing | undefined
-  ): Promise<Record<string, unknown>[]> {
+  ): Promise<T[]> {
     const condition =
       narrowing === undefined
         ? 'GSI1PK = :pk'
         : narrowing.operator === 'eq'
           ? 'GSI1PK = :pk AND GSI1SK = :name'
           : 'GSI1PK = :pk AND begins_with(GSI1SK, :name)';
-    return this.#queryAll({
+    return this.#queryAll<T>({
       TableName: this.#tableName,
       IndexName: 'GSI1',
       KeyConditionExpression: condition,
@@ -600,26 +600,24 @@ export class DynamoDBDirectoryStore
     });
   }
 
-  async #queryAll(
-    input: QueryCommandInput
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
+  async #queryAll<T>(input: QueryCommandInput): Promise<T[]> {
+    const items: T[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#client.send(
         new QueryCommand({ ...input, ExclusiveStartKey: exclusiveStartKey })
       );
-      items.push(...(page.Items ?? []));
+      items.push(...((page.Items ?? []) as T[]));
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
     return items;
   }
 
   /** Strongly consistent BatchGetItem, retrying unprocessed keys. */
-  async #batchGet(
+  async #batchGet<T>(
     itemKeys: readonly Record<string, string>[]
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
+  ): Promise<T[]> {
+    const items: T[] = [];
     for (const chunk of chunks(itemKeys, KEYS_PER_BATCH_GET)) {
       let pending: Record<string, unknown>[] = [...chunk];
       for (let round = 0; pending.length > 0; round += 1) {
@@ -635,7 +633,7 @@ export class DynamoDBDirectoryStore
             },
           })
         );
-        items.push(...(result.Responses?.[this.#tableName] ?? []));
+        items.push(...((result.Responses?.[this.#tableName] ?? []) as T[]));
         pending = result.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
       }
     }

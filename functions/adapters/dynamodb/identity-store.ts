@@ -238,11 +238,14 @@ export class DynamoDBIdentityStore implements IdentityStore {
         ],
       })
     );
+    // Its tokens predate token management's index (GSI2) too: re-put them
+    // so that `token-management/tokens` lists them.
+    for (const token of await this.listTokens(principal.id)) {
+      await this.putToken(token);
+    }
   }
 
-  async #groupByName(
-    displayName: string
-  ): Promise<DirectoryGroup | undefined> {
+  async #groupByName(displayName: string): Promise<DirectoryGroup | undefined> {
     const name = await this.#client.send(
       new GetCommand({
         TableName: this.#tableName,

@@ -87,3 +87,36 @@ export function lastUpdatedPosition(epochMillis: number, name: string): string {
 export function stageAttribute(stage: Stage): string {
   return `stage_${stage}`;
 }
+
+export const REQUEST_PREFIX = 'TR#';
+
+export function requestPrefix(version: number): string {
+  return `${REQUEST_PREFIX}${padVersion(version)}#`;
+}
+
+export const requestKeys = {
+  request: (modelId: string, version: number, id: string) => ({
+    PK: modelPartition(modelId),
+    SK: `${requestPrefix(version)}${id}`,
+  }),
+  /** One open request per version, stage and creator. */
+  openLock: (modelId: string, version: number, stage: string, creator: string) => ({
+    PK: modelPartition(modelId),
+    SK: `TRLOCK#${padVersion(version)}#${stage}#${creator}`,
+  }),
+  /** GSI1 entry that finds a request by id alone. */
+  byId: (id: string) => `TRID#${id}`,
+  /** GSI2 partition of every open request, by expiry. */
+  open: 'TR#OPEN',
+  /** GSI1 entry that finds a comment by id alone. */
+  commentById: (id: string) => `COMMENT#${id}`,
+  notification: (modelId: string, version: number, at: number, id: string) => ({
+    PK: modelPartition(modelId),
+    SK: `NOTIFY#${padVersion(version)}#${sortableTimestamp(at)}#${id}`,
+  }),
+  notificationPrefix: (version: number) => `NOTIFY#${padVersion(version)}#`,
+  settings: (modelId: string) => ({
+    PK: modelPartition(modelId),
+    SK: '#SETTINGS',
+  }),
+} as const;

@@ -32,7 +32,8 @@ export function mergePathParameters(
   );
   if (Object.keys(parameters).length === 0) return event;
   const method = event.requestContext.http.method.toUpperCase();
-  const readsQuery = method === 'GET' || method === 'HEAD' || method === 'DELETE';
+  const readsQuery =
+    method === 'GET' || method === 'HEAD' || method === 'DELETE';
   let merged = event;
   if (readsQuery) {
     const query = new URLSearchParams(event.rawQueryString ?? '');

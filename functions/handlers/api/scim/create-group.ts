@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import {
+  createGroup,
+  type DirectoryDependencies,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { groupJson, referencesField } from '#http/scim.ts';
+import { fields } from '#http/validation.ts';
+
+/** `POST /Groups {displayName, members?}`: members are principals only. */
+export const createGroupOperation = defineOperation({
+  operation: 'createGroup',
+  input: z.object({
+    displayName: fields.string(),
+    members: referencesField().optional(),
+  }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    const group = await createGroup(deps, {
+      displayName: input.displayName,
+      memberIds: input.members?.map((member) => member.value),
+    });
+    return groupJson(group);
+  },
+});

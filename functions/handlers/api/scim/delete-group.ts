@@ -1,0 +1,21 @@
+import {
+  type DirectoryDependencies,
+  deleteGroup,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { resourceId } from '#http/scim.ts';
+
+/** `DELETE /Groups/{id}`: its members leave it first; `admins` stays. */
+export const deleteGroupOperation = defineOperation({
+  operation: 'deleteGroup',
+  input: resourceId,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    await deleteGroup(deps, input.id);
+    return {};
+  },
+});

@@ -1,0 +1,38 @@
+import {
+  type DirectoryDependencies,
+  deletePrincipal,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { resourceId } from '#http/scim.ts';
+
+/**
+ * `DELETE /Users/{id}`: also leaves its groups and revokes its tokens.
+ * Databricks answers 204; we answer 200 `{}` (what every operation here
+ * sends), which SCIM clients accept as success.
+ */
+export const deleteUserOperation = defineOperation({
+  operation: 'deleteUser',
+  input: resourceId,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    await deletePrincipal(deps, 'user', input.id);
+    return {};
+  },
+});
+
+export const deleteServicePrincipalOperation = defineOperation({
+  operation: 'deleteServicePrincipal',
+  input: resourceId,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    await deletePrincipal(deps, 'service_principal', input.id);
+    return {};
+  },
+});

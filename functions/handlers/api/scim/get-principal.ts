@@ -1,0 +1,33 @@
+import {
+  type DirectoryDependencies,
+  getPrincipalOfKind,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { resourceId, servicePrincipalJson, userJson } from '#http/scim.ts';
+
+export const getUserOperation = defineOperation({
+  operation: 'getUser',
+  input: resourceId,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    return userJson(await getPrincipalOfKind(deps, 'user', input.id));
+  },
+});
+
+export const getServicePrincipalOperation = defineOperation({
+  operation: 'getServicePrincipal',
+  input: resourceId,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    return servicePrincipalJson(
+      await getPrincipalOfKind(deps, 'service_principal', input.id)
+    );
+  },
+});

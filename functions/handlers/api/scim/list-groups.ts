@@ -1,0 +1,20 @@
+import {
+  type DirectoryDependencies,
+  listGroups,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { groupJson, listQuery, listResponseJson } from '#http/scim.ts';
+
+/** `GET /Groups?filter=&startIndex=&count=`: groups with their members. */
+export const listGroupsOperation = defineOperation({
+  operation: 'listGroups',
+  input: listQuery,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    return listResponseJson(await listGroups(deps, input), groupJson);
+  },
+});

@@ -1,0 +1,40 @@
+import {
+  type DirectoryDependencies,
+  listPrincipals,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import {
+  listQuery,
+  listResponseJson,
+  servicePrincipalJson,
+  userJson,
+} from '#http/scim.ts';
+
+/** `GET /Users?filter=&startIndex=&count=`: a SCIM ListResponse. */
+export const listUsersOperation = defineOperation({
+  operation: 'listUsers',
+  input: listQuery,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    const page = await listPrincipals(deps, 'user', input);
+    return listResponseJson(page, userJson);
+  },
+});
+
+/** `GET /ServicePrincipals?filter=&startIndex=&count=`. */
+export const listServicePrincipalsOperation = defineOperation({
+  operation: 'listServicePrincipals',
+  input: listQuery,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    const page = await listPrincipals(deps, 'service_principal', input);
+    return listResponseJson(page, servicePrincipalJson);
+  },
+});

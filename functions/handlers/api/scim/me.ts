@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { type DirectoryDependencies, getMe } from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { meJson } from '#http/scim.ts';
+
+/** `GET /Me`: any authenticated principal, its own record as stored now. */
+export const getMeOperation = defineOperation({
+  operation: 'getMe',
+  input: z.object({}),
+  run: async (
+    _input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => meJson(await getMe(deps, principal)),
+});

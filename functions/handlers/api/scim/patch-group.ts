@@ -1,0 +1,23 @@
+import {
+  type DirectoryDependencies,
+  patchGroup,
+  requireAdmin,
+} from '#domain/directory.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { groupJson, patchRequest } from '#http/scim.ts';
+
+/**
+ * `PATCH /Groups/{id}`: `add`/`remove` of `members`, `replace` of
+ * `displayName` (written through to every member); answers the group.
+ */
+export const patchGroupOperation = defineOperation({
+  operation: 'patchGroup',
+  input: patchRequest,
+  run: async (
+    input,
+    { deps, principal }: OperationContext<DirectoryDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    return groupJson(await patchGroup(deps, input.id, input.Operations));
+  },
+});

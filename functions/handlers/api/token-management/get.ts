@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { requireAdmin } from '#domain/directory.ts';
+import {
+  getManagedToken,
+  type TokenManagementDependencies,
+} from '#domain/tokens.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { managedTokenInfoJson } from '#http/scim.ts';
+
+/** `GET /api/2.0/token-management/tokens/{token_id}`. */
+export const getTokenInfoOperation = defineOperation({
+  operation: 'getTokenInfo',
+  input: z.object({ token_id: z.string().min(1) }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<TokenManagementDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    return {
+      token_info: managedTokenInfoJson(
+        await getManagedToken(deps, input.token_id)
+      ),
+    };
+  },
+});

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { requireAdmin } from '#domain/directory.ts';
+import {
+  listManagedTokens,
+  type TokenManagementDependencies,
+} from '#domain/tokens.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { managedTokenInfoJson } from '#http/scim.ts';
+import { fields } from '#http/validation.ts';
+
+/** `GET /api/2.0/token-management/tokens`: every principal's live tokens. */
+export const listAllTokensOperation = defineOperation({
+  operation: 'listAllTokens',
+  input: z.object({
+    created_by_id: fields.optionalString(),
+    created_by_username: fields.optionalString(),
+  }),
+  run: async (
+    input,
+    { deps, principal }: OperationContext<TokenManagementDependencies>
+  ) => {
+    await requireAdmin(deps.directory, principal);
+    const tokens = await listManagedTokens(deps, {
+      createdById: input.created_by_id,
+      createdByUsername: input.created_by_username,
+    });
+    return { token_infos: tokens.map(managedTokenInfoJson) };
+  },
+});

@@ -1,0 +1,14 @@
+import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
+import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
+import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
+
+describeModelRegistryStoreContract(
+  'in memory',
+  async () => new MemoryModelRegistryStore()
+);
+
+describeIdentityStoreContract(
+  'in memory',
+  async () => new MemoryIdentityStore()
+);
