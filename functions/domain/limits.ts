@@ -16,11 +16,14 @@ export const limits = {
   runIdLength: 256,
   sourceLength: 4096,
   runLinkLength: 4096,
-  /**
-   * Tags live on the model item, which DynamoDB caps at 400 KB; 50 tags of
-   * maximal size stay well under it (SageMaker's registry has the same cap).
-   */
+  /** At most this many tags per model or version (SageMaker's cap too). */
   tagsPerEntity: 50,
+  /**
+   * Tags live on their model's or version's item, which DynamoDB caps at
+   * 400 KB counted in UTF-8 bytes: all tags of one object together stay
+   * within this many bytes, leaving room for everything else on the item.
+   */
+  tagBytesPerEntity: 256 * 1024,
   searchModels: { defaultMaxResults: 100, maxMaxResults: 1000 },
   tokenCommentLength: 1000,
   /** A token may live at most one year, or forever when no lifetime is given. */

@@ -64,6 +64,7 @@ export function validateTags(tags: readonly Tag[]): readonly Tag[] {
   }
   const seen = new Set<string>();
   const unique: Tag[] = [];
+  assertTagsFit(tags);
   for (const tag of tags) {
     validateTagKey(tag.key);
     validateTagValue(tag.key, tag.value);
@@ -77,6 +78,33 @@ export function validateTags(tags: readonly Tag[]): readonly Tag[] {
     }
   }
   return unique;
+}
+
+/**
+ * DynamoDB counts item size in UTF-8 bytes, where MLflow's limits count
+ * characters: 50 values of 5000 three-byte characters would overflow the
+ * item. Refuse a set of tags whose bytes exceed the per-object budget.
+ */
+export function assertTagsFit(tags: readonly Tag[]): void {
+  const bytes = tags.reduce(
+    (sum, tag) =>
+      sum + Buffer.byteLength(tag.key) + Buffer.byteLength(tag.value),
+    0
+  );
+  if (bytes > limits.tagBytesPerEntity) {
+    throw new InvalidParameterValueError(
+      `The tags of one object may take at most ${limits.tagBytesPerEntity} bytes (UTF-8); these take ${bytes}.`
+    );
+  }
+}
+
+/** The tags after setting one, for checking them before the write. */
+export function withTag(
+  tags: readonly Tag[],
+  key: string,
+  value: string
+): Tag[] {
+  return [...tags.filter((t) => t.key !== key), { key, value }];
 }
 
 export function validateTagKey(key: string): void {

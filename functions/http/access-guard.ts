@@ -74,6 +74,9 @@ export function createRouteGuard(deps: {
       if (!current) {
         throw new UnauthenticatedError('The principal no longer exists.');
       }
+      if (current.active === false) {
+        throw new UnauthenticatedError('The principal is deactivated.');
+      }
       return current;
     },
     async check(route, caller, input) {

@@ -10,14 +10,16 @@ export type QueryParameters = Record<string, string | string[]>;
  * keys become arrays; `+` is a space (URLSearchParams, as the SDK encodes).
  */
 export function parseQueryString(rawQueryString: string): QueryParameters {
-  const params: QueryParameters = {};
+  // A Map, not an object literal: keys such as `constructor` or
+  // `__proto__` must be plain keys, never the object's own machinery.
+  const params = new Map<string, string | string[]>();
   for (const [key, value] of new URLSearchParams(rawQueryString)) {
-    const existing = params[key];
-    if (existing === undefined) params[key] = value;
+    const existing = params.get(key);
+    if (existing === undefined) params.set(key, value);
     else if (Array.isArray(existing)) existing.push(value);
-    else params[key] = [existing, value];
+    else params.set(key, [existing, value]);
   }
-  return params;
+  return Object.fromEntries(params);
 }
 
 /**

@@ -100,7 +100,12 @@ export const requestKeys = {
     SK: `${requestPrefix(version)}${id}`,
   }),
   /** One open request per version, stage and creator. */
-  openLock: (modelId: string, version: number, stage: string, creator: string) => ({
+  openLock: (
+    modelId: string,
+    version: number,
+    stage: string,
+    creator: string
+  ) => ({
     PK: modelPartition(modelId),
     SK: `TRLOCK#${padVersion(version)}#${stage}#${creator}`,
   }),

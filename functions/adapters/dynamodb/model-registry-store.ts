@@ -85,7 +85,8 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
 
   async createRegisteredModel(
     model: RegisteredModel,
-    grants: readonly Grant[]
+    grants: readonly Grant[],
+    attempt = 1
   ): Promise<void> {
     try {
       await this.#transact([
@@ -128,6 +129,13 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     } catch (error) {
       if (cancelledBy(error, 0)) {
         throw new RegisteredModelAlreadyExistsError(model.name);
+      }
+      // On AWS a concurrent create of the same name may cancel this one as
+      // a conflict rather than a failed condition: try again, and the
+      // name's condition then answers which create won.
+      if (isConflict(error) && attempt < 5) {
+        await backoff(attempt);
+        return this.createRegisteredModel(model, grants, attempt + 1);
       }
       throw error;
     }
@@ -849,6 +857,15 @@ function stageUpdate(
       ExpressionAttributeValues: { ':to': to, ':from': from, ':now': now },
     },
   };
+}
+
+function isConflict(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some(
+      (reason) => reason.Code === 'TransactionConflict'
+    )
+  );
 }
 
 /** Whether a transaction was cancelled by the condition of item `index`. */

@@ -8,6 +8,7 @@ import { parseVersionNumber, validateAlias } from '../model-version.ts';
 import { granteesOf } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import {
+  assertTagsFit,
   type RegisteredModel,
   type Tag,
   validateDescription,
@@ -15,6 +16,7 @@ import {
   validateTagKey,
   validateTags,
   validateTagValue,
+  withTag,
 } from '../registered-model.ts';
 import { canonicalStage } from '../stages.ts';
 import {
@@ -145,6 +147,7 @@ export async function setRegisteredModelTag(
   validateTagKey(input.key);
   validateTagValue(input.key, input.value);
   const record = await requireRecord(deps, input.name);
+  assertTagsFit(withTag(record.model.tags, input.key, input.value));
   await deps.store.setModelTag(record.model.id, input.key, input.value);
 }
 

@@ -173,7 +173,14 @@ function positionFromToken(
 ): string | undefined {
   if (pageToken === undefined || pageToken === '') return undefined;
   const cursor = decodePageToken(pageToken);
-  if (cursor.o !== signature || cursor.p === undefined || cursor.p === '') {
+  if (
+    cursor.o !== signature ||
+    cursor.p === undefined ||
+    cursor.p === '' ||
+    // Index positions are at most a timestamp and a name; anything longer
+    // was not issued here and would overflow DynamoDB's key limit.
+    Buffer.byteLength(cursor.p) > 1024
+  ) {
     throw new InvalidParameterValueError(
       'Invalid page token: it belongs to a search with another order_by.'
     );

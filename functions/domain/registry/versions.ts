@@ -8,12 +8,14 @@ import {
 } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
 import {
+  assertTagsFit,
   byKey,
   type Tag,
   validateDescription,
   validateTagKey,
   validateTags,
   validateTagValue,
+  withTag,
 } from '../registered-model.ts';
 import {
   type ModelVersionView,

@@ -29,34 +29,31 @@ import {
   patchServicePrincipalOperation,
   patchUserOperation,
 } from './scim/patch-principal.ts';
-import { withPathParameters } from './scim/path-parameters.ts';
 
 const directory = new DynamoDBDirectoryStore(registryTableFromEnv());
 const deps: DirectoryDependencies = { directory };
 
 /** Databricks' workspace SCIM API (`/api/2.0/preview/scim/v2`). */
-export const handler = withPathParameters(
-  createApiHandler({
-    group: 'scim',
-    deps,
-    guard: createRouteGuard({ identities: directory }),
-    operations: [
-      createUserOperation,
-      listUsersOperation,
-      getUserOperation,
-      patchUserOperation,
-      deleteUserOperation,
-      createGroupOperation,
-      listGroupsOperation,
-      getGroupOperation,
-      patchGroupOperation,
-      deleteGroupOperation,
-      createServicePrincipalOperation,
-      listServicePrincipalsOperation,
-      getServicePrincipalOperation,
-      patchServicePrincipalOperation,
-      deleteServicePrincipalOperation,
-      getMeOperation,
-    ],
-  })
-);
+export const handler = createApiHandler({
+  group: 'scim',
+  deps,
+  guard: createRouteGuard({ identities: directory }),
+  operations: [
+    createUserOperation,
+    listUsersOperation,
+    getUserOperation,
+    patchUserOperation,
+    deleteUserOperation,
+    createGroupOperation,
+    listGroupsOperation,
+    getGroupOperation,
+    patchGroupOperation,
+    deleteGroupOperation,
+    createServicePrincipalOperation,
+    listServicePrincipalsOperation,
+    getServicePrincipalOperation,
+    patchServicePrincipalOperation,
+    deleteServicePrincipalOperation,
+    getMeOperation,
+  ],
+});

@@ -3,7 +3,6 @@ import type { TokenManagementDependencies } from '#domain/tokens.ts';
 import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
-import { withPathParameters } from './scim/path-parameters.ts';
 import { createOboTokenOperation } from './token-management/create-obo.ts';
 import { getTokenInfoOperation } from './token-management/get.ts';
 import { listAllTokensOperation } from './token-management/list.ts';
@@ -16,16 +15,14 @@ const deps: TokenManagementDependencies = {
 };
 
 /** Databricks' token-management API, for workspace admins. */
-export const handler = withPathParameters(
-  createApiHandler({
-    group: 'token-management',
-    deps,
-    guard: createRouteGuard({ identities: directory }),
-    operations: [
-      createOboTokenOperation,
-      listAllTokensOperation,
-      getTokenInfoOperation,
-      revokeTokenOperation,
-    ],
-  })
-);
+export const handler = createApiHandler({
+  group: 'token-management',
+  deps,
+  guard: createRouteGuard({ identities: directory }),
+  operations: [
+    createOboTokenOperation,
+    listAllTokensOperation,
+    getTokenInfoOperation,
+    revokeTokenOperation,
+  ],
+});

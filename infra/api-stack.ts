@@ -1,0 +1,334 @@
+import { readFileSync } from 'node:fs';
+import {
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import {
+  CfnAuthorizer,
+  CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import {
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct, IConstruct } from 'constructs';
+import {
+  type FunctionGroup,
+  functionGroups,
+  handlerEntry,
+  routeKey,
+  routes,
+} from '../functions/http/routes.ts';
+import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
+import {
+  RegistryFunction,
+  type TableAccess,
+} from './constructs/registry-function.ts';
+import { fromRepoRoot } from './paths.ts';
+import { artifactKeyPrefixes } from './stateful-stack.ts';
+
+/** The transition-request workflow, relative to the repository root. */
+export const TRANSITION_REQUEST_ASL =
+  'statemachines/transition-request.asl.json';
+
+/** Handler entries that are not a function group of the route table. */
+export const handlerEntries = {
+  authorizer: 'functions/handlers/authorizer.ts',
+  notFound: 'functions/handlers/api/not-found.ts',
+  cleanup: 'functions/handlers/jobs/cleanup.ts',
+} as const;
+
+export interface ApiStackProps extends StackProps {
+  /** The registry table (`StatefulStack.table`). */
+  readonly table: ITable;
+  /** The artifact bucket (`StatefulStack.artifactBucket`). */
+  readonly artifactBucket: IBucket;
+}
+
+/** What the Lambda of one function group may reach. */
+interface GroupAccess {
+  readonly table?: TableAccess;
+  /** Read/write on the temporary and managed artifact prefixes. */
+  readonly artifacts?: boolean;
+  /** Start, answer and describe transition-request executions. */
+  readonly transitionRequests?: boolean;
+}
+
+/** Groups not listed below (the registry's own resources) get all of it. */
+const registryGroupAccess: GroupAccess = {
+  table: 'readWrite',
+  artifacts: true,
+  transitionRequests: true,
+};
+
+const groupAccess: Partial<Record<FunctionGroup, GroupAccess>> = {
+  // The one public route: nothing behind it may reach data.
+  health: {},
+  tokens: { table: 'readWrite' },
+  'token-management': { table: 'readWrite' },
+  scim: { table: 'readWrite' },
+  permissions: { table: 'readWrite' },
+};
+
+/**
+ * The stateless part of stagegate: one Lambda per function group of the
+ * route table behind an HTTP API (`$default` stage at the origin root) with
+ * a Lambda REQUEST authorizer, the transition-request state machine loaded
+ * from its ASL file, and the hourly cleanup job. Table and bucket come from
+ * {@link StatefulStack} through the props.
+ */
+export class ApiStack extends Stack {
+  readonly httpApi: HttpApi;
+  readonly authorizerFunction: RegistryFunction;
+  /** The Lambda of each function group of the route table. */
+  readonly groupFunctions: ReadonlyMap<FunctionGroup, RegistryFunction>;
+  /** Serves the `$default` route (paths the route table does not know). */
+  readonly notFoundFunction: RegistryFunction;
+  readonly cleanupFunction: RegistryFunction;
+  readonly transitionRequestStateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { table, artifactBucket } = props;
+
+    this.transitionRequestStateMachine = this.createStateMachine(table);
+
+    this.authorizerFunction = new RegistryFunction(this, 'Authorizer', {
+      entry: handlerEntries.authorizer,
+      description: 'Resolves bearer tokens to principals for the HTTP API',
+    }).bindTable(table, 'read');
+
+    const groupFunctions = new Map<FunctionGroup, RegistryFunction>();
+    for (const group of functionGroups) {
+      const access = groupAccess[group] ?? registryGroupAccess;
+      const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
+        entry: handlerEntry(group),
+        description: `stagegate API: ${group}`,
+      });
+      if (access.table) fn.bindTable(table, access.table);
+      if (access.artifacts) {
+        for (const prefix of Object.values(artifactKeyPrefixes)) {
+          fn.bindBucket(artifactBucket, 'readWrite', prefix);
+        }
+      }
+      if (access.transitionRequests) {
+        fn.bindTransitionRequestWorkflow(this.transitionRequestStateMachine);
+      }
+      groupFunctions.set(group, fn);
+    }
+    this.groupFunctions = groupFunctions;
+
+    this.notFoundFunction = new RegistryFunction(this, 'NotFoundFunction', {
+      entry: handlerEntries.notFound,
+      description: 'stagegate API: paths outside the route table',
+    });
+
+    this.httpApi = this.createHttpApi();
+
+    this.cleanupFunction = new RegistryFunction(this, 'CleanupFunction', {
+      entry: handlerEntries.cleanup,
+      description: 'Removes abandoned temporary artifact uploads',
+      timeout: Duration.minutes(5),
+    })
+      .bindTable(table, 'read')
+      .bindBucket(artifactBucket, 'delete', artifactKeyPrefixes.temporary);
+    new Rule(this, 'CleanupSchedule', {
+      description: 'Hourly cleanup of temporary artifact uploads',
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(this.cleanupFunction)],
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.httpApi.apiEndpoint,
+      description: 'Registry URL (MLFLOW_TRACKING_URI / DATABRICKS_HOST)',
+    });
+    new CfnOutput(this, 'TransitionRequestStateMachineArn', {
+      value: this.transitionRequestStateMachine.stateMachineArn,
+    });
+  }
+
+  private createStateMachine(table: ITable): StateMachine {
+    // Typed by the placeholder list of the ASL file, so a new placeholder
+    // does not compile until it gets a value here.
+    const substitutions: TransitionRequestSubstitutions = {
+      RegistryTableName: table.tableName,
+    };
+    const logGroup = new LogGroup(this, 'TransitionRequestLogs', {
+      retention: RetentionDays.ONE_MONTH,
+    });
+    const stateMachine = new StateMachine(this, 'TransitionRequest', {
+      stateMachineType: StateMachineType.STANDARD,
+      // Inline (not `fromFile`, which uploads an S3 asset) so the template,
+      // and the tests reading it, carry the definition itself.
+      definitionBody: DefinitionBody.fromString(
+        readFileSync(fromRepoRoot(TRANSITION_REQUEST_ASL), 'utf8')
+      ),
+      definitionSubstitutions: { ...substitutions },
+      logs: {
+        destination: logGroup,
+        level: LogLevel.ALL,
+        // Execution data carries task tokens and request comments; state
+        // transitions are still logged, and the table holds the data.
+        includeExecutionData: false,
+      },
+      tracingEnabled: true,
+    });
+    Validations.of(stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs delivery (logs:CreateLogDelivery, ...) and X-Ray (PutTraceSegments, ...) support no resource-level permissions.',
+    });
+    return stateMachine;
+  }
+
+  private createHttpApi(): HttpApi {
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: 'stagegate',
+      description: 'stagegate model registry (MLflow and Databricks REST)',
+      // `$default` serves the API at the origin root: the Databricks SDK
+      // drops any base path (ARCHITECTURE.md, decision 2).
+      createDefaultStage: true,
+    });
+    this.configureDefaultStage(httpApi);
+
+    const authorizer = new HttpLambdaAuthorizer(
+      'RegistryAuthorizer',
+      this.authorizerFunction,
+      {
+        responseTypes: [HttpLambdaResponseType.IAM],
+        // No identity source and no caching. With an identity source, API
+        // Gateway answers a request without it by itself, with
+        // `{"message":"Unauthorized"}`; our contract is MLflow's
+        // `{"error_code":"UNAUTHENTICATED","message":...}`, which only our
+        // code can produce. So the authorizer runs on every request (a
+        // policy cached for one route would not fit another anyway) and
+        // keeps its own short in-memory token cache.
+        identitySource: [],
+        resultsCacheTtl: Duration.seconds(0),
+      }
+    );
+
+    const integrations = new Map<FunctionGroup, HttpLambdaIntegration>();
+    for (const [group, fn] of this.groupFunctions) {
+      integrations.set(
+        group,
+        new HttpLambdaIntegration(`${pascalCase(group)}Integration`, fn)
+      );
+    }
+    for (const route of routes) {
+      const integration = integrations.get(route.group);
+      if (!integration) {
+        throw new Error(`No function for group ${route.group}`);
+      }
+      const isPublic = route.action === 'public';
+      const httpRoute = new HttpRoute(this, routeKey(route), {
+        httpApi,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+        integration,
+        authorizer: isPublic ? undefined : authorizer,
+      });
+      if (isPublic) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
+        });
+      }
+    }
+    new HttpRoute(this, '$default', {
+      httpApi,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration(
+        'NotFoundIntegration',
+        this.notFoundFunction
+      ),
+      authorizer,
+    });
+
+    const cfnAuthorizer = defaultChildOf(
+      httpApi.node.findChild('RegistryAuthorizer'),
+      CfnAuthorizer
+    );
+    // CDK renders the empty list as `IdentitySource: []`; the property is
+    // removed instead, which is how API Gateway documents "no identity
+    // source" for an uncached REQUEST authorizer.
+    cfnAuthorizer.identitySource = undefined;
+    // CDK picks payload 1.0 for IAM-only responses; the authorizer reads the
+    // 2.0 event (`routeArn`, lower-cased `headers`) and returns an IAM policy,
+    // which 2.0 supports when simple responses are off.
+    cfnAuthorizer.authorizerPayloadFormatVersion = '2.0';
+    return httpApi;
+  }
+
+  /**
+   * Access logs and throttling on the `$default` stage. HttpApi creates that
+   * stage without options, so they are set on its L1 resource (as properties,
+   * not raw overrides, so cdk-nag sees them).
+   */
+  private configureDefaultStage(httpApi: HttpApi): void {
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+    });
+    const stage = defaultChildOf(httpApi.defaultStage, CfnStage);
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        httpMethod: '$context.httpMethod',
+        path: '$context.path',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        protocol: '$context.protocol',
+        responseLength: '$context.responseLength',
+        responseLatency: '$context.responseLatency',
+        principalId: '$context.authorizer.principalId',
+        authorizerError: '$context.authorizer.error',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    stage.defaultRouteSettings = {
+      throttlingBurstLimit: 200,
+      throttlingRateLimit: 100,
+    };
+  }
+}
+
+function defaultChildOf<T extends IConstruct>(
+  construct: IConstruct | undefined,
+  type: abstract new (...args: never[]) => T
+): T {
+  const child = construct?.node.defaultChild;
+  if (!(child instanceof type)) {
+    throw new Error(
+      `Expected ${construct?.node.path ?? 'a construct'} to wrap a ${type.name}`
+    );
+  }
+  return child;
+}
+
+function pascalCase(kebab: string): string {
+  return kebab
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}

@@ -1,0 +1,466 @@
+import { readFileSync } from 'node:fs';
+import { CfnElement, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  functionGroups,
+  routeKey,
+  routes,
+} from '../../functions/http/routes.ts';
+import { TRANSITION_REQUEST_ASL } from '../../infra/api-stack.ts';
+import { buildApp, type StagegateApp } from '../../infra/build-app.ts';
+import { fromRepoRoot } from '../../infra/paths.ts';
+import { artifactKeyPrefixes } from '../../infra/stateful-stack.ts';
+import {
+  type KeyAttribute,
+  registryTable,
+} from '../../infra/table-definition.ts';
+
+let stagegate: StagegateApp;
+let stateful: Template;
+let api: Template;
+
+beforeAll(() => {
+  stagegate = buildApp({
+    // Neither changes what these tests look at; both cost seconds.
+    bundling: false,
+    cloudFormationValidation: false,
+    // An unacknowledged cdk-nag error then fails the cdk-nag test, with the
+    // list of findings, instead of the synthesis every test depends on.
+    context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+  });
+  stateful = Template.fromStack(stagegate.stateful);
+  api = Template.fromStack(stagegate.api);
+});
+
+function keySchema(partitionKey: KeyAttribute, sortKey: KeyAttribute) {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' },
+    { AttributeName: sortKey.name, KeyType: 'RANGE' },
+  ];
+}
+
+/** The one resource of `type` (matching `props`); fails otherwise. */
+function onlyResource(template: Template, type: string, props?: object) {
+  const entries = Object.entries(template.findResources(type, props));
+  expect(entries, `exactly one ${type}`).toHaveLength(1);
+  const [entry] = entries;
+  if (!entry) throw new Error(`no ${type}`);
+  const [id, resource] = entry;
+  return { id, resource };
+}
+
+function logicalIdOf(stack: Stack, construct: IConstruct): string {
+  const resource = construct.node.defaultChild;
+  if (!(resource instanceof CfnElement)) {
+    throw new Error(`${construct.node.path} wraps no CloudFormation element`);
+  }
+  return stack.getLogicalId(resource);
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each([
+    ['Stagegate-Stateful', () => stagegate.stateful],
+    ['Stagegate-Api', () => stagegate.api],
+  ])('reports no unacknowledged error or warning in %s', (_name, stack) => {
+    // Prepare
+    // After synthesis (beforeAll), like `cdk synth`: wildcard resources of
+    // another stack are acknowledged only once references are resolved.
+    const checks = new AwsSolutionsChecks();
+
+    // Act
+    const report = checks.validateScope(stack());
+
+    // Assess
+    const findings = report.violations.flatMap((violation) =>
+      violation.violatingResources.map(
+        (resource) =>
+          `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`
+      )
+    );
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('StatefulStack', () => {
+  describe('registry table', () => {
+    it('is on-demand with point-in-time recovery and the definition TTL', () => {
+      stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: {
+          AttributeName: registryTable.timeToLiveAttribute,
+          Enabled: true,
+        },
+        SSESpecification: { SSEEnabled: true },
+      });
+    });
+
+    it('has exactly the keys and indexes of registryTable', () => {
+      // Prepare
+      const expectedIndexes = registryTable.globalSecondaryIndexes.map(
+        (index) => ({
+          IndexName: index.indexName,
+          KeySchema: keySchema(index.partitionKey, index.sortKey),
+          Projection: { ProjectionType: 'ALL' },
+        })
+      );
+      const keyAttributes = [
+        registryTable.partitionKey,
+        registryTable.sortKey,
+        ...registryTable.globalSecondaryIndexes.flatMap((index) => [
+          index.partitionKey,
+          index.sortKey,
+        ]),
+      ];
+
+      // Act
+      const { resource } = onlyResource(stateful, 'AWS::DynamoDB::Table');
+
+      // Assess
+      expect(resource.Properties.KeySchema).toEqual(
+        keySchema(registryTable.partitionKey, registryTable.sortKey)
+      );
+      expect(resource.Properties.GlobalSecondaryIndexes).toEqual(
+        expectedIndexes
+      );
+      expect(
+        new Map(
+          resource.Properties.AttributeDefinitions.map(
+            (a: { AttributeName: string; AttributeType: string }) => [
+              a.AttributeName,
+              a.AttributeType,
+            ]
+          )
+        )
+      ).toEqual(new Map(keyAttributes.map((key) => [key.name, key.type])));
+    });
+
+    it('is retained when the stack or the resource goes away', () => {
+      stateful.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('artifact bucket', () => {
+    const artifactBucket = () =>
+      onlyResource(stateful, 'AWS::S3::Bucket', {
+        Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+      });
+
+    it('blocks every kind of public access', () => {
+      expect(
+        artifactBucket().resource.Properties.PublicAccessBlockConfiguration
+      ).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    });
+
+    it('is versioned, encrypted, logged and retained', () => {
+      // Act
+      const { resource } = artifactBucket();
+
+      // Assess
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      });
+      expect(resource.Properties.LoggingConfiguration).toMatchObject({
+        DestinationBucketName: { Ref: expect.any(String) },
+      });
+    });
+
+    it('denies every request not made over TLS, also once the stack is gone', () => {
+      stateful.hasResource('AWS::S3::BucketPolicy', {
+        DeletionPolicy: 'Retain',
+        Properties: {
+          Bucket: { Ref: artifactBucket().id },
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Principal: { AWS: '*' },
+                Action: 's3:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        },
+      });
+    });
+
+    it('expires temporary uploads after 7 days and aborts stale multipart uploads', () => {
+      expect(
+        artifactBucket().resource.Properties.LifecycleConfiguration.Rules
+      ).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Prefix: artifactKeyPrefixes.temporary,
+            ExpirationInDays: 7,
+            Status: 'Enabled',
+          }),
+          expect.objectContaining({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
+        ])
+      );
+    });
+
+    it('lets browsers PUT and GET through presigned URLs and read the ETag', () => {
+      expect(
+        artifactBucket().resource.Properties.CorsConfiguration.CorsRules
+      ).toEqual([
+        expect.objectContaining({
+          AllowedMethods: ['PUT', 'GET'],
+          AllowedOrigins: ['*'],
+          ExposedHeaders: ['ETag'],
+        }),
+      ]);
+    });
+  });
+});
+
+describe('ApiStack', () => {
+  describe('HTTP API', () => {
+    it('serves the $default stage with access logs and throttling', () => {
+      api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: {
+          DestinationArn: Match.anyValue(),
+          Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+        },
+        DefaultRouteSettings: {
+          ThrottlingBurstLimit: 200,
+          ThrottlingRateLimit: 100,
+        },
+      });
+    });
+
+    it('has one route per route table entry, plus $default', () => {
+      // Act
+      const routeKeys = Object.values(
+        api.findResources('AWS::ApiGatewayV2::Route')
+      ).map((resource) => resource.Properties.RouteKey);
+
+      // Assess
+      expect(routeKeys.sort()).toEqual(
+        [...routes.map(routeKey), '$default'].sort()
+      );
+    });
+
+    it('puts the Lambda authorizer on every route except the public ones', () => {
+      // Prepare
+      const authorizer = onlyResource(api, 'AWS::ApiGatewayV2::Authorizer');
+      const byKey = new Map(
+        Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
+          (resource) => [resource.Properties.RouteKey, resource.Properties]
+        )
+      );
+      const protectedKeys = [
+        ...routes
+          .filter((route) => route.action !== 'public')
+          .map((route) => routeKey(route)),
+        '$default',
+      ];
+      const publicKeys = routes
+        .filter((route) => route.action === 'public')
+        .map((route) => routeKey(route));
+
+      // Assess
+      expect(publicKeys).toContain('GET /health');
+      for (const key of protectedKeys) {
+        expect(byKey.get(key), key).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizer.id },
+        });
+      }
+      for (const key of publicKeys) {
+        const props = byKey.get(key);
+        expect(props?.AuthorizationType ?? 'NONE', key).toBe('NONE');
+        expect(props?.AuthorizerId, key).toBeUndefined();
+      }
+    });
+
+    it('integrates each route with the Lambda of its group', () => {
+      // Prepare
+      const functionOfIntegration = new Map(
+        Object.entries(api.findResources('AWS::ApiGatewayV2::Integration')).map(
+          ([id, resource]) => [
+            id,
+            resource.Properties.IntegrationUri['Fn::GetAtt'][0],
+          ]
+        )
+      );
+
+      // Act
+      const functionOfRoute = new Map(
+        Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
+          (resource) => {
+            // Target: { 'Fn::Join': ['', ['integrations/', { Ref: id }]] }
+            const integrationId =
+              resource.Properties.Target['Fn::Join'][1][1].Ref;
+            return [
+              resource.Properties.RouteKey,
+              functionOfIntegration.get(integrationId),
+            ];
+          }
+        )
+      );
+
+      // Assess
+      for (const route of routes) {
+        const fn = stagegate.api.groupFunctions.get(route.group);
+        expect(fn, route.group).toBeDefined();
+        if (fn) {
+          expect(functionOfRoute.get(routeKey(route)), routeKey(route)).toBe(
+            logicalIdOf(stagegate.api, fn)
+          );
+        }
+      }
+      expect(functionOfRoute.get('$default')).toBe(
+        logicalIdOf(stagegate.api, stagegate.api.notFoundFunction)
+      );
+    });
+
+    it('runs the authorizer on every request and expects an IAM policy back', () => {
+      // Act
+      const { resource } = onlyResource(api, 'AWS::ApiGatewayV2::Authorizer');
+
+      // Assess
+      expect(resource.Properties).toMatchObject({
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        AuthorizerResultTtlInSeconds: 0,
+      });
+      expect(resource.Properties.EnableSimpleResponses ?? false).toBe(false);
+      expect(resource.Properties.IdentitySource).toBeUndefined();
+      expect(resource.Properties.AuthorizerUri['Fn::Join'][1]).toContainEqual({
+        'Fn::GetAtt': [
+          logicalIdOf(stagegate.api, stagegate.api.authorizerFunction),
+          'Arn',
+        ],
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('has one function per group, the authorizer, not-found and cleanup', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 3);
+    });
+
+    it('runs every function on nodejs22.x and arm64 with tracing', () => {
+      // Act
+      const functions = Object.values(
+        api.findResources('AWS::Lambda::Function')
+      );
+
+      // Assess
+      expect(functions.length).toBeGreaterThan(0);
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        });
+      }
+    });
+
+    it('gives the public health function no policy beyond logs and tracing', () => {
+      // Prepare
+      const health = stagegate.api.groupFunctions.get('health');
+      expect(health).toBeDefined();
+      const roleId = health && logicalIdOf(stagegate.api, health.executionRole);
+
+      // Act
+      const policies = Object.values(
+        api.findResources('AWS::IAM::Policy', {
+          Properties: { Roles: [{ Ref: roleId }] },
+        })
+      );
+
+      // Assess
+      const actions = policies.flatMap((policy) =>
+        policy.Properties.PolicyDocument.Statement.flatMap(
+          (statement: { Action: string | string[] }) => statement.Action
+        )
+      );
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) {
+        expect(action).toMatch(/^(logs|xray):/);
+      }
+    });
+  });
+
+  describe('transition-request state machine', () => {
+    it('is the ASL file with every placeholder substituted', () => {
+      // Prepare
+      const asl = readFileSync(fromRepoRoot(TRANSITION_REQUEST_ASL), 'utf8');
+      const placeholders = [...asl.matchAll(/\$\{(\w+)\}/g)].map(
+        ([, name]) => name
+      );
+
+      // Act
+      const { resource } = onlyResource(
+        api,
+        'AWS::StepFunctions::StateMachine'
+      );
+      const definition = resource.Properties.DefinitionString;
+      const definitionText =
+        typeof definition === 'string'
+          ? definition
+          : definition['Fn::Join'][1]
+              .map((part: unknown) =>
+                typeof part === 'string' ? part : JSON.stringify(part)
+              )
+              .join(definition['Fn::Join'][0]);
+
+      // Assess
+      expect(JSON.parse(definitionText)).toEqual(JSON.parse(asl));
+      expect(
+        Object.keys(resource.Properties.DefinitionSubstitutions).sort()
+      ).toEqual([...new Set(placeholders)].sort());
+      expect(
+        resource.Properties.DefinitionSubstitutions.RegistryTableName
+      ).toBeDefined();
+    });
+
+    it('is a STANDARD workflow logging everything with X-Ray on', () => {
+      api.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineType: 'STANDARD',
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+        TracingConfiguration: { Enabled: true },
+      });
+    });
+  });
+
+  describe('cleanup schedule', () => {
+    it('invokes the cleanup function every hour', () => {
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 hour)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              'Fn::GetAtt': [
+                logicalIdOf(stagegate.api, stagegate.api.cleanupFunction),
+                'Arn',
+              ],
+            },
+          }),
+        ],
+      });
+    });
+  });
+});
