@@ -145,7 +145,8 @@ export async function setModelVersionTag(
   validateTagValue(input.key, input.value);
   const number = parseVersionNumber(input.version);
   const record = await requireRecord(deps, input.name);
-  await requireVersion(deps, record, number);
+  const version = await requireVersion(deps, record, number);
+  assertTagsFit(withTag(version.tags, input.key, input.value));
   await deps.store.setVersionTag(
     record.model.id,
     number,
