@@ -26,6 +26,7 @@ import { startStepFunctionsServer } from './stepfunctions/server.ts';
 
 export const LOCAL_TABLE_NAME = 'stagegate-registry';
 export const LOCAL_BUCKET_NAME = 'stagegate-artifacts';
+const LOCAL_WORKFLOW_FUNCTION = 'stagegate-transition-request';
 export const LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:000000000000:stateMachine:stagegate-transition-request';
 /** s3rver's built-in account; the other local engines accept any key. */
@@ -93,9 +94,20 @@ export async function startLocalRuntime(
     await ensureRegistryTable(dynamodb.endpoint, LOCAL_TABLE_NAME);
 
     // The same ASL file and substitution keys as the CDK app deploys.
-    const stepFunctions = new LocalStepFunctionsEngine({ handlers: {} });
+    // The workflow's Lambda runs in-process, loaded on first use (after the
+    // environment below is set), as a cold start would load it.
+    const stepFunctions = new LocalStepFunctionsEngine({
+      handlers: {
+        [LOCAL_WORKFLOW_FUNCTION]: async (payload) => {
+          const module = await import(
+            '#handlers/workflow/transition-request.ts'
+          );
+          return module.handler(payload as never);
+        },
+      },
+    });
     const substitutions: TransitionRequestSubstitutions = {
-      RegistryTableName: LOCAL_TABLE_NAME,
+      TransitionRequestFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_WORKFLOW_FUNCTION}`,
     };
     stepFunctions.registerStateMachine({
       stateMachineArn: LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
@@ -154,6 +166,8 @@ export async function startLocalRuntime(
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
 
+    await rearmOpenRequests();
+
     const cleanup = startCleanupTimer(options.cleanupIntervalMs ?? 3_600_000);
     stops.push(async () => clearInterval(cleanup));
 
@@ -195,6 +209,36 @@ function resolveAdminToken(
   const token = generateTokenValue();
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, generated: true, file };
+}
+
+/**
+ * Executions live in this process's memory, so a restart loses the ones
+ * waiting for a decision. Their requests are still OPEN in the table: start
+ * a fresh execution for each, with the time it has left, so it can still be
+ * approved (or expire on time). On AWS executions outlive any process.
+ */
+async function rearmOpenRequests(): Promise<number> {
+  const { requestDependenciesFromEnv } = await import(
+    '#shared/request-dependencies.ts'
+  );
+  const deps = requestDependenciesFromEnv();
+  const open = await deps.requests.listAllOpenRequests();
+  const now = Date.now();
+  for (const request of open) {
+    await deps.workflow.start(
+      {
+        requestId: request.id,
+        modelId: request.modelId,
+        version: request.version,
+        expiresInSeconds: Math.max(
+          1,
+          Math.ceil((request.expiresAt - now) / 1000)
+        ),
+      },
+      now
+    );
+  }
+  return open.length;
 }
 
 /** Runs the same cleanup handler that EventBridge schedules on AWS. */

@@ -5,7 +5,9 @@
  * placeholder of every file is listed here (and nothing more), so a new
  * placeholder cannot reach a deployment unsubstituted.
  */
-export const transitionRequestSubstitutionKeys = ['RegistryTableName'] as const;
+export const transitionRequestSubstitutionKeys = [
+  'TransitionRequestFunctionArn',
+] as const;
 
 export type TransitionRequestSubstitutionKey =
   (typeof transitionRequestSubstitutionKeys)[number];

@@ -110,6 +110,9 @@ export function createRouteGuard(deps: {
           );
           return { ...EVERYTHING, level };
         }
+        case 'comment':
+          return EVERYTHING;
+        case 'stage-decision':
         case 'stage-change': {
           const { name, version, stage } = input;
           if (
@@ -123,7 +126,7 @@ export function createRouteGuard(deps: {
             needStore(),
             caller,
             { name, version, stage },
-            'transition'
+            check.kind === 'stage-decision' ? 'approve' : 'transition'
           );
           return { ...EVERYTHING, level };
         }

@@ -22,6 +22,13 @@ export type RouteCheck =
   | { readonly kind: 'model'; readonly ability: Ability }
   /** The ability of the stage change (from the version's stage to `stage`). */
   | { readonly kind: 'stage-change' }
+  /** The approve/reject ability of the stage change a request asks for. */
+  | { readonly kind: 'stage-decision' }
+  /**
+   * The comment's model must be readable; its use case then lets only the
+   * author edit it, and the author or a Can Manage holder delete it.
+   */
+  | { readonly kind: 'comment' }
   /** The ability on the object of a permissions route (a model, or root). */
   | { readonly kind: 'permissions'; readonly ability: Ability };
 
@@ -52,6 +59,27 @@ export const routeChecks: Readonly<Record<RouteAction, RouteCheck>> = {
   'registry:DeleteModelVersion': {
     kind: 'model',
     ability: 'DeleteModelVersion',
+  },
+  'registry:RequestTransition': {
+    kind: 'model',
+    ability: 'RequestTransition',
+  },
+  'registry:DecideTransitionRequest': { kind: 'stage-decision' },
+  // Cancelling needs Can Manage, or being the request's creator: the use
+  // case checks that against the addressed request; the route only needs
+  // the model to be readable.
+  'registry:CancelTransitionRequest': {
+    kind: 'model',
+    ability: 'ReadRegisteredModel',
+  },
+  'registry:CommentOnModelVersion': {
+    kind: 'model',
+    ability: 'ReadRegisteredModel',
+  },
+  'registry:EditComment': { kind: 'comment' },
+  'registry:ManageTransitionSettings': {
+    kind: 'model',
+    ability: 'ModifyPermissions',
   },
   'registry:ReadPermissions': {
     kind: 'permissions',

@@ -14,7 +14,8 @@ export type FunctionGroup =
   | 'tokens'
   | 'scim'
   | 'token-management'
-  | 'permissions';
+  | 'permissions'
+  | 'transition-requests';
 
 /**
  * IAM-style action names shared by the authorizer's policy, the permission
@@ -34,6 +35,12 @@ export type RouteAction =
   | 'registry:RenameRegisteredModel'
   | 'registry:DeleteRegisteredModel'
   | 'registry:DeleteModelVersion'
+  | 'registry:RequestTransition'
+  | 'registry:DecideTransitionRequest'
+  | 'registry:CancelTransitionRequest'
+  | 'registry:CommentOnModelVersion'
+  | 'registry:EditComment'
+  | 'registry:ManageTransitionSettings'
   | 'registry:ReadPermissions'
   | 'registry:ModifyPermissions'
   | 'identity:ReadSelf'
@@ -246,6 +253,83 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/stagegate/activities/list',
     group: 'model-versions',
     operation: 'listActivities',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/transition-requests/create`,
+    group: 'transition-requests',
+    operation: 'createTransitionRequest',
+    action: 'registry:RequestTransition',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/transition-requests/list`,
+    group: 'transition-requests',
+    operation: 'listTransitionRequests',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/transition-requests/approve`,
+    group: 'transition-requests',
+    operation: 'approveTransitionRequest',
+    action: 'registry:DecideTransitionRequest',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/transition-requests/reject`,
+    group: 'transition-requests',
+    operation: 'rejectTransitionRequest',
+    action: 'registry:DecideTransitionRequest',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/transition-requests/delete`,
+    group: 'transition-requests',
+    operation: 'deleteTransitionRequest',
+    action: 'registry:CancelTransitionRequest',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/comments/create`,
+    group: 'transition-requests',
+    operation: 'createComment',
+    action: 'registry:CommentOnModelVersion',
+  },
+  {
+    method: 'PATCH',
+    path: `${MLFLOW}/comments/update`,
+    group: 'transition-requests',
+    operation: 'updateComment',
+    action: 'registry:EditComment',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/comments/delete`,
+    group: 'transition-requests',
+    operation: 'deleteComment',
+    action: 'registry:EditComment',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/transition-requests/settings',
+    group: 'transition-requests',
+    operation: 'getTransitionRequestSettings',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/stagegate/transition-requests/settings',
+    group: 'transition-requests',
+    operation: 'setTransitionRequestSettings',
+    action: 'registry:ManageTransitionSettings',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/notifications/list',
+    group: 'transition-requests',
+    operation: 'listNotifications',
     action: 'registry:ReadRegisteredModel',
   },
   {

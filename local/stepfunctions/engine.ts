@@ -735,6 +735,13 @@ export class LocalStepFunctionsEngine {
     if (execution.status !== 'RUNNING') {
       return Promise.reject(new UncatchableFailure('Execution has ended'));
     }
+    // A TimeoutSecondsPath carried through Parameters (see capTimeouts).
+    let pathTimeout: number | undefined;
+    if (isRecord(input) && TIMEOUT_FIELD in input) {
+      const { [TIMEOUT_FIELD]: carried, ...rest } = input;
+      pathTimeout = typeof carried === 'number' ? carried : undefined;
+      input = rest as JsonValue;
+    }
     const lambda = task.resource.startsWith(LAMBDA_INVOKE);
     const lambdaBacked = lambda || LAMBDA_FUNCTION_ARN.test(task.resource);
     const callback = task.resource.endsWith(CALLBACK_SUFFIX);
@@ -787,6 +794,10 @@ export class LocalStepFunctionsEngine {
 
     const taskToken = issuedToken ?? newTaskToken();
     const { promise, resolve, reject } = createDeferred<JsonValue>();
+    // The library may stop awaiting this state (the execution failed or was
+    // stopped elsewhere) before we settle it: a rejection nobody awaits must
+    // not become an unhandled rejection that ends the whole process.
+    promise.catch(() => undefined);
     const pending: PendingTask = {
       execution,
       stateName,
@@ -798,16 +809,31 @@ export class LocalStepFunctionsEngine {
     // it back) before it returns.
     this.#tasks.set(taskToken, pending);
     execution.tokens.add(taskToken);
-    const timeoutSeconds =
-      task.timeoutSeconds ?? numberAtPath(task.timeoutSecondsPath, input);
-    if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
-      // The library's timer only fails the state; it cannot tell us, so the
-      // token expires on a timer of ours with the same delay, armed first.
+    if (pathTimeout !== undefined && pathTimeout > 0) {
+      // The library's timer is parked for this state: ours fails it, with
+      // the error a Catch on States.Timeout expects.
       pending.deadline = setTimeout(
-        () => this.#forgetTask(taskToken),
-        Math.min(timeoutSeconds, MAX_TIMER_SECONDS) * 1000
+        () => {
+          if (this.#tasks.get(taskToken) !== pending) return;
+          this.#forgetTask(taskToken);
+          reject(new TaskFailure('States.Timeout', 'Task timed out.'));
+        },
+        Math.min(pathTimeout, MAX_TIMER_SECONDS) * 1000
       );
       pending.deadline.unref();
+    } else {
+      const timeoutSeconds =
+        task.timeoutSeconds ?? numberAtPath(task.timeoutSecondsPath, input);
+      if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+        // The library's timer only fails the state; it cannot tell us, so
+        // the token expires on a timer of ours with the same delay, armed
+        // first.
+        pending.deadline = setTimeout(
+          () => this.#forgetTask(taskToken),
+          Math.min(timeoutSeconds, MAX_TIMER_SECONDS) * 1000
+        );
+        pending.deadline.unref();
+      }
     }
     invokeLater(handler, payload, invocation).catch((error: unknown) => {
       // As with the Lambda integration on AWS: a failed invocation fails the
@@ -1095,6 +1121,9 @@ function lambdaFunctionName(nameOrArn: string): string {
  * Task states without one the AWS default (99999999 s, capped) instead of the
  * library's 60 s, which would time out every human approval.
  */
+/** The Parameters field that carries a rewritten TimeoutSecondsPath. */
+const TIMEOUT_FIELD = '__stagegateTimeoutSeconds';
+
 function capTimeouts(definition: StateMachineDefinition): void {
   const root = definition as unknown as Record<string, unknown>;
   if (
@@ -1105,6 +1134,20 @@ function capTimeouts(definition: StateMachineDefinition): void {
   }
   forEachState(definition, (_, state) => {
     if (state.Type !== 'Task') {
+      return;
+    }
+    // AWS resolves TimeoutSecondsPath against the state's input; the
+    // library resolves it against the Parameters' output, where the path
+    // usually points at nothing. Carry the path through Parameters instead
+    // (resolved there against the state input, as AWS does) and time the
+    // task out ourselves; the library's own timer is parked.
+    if (
+      typeof state.TimeoutSecondsPath === 'string' &&
+      isRecord(state.Parameters)
+    ) {
+      state.Parameters[TIMEOUT_FIELD + '.$'] = state.TimeoutSecondsPath;
+      delete state.TimeoutSecondsPath;
+      state.TimeoutSeconds = MAX_TIMER_SECONDS;
       return;
     }
     if (

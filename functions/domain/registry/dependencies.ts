@@ -24,6 +24,20 @@ export interface RegistryDependencies {
   readonly newId: () => string;
   /** Waits between optimistic retries. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Called after versions changed stage or were deleted (the transition
+   * requests they made stale are closed here). Absent where no requests
+   * exist, e.g. in unit tests of the registry alone.
+   */
+  readonly afterVersionChanges?: (
+    record: ModelRecord,
+    changes: readonly VersionChange[]
+  ) => Promise<void>;
+}
+
+export interface VersionChange {
+  readonly version: number;
+  readonly stage: Stage | 'DELETED';
 }
 
 /** A version as the API shows it: with its model's name and its aliases. */

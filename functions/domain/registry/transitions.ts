@@ -145,6 +145,7 @@ export async function transitionModelVersionStage(
   const to = canonicalStage(input.stage);
   validateArchiveExistingVersions(to, input.archiveExistingVersions);
   const number = parseVersionNumber(input.version);
+  const archived: number[] = [];
   for (;;) {
     const plan = await withOptimisticRetry(deps, async () => {
       const record = await requireRecord(deps, input.name);
@@ -167,7 +168,12 @@ export async function transitionModelVersionStage(
       await deps.store.commitTransition(planned.commit);
       return planned;
     });
+    archived.push(...plan.commit.archived);
     if (plan.final) {
+      await deps.afterVersionChanges?.(plan.commit.record, [
+        ...archived.map((v) => ({ version: v, stage: 'Archived' as const })),
+        { version: number, stage: to },
+      ]);
       return versionView(
         plan.commit.record.model,
         await requireVersion(deps, plan.commit.record, number),

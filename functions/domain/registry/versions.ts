@@ -114,7 +114,7 @@ export async function deleteModelVersion(
   input: { name: string; version: string | number }
 ): Promise<void> {
   const number = parseVersionNumber(input.version);
-  await withOptimisticRetry(deps, async () => {
+  const record = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
     const version = await requireVersion(deps, record, number);
     if (
@@ -134,7 +134,11 @@ export async function deleteModelVersion(
         .map((a) => a.alias),
       now: deps.now(),
     });
+    return record;
   });
+  await deps.afterVersionChanges?.(record, [
+    { version: number, stage: 'DELETED' },
+  ]);
 }
 
 export async function setModelVersionTag(

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
-import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
-import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
+import { requestDependenciesFromEnv } from '#shared/request-dependencies.ts';
 import { listActivitiesOperation } from './model-versions/activities.ts';
 import { createModelVersionOperation } from './model-versions/create.ts';
 import { deleteModelVersionOperation } from './model-versions/delete.ts';
@@ -23,21 +21,16 @@ import {
 } from './model-versions/transition-stage.ts';
 import { updateModelVersionOperation } from './model-versions/update.ts';
 
-const table = registryTableFromEnv();
-const store = new DynamoDBModelRegistryStore(table);
-
-const deps: RegistryDependencies = {
-  store,
-  now: () => Date.now(),
-  newId: () => randomBytes(16).toString('hex'),
-};
+// The request-aware dependencies: transitions and deletions made here
+// close the transition requests they make stale.
+const deps = requestDependenciesFromEnv();
 
 export const handler = createApiHandler({
   group: 'model-versions',
   deps,
   guard: createRouteGuard({
-    identities: new DynamoDBIdentityStore(table),
-    store,
+    identities: new DynamoDBIdentityStore(registryTableFromEnv()),
+    store: deps.store,
   }),
   operations: [
     createModelVersionOperation,

@@ -1,0 +1,538 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Activity } from '#domain/activity.ts';
+import {
+  ConcurrentModificationError,
+  InvalidStateError,
+  ResourceAlreadyExistsError,
+  ResourceDoesNotExistError,
+} from '#domain/errors.ts';
+import type {
+  TransitionRequest,
+  TransitionRequestSettings,
+  TransitionRequestStatus,
+} from '#domain/transition-request.ts';
+import type {
+  Notification,
+  TransitionRequestStore,
+} from '#ports/transition-request-store.ts';
+import {
+  activityPrefix,
+  keys,
+  requestKeys,
+  requestPrefix,
+  sortableTimestamp,
+} from './keys.ts';
+
+type Item = Record<string, unknown>;
+
+/**
+ * {@link TransitionRequestStore} on the registry table. Requests live in
+ * their model's partition (so deleting the model purges them); GSI1 finds a
+ * request or comment by id alone, and GSI2 lists the open requests of the
+ * whole registry by expiry, an entry removed as the request closes.
+ */
+export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async createRequest(
+    request: TransitionRequest,
+    activity: Activity
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.#tableName,
+                Item: {
+                  ...requestKeys.openLock(
+                    request.modelId,
+                    request.version,
+                    request.toStage,
+                    request.creator
+                  ),
+                  entity: 'TransitionRequestLock',
+                  requestId: request.id,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.#tableName,
+                Key: keys.modelVersion(request.modelId, request.version),
+                ConditionExpression: 'currentStage = :from',
+                ExpressionAttributeValues: { ':from': request.fromStage },
+              },
+            },
+            {
+              Put: {
+                TableName: this.#tableName,
+                Item: toRequestItem(request),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.#tableName,
+                Item: toActivityItem(activity),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        })
+      );
+    } catch (error) {
+      const reasons =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? [])
+          : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        throw new ResourceAlreadyExistsError(
+          `${request.creator} already has an open request to move version ${request.version} to ${request.toStage}.`
+        );
+      }
+      if (reasons.some((r) => r.Code && r.Code !== 'None')) {
+        throw new ConcurrentModificationError(String(error));
+      }
+      throw error;
+    }
+  }
+
+  async getRequest(
+    modelId: string,
+    version: number,
+    requestId: string
+  ): Promise<TransitionRequest | undefined> {
+    const result = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: requestKeys.request(modelId, version, requestId),
+        ConsistentRead: true,
+      })
+    );
+    return result.Item ? fromRequestItem(result.Item) : undefined;
+  }
+
+  async findRequestById(
+    requestId: string
+  ): Promise<TransitionRequest | undefined> {
+    const found = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': requestKeys.byId(requestId) },
+      })
+    );
+    const hit = found.Items?.[0];
+    if (!hit) return undefined;
+    // The index is eventually consistent; the item itself is read strongly.
+    return this.getRequest(String(hit.modelId), Number(hit.version), requestId);
+  }
+
+  async listOpenRequests(
+    modelId: string,
+    version: number
+  ): Promise<readonly TransitionRequest[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      FilterExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':pk': keys.registeredModel(modelId).PK,
+        ':prefix': requestPrefix(version),
+        ':open': 'OPEN',
+      },
+      ConsistentRead: true,
+    });
+    return items
+      .map(fromRequestItem)
+      .sort((a, b) => a.creationTimestamp - b.creationTimestamp);
+  }
+
+  async listAllOpenRequests(): Promise<readonly TransitionRequest[]> {
+    const items = await this.#queryAll({
+      IndexName: 'GSI2',
+      KeyConditionExpression: 'GSI2PK = :pk',
+      ExpressionAttributeValues: { ':pk': requestKeys.open },
+    });
+    return items.map(fromRequestItem);
+  }
+
+  async decide(
+    request: TransitionRequest,
+    status: Exclude<TransitionRequestStatus, 'OPEN'>,
+    decision: NonNullable<TransitionRequest['decision']>,
+    activity: Activity | undefined
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              // The commit point: only an OPEN request can be decided, so of
+              // concurrent approve/reject/cancel/expire calls exactly one
+              // commits and the others change nothing.
+              Update: {
+                TableName: this.#tableName,
+                Key: requestKeys.request(
+                  request.modelId,
+                  request.version,
+                  request.id
+                ),
+                UpdateExpression:
+                  'SET #status = :status, decision = :decision, lastUpdatedTimestamp = :now REMOVE GSI2PK, GSI2SK',
+                ConditionExpression: '#status = :open',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':status': status,
+                  ':decision': decision,
+                  ':now': decision.at,
+                  ':open': 'OPEN',
+                },
+              },
+            },
+            {
+              Delete: {
+                TableName: this.#tableName,
+                Key: requestKeys.openLock(
+                  request.modelId,
+                  request.version,
+                  request.toStage,
+                  request.creator
+                ),
+              },
+            },
+            ...(activity
+              ? [
+                  {
+                    Put: {
+                      TableName: this.#tableName,
+                      Item: toActivityItem(activity),
+                      ConditionExpression: 'attribute_not_exists(PK)',
+                    },
+                  },
+                ]
+              : []),
+          ],
+        })
+      );
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons ?? []).some(
+          (r) =>
+            r.Code === 'ConditionalCheckFailed' ||
+            r.Code === 'TransactionConflict'
+        )
+      ) {
+        throw new InvalidStateError(
+          `Transition request ${request.id} is no longer open: it was decided by another call.`
+        );
+      }
+      throw error;
+    }
+  }
+
+  async setTaskToken(
+    request: TransitionRequest,
+    taskToken: string
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: requestKeys.request(
+            request.modelId,
+            request.version,
+            request.id
+          ),
+          UpdateExpression: 'SET taskToken = :token',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':token': taskToken, ':open': 'OPEN' },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async markFinal(
+    request: TransitionRequest,
+    status: 'APPLIED' | 'FAILED',
+    now: number
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: requestKeys.request(
+            request.modelId,
+            request.version,
+            request.id
+          ),
+          UpdateExpression:
+            'SET #status = :status, lastUpdatedTimestamp = :now REMOVE GSI2PK, GSI2SK',
+          ConditionExpression: '#status IN (:approved, :status)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':now': now,
+            ':approved': 'APPROVED',
+          },
+        })
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
+  }
+
+  async putComment(activity: Activity): Promise<void> {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: {
+          ...toActivityItem(activity),
+          GSI1PK: requestKeys.commentById(activity.id),
+          GSI1SK: '#COMMENT',
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      })
+    );
+  }
+
+  async findCommentById(commentId: string): Promise<Activity | undefined> {
+    const found = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: {
+          ':pk': requestKeys.commentById(commentId),
+        },
+      })
+    );
+    const hit = found.Items?.[0];
+    if (!hit) return undefined;
+    const item = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { PK: hit.PK, SK: hit.SK },
+        ConsistentRead: true,
+      })
+    );
+    return item.Item ? fromActivityItem(item.Item) : undefined;
+  }
+
+  async updateComment(
+    activity: Activity,
+    comment: string,
+    now: number
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: activityKey(activity),
+          UpdateExpression:
+            'SET #comment = :comment, lastUpdatedTimestamp = :now',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#comment': 'comment' },
+          ExpressionAttributeValues: { ':comment': comment, ':now': now },
+        })
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ResourceDoesNotExistError(
+          `Comment ${activity.id} not found.`
+        );
+      }
+      throw error;
+    }
+  }
+
+  async deleteComment(activity: Activity): Promise<void> {
+    await this.#client.send(
+      new DeleteCommand({
+        TableName: this.#tableName,
+        Key: activityKey(activity),
+      })
+    );
+  }
+
+  async getSettings(
+    modelId: string
+  ): Promise<Partial<TransitionRequestSettings>> {
+    const result = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: requestKeys.settings(modelId),
+        ConsistentRead: true,
+      })
+    );
+    return (result.Item?.settings ?? {}) as Partial<TransitionRequestSettings>;
+  }
+
+  async setSettings(
+    modelId: string,
+    settings: Partial<TransitionRequestSettings>
+  ): Promise<void> {
+    const current = await this.getSettings(modelId);
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: {
+          ...requestKeys.settings(modelId),
+          entity: 'TransitionRequestSettings',
+          settings: { ...current, ...settings },
+        },
+      })
+    );
+  }
+
+  async recordNotification(notification: Notification): Promise<void> {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: {
+          ...requestKeys.notification(
+            notification.modelId,
+            notification.version,
+            notification.creationTimestamp,
+            notification.id
+          ),
+          entity: 'Notification',
+          ...notification,
+        },
+      })
+    );
+  }
+
+  async listNotifications(
+    modelId: string,
+    version: number
+  ): Promise<readonly Notification[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': keys.registeredModel(modelId).PK,
+        ':prefix': requestKeys.notificationPrefix(version),
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      id: String(item.id),
+      modelId: String(item.modelId),
+      version: Number(item.version),
+      requestId: String(item.requestId),
+      event: 'TRANSITION_REQUEST_CREATED',
+      text: String(item.text),
+      creationTimestamp: Number(item.creationTimestamp),
+    }));
+  }
+
+  async #queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.#tableName,
+          ExclusiveStartKey: exclusiveStartKey,
+        })
+      );
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return items;
+  }
+}
+
+function toRequestItem(request: TransitionRequest): Item {
+  return {
+    ...requestKeys.request(request.modelId, request.version, request.id),
+    GSI1PK: requestKeys.byId(request.id),
+    GSI1SK: '#TR',
+    GSI2PK: requestKeys.open,
+    GSI2SK: `${sortableTimestamp(request.expiresAt)}#${request.id}`,
+    entity: 'TransitionRequest',
+    ...request,
+  };
+}
+
+function fromRequestItem(item: Item): TransitionRequest {
+  return {
+    id: String(item.id),
+    modelId: String(item.modelId),
+    version: Number(item.version),
+    toStage: item.toStage as TransitionRequest['toStage'],
+    fromStage: item.fromStage as TransitionRequest['fromStage'],
+    creator: String(item.creator),
+    comment: String(item.comment ?? ''),
+    status: item.status as TransitionRequestStatus,
+    creationTimestamp: Number(item.creationTimestamp),
+    lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
+    expiresAt: Number(item.expiresAt),
+    taskToken: item.taskToken as string | undefined,
+    decision: item.decision as TransitionRequest['decision'],
+  };
+}
+
+function activityKey(activity: Activity) {
+  return keys.activity(
+    activity.modelId,
+    activity.version,
+    activity.creationTimestamp,
+    activity.id
+  );
+}
+
+function toActivityItem(activity: Activity): Item {
+  return { ...activityKey(activity), entity: 'Activity', ...activity };
+}
+
+function fromActivityItem(item: Item): Activity {
+  return {
+    id: String(item.id),
+    modelId: String(item.modelId),
+    version: Number(item.version),
+    activityType: item.activityType as Activity['activityType'],
+    fromStage: item.fromStage as Activity['fromStage'],
+    toStage: item.toStage as Activity['toStage'],
+    userId: String(item.userId ?? ''),
+    creationTimestamp: Number(item.creationTimestamp),
+    lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
+    comment: item.comment as string | undefined,
+    systemComment: item.systemComment as string | undefined,
+  };
+}
+
+export { activityPrefix };

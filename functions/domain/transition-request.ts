@@ -1,0 +1,70 @@
+import type { Stage } from './stages.ts';
+
+/**
+ * The life of a request. OPEN is the only state a decision may leave; the
+ * conditional write of the decision is the commit point, so exactly one of
+ * approve, reject, cancel, expire or a system close wins.
+ */
+export type TransitionRequestStatus =
+  | 'OPEN'
+  | 'APPROVED'
+  | 'APPLIED'
+  | 'REJECTED'
+  | 'CANCELLED'
+  | 'EXPIRED'
+  | 'CLOSED'
+  | 'FAILED';
+
+export type DecisionOutcome = 'approved' | 'rejected' | 'cancelled' | 'closed';
+
+export interface TransitionRequest {
+  /** Stable id (extension), so Slack and email callbacks can address it. */
+  readonly id: string;
+  readonly modelId: string;
+  readonly version: number;
+  readonly toStage: Stage;
+  /** The version's stage when the request was made. */
+  readonly fromStage: Stage;
+  /** User name of the creator (Databricks' `user_id`). */
+  readonly creator: string;
+  readonly comment: string;
+  readonly status: TransitionRequestStatus;
+  readonly creationTimestamp: number;
+  readonly lastUpdatedTimestamp: number;
+  /** When the request expires unless decided (epoch ms). */
+  readonly expiresAt: number;
+  /** The waiting execution's task token, once the workflow has one. */
+  readonly taskToken?: string | undefined;
+  /** How it was decided. */
+  readonly decision?:
+    | {
+        readonly outcome: DecisionOutcome;
+        readonly by: string;
+        readonly comment?: string | undefined;
+        readonly archiveExistingVersions?: boolean | undefined;
+        readonly at: number;
+      }
+    | undefined;
+}
+
+/** The per-model workflow settings (README, "Transition requests"). */
+export interface TransitionRequestSettings {
+  /**
+   * Stages whose requests their creator may not approve (separation of
+   * duties). @default ['Production']
+   */
+  readonly separationOfDutiesStages: readonly Stage[];
+  /** Seconds until an undecided request expires. @default 7 days */
+  readonly requestExpirySeconds: number;
+}
+
+export const DEFAULT_TRANSITION_REQUEST_SETTINGS: TransitionRequestSettings = {
+  separationOfDutiesStages: ['Production'],
+  requestExpirySeconds: 7 * 24 * 3600,
+};
+
+/** Databricks' actions on a request, computed for the caller. */
+export type TransitionRequestAction =
+  | 'APPROVE_TRANSITION_REQUEST'
+  | 'REJECT_TRANSITION_REQUEST'
+  | 'CANCEL_TRANSITION_REQUEST';

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { Activity } from '#domain/activity.ts';
+import type { Principal } from '#domain/principal.ts';
+import {
+  commentActions,
+  createComment,
+  deleteComment,
+  updateComment,
+} from '#domain/registry/comments.ts';
+import type { RequestDependencies } from '#domain/registry/requests.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields, versionField } from '#http/validation.ts';
+
+type Context = OperationContext<RequestDependencies>;
+
+/** Databricks' `CommentObject`. */
+function commentJson(caller: Principal, comment: Activity) {
+  return {
+    id: comment.id,
+    comment: comment.comment ?? '',
+    user_id: comment.userId,
+    creation_timestamp: comment.creationTimestamp,
+    last_updated_timestamp: comment.lastUpdatedTimestamp,
+    available_actions: commentActions(caller, comment),
+  };
+}
+
+export const createCommentOperation = defineOperation({
+  operation: 'createComment',
+  input: z.object({
+    name: fields.string(),
+    version: versionField(),
+    comment: fields.string(),
+  }),
+  run: async (input, { deps, principal }: Context) => ({
+    comment: commentJson(
+      principal,
+      await createComment(deps, principal, input)
+    ),
+  }),
+});
+
+export const updateCommentOperation = defineOperation({
+  operation: 'updateComment',
+  input: z.object({ id: fields.string(), comment: fields.string() }),
+  run: async (input, { deps, principal }: Context) => ({
+    comment: commentJson(
+      principal,
+      await updateComment(deps, principal, input)
+    ),
+  }),
+});
+
+export const deleteCommentOperation = defineOperation({
+  operation: 'deleteComment',
+  input: z.object({ id: fields.string() }),
+  run: async (input, { deps, principal }: Context) => {
+    await deleteComment(deps, principal, input);
+    return {};
+  },
+});

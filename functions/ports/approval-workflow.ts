@@ -1,0 +1,32 @@
+import type { DecisionOutcome } from '#domain/transition-request.ts';
+
+/** What a request's execution starts with. */
+export interface ApprovalWorkflowInput {
+  readonly requestId: string;
+  readonly modelId: string;
+  readonly version: number;
+  /** The callback state's timeout: the request expires then. */
+  readonly expiresInSeconds: number;
+}
+
+/**
+ * The approval workflow of one transition request (a Standard Step
+ * Functions execution). Decisions are committed in the table first; this
+ * port only tells the waiting execution.
+ */
+export interface ApprovalWorkflow {
+  /**
+   * Starts the request's execution. `attempt` distinguishes a re-armed
+   * execution (after a local restart) from the first one.
+   */
+  start(input: ApprovalWorkflowInput, attempt?: number): Promise<void>;
+  /**
+   * Hands a committed decision to the waiting execution.
+   * @returns 'gone' when the task token is no longer valid (timed out,
+   *   already answered, or the execution is gone); the caller reconciles.
+   */
+  sendDecision(
+    taskToken: string,
+    outcome: DecisionOutcome
+  ): Promise<'delivered' | 'gone'>;
+}
