@@ -812,14 +812,11 @@ export class LocalStepFunctionsEngine {
     if (pathTimeout !== undefined && pathTimeout > 0) {
       // The library's timer is parked for this state: ours fails it, with
       // the error a Catch on States.Timeout expects.
-      pending.deadline = setTimeout(
-        () => {
-          if (this.#tasks.get(taskToken) !== pending) return;
-          this.#forgetTask(taskToken);
-          reject(new TaskFailure('States.Timeout', 'Task timed out.'));
-        },
-        Math.min(pathTimeout, MAX_TIMER_SECONDS) * 1000
-      );
+      pending.deadline = setTimeout(() => {
+        if (this.#tasks.get(taskToken) !== pending) return;
+        this.#forgetTask(taskToken);
+        reject(new TaskFailure('States.Timeout', 'Task timed out.'));
+      }, Math.min(pathTimeout, MAX_TIMER_SECONDS) * 1000);
       pending.deadline.unref();
     } else {
       const timeoutSeconds =
@@ -1145,7 +1142,7 @@ function capTimeouts(definition: StateMachineDefinition): void {
       typeof state.TimeoutSecondsPath === 'string' &&
       isRecord(state.Parameters)
     ) {
-      state.Parameters[TIMEOUT_FIELD + '.$'] = state.TimeoutSecondsPath;
+      state.Parameters[`${TIMEOUT_FIELD}.$`] = state.TimeoutSecondsPath;
       delete state.TimeoutSecondsPath;
       state.TimeoutSeconds = MAX_TIMER_SECONDS;
       return;

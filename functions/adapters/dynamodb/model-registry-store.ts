@@ -10,12 +10,11 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Activity, ActivityType } from '#domain/activity.ts';
+import type { Activity } from '#domain/activity.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
@@ -48,6 +47,12 @@ import type {
   VersionDeletion,
 } from '#ports/model-registry-store.ts';
 import {
+  activityFromItem,
+  activityItem,
+  type Item,
+  queryAll,
+} from './items.ts';
+import {
   activityPrefix,
   keys,
   lastUpdatedPosition,
@@ -55,8 +60,6 @@ import {
   stageAttribute,
   VERSION_PREFIX,
 } from './keys.ts';
-
-type Item = Record<string, unknown>;
 
 /** DynamoDB's limits per BatchGetItem and BatchWriteItem call. */
 const BATCH_GET = 100;
@@ -465,7 +468,8 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
   }
 
   async listVersions(modelId: string): Promise<readonly ModelVersion[]> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: {
         ':pk': modelPartition(modelId),
@@ -477,7 +481,8 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
   }
 
   async listVersionsByRunId(runId: string): Promise<readonly ModelVersion[]> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       IndexName: 'GSI2',
       KeyConditionExpression: 'GSI2PK = :pk',
       ExpressionAttributeValues: { ':pk': keys.versionsOfRun(runId) },
@@ -628,7 +633,7 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
       items.push({
         Put: {
           TableName: this.#tableName,
-          Item: toActivityItem(activity),
+          Item: activityItem(activity),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });
@@ -644,7 +649,8 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     modelId: string,
     version: number
   ): Promise<readonly Activity[]> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: {
         ':pk': modelPartition(modelId),
@@ -652,7 +658,7 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
       },
       ConsistentRead: true,
     });
-    return items.map(toActivity);
+    return items.map(activityFromItem);
   }
 
   async #transact(
@@ -697,28 +703,10 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     return found;
   }
 
-  async #queryAll(
-    input: Omit<QueryCommandInput, 'TableName'>
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.#tableName,
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    return items;
-  }
-
   /** Deletes every item of a partition whose sort key starts with `prefix`. */
   async #purgePartition(partition: string, prefix: string): Promise<void> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       KeyConditionExpression:
         prefix === '' ? 'PK = :pk' : 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues:
@@ -1004,34 +992,5 @@ function toModelVersion(item: Item): ModelVersion {
     creationTimestamp: Number(item.creationTimestamp),
     lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
     userId: String(item.userId ?? ''),
-  };
-}
-
-function toActivityItem(activity: Activity): Item {
-  return {
-    ...keys.activity(
-      activity.modelId,
-      activity.version,
-      activity.creationTimestamp,
-      activity.id
-    ),
-    entity: 'Activity',
-    ...activity,
-  };
-}
-
-function toActivity(item: Item): Activity {
-  return {
-    id: String(item.id),
-    modelId: String(item.modelId),
-    version: Number(item.version),
-    activityType: item.activityType as ActivityType,
-    fromStage: item.fromStage as Stage | undefined,
-    toStage: item.toStage as Stage | undefined,
-    userId: String(item.userId ?? ''),
-    creationTimestamp: Number(item.creationTimestamp),
-    lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
-    comment: item.comment as string | undefined,
-    systemComment: item.systemComment as string | undefined,
   };
 }

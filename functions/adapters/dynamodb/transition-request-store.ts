@@ -8,7 +8,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -29,14 +28,18 @@ import type {
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
 import {
+  activityFromItem,
+  activityItem,
+  type Item,
+  queryAll,
+} from './items.ts';
+import {
   activityPrefix,
   keys,
   requestKeys,
   requestPrefix,
   sortableTimestamp,
 } from './keys.ts';
-
-type Item = Record<string, unknown>;
 
 /**
  * {@link TransitionRequestStore} on the registry table. Requests live in
@@ -95,7 +98,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
             {
               Put: {
                 TableName: this.#tableName,
-                Item: toActivityItem(activity),
+                Item: activityItem(activity),
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
@@ -155,7 +158,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     modelId: string,
     version: number
   ): Promise<readonly TransitionRequest[]> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       FilterExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -172,7 +176,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 
   async listAllOpenRequests(): Promise<readonly TransitionRequest[]> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       IndexName: 'GSI2',
       KeyConditionExpression: 'GSI2PK = :pk',
       ExpressionAttributeValues: { ':pk': requestKeys.open },
@@ -229,7 +234,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
                   {
                     Put: {
                       TableName: this.#tableName,
-                      Item: toActivityItem(activity),
+                      Item: activityItem(activity),
                       ConditionExpression: 'attribute_not_exists(PK)',
                     },
                   },
@@ -317,7 +322,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
       new PutCommand({
         TableName: this.#tableName,
         Item: {
-          ...toActivityItem(activity),
+          ...activityItem(activity),
           GSI1PK: requestKeys.commentById(activity.id),
           GSI1SK: '#COMMENT',
         },
@@ -346,7 +351,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
         ConsistentRead: true,
       })
     );
-    return item.Item ? fromActivityItem(item.Item) : undefined;
+    return item.Item ? activityFromItem(item.Item) : undefined;
   }
 
   async updateComment(
@@ -437,7 +442,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     modelId: string,
     version: number
   ): Promise<readonly Notification[]> {
-    const items = await this.#queryAll({
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: {
         ':pk': keys.registeredModel(modelId).PK,
@@ -454,25 +460,6 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
       text: String(item.text),
       creationTimestamp: Number(item.creationTimestamp),
     }));
-  }
-
-  async #queryAll(
-    input: Omit<QueryCommandInput, 'TableName'>
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.#tableName,
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    return items;
   }
 }
 
@@ -513,26 +500,6 @@ function activityKey(activity: Activity) {
     activity.creationTimestamp,
     activity.id
   );
-}
-
-function toActivityItem(activity: Activity): Item {
-  return { ...activityKey(activity), entity: 'Activity', ...activity };
-}
-
-function fromActivityItem(item: Item): Activity {
-  return {
-    id: String(item.id),
-    modelId: String(item.modelId),
-    version: Number(item.version),
-    activityType: item.activityType as Activity['activityType'],
-    fromStage: item.fromStage as Activity['fromStage'],
-    toStage: item.toStage as Activity['toStage'],
-    userId: String(item.userId ?? ''),
-    creationTimestamp: Number(item.creationTimestamp),
-    lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
-    comment: item.comment as string | undefined,
-    systemComment: item.systemComment as string | undefined,
-  };
 }
 
 export { activityPrefix };

@@ -416,7 +416,7 @@ async function waitUntilApplied(
       request.version,
       request.id
     );
-    if (!current || current.status !== 'APPROVED') return;
+    if (current?.status !== 'APPROVED') return;
     await sleep(50);
   }
 }
