@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
+  ArnFormat,
   CfnOutput,
   Duration,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import {
@@ -39,6 +41,7 @@ import {
   routes,
 } from '../functions/http/routes.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
+import { acknowledgeWildcardResource } from './constructs/nag.ts';
 import {
   RegistryFunction,
   type TableAccess,
@@ -55,7 +58,31 @@ export const handlerEntries = {
   authorizer: 'functions/handlers/authorizer.ts',
   notFound: 'functions/handlers/api/not-found.ts',
   cleanup: 'functions/handlers/jobs/cleanup.ts',
+  /** Invoked by every Task state of the transition-request workflow. */
+  transitionRequestWorkflow:
+    'functions/handlers/workflow/transition-request.ts',
 } as const;
+
+/** Step Functions' limit on state machine names. */
+const STATE_MACHINE_NAME_MAX_LENGTH = 80;
+
+/**
+ * The fixed name of a stack's transition-request state machine
+ * (`<stack name>-transition-request`); see {@link ApiStack} for why it is
+ * not generated.
+ */
+export function transitionRequestStateMachineName(stackName: string): string {
+  if (Token.isUnresolved(stackName)) {
+    throw new Error('The API stack needs a concrete stack name');
+  }
+  const name = `${stackName}-transition-request`;
+  if (name.length > STATE_MACHINE_NAME_MAX_LENGTH) {
+    throw new Error(
+      `State machine name ${name} is longer than ${STATE_MACHINE_NAME_MAX_LENGTH} characters: use a shorter stack name`
+    );
+  }
+  return name;
+}
 
 export interface ApiStackProps extends StackProps {
   /** The registry table (`StatefulStack.table`). */
@@ -73,16 +100,28 @@ interface GroupAccess {
   readonly transitionRequests?: boolean;
 }
 
-/** Groups not listed below (the registry's own resources) get all of it. */
-const registryGroupAccess: GroupAccess = {
-  table: 'readWrite',
-  artifacts: true,
-  transitionRequests: true,
-};
-
-const groupAccess: Partial<Record<FunctionGroup, GroupAccess>> = {
+/**
+ * What each group's handler wires at module scope
+ * (`functions/handlers/api/<group>.ts`). Every group is listed, so a new
+ * group does not compile until its access is decided here.
+ */
+const groupAccess: Record<FunctionGroup, GroupAccess> = {
   // The one public route: nothing behind it may reach data.
   health: {},
+  // `requestDependenciesFromEnv()`: writes here can make transition
+  // requests stale, which closes them through the workflow.
+  'registered-models': {
+    table: 'readWrite',
+    artifacts: true,
+    transitionRequests: true,
+  },
+  'model-versions': {
+    table: 'readWrite',
+    artifacts: true,
+    transitionRequests: true,
+  },
+  // Requests, decisions, comments and settings: the workflow, no artifacts.
+  'transition-requests': { table: 'readWrite', transitionRequests: true },
   tokens: { table: 'readWrite' },
   'token-management': { table: 'readWrite' },
   scim: { table: 'readWrite' },
@@ -93,8 +132,20 @@ const groupAccess: Partial<Record<FunctionGroup, GroupAccess>> = {
  * The stateless part of stagegate: one Lambda per function group of the
  * route table behind an HTTP API (`$default` stage at the origin root) with
  * a Lambda REQUEST authorizer, the transition-request state machine loaded
- * from its ASL file, and the hourly cleanup job. Table and bucket come from
- * {@link StatefulStack} through the props.
+ * from its ASL file with the function its Task states invoke, and the hourly
+ * cleanup job. Table and bucket come from {@link StatefulStack} through the
+ * props.
+ *
+ * The state machine and its function refer to each other: the definition
+ * names the function (`${TransitionRequestFunctionArn}`), and the function
+ * answers task tokens of the state machine (its policy) and reads its ARN
+ * (its environment). Referencing both resources would be a CloudFormation
+ * dependency cycle. So the state machine gets a fixed name
+ * ({@link transitionRequestStateMachineName}) and the function gets the ARN
+ * built from that name with `Stack.formatArn`, which references no resource:
+ * the function is created first, then the state machine. The API groups
+ * keep the reference (nothing points back at them), so they are created
+ * after the state machine they start executions of.
  */
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
@@ -104,13 +155,41 @@ export class ApiStack extends Stack {
   /** Serves the `$default` route (paths the route table does not know). */
   readonly notFoundFunction: RegistryFunction;
   readonly cleanupFunction: RegistryFunction;
+  /** Invoked by the Task states of the transition-request workflow. */
+  readonly transitionRequestWorkflowFunction: RegistryFunction;
   readonly transitionRequestStateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { table, artifactBucket } = props;
 
-    this.transitionRequestStateMachine = this.createStateMachine(table);
+    const stateMachineName = transitionRequestStateMachineName(this.stackName);
+    // The state machine by name, not by reference (see the class comment).
+    const stateMachineByName = StateMachine.fromStateMachineArn(
+      this,
+      'TransitionRequestByName',
+      this.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: stateMachineName,
+      })
+    );
+    this.transitionRequestWorkflowFunction = new RegistryFunction(
+      this,
+      'TransitionRequestWorkflowFunction',
+      {
+        entry: handlerEntries.transitionRequestWorkflow,
+        description: 'stagegate workflow: steps of a transition request',
+      }
+    )
+      // Same actions as the API groups: the steps query GSI1/GSI2 too.
+      .bindTable(table, 'readWrite')
+      .bindTransitionRequestWorkflow(stateMachineByName, 'respond');
+    this.transitionRequestStateMachine = this.createStateMachine(
+      stateMachineName,
+      this.transitionRequestWorkflowFunction
+    );
 
     this.authorizerFunction = new RegistryFunction(this, 'Authorizer', {
       entry: handlerEntries.authorizer,
@@ -119,7 +198,7 @@ export class ApiStack extends Stack {
 
     const groupFunctions = new Map<FunctionGroup, RegistryFunction>();
     for (const group of functionGroups) {
-      const access = groupAccess[group] ?? registryGroupAccess;
+      const access = groupAccess[group];
       const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
@@ -131,7 +210,10 @@ export class ApiStack extends Stack {
         }
       }
       if (access.transitionRequests) {
-        fn.bindTransitionRequestWorkflow(this.transitionRequestStateMachine);
+        fn.bindTransitionRequestWorkflow(
+          this.transitionRequestStateMachine,
+          'request'
+        );
       }
       groupFunctions.set(group, fn);
     }
@@ -166,16 +248,21 @@ export class ApiStack extends Stack {
     });
   }
 
-  private createStateMachine(table: ITable): StateMachine {
+  private createStateMachine(
+    stateMachineName: string,
+    workflowFunction: RegistryFunction
+  ): StateMachine {
     // Typed by the placeholder list of the ASL file, so a new placeholder
     // does not compile until it gets a value here.
     const substitutions: TransitionRequestSubstitutions = {
-      RegistryTableName: table.tableName,
+      TransitionRequestFunctionArn: workflowFunction.functionArn,
     };
     const logGroup = new LogGroup(this, 'TransitionRequestLogs', {
       retention: RetentionDays.ONE_MONTH,
     });
     const stateMachine = new StateMachine(this, 'TransitionRequest', {
+      // Fixed: the workflow function builds the ARN from it.
+      stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
       // Inline (not `fromFile`, which uploads an S3 asset) so the template,
       // and the tests reading it, carry the definition itself.
@@ -197,6 +284,18 @@ export class ApiStack extends Stack {
       reason:
         'CloudWatch Logs delivery (logs:CreateLogDelivery, ...) and X-Ray (PutTraceSegments, ...) support no resource-level permissions.',
     });
+    // The Task states invoke the unqualified ARN; `grantInvoke` adds
+    // `<arn>:*` (versions and aliases of that one function) next to it.
+    const invoke = workflowFunction.grantInvoke(stateMachine);
+    for (const resource of invoke.principalStatements.flatMap(
+      (statement) => statement.resources
+    )) {
+      acknowledgeWildcardResource(
+        stateMachine.role,
+        resource,
+        'lambda:InvokeFunction on versions and aliases (`:*`) of the one workflow function the Task states invoke; no other function.'
+      );
+    }
     return stateMachine;
   }
 

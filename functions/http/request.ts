@@ -62,9 +62,19 @@ function header(
 /**
  * The operation's raw input: GET takes the query string; POST, PUT and PATCH
  * take the JSON body; DELETE takes both, body winning (MLflow's client sends
- * DELETE with a JSON body, the Databricks SDK with a query string).
+ * DELETE with a JSON body, the Databricks SDK with a query string). Path
+ * parameters (`{registered_model_id}`, `{id}`) are added last and win.
  */
 export function rawInput(
+  event: APIGatewayProxyEventV2
+): Record<string, unknown> {
+  return Object.assign(
+    Object.fromEntries(Object.entries(transportInput(event))),
+    event.pathParameters ?? {}
+  );
+}
+
+function transportInput(
   event: APIGatewayProxyEventV2
 ): Record<string, unknown> {
   const method = event.requestContext.http.method.toUpperCase();

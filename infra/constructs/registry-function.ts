@@ -25,6 +25,12 @@ export type TableAccess = 'read' | 'readWrite';
  */
 export type BucketAccess = 'read' | 'readWrite' | 'delete';
 
+/**
+ * What a function may do with the transition-request workflow: `request`
+ * for the API groups, `respond` for the function its Task states invoke.
+ */
+export type WorkflowAccess = 'request' | 'respond';
+
 export interface RegistryFunctionProps {
   /**
    * Handler file, relative to the repository root (for example
@@ -214,22 +220,45 @@ export class RegistryFunction extends NodejsFunction {
   }
 
   /**
-   * Lets the function start executions of a workflow, answer its task
-   * tokens (approve / reject / cancel) and read the state of its executions;
-   * sets `TRANSITION_REQUEST_STATE_MACHINE_ARN`.
+   * Lets the function take part in the transition-request workflow and sets
+   * `TRANSITION_REQUEST_STATE_MACHINE_ARN`.
+   *
+   * @param stateMachine the transition-request state machine; for the
+   *   workflow's own function, an import by ARN (see `ApiStack`: a
+   *   reference to the resource would close a dependency cycle)
+   * @param access `request` (API groups): start executions, answer their
+   *   task tokens (approve / reject / cancel) and read the state of their
+   *   executions; `respond` (the function the Task states invoke, which
+   *   forwards decisions): answer task tokens only, with SendTaskSuccess and
+   *   SendTaskFailure.
    */
-  bindTransitionRequestWorkflow(stateMachine: IStateMachine): this {
-    stateMachine.grantStartExecution(this);
-    stateMachine.grantTaskResponse(this);
-    const grant = stateMachine.grantExecution(this, 'states:DescribeExecution');
-    for (const resource of grant.principalStatements.flatMap(
-      (statement) => statement.resources
-    )) {
-      acknowledgeWildcardResource(
-        this.executionRole,
-        resource,
-        'Execution ARNs are generated per transition request; DescribeExecution is limited to executions of this one state machine.'
+  bindTransitionRequestWorkflow(
+    stateMachine: IStateMachine,
+    access: WorkflowAccess
+  ): this {
+    if (access === 'respond') {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [stateMachine.stateMachineArn],
+        })
       );
+    } else {
+      stateMachine.grantStartExecution(this);
+      stateMachine.grantTaskResponse(this);
+      const grant = stateMachine.grantExecution(
+        this,
+        'states:DescribeExecution'
+      );
+      for (const resource of grant.principalStatements.flatMap(
+        (statement) => statement.resources
+      )) {
+        acknowledgeWildcardResource(
+          this.executionRole,
+          resource,
+          'Execution ARNs are generated per transition request; DescribeExecution is limited to executions of this one state machine.'
+        );
+      }
     }
     this.addEnvironment(
       'TRANSITION_REQUEST_STATE_MACHINE_ARN',

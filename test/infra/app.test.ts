@@ -6,10 +6,15 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   functionGroups,
+  handlerEntry,
   routeKey,
   routes,
 } from '../../functions/http/routes.ts';
-import { TRANSITION_REQUEST_ASL } from '../../infra/api-stack.ts';
+import {
+  handlerEntries,
+  TRANSITION_REQUEST_ASL,
+  transitionRequestStateMachineName,
+} from '../../infra/api-stack.ts';
 import { buildApp, type StagegateApp } from '../../infra/build-app.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
 import { artifactKeyPrefixes } from '../../infra/stateful-stack.ts';
@@ -58,6 +63,61 @@ function logicalIdOf(stack: Stack, construct: IConstruct): string {
     throw new Error(`${construct.node.path} wraps no CloudFormation element`);
   }
   return stack.getLogicalId(resource);
+}
+
+interface PolicyStatementJson {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Every statement of the inline policies attached to the role `roleId`. */
+function statementsOfRole(template: Template, roleId: string) {
+  return Object.values(
+    template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+    })
+  ).flatMap(
+    (policy): PolicyStatementJson[] =>
+      policy.Properties.PolicyDocument.Statement
+  );
+}
+
+function actionsOf(statement: PolicyStatementJson): string[] {
+  return [statement.Action].flat();
+}
+
+/** The state machine's definition as a string (CDK may render a Fn::Join). */
+function definitionTextOf(definition: unknown): string {
+  if (typeof definition === 'string') return definition;
+  const [separator, parts] = (
+    definition as { 'Fn::Join': [string, unknown[]] }
+  )['Fn::Join'];
+  return parts
+    .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
+    .join(separator);
+}
+
+/**
+ * The text CloudFormation deploys for a DefinitionString: each `${Key}` is
+ * replaced by `DefinitionSubstitutions[Key]`, a value resolved at deployment
+ * that is rendered here as `{{Fn::GetAtt:<logical id>.<attribute>}}`.
+ */
+function substituteDefinition(
+  definition: string,
+  substitutions: Readonly<Record<string, unknown>>
+): string {
+  return definition.replaceAll(/\$\{(\w+)\}/g, (placeholder, key: string) => {
+    const value = substitutions[key];
+    if (value === undefined) return placeholder;
+    return typeof value === 'string' ? value : renderIntrinsic(value);
+  });
+}
+
+function renderIntrinsic(value: unknown): string {
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (!getAtt) throw new Error(`unexpected value ${JSON.stringify(value)}`);
+  return `{{Fn::GetAtt:${getAtt[0]}.${getAtt[1]}}}`;
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -355,8 +415,142 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found and cleanup', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 3);
+    it('has one function per group, the authorizer, not-found, cleanup and the workflow function', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 4);
+    });
+
+    it('grants dynamodb:Scan to nobody', () => {
+      // Act
+      const actions = Object.values(
+        api.findResources('AWS::IAM::Policy')
+      ).flatMap((policy) =>
+        (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+          .filter((statement) => statement.Effect === 'Allow')
+          .flatMap(actionsOf)
+      );
+
+      // Assess
+      expect(actions).toContain('dynamodb:Query');
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions).not.toContain('dynamodb:*');
+    });
+
+    describe.each([
+      ...functionGroups.map((group) => ({
+        name: group,
+        entry: handlerEntry(group),
+        fn: () => stagegate.api.groupFunctions.get(group),
+        workflow: 'request' as const,
+      })),
+      {
+        name: 'transition-request workflow',
+        entry: handlerEntries.transitionRequestWorkflow,
+        fn: () => stagegate.api.transitionRequestWorkflowFunction,
+        workflow: 'respond' as const,
+      },
+    ])('$name function', ({ entry, fn, workflow }) => {
+      // What the handler builds at module scope decides what its function
+      // needs: `registryTableFromEnv()` the table, and
+      // `requestDependenciesFromEnv()` the table and the workflow.
+      const source = readFileSync(fromRepoRoot(entry), 'utf8');
+      const usesWorkflow = source.includes('requestDependenciesFromEnv()');
+      const usesTable =
+        usesWorkflow || source.includes('registryTableFromEnv()');
+
+      const functionOf = () => {
+        const registryFunction = fn();
+        if (!registryFunction) throw new Error(`no function for ${entry}`);
+        const { Properties } =
+          api.toJSON().Resources[logicalIdOf(stagegate.api, registryFunction)];
+        return {
+          environment: (Properties.Environment?.Variables ?? {}) as Record<
+            string,
+            unknown
+          >,
+          statements: statementsOfRole(
+            api,
+            logicalIdOf(stagegate.api, registryFunction.executionRole)
+          ),
+        };
+      };
+
+      it(`${usesTable ? 'reads and writes' : 'has no access to'} the table, as its handler needs`, () => {
+        // Act
+        const { environment, statements } = functionOf();
+        const dynamodb = statements
+          .flatMap(actionsOf)
+          .filter((action) => action.startsWith('dynamodb:'));
+
+        // Assess
+        if (usesTable) {
+          expect(environment.REGISTRY_TABLE_NAME).toBeDefined();
+          expect(dynamodb.sort()).toEqual(
+            [
+              'dynamodb:BatchGetItem',
+              'dynamodb:BatchWriteItem',
+              'dynamodb:ConditionCheckItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:DescribeTable',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:Query',
+              'dynamodb:UpdateItem',
+            ].sort()
+          );
+        } else {
+          expect(environment.REGISTRY_TABLE_NAME).toBeUndefined();
+          expect(dynamodb).toEqual([]);
+        }
+      });
+
+      it(`${usesWorkflow ? `may ${workflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions, as its handler needs`, () => {
+        // Prepare
+        const stateMachineId = logicalIdOf(
+          stagegate.api,
+          stagegate.api.transitionRequestStateMachine
+        );
+
+        // Act
+        const { environment, statements } = functionOf();
+        const states = statements.filter((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('states:'))
+        );
+        const statesActions = states.flatMap(actionsOf);
+
+        // Assess
+        if (!usesWorkflow) {
+          expect(
+            environment.TRANSITION_REQUEST_STATE_MACHINE_ARN
+          ).toBeUndefined();
+          expect(statesActions).toEqual([]);
+        } else if (workflow === 'request') {
+          expect(environment.TRANSITION_REQUEST_STATE_MACHINE_ARN).toEqual({
+            Ref: stateMachineId,
+          });
+          expect(statesActions).toEqual(
+            expect.arrayContaining([
+              'states:StartExecution',
+              'states:SendTaskSuccess',
+              'states:DescribeExecution',
+            ])
+          );
+        } else {
+          // The ARN is built from the fixed name: a reference to the state
+          // machine would close a cycle through its definition.
+          const arn = environment.TRANSITION_REQUEST_STATE_MACHINE_ARN;
+          expect(JSON.stringify(arn)).toContain(
+            `:stateMachine:${transitionRequestStateMachineName(stagegate.api.stackName)}`
+          );
+          expect(JSON.stringify(arn)).not.toContain(stateMachineId);
+          expect(states).toEqual([
+            expect.objectContaining({
+              Effect: 'Allow',
+              Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+              Resource: arn,
+            }),
+          ]);
+        }
+      });
     });
 
     it('runs every function on nodejs22.x and arm64 with tracing', () => {
@@ -404,6 +598,12 @@ describe('ApiStack', () => {
   });
 
   describe('transition-request state machine', () => {
+    it('closes no dependency cycle with its workflow function', () => {
+      // Template.fromStack refuses a template with a cycle; the state machine
+      // names the function, the function builds the state machine's ARN.
+      expect(() => Template.fromStack(stagegate.api)).not.toThrow();
+    });
+
     it('is the ASL file with every placeholder substituted', () => {
       // Prepare
       const asl = readFileSync(fromRepoRoot(TRANSITION_REQUEST_ASL), 'utf8');
@@ -416,15 +616,9 @@ describe('ApiStack', () => {
         api,
         'AWS::StepFunctions::StateMachine'
       );
-      const definition = resource.Properties.DefinitionString;
-      const definitionText =
-        typeof definition === 'string'
-          ? definition
-          : definition['Fn::Join'][1]
-              .map((part: unknown) =>
-                typeof part === 'string' ? part : JSON.stringify(part)
-              )
-              .join(definition['Fn::Join'][0]);
+      const definitionText = definitionTextOf(
+        resource.Properties.DefinitionString
+      );
 
       // Assess
       expect(JSON.parse(definitionText)).toEqual(JSON.parse(asl));
@@ -432,8 +626,121 @@ describe('ApiStack', () => {
         Object.keys(resource.Properties.DefinitionSubstitutions).sort()
       ).toEqual([...new Set(placeholders)].sort());
       expect(
-        resource.Properties.DefinitionSubstitutions.RegistryTableName
-      ).toBeDefined();
+        resource.Properties.DefinitionSubstitutions.TransitionRequestFunctionArn
+      ).toEqual({
+        'Fn::GetAtt': [
+          logicalIdOf(
+            stagegate.api,
+            stagegate.api.transitionRequestWorkflowFunction
+          ),
+          'Arn',
+        ],
+      });
+    });
+
+    it('deploys that very file, every Task invoking the workflow function', () => {
+      // Prepare
+      const asl = readFileSync(fromRepoRoot(TRANSITION_REQUEST_ASL), 'utf8');
+      const workflowFunctionArn = `{{Fn::GetAtt:${logicalIdOf(
+        stagegate.api,
+        stagegate.api.transitionRequestWorkflowFunction
+      )}.Arn}}`;
+
+      // Act
+      const { resource } = onlyResource(
+        api,
+        'AWS::StepFunctions::StateMachine'
+      );
+      const deployed = substituteDefinition(
+        definitionTextOf(resource.Properties.DefinitionString),
+        resource.Properties.DefinitionSubstitutions
+      );
+
+      // Assess
+      expect(deployed).toBe(
+        asl.replaceAll(
+          /\$\{TransitionRequestFunctionArn\}/g,
+          workflowFunctionArn
+        )
+      );
+      const tasks = Object.values(
+        JSON.parse(deployed).States as Record<
+          string,
+          { Type: string; Parameters?: { FunctionName?: string } }
+        >
+      ).filter((state) => state.Type === 'Task');
+      expect(tasks.length).toBeGreaterThan(0);
+      for (const task of tasks) {
+        expect(task.Parameters?.FunctionName).toBe(workflowFunctionArn);
+      }
+    });
+
+    it('has the fixed name the workflow function builds its ARN from', () => {
+      api.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: 'Stagegate-Api-transition-request',
+      });
+      expect(transitionRequestStateMachineName(stagegate.api.stackName)).toBe(
+        'Stagegate-Api-transition-request'
+      );
+      expect(() => transitionRequestStateMachineName('S'.repeat(62))).toThrow(
+        /longer than 80/
+      );
+    });
+
+    it('runs the workflow function on nodejs22.x and arm64', () => {
+      // Act
+      const fn =
+        api.toJSON().Resources[
+          logicalIdOf(
+            stagegate.api,
+            stagegate.api.transitionRequestWorkflowFunction
+          )
+        ];
+
+      // Assess
+      expect(fn).toMatchObject({
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+        },
+      });
+    });
+
+    it('may invoke the workflow function and no other', () => {
+      // Prepare
+      const { resource } = onlyResource(
+        api,
+        'AWS::StepFunctions::StateMachine'
+      );
+      const roleId = resource.Properties.RoleArn['Fn::GetAtt'][0];
+      const workflowFunctionArn = {
+        'Fn::GetAtt': [
+          logicalIdOf(
+            stagegate.api,
+            stagegate.api.transitionRequestWorkflowFunction
+          ),
+          'Arn',
+        ],
+      };
+
+      // Act
+      const invoke = statementsOfRole(api, roleId).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('lambda:'))
+      );
+
+      // Assess
+      expect(invoke).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: [
+            workflowFunctionArn,
+            { 'Fn::Join': ['', [workflowFunctionArn, ':*']] },
+          ],
+        }),
+      ]);
     });
 
     it('is a STANDARD workflow logging everything with X-Ray on', () => {

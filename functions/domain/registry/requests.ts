@@ -32,7 +32,7 @@ import {
   requireVersion,
   withOptimisticRetry,
 } from './dependencies.ts';
-import { planTransition } from './transitions.ts';
+import { applyTransition } from './transitions.ts';
 
 export interface RequestDependencies extends RegistryDependencies {
   readonly requests: TransitionRequestStore;
@@ -433,43 +433,27 @@ export async function applyApprovedRequest(
   if (request.status !== 'APPROVED' || !request.decision) return request.status;
   const decision = request.decision;
   try {
-    for (;;) {
-      const plan = await withOptimisticRetry(deps, async () => {
+    await applyTransition(deps, {
+      loadRecord: async () => {
         const record = await deps.store.getModelRecordById(request.modelId);
         if (!record) {
           throw new ResourceDoesNotExistError('The model no longer exists.');
         }
-        const current = await requireVersion(deps, record, request.version);
-        const planned = planTransition({
-          record,
-          current,
-          to: request.toStage,
-          archiveExistingVersions: decision.archiveExistingVersions ?? false,
-          caller: {
-            id: '',
-            userName: decision.by,
-            kind: 'user',
-            isAdmin: false,
-            groups: [],
-          },
-          comment: decision.comment,
-          now: deps.now(),
-          newId: deps.newId,
-        });
-        await deps.store.commitTransition(planned.commit);
-        return planned;
-      });
-      if (plan.final) {
-        await deps.afterVersionChanges?.(plan.commit.record, [
-          ...plan.commit.archived.map((v) => ({
-            version: v,
-            stage: 'Archived' as const,
-          })),
-          { version: request.version, stage: request.toStage },
-        ]);
-        break;
-      }
-    }
+        return record;
+      },
+      version: request.version,
+      to: request.toStage,
+      archiveExistingVersions: decision.archiveExistingVersions ?? false,
+      // The transition is the approver's: its activity names them.
+      actor: {
+        id: '',
+        userName: decision.by,
+        kind: 'user',
+        isAdmin: false,
+        groups: [],
+      },
+      comment: decision.comment,
+    });
   } catch (error) {
     if (error instanceof ConcurrentModificationError) throw error;
     if (

@@ -132,36 +132,41 @@ function stagesAfter(
 }
 
 /**
- * Moves a version to a stage directly (the caller may; requests come with
- * the transition-request workflow), archiving the stage's other versions
- * when asked, with APPLIED_TRANSITION and SYSTEM_TRANSITION activities in
- * the same transaction.
+ * The one transactional path of every stage change, direct or approved:
+ * plans on a consistent read, commits conditioned on the model's revision
+ * (re-reading on a lost race), archives a large stage in chunks first, and
+ * then lets the requests the change made stale be closed.
+ * @returns the record the final commit was planned on.
  */
-export async function transitionModelVersionStage(
+export async function applyTransition(
   deps: RegistryDependencies,
-  caller: Principal,
-  input: TransitionInput
-): Promise<ModelVersionView> {
-  const to = canonicalStage(input.stage);
-  validateArchiveExistingVersions(to, input.archiveExistingVersions);
-  const number = parseVersionNumber(input.version);
+  options: {
+    loadRecord: () => Promise<ModelRecord>;
+    version: number;
+    to: Stage;
+    archiveExistingVersions: boolean;
+    actor: Principal;
+    comment?: string | undefined;
+  }
+): Promise<ModelRecord> {
+  const { version, to } = options;
   const archived: number[] = [];
   for (;;) {
     const plan = await withOptimisticRetry(deps, async () => {
-      const record = await requireRecord(deps, input.name);
-      const current = await requireVersion(deps, record, number);
+      const record = await options.loadRecord();
+      const current = await requireVersion(deps, record, version);
       if (isActiveStage(to) && current.status !== 'READY') {
         throw new InvalidStateError(
-          `Version ${number} of '${input.name}' is ${current.status}; only READY versions can move to ${to}.`
+          `Version ${version} of '${record.model.name}' is ${current.status}; only READY versions can move to ${to}.`
         );
       }
       const planned = planTransition({
         record,
         current,
         to,
-        archiveExistingVersions: input.archiveExistingVersions,
-        caller,
-        comment: input.comment,
+        archiveExistingVersions: options.archiveExistingVersions,
+        caller: options.actor,
+        comment: options.comment,
         now: deps.now(),
         newId: deps.newId,
       });
@@ -172,13 +177,36 @@ export async function transitionModelVersionStage(
     if (plan.final) {
       await deps.afterVersionChanges?.(plan.commit.record, [
         ...archived.map((v) => ({ version: v, stage: 'Archived' as const })),
-        { version: number, stage: to },
+        { version, stage: to },
       ]);
-      return versionView(
-        plan.commit.record.model,
-        await requireVersion(deps, plan.commit.record, number),
-        { withAliases: true }
-      );
+      return plan.commit.record;
     }
   }
+}
+
+/**
+ * Moves a version to a stage directly (the caller may; others file a
+ * request), archiving the stage's other versions when asked, with
+ * APPLIED_TRANSITION and SYSTEM_TRANSITION activities in the same
+ * transaction.
+ */
+export async function transitionModelVersionStage(
+  deps: RegistryDependencies,
+  caller: Principal,
+  input: TransitionInput
+): Promise<ModelVersionView> {
+  const to = canonicalStage(input.stage);
+  validateArchiveExistingVersions(to, input.archiveExistingVersions);
+  const number = parseVersionNumber(input.version);
+  const record = await applyTransition(deps, {
+    loadRecord: () => requireRecord(deps, input.name),
+    version: number,
+    to,
+    archiveExistingVersions: input.archiveExistingVersions,
+    actor: caller,
+    comment: input.comment,
+  });
+  return versionView(record.model, await requireVersion(deps, record, number), {
+    withAliases: true,
+  });
 }
