@@ -137,6 +137,24 @@ describe('request', () => {
   });
 
   describe('rawInput', () => {
+    it('adds path parameters to the input, over any same-named field', () => {
+      // Prepare
+      const event = {
+        ...createTestEvent({
+          method: 'PUT',
+          path: '/api/2.0/permissions/registered-models/abc',
+          body: '{"registered_model_id":"from-body","access_control_list":[]}',
+        }),
+        pathParameters: { registered_model_id: 'abc' },
+      };
+
+      // Act & Assess
+      expect(rawInput(event)).toStrictEqual({
+        registered_model_id: 'abc',
+        access_control_list: [],
+      });
+    });
+
     it('takes a GET request from the query string and ignores its body', () => {
       // Prepare
       const event = createTestEvent({
