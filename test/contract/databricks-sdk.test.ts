@@ -1,5 +1,6 @@
 import { ApiError, type ml } from '@databricks/sdk-experimental';
 import { describe, expect, it } from 'vitest';
+import { createUserWithToken } from '../integration/support/principals.ts';
 import { call, MLFLOW, uniqueName } from '../support/api.ts';
 import {
   client,
@@ -1186,6 +1187,220 @@ describe('Databricks SDK 0.17.0 against stagegate', () => {
       });
       const got = await w.modelRegistry.getModelVersion({ name, version: '2' });
       expect(got.model_version?.description).toBe('after');
+    });
+  });
+});
+
+describe('permissions', () => {
+  /** A new model (by the admin) and its stable id, through the SDK. */
+  async function modelWithId(
+    w: ReturnType<typeof client>
+  ): Promise<{ name: string; id: string }> {
+    const name = uniqueName('sdk-perm');
+    await w.modelRegistry.createModel({ name });
+    const got = await w.modelRegistry.getModel({ name });
+    const id = got.registered_model_databricks?.id;
+    if (!id) throw new Error('getModel answered no id');
+    return { name, id };
+  }
+
+  /** Direct grants as `kind:name → level`, sorted. */
+  function directGrants(permissions: ml.RegisteredModelPermissions): string[] {
+    return (permissions.access_control_list ?? [])
+      .flatMap((entry) =>
+        (entry.all_permissions ?? [])
+          .filter((permission) => !permission.inherited)
+          .map((permission) => {
+            const who = entry.user_name
+              ? `user:${entry.user_name}`
+              : entry.group_name
+                ? `group:${entry.group_name}`
+                : `service_principal:${entry.service_principal_name}`;
+            return `${who} → ${permission.permission_level}`;
+          })
+      )
+      .sort();
+  }
+
+  describe('modelRegistry.getPermissions', () => {
+    it("returns the model's access control list in the SDK's RegisteredModelPermissions", async () => {
+      // Prepare
+      const w = client();
+      const { id } = await modelWithId(w);
+      const sent = recordRequests(w);
+
+      // Act
+      const permissions = await w.modelRegistry.getPermissions({
+        registered_model_id: id,
+      });
+
+      // Assess
+      expect(sent).toEqual([
+        expect.objectContaining({
+          method: 'GET',
+          path: `/api/2.0/permissions/registered-models/${id}`,
+        }),
+      ]);
+      expect(permissions.object_id).toBe(`/registered-models/${id}`);
+      expect(permissions.object_type).toBe('registered-model');
+      expect(permissions.access_control_list).toContainEqual({
+        user_name: 'admin',
+        all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: false }],
+      });
+      expect(permissions.access_control_list).toContainEqual({
+        group_name: 'admins',
+        all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: true }],
+      });
+    });
+
+    it('surfaces an unknown id as ApiError RESOURCE_DOES_NOT_EXIST 404', async () => {
+      // Act
+      const failure = await failureOf(
+        client().modelRegistry.getPermissions({
+          registered_model_id: '0'.repeat(32),
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'RESOURCE_DOES_NOT_EXIST', 404);
+    });
+  });
+
+  describe('modelRegistry.setPermissions', () => {
+    it('replaces the direct grants, and the grantee then has that level', async () => {
+      // Prepare
+      const w = client();
+      const { name, id } = await modelWithId(w);
+      const user = await createUserWithToken();
+
+      // Act
+      const set = await w.modelRegistry.setPermissions({
+        registered_model_id: id,
+        access_control_list: [
+          { user_name: 'admin', permission_level: 'CAN_MANAGE' },
+          { user_name: user.userName, permission_level: 'CAN_EDIT' },
+        ],
+      });
+      const asUser = await client(user.token).modelRegistry.getModel({ name });
+
+      // Assess
+      expect(directGrants(set)).toEqual(
+        ['user:admin → CAN_MANAGE', `user:${user.userName} → CAN_EDIT`].sort()
+      );
+      expect(asUser.registered_model_databricks?.permission_level).toBe(
+        'CAN_EDIT'
+      );
+    });
+
+    it('surfaces a list without CAN_MANAGE as ApiError INVALID_PARAMETER_VALUE 400, changing nothing', async () => {
+      // Prepare
+      const w = client();
+      const { id } = await modelWithId(w);
+      const before = await w.modelRegistry.getPermissions({
+        registered_model_id: id,
+      });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.setPermissions({
+          registered_model_id: id,
+          access_control_list: [
+            { group_name: 'users', permission_level: 'CAN_READ' },
+          ],
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+      expect(
+        await w.modelRegistry.getPermissions({ registered_model_id: id })
+      ).toEqual(before);
+    });
+  });
+
+  describe('modelRegistry.getPermissionLevels', () => {
+    it('lists the five model levels with descriptions', async () => {
+      // Prepare
+      const w = client();
+      const { id } = await modelWithId(w);
+
+      // Act
+      const levels = await w.modelRegistry.getPermissionLevels({
+        registered_model_id: id,
+      });
+
+      // Assess
+      expect(levels.permission_levels).toEqual(
+        [
+          'CAN_READ',
+          'CAN_EDIT',
+          'CAN_MANAGE_STAGING_VERSIONS',
+          'CAN_MANAGE_PRODUCTION_VERSIONS',
+          'CAN_MANAGE',
+        ].map((permission_level) => ({
+          permission_level,
+          description: expect.stringMatching(/\S/),
+        }))
+      );
+    });
+  });
+
+  // The SDK sends PATCH without a body (as updateModel): the server reads
+  // `{}`, so the call adds nothing; the same PATCH with a body adds.
+  describe('modelRegistry.updatePermissions', () => {
+    it('sends no body, so it answers 200 with the access control list unchanged', async () => {
+      // Prepare
+      const w = client();
+      const { id } = await modelWithId(w);
+      const user = await createUserWithToken();
+      const before = await w.modelRegistry.getPermissions({
+        registered_model_id: id,
+      });
+
+      // Act
+      const updated = await w.modelRegistry.updatePermissions({
+        registered_model_id: id,
+        access_control_list: [
+          { user_name: user.userName, permission_level: 'CAN_READ' },
+        ],
+      });
+
+      // Assess
+      expect(updated).toEqual(before);
+      expect(
+        await w.modelRegistry.getPermissions({ registered_model_id: id })
+      ).toEqual(before);
+    });
+
+    it('adds the grant when the same PATCH is sent with a JSON body, as the SDK then reads', async () => {
+      // Prepare
+      const w = client();
+      const { id } = await modelWithId(w);
+      const user = await createUserWithToken();
+
+      // Act
+      const response = await call<ml.RegisteredModelPermissions>(
+        'PATCH',
+        `/api/2.0/permissions/registered-models/${id}`,
+        {
+          body: {
+            access_control_list: [
+              { user_name: user.userName, permission_level: 'CAN_READ' },
+            ],
+          },
+        }
+      );
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(directGrants(response.body)).toEqual(
+        ['user:admin → CAN_MANAGE', `user:${user.userName} → CAN_READ`].sort()
+      );
+      expect(
+        directGrants(
+          await w.modelRegistry.getPermissions({ registered_model_id: id })
+        )
+      ).toEqual(directGrants(response.body));
     });
   });
 });

@@ -1,0 +1,488 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ABILITIES,
+  type Ability,
+  DEFAULT_ROOT_GRANTS,
+  type EffectiveLevel,
+  effectiveLevel,
+  type Grant,
+  type Grantee,
+  levelAllows,
+  mayCreateModels,
+  PERMISSION_LEVELS,
+  PERMISSION_TABLE,
+  type RootPermissionLevel,
+  transitionAbility,
+} from '#domain/permissions.ts';
+import type { Principal } from '#domain/principal.ts';
+import { STAGES, type Stage } from '#domain/stages.ts';
+
+/**
+ * Seed 001's table (Databricks, "Share MLflow Models"), as published:
+ * ability × No Permissions, Can Read, Can Edit, Can Manage Staging
+ * Versions, Can Manage Production Versions, Can Manage.
+ */
+const SEED_001 = `
+| Ability | No Permissions | Can Read | Can Edit | Can Manage Staging Versions | Can Manage Production Versions | Can Manage |
+| View model details, versions, stage transition requests, activities, and artifact download URIs | | x | x | x | x | x |
+| Request a model version stage transition | | x | x | x | x | x |
+| Add a version to a model | | | x | x | x | x |
+| Update model and version description | | | x | x | x | x |
+| Add or edit tags for a model or model version | | | x | x | x | x |
+| Transition model version between stages | | | | x (between None, Archived, and Staging) | x | x |
+| Approve or reject a model version stage transition request | | | | x (between None, Archived, and Staging) | x | x |
+| Cancel a model version stage transition request (see Note) | | | | | | x |
+| Rename model | | | | | | x |
+| Modify permissions | | | | | | x |
+| Delete model and model versions | | | | | | x |
+`;
+
+/** The seed's columns, in order. */
+const COLUMNS: readonly EffectiveLevel[] = [
+  'NO_PERMISSIONS',
+  ...PERMISSION_LEVELS,
+];
+
+const RESTRICTED = 'x (between None, Archived, and Staging)';
+
+/**
+ * Which of our abilities each seed row is. A transition or approval cell
+ * restricted to None, Archived and Staging holds only the lower-stage
+ * ability; a plain `x` holds both.
+ */
+const SEED_ROWS: Readonly<
+  Record<string, { any: readonly Ability[]; unrestricted?: readonly Ability[] }>
+> = {
+  'View model details, versions, stage transition requests, activities, and artifact download URIs':
+    { any: ['ReadRegisteredModel'] },
+  'Request a model version stage transition': { any: ['RequestTransition'] },
+  'Add a version to a model': { any: ['CreateModelVersion'] },
+  'Update model and version description': { any: ['UpdateDescription'] },
+  'Add or edit tags for a model or model version': { any: ['EditTags'] },
+  'Transition model version between stages': {
+    any: ['TransitionAmongNoneStagingArchived'],
+    unrestricted: ['TransitionToProduction'],
+  },
+  'Approve or reject a model version stage transition request': {
+    any: ['ApproveAmongNoneStagingArchived'],
+    unrestricted: ['ApproveToProduction'],
+  },
+  'Cancel a model version stage transition request (see Note)': {
+    any: ['CancelTransitionRequest'],
+  },
+  'Rename model': { any: ['RenameRegisteredModel'] },
+  'Modify permissions': { any: ['ModifyPermissions'] },
+  'Delete model and model versions': {
+    any: ['DeleteRegisteredModel', 'DeleteModelVersion'],
+  },
+};
+
+/** The seed's rows: ability text → cell text per level. */
+function seedTable(): Map<string, Record<EffectiveLevel, string>> {
+  const lines = SEED_001.trim().split('\n').slice(1);
+  return new Map(
+    lines.map((line) => {
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim());
+      const [ability = '', ...levels] = cells;
+      expect(levels).toHaveLength(COLUMNS.length);
+      return [
+        ability,
+        Object.fromEntries(
+          COLUMNS.map((level, index) => [level, levels[index] ?? ''])
+        ) as Record<EffectiveLevel, string>,
+      ];
+    })
+  );
+}
+
+/** Our table's answer for one ability, level by level. */
+const ours = (ability: Ability) =>
+  Object.fromEntries(
+    COLUMNS.map((level) => [level, levelAllows(level, ability)])
+  );
+
+function principal(overrides: Partial<Principal> = {}): Principal {
+  return {
+    id: '42',
+    userName: 'alice@example.com',
+    kind: 'user',
+    isAdmin: false,
+    groups: [],
+    ...overrides,
+  };
+}
+
+const user = (name: string): Grantee => ({ kind: 'user', name });
+const group = (name: string): Grantee => ({ kind: 'group', name });
+const robot = (name: string): Grantee => ({ kind: 'service_principal', name });
+
+describe('permissions', () => {
+  describe('PERMISSION_TABLE', () => {
+    it('covers every row of seed 001, and only the abilities named for them plus aliases', () => {
+      // Prepare
+      const mapped = Object.values(SEED_ROWS).flatMap((row) => [
+        ...row.any,
+        ...(row.unrestricted ?? []),
+      ]);
+
+      // Act
+      const seedRows = [...seedTable().keys()];
+
+      // Assess
+      expect(seedRows).toEqual(Object.keys(SEED_ROWS));
+      expect(Object.keys(PERMISSION_TABLE).sort()).toEqual(
+        [...mapped, 'EditAliases'].sort()
+      );
+      expect(Object.keys(ABILITIES).sort()).toEqual(
+        Object.keys(PERMISSION_TABLE).sort()
+      );
+    });
+
+    it.each(Object.entries(SEED_ROWS))(
+      'matches seed 001 cell by cell for "%s"',
+      (text, abilities) => {
+        // Prepare
+        const row = seedTable().get(text);
+        if (!row) throw new Error(`seed row ${text} is missing`);
+        const heldBy = (accept: (cell: string) => boolean) =>
+          Object.fromEntries(
+            COLUMNS.map((level) => [level, accept(row[level])])
+          );
+
+        // Act
+        const seedAny = heldBy((cell) => cell === 'x' || cell === RESTRICTED);
+        const seedUnrestricted = heldBy((cell) => cell === 'x');
+
+        // Assess
+        for (const ability of abilities.any) {
+          expect({ ability, levels: ours(ability) }).toEqual({
+            ability,
+            levels: seedAny,
+          });
+        }
+        for (const ability of abilities.unrestricted ?? []) {
+          expect({ ability, levels: ours(ability) }).toEqual({
+            ability,
+            levels: seedUnrestricted,
+          });
+        }
+      }
+    );
+
+    it('gives No Permissions no ability at all', () => {
+      // Act
+      const held = (Object.keys(PERMISSION_TABLE) as Ability[]).filter(
+        (ability) => levelAllows('NO_PERMISSIONS', ability)
+      );
+
+      // Assess
+      expect(held).toEqual([]);
+    });
+
+    it('holds aliases (not in the seed) at the same levels as tags', () => {
+      // Act & Assess
+      expect(ours('EditAliases')).toEqual(ours('EditTags'));
+    });
+
+    it('grows with the level: a higher level holds every ability of a lower one', () => {
+      // Prepare
+      const abilities = Object.keys(PERMISSION_TABLE) as Ability[];
+
+      // Act
+      const lost = COLUMNS.slice(1).flatMap((level, index) => {
+        const lower = COLUMNS[index] ?? 'NO_PERMISSIONS';
+        return abilities
+          .filter((a) => levelAllows(lower, a) && !levelAllows(level, a))
+          .map((a) => `${level} lacks ${a} that ${lower} holds`);
+      });
+
+      // Assess
+      expect(lost).toEqual([]);
+    });
+  });
+
+  describe('effectiveLevel', () => {
+    it('is No Permissions without any grant of the principal', () => {
+      // Prepare
+      const grants: Grant[] = [
+        { grantee: user('bob@example.com'), level: 'CAN_MANAGE' },
+        { grantee: group('other'), level: 'CAN_EDIT' },
+      ];
+
+      // Act
+      const level = effectiveLevel(principal(), grants, []);
+
+      // Assess
+      expect(level).toBe('NO_PERMISSIONS');
+    });
+
+    it('is a direct grant to the user', () => {
+      // Act
+      const level = effectiveLevel(
+        principal(),
+        [{ grantee: user('alice@example.com'), level: 'CAN_EDIT' }],
+        []
+      );
+
+      // Assess
+      expect(level).toBe('CAN_EDIT');
+    });
+
+    it('is a grant to one of its groups', () => {
+      // Act
+      const level = effectiveLevel(
+        principal({ groups: ['ml'] }),
+        [{ grantee: group('ml'), level: 'CAN_MANAGE_STAGING_VERSIONS' }],
+        []
+      );
+
+      // Assess
+      expect(level).toBe('CAN_MANAGE_STAGING_VERSIONS');
+    });
+
+    it('matches a service principal by application id, and not a user of the same name', () => {
+      // Prepare
+      const appId = '7b4f2c58-0f0e-4a8d-9a3a-2c1d9f3e6b10';
+      const sp = principal({ kind: 'service_principal', userName: appId });
+
+      // Act
+      const granted = effectiveLevel(
+        sp,
+        [{ grantee: robot(appId), level: 'CAN_READ' }],
+        []
+      );
+      const asUser = effectiveLevel(
+        sp,
+        [{ grantee: user(appId), level: 'CAN_READ' }],
+        []
+      );
+      const userAsRobot = effectiveLevel(
+        principal(),
+        [{ grantee: robot('alice@example.com'), level: 'CAN_READ' }],
+        []
+      );
+
+      // Assess
+      expect(granted).toBe('CAN_READ');
+      expect(asUser).toBe('NO_PERMISSIONS');
+      expect(userAsRobot).toBe('NO_PERMISSIONS');
+    });
+
+    it('is the highest of direct, group and root grants', () => {
+      // Prepare
+      const caller = principal({ groups: ['ml'] });
+      const direct: Grant = {
+        grantee: user('alice@example.com'),
+        level: 'CAN_READ',
+      };
+      const viaGroup: Grant = { grantee: group('ml'), level: 'CAN_EDIT' };
+
+      // Act
+      const directWins = effectiveLevel(
+        caller,
+        [{ ...direct, level: 'CAN_MANAGE' }, viaGroup],
+        [{ grantee: group('ml'), level: 'CAN_READ' }]
+      );
+      const groupWins = effectiveLevel(caller, [direct, viaGroup], []);
+      const rootWins = effectiveLevel(
+        caller,
+        [direct, viaGroup],
+        [
+          {
+            grantee: user('alice@example.com'),
+            level: 'CAN_MANAGE_PRODUCTION_VERSIONS',
+          },
+        ]
+      );
+
+      // Assess
+      expect(directWins).toBe('CAN_MANAGE');
+      expect(groupWins).toBe('CAN_EDIT');
+      expect(rootWins).toBe('CAN_MANAGE_PRODUCTION_VERSIONS');
+    });
+
+    it('applies root grants to a model without grants of its own', () => {
+      // Act
+      const level = effectiveLevel(
+        principal({ groups: ['readers'] }),
+        [],
+        [{ grantee: group('readers'), level: 'CAN_READ' }]
+      );
+
+      // Assess
+      expect(level).toBe('CAN_READ');
+    });
+
+    it('counts every principal in the group users, without it being listed', () => {
+      // Prepare
+      const grants: Grant[] = [{ grantee: group('users'), level: 'CAN_EDIT' }];
+
+      // Act
+      const onModel = effectiveLevel(principal({ groups: [] }), grants, []);
+      const onRoot = effectiveLevel(
+        principal({ kind: 'service_principal', userName: 'app-1' }),
+        [],
+        grants
+      );
+
+      // Assess
+      expect(onModel).toBe('CAN_EDIT');
+      expect(onRoot).toBe('CAN_EDIT');
+    });
+
+    it('gives admins Can Manage without any grant', () => {
+      // Act
+      const level = effectiveLevel(
+        principal({ isAdmin: true, groups: ['admins'] }),
+        [],
+        []
+      );
+
+      // Assess
+      expect(level).toBe('CAN_MANAGE');
+    });
+
+    it('grants no model level for root CAN_CREATE_REGISTERED_MODEL', () => {
+      // Prepare
+      const root: Grant<RootPermissionLevel>[] = [
+        {
+          grantee: user('alice@example.com'),
+          level: 'CAN_CREATE_REGISTERED_MODEL',
+        },
+        ...DEFAULT_ROOT_GRANTS,
+      ];
+
+      // Act
+      const level = effectiveLevel(principal(), [], root);
+
+      // Assess
+      expect(level).toBe('NO_PERMISSIONS');
+    });
+  });
+
+  describe('transitionAbility', () => {
+    const lowerStages: readonly Stage[] = ['None', 'Staging', 'Archived'];
+    const pairs = STAGES.flatMap((from) =>
+      STAGES.map((to) => [from, to] as const)
+    );
+
+    it('covers the 16 from/to pairs', () => {
+      // Act & Assess
+      expect(pairs).toHaveLength(16);
+    });
+
+    it.each(pairs)(
+      '%s → %s needs the lower-stage ability unless Production is on either side',
+      (from, to) => {
+        // Prepare
+        const lower = lowerStages.includes(from) && lowerStages.includes(to);
+
+        // Act
+        const transition = transitionAbility(from, to, 'transition');
+        const approve = transitionAbility(from, to, 'approve');
+
+        // Assess
+        expect({ transition, approve }).toEqual(
+          lower
+            ? {
+                transition: 'TransitionAmongNoneStagingArchived',
+                approve: 'ApproveAmongNoneStagingArchived',
+              }
+            : {
+                transition: 'TransitionToProduction',
+                approve: 'ApproveToProduction',
+              }
+        );
+      }
+    );
+
+    it.each([
+      ['None', 'Staging', true],
+      ['Staging', 'Archived', true],
+      ['Archived', 'Staging', true],
+      ['Staging', 'None', true],
+      ['None', 'Production', false],
+      ['Staging', 'Production', false],
+      ['Production', 'Archived', false],
+      ['Production', 'Staging', false],
+    ] as const)(
+      'lets Can Manage Staging Versions move %s → %s: %s',
+      (from, to, allowed) => {
+        // Act
+        const held = levelAllows(
+          'CAN_MANAGE_STAGING_VERSIONS',
+          transitionAbility(from, to, 'transition')
+        );
+
+        // Assess
+        expect(held).toBe(allowed);
+      }
+    );
+  });
+
+  describe('mayCreateModels', () => {
+    it('lets everyone create under the default root grants (group users)', () => {
+      // Act
+      const allowed = mayCreateModels(principal(), DEFAULT_ROOT_GRANTS);
+
+      // Assess
+      expect(allowed).toBe(true);
+    });
+
+    it('refuses a principal without a root grant once users lost theirs', () => {
+      // Act
+      const allowed = mayCreateModels(principal({ groups: ['ml'] }), [
+        { grantee: group('other'), level: 'CAN_CREATE_REGISTERED_MODEL' },
+      ]);
+
+      // Assess
+      expect(allowed).toBe(false);
+    });
+
+    it.each([
+      ['a direct grant', user('alice@example.com')],
+      ['a group grant', group('ml')],
+    ])('allows CAN_CREATE_REGISTERED_MODEL through %s', (_how, grantee) => {
+      // Act
+      const allowed = mayCreateModels(principal({ groups: ['ml'] }), [
+        { grantee, level: 'CAN_CREATE_REGISTERED_MODEL' },
+      ]);
+
+      // Assess
+      expect(allowed).toBe(true);
+    });
+
+    it('allows root Can Manage, but no lower root level', () => {
+      // Prepare
+      const at = (level: RootPermissionLevel) =>
+        mayCreateModels(principal(), [
+          { grantee: user('alice@example.com'), level },
+        ]);
+
+      // Act
+      const byLevel = Object.fromEntries(
+        PERMISSION_LEVELS.map((level) => [level, at(level)])
+      );
+
+      // Assess
+      expect(byLevel).toEqual({
+        CAN_READ: false,
+        CAN_EDIT: false,
+        CAN_MANAGE_STAGING_VERSIONS: false,
+        CAN_MANAGE_PRODUCTION_VERSIONS: false,
+        CAN_MANAGE: true,
+      });
+    });
+
+    it('allows admins whatever the root grants', () => {
+      // Act
+      const allowed = mayCreateModels(principal({ isAdmin: true }), []);
+
+      // Assess
+      expect(allowed).toBe(true);
+    });
+  });
+});
