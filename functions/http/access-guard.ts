@@ -179,7 +179,8 @@ async function checkPermissionsObject(
     ability === 'ModifyPermissions'
       ? 'ModifyPermissions'
       : 'ReadRegisteredModel',
-    record.model.name
+    // The caller named the model by id: a refusal must not reveal its name.
+    objectId
   );
   return { ...EVERYTHING, level };
 }

@@ -35,16 +35,10 @@ const LEVELS: readonly EffectiveLevel[] = [
 ];
 
 /**
- * Abilities of the table without an endpoint yet: transition requests
- * come next. Each gets its rows in `WRITE_ROWS` (and leaves this list)
- * when its endpoint lands; the coverage test below keeps both honest.
+ * Abilities of the table without an endpoint. Empty: every ability has
+ * rows; the coverage test below fails when one has neither.
  */
-const PENDING_ABILITIES = [
-  'RequestTransition',
-  'ApproveAmongNoneStagingArchived',
-  'ApproveToProduction',
-  'CancelTransitionRequest',
-] as const satisfies readonly Ability[];
+const PENDING_ABILITIES = [] as const satisfies readonly Ability[];
 
 /** A model built for one check, as the admin (its creator, so Can Manage). */
 interface Fixture {
@@ -65,6 +59,8 @@ interface FixtureSpec {
   readonly stage: Stage;
   /** Alias `champion` → version 1. */
   readonly alias?: boolean;
+  /** An open request by the admin to move version 1 to this stage. */
+  readonly request?: Stage;
 }
 
 interface ReadRow {
@@ -155,6 +151,101 @@ function transitionRow(
     effect: to,
   };
 }
+
+/** How many open requests version 1 has, as the admin sees them. */
+async function openRequests(fx: Fixture) {
+  const listed = await call<{ requests?: unknown[] }>(
+    'GET',
+    `${MLFLOW}/transition-requests/list`,
+    { query: { name: fx.name, version: '1' } }
+  );
+  return listed.body.requests?.length ?? 0;
+}
+
+/** Approving the admin's request to `to` (the admin is not the caller). */
+function approveRow(ability: Ability, to: Stage): WriteRow {
+  return {
+    ability,
+    call: `transition-requests/approve None → ${to}`,
+    fixture: { stage: 'None', request: to },
+    act: (fx, token) =>
+      call('POST', `${MLFLOW}/transition-requests/approve`, {
+        token,
+        body: {
+          name: fx.name,
+          version: '1',
+          stage: to,
+          archive_existing_versions: false,
+        },
+      }),
+    observe: stageOf,
+    initial: 'None',
+    effect: to,
+  };
+}
+
+const REQUEST_ROWS: readonly WriteRow[] = [
+  {
+    ability: 'RequestTransition',
+    call: 'transition-requests/create None → Staging',
+    fixture: { stage: 'None' },
+    act: (fx, token) =>
+      call('POST', `${MLFLOW}/transition-requests/create`, {
+        token,
+        body: { name: fx.name, version: '1', stage: 'Staging' },
+      }),
+    observe: openRequests,
+    initial: 0,
+    effect: 1,
+  },
+  approveRow('ApproveAmongNoneStagingArchived', 'Staging'),
+  approveRow('ApproveToProduction', 'Production'),
+  {
+    ability: 'ApproveAmongNoneStagingArchived',
+    call: 'transition-requests/reject None → Staging',
+    fixture: { stage: 'None', request: 'Staging' },
+    act: (fx, token) =>
+      call('POST', `${MLFLOW}/transition-requests/reject`, {
+        token,
+        body: { name: fx.name, version: '1', stage: 'Staging' },
+      }),
+    observe: openRequests,
+    initial: 1,
+    effect: 0,
+  },
+  {
+    ability: 'ApproveToProduction',
+    call: 'transition-requests/reject None → Production',
+    fixture: { stage: 'None', request: 'Production' },
+    act: (fx, token) =>
+      call('POST', `${MLFLOW}/transition-requests/reject`, {
+        token,
+        body: { name: fx.name, version: '1', stage: 'Production' },
+      }),
+    observe: openRequests,
+    initial: 1,
+    effect: 0,
+  },
+  {
+    // The caller is not the request's creator: only Can Manage cancels.
+    ability: 'CancelTransitionRequest',
+    call: "transition-requests/delete (cancel another's request)",
+    fixture: { stage: 'None', request: 'Staging' },
+    act: (fx, token) =>
+      call('DELETE', `${MLFLOW}/transition-requests/delete`, {
+        token,
+        query: {
+          name: fx.name,
+          version: '1',
+          stage: 'Staging',
+          creator: 'admin',
+        },
+      }),
+    observe: openRequests,
+    initial: 1,
+    effect: 0,
+  },
+];
 
 /** One row per call that reads a model: the shared fixture of the level. */
 const READ_ROWS: readonly ReadRow[] = [
@@ -497,6 +588,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     initial: 200,
     effect: 404,
   },
+  ...REQUEST_ROWS,
 ];
 
 async function ok(response: Promise<ApiResponse>, what: string) {
@@ -568,6 +660,14 @@ async function buildFixture(
           body: { name, alias: 'champion', version: '1' },
         }),
         'alias'
+      );
+    }
+    if (spec.request) {
+      await ok(
+        call('POST', `${MLFLOW}/transition-requests/create`, {
+          body: { name, version: '1', stage: spec.request },
+        }),
+        'request'
       );
     }
   })();
