@@ -118,6 +118,35 @@ async function main() {
           }
         )
       ),
+      await measure('request + approve (applied by workflow)', async (i) => {
+        const version = String(
+          ((i + WARMUP + ITERATIONS) % (ITERATIONS + WARMUP)) + 1
+        );
+        // Every version is used once, and none is in Staging yet.
+        const stage = 'Staging';
+        const created = await fetch(
+          `${registry.url}/api/2.0/mlflow/transition-requests/create`,
+          {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ name: `${prefix}-0`, version, stage }),
+          }
+        );
+        await created.arrayBuffer();
+        return fetch(
+          `${registry.url}/api/2.0/mlflow/transition-requests/approve`,
+          {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({
+              name: `${prefix}-0`,
+              version,
+              stage,
+              archive_existing_versions: false,
+            }),
+          }
+        );
+      }),
       await measure('GET model-versions/search (name=)', () =>
         fetch(
           `${registry.url}/api/2.0/mlflow/model-versions/search?max_results=100&filter=${encodeURIComponent(`name='${prefix}-0'`)}`,
