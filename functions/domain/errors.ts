@@ -86,3 +86,6 @@ export class ModelVersionDoesNotExistError extends ResourceDoesNotExistError {
     super(`Model Version (name=${name}, version=${version}) not found`);
   }
 }
+
+/** A request's version left the stage the request was made from. */
+export class StaleRequestError extends InvalidStateError {}

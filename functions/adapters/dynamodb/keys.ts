@@ -57,6 +57,14 @@ export const keys = {
   groupsByName: 'GROUPS',
   /** GSI2 partition listing every token by id (token management). */
   allTokens: 'TOKENS',
+  /** An upload session (its planned files, then its manifest). */
+  uploadSession: (id: string) => ({ PK: `UPLOAD#${id}`, SK: '#UPLOAD' }),
+  /**
+   * GSI2 partition of the upload sessions in one status that the cleanup
+   * job still has to look at, oldest first (`<time>#<id>`): OPEN and
+   * COMPLETED by creation, CONSUMED by consumption until cleaned.
+   */
+  uploadsForCleanup: (status: string) => `UPLOADS#${status}`,
 } as const;
 
 export const VERSION_PREFIX = 'MV#';
@@ -115,9 +123,10 @@ export const requestKeys = {
   open: 'TR#OPEN',
   /** GSI1 entry that finds a comment by id alone. */
   commentById: (id: string) => `COMMENT#${id}`,
-  notification: (modelId: string, version: number, at: number, id: string) => ({
+  /** Keyed by request: a request is notified once. */
+  notification: (modelId: string, version: number, requestId: string) => ({
     PK: modelPartition(modelId),
-    SK: `NOTIFY#${padVersion(version)}#${sortableTimestamp(at)}#${id}`,
+    SK: `NOTIFY#${padVersion(version)}#${requestId}`,
   }),
   notificationPrefix: (version: number) => `NOTIFY#${padVersion(version)}#`,
   settings: (modelId: string) => ({

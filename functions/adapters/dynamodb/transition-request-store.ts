@@ -17,6 +17,7 @@ import {
   InvalidStateError,
   ResourceAlreadyExistsError,
   ResourceDoesNotExistError,
+  StaleRequestError,
 } from '#domain/errors.ts';
 import type {
   TransitionRequest,
@@ -229,6 +230,21 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
                 ),
               },
             },
+            // An approval commits only while the version is still where the
+            // request was made from: a concurrent direct transition that
+            // moved it makes the approval lose, instead of being undone.
+            ...(status === 'APPROVED'
+              ? [
+                  {
+                    ConditionCheck: {
+                      TableName: this.#tableName,
+                      Key: keys.modelVersion(request.modelId, request.version),
+                      ConditionExpression: 'currentStage = :from',
+                      ExpressionAttributeValues: { ':from': request.fromStage },
+                    },
+                  },
+                ]
+              : []),
             ...(activity
               ? [
                   {
@@ -244,9 +260,22 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
         })
       );
     } catch (error) {
+      const reasons =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? [])
+          : [];
+      // Item 2 is the version's stage check of an approval.
       if (
-        error instanceof TransactionCanceledException &&
-        (error.CancellationReasons ?? []).some(
+        status === 'APPROVED' &&
+        reasons[0]?.Code === 'None' &&
+        reasons[2]?.Code === 'ConditionalCheckFailed'
+      ) {
+        throw new StaleRequestError(
+          `Version ${request.version} is no longer in ${request.fromStage}, where transition request ${request.id} was made from.`
+        );
+      }
+      if (
+        reasons.some(
           (r) =>
             r.Code === 'ConditionalCheckFailed' ||
             r.Code === 'TransactionConflict'
@@ -421,21 +450,28 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 
   async recordNotification(notification: Notification): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...requestKeys.notification(
-            notification.modelId,
-            notification.version,
-            notification.creationTimestamp,
-            notification.id
-          ),
-          entity: 'Notification',
-          ...notification,
-        },
-      })
-    );
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...requestKeys.notification(
+              notification.modelId,
+              notification.version,
+              notification.requestId
+            ),
+            entity: 'Notification',
+            ...notification,
+          },
+          // One notification per request, however often its notify step
+          // runs (a retry, or an execution re-armed after a restart).
+          ConditionExpression: 'attribute_not_exists(PK)',
+        })
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
   }
 
   async listNotifications(
@@ -451,15 +487,17 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
       },
       ConsistentRead: true,
     });
-    return items.map((item) => ({
-      id: String(item.id),
-      modelId: String(item.modelId),
-      version: Number(item.version),
-      requestId: String(item.requestId),
-      event: 'TRANSITION_REQUEST_CREATED',
-      text: String(item.text),
-      creationTimestamp: Number(item.creationTimestamp),
-    }));
+    return items
+      .sort((a, b) => Number(a.creationTimestamp) - Number(b.creationTimestamp))
+      .map((item) => ({
+        id: String(item.id),
+        modelId: String(item.modelId),
+        version: Number(item.version),
+        requestId: String(item.requestId),
+        event: 'TRANSITION_REQUEST_CREATED',
+        text: String(item.text),
+        creationTimestamp: Number(item.creationTimestamp),
+      }));
   }
 }
 

@@ -9,6 +9,7 @@ import {
   InvalidStateError,
   PermissionDeniedError,
   ResourceDoesNotExistError,
+  StaleRequestError,
 } from '../errors.ts';
 import { parseVersionNumber } from '../model-version.ts';
 import {
@@ -272,18 +273,32 @@ export async function approveTransitionRequest(
     userId: caller.userName,
     comment: input.comment,
   });
-  await deps.requests.decide(
-    request,
-    'APPROVED',
-    {
-      outcome: 'approved',
-      by: caller.userName,
-      comment: input.comment,
-      archiveExistingVersions: input.archiveExistingVersions,
-      at: approved.creationTimestamp,
-    },
-    approved
-  );
+  try {
+    await deps.requests.decide(
+      request,
+      'APPROVED',
+      {
+        outcome: 'approved',
+        by: caller.userName,
+        comment: input.comment,
+        archiveExistingVersions: input.archiveExistingVersions,
+        at: approved.creationTimestamp,
+      },
+      approved
+    );
+  } catch (error) {
+    // The version moved between our read and the decision: the request is
+    // stale, so it is closed (with a system activity) rather than approved.
+    if (error instanceof StaleRequestError) {
+      await closeRequest(
+        deps,
+        request,
+        'CLOSED',
+        `Closed because ${error.message}`
+      );
+    }
+    throw error;
+  }
   await deliver(deps, request, 'approved');
   await waitUntilApplied(deps, request);
   return approved;
@@ -443,6 +458,7 @@ export async function applyApprovedRequest(
       },
       version: request.version,
       to: request.toStage,
+      requireFrom: request.fromStage,
       archiveExistingVersions: decision.archiveExistingVersions ?? false,
       // The transition is the approver's: its activity names them.
       actor: {

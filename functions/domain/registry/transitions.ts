@@ -147,6 +147,11 @@ export async function applyTransition(
     archiveExistingVersions: boolean;
     actor: Principal;
     comment?: string | undefined;
+    /**
+     * Apply only if the version is still in this stage (an approved
+     * request, made from it); otherwise refuse with InvalidStateError.
+     */
+    requireFrom?: Stage | undefined;
   }
 ): Promise<ModelRecord> {
   const { version, to } = options;
@@ -155,6 +160,14 @@ export async function applyTransition(
     const plan = await withOptimisticRetry(deps, async () => {
       const record = await options.loadRecord();
       const current = await requireVersion(deps, record, version);
+      if (
+        options.requireFrom !== undefined &&
+        current.currentStage !== options.requireFrom
+      ) {
+        throw new InvalidStateError(
+          `Version ${version} of '${record.model.name}' moved from ${options.requireFrom} to ${current.currentStage} before the approved transition could be applied.`
+        );
+      }
       if (isActiveStage(to) && current.status !== 'READY') {
         throw new InvalidStateError(
           `Version ${version} of '${record.model.name}' is ${current.status}; only READY versions can move to ${to}.`

@@ -1,0 +1,211 @@
+/**
+ * Thin commands: one API call each (plus paging), printed as a table or,
+ * with `--json`, as the API objects.
+ */
+import type { ModelVersion, Page, RegisteredModel } from '../client.ts';
+import { ProtocolError } from '../client.ts';
+import { UsageError } from '../errors.ts';
+import type { Context } from '../main.ts';
+import { canonicalStage, type Stage, versionNumber } from '../model-uri.ts';
+import { cell, formatTimestamp, renderTable } from '../output.ts';
+
+/** Every page of a paged listing, guarding against a token that never ends. */
+export async function allPages<T>(
+  fetchPage: (pageToken: string | undefined) => Promise<Page<T>>
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    items.push(...page.items);
+    token = page.nextPageToken;
+    if (token !== undefined) {
+      if (seen.has(token)) {
+        throw new ProtocolError(
+          'the registry returned the same page token twice'
+        );
+      }
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return items;
+}
+
+/** `name = '…'` in MLflow's filter grammar (a quote is doubled). */
+export function nameFilter(name: string): string {
+  return `name = '${name.replaceAll("'", "''")}'`;
+}
+
+function versionArg(context: Context): string {
+  const raw = context.arg('version');
+  const version = versionNumber(raw);
+  if (!version) {
+    throw new UsageError(
+      `version must be a positive number, not '${raw}'`,
+      context.invocation.command.words.join(' ')
+    );
+  }
+  return version;
+}
+
+function stageArg(context: Context): Stage {
+  const raw = context.arg('stage');
+  const stage = canonicalStage(raw);
+  if (!stage) {
+    throw new UsageError(
+      `unknown stage '${raw}': use None, Staging, Production or Archived`,
+      context.invocation.command.words.join(' ')
+    );
+  }
+  return stage;
+}
+
+function latestCell(model: RegisteredModel): string {
+  return (model.latest_versions ?? [])
+    .map((v) => `${v.current_stage}:${v.version}`)
+    .join(' ');
+}
+
+export async function modelsList(context: Context): Promise<void> {
+  const client = await context.client();
+  const filter = context.option('filter');
+  const models = await allPages((pageToken) =>
+    client.searchRegisteredModels({ filter, maxResults: 1000, pageToken })
+  );
+  if (context.invocation.global.json) {
+    context.printJson({ registered_models: models });
+    return;
+  }
+  if (models.length === 0) {
+    context.info(
+      `no registered models${filter ? ' match the filter' : ''} on ${client.target.host}`
+    );
+    return;
+  }
+  context.print(
+    renderTable(
+      ['NAME', 'LATEST VERSIONS', 'UPDATED', 'DESCRIPTION'],
+      models.map((m) => [
+        m.name,
+        latestCell(m),
+        formatTimestamp(m.last_updated_timestamp),
+        cell(m.description),
+      ])
+    )
+  );
+}
+
+function statusCell(version: ModelVersion): string {
+  return version.status === 'READY'
+    ? 'READY'
+    : `${version.status}${version.status_message ? ` (${cell(version.status_message, 40)})` : ''}`;
+}
+
+export async function versionsList(context: Context): Promise<void> {
+  const client = await context.client();
+  const model = context.arg('model');
+  // Search answers an empty list for a missing model; get names it.
+  await client.getRegisteredModel(model);
+  const versions = await allPages((pageToken) =>
+    client.searchModelVersions({
+      filter: nameFilter(model),
+      orderBy: ['version_number DESC'],
+      pageToken,
+    })
+  );
+  if (context.invocation.global.json) {
+    context.printJson({ model_versions: versions });
+    return;
+  }
+  if (versions.length === 0) {
+    context.info(`registered model ${model} has no versions`);
+    return;
+  }
+  context.print(
+    renderTable(
+      ['VERSION', 'STAGE', 'STATUS', 'CREATED', 'SOURCE'],
+      versions.map((v) => [
+        v.version,
+        v.current_stage,
+        statusCell(v),
+        formatTimestamp(v.creation_timestamp),
+        cell(v.source, 60),
+      ])
+    )
+  );
+}
+
+export async function transition(context: Context): Promise<void> {
+  const version = versionArg(context);
+  const stage = stageArg(context);
+  const client = await context.client();
+  const model = context.arg('model');
+  const archive = context.flag('archive');
+  const result = await client.transitionStage({
+    name: model,
+    version,
+    stage,
+    archiveExistingVersions: archive,
+    comment: context.option('comment'),
+  });
+  if (context.invocation.global.json) {
+    context.printJson({ model_version_databricks: result });
+    return;
+  }
+  context.print(
+    `${model} version ${result.version} is now in ${result.current_stage}${archive ? ' (the versions it replaced there are Archived)' : ''}`
+  );
+}
+
+export async function request(context: Context): Promise<void> {
+  const version = versionArg(context);
+  const stage = stageArg(context);
+  const client = await context.client();
+  const model = context.arg('model');
+  const created = await client.createTransitionRequest({
+    name: model,
+    version,
+    stage,
+    comment: context.option('comment'),
+  });
+  if (context.invocation.global.json) {
+    context.printJson({ request: created });
+    return;
+  }
+  context.print(
+    `requested ${created.to_stage} for ${model} version ${version}${created.id ? ` (request ${created.id})` : ''}`
+  );
+}
+
+async function decide(context: Context, decision: 'approve' | 'reject') {
+  const version = versionArg(context);
+  const stage = stageArg(context);
+  const client = await context.client();
+  const model = context.arg('model');
+  const activity = await client.decideTransitionRequest(decision, {
+    name: model,
+    version,
+    stage,
+    archiveExistingVersions: context.flag('archive'),
+    comment: context.option('comment'),
+    requestId: context.option('request-id'),
+  });
+  if (context.invocation.global.json) {
+    context.printJson({ activity });
+    return;
+  }
+  context.print(
+    decision === 'approve'
+      ? `approved: ${model} version ${version} is now in ${stage}`
+      : `rejected the request to move ${model} version ${version} to ${stage}`
+  );
+}
+
+export function approve(context: Context): Promise<void> {
+  return decide(context, 'approve');
+}
+
+export function reject(context: Context): Promise<void> {
+  return decide(context, 'reject');
+}

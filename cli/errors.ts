@@ -1,0 +1,133 @@
+/**
+ * Every failure the CLI reports, and the one place that turns a failure into
+ * the line a user reads and the exit code a script sees: 0 ok, 1 the
+ * registry, storage or a check refused, 2 the command line or the config
+ * needs fixing.
+ */
+import {
+  ApiError,
+  ConnectionError,
+  ProtocolError,
+  StorageError,
+} from './client.ts';
+import type { Target } from './config.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Wrong arguments: exit 2 with the command's usage. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  /** The command whose usage to show, e.g. `models list`. */
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/** No registry configured, an unknown profile, an unreadable config: exit 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** A failure whose message is already meant for the user: exit 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** `download` of a version whose files are not (yet, or ever) there. */
+export class VersionNotReadyError extends CliError {
+  constructor(model: string, version: string, status: string, message = '') {
+    super(
+      `version ${version} of ${model} is ${status}${message ? `: ${message}` : ''}`
+    );
+  }
+}
+
+/** A downloaded file whose bytes do not hash to the registry's checksum. */
+export class ChecksumMismatchError extends CliError {
+  constructor(path: string, expected: string, actual: string) {
+    super(
+      `checksum mismatch for ${path}: expected sha256 ${expected}, got ${actual}; the file was removed`
+    );
+  }
+}
+
+/** The user-facing message and exit code of any failure. */
+export function describeError(error: unknown): {
+  message: string;
+  exitCode: number;
+} {
+  if (error instanceof UsageError || error instanceof ConfigError) {
+    return { message: error.message, exitCode: EXIT_USAGE };
+  }
+  if (error instanceof ApiError) {
+    return { message: describeApiError(error), exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof ConnectionError) {
+    return {
+      message: `cannot reach ${error.target.host} (${error.reason}): is the registry running, and is the host right? (host from ${error.target.hostSource})`,
+      exitCode: EXIT_FAILURE,
+    };
+  }
+  if (
+    error instanceof CliError ||
+    error instanceof StorageError ||
+    error instanceof ProtocolError
+  ) {
+    return { message: error.message, exitCode: EXIT_FAILURE };
+  }
+  // A bug or an unexpected system error: say what it was, briefly.
+  const text =
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { message: `unexpected error: ${text}`, exitCode: EXIT_FAILURE };
+}
+
+function describeApiError(error: ApiError): string {
+  const { host } = error.target;
+  const { model, version } = error.subject;
+  if (error.status === 401) {
+    return `the registry at ${host} refused the token (${tokenOrigin(error.target)}): ${renewHint(error.target)}`;
+  }
+  if (error.status === 403) {
+    return `permission denied on ${host}: ${error.message}`;
+  }
+  if (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' && model !== undefined) {
+    // The registry names what is missing; MLflow's wording is
+    // "Model Version (name=…, version=…) not found" for a version.
+    if (version !== undefined && /model version/i.test(error.message)) {
+      return `version ${version} of registered model ${model} does not exist on ${host}`;
+    }
+    if (/alias/i.test(error.message)) return `${error.message} (on ${host})`;
+    return `registered model ${model} does not exist on ${host}`;
+  }
+  if (
+    error.errorCode === 'ENDPOINT_NOT_FOUND' ||
+    (error.status === 404 && error.errorCode.startsWith('HTTP_'))
+  ) {
+    return `the registry at ${host} does not serve ${error.method} ${error.path}: is it a stagegate registry of a version that has this feature?`;
+  }
+  if (error.status >= 500) {
+    return `the registry at ${host} failed (${error.status} ${error.errorCode}): ${error.message}`;
+  }
+  return `${error.message} (${error.errorCode} from ${host})`;
+}
+
+function tokenOrigin(target: Target): string {
+  return target.tokenSource.startsWith('profile ')
+    ? target.tokenSource
+    : `token from ${target.tokenSource}`;
+}
+
+function renewHint(target: Target): string {
+  const create =
+    'create a new one (POST /api/2.0/token/create with a working token, or ask an admin)';
+  if (target.tokenSource.startsWith('profile ') && target.profile) {
+    return `${create} and save it with stagegate profile set ${target.profile} --token <new token>`;
+  }
+  if (target.tokenSource === '--token')
+    return `${create} and pass it with --token`;
+  return `${create} and set ${target.tokenSource}`;
+}

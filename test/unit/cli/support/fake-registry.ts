@@ -1,0 +1,435 @@
+import { createHash } from 'node:crypto';
+import {
+  createServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An in-process registry that speaks the CLI's slice of the API, including
+ * the artifact extension as specified for issue 6 (upload sessions with
+ * presigned PUTs, multipart above a threshold, file listings with presigned
+ * GETs). "Storage" is the same server under /storage, and it records what
+ * arrives there, so tests can check the bytes, the headers and the
+ * concurrency of the CLI's transfers.
+ */
+export interface FakeRegistryOptions {
+  readonly token?: string;
+  /** Files at least this large get multipart plans. */
+  readonly multipartThreshold?: number;
+  readonly partSize?: number;
+  /** How `model-versions/get` ends a registration. */
+  readonly registration?: 'READY' | 'FAILED_REGISTRATION';
+  /** `get` calls answered PENDING_REGISTRATION before the outcome. */
+  readonly pendingPolls?: number;
+  /** `registered-models/search` page size. */
+  readonly pageSize?: number;
+  /** Storage PUTs that fail with 500 before succeeding (by PUT order). */
+  readonly failingPuts?: number;
+  /** Milliseconds storage waits before answering a PUT (to overlap parts). */
+  readonly putDelayMs?: number;
+  /** Storage refuses every PUT as S3 refuses an expired presigned URL. */
+  readonly expiredUrls?: boolean;
+}
+
+interface Version {
+  name: string;
+  version: string;
+  current_stage: string;
+  status: string;
+  status_message?: string;
+  source: string;
+  files: Map<string, Buffer>;
+  polls: number;
+}
+
+interface Upload {
+  readonly files: Map<string, { size: number; parts?: number }>;
+}
+
+export interface StorageRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly bytes: number;
+}
+
+export class FakeRegistry {
+  readonly token: string;
+  readonly options: FakeRegistryOptions;
+  readonly models = new Map<string, { description?: string }>();
+  readonly versions: Version[] = [];
+  readonly uploads = new Map<string, Upload>();
+  /** Objects by key: `<upload>/<path>` or `<upload>/<path>#<part>`. */
+  readonly objects = new Map<string, Buffer>();
+  readonly storageRequests: StorageRequest[] = [];
+  readonly apiRequests: { method: string; path: string; body: unknown }[] = [];
+  /** Served instead of the real bytes (to test checksum verification). */
+  readonly corruptDownloads = new Set<string>();
+  /** Extra entries in the next file listing (to test path safety). */
+  extraListing: { path: string; size: number; sha256: string; url: string }[] =
+    [];
+  maxConcurrentPuts = 0;
+  #concurrentPuts = 0;
+  #putCount = 0;
+  #server = createServer((req, res) => {
+    this.#handle(req, res).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(
+        JSON.stringify({ error_code: 'INTERNAL_ERROR', message: String(error) })
+      );
+    });
+  });
+  url = '';
+
+  constructor(options: FakeRegistryOptions = {}) {
+    this.options = options;
+    this.token = options.token ?? 'dapi0123456789abcdef0123456789abcdef';
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) =>
+      this.#server.listen(0, '127.0.0.1', resolve)
+    );
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** A READY version with the given files, as if registered earlier. */
+  addVersion(
+    name: string,
+    files: Record<string, Buffer>,
+    stage = 'None'
+  ): Version {
+    if (!this.models.has(name)) this.models.set(name, {});
+    const version: Version = {
+      name,
+      version: String(this.versions.filter((v) => v.name === name).length + 1),
+      current_stage: stage,
+      status: 'READY',
+      source: 'stagegate-upload:seeded',
+      files: new Map(Object.entries(files)),
+      polls: 0,
+    };
+    this.versions.push(version);
+    return version;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', this.url);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    if (url.pathname.startsWith('/storage/')) {
+      return this.#storage(req, res, url, raw);
+    }
+    const json = (status: number, body: unknown) => {
+      res.statusCode = status;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+    };
+    const fail = (status: number, error_code: string, message: string) =>
+      json(status, { error_code, message });
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      return fail(401, 'UNAUTHENTICATED', 'Invalid access token.');
+    }
+    const body =
+      raw.length > 0
+        ? (JSON.parse(raw.toString()) as Record<string, unknown>)
+        : {};
+    const query = Object.fromEntries(url.searchParams);
+    const input: Record<string, unknown> = req.method === 'GET' ? query : body;
+    this.apiRequests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      body: input,
+    });
+    const name = String(input.name ?? '');
+    const modelMissing = () =>
+      fail(
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        `Registered Model with name=${name} not found`
+      );
+    const findVersion = () =>
+      this.versions.find(
+        (v) => v.name === name && v.version === String(input.version)
+      );
+    const versionJson = (v: Version) => {
+      const { files: _files, polls: _polls, ...fields } = v;
+      return fields;
+    };
+
+    switch (`${req.method} ${url.pathname}`) {
+      case 'GET /api/2.0/mlflow/registered-models/get':
+        if (!this.models.has(name)) return modelMissing();
+        return json(200, { registered_model: { name } });
+      case 'POST /api/2.0/mlflow/registered-models/create':
+        if (this.models.has(name)) {
+          return fail(
+            400,
+            'RESOURCE_ALREADY_EXISTS',
+            `Registered Model (name=${name}) already exists.`
+          );
+        }
+        this.models.set(name, {});
+        return json(200, { registered_model: { name } });
+      case 'GET /api/2.0/mlflow/registered-models/search': {
+        const size = this.options.pageSize ?? 100;
+        const start = Number(query.page_token ?? 0);
+        const names = [...this.models.keys()].sort();
+        const page = names.slice(start, start + size);
+        return json(200, {
+          ...(page.length > 0
+            ? { registered_models: page.map((n) => ({ name: n })) }
+            : {}),
+          ...(start + size < names.length
+            ? { next_page_token: String(start + size) }
+            : {}),
+        });
+      }
+      case 'POST /api/2.0/mlflow/registered-models/get-latest-versions': {
+        if (!this.models.has(name)) return modelMissing();
+        const stages = (body.stages as string[] | undefined) ?? [];
+        const latest = new Map<string, Version>();
+        for (const v of this.versions.filter((x) => x.name === name)) {
+          if (stages.length > 0 && !stages.includes(v.current_stage)) continue;
+          latest.set(v.current_stage, v);
+        }
+        const list = [...latest.values()].map(versionJson);
+        return json(200, list.length > 0 ? { model_versions: list } : {});
+      }
+      case 'POST /api/2.0/mlflow/model-versions/create': {
+        if (!this.models.has(name)) return modelMissing();
+        const source = String(body.source);
+        const id = source.replace(/^stagegate-upload:/, '');
+        const upload = this.uploads.get(id);
+        if (!upload)
+          return fail(
+            400,
+            'INVALID_PARAMETER_VALUE',
+            `unknown source ${source}`
+          );
+        const files = new Map<string, Buffer>();
+        for (const path of upload.files.keys()) {
+          files.set(path, this.objects.get(`${id}/${path}`) ?? Buffer.alloc(0));
+        }
+        const version: Version = {
+          name,
+          version: String(
+            this.versions.filter((v) => v.name === name).length + 1
+          ),
+          current_stage: 'None',
+          status: 'PENDING_REGISTRATION',
+          source,
+          files,
+          polls: 0,
+        };
+        this.versions.push(version);
+        return json(200, { model_version: versionJson(version) });
+      }
+      case 'GET /api/2.0/mlflow/model-versions/get': {
+        if (!this.models.has(name)) return modelMissing();
+        const version = findVersion();
+        if (!version) {
+          return fail(
+            404,
+            'RESOURCE_DOES_NOT_EXIST',
+            `Model Version (name=${name}, version=${String(input.version)}) not found`
+          );
+        }
+        if (version.status === 'PENDING_REGISTRATION') {
+          version.polls++;
+          if (version.polls > (this.options.pendingPolls ?? 1)) {
+            version.status = this.options.registration ?? 'READY';
+            if (version.status === 'FAILED_REGISTRATION') {
+              version.status_message = 'checksum of weights.bin does not match';
+            }
+          }
+        }
+        return json(200, { model_version: versionJson(version) });
+      }
+      case 'POST /api/2.0/stagegate/uploads/create': {
+        const id = `up${this.uploads.size + 1}`;
+        const threshold = this.options.multipartThreshold ?? 64 * 1024 * 1024;
+        const partSize = this.options.partSize ?? 16 * 1024 * 1024;
+        const files = new Map<string, { size: number; parts?: number }>();
+        const plan = (body.files as { path: string; size: number }[]).map(
+          (file) => {
+            if (file.size < threshold) {
+              files.set(file.path, { size: file.size });
+              return {
+                path: file.path,
+                url: `${this.url}/storage/${id}/${file.path}?X-Amz-Signature=secret`,
+              };
+            }
+            const count = Math.ceil(file.size / partSize);
+            files.set(file.path, { size: file.size, parts: count });
+            return {
+              path: file.path,
+              multipart_upload_id: `mp-${file.path}`,
+              part_size: partSize,
+              parts: Array.from({ length: count }, (_, i) => ({
+                part_number: i + 1,
+                url: `${this.url}/storage/${id}/${file.path}?partNumber=${i + 1}&X-Amz-Signature=secret`,
+              })),
+            };
+          }
+        );
+        this.uploads.set(id, { files });
+        return json(200, {
+          upload_id: id,
+          files: plan,
+          expires_at: Date.parse('2030-01-01T00:00:00Z'),
+        });
+      }
+      case 'POST /api/2.0/stagegate/uploads/complete': {
+        const id = String(body.upload_id);
+        const upload = this.uploads.get(id);
+        if (!upload)
+          return fail(404, 'RESOURCE_DOES_NOT_EXIST', 'no such upload');
+        for (const file of body.files as {
+          path: string;
+          size: number;
+          sha256: string;
+          parts?: { part_number: number; etag: string }[];
+        }[]) {
+          const planned = upload.files.get(file.path);
+          if (!planned)
+            return fail(
+              400,
+              'INVALID_PARAMETER_VALUE',
+              `unplanned ${file.path}`
+            );
+          let bytes: Buffer;
+          if (planned.parts !== undefined) {
+            const parts = (file.parts ?? []).map((p) => {
+              const part =
+                this.objects.get(`${id}/${file.path}#${p.part_number}`) ??
+                Buffer.alloc(0);
+              if (etag(part) !== p.etag)
+                throw new Error(`etag of part ${p.part_number}`);
+              return part;
+            });
+            if (parts.length !== planned.parts) {
+              return fail(
+                400,
+                'INVALID_PARAMETER_VALUE',
+                `${file.path}: ${parts.length} parts`
+              );
+            }
+            bytes = Buffer.concat(parts);
+            this.objects.set(`${id}/${file.path}`, bytes);
+          } else {
+            bytes = this.objects.get(`${id}/${file.path}`) ?? Buffer.alloc(0);
+          }
+          if (bytes.length !== file.size || sha256(bytes) !== file.sha256) {
+            return fail(
+              400,
+              'INVALID_PARAMETER_VALUE',
+              `${file.path}: size or checksum mismatch`
+            );
+          }
+        }
+        return json(200, { upload_id: id, source: `stagegate-upload:${id}` });
+      }
+      case 'GET /api/2.0/stagegate/model-versions/files': {
+        if (!this.models.has(name)) return modelMissing();
+        const version = findVersion();
+        if (!version)
+          return fail(
+            404,
+            'RESOURCE_DOES_NOT_EXIST',
+            'Model Version not found'
+          );
+        const key = `v/${name}/${version.version}`;
+        const files = [...version.files].map(([path, bytes]) => {
+          this.objects.set(`${key}/${path}`, bytes);
+          return {
+            path,
+            size: bytes.length,
+            sha256: sha256(bytes),
+            url: `${this.url}/storage/${key}/${path}?X-Amz-Signature=secret`,
+          };
+        });
+        return json(200, { files: [...files, ...this.extraListing] });
+      }
+      default:
+        return fail(
+          404,
+          'ENDPOINT_NOT_FOUND',
+          `No API endpoint ${req.method} ${url.pathname}`
+        );
+    }
+  }
+
+  async #storage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    raw: Buffer
+  ) {
+    const path = decodeURIComponent(url.pathname.slice('/storage/'.length));
+    this.storageRequests.push({
+      method: req.method ?? '',
+      path,
+      headers: req.headers,
+      bytes: raw.length,
+    });
+    if (req.method === 'GET') {
+      const bytes = this.objects.get(path);
+      if (!bytes) {
+        res.statusCode = 404;
+        return res.end(
+          '<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>'
+        );
+      }
+      const [, , , ...rest] = path.split('/');
+      const served = this.corruptDownloads.has(rest.join('/'))
+        ? Buffer.from(bytes).fill(0x21, 0, Math.min(4, bytes.length))
+        : bytes;
+      res.setHeader('content-length', served.length);
+      return res.end(served);
+    }
+    this.#concurrentPuts++;
+    this.maxConcurrentPuts = Math.max(
+      this.maxConcurrentPuts,
+      this.#concurrentPuts
+    );
+    try {
+      await new Promise((r) => setTimeout(r, this.options.putDelayMs ?? 0));
+      if (this.options.expiredUrls) {
+        res.statusCode = 403;
+        return res.end(
+          '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'
+        );
+      }
+      if (this.#putCount++ < (this.options.failingPuts ?? 0)) {
+        res.statusCode = 500;
+        return res.end(
+          '<Error><Code>InternalError</Code><Message>try again</Message></Error>'
+        );
+      }
+      const part = url.searchParams.get('partNumber');
+      this.objects.set(part ? `${path}#${part}` : path, raw);
+      res.setHeader('etag', etag(raw));
+      res.end();
+    } finally {
+      this.#concurrentPuts--;
+    }
+  }
+}
+
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function etag(bytes: Buffer): string {
+  return `"${createHash('md5').update(bytes).digest('hex')}"`;
+}
