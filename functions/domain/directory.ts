@@ -6,7 +6,6 @@ import {
   InvalidParameterValueError,
   PermissionDeniedError,
   ResourceDoesNotExistError,
-  TooManyConcurrentChangesError,
 } from './errors.ts';
 import { ADMINS_GROUP, ALL_USERS_GROUP } from './permissions.ts';
 import {
@@ -14,6 +13,7 @@ import {
   type Principal,
   type PrincipalKind,
 } from './principal.ts';
+import { withOptimisticRetry } from './retry.ts';
 
 /**
  * The identity directory (Databricks' workspace SCIM API): users, service
@@ -469,38 +469,17 @@ export function validateApplicationId(value: string): string {
 // ---------------------------------------------------------------------------
 // Use cases
 
-const MAX_ATTEMPTS = 20;
-const BACKOFF_BASE_MS = 5;
-const BACKOFF_CAP_MS = 250;
-
 /**
- * Runs `attempt` until it commits: `ConcurrentModificationError` means the
- * directory changed between the attempt's reads and its conditional
- * write, so it backs off (full jitter) and runs again from its reads. An
- * exhausted budget becomes a 429 that clients retry.
+ * Runs a directory use case until it commits (see {@link withOptimisticRetry}).
  */
-export async function withDirectoryRetry<T>(
+export function withDirectoryRetry<T>(
   deps: { readonly sleep?: (ms: number) => Promise<void> },
   attempt: () => Promise<T>
 ): Promise<T> {
-  const sleep =
-    deps.sleep ??
-    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (let tries = 1; ; tries += 1) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ConcurrentModificationError)) throw error;
-      if (tries >= MAX_ATTEMPTS) {
-        throw new TooManyConcurrentChangesError(
-          'Too many concurrent changes to the directory; retry the request.'
-        );
-      }
-      await sleep(
-        Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** tries)
-      );
-    }
-  }
+  return withOptimisticRetry(deps, attempt, {
+    maxAttempts: 20,
+    what: 'the directory',
+  });
 }
 
 /**

@@ -2,17 +2,17 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import type { ManagedArtifactsDependencies } from '../artifacts/registration.ts';
 import {
-  ConcurrentModificationError,
   ModelVersionDoesNotExistError,
   RegisteredModelDoesNotExistError,
-  TooManyConcurrentChangesError,
 } from '../errors.ts';
 import type { ModelVersion } from '../model-version.ts';
 import {
   type RegisteredModel,
   validateModelName,
 } from '../registered-model.ts';
+import { withOptimisticRetry as retryOptimistically } from '../retry.ts';
 import { STAGES, type Stage } from '../stages.ts';
 
 /** What the registry use cases need from the outside world. */
@@ -24,6 +24,12 @@ export interface RegistryDependencies {
   readonly newId: () => string;
   /** Waits between optimistic retries. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Registry-managed artifacts: versions created from an upload session are
+   * copied asynchronously. Absent where no function registers versions
+   * (or in unit tests of the registry alone); such a source is then refused.
+   */
+  readonly artifacts?: ManagedArtifactsDependencies | undefined;
   /**
    * Called after versions changed stage or were deleted (the transition
    * requests they made stale are closed here). Absent where no requests
@@ -53,42 +59,20 @@ export interface RegisteredModelView {
 }
 
 /**
- * Optimistic concurrency: how many times a use case re-reads and retries a
- * write whose condition failed because the model changed meanwhile, and the
- * full-jitter backoff between tries (so 50 concurrent creates spread out
- * instead of colliding in lockstep).
+ * How many times a registry use case re-reads and retries a write that lost
+ * a race (50 concurrent version creates on one model must all get through).
  */
 const MAX_ATTEMPTS = 60;
-const BACKOFF_BASE_MS = 5;
-const BACKOFF_CAP_MS = 250;
 
-const defaultSleep = (ms: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Runs `attempt` until it commits. `ConcurrentModificationError` means a
- * stale read: back off and run it again from its reads. Any other error
- * ends the loop; an exhausted budget becomes a 429 that clients retry.
- */
-export async function withOptimisticRetry<T>(
+/** {@link retryOptimistically} for the registry's use cases. */
+export function withOptimisticRetry<T>(
   deps: RegistryDependencies,
   attempt: () => Promise<T>
 ): Promise<T> {
-  const sleep = deps.sleep ?? defaultSleep;
-  for (let tries = 1; ; tries += 1) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ConcurrentModificationError)) throw error;
-      if (tries >= MAX_ATTEMPTS) {
-        throw new TooManyConcurrentChangesError(
-          'Too many concurrent changes to this registered model; retry the request.'
-        );
-      }
-      const cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** tries);
-      await sleep(Math.random() * cap);
-    }
-  }
+  return retryOptimistically(deps, attempt, {
+    maxAttempts: MAX_ATTEMPTS,
+    what: 'this registered model',
+  });
 }
 
 export async function requireRecord(
