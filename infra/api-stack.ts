@@ -24,6 +24,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
@@ -43,6 +44,7 @@ import {
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
 import { acknowledgeWildcardResource } from './constructs/nag.ts';
 import {
+  type BucketAccess,
   RegistryFunction,
   type TableAccess,
 } from './constructs/registry-function.ts';
@@ -58,6 +60,8 @@ export const handlerEntries = {
   authorizer: 'functions/handlers/authorizer.ts',
   notFound: 'functions/handlers/api/not-found.ts',
   cleanup: 'functions/handlers/jobs/cleanup.ts',
+  /** Invoked asynchronously by model-versions (and by itself) per version. */
+  registration: 'functions/handlers/jobs/registration.ts',
   /** Invoked by every Task state of the transition-request workflow. */
   transitionRequestWorkflow:
     'functions/handlers/workflow/transition-request.ts',
@@ -84,6 +88,25 @@ export function transitionRequestStateMachineName(stackName: string): string {
   return name;
 }
 
+/**
+ * The fixed name of a stack's registration function
+ * (`<stack name>-registration`): the function invokes itself to continue a
+ * long registration, and a reference to its own ARN in its policy would be
+ * a dependency cycle.
+ */
+export function registrationFunctionName(stackName: string): string {
+  if (Token.isUnresolved(stackName)) {
+    throw new Error('The API stack needs a concrete stack name');
+  }
+  const name = `${stackName}-registration`;
+  if (name.length > 64) {
+    throw new Error(
+      `Function name ${name} is longer than 64 characters: use a shorter stack name`
+    );
+  }
+  return name;
+}
+
 export interface ApiStackProps extends StackProps {
   /** The registry table (`StatefulStack.table`). */
   readonly table: ITable;
@@ -94,10 +117,25 @@ export interface ApiStackProps extends StackProps {
 /** What the Lambda of one function group may reach. */
 interface GroupAccess {
   readonly table?: TableAccess;
-  /** Read/write on the temporary and managed artifact prefixes. */
-  readonly artifacts?: boolean;
+  /**
+   * Objects under each artifact key prefix (`artifactKeyPrefixes`), and
+   * whether it may list that prefix.
+   */
+  readonly artifacts?: Partial<
+    Record<
+      keyof typeof artifactKeyPrefixes,
+      { readonly access: BucketAccess; readonly list: boolean }
+    >
+  >;
+  /**
+   * The bucket's name only (`ARTIFACT_BUCKET_NAME`), no S3 permission: to
+   * recognise `s3://<bucket>/tmp-external-source/<id>` sources.
+   */
+  readonly artifactBucketName?: boolean;
   /** Start, answer and describe transition-request executions. */
   readonly transitionRequests?: boolean;
+  /** Start asynchronous artifact registrations (invoke that function). */
+  readonly registrations?: boolean;
 }
 
 /**
@@ -110,15 +148,14 @@ const groupAccess: Record<FunctionGroup, GroupAccess> = {
   health: {},
   // `requestDependenciesFromEnv()`: writes here can make transition
   // requests stale, which closes them through the workflow.
-  'registered-models': {
-    table: 'readWrite',
-    artifacts: true,
-    transitionRequests: true,
-  },
+  'registered-models': { table: 'readWrite', transitionRequests: true },
+  // Versions created from an upload are copied by the registration
+  // function; this group only starts it. No S3 access at all.
   'model-versions': {
     table: 'readWrite',
-    artifacts: true,
     transitionRequests: true,
+    artifactBucketName: true,
+    registrations: true,
   },
   // Requests, decisions, comments and settings: the workflow, no artifacts.
   'transition-requests': { table: 'readWrite', transitionRequests: true },
@@ -126,6 +163,19 @@ const groupAccess: Record<FunctionGroup, GroupAccess> = {
   'token-management': { table: 'readWrite' },
   scim: { table: 'readWrite' },
   permissions: { table: 'readWrite' },
+  // Upload sessions (table); presigned PUTs (single and multipart) and
+  // HEADs under the temporary prefix; presigned GETs, HEADs and listings
+  // of the managed prefix.
+  artifacts: {
+    table: 'readWrite',
+    artifacts: {
+      temporary: { access: 'upload', list: false },
+      managed: { access: 'read', list: true },
+    },
+  },
+  // Webhooks (table) and the model grants their checks read; test
+  // deliveries go out over the internet, which needs no grant.
+  'registry-webhooks': { table: 'readWrite' },
 };
 
 /**
@@ -155,6 +205,8 @@ export class ApiStack extends Stack {
   /** Serves the `$default` route (paths the route table does not know). */
   readonly notFoundFunction: RegistryFunction;
   readonly cleanupFunction: RegistryFunction;
+  /** Copies a version's upload into the managed prefix (async invocations). */
+  readonly registrationFunction: RegistryFunction;
   /** Invoked by the Task states of the transition-request workflow. */
   readonly transitionRequestWorkflowFunction: RegistryFunction;
   readonly transitionRequestStateMachine: StateMachine;
@@ -191,6 +243,11 @@ export class ApiStack extends Stack {
       this.transitionRequestWorkflowFunction
     );
 
+    this.registrationFunction = this.createRegistrationFunction(
+      table,
+      artifactBucket
+    );
+
     this.authorizerFunction = new RegistryFunction(this, 'Authorizer', {
       entry: handlerEntries.authorizer,
       description: 'Resolves bearer tokens to principals for the HTTP API',
@@ -204,10 +261,19 @@ export class ApiStack extends Stack {
         description: `stagegate API: ${group}`,
       });
       if (access.table) fn.bindTable(table, access.table);
-      if (access.artifacts) {
-        for (const prefix of Object.values(artifactKeyPrefixes)) {
-          fn.bindBucket(artifactBucket, 'readWrite', prefix);
-        }
+      for (const [prefix, grant] of Object.entries(access.artifacts ?? {})) {
+        fn.bindBucket(
+          artifactBucket,
+          grant.access,
+          artifactKeyPrefixes[prefix as keyof typeof artifactKeyPrefixes],
+          { list: grant.list }
+        );
+      }
+      if (access.artifactBucketName) {
+        fn.addEnvironment('ARTIFACT_BUCKET_NAME', artifactBucket.bucketName);
+      }
+      if (access.registrations) {
+        this.grantRegistrations(fn);
       }
       if (access.transitionRequests) {
         fn.bindTransitionRequestWorkflow(
@@ -228,10 +294,12 @@ export class ApiStack extends Stack {
 
     this.cleanupFunction = new RegistryFunction(this, 'CleanupFunction', {
       entry: handlerEntries.cleanup,
-      description: 'Removes abandoned temporary artifact uploads',
+      description:
+        'Removes temporary artifact copies of registered, failed and abandoned uploads',
       timeout: Duration.minutes(5),
     })
-      .bindTable(table, 'read')
+      // Expires upload sessions and fails registrations past the deadline.
+      .bindTable(table, 'readWrite')
       .bindBucket(artifactBucket, 'delete', artifactKeyPrefixes.temporary);
     new Rule(this, 'CleanupSchedule', {
       description: 'Hourly cleanup of temporary artifact uploads',
@@ -246,6 +314,72 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'TransitionRequestStateMachineArn', {
       value: this.transitionRequestStateMachine.stateMachineArn,
     });
+  }
+
+  /**
+   * The asynchronous registration: reads (pinned versions of) the temporary
+   * uploads, writes and verifies the managed copies, updates the version
+   * and reads the session in the table, and invokes itself (by its fixed
+   * name) to continue a registration that runs out of time. Lambda does not
+   * retry it: every failure is recorded on the version by the handler, and
+   * an event that never runs is caught by the cleanup job's deadline.
+   */
+  private createRegistrationFunction(
+    table: ITable,
+    artifactBucket: IBucket
+  ): RegistryFunction {
+    const functionName = registrationFunctionName(this.stackName);
+    const fn = new RegistryFunction(this, 'RegistrationFunction', {
+      entry: handlerEntries.registration,
+      description:
+        'stagegate: copies a version from its upload into the managed prefix',
+      functionName,
+      timeout: Duration.minutes(15),
+    })
+      .bindTable(table, 'readWrite')
+      .bindBucket(artifactBucket, 'copySource', artifactKeyPrefixes.temporary, {
+        list: false,
+      })
+      .bindBucket(artifactBucket, 'copyTarget', artifactKeyPrefixes.managed, {
+        list: false,
+      });
+    fn.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.hours(1),
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            resourceName: functionName,
+          }),
+        ],
+      })
+    );
+    fn.addEnvironment('REGISTRATION_FUNCTION_NAME', functionName);
+    return fn;
+  }
+
+  /** Lets an API function start registrations (async invocations). */
+  private grantRegistrations(fn: RegistryFunction): void {
+    const invoke = this.registrationFunction.grantInvoke(fn);
+    for (const resource of invoke.principalStatements.flatMap(
+      (statement) => statement.resources
+    )) {
+      acknowledgeWildcardResource(
+        fn.executionRole,
+        resource,
+        'lambda:InvokeFunction on versions and aliases (`:*`) of the one registration function; no other function.'
+      );
+    }
+    fn.addEnvironment(
+      'REGISTRATION_FUNCTION_NAME',
+      this.registrationFunction.functionName
+    );
   }
 
   private createStateMachine(

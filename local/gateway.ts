@@ -37,6 +37,26 @@ interface MatchedRoute {
   readonly pathParameters: Record<string, string> | undefined;
 }
 
+/** Body bytes the gateway carried for one route key. */
+export interface RouteTraffic {
+  requests: number;
+  requestBytes: number;
+  responseBytes: number;
+  maxRequestBytes: number;
+  maxResponseBytes: number;
+}
+
+/**
+ * Debug endpoints, served only when the gateway is started with `debug`
+ * (`STAGEGATE_DEBUG_ENDPOINTS=true`), without a token, on 127.0.0.1 like
+ * everything else; not routes of the API (they do not exist on AWS).
+ * `GET` the traffic path for the per-route body byte counters (which show,
+ * for example, that artifact bytes never pass through the handlers);
+ * `POST` a job path to run that scheduled job now and get its report.
+ */
+export const TRAFFIC_PATH = '/__stagegate/gateway-traffic';
+export const JOBS_PATH = '/__stagegate/jobs/';
+
 /**
  * Serves the route table the way API Gateway's HTTP API would: each request
  * becomes a payload 2.0 event, the real Lambda REQUEST authorizer runs on
@@ -46,7 +66,45 @@ interface MatchedRoute {
  */
 export class LocalGateway {
   readonly #handlers = new Map<string, Promise<LambdaHandler>>();
+  readonly #traffic = new Map<string, RouteTraffic>();
+  readonly #debug: boolean;
+  readonly #jobs: Readonly<Record<string, () => Promise<unknown>>>;
   #server: Server | undefined;
+
+  constructor(
+    options: {
+      /** Serve the debug endpoints. @default false */
+      debug?: boolean;
+      /** Scheduled jobs the debug endpoint may run, by name. */
+      jobs?: Readonly<Record<string, () => Promise<unknown>>>;
+    } = {}
+  ) {
+    this.#debug = options.debug ?? false;
+    this.#jobs = options.jobs ?? {};
+  }
+
+  /** Request and response body bytes per route key, since the start. */
+  traffic(): Record<string, RouteTraffic> {
+    return Object.fromEntries(
+      [...this.#traffic].map(([key, counts]) => [key, { ...counts }])
+    );
+  }
+
+  #count(routeKey: string, requestBytes: number, responseBytes: number) {
+    const counts = this.#traffic.get(routeKey) ?? {
+      requests: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+      maxRequestBytes: 0,
+      maxResponseBytes: 0,
+    };
+    counts.requests += 1;
+    counts.requestBytes += requestBytes;
+    counts.responseBytes += responseBytes;
+    counts.maxRequestBytes = Math.max(counts.maxRequestBytes, requestBytes);
+    counts.maxResponseBytes = Math.max(counts.maxResponseBytes, responseBytes);
+    this.#traffic.set(routeKey, counts);
+  }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = createServer((request, response) => {
@@ -89,15 +147,37 @@ export class LocalGateway {
     return loaded;
   }
 
+  async #serveDebug(method: string, path: string, response: ServerResponse) {
+    if (method === 'GET' && path === TRAFFIC_PATH) {
+      send(response, 200, { routes: this.traffic() });
+      return;
+    }
+    const job = path.startsWith(JOBS_PATH)
+      ? this.#jobs[path.slice(JOBS_PATH.length)]
+      : undefined;
+    if (method === 'POST' && job) {
+      send(response, 200, { report: await job() });
+      return;
+    }
+    send(response, 404, { message: 'Not Found' });
+  }
+
   async #serve(request: IncomingMessage, response: ServerResponse) {
-    const body = await readBody(request);
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (this.#debug && url.pathname.startsWith('/__stagegate/')) {
+      await this.#serveDebug(method, url.pathname, response);
+      return;
+    }
+    const matched = matchRoute(method, url.pathname);
+    const { body, size } = await readBody(request);
+    response.once('finish', () =>
+      this.#count(matched.routeKey, size, bytesWritten(response))
+    );
     if (body === undefined) {
       send(response, 413, { message: 'Request Entity Too Large' });
       return;
     }
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const method = (request.method ?? 'GET').toUpperCase();
-    const matched = matchRoute(method, url.pathname);
     const event = toEvent(request, url, method, body, matched);
     const routeArn = `${ROUTE_ARN_PREFIX}/${method}${url.pathname}`;
 
@@ -152,8 +232,20 @@ type LocalEvent = APIGatewayProxyEventV2 & {
   };
 };
 
+/** A greedy `{name+}` segment, last in a template (API Gateway's proxy). */
+const GREEDY = /^\{(\w+)\+\}$/;
+
+/**
+ * Routes in matching order: exact and `{param}` templates first, then
+ * greedy ones, so a greedy route never shadows a more specific one.
+ */
+const matchingOrder = [
+  ...routes.filter((route) => !route.path.includes('+}')),
+  ...routes.filter((route) => route.path.includes('+}')),
+];
+
 function matchRoute(method: string, path: string): MatchedRoute {
-  for (const route of routes) {
+  for (const route of matchingOrder) {
     if (route.method !== method) continue;
     const pathParameters = matchPath(route.path, path);
     if (pathParameters) {
@@ -168,25 +260,55 @@ function matchRoute(method: string, path: string): MatchedRoute {
   return { route: undefined, routeKey: '$default', pathParameters: undefined };
 }
 
-function matchPath(
+/**
+ * Matches a path against a route template as HTTP API does: `{name}` takes
+ * one non-empty segment; a final `{name+}` takes the rest of the path (one
+ * or more segments, given as one parameter, segments decoded one by one).
+ */
+export function matchPath(
   template: string,
   path: string
 ): Record<string, string> | undefined {
   const templateParts = template.split('/');
   const pathParts = path.split('/');
-  if (templateParts.length !== pathParts.length) return undefined;
+  const greedy = GREEDY.exec(templateParts.at(-1) ?? '')?.[1];
+  if (greedy) {
+    if (pathParts.length < templateParts.length) return undefined;
+  } else if (templateParts.length !== pathParts.length) {
+    return undefined;
+  }
   const parameters: Record<string, string> = {};
   for (const [index, part] of templateParts.entries()) {
     const actual = pathParts[index] ?? '';
+    if (greedy && index === templateParts.length - 1) {
+      const rest = pathParts.slice(index);
+      if (rest.join('/') === '') return undefined;
+      parameters[greedy] = rest.map(decodeSegment).join('/');
+      break;
+    }
     const parameter = /^\{(\w+)\}$/.exec(part)?.[1];
     if (parameter) {
       if (actual === '') return undefined;
-      parameters[parameter] = decodeURIComponent(actual);
+      parameters[parameter] = decodeSegment(actual);
     } else if (part !== actual) {
       return undefined;
     }
   }
   return parameters;
+}
+
+/** A malformed escape stays as it was rather than failing the request. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Body bytes of a finished response (headers not counted). */
+function bytesWritten(response: ServerResponse): number {
+  return (response as ServerResponse & { bodyBytes?: number }).bodyBytes ?? 0;
 }
 
 function toEvent(
@@ -290,7 +412,10 @@ function isTextual(contentType: string | undefined): boolean {
   );
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+/** The body (undefined past HTTP API's limit) and how many bytes came. */
+function readBody(
+  request: IncomingMessage
+): Promise<{ body: Buffer | undefined; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -301,7 +426,7 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
       else chunks.push(chunk);
     });
     request.on('end', () =>
-      resolve(tooLarge ? undefined : Buffer.concat(chunks))
+      resolve({ body: tooLarge ? undefined : Buffer.concat(chunks), size })
     );
     request.on('error', reject);
   });
@@ -366,7 +491,8 @@ function writeResult(response: ServerResponse, result: unknown) {
       response.setHeader('set-cookie', structured.cookies);
     }
     response.statusCode = structured.statusCode;
-    response.end(
+    endWith(
+      response,
       structured.body === undefined
         ? undefined
         : structured.isBase64Encoded
@@ -377,7 +503,17 @@ function writeResult(response: ServerResponse, result: unknown) {
   }
   response.statusCode = 200;
   response.setHeader('content-type', 'application/json');
-  response.end(typeof result === 'string' ? result : JSON.stringify(result));
+  endWith(
+    response,
+    typeof result === 'string' ? result : JSON.stringify(result)
+  );
+}
+
+/** Ends the response, remembering its body size for the traffic counters. */
+function endWith(response: ServerResponse, body: string | Buffer | undefined) {
+  (response as ServerResponse & { bodyBytes?: number }).bodyBytes =
+    body === undefined ? 0 : Buffer.byteLength(body);
+  response.end(body);
 }
 
 function send(response: ServerResponse, status: number, body: unknown) {
@@ -387,5 +523,5 @@ function send(response: ServerResponse, status: number, body: unknown) {
   }
   response.statusCode = status;
   response.setHeader('content-type', 'application/json');
-  response.end(JSON.stringify(body));
+  endWith(response, JSON.stringify(body));
 }

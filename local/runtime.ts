@@ -11,6 +11,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { LocalGateway } from './gateway.ts';
+import { startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
 import {
@@ -27,6 +28,8 @@ import { startStepFunctionsServer } from './stepfunctions/server.ts';
 export const LOCAL_TABLE_NAME = 'stagegate-registry';
 export const LOCAL_BUCKET_NAME = 'stagegate-artifacts';
 const LOCAL_WORKFLOW_FUNCTION = 'stagegate-transition-request';
+/** Invoked asynchronously by `model-versions/create` (and by itself). */
+const LOCAL_REGISTRATION_FUNCTION = 'stagegate-registration';
 export const LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:000000000000:stateMachine:stagegate-transition-request';
 /** s3rver's built-in account; the other local engines accept any key. */
@@ -127,6 +130,18 @@ export async function startLocalRuntime(
       () => sfnServer.close()
     );
 
+    // The functions the registry invokes itself (asynchronous artifact
+    // registration), behind Lambda's Invoke API; loaded on first use.
+    const lambda = await startLambdaServer({
+      functions: {
+        [LOCAL_REGISTRATION_FUNCTION]: async () => {
+          const module = await import('#handlers/jobs/registration.ts');
+          return module.handler as (event: unknown) => Promise<unknown>;
+        },
+      },
+    });
+    stops.push(() => lambda.close());
+
     // The handlers read their configuration from the environment at import,
     // exactly as on Lambda; set it before the gateway loads any of them.
     Object.assign(process.env, {
@@ -136,6 +151,8 @@ export async function startLocalRuntime(
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SFN: sfnServer.url,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+      REGISTRATION_FUNCTION_NAME: LOCAL_REGISTRATION_FUNCTION,
       TRANSITION_REQUEST_STATE_MACHINE_ARN:
         LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -143,6 +160,9 @@ export async function startLocalRuntime(
       ARTIFACT_BUCKET_NAME: LOCAL_BUCKET_NAME,
       S3_FORCE_PATH_STYLE: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // Local webhooks may post to http and private hosts (127.0.0.1).
+      STAGEGATE_ALLOW_HTTP_WEBHOOKS:
+        process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -162,7 +182,10 @@ export async function startLocalRuntime(
     );
     client.destroy();
 
-    const gateway = new LocalGateway();
+    const gateway = new LocalGateway({
+      debug: process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true',
+      jobs: { cleanup: runCleanupJob },
+    });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
 
@@ -241,12 +264,17 @@ async function rearmOpenRequests(): Promise<number> {
   return open.length;
 }
 
-/** Runs the same cleanup handler that EventBridge schedules on AWS. */
+/** The same cleanup handler that EventBridge schedules on AWS. */
+async function runCleanupJob(): Promise<unknown> {
+  const job = await import('#handlers/jobs/cleanup.ts');
+  return job.handler();
+}
+
 function startCleanupTimer(intervalMs: number): NodeJS.Timeout {
   const timer = setInterval(() => {
-    import('#handlers/jobs/cleanup.ts')
-      .then((job) => job.handler())
-      .catch((error: unknown) => console.error('cleanup job failed', error));
+    runCleanupJob().catch((error: unknown) =>
+      console.error('cleanup job failed', error)
+    );
   }, intervalMs);
   timer.unref();
   return timer;

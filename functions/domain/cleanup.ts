@@ -25,7 +25,16 @@ export interface CleanupReport {
  * by the next one. The bucket's lifecycle rule on the prefix is the backstop.
  */
 export async function cleanupTemporaryArtifacts(
-  deps: { artifacts: ArtifactStore; now: () => number },
+  deps: {
+    artifacts: ArtifactStore;
+    now: () => number;
+    /**
+     * The uploads (first key segment under the prefix) whose objects stay
+     * whatever their age: those the upload-session cleanup still owns.
+     * @default none
+     */
+    retained?: (uploadIds: readonly string[]) => Promise<ReadonlySet<string>>;
+  },
   options: CleanupOptions
 ): Promise<CleanupReport> {
   const cutoff = deps.now() - options.maxAgeMs;
@@ -41,8 +50,13 @@ export async function cleanupTemporaryArtifacts(
       startAfter,
     });
     examined += page.length;
-    for (const object of page) {
-      if (object.lastModified < cutoff) abandoned.push(object);
+    const old = page.filter((object) => object.lastModified < cutoff);
+    const retained = deps.retained
+      ? await deps.retained([...new Set(old.map(uploadOf))])
+      : new Set<string>();
+    for (const object of old) {
+      if (retained.has(uploadOf(object))) continue;
+      abandoned.push(object);
       if (abandoned.length >= options.maxObjectsPerRun) break;
     }
     startAfter = page.at(-1)?.key;
@@ -54,4 +68,9 @@ export async function cleanupTemporaryArtifacts(
     deleted: abandoned.length,
     deletedBytes: abandoned.reduce((sum, object) => sum + object.size, 0),
   };
+}
+
+/** The first key segment under the temporary prefix: the upload's id. */
+function uploadOf(object: ArtifactObject): string {
+  return object.key.slice(TEMPORARY_PREFIX.length).split('/')[0] ?? '';
 }

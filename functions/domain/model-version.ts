@@ -57,6 +57,8 @@ const SOURCE_SCHEMES = [
   'hdfs',
   'http',
   'https',
+  // An upload session of this registry (`stagegate-upload:<upload id>`).
+  'stagegate-upload',
 ];
 
 /**

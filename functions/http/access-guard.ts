@@ -7,6 +7,7 @@ import {
   readableBy,
   rootGrants,
 } from '#domain/access.ts';
+import { parseManagedArtifactPath } from '#domain/artifacts/paths.ts';
 import {
   PermissionDeniedError,
   ResourceDoesNotExistError,
@@ -137,6 +138,33 @@ export function createRouteGuard(deps: {
             String(input.registered_model_id ?? ''),
             check.ability
           );
+        case 'artifact': {
+          // Every artifact path the request carries is checked (the greedy
+          // path parameter and the `path` query parameter alike), so the
+          // one the operation serves was checked whichever it reads.
+          // Values that are not strings (repeated keys) are refused by the
+          // operation's validation before anything is served.
+          const paths = [input.proxy, input.path].filter(
+            (value): value is string => typeof value === 'string'
+          );
+          // Parsing throws for paths outside the managed prefix.
+          const located = (paths.length > 0 ? paths : ['']).map((path) => ({
+            path,
+            modelId: parseManagedArtifactPath(path).modelId,
+          }));
+          const store = needStore();
+          const root = await rootGrants(store);
+          let level: EffectiveLevel | undefined;
+          for (const { path, modelId } of located) {
+            const record = await store.getModelRecordById(modelId);
+            if (!record) {
+              throw new ResourceDoesNotExistError(`No artifacts at '${path}'.`);
+            }
+            level = levelOn(caller, record, root);
+            assertAllowed(caller, level, check.ability, record.model.name);
+          }
+          return { ...EVERYTHING, level };
+        }
       }
     },
   };

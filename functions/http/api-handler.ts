@@ -55,6 +55,26 @@ export function defineOperation<I, D>(spec: {
   };
 }
 
+/**
+ * A response an operation shapes itself (a redirect), sent as it is
+ * instead of as a JSON body.
+ */
+export class RawResponse {
+  readonly result: ApiResult;
+
+  constructor(result: ApiResult) {
+    this.result = result;
+  }
+}
+
+/** 302 to `location`; never cached (presigned URLs expire). */
+export function redirectResponse(location: string): RawResponse {
+  return new RawResponse({
+    statusCode: 302,
+    headers: { location, 'cache-control': 'no-store' },
+  });
+}
+
 export function jsonResponse(body: unknown, statusCode = 200): ApiResult {
   return {
     statusCode,
@@ -139,6 +159,6 @@ export function createApiHandler<D>(options: {
         route: target.route,
         access,
       });
-      return jsonResponse(body);
+      return body instanceof RawResponse ? body.result : jsonResponse(body);
     });
 }

@@ -30,7 +30,14 @@ export type RouteCheck =
    */
   | { readonly kind: 'comment' }
   /** The ability on the object of a permissions route (a model, or root). */
-  | { readonly kind: 'permissions'; readonly ability: Ability };
+  | { readonly kind: 'permissions'; readonly ability: Ability }
+  /**
+   * The ability on the model whose id an MLflow artifact path names
+   * (`mlflow-registry/<model id>/<version>/…`, the `proxy` path parameter
+   * or the `path` query parameter), parsed by the same function the
+   * operation serves it with.
+   */
+  | { readonly kind: 'artifact'; readonly ability: Ability };
 
 export const routeChecks: Readonly<Record<RouteAction, RouteCheck>> = {
   public: { kind: 'public' },
@@ -89,6 +96,17 @@ export const routeChecks: Readonly<Record<RouteAction, RouteCheck>> = {
     kind: 'permissions',
     ability: 'ModifyPermissions',
   },
+  // Any principal may upload; only the session's creator (or an admin)
+  // completes it or registers a version from it (the use cases check).
+  'artifacts:UploadArtifacts': { kind: 'authenticated' },
+  'registry:ReadArtifacts': {
+    kind: 'artifact',
+    ability: 'ReadRegisteredModel',
+  },
+  // A webhook names its model in its body (create, list) or only by id
+  // (update, delete, test): the use cases check Can Manage on the
+  // webhook's model, or workspace admin for registry-wide webhooks.
+  'registry:ManageWebhooks': { kind: 'authenticated' },
   'identity:ReadSelf': { kind: 'authenticated' },
   'identity:ManageOwnTokens': { kind: 'authenticated' },
   'admin:ManageIdentities': { kind: 'admin' },

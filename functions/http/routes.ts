@@ -15,7 +15,9 @@ export type FunctionGroup =
   | 'scim'
   | 'token-management'
   | 'permissions'
-  | 'transition-requests';
+  | 'transition-requests'
+  | 'artifacts'
+  | 'registry-webhooks';
 
 /**
  * IAM-style action names shared by the authorizer's policy, the permission
@@ -43,6 +45,9 @@ export type RouteAction =
   | 'registry:ManageTransitionSettings'
   | 'registry:ReadPermissions'
   | 'registry:ModifyPermissions'
+  | 'registry:ReadArtifacts'
+  | 'registry:ManageWebhooks'
+  | 'artifacts:UploadArtifacts'
   | 'identity:ReadSelf'
   | 'identity:ManageOwnTokens'
   | 'admin:ManageIdentities'
@@ -334,6 +339,42 @@ export const routes: readonly RouteDefinition[] = [
   },
   {
     method: 'POST',
+    path: '/api/2.0/stagegate/uploads/create',
+    group: 'artifacts',
+    operation: 'createUploadSession',
+    action: 'artifacts:UploadArtifacts',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/stagegate/uploads/complete',
+    group: 'artifacts',
+    operation: 'completeUploadSession',
+    action: 'artifacts:UploadArtifacts',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/model-versions/files',
+    group: 'artifacts',
+    operation: 'listModelVersionFiles',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/mlflow-artifacts/artifacts',
+    group: 'artifacts',
+    operation: 'listArtifacts',
+    action: 'registry:ReadArtifacts',
+  },
+  {
+    // Greedy: the rest of the path is the artifact's (`pathParameters.proxy`).
+    method: 'GET',
+    path: '/api/2.0/mlflow-artifacts/artifacts/{proxy+}',
+    group: 'artifacts',
+    operation: 'downloadArtifact',
+    action: 'registry:ReadArtifacts',
+  },
+  {
+    method: 'POST',
     path: '/api/2.0/token/create',
     group: 'tokens',
     operation: 'createToken',
@@ -539,6 +580,41 @@ export const routes: readonly RouteDefinition[] = [
     group: 'permissions',
     operation: 'getPermissionLevels',
     action: 'registry:ReadPermissions',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/registry-webhooks/create`,
+    group: 'registry-webhooks',
+    operation: 'createRegistryWebhook',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/registry-webhooks/list`,
+    group: 'registry-webhooks',
+    operation: 'listRegistryWebhooks',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    method: 'PATCH',
+    path: `${MLFLOW}/registry-webhooks/update`,
+    group: 'registry-webhooks',
+    operation: 'updateRegistryWebhook',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    method: 'DELETE',
+    path: `${MLFLOW}/registry-webhooks/delete`,
+    group: 'registry-webhooks',
+    operation: 'deleteRegistryWebhook',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    method: 'POST',
+    path: `${MLFLOW}/registry-webhooks/test`,
+    group: 'registry-webhooks',
+    operation: 'testRegistryWebhook',
+    action: 'registry:ManageWebhooks',
   },
 ];
 

@@ -1,5 +1,8 @@
 import type { Activity } from '#domain/activity.ts';
-import type { ModelVersion } from '#domain/model-version.ts';
+import type {
+  ModelVersion,
+  ModelVersionStatus,
+} from '#domain/model-version.ts';
 import type { Grant, RootPermissionLevel } from '#domain/permissions.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
 import type { Stage } from '#domain/stages.ts';
@@ -71,6 +74,26 @@ export interface VersionDeletion {
 }
 
 /**
+ * Consumes a COMPLETED upload session in the same transaction that creates
+ * the version registered from it: one version per session, and no version
+ * without its session.
+ */
+export interface UploadConsumption {
+  readonly uploadId: string;
+  /** The session must belong to this principal (omitted for admins). */
+  readonly ownerId?: string | undefined;
+  readonly now: number;
+}
+
+/** A version's registration status, changed only from `expectedStatus`. */
+export interface VersionStatusUpdate {
+  readonly status: ModelVersionStatus;
+  readonly statusMessage: string;
+  readonly now: number;
+  readonly expectedStatus: ModelVersionStatus;
+}
+
+/**
  * Persistence of registered models, versions and activities.
  *
  * Every invariant is enforced with conditional writes and transactions,
@@ -120,10 +143,27 @@ export interface ModelRegistryStore {
   deleteAlias(modelId: string, alias: string): Promise<void>;
 
   /**
-   * Stores version `versionCounter + 1` of the record's model.
-   * @throws ConcurrentModificationError when another version got the number.
+   * Stores version `versionCounter + 1` of the record's model, consuming
+   * the upload session it is registered from in the same transaction.
+   * @throws ConcurrentModificationError when another version got the number;
+   *   UploadNotUsableError when the session is not a COMPLETED one of the
+   *   owner (anymore).
    */
-  createVersion(record: ModelRecord, version: ModelVersion): Promise<void>;
+  createVersion(
+    record: ModelRecord,
+    version: ModelVersion,
+    consume?: UploadConsumption
+  ): Promise<void>;
+  /**
+   * Sets a version's registration status (and its last-update time), only
+   * from `expectedStatus`.
+   * @returns false when the version is gone or in another status.
+   */
+  setVersionStatus(
+    modelId: string,
+    version: number,
+    update: VersionStatusUpdate
+  ): Promise<boolean>;
   getVersion(
     modelId: string,
     version: number

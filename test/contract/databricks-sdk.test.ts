@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { ApiError, type ml } from '@databricks/sdk-experimental';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserWithToken } from '../integration/support/principals.ts';
 import { call, MLFLOW, uniqueName } from '../support/api.ts';
+import {
+  signatureVerifies,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../support/webhook-receiver.ts';
 import {
   client,
   collect,
@@ -1402,5 +1408,513 @@ describe('permissions', () => {
         )
       ).toEqual(directGrants(response.body));
     });
+  });
+});
+
+describe('transition requests and comments', () => {
+  /** A model with one version, and a Staging request on it by the admin. */
+  async function requested(
+    w: ReturnType<typeof client>
+  ): Promise<{ name: string; request: ml.TransitionRequest }> {
+    const { name } = await modelWithVersions(w, 1, 'sdk-tr');
+    const created = await w.modelRegistry.createTransitionRequest({
+      name,
+      version: '1',
+      stage: 'Staging',
+      comment: 'please',
+    });
+    if (!created.request) throw new Error('no request answered');
+    return { name, request: created.request };
+  }
+
+  describe('modelRegistry.createTransitionRequest', () => {
+    it('answers the request under `request` with its target stage and actions', async () => {
+      // Prepare
+      const w = client();
+
+      // Act
+      const { request } = await requested(w);
+
+      // Assess
+      expect(request).toMatchObject({
+        to_stage: 'Staging',
+        user_id: 'admin',
+        comment: 'please',
+        creation_timestamp: expect.any(Number),
+      });
+      expect(request.available_actions).toEqual(
+        expect.arrayContaining(['APPROVE_TRANSITION_REQUEST'])
+      );
+    });
+  });
+
+  describe('modelRegistry.listTransitionRequests', () => {
+    it('yields the open requests from `requests` in one call', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await requested(w);
+      const sent = recordRequests(w);
+
+      // Act
+      const open = await collect(
+        w.modelRegistry.listTransitionRequests({ name, version: '1' })
+      );
+
+      // Assess
+      expect(open).toHaveLength(1);
+      expect(open[0]).toMatchObject({
+        activity_type: 'REQUESTED_TRANSITION',
+        to_stage: 'Staging',
+        user_id: 'admin',
+      });
+      expect(sent).toHaveLength(1);
+    });
+  });
+
+  describe('modelRegistry.approveTransitionRequest', () => {
+    it('approves a Staging request (no separation of duties there) and moves the version', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await requested(w);
+
+      // Act
+      const approved = await w.modelRegistry.approveTransitionRequest({
+        name,
+        version: '1',
+        stage: 'Staging',
+        archive_existing_versions: false,
+        comment: 'ok',
+      });
+
+      // Assess
+      expect(approved.activity).toMatchObject({
+        activity_type: 'APPROVED_REQUEST',
+        to_stage: 'Staging',
+        user_id: 'admin',
+      });
+      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      expect(got.model_version?.current_stage).toBe('Staging');
+    });
+  });
+
+  describe('modelRegistry.rejectTransitionRequest', () => {
+    it('rejects the request: a REJECTED_REQUEST activity, nothing left open', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await requested(w);
+
+      // Act
+      const rejected = await w.modelRegistry.rejectTransitionRequest({
+        name,
+        version: '1',
+        stage: 'Staging',
+        comment: 'no',
+      });
+
+      // Assess
+      expect(rejected.activity).toMatchObject({
+        activity_type: 'REJECTED_REQUEST',
+        to_stage: 'Staging',
+      });
+      expect(
+        await collect(
+          w.modelRegistry.listTransitionRequests({ name, version: '1' })
+        )
+      ).toEqual([]);
+    });
+  });
+
+  describe('modelRegistry.deleteTransitionRequest', () => {
+    it('cancels the creator’s request from query parameters: a CANCELLED_REQUEST activity', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await requested(w);
+
+      // Act
+      const cancelled = await w.modelRegistry.deleteTransitionRequest({
+        name,
+        version: '1',
+        stage: 'Staging',
+        creator: 'admin',
+        comment: 'never mind',
+      });
+
+      // Assess
+      expect(cancelled.activity).toMatchObject({
+        activity_type: 'CANCELLED_REQUEST',
+        to_stage: 'Staging',
+      });
+      expect(
+        await collect(
+          w.modelRegistry.listTransitionRequests({ name, version: '1' })
+        )
+      ).toEqual([]);
+    });
+  });
+
+  describe('modelRegistry.createComment', () => {
+    it('answers the comment under `comment` with the author’s actions', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1, 'sdk-comment');
+
+      // Act
+      const created = await w.modelRegistry.createComment({
+        name,
+        version: '1',
+        comment: 'looks good',
+      });
+
+      // Assess
+      expect(created.comment).toMatchObject({
+        id: expect.any(String),
+        comment: 'looks good',
+        user_id: 'admin',
+        creation_timestamp: expect.any(Number),
+        available_actions: ['EDIT_COMMENT', 'DELETE_COMMENT'],
+      });
+    });
+  });
+
+  describe('modelRegistry.updateComment', () => {
+    it('fails as ApiError INVALID_PARAMETER_VALUE 400: the SDK sends the PATCH without a body', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1, 'sdk-comment');
+      const created = await w.modelRegistry.createComment({
+        name,
+        version: '1',
+        comment: 'before',
+      });
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.updateComment({
+          id: created.comment?.id ?? '',
+          comment: 'after',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+      expect(failure.message).toMatch(/'id'/);
+    });
+
+    it('updates the comment when PATCHed with a JSON body, as the SDK then reads', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1, 'sdk-comment');
+      const created = await w.modelRegistry.createComment({
+        name,
+        version: '1',
+        comment: 'before',
+      });
+
+      // Act
+      const response = await call<ml.UpdateCommentResponse>(
+        'PATCH',
+        `${MLFLOW}/comments/update`,
+        { body: { id: created.comment?.id, comment: 'after' } }
+      );
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body.comment).toMatchObject({
+        id: created.comment?.id,
+        comment: 'after',
+      });
+    });
+  });
+
+  describe('modelRegistry.deleteComment', () => {
+    it('deletes by id from the query string: {}, and a second delete is 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 1, 'sdk-comment');
+      const created = await w.modelRegistry.createComment({
+        name,
+        version: '1',
+        comment: 'oops',
+      });
+      const id = created.comment?.id ?? '';
+
+      // Act
+      const deleted = await w.modelRegistry.deleteComment({ id });
+
+      // Assess
+      expect(deleted).toEqual({});
+      expectApiError(
+        await failureOf(w.modelRegistry.deleteComment({ id })),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+    });
+  });
+});
+
+describe('registry webhooks', () => {
+  /** The receiver is on this machine: only a local stack can reach it. */
+  const local = process.env.STAGEGATE_URL === undefined;
+  const secret = 'sdk-webhook-secret';
+  const authorization = 'Bearer sdk-receiver-token';
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  const url = () =>
+    local ? receiver.url : 'https://example.com/stagegate-sdk-hook';
+
+  async function webhookOn(
+    w: ReturnType<typeof client>,
+    name: string,
+    events: ml.RegistryWebhookEvent[] = ['MODEL_VERSION_CREATED']
+  ): Promise<ml.RegistryWebhook> {
+    const created = await w.modelRegistry.createWebhook({
+      model_name: name,
+      events,
+      status: 'TEST_MODE',
+      http_url_spec: { url: url(), secret, authorization },
+    });
+    if (!created.webhook) throw new Error('no webhook answered');
+    return created.webhook;
+  }
+
+  describe('modelRegistry.createWebhook', () => {
+    it('answers the webhook under `webhook` without its secret or authorization', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+
+      // Act
+      const created = await w.modelRegistry.createWebhook({
+        model_name: name,
+        events: ['MODEL_VERSION_CREATED', 'TRANSITION_REQUEST_CREATED'],
+        description: 'sdk',
+        http_url_spec: { url: url(), secret, authorization },
+      });
+
+      // Assess
+      expect(created.webhook).toEqual({
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        model_name: name,
+        events: ['MODEL_VERSION_CREATED', 'TRANSITION_REQUEST_CREATED'],
+        description: 'sdk',
+        status: 'ACTIVE',
+        http_url_spec: { url: url(), enable_ssl_verification: true },
+        creation_timestamp: expect.any(Number),
+        last_updated_timestamp: expect.any(Number),
+      });
+      expect(JSON.stringify(created)).not.toContain(secret);
+      expect(JSON.stringify(created)).not.toContain(authorization);
+    });
+  });
+
+  describe('modelRegistry.listWebhooks', () => {
+    it('iterates across pages (max_results=1), sending each next_page_token', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      const ids = [
+        (await webhookOn(w, name)).id,
+        (await webhookOn(w, name, ['COMMENT_CREATED'])).id,
+        (await webhookOn(w, name)).id,
+      ];
+      const sent = recordRequests(w);
+
+      // Act
+      const listed = await collect(
+        w.modelRegistry.listWebhooks({ model_name: name, max_results: 1 })
+      );
+
+      // Assess
+      expect(listed.map((webhook) => webhook.id).sort()).toEqual(ids.sort());
+      expect(sent).toHaveLength(3);
+      expect(sent[0]?.query.page_token).toBeUndefined();
+      expect(sent[1]?.query.page_token).toEqual(expect.any(String));
+      expect(JSON.stringify(listed)).not.toContain(secret);
+    });
+
+    it('sends repeated events to filter on', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      await webhookOn(w, name, ['MODEL_VERSION_CREATED']);
+      const comments = await webhookOn(w, name, ['COMMENT_CREATED']);
+      const tags = await webhookOn(w, name, ['MODEL_VERSION_TAG_SET']);
+
+      // Act
+      const listed = await collect(
+        w.modelRegistry.listWebhooks({
+          model_name: name,
+          events: ['COMMENT_CREATED', 'MODEL_VERSION_TAG_SET'],
+        })
+      );
+
+      // Assess
+      expect(listed.map((webhook) => webhook.id).sort()).toEqual(
+        [comments.id, tags.id].sort()
+      );
+    });
+  });
+
+  describe('modelRegistry.updateWebhook', () => {
+    it('fails as ApiError INVALID_PARAMETER_VALUE 400 naming the id the body-less PATCH lacks', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      const webhook = await webhookOn(w, name);
+
+      // Act
+      const failure = await failureOf(
+        w.modelRegistry.updateWebhook({
+          id: webhook.id ?? '',
+          description: 'after',
+        })
+      );
+
+      // Assess
+      expectApiError(failure, 'INVALID_PARAMETER_VALUE', 400);
+      expect(failure.message).toMatch(/'id'/);
+    });
+
+    it('updates when PATCHed with a JSON body, answering the SDK’s UpdateWebhookResponse', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      const webhook = await webhookOn(w, name);
+
+      // Act
+      const response = await call<ml.UpdateWebhookResponse>(
+        'PATCH',
+        `${MLFLOW}/registry-webhooks/update`,
+        {
+          body: {
+            id: webhook.id,
+            description: 'after',
+            status: 'ACTIVE',
+            events: ['COMMENT_CREATED'],
+          },
+        }
+      );
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body.webhook).toMatchObject({
+        id: webhook.id,
+        description: 'after',
+        status: 'ACTIVE',
+        events: ['COMMENT_CREATED'],
+        http_url_spec: { url: url(), enable_ssl_verification: true },
+      });
+      expect(JSON.stringify(response.body)).not.toContain(secret);
+    });
+  });
+
+  describe('modelRegistry.deleteWebhook', () => {
+    it('deletes by id from the query string: {}, then 404', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      const webhook = await webhookOn(w, name);
+
+      // Act
+      const deleted = await w.modelRegistry.deleteWebhook({
+        id: webhook.id ?? '',
+      });
+
+      // Assess
+      expect(deleted).toEqual({});
+      expect(
+        await collect(w.modelRegistry.listWebhooks({ model_name: name }))
+      ).toEqual([]);
+      expectApiError(
+        await failureOf(
+          w.modelRegistry.deleteWebhook({ id: webhook.id ?? '' })
+        ),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+    });
+  });
+
+  describe.runIf(local)('modelRegistry.testRegistryWebhook', () => {
+    it('posts a signed mock event to the receiver and returns its {status_code, body}', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      const webhook = await webhookOn(w, name, [
+        'MODEL_VERSION_TRANSITIONED_STAGE',
+      ]);
+      receiver.respondWith(200, 'received by sdk test');
+      const before = receiver.received.length;
+
+      // Act
+      const answered = await w.modelRegistry.testRegistryWebhook({
+        id: webhook.id ?? '',
+        event: 'MODEL_VERSION_TRANSITIONED_STAGE',
+      });
+
+      // Assess
+      expect(answered).toEqual({
+        status_code: 200,
+        body: 'received by sdk test',
+      });
+      const delivery = receiver.received[before];
+      if (!delivery) throw new Error('the receiver got nothing');
+      expect(
+        signatureVerifies(
+          secret,
+          delivery.body,
+          delivery.headers['x-databricks-signature']
+        )
+      ).toBe(true);
+      expect(delivery.headers.authorization).toBe(authorization);
+      expect(JSON.parse(delivery.body)).toMatchObject({
+        event: 'MODEL_VERSION_TRANSITIONED_STAGE',
+        webhook_id: webhook.id,
+        model_name: name,
+        version: '1',
+      });
+    });
+  });
+});
+
+describe('modelRegistry coverage', () => {
+  it('exercises every method of w.modelRegistry somewhere in this file', () => {
+    // Prepare
+    const w = client();
+    const names = new Set<string>();
+    for (
+      let owner: object | null = w.modelRegistry;
+      owner && owner !== Object.prototype;
+      owner = Object.getPrototypeOf(owner)
+    ) {
+      for (const name of Object.getOwnPropertyNames(owner)) {
+        const value = (w.modelRegistry as unknown as Record<string, unknown>)[
+          name
+        ];
+        if (
+          typeof value === 'function' &&
+          name !== 'constructor' &&
+          !name.startsWith('_')
+        ) {
+          names.add(name);
+        }
+      }
+    }
+    const source = readFileSync(new URL(import.meta.url), 'utf8');
+
+    // Act
+    const missing = [...names].filter((name) => !source.includes(`.${name}(`));
+
+    // Assess
+    expect(names.size).toBeGreaterThanOrEqual(36);
+    expect(missing).toEqual([]);
   });
 });

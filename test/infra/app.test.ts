@@ -12,6 +12,7 @@ import {
 } from '../../functions/http/routes.ts';
 import {
   handlerEntries,
+  registrationFunctionName,
   TRANSITION_REQUEST_ASL,
   transitionRequestStateMachineName,
 } from '../../infra/api-stack.ts';
@@ -415,8 +416,8 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found, cleanup and the workflow function', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 4);
+    it('has one function per group, the authorizer, not-found, cleanup, the workflow and the registration function', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 5);
     });
 
     it('grants dynamodb:Scan to nobody', () => {
@@ -550,6 +551,199 @@ describe('ApiStack', () => {
             }),
           ]);
         }
+      });
+    });
+
+    describe('artifact access', () => {
+      function statementsOf(fn: IConstruct & { executionRole: IConstruct }) {
+        return statementsOfRole(
+          api,
+          logicalIdOf(stagegate.api, fn.executionRole)
+        );
+      }
+
+      function environmentOf(fn: IConstruct) {
+        return (api.toJSON().Resources[logicalIdOf(stagegate.api, fn)]
+          .Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+      }
+
+      /** The S3 actions granted on objects under `prefix`, sorted. */
+      function objectActions(
+        statements: PolicyStatementJson[],
+        prefix: string
+      ): string[] {
+        return statements
+          .filter((statement) =>
+            JSON.stringify(statement.Resource).includes(`/${prefix}*`)
+          )
+          .flatMap(actionsOf)
+          .sort();
+      }
+
+      function listedPrefixes(statements: PolicyStatementJson[]): string[] {
+        return statements
+          .filter((statement) => actionsOf(statement).includes('s3:ListBucket'))
+          .flatMap(
+            (statement) =>
+              (
+                statement as PolicyStatementJson & {
+                  Condition?: { StringLike?: { 's3:prefix'?: string[] } };
+                }
+              ).Condition?.StringLike?.['s3:prefix'] ?? ['<unconditioned>']
+          );
+      }
+
+      it.each(functionGroups.map((group) => [group]))(
+        'grants the %s group S3 access only if its handler wires the bucket',
+        (group) => {
+          // Prepare
+          const fn = stagegate.api.groupFunctions.get(group);
+          if (!fn) throw new Error(`no function for ${group}`);
+          const source = readFileSync(
+            fromRepoRoot(handlerEntry(group)),
+            'utf8'
+          );
+
+          // Act
+          const s3 = statementsOf(fn)
+            .flatMap(actionsOf)
+            .filter((action) => action.startsWith('s3:'));
+
+          // Assess
+          if (source.includes('artifactBucketFromEnv()')) {
+            expect(s3.length).toBeGreaterThan(0);
+          } else {
+            expect(s3).toEqual([]);
+          }
+        }
+      );
+
+      it('lets the artifacts group presign PUTs into the temporary prefix and GETs of the managed one, and list only the latter', () => {
+        // Prepare
+        const fn = stagegate.api.groupFunctions.get('artifacts');
+        if (!fn) throw new Error('no artifacts function');
+
+        // Act
+        const statements = statementsOf(fn);
+
+        // Assess
+        expect(
+          objectActions(statements, artifactKeyPrefixes.temporary)
+        ).toEqual(['s3:GetObject', 's3:PutObject']);
+        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual([
+          's3:GetObject',
+        ]);
+        expect(listedPrefixes(statements)).toEqual([
+          `${artifactKeyPrefixes.managed}*`,
+        ]);
+        expect(environmentOf(fn).ARTIFACT_BUCKET_NAME).toBeDefined();
+      });
+
+      it('lets model-versions invoke the registration function, and nothing in S3', () => {
+        // Prepare
+        const fn = stagegate.api.groupFunctions.get('model-versions');
+        if (!fn) throw new Error('no model-versions function');
+        const registrationArn = {
+          'Fn::GetAtt': [
+            logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
+            'Arn',
+          ],
+        };
+
+        // Act
+        const statements = statementsOf(fn);
+        const environment = environmentOf(fn);
+
+        // Assess
+        expect(
+          statements.flatMap(actionsOf).filter((a) => a.startsWith('s3:'))
+        ).toEqual([]);
+        expect(
+          statements.filter((statement) =>
+            actionsOf(statement).includes('lambda:InvokeFunction')
+          )
+        ).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Resource: [
+              registrationArn,
+              { 'Fn::Join': ['', [registrationArn, ':*']] },
+            ],
+          }),
+        ]);
+        expect(environment.REGISTRATION_FUNCTION_NAME).toEqual({
+          Ref: logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
+        });
+        expect(environment.ARTIFACT_BUCKET_NAME).toBeDefined();
+      });
+
+      it('lets the registration function copy pinned versions from the temporary prefix into the managed one, without listing', () => {
+        // Prepare
+        const fn = stagegate.api.registrationFunction;
+
+        // Act
+        const statements = statementsOf(fn);
+
+        // Assess
+        expect(
+          objectActions(statements, artifactKeyPrefixes.temporary)
+        ).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual([
+          's3:AbortMultipartUpload',
+          's3:DeleteObject',
+          's3:GetObject',
+          's3:PutObject',
+        ]);
+        expect(listedPrefixes(statements)).toEqual([]);
+        expect(environmentOf(fn).REGISTRATION_FUNCTION_NAME).toBe(
+          registrationFunctionName(stagegate.api.stackName)
+        );
+      });
+
+      it('runs the registration for up to 15 minutes, invoked asynchronously without retries, continuing by invoking itself', () => {
+        // Prepare
+        const id = logicalIdOf(
+          stagegate.api,
+          stagegate.api.registrationFunction
+        );
+
+        // Act
+        const { Properties } = api.toJSON().Resources[id];
+        const selfInvoke = statementsOf(
+          stagegate.api.registrationFunction
+        ).filter((statement) =>
+          actionsOf(statement).includes('lambda:InvokeFunction')
+        );
+
+        // Assess
+        expect(Properties).toMatchObject({
+          Timeout: 900,
+          FunctionName: 'Stagegate-Api-registration',
+        });
+        api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: { Ref: id },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 3600,
+        });
+        expect(JSON.stringify(selfInvoke)).toContain(
+          ':function:Stagegate-Api-registration'
+        );
+      });
+
+      it('lets the cleanup job delete temporary objects and abort their multipart uploads, and nothing else in S3', () => {
+        // Act
+        const statements = statementsOf(stagegate.api.cleanupFunction);
+
+        // Assess
+        expect(
+          objectActions(statements, artifactKeyPrefixes.temporary)
+        ).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject']);
+        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual(
+          []
+        );
+        expect(listedPrefixes(statements)).toEqual([
+          `${artifactKeyPrefixes.temporary}*`,
+        ]);
       });
     });
 

@@ -37,7 +37,13 @@ export default async function setup(project: TestProject) {
   const adminToken = `dapi${randomBytes(16).toString('hex')}`;
   let registry: StartedRegistry | undefined;
   try {
-    registry = await startRegistryProcess({ dataDir, adminToken });
+    registry = await startRegistryProcess({
+      dataDir,
+      adminToken,
+      // Byte counters per route and "run the cleanup job now", for the
+      // artifact tests (local only: they do not exist on AWS).
+      env: { STAGEGATE_DEBUG_ENDPOINTS: 'true' },
+    });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

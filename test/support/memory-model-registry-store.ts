@@ -21,7 +21,9 @@ import type {
   ModelRecord,
   ModelRegistryStore,
   TransitionCommit,
+  UploadConsumption,
   VersionDeletion,
+  VersionStatusUpdate,
 } from '#ports/model-registry-store.ts';
 
 /**
@@ -92,6 +94,13 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   readonly #versions = new Map<string, StoredVersion>();
   readonly #activities = new Map<string, Activity>();
   #rootAcl: Map<string, string> | undefined;
+  /**
+   * The upload sessions a version may consume (the DynamoDB adapter's third
+   * transaction item); `createVersion` with a consumption fails without it.
+   */
+  uploads?: {
+    consume(consumption: UploadConsumption, version: ModelVersion): void;
+  };
 
   async createRegisteredModel(
     model: RegisteredModel,
@@ -281,7 +290,11 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     this.#existingModel(modelId).aliases.delete(alias);
   }
 
-  async createVersion(record: ModelRecord, version: ModelVersion) {
+  async createVersion(
+    record: ModelRecord,
+    version: ModelVersion,
+    consume?: UploadConsumption
+  ) {
     const number = record.versionCounter + 1;
     if (version.version !== number) {
       throw new Error(
@@ -298,6 +311,11 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
         `Version ${number} of ${record.model.name} was taken.`
       );
     }
+    if (consume) {
+      if (!this.uploads) throw new Error('No upload sessions in this store.');
+      // Throws (and changes nothing) when the session is not usable.
+      this.uploads.consume(consume, version);
+    }
     stored.versionCounter = number;
     stored.lastUpdatedTimestamp = version.creationTimestamp;
     stored.updatePosition = lastUpdatedPosition(
@@ -310,6 +328,19 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
       ...version,
       tags: new Map(version.tags.map((tag) => [tag.key, tag.value])),
     });
+  }
+
+  async setVersionStatus(
+    modelId: string,
+    version: number,
+    update: VersionStatusUpdate
+  ): Promise<boolean> {
+    const stored = this.#versions.get(versionKey(modelId, version));
+    if (!stored || stored.status !== update.expectedStatus) return false;
+    stored.status = update.status;
+    stored.statusMessage = update.statusMessage;
+    stored.lastUpdatedTimestamp = update.now;
+    return true;
   }
 
   async getVersion(

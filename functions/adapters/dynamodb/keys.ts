@@ -65,6 +65,16 @@ export const keys = {
    * COMPLETED by creation, CONSUMED by consumption until cleaned.
    */
   uploadsForCleanup: (status: string) => `UPLOADS#${status}`,
+  /** A registry webhook, secrets included (`WEBHOOK#<id>`/`#WEBHOOK`). */
+  webhook: (id: string) => ({ PK: `WEBHOOK#${id}`, SK: '#WEBHOOK' }),
+  /**
+   * GSI1 partition listing one model's webhooks by id, or (`null`) the
+   * registry-wide ones; the prefixes keep a model named `*` apart.
+   */
+  webhooksOf: (modelName: string | null) =>
+    modelName === null ? 'WEBHOOKS#REGISTRY' : `WEBHOOKS#MODEL#${modelName}`,
+  /** GSI2 partition listing every webhook by id. */
+  allWebhooks: 'WEBHOOKS',
 } as const;
 
 export const VERSION_PREFIX = 'MV#';

@@ -15,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Activity } from '#domain/activity.ts';
+import { UploadNotUsableError } from '#domain/artifacts/errors.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
@@ -44,7 +45,9 @@ import type {
   ModelRecord,
   ModelRegistryStore,
   TransitionCommit,
+  UploadConsumption,
   VersionDeletion,
+  VersionStatusUpdate,
 } from '#ports/model-registry-store.ts';
 import {
   activityFromItem,
@@ -57,6 +60,7 @@ import {
   keys,
   lastUpdatedPosition,
   modelPartition,
+  sortableTimestamp,
   stageAttribute,
   VERSION_PREFIX,
 } from './keys.ts';
@@ -404,7 +408,11 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async createVersion(record: ModelRecord, version: ModelVersion) {
+  async createVersion(
+    record: ModelRecord,
+    version: ModelVersion,
+    consume?: UploadConsumption
+  ) {
     const number = record.versionCounter + 1;
     if (version.version !== number) {
       throw new Error(
@@ -444,9 +452,46 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
+        ...(consume
+          ? [consumeUploadItem(this.#tableName, consume, version)]
+          : []),
       ]);
     } catch (error) {
+      if (consume && cancelledBy(error, 2)) {
+        throw new UploadNotUsableError(
+          `Upload ${consume.uploadId} cannot be registered: it is no longer a completed, unused upload of yours.`
+        );
+      }
       throw asConcurrentModification(error);
+    }
+  }
+
+  async setVersionStatus(
+    modelId: string,
+    version: number,
+    update: VersionStatusUpdate
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.modelVersion(modelId, version),
+          UpdateExpression:
+            'SET #status = :status, statusMessage = :message, lastUpdatedTimestamp = :now',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': update.status,
+            ':message': update.statusMessage,
+            ':now': update.now,
+            ':expected': update.expectedStatus,
+          },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -843,6 +888,39 @@ function stageUpdate(
       // model's revision.
       ConditionExpression: 'currentStage = :from',
       ExpressionAttributeValues: { ':to': to, ':from': from, ':now': now },
+    },
+  };
+}
+
+/**
+ * COMPLETED → CONSUMED, in the version's transaction: the session moves to
+ * the CONSUMED cleanup index (by consumption time) and remembers its
+ * version. Its condition is what makes one session register one version.
+ */
+function consumeUploadItem(
+  tableName: string,
+  consume: UploadConsumption,
+  version: ModelVersion
+) {
+  const owner = consume.ownerId !== undefined;
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.uploadSession(consume.uploadId),
+      UpdateExpression:
+        'SET #status = :consumed, consumedAt = :now, consumedModelId = :modelId, consumedVersion = :version, GSI2PK = :pk, GSI2SK = :sk',
+      ConditionExpression: `#status = :completed${owner ? ' AND ownerId = :owner' : ''}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':consumed': 'CONSUMED',
+        ':completed': 'COMPLETED',
+        ':now': consume.now,
+        ':modelId': version.modelId,
+        ':version': version.version,
+        ':pk': keys.uploadsForCleanup('CONSUMED'),
+        ':sk': `${sortableTimestamp(consume.now)}#${consume.uploadId}`,
+        ...(owner ? { ':owner': consume.ownerId } : {}),
+      },
     },
   };
 }

@@ -2,6 +2,7 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import type { ManagedArtifactsDependencies } from '../artifacts/registration.ts';
 import {
   ModelVersionDoesNotExistError,
   RegisteredModelDoesNotExistError,
@@ -23,6 +24,12 @@ export interface RegistryDependencies {
   readonly newId: () => string;
   /** Waits between optimistic retries. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Registry-managed artifacts: versions created from an upload session are
+   * copied asynchronously. Absent where no function registers versions
+   * (or in unit tests of the registry alone); such a source is then refused.
+   */
+  readonly artifacts?: ManagedArtifactsDependencies | undefined;
   /**
    * Called after versions changed stage or were deleted (the transition
    * requests they made stale are closed here). Absent where no requests

@@ -1,4 +1,11 @@
 import type { Activity } from '../activity.ts';
+import { assertDownloadable, managedUploadOf } from '../artifacts/downloads.ts';
+import { managedDownloadUri, managedUploadId } from '../artifacts/paths.ts';
+import {
+  COPYING_MESSAGE,
+  startRegistration,
+  uploadToConsume,
+} from '../artifacts/registration.ts';
 import { InvalidStateError, ResourceDoesNotExistError } from '../errors.ts';
 import {
   type ModelVersion,
@@ -40,6 +47,12 @@ export interface CreateModelVersionInput {
  * gap-free and never reused (deleted versions keep theirs): each attempt
  * takes `versionCounter + 1` under a condition on the counter, and a lost
  * race re-reads and takes the next one.
+ *
+ * A source naming an upload session of this registry creates the version
+ * in PENDING_REGISTRATION, consumes the session in the same transaction,
+ * and starts the asynchronous copy into the managed prefix, which sets it
+ * READY or FAILED_REGISTRATION. Any other source is recorded as given,
+ * READY at once (as MLflow records sources it does not manage).
  */
 export async function createModelVersion(
   deps: RegistryDependencies,
@@ -47,12 +60,14 @@ export async function createModelVersion(
   input: CreateModelVersionInput
 ): Promise<ModelVersionView> {
   const source = validateSource(input.source);
+  managedUploadId(source, deps.artifacts?.bucketName);
   validateRunFields(input);
   const description = validateDescription(input.description ?? '');
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
-  return withOptimisticRetry(deps, async () => {
+  const created = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
     const now = deps.now();
+    const consume = await uploadToConsume(deps.artifacts, caller, source, now);
     const version: ModelVersion = {
       modelId: record.model.id,
       version: record.versionCounter + 1,
@@ -61,16 +76,26 @@ export async function createModelVersion(
       source,
       runId: input.runId ?? '',
       runLink: input.runLink ?? '',
-      status: 'READY',
-      statusMessage: '',
+      status: consume ? 'PENDING_REGISTRATION' : 'READY',
+      statusMessage: consume ? COPYING_MESSAGE : '',
       tags,
       creationTimestamp: now,
       lastUpdatedTimestamp: now,
       userId: caller.userName,
     };
-    await deps.store.createVersion(record, version);
-    return versionView(record.model, version, { withAliases: true });
+    await deps.store.createVersion(record, version, consume);
+    return {
+      view: versionView(record.model, version, { withAliases: true }),
+      consume,
+    };
   });
+  if (!created.consume || !deps.artifacts) return created.view;
+  const started = await startRegistration(
+    { store: deps.store, artifacts: deps.artifacts, now: deps.now },
+    created.view,
+    created.consume.uploadId
+  );
+  return { ...created.view, ...started };
 }
 
 export async function getModelVersion(
@@ -177,16 +202,23 @@ export async function deleteModelVersionTag(
 }
 
 /**
- * Where the version's files are. Until the registry manages artifacts, the
- * source as registered (MLflow returns it the same way for sources it does
- * not manage).
+ * Where the version's files are. For a version registered from an upload,
+ * its managed copy as an `mlflow-artifacts:/` URI, which MLflow's client
+ * then lists and downloads through this server's artifact endpoints (only
+ * once READY); for any other source, the source as registered (MLflow
+ * returns it the same way for sources it does not manage).
+ * @throws InvalidStateError for a managed version that is not READY.
  */
 export async function getModelVersionDownloadUri(
   deps: RegistryDependencies,
   input: { name: string; version: string | number }
 ): Promise<string> {
   const version = await getModelVersion(deps, input);
-  return version.source;
+  if (managedUploadOf(version, deps.artifacts?.bucketName) === undefined) {
+    return version.source;
+  }
+  assertDownloadable(version.name, version);
+  return managedDownloadUri(version.modelId, version.version);
 }
 
 export async function listModelVersionActivities(

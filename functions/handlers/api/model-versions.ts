@@ -1,6 +1,7 @@
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
+import { managedArtifactsFromEnv } from '#shared/artifacts.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
 import { requestDependenciesFromEnv } from '#shared/request-dependencies.ts';
 import { listActivitiesOperation } from './model-versions/activities.ts';
@@ -21,15 +22,20 @@ import {
 } from './model-versions/transition-stage.ts';
 import { updateModelVersionOperation } from './model-versions/update.ts';
 
+const table = registryTableFromEnv();
 // The request-aware dependencies: transitions and deletions made here
-// close the transition requests they make stale.
-const deps = requestDependenciesFromEnv();
+// close the transition requests they make stale. Versions created from an
+// upload session start their asynchronous registration.
+const deps = {
+  ...requestDependenciesFromEnv(),
+  artifacts: managedArtifactsFromEnv(table),
+};
 
 export const handler = createApiHandler({
   group: 'model-versions',
   deps,
   guard: createRouteGuard({
-    identities: new DynamoDBIdentityStore(registryTableFromEnv()),
+    identities: new DynamoDBIdentityStore(table),
     store: deps.store,
   }),
   operations: [

@@ -1,0 +1,209 @@
+import type { ArtifactTransfers } from '#ports/artifact-store.ts';
+import type {
+  ModelRecord,
+  ModelRegistryStore,
+} from '#ports/model-registry-store.ts';
+import type { UploadSessionStore } from '#ports/upload-session-store.ts';
+import {
+  InvalidStateError,
+  ModelVersionDoesNotExistError,
+  RegisteredModelDoesNotExistError,
+  ResourceDoesNotExistError,
+} from '../errors.ts';
+import type { ModelVersion } from '../model-version.ts';
+import { parseVersionNumber } from '../model-version.ts';
+import { validateModelName } from '../registered-model.ts';
+import {
+  managedKey,
+  managedRoot,
+  managedUploadId,
+  parseManagedArtifactPath,
+} from './paths.ts';
+
+/** What the download use cases need. */
+export interface ArtifactReadDependencies {
+  readonly store: Pick<
+    ModelRegistryStore,
+    'getModelRecordById' | 'getModelRecordByName' | 'getVersion'
+  >;
+  readonly uploads: Pick<UploadSessionStore, 'get'>;
+  readonly transfers: Pick<
+    ArtifactTransfers,
+    'presignGet' | 'headObject' | 'listDirectory'
+  >;
+  readonly bucketName: string;
+  /** Lifetime of presigned GET URLs (`ARTIFACT_URL_TTL_SECONDS`). */
+  readonly urlTtlSeconds: number;
+}
+
+/** Entries one listing answers (an upload holds at most 1000 files). */
+const LISTING_LIMIT = 10_000;
+
+/**
+ * The upload a version was registered from, when the registry manages its
+ * files; malformed managed sources (never accepted at creation) count as
+ * unmanaged here rather than failing reads.
+ */
+export function managedUploadOf(
+  version: Pick<ModelVersion, 'source'>,
+  bucketName: string | undefined
+): string | undefined {
+  try {
+    return managedUploadId(version.source, bucketName);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Only READY versions are downloadable: a pending one has no files yet, a
+ * failed one never will.
+ * @throws InvalidStateError
+ */
+export function assertDownloadable(
+  modelName: string,
+  version: Pick<ModelVersion, 'version' | 'status'>
+): void {
+  if (version.status !== 'READY') {
+    throw new InvalidStateError(
+      `Version ${version.version} of registered model '${modelName}' is ${version.status}; its artifacts can be downloaded once it is READY.`
+    );
+  }
+}
+
+interface ManagedVersion {
+  readonly record: ModelRecord;
+  readonly version: ModelVersion;
+  readonly uploadId: string;
+}
+
+async function managedVersion(
+  deps: ArtifactReadDependencies,
+  record: ModelRecord,
+  number: number
+): Promise<ManagedVersion> {
+  const version = await deps.store.getVersion(record.model.id, number);
+  if (!version) {
+    throw new ModelVersionDoesNotExistError(record.model.name, number);
+  }
+  const uploadId = managedUploadOf(version, deps.bucketName);
+  if (uploadId === undefined) {
+    throw new ResourceDoesNotExistError(
+      `Version ${number} of registered model '${record.model.name}' has no registry-managed artifacts; its source is ${version.source}.`
+    );
+  }
+  assertDownloadable(record.model.name, version);
+  return { record, version, uploadId };
+}
+
+async function locate(deps: ArtifactReadDependencies, path: string) {
+  const location = parseManagedArtifactPath(path);
+  const record = await deps.store.getModelRecordById(location.modelId);
+  if (!record) {
+    throw new ResourceDoesNotExistError(`No artifacts at '${path}'.`);
+  }
+  await managedVersion(deps, record, location.version);
+  return location;
+}
+
+export interface ArtifactListEntry {
+  /** Relative to the listed directory (MLflow's basename). */
+  readonly path: string;
+  readonly isDir: boolean;
+  readonly fileSize?: number | undefined;
+}
+
+/**
+ * MLflow's `GET /mlflow-artifacts/artifacts?path=<dir>`: the entries one
+ * level under a directory of a READY managed version, by name.
+ */
+export async function listManagedArtifacts(
+  deps: ArtifactReadDependencies,
+  path: string
+): Promise<readonly ArtifactListEntry[]> {
+  const location = await locate(deps, path);
+  const root = managedRoot(location.modelId, location.version);
+  const prefix = `${root}/${location.relative === '' ? '' : `${location.relative}/`}`;
+  const listing = await deps.transfers.listDirectory(prefix, LISTING_LIMIT);
+  const entries: ArtifactListEntry[] = [
+    ...listing.directories.map((directory) => ({
+      path: directory.slice(prefix.length).replace(/\/$/, ''),
+      isDir: true,
+    })),
+    ...listing.files.map((file) => ({
+      path: file.key.slice(prefix.length),
+      isDir: false,
+      fileSize: file.size,
+    })),
+  ];
+  return entries.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+  );
+}
+
+/**
+ * MLflow's `GET /mlflow-artifacts/artifacts/<path>`: a presigned GET of one
+ * file of a READY managed version (answered as a redirect).
+ * @throws ResourceDoesNotExistError for a path that is not a file.
+ */
+export async function managedArtifactUrl(
+  deps: ArtifactReadDependencies,
+  path: string
+): Promise<{ url: string; expiresAt: number }> {
+  const location = await locate(deps, path);
+  const key = managedKey(location.modelId, location.version, location.relative);
+  const head =
+    location.relative === '' ? undefined : await deps.transfers.headObject(key);
+  if (!head) {
+    throw new ResourceDoesNotExistError(`No artifact file at '${path}'.`);
+  }
+  return deps.transfers.presignGet(key, deps.urlTtlSeconds);
+}
+
+export interface VersionFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly url: string;
+}
+
+/**
+ * Every file of a READY managed version with its SHA-256 and a presigned
+ * GET, in one answer (the CLI's download).
+ */
+export async function managedVersionFiles(
+  deps: ArtifactReadDependencies,
+  input: { name: string; version: string | number }
+): Promise<{ files: readonly VersionFile[]; expiresAt: number }> {
+  const number = parseVersionNumber(input.version);
+  const record = await deps.store.getModelRecordByName(
+    validateModelName(input.name)
+  );
+  if (!record) throw new RegisteredModelDoesNotExistError(input.name);
+  const { uploadId } = await managedVersion(deps, record, number);
+  const session = await deps.uploads.get(uploadId);
+  if (!session?.manifest) {
+    throw new ResourceDoesNotExistError(
+      `The manifest of version ${number} of registered model '${input.name}' is missing.`
+    );
+  }
+  const files = await Promise.all(
+    session.manifest.map(async (entry) => {
+      const presigned = await deps.transfers.presignGet(
+        managedKey(record.model.id, number, entry.path),
+        deps.urlTtlSeconds
+      );
+      return {
+        path: entry.path,
+        size: entry.size,
+        sha256: entry.sha256,
+        url: presigned.url,
+        expiresAt: presigned.expiresAt,
+      };
+    })
+  );
+  return {
+    files: files.map(({ expiresAt: _, ...file }) => file),
+    expiresAt: Math.min(...files.map((file) => file.expiresAt)),
+  };
+}

@@ -1,0 +1,445 @@
+import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
+import type { WebhookSender } from '#ports/webhook-sender.ts';
+import type { WebhookStore } from '#ports/webhook-store.ts';
+import { authorizeOnModel } from '../access.ts';
+import {
+  InvalidParameterValueError,
+  InvalidStateError,
+  PermissionDeniedError,
+  ResourceDoesNotExistError,
+} from '../errors.ts';
+import {
+  decodePageToken,
+  encodePageToken,
+  validateMaxResults,
+} from '../pagination.ts';
+import type { Principal } from '../principal.ts';
+import { validateModelName } from '../registered-model.ts';
+import {
+  type HttpUrlSpec,
+  type JobSpec,
+  testPayload,
+  validateDescription,
+  validateEvents,
+  validateSecretLength,
+  validateTarget,
+  validateWebhookUrl,
+  WEBHOOK_EVENTS,
+  type Webhook,
+  type WebhookEvent,
+  type WebhookStatus,
+  webhookSignature,
+} from '../webhook.ts';
+
+/**
+ * Registry webhooks: create, list, update, delete and test. Delivery on
+ * real registry events (model version created, stage transitioned, …) is
+ * NOT part of this module yet; it is a later issue. Until then `ACTIVE`
+ * and `TEST_MODE` differ in nothing but what they answer.
+ */
+export interface WebhookDependencies {
+  /** For the Can Manage check on a model-specific webhook's model. */
+  readonly store: ModelRegistryStore;
+  readonly webhooks: WebhookStore;
+  readonly sender: WebhookSender;
+  readonly now: () => number;
+  /** 32 lowercase hex characters. */
+  readonly newId: () => string;
+  /**
+   * `STAGEGATE_ALLOW_HTTP_WEBHOOKS=true` (the local runtime): plain http
+   * and private, loopback and link-local hosts are allowed.
+   */
+  readonly allowPrivateUrls: boolean;
+}
+
+/** The test delivery's timeout. */
+export const WEBHOOK_TEST_TIMEOUT_MS = 10_000;
+export const WEBHOOK_LIST_LIMITS = {
+  defaultMaxResults: 100,
+  maxMaxResults: 1000,
+};
+
+export interface HttpUrlSpecInput {
+  readonly url: string;
+  readonly secret?: string | undefined;
+  readonly authorization?: string | undefined;
+  readonly enableSslVerification?: boolean | undefined;
+}
+
+export interface JobSpecInput {
+  readonly jobId: string;
+  readonly accessToken: string;
+  readonly workspaceUrl?: string | undefined;
+}
+
+export interface CreateWebhookInput {
+  readonly events: readonly string[];
+  readonly modelName?: string | undefined;
+  readonly description?: string | undefined;
+  readonly status?: WebhookStatus | undefined;
+  readonly httpUrlSpec?: HttpUrlSpecInput | undefined;
+  readonly jobSpec?: JobSpecInput | undefined;
+}
+
+export interface UpdateWebhookInput {
+  readonly id: string;
+  readonly events?: readonly string[] | undefined;
+  readonly description?: string | undefined;
+  readonly status?: WebhookStatus | undefined;
+  readonly httpUrlSpec?: HttpUrlSpecInput | undefined;
+  readonly jobSpec?: JobSpecInput | undefined;
+}
+
+/**
+ * A model-specific webhook needs Can Manage on its model; a registry-wide
+ * one needs a workspace admin. `requireModel: false` lets an admin manage
+ * the webhooks of a model that was deleted since.
+ */
+async function authorizeWebhook(
+  deps: WebhookDependencies,
+  caller: Principal,
+  modelName: string | undefined,
+  options: { requireModel: boolean }
+): Promise<void> {
+  if (modelName === undefined) {
+    if (!caller.isAdmin) {
+      throw new PermissionDeniedError(
+        `${caller.userName} is not a workspace admin: registry-wide webhooks are managed by admins only.`
+      );
+    }
+    return;
+  }
+  if (caller.isAdmin && !options.requireModel) return;
+  try {
+    await authorizeOnModel(deps.store, caller, modelName, 'ModifyPermissions');
+  } catch (error) {
+    if (error instanceof PermissionDeniedError) {
+      throw new PermissionDeniedError(
+        `${caller.userName} does not have permission to registry:ManageWebhooks on registered model '${modelName}': it needs CAN_MANAGE.`
+      );
+    }
+    throw error;
+  }
+}
+
+async function requireWebhook(
+  deps: WebhookDependencies,
+  caller: Principal,
+  id: string
+): Promise<Webhook> {
+  const webhook = await deps.webhooks.get(id);
+  if (!webhook) {
+    throw new ResourceDoesNotExistError(`Webhook with id ${id} not found.`);
+  }
+  await authorizeWebhook(deps, caller, webhook.modelName, {
+    requireModel: false,
+  });
+  return webhook;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function httpUrlSpec(
+  deps: WebhookDependencies,
+  input: HttpUrlSpecInput,
+  previous?: HttpUrlSpec
+): HttpUrlSpec {
+  validateWebhookUrl(input.url, deps.allowPrivateUrls);
+  validateSecretLength('http_url_spec.secret', input.secret);
+  validateSecretLength('http_url_spec.authorization', input.authorization);
+  // An update to the same URL keeps the stored secret and authorization
+  // when it leaves them out (they cannot be read back); `""` removes one.
+  // A new URL never inherits them: they would be handed to another host.
+  const keep = previous?.url === input.url ? previous : undefined;
+  const secret = nonEmpty(input.secret ?? keep?.secret);
+  const authorization = nonEmpty(input.authorization ?? keep?.authorization);
+  return {
+    url: input.url,
+    ...(secret === undefined ? {} : { secret }),
+    ...(authorization === undefined ? {} : { authorization }),
+    enableSslVerification:
+      input.enableSslVerification ?? keep?.enableSslVerification ?? true,
+  };
+}
+
+function jobSpec(input: JobSpecInput): JobSpec {
+  if (input.jobId === '' || input.accessToken === '') {
+    throw new InvalidParameterValueError(
+      "'job_spec' needs a non-empty 'job_id' and 'access_token'."
+    );
+  }
+  validateSecretLength('job_spec.access_token', input.accessToken);
+  // Only stored (job delivery is not implemented): checked for shape alone.
+  if (input.workspaceUrl !== undefined && !URL.canParse(input.workspaceUrl)) {
+    throw new InvalidParameterValueError(
+      "Invalid value for parameter 'job_spec.workspace_url': not an absolute URL."
+    );
+  }
+  return {
+    jobId: input.jobId,
+    accessToken: input.accessToken,
+    ...(input.workspaceUrl === undefined
+      ? {}
+      : { workspaceUrl: input.workspaceUrl }),
+  };
+}
+
+export async function createWebhook(
+  deps: WebhookDependencies,
+  caller: Principal,
+  input: CreateWebhookInput
+): Promise<Webhook> {
+  const modelName =
+    input.modelName === undefined || input.modelName === ''
+      ? undefined
+      : validateModelName(input.modelName);
+  const events = validateEvents(input.events, modelName);
+  validateTarget(input);
+  const description = validateDescription(input.description);
+  const target = input.httpUrlSpec
+    ? { httpUrlSpec: httpUrlSpec(deps, input.httpUrlSpec) }
+    : input.jobSpec
+      ? { jobSpec: jobSpec(input.jobSpec) }
+      : {};
+  await authorizeWebhook(deps, caller, modelName, { requireModel: true });
+  const now = deps.now();
+  const webhook: Webhook = {
+    id: deps.newId(),
+    ...(modelName === undefined ? {} : { modelName }),
+    events,
+    ...(description === undefined ? {} : { description }),
+    status: input.status ?? 'ACTIVE',
+    ...target,
+    creationTimestamp: now,
+    lastUpdatedTimestamp: now,
+  };
+  await deps.webhooks.create(webhook);
+  return webhook;
+}
+
+export async function updateWebhook(
+  deps: WebhookDependencies,
+  caller: Principal,
+  input: UpdateWebhookInput
+): Promise<Webhook> {
+  if (input.httpUrlSpec !== undefined && input.jobSpec !== undefined) {
+    throw new InvalidParameterValueError(
+      "At most one of 'http_url_spec' and 'job_spec' may be given."
+    );
+  }
+  const current = await requireWebhook(deps, caller, input.id);
+  const events =
+    input.events === undefined
+      ? current.events
+      : validateEvents(input.events, current.modelName);
+  const description =
+    input.description === undefined
+      ? current.description
+      : validateDescription(input.description);
+  // A new target replaces the other kind of target.
+  const target = input.httpUrlSpec
+    ? {
+        httpUrlSpec: httpUrlSpec(deps, input.httpUrlSpec, current.httpUrlSpec),
+      }
+    : input.jobSpec
+      ? { jobSpec: jobSpec(input.jobSpec) }
+      : {
+          ...(current.httpUrlSpec ? { httpUrlSpec: current.httpUrlSpec } : {}),
+          ...(current.jobSpec ? { jobSpec: current.jobSpec } : {}),
+        };
+  const updated: Webhook = {
+    id: current.id,
+    ...(current.modelName === undefined
+      ? {}
+      : { modelName: current.modelName }),
+    events,
+    ...(description === undefined ? {} : { description }),
+    status: input.status ?? current.status,
+    ...target,
+    creationTimestamp: current.creationTimestamp,
+    lastUpdatedTimestamp: Math.max(deps.now(), current.lastUpdatedTimestamp),
+  };
+  if (!(await deps.webhooks.put(updated))) {
+    throw new ResourceDoesNotExistError(
+      `Webhook with id ${input.id} not found.`
+    );
+  }
+  return updated;
+}
+
+export async function deleteWebhook(
+  deps: WebhookDependencies,
+  caller: Principal,
+  input: { id: string }
+): Promise<void> {
+  await requireWebhook(deps, caller, input.id);
+  if (!(await deps.webhooks.delete(input.id))) {
+    throw new ResourceDoesNotExistError(
+      `Webhook with id ${input.id} not found.`
+    );
+  }
+}
+
+/**
+ * Webhooks in id order: one model's (Can Manage needed), or without
+ * `modelName` all the caller may manage (admins: all; others: those of
+ * models they can manage, never registry-wide ones). With `events`, those
+ * having at least one of them. A page is never empty unless it is the
+ * last, and carries a token only when another match follows.
+ */
+export async function listWebhooks(
+  deps: WebhookDependencies,
+  caller: Principal,
+  input: {
+    modelName?: string | undefined;
+    events?: readonly string[] | undefined;
+    maxResults?: number | undefined;
+    pageToken?: string | undefined;
+  }
+): Promise<{ webhooks: Webhook[]; nextPageToken?: string }> {
+  const maxResults = validateMaxResults(input.maxResults, WEBHOOK_LIST_LIMITS);
+  const modelName =
+    input.modelName === undefined || input.modelName === ''
+      ? undefined
+      : input.modelName;
+  const wanted =
+    input.events && input.events.length > 0
+      ? new Set(validateEvents(input.events, undefined))
+      : undefined;
+  let afterId: string | undefined;
+  if (input.pageToken !== undefined && input.pageToken !== '') {
+    const cursor = decodePageToken(input.pageToken);
+    if (
+      cursor.after === undefined ||
+      (cursor.model ?? '') !== (modelName ?? '')
+    ) {
+      throw new InvalidParameterValueError('Invalid page token.');
+    }
+    afterId = cursor.after;
+  }
+  if (modelName !== undefined) {
+    await authorizeWebhook(deps, caller, modelName, { requireModel: false });
+  }
+  const manages = manageCheck(deps, caller);
+
+  const matches: Webhook[] = [];
+  let more = true;
+  // One more match than the page holds proves a next page exists.
+  while (matches.length <= maxResults && more) {
+    const chunk = await deps.webhooks.list({
+      modelName,
+      afterId,
+      limit: Math.max(maxResults + 1 - matches.length, 25),
+    });
+    more = chunk.more;
+    for (const webhook of chunk.webhooks) {
+      afterId = webhook.id;
+      if (wanted && !webhook.events.some((event) => wanted.has(event))) {
+        continue;
+      }
+      if (modelName === undefined && !(await manages(webhook))) continue;
+      matches.push(webhook);
+      if (matches.length > maxResults) break;
+    }
+  }
+  const page = matches.slice(0, maxResults);
+  const last = page.at(-1);
+  return matches.length > maxResults && last
+    ? {
+        webhooks: page,
+        nextPageToken: encodePageToken({
+          after: last.id,
+          model: modelName ?? '',
+        }),
+      }
+    : { webhooks: page };
+}
+
+/** Whether the caller may manage a webhook, with one model lookup per name. */
+function manageCheck(
+  deps: WebhookDependencies,
+  caller: Principal
+): (webhook: Webhook) => Promise<boolean> {
+  const byModel = new Map<string, Promise<boolean>>();
+  return (webhook) => {
+    if (caller.isAdmin) return Promise.resolve(true);
+    const { modelName } = webhook;
+    if (modelName === undefined) return Promise.resolve(false);
+    let allowed = byModel.get(modelName);
+    if (!allowed) {
+      allowed = authorizeWebhook(deps, caller, modelName, {
+        requireModel: true,
+      }).then(
+        () => true,
+        () => false
+      );
+      byModel.set(modelName, allowed);
+    }
+    return allowed;
+  };
+}
+
+/**
+ * POSTs a mock event (Databricks' payload shape) to an http webhook, signed
+ * with `X-Databricks-Signature` when it has a secret and with its
+ * `Authorization` header when it has one, and answers the receiver's
+ * status and body. `event` must be one of the webhook's events; without it
+ * the first one is used. `DISABLED` webhooks are not tested; job webhooks
+ * are not supported in this release.
+ */
+export async function testWebhook(
+  deps: WebhookDependencies,
+  caller: Principal,
+  input: { id: string; event?: string | undefined }
+): Promise<{ statusCode: number; body: string }> {
+  const webhook = await requireWebhook(deps, caller, input.id);
+  let event: WebhookEvent | undefined = webhook.events[0];
+  if (input.event !== undefined && input.event !== '') {
+    if (!(WEBHOOK_EVENTS as readonly string[]).includes(input.event)) {
+      throw new InvalidParameterValueError(
+        `Invalid value '${input.event.slice(0, 64)}' for parameter 'event'.`
+      );
+    }
+    if (!webhook.events.includes(input.event as WebhookEvent)) {
+      throw new InvalidParameterValueError(
+        `Webhook ${webhook.id} is not registered for event '${input.event}'.`
+      );
+    }
+    event = input.event as WebhookEvent;
+  }
+  const spec = webhook.httpUrlSpec;
+  if (!spec) {
+    throw new InvalidParameterValueError(
+      'Testing job webhooks (job_spec) is not supported in this release.'
+    );
+  }
+  if (webhook.status === 'DISABLED') {
+    throw new InvalidStateError(
+      `Webhook ${webhook.id} is DISABLED; set its status to ACTIVE or TEST_MODE to test it.`
+    );
+  }
+  if (!event) {
+    throw new InvalidStateError(`Webhook ${webhook.id} has no events.`);
+  }
+  // Checked again: the setting may have changed since the webhook was made.
+  validateWebhookUrl(spec.url, deps.allowPrivateUrls);
+  const body = JSON.stringify(testPayload(webhook, event, deps.now()));
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+  };
+  if (spec.secret !== undefined) {
+    headers['x-databricks-signature'] = webhookSignature(spec.secret, body);
+  }
+  if (spec.authorization !== undefined) {
+    headers.authorization = spec.authorization;
+  }
+  return deps.sender.post({
+    url: spec.url,
+    body,
+    headers,
+    verifyTls: spec.enableSslVerification,
+    timeoutMs: WEBHOOK_TEST_TIMEOUT_MS,
+  });
+}

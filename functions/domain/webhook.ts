@@ -1,0 +1,278 @@
+import { createHmac } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import { InvalidParameterValueError } from './errors.ts';
+import { limits } from './limits.ts';
+
+/** Databricks' `RegistryWebhookEvent`. */
+export const WEBHOOK_EVENTS = [
+  'MODEL_VERSION_CREATED',
+  'MODEL_VERSION_TRANSITIONED_STAGE',
+  'TRANSITION_REQUEST_CREATED',
+  'COMMENT_CREATED',
+  'REGISTERED_MODEL_CREATED',
+  'MODEL_VERSION_TAG_SET',
+  'MODEL_VERSION_TRANSITIONED_TO_STAGING',
+  'MODEL_VERSION_TRANSITIONED_TO_PRODUCTION',
+  'MODEL_VERSION_TRANSITIONED_TO_ARCHIVED',
+  'TRANSITION_REQUEST_TO_STAGING_CREATED',
+  'TRANSITION_REQUEST_TO_PRODUCTION_CREATED',
+  'TRANSITION_REQUEST_TO_ARCHIVED_CREATED',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/**
+ * `ACTIVE` (the default) fires on events; `TEST_MODE` only through the
+ * test endpoint; `DISABLED` never.
+ */
+export const WEBHOOK_STATUSES = ['ACTIVE', 'DISABLED', 'TEST_MODE'] as const;
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+/** Databricks' `HttpUrlSpec`; `secret` and `authorization` are stored, never answered. */
+export interface HttpUrlSpec {
+  readonly url: string;
+  /** HMAC-SHA256 key of `X-Databricks-Signature`. */
+  readonly secret?: string;
+  /** Sent as the `Authorization` header. */
+  readonly authorization?: string;
+  /** @default true */
+  readonly enableSslVerification: boolean;
+}
+
+/** Databricks' `JobSpec`; `accessToken` is stored, never answered. */
+export interface JobSpec {
+  readonly jobId: string;
+  readonly accessToken: string;
+  readonly workspaceUrl?: string;
+}
+
+/**
+ * A registry webhook. Without `modelName` it is registry-wide. Delivery on
+ * real registry events is not implemented yet (a later issue): webhooks are
+ * stored, listed, updated, deleted and tested only.
+ */
+export interface Webhook {
+  readonly id: string;
+  readonly modelName?: string;
+  readonly events: readonly WebhookEvent[];
+  readonly description?: string;
+  readonly status: WebhookStatus;
+  readonly httpUrlSpec?: HttpUrlSpec;
+  readonly jobSpec?: JobSpec;
+  readonly creationTimestamp: number;
+  readonly lastUpdatedTimestamp: number;
+}
+
+export const WEBHOOK_DESCRIPTION_MAX = limits.descriptionLength;
+const URL_MAX = 2048;
+const SECRET_MAX = 1024;
+
+/**
+ * Distinct, known events; `REGISTERED_MODEL_CREATED` only registry-wide
+ * (Databricks: there is no model yet to attach it to).
+ */
+export function validateEvents(
+  events: readonly string[],
+  modelName: string | undefined
+): WebhookEvent[] {
+  if (events.length === 0) {
+    throw new InvalidParameterValueError(
+      "Missing value for required parameter 'events': a webhook needs at least one event."
+    );
+  }
+  const known = new Set<string>(WEBHOOK_EVENTS);
+  for (const event of events) {
+    if (!known.has(event)) {
+      throw new InvalidParameterValueError(
+        `Invalid value '${event.slice(0, 64)}' for parameter 'events'. Supported events: ${WEBHOOK_EVENTS.join(', ')}.`
+      );
+    }
+  }
+  if (modelName !== undefined && events.includes('REGISTERED_MODEL_CREATED')) {
+    throw new InvalidParameterValueError(
+      "Event 'REGISTERED_MODEL_CREATED' is only valid for registry-wide webhooks (created without 'model_name')."
+    );
+  }
+  return [...new Set(events)] as WebhookEvent[];
+}
+
+export function validateDescription(
+  description: string | undefined
+): string | undefined {
+  if (
+    description !== undefined &&
+    description.length > WEBHOOK_DESCRIPTION_MAX
+  ) {
+    throw new InvalidParameterValueError(
+      `Webhook description had length ${description.length}, which exceeded length limit of ${WEBHOOK_DESCRIPTION_MAX}`
+    );
+  }
+  return description;
+}
+
+/** The two targets are exclusive, and one is needed. */
+export function validateTarget(spec: {
+  httpUrlSpec?: unknown;
+  jobSpec?: unknown;
+}): void {
+  const given = [spec.httpUrlSpec, spec.jobSpec].filter(
+    (target) => target !== undefined
+  ).length;
+  if (given !== 1) {
+    throw new InvalidParameterValueError(
+      "Exactly one of 'http_url_spec' and 'job_spec' must be given."
+    );
+  }
+}
+
+export function validateSecretLength(
+  field: string,
+  value: string | undefined
+): void {
+  if (value !== undefined && value.length > SECRET_MAX) {
+    // The value itself is never echoed.
+    throw new InvalidParameterValueError(
+      `Parameter '${field}' is longer than ${SECRET_MAX} characters.`
+    );
+  }
+}
+
+/**
+ * Where webhooks may post. `allowPrivate` (the local runtime, where tests
+ * post to 127.0.0.1) also allows plain http and private hosts; otherwise
+ * only https to hosts that are not literal private, loopback or
+ * link-local addresses. Names that resolve to such addresses are refused
+ * when delivering ({@link isPublicAddress}), at connect time.
+ */
+export function validateWebhookUrl(url: string, allowPrivate: boolean): URL {
+  if (url.length > URL_MAX) {
+    throw new InvalidParameterValueError(
+      `Webhook URL is longer than ${URL_MAX} characters.`
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidParameterValueError(
+      "Invalid value for parameter 'http_url_spec.url': not an absolute URL."
+    );
+  }
+  const schemes = allowPrivate ? ['https:', 'http:'] : ['https:'];
+  if (!schemes.includes(parsed.protocol)) {
+    throw new InvalidParameterValueError(
+      `Invalid value for parameter 'http_url_spec.url': the scheme must be ${allowPrivate ? 'https or http' : 'https'}.`
+    );
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new InvalidParameterValueError(
+      "Invalid value for parameter 'http_url_spec.url': credentials in the URL are not allowed; use 'authorization'."
+    );
+  }
+  const host = hostOf(parsed);
+  if (!allowPrivate && (isLocalName(host) || !isPublicHost(host))) {
+    throw new InvalidParameterValueError(
+      "Invalid value for parameter 'http_url_spec.url': webhooks cannot post to private, loopback or link-local addresses."
+    );
+  }
+  return parsed;
+}
+
+/** The URL's host without IPv6 brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+function isLocalName(host: string): boolean {
+  const lower = host.toLowerCase().replace(/\.$/, '');
+  return (
+    lower === 'localhost' ||
+    lower.endsWith('.localhost') ||
+    lower.endsWith('.local') ||
+    lower.endsWith('.internal')
+  );
+}
+
+/** A host name passes here; an IP literal must be public. */
+function isPublicHost(host: string): boolean {
+  return isIP(host) === 0 || isPublicAddress(host);
+}
+
+const NON_PUBLIC = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['64:ff9b::', 96],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+}
+
+/**
+ * Whether an IP address is publicly routable: not private (RFC 1918,
+ * unique-local), loopback, link-local (which includes the instance
+ * metadata endpoint), carrier-grade NAT, multicast or reserved. IPv4-mapped
+ * IPv6 addresses are judged as their IPv4 address.
+ */
+export function isPublicAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return isPublicAddress(mapped);
+  const family = isIP(address);
+  if (family === 0) return false;
+  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** Databricks' test payload for `event` (version "1", None → Staging). */
+export function testPayload(
+  webhook: Pick<Webhook, 'id' | 'modelName'>,
+  event: WebhookEvent,
+  now: number
+): Record<string, unknown> {
+  const modelName = webhook.modelName ?? 'webhook-test-model';
+  return {
+    event,
+    webhook_id: webhook.id,
+    event_timestamp: now,
+    model_name: modelName,
+    version: '1',
+    to_stage: 'Staging',
+    from_stage: 'None',
+    text: `This is a test of registry webhook ${webhook.id} for event ${event} on registered model '${modelName}'.`,
+  };
+}
+
+/**
+ * `X-Databricks-Signature`: lowercase hex HMAC-SHA256 of the raw body,
+ * keyed with the webhook's secret.
+ */
+export function webhookSignature(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+}
+
+/**
+ * No HTTP response came back from a webhook's receiver (refused,
+ * unreachable, timed out, or a blocked address): the webhook's URL does
+ * not work, so 400 `INVALID_PARAMETER_VALUE` (never a 5xx, which would read
+ * as the registry failing).
+ */
+export class WebhookDeliveryError extends InvalidParameterValueError {}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import {
+  listManagedArtifacts,
+  managedArtifactUrl,
+  managedVersionFiles,
+} from '#domain/artifacts/downloads.ts';
+import {
+  defineOperation,
+  type OperationContext,
+  redirectResponse,
+} from '#http/api-handler.ts';
+import { fields, versionField } from '#http/validation.ts';
+import type { ArtifactsApiDependencies } from './dependencies.ts';
+
+type Context = OperationContext<ArtifactsApiDependencies>;
+
+/**
+ * MLflow's `GET /api/2.0/mlflow-artifacts/artifacts?path=<dir>`: one level
+ * of a READY managed version, paths relative to `<dir>` (MLflow's client
+ * joins them back). Empty lists are left out, as MLflow's serializer does.
+ */
+export const listArtifactsOperation = defineOperation({
+  operation: 'listArtifacts',
+  input: z.object({ path: fields.optionalString() }),
+  run: async (input, { deps }: Context) => {
+    const entries = await listManagedArtifacts(deps, input.path ?? '');
+    return entries.length === 0
+      ? {}
+      : {
+          files: entries.map((entry) => ({
+            path: entry.path,
+            is_dir: entry.isDir,
+            ...(entry.fileSize === undefined
+              ? {}
+              : { file_size: entry.fileSize }),
+          })),
+        };
+  },
+});
+
+/**
+ * MLflow's `GET /api/2.0/mlflow-artifacts/artifacts/<path>`: a 302 to a
+ * presigned GET, so the bytes come from S3, never through the function.
+ */
+export const downloadArtifactOperation = defineOperation({
+  operation: 'downloadArtifact',
+  input: z.object({ proxy: fields.string() }),
+  run: async (input, { deps }: Context) => {
+    const { url } = await managedArtifactUrl(deps, input.proxy);
+    return redirectResponse(url);
+  },
+});
+
+/**
+ * `GET /api/2.0/stagegate/model-versions/files?name&version`: every file of
+ * a READY managed version with its size, SHA-256 and a presigned GET.
+ */
+export const listModelVersionFilesOperation = defineOperation({
+  operation: 'listModelVersionFiles',
+  input: z.object({ name: fields.string(), version: versionField() }),
+  run: async (input, { deps }: Context) => {
+    const listed = await managedVersionFiles(deps, input);
+    return {
+      files: listed.files.map((file) => ({
+        path: file.path,
+        size: file.size,
+        sha256: file.sha256,
+        url: file.url,
+      })),
+      expires_at: listed.expiresAt,
+    };
+  },
+});

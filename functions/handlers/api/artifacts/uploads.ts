@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import {
+  completeUploadSession,
+  createUploadSession,
+  type UploadTarget,
+} from '#domain/artifacts/uploads.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields } from '#http/validation.ts';
+import type { ArtifactsApiDependencies } from './dependencies.ts';
+
+type Context = OperationContext<ArtifactsApiDependencies>;
+
+/**
+ * `POST /api/2.0/stagegate/uploads/create {files: [{path, size}],
+ * expires_in_seconds?}` → presigned PUT URLs (or part URLs above 64 MiB)
+ * under the session's temporary prefix.
+ */
+export const createUploadSessionOperation = defineOperation({
+  operation: 'createUploadSession',
+  input: z.object({
+    files: z.array(z.object({ path: fields.string(), size: fields.int64() })),
+    expires_in_seconds: fields.int64().optional(),
+  }),
+  run: async (input, { deps, principal }: Context) => {
+    const created = await createUploadSession(deps, principal, {
+      files: input.files,
+      expiresInSeconds: input.expires_in_seconds,
+    });
+    return {
+      upload_id: created.uploadId,
+      files: created.files.map(uploadTargetJson),
+      expires_at: created.expiresAt,
+    };
+  },
+});
+
+function uploadTargetJson(target: UploadTarget) {
+  if ('url' in target) return { path: target.path, url: target.url };
+  return {
+    path: target.path,
+    multipart_upload_id: target.multipartUploadId,
+    part_size: target.partSize,
+    parts: target.parts.map((part) => ({
+      part_number: part.partNumber,
+      url: part.url,
+    })),
+  };
+}
+
+/**
+ * `POST /api/2.0/stagegate/uploads/complete {upload_id, files: [{path,
+ * size, sha256, parts?: [{part_number, etag}]}]}` → `{upload_id, source}`.
+ */
+export const completeUploadSessionOperation = defineOperation({
+  operation: 'completeUploadSession',
+  input: z.object({
+    upload_id: fields.string(),
+    files: z.array(
+      z.object({
+        path: fields.string(),
+        size: fields.int64(),
+        sha256: fields.string(),
+        parts: z
+          .array(
+            z.object({ part_number: fields.int64(), etag: fields.string() })
+          )
+          .optional(),
+      })
+    ),
+  }),
+  run: async (input, { deps, principal }: Context) => {
+    const completed = await completeUploadSession(deps, principal, {
+      uploadId: input.upload_id,
+      files: input.files.map((file) => ({
+        path: file.path,
+        size: file.size,
+        sha256: file.sha256,
+        parts: file.parts?.map((part) => ({
+          partNumber: part.part_number,
+          etag: part.etag,
+        })),
+      })),
+    });
+    return { upload_id: completed.uploadId, source: completed.source };
+  },
+});

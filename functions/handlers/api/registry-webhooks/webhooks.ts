@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { InvalidParameterValueError } from '#domain/errors.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhooks,
+  testWebhook,
+  updateWebhook,
+  type WebhookDependencies,
+} from '#domain/registry/webhooks.ts';
+import { WEBHOOK_STATUSES, type Webhook } from '#domain/webhook.ts';
+import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { fields } from '#http/validation.ts';
+
+type Context = OperationContext<WebhookDependencies>;
+
+/**
+ * Databricks' `RegistryWebhook` with the `*WithoutSecret` specs: the
+ * secret, the authorization header and the job's access token are stored
+ * and used, never answered.
+ */
+export function webhookJson(webhook: Webhook) {
+  return {
+    id: webhook.id,
+    ...(webhook.modelName === undefined
+      ? {}
+      : { model_name: webhook.modelName }),
+    events: webhook.events,
+    ...(webhook.description === undefined
+      ? {}
+      : { description: webhook.description }),
+    status: webhook.status,
+    ...(webhook.httpUrlSpec
+      ? {
+          http_url_spec: {
+            url: webhook.httpUrlSpec.url,
+            enable_ssl_verification: webhook.httpUrlSpec.enableSslVerification,
+          },
+        }
+      : {}),
+    ...(webhook.jobSpec
+      ? {
+          job_spec: {
+            job_id: webhook.jobSpec.jobId,
+            ...(webhook.jobSpec.workspaceUrl === undefined
+              ? {}
+              : { workspace_url: webhook.jobSpec.workspaceUrl }),
+          },
+        }
+      : {}),
+    creation_timestamp: webhook.creationTimestamp,
+    last_updated_timestamp: webhook.lastUpdatedTimestamp,
+  };
+}
+
+/**
+ * A secret string field. Its own check, not the shared validation's: that
+ * one quotes a rejected value in its message, and a secret is never
+ * echoed.
+ */
+function secretField(name: string) {
+  return z
+    .unknown()
+    .transform((value) => {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== 'string') {
+        throw new InvalidParameterValueError(
+          `Invalid value for parameter '${name}': expected a string.`
+        );
+      }
+      return value;
+    })
+    .optional();
+}
+
+const httpUrlSpecInput = z
+  .object({
+    url: fields.string(),
+    secret: secretField('http_url_spec.secret'),
+    authorization: secretField('http_url_spec.authorization'),
+    enable_ssl_verification: fields.boolean().optional(),
+  })
+  .transform((spec) => ({
+    url: spec.url,
+    secret: spec.secret,
+    authorization: spec.authorization,
+    enableSslVerification: spec.enable_ssl_verification,
+  }));
+
+const jobSpecInput = z
+  .object({
+    job_id: fields.string(),
+    access_token: secretField('job_spec.access_token').transform(
+      (value) => value ?? ''
+    ),
+    workspace_url: fields.optionalString(),
+  })
+  .transform((spec) => ({
+    jobId: spec.job_id,
+    accessToken: spec.access_token,
+    workspaceUrl: spec.workspace_url,
+  }));
+
+const statusField = () => z.enum(WEBHOOK_STATUSES).optional();
+
+export const createWebhookOperation = defineOperation({
+  operation: 'createRegistryWebhook',
+  input: z.object({
+    events: z.array(fields.string()),
+    model_name: fields.optionalString(),
+    description: fields.optionalString(),
+    status: statusField(),
+    http_url_spec: httpUrlSpecInput.optional(),
+    job_spec: jobSpecInput.optional(),
+  }),
+  run: async (input, { deps, principal }: Context) => ({
+    webhook: webhookJson(
+      await createWebhook(deps, principal, {
+        events: input.events,
+        modelName: input.model_name,
+        description: input.description,
+        status: input.status,
+        httpUrlSpec: input.http_url_spec,
+        jobSpec: input.job_spec,
+      })
+    ),
+  }),
+});
+
+export const listWebhooksOperation = defineOperation({
+  operation: 'listRegistryWebhooks',
+  input: z.object({
+    model_name: fields.optionalString(),
+    events: fields.stringList().optional(),
+    max_results: fields.int64().optional(),
+    page_token: fields.optionalString(),
+  }),
+  run: async (input, { deps, principal }: Context) => {
+    const { webhooks, nextPageToken } = await listWebhooks(deps, principal, {
+      modelName: input.model_name,
+      events: input.events,
+      maxResults: input.max_results,
+      pageToken: input.page_token,
+    });
+    return {
+      webhooks: webhooks.map(webhookJson),
+      ...(nextPageToken === undefined
+        ? {}
+        : { next_page_token: nextPageToken }),
+    };
+  },
+});
+
+export const updateWebhookOperation = defineOperation({
+  operation: 'updateRegistryWebhook',
+  input: z.object({
+    id: fields.string(),
+    events: z.array(fields.string()).optional(),
+    description: fields.optionalString(),
+    status: statusField(),
+    http_url_spec: httpUrlSpecInput.optional(),
+    job_spec: jobSpecInput.optional(),
+  }),
+  run: async (input, { deps, principal }: Context) => ({
+    webhook: webhookJson(
+      await updateWebhook(deps, principal, {
+        id: input.id,
+        events: input.events,
+        description: input.description,
+        status: input.status,
+        httpUrlSpec: input.http_url_spec,
+        jobSpec: input.job_spec,
+      })
+    ),
+  }),
+});
+
+export const deleteWebhookOperation = defineOperation({
+  operation: 'deleteRegistryWebhook',
+  input: z.object({ id: fields.string() }),
+  run: async (input, { deps, principal }: Context) => {
+    await deleteWebhook(deps, principal, input);
+    return {};
+  },
+});
+
+/** `{status_code, body}` at the top level, as the SDK reads it. */
+export const testWebhookOperation = defineOperation({
+  operation: 'testRegistryWebhook',
+  input: z.object({ id: fields.string(), event: fields.optionalString() }),
+  run: async (input, { deps, principal }: Context) => {
+    const { statusCode, body } = await testWebhook(deps, principal, input);
+    return { status_code: statusCode, body };
+  },
+});

@@ -1,0 +1,64 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-store.ts';
+import {
+  type RegistrationDependencies,
+  type RegistrationOutcome,
+  registerArtifacts,
+} from '#domain/artifacts/registration.ts';
+import {
+  artifactBucketFromEnv,
+  registrationQueueFromEnv,
+} from '#shared/artifacts.ts';
+import { registryTableFromEnv } from '#shared/aws.ts';
+import { logger } from '#shared/powertools.ts';
+
+const table = registryTableFromEnv();
+const { artifacts } = artifactBucketFromEnv();
+const deps: RegistrationDependencies = {
+  store: new DynamoDBModelRegistryStore(table),
+  uploads: new DynamoDBUploadSessionStore(table),
+  transfers: artifacts,
+  // A registration that runs short of time continues in a new invocation
+  // of this same function.
+  queue: registrationQueueFromEnv(),
+  now: () => Date.now(),
+};
+
+const job = z.object({
+  modelId: z.string().min(1),
+  version: z.number().int().positive(),
+  uploadId: z.string().regex(/^[0-9a-f]{32}$/),
+  startAt: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * The asynchronous registration of one version (invoked with
+ * `InvocationType: Event` by `model-versions/create`, or by itself to
+ * continue): server-side copies from the upload's temporary prefix into the
+ * managed prefix, verified, then READY or FAILED_REGISTRATION. Every
+ * failure ends in the version's status; nothing is thrown for Lambda to
+ * retry (the function's retry attempts are 0), and a lost invocation is
+ * caught by the cleanup job's registration deadline.
+ */
+export async function handler(
+  event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'>
+): Promise<{ outcome: RegistrationOutcome | 'INVALID_EVENT' }> {
+  const parsed = job.safeParse(event);
+  if (!parsed.success) {
+    logger.error('Registration event is not a job', { event });
+    return { outcome: 'INVALID_EVENT' };
+  }
+  logger.appendKeys({
+    modelId: parsed.data.modelId,
+    version: parsed.data.version,
+    uploadId: parsed.data.uploadId,
+  });
+  const outcome = await registerArtifacts(deps, parsed.data, {
+    remainingMs: () => context.getRemainingTimeInMillis(),
+  });
+  logger.info('Registration finished', { outcome });
+  return { outcome };
+}
