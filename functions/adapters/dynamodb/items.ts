@@ -55,3 +55,17 @@ export function activityFromItem(item: Item): Activity {
     systemComment: item.systemComment as string | undefined,
   };
 }
+
+/**
+ * The transaction action that writes an activity; `attribute_not_exists`
+ * keeps a retried transaction from writing it twice under the same key.
+ */
+export function activityPut(tableName: string, activity: Activity) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: activityItem(activity),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
+}

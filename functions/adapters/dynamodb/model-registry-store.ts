@@ -49,12 +49,7 @@ import type {
   VersionDeletion,
   VersionStatusUpdate,
 } from '#ports/model-registry-store.ts';
-import {
-  activityFromItem,
-  activityItem,
-  type Item,
-  queryAll,
-} from './items.ts';
+import { activityFromItem, activityPut, type Item, queryAll } from './items.ts';
 import {
   activityPrefix,
   keys,
@@ -675,13 +670,7 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
       );
     }
     for (const activity of commit.activities) {
-      items.push({
-        Put: {
-          TableName: this.#tableName,
-          Item: activityItem(activity),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      });
+      items.push(activityPut(this.#tableName, activity));
     }
     try {
       await this.#transact(items);

@@ -31,6 +31,7 @@ import type {
 import {
   activityFromItem,
   activityItem,
+  activityPut,
   type Item,
   queryAll,
 } from './items.ts';
@@ -96,13 +97,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: activityItem(activity),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
+            activityPut(this.#tableName, activity),
           ],
         })
       );
@@ -245,17 +240,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
                   },
                 ]
               : []),
-            ...(activity
-              ? [
-                  {
-                    Put: {
-                      TableName: this.#tableName,
-                      Item: activityItem(activity),
-                      ConditionExpression: 'attribute_not_exists(PK)',
-                    },
-                  },
-                ]
-              : []),
+            ...(activity ? [activityPut(this.#tableName, activity)] : []),
           ],
         })
       );
