@@ -12,32 +12,52 @@ import { join } from 'node:path';
 import { startRegistryProcess } from '../test/support/local-process.ts';
 
 /**
- * Artifact transfer through the CLI (register: walk, hash, presigned
- * multipart upload, server-side copy, wait for READY; download: presigned
- * GETs, hash check), against a baseline measured in the same run: one raw
- * presigned PUT of the same size straight to the S3 server with `fetch`.
- * Peak memory of each CLI run comes from /usr/bin/time when present.
- * Everything stays on 127.0.0.1.
+ * Artifact throughput of the local stack, for a 1 MB and a 200 MB file:
+ * a plain presigned transfer (the baseline, measured in the same run:
+ * `fetch` PUTs of the session's URLs, parts 4 at a time, and a `fetch` GET
+ * of the version's presigned URL) against the CLI doing the same work
+ * (register: walk, SHA-256, upload, server-side copy, wait for READY;
+ * download: presigned GETs and the SHA-256 check). Peak memory of each CLI
+ * run comes from /usr/bin/time when installed. Everything stays on
+ * 127.0.0.1 and every loop is bounded.
  */
-const SIZE_MIB = Number(process.env.BENCH_ARTIFACT_MIB ?? '100');
+const SIZES_MIB = (process.env.BENCH_ARTIFACT_SIZES_MIB ?? '1,200')
+  .split(',')
+  .map(Number);
 const TOKEN = `dapi${randomBytes(16).toString('hex')}`;
 const TIME = '/usr/bin/time';
 
-interface Run {
+interface Timed {
   seconds: number;
   peakKiB?: number;
-  code: number | null;
-  stderr: string;
 }
 
-function cli(args: string[], home: string, host: string): Promise<Run> {
+async function api<T>(
+  host: string,
+  method: string,
+  path: string,
+  body?: unknown
+) {
+  const response = await fetch(`${host}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+function cli(args: string[], home: string, host: string): Promise<Timed> {
   const measured = existsSync(TIME);
   const command = measured ? TIME : process.execPath;
   const argv = measured
     ? ['-f', '%M', process.execPath, 'cli/stagegate.ts', ...args]
     : ['cli/stagegate.ts', ...args];
   const started = performance.now();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       env: {
         ...process.env,
@@ -53,36 +73,74 @@ function cli(args: string[], home: string, host: string): Promise<Run> {
       stderr += chunk.toString();
     });
     child.on('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`stagegate ${args.join(' ')} failed:\n${stderr}`));
+        return;
+      }
       const last = stderr.trim().split('\n').at(-1) ?? '';
       resolve({
         seconds: (performance.now() - started) / 1000,
         ...(measured && /^\d+$/.test(last) ? { peakKiB: Number(last) } : {}),
-        code,
-        stderr,
       });
     });
   });
 }
 
-async function rawPut(host: string, bytes: Buffer): Promise<number> {
-  const session = (await (
-    await fetch(`${host}/api/2.0/stagegate/uploads/create`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        'content-type': 'application/json',
-      },
-      // Below the multipart threshold: one presigned PUT.
-      body: JSON.stringify({
-        files: [{ path: 'raw.bin', size: bytes.length }],
-      }),
-    })
-  ).json()) as { files: { url: string }[] };
-  const url = session.files[0]?.url;
-  if (!url) throw new Error('no presigned URL');
+interface Session {
+  files: {
+    url?: string;
+    part_size?: number;
+    parts?: { part_number: number; url: string }[];
+  }[];
+}
+
+/** Plain presigned upload: the session's URLs, parts 4 at a time. */
+async function rawUpload(host: string, bytes: Buffer): Promise<number> {
+  const session = await api<Session>(
+    host,
+    'POST',
+    '/api/2.0/stagegate/uploads/create',
+    {
+      files: [{ path: 'raw.bin', size: bytes.length }],
+    }
+  );
+  const file = session.files[0];
+  if (!file) throw new Error('no file in the session');
   const started = performance.now();
-  const response = await fetch(url, { method: 'PUT', body: bytes });
-  if (!response.ok) throw new Error(`raw PUT: HTTP ${response.status}`);
+  if (file.url) {
+    const response = await fetch(file.url, { method: 'PUT', body: bytes });
+    if (!response.ok) throw new Error(`PUT: HTTP ${response.status}`);
+  } else {
+    const parts = [...(file.parts ?? [])];
+    const size = file.part_size ?? bytes.length;
+    const worker = async () => {
+      for (let part = parts.shift(); part; part = parts.shift()) {
+        const start = (part.part_number - 1) * size;
+        const response = await fetch(part.url, {
+          method: 'PUT',
+          body: bytes.subarray(start, start + size),
+        });
+        if (!response.ok) throw new Error(`part: HTTP ${response.status}`);
+        await response.arrayBuffer();
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Plain presigned download of a registered file, body consumed. */
+async function rawDownload(host: string, name: string, path: string) {
+  const listed = await api<{ files: { path: string; url: string }[] }>(
+    host,
+    'GET',
+    `/api/2.0/stagegate/model-versions/files?name=${encodeURIComponent(name)}&version=1`
+  );
+  const url = listed.files.find((f) => f.path === path)?.url;
+  if (!url) throw new Error(`no URL for ${path}`);
+  const started = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
   return (performance.now() - started) / 1000;
 }
 
@@ -93,30 +151,59 @@ async function main() {
     adminToken: TOKEN,
     env: { STAGEGATE_DEBUG_ENDPOINTS: 'true' },
   });
+  const rows: string[] = [];
+  const mib = (b: number) => b / 1024 / 1024;
+  const row = (
+    size: number,
+    label: string,
+    t: Timed,
+    bytes: number,
+    raw?: number
+  ) =>
+    rows.push(
+      `${`${size} MiB`.padStart(8)}  ${label.padEnd(34)} ${t.seconds.toFixed(3).padStart(7)} ${(mib(bytes) / t.seconds).toFixed(1).padStart(7)} ${raw ? `×${(t.seconds / raw).toFixed(2)}`.padStart(7) : '       '} ${t.peakKiB ? `${(t.peakKiB / 1024).toFixed(0)} MB` : ''}`
+    );
   try {
-    const model = join(work, 'model');
-    mkdirSync(model);
-    writeFileSync(join(model, 'MLmodel'), 'flavors: {}\n');
-    const bytes = randomBytes(SIZE_MIB * 1024 * 1024);
-    writeFileSync(join(model, 'weights.bin'), bytes);
-    // The baseline PUT stays under 64 MiB, the multipart threshold.
-    const rawBytes = bytes.subarray(
-      0,
-      Math.min(bytes.length, 60 * 1024 * 1024)
-    );
-    const rawSeconds = await rawPut(registry.url, rawBytes);
-    const register = await cli(
-      ['register', 'bench-art', model],
-      work,
-      registry.url
-    );
-    const download = await cli(
-      ['download', 'models:/bench-art/1', join(work, 'out')],
-      work,
-      registry.url
-    );
-    if (register.code !== 0 || download.code !== 0) {
-      throw new Error(`CLI failed:\n${register.stderr}\n${download.stderr}`);
+    for (const size of SIZES_MIB) {
+      const bytes = randomBytes(size * 1024 * 1024);
+      const model = join(work, `model-${size}`);
+      mkdirSync(model);
+      writeFileSync(join(model, 'weights.bin'), bytes);
+      const name = `bench-art-${size}`;
+      const rawUp = await rawUpload(registry.url, bytes);
+      const register = await cli(['register', name, model], work, registry.url);
+      const rawDown = await rawDownload(registry.url, name, 'weights.bin');
+      const download = await cli(
+        ['download', `models:/${name}/1`, join(work, `out-${size}`)],
+        work,
+        registry.url
+      );
+      row(
+        size,
+        'baseline: presigned PUT (fetch)',
+        { seconds: rawUp },
+        bytes.length
+      );
+      row(
+        size,
+        'stagegate register (until READY)',
+        register,
+        bytes.length,
+        rawUp
+      );
+      row(
+        size,
+        'baseline: presigned GET (fetch)',
+        { seconds: rawDown },
+        bytes.length
+      );
+      row(
+        size,
+        'stagegate download (SHA-256 check)',
+        download,
+        bytes.length,
+        rawDown
+      );
     }
     const traffic = (await (
       await fetch(`${registry.url}/__stagegate/gateway-traffic`)
@@ -127,29 +214,13 @@ async function main() {
       (sum, r) => sum + r.requestBytes + r.responseBytes,
       0
     );
-    const mib = (b: number) => b / 1024 / 1024;
-    const rate = (b: number, s: number) => (mib(b) / s).toFixed(0).padStart(6);
-    const baseline = mib(rawBytes.length) / rawSeconds;
+    console.log(`\nlocal stack, ${new Date().toISOString()}\n`);
     console.log(
-      `\n${SIZE_MIB} MiB model, local stack, ${new Date().toISOString()}\n`
+      '    size  transfer                            seconds   MiB/s  vs raw peak RSS'
     );
+    for (const line of rows) console.log(line);
     console.log(
-      'transfer                               seconds  MiB/s  × raw  peak RSS'
-    );
-    console.log(
-      `baseline: raw presigned PUT (${mib(rawBytes.length).toFixed(0)} MiB)      ${rawSeconds.toFixed(2).padStart(5)} ${rate(rawBytes.length, rawSeconds)}    1.0         -`
-    );
-    for (const [label, run] of [
-      ['stagegate register (until READY)', register],
-      ['stagegate download (sha256 checked)', download],
-    ] as const) {
-      const speed = mib(bytes.length) / run.seconds;
-      console.log(
-        `${label.padEnd(38)} ${run.seconds.toFixed(2).padStart(5)} ${rate(bytes.length, run.seconds)} ${(speed / baseline).toFixed(2).padStart(6)} ${run.peakKiB ? `${(run.peakKiB / 1024).toFixed(0)} MB` : 'n/a'}`
-      );
-    }
-    console.log(
-      `\nbytes through the registry's own routes: ${registryBytes} (${((registryBytes / bytes.length / 2) * 100).toFixed(4)} % of the bytes moved)`
+      `\nbytes through the registry's own routes: ${registryBytes} (all CLI and baseline transfers together)`
     );
   } finally {
     registry.child.kill('SIGTERM');
