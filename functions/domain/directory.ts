@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DirectoryStore } from '#ports/directory-store.ts';
-import type { IdentityStore } from '#ports/identity-store.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
-  PermissionDeniedError,
   ResourceDoesNotExistError,
 } from './errors.ts';
 import { ADMINS_GROUP, ALL_USERS_GROUP } from './permissions.ts';
@@ -480,25 +478,6 @@ export function withDirectoryRetry<T>(
     maxAttempts: 20,
     what: 'the directory',
   });
-}
-
-/**
- * The handlers' own admin check, behind the gateway's policy: it reads the
- * caller's current record instead of trusting the authorizer's context,
- * which may be up to one cache lifetime old, so a principal removed from
- * `admins` (or deactivated) is refused on its very next request.
- * @throws PermissionDeniedError
- */
-export async function requireAdmin(
-  identities: IdentityStore,
-  caller: Principal
-): Promise<void> {
-  const current = await identities.getPrincipal(caller.id);
-  if (!current || current.active === false || !current.isAdmin) {
-    throw new PermissionDeniedError(
-      'Only workspace admins (members of the admins group) may call this API.'
-    );
-  }
 }
 
 const KIND_NOUN: Record<PrincipalKind, string> = {

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import {
-  createGroup,
-  type DirectoryDependencies,
-  requireAdmin,
-} from '#domain/directory.ts';
+import { createGroup, type DirectoryDependencies } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { groupJson, referencesField } from '#http/scim.ts';
 import { fields } from '#http/validation.ts';
@@ -15,11 +11,7 @@ export const createGroupOperation = defineOperation({
     displayName: fields.string(),
     members: referencesField().optional(),
   }),
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const group = await createGroup(deps, {
       displayName: input.displayName,
       memberIds: input.members?.map((member) => member.value),

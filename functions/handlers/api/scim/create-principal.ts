@@ -2,7 +2,6 @@ import { z } from 'zod';
 import {
   createPrincipal,
   type DirectoryDependencies,
-  requireAdmin,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { referencesField, servicePrincipalJson, userJson } from '#http/scim.ts';
@@ -17,11 +16,7 @@ export const createUserOperation = defineOperation({
     active: z.boolean().optional(),
     groups: referencesField().optional(),
   }),
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const user = await createPrincipal(deps, 'user', {
       userName: input.userName,
       displayName: input.displayName,
@@ -41,11 +36,7 @@ export const createServicePrincipalOperation = defineOperation({
     active: z.boolean().optional(),
     groups: referencesField().optional(),
   }),
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const servicePrincipal = await createPrincipal(deps, 'service_principal', {
       applicationId: input.applicationId,
       displayName: input.displayName,

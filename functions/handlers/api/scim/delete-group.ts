@@ -1,8 +1,4 @@
-import {
-  type DirectoryDependencies,
-  deleteGroup,
-  requireAdmin,
-} from '#domain/directory.ts';
+import { type DirectoryDependencies, deleteGroup } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { resourceId } from '#http/scim.ts';
 
@@ -10,11 +6,7 @@ import { resourceId } from '#http/scim.ts';
 export const deleteGroupOperation = defineOperation({
   operation: 'deleteGroup',
   input: resourceId,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     await deleteGroup(deps, input.id);
     return {};
   },

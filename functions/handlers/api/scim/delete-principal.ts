@@ -1,7 +1,6 @@
 import {
   type DirectoryDependencies,
   deletePrincipal,
-  requireAdmin,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { resourceId } from '#http/scim.ts';
@@ -14,11 +13,7 @@ import { resourceId } from '#http/scim.ts';
 export const deleteUserOperation = defineOperation({
   operation: 'deleteUser',
   input: resourceId,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     await deletePrincipal(deps, 'user', input.id);
     return {};
   },
@@ -27,11 +22,7 @@ export const deleteUserOperation = defineOperation({
 export const deleteServicePrincipalOperation = defineOperation({
   operation: 'deleteServicePrincipal',
   input: resourceId,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     await deletePrincipal(deps, 'service_principal', input.id);
     return {};
   },

@@ -1,19 +1,11 @@
-import {
-  type DirectoryDependencies,
-  getGroup,
-  requireAdmin,
-} from '#domain/directory.ts';
+import { type DirectoryDependencies, getGroup } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { groupJson, resourceId } from '#http/scim.ts';
 
 export const getGroupOperation = defineOperation({
   operation: 'getGroup',
   input: resourceId,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return groupJson(await getGroup(deps, input.id));
   },
 });

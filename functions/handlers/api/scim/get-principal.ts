@@ -1,7 +1,6 @@
 import {
   type DirectoryDependencies,
   getPrincipalOfKind,
-  requireAdmin,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { resourceId, servicePrincipalJson, userJson } from '#http/scim.ts';
@@ -9,11 +8,7 @@ import { resourceId, servicePrincipalJson, userJson } from '#http/scim.ts';
 export const getUserOperation = defineOperation({
   operation: 'getUser',
   input: resourceId,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return userJson(await getPrincipalOfKind(deps, 'user', input.id));
   },
 });
@@ -21,11 +16,7 @@ export const getUserOperation = defineOperation({
 export const getServicePrincipalOperation = defineOperation({
   operation: 'getServicePrincipal',
   input: resourceId,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return servicePrincipalJson(
       await getPrincipalOfKind(deps, 'service_principal', input.id)
     );

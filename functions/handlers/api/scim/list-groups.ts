@@ -1,8 +1,4 @@
-import {
-  type DirectoryDependencies,
-  listGroups,
-  requireAdmin,
-} from '#domain/directory.ts';
+import { type DirectoryDependencies, listGroups } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { groupJson, listQuery, listResponseJson } from '#http/scim.ts';
 
@@ -10,11 +6,7 @@ import { groupJson, listQuery, listResponseJson } from '#http/scim.ts';
 export const listGroupsOperation = defineOperation({
   operation: 'listGroups',
   input: listQuery,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return listResponseJson(await listGroups(deps, input), groupJson);
   },
 });

@@ -1,7 +1,6 @@
 import {
   type DirectoryDependencies,
   listPrincipals,
-  requireAdmin,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import {
@@ -15,11 +14,7 @@ import {
 export const listUsersOperation = defineOperation({
   operation: 'listUsers',
   input: listQuery,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const page = await listPrincipals(deps, 'user', input);
     return listResponseJson(page, userJson);
   },
@@ -29,11 +24,7 @@ export const listUsersOperation = defineOperation({
 export const listServicePrincipalsOperation = defineOperation({
   operation: 'listServicePrincipals',
   input: listQuery,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const page = await listPrincipals(deps, 'service_principal', input);
     return listResponseJson(page, servicePrincipalJson);
   },

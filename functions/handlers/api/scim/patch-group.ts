@@ -1,8 +1,4 @@
-import {
-  type DirectoryDependencies,
-  patchGroup,
-  requireAdmin,
-} from '#domain/directory.ts';
+import { type DirectoryDependencies, patchGroup } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { groupJson, patchRequest } from '#http/scim.ts';
 
@@ -13,11 +9,7 @@ import { groupJson, patchRequest } from '#http/scim.ts';
 export const patchGroupOperation = defineOperation({
   operation: 'patchGroup',
   input: patchRequest,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return groupJson(await patchGroup(deps, input.id, input.Operations));
   },
 });

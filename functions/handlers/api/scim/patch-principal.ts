@@ -1,7 +1,6 @@
 import {
   type DirectoryDependencies,
   patchPrincipal,
-  requireAdmin,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { patchRequest, servicePrincipalJson, userJson } from '#http/scim.ts';
@@ -13,11 +12,7 @@ import { patchRequest, servicePrincipalJson, userJson } from '#http/scim.ts';
 export const patchUserOperation = defineOperation({
   operation: 'patchUser',
   input: patchRequest,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return userJson(
       await patchPrincipal(deps, 'user', input.id, input.Operations)
     );
@@ -27,11 +22,7 @@ export const patchUserOperation = defineOperation({
 export const patchServicePrincipalOperation = defineOperation({
   operation: 'patchServicePrincipal',
   input: patchRequest,
-  run: async (
-    input,
-    { deps, principal }: OperationContext<DirectoryDependencies>
-  ) => {
-    await requireAdmin(deps.directory, principal);
+  run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return servicePrincipalJson(
       await patchPrincipal(
         deps,

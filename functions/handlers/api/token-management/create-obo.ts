@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { requireAdmin } from '#domain/directory.ts';
 import {
   createOnBehalfOfToken,
   type TokenManagementDependencies,
@@ -26,7 +25,6 @@ export const createOboTokenOperation = defineOperation({
     input,
     { deps, principal }: OperationContext<TokenManagementDependencies>
   ) => {
-    await requireAdmin(deps.directory, principal);
     const created = await createOnBehalfOfToken(deps, principal, {
       applicationId: input.application_id,
       userName: input.user_name,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { requireAdmin } from '#domain/directory.ts';
 import {
   getManagedToken,
   type TokenManagementDependencies,
@@ -13,9 +12,8 @@ export const getTokenInfoOperation = defineOperation({
   input: z.object({ token_id: z.string().min(1) }),
   run: async (
     input,
-    { deps, principal }: OperationContext<TokenManagementDependencies>
+    { deps }: OperationContext<TokenManagementDependencies>
   ) => {
-    await requireAdmin(deps.directory, principal);
     return {
       token_info: managedTokenInfoJson(
         await getManagedToken(deps, input.token_id)

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { requireAdmin } from '#domain/directory.ts';
 import {
   listManagedTokens,
   type TokenManagementDependencies,
@@ -17,9 +16,8 @@ export const listAllTokensOperation = defineOperation({
   }),
   run: async (
     input,
-    { deps, principal }: OperationContext<TokenManagementDependencies>
+    { deps }: OperationContext<TokenManagementDependencies>
   ) => {
-    await requireAdmin(deps.directory, principal);
     const tokens = await listManagedTokens(deps, {
       createdById: input.created_by_id,
       createdByUsername: input.created_by_username,

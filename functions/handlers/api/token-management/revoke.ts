@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { requireAdmin } from '#domain/directory.ts';
 import {
   revokeManagedToken,
   type TokenManagementDependencies,
@@ -16,9 +15,8 @@ export const revokeTokenOperation = defineOperation({
   input: z.object({ token_id: z.string().min(1) }),
   run: async (
     input,
-    { deps, principal }: OperationContext<TokenManagementDependencies>
+    { deps }: OperationContext<TokenManagementDependencies>
   ) => {
-    await requireAdmin(deps.directory, principal);
     await revokeManagedToken(deps, input.token_id);
     return {};
   },
