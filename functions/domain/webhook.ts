@@ -197,7 +197,8 @@ function isPublicHost(host: string): boolean {
   return isIP(host) === 0 || isPublicAddress(host);
 }
 
-const NON_PUBLIC = new BlockList();
+/** IPv4 networks that are not publicly routable. */
+const NON_PUBLIC_V4 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -207,6 +208,7 @@ for (const [network, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -214,32 +216,87 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+  NON_PUBLIC_V4.addSubnet(network, prefix, 'ipv4');
 }
+
+/**
+ * IPv6 is judged by allowing, not by refusing: only global unicast
+ * (`2000::/3`, where every public allocation lies) minus its
+ * special-purpose blocks. Everything else is refused with it: loopback,
+ * unspecified, unique-local, link-local, site-local, multicast, discard,
+ * NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`), IPv4-compatible (`::a.b.c.d`)
+ * and IPv4-translated (`::ffff:0:a.b.c.d`) addresses, whose embedded IPv4
+ * address could otherwise be private.
+ */
+const GLOBAL_UNICAST_V6 = new BlockList();
+GLOBAL_UNICAST_V6.addSubnet('2000::', 3, 'ipv6');
+const SPECIAL_V6 = new BlockList();
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
+  // IETF protocol assignments: Teredo (2001::/32, embeds IPv4 addresses),
+  // benchmarking, ORCHID and others; no ordinary host lives here.
+  ['2001::', 23],
   ['2001:db8::', 32],
-  ['64:ff9b::', 96],
+  // 6to4, deprecated (RFC 7526): embeds an IPv4 address.
+  ['2002::', 16],
+  ['3fff::', 20],
 ] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  SPECIAL_V6.addSubnet(network, prefix, 'ipv6');
 }
 
 /**
  * Whether an IP address is publicly routable: not private (RFC 1918,
  * unique-local), loopback, link-local (which includes the instance
- * metadata endpoint), carrier-grade NAT, multicast or reserved. IPv4-mapped
- * IPv6 addresses are judged as their IPv4 address.
+ * metadata endpoint), carrier-grade NAT, multicast, reserved, or an IPv6
+ * form that embeds an IPv4 address. IPv4-mapped IPv6 addresses
+ * (`::ffff:a.b.c.d`, in any spelling) are judged as their IPv4 address,
+ * which is where a connection to them goes.
  */
 export function isPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return isPublicAddress(mapped);
   const family = isIP(address);
-  if (family === 0) return false;
-  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return !NON_PUBLIC_V4.check(address, 'ipv4');
+  if (family !== 6) return false;
+  const groups = ipv6Groups(address);
+  const [g0, g1, g2, g3, g4, g5, g6 = 0, g7 = 0] = groups;
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0) {
+    if (g5 === 0xffff) {
+      return isPublicAddress(
+        [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff].join('.')
+      );
+    }
+  }
+  const canonical = groups.map((group) => group.toString(16)).join(':');
+  return (
+    GLOBAL_UNICAST_V6.check(canonical, 'ipv6') &&
+    !SPECIAL_V6.check(canonical, 'ipv6')
+  );
+}
+
+/**
+ * The eight 16-bit groups of an address `isIP` accepted as IPv6, whatever
+ * its spelling: `::` compression, a dotted IPv4 tail, a zone index.
+ */
+function ipv6Groups(address: string): number[] {
+  let text = address.replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const parse = (part: string | undefined): number[] =>
+    part ? part.split(':').map((group) => Number.parseInt(group, 16)) : [];
+  const [head, tail] = text.split('::');
+  const front = parse(head);
+  const back = parse(tail);
+  return [
+    ...front,
+    ...new Array<number>(8 - front.length - back.length).fill(0),
+    ...back,
+  ];
 }
 
 /** Databricks' test payload for `event` (version "1", None → Staging). */
