@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
@@ -180,6 +181,8 @@ export async function startLocalRuntime(
       admin.token,
       Date.now()
     );
+    // Data directories from before webhooks were bound to model ids.
+    await bindLegacyWebhooks({ client, tableName: LOCAL_TABLE_NAME });
     client.destroy();
 
     const gateway = new LocalGateway({

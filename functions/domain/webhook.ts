@@ -46,13 +46,15 @@ export interface JobSpec {
 }
 
 /**
- * A registry webhook. Without `modelName` it is registry-wide. Delivery on
- * real registry events is not implemented yet (a later issue): webhooks are
- * stored, listed, updated, deleted and tested only.
+ * A registry webhook. A model-specific one is bound to its model's stable
+ * id (the name can change, and can be taken by another model after a
+ * rename or delete); without `modelId` it is registry-wide. Delivery on
+ * real registry events is not implemented yet (a later issue): webhooks
+ * are stored, listed, updated, deleted and tested only.
  */
 export interface Webhook {
   readonly id: string;
-  readonly modelName?: string;
+  readonly modelId?: string;
   readonly events: readonly WebhookEvent[];
   readonly description?: string;
   readonly status: WebhookStatus;
@@ -60,6 +62,14 @@ export interface Webhook {
   readonly jobSpec?: JobSpec;
   readonly creationTimestamp: number;
   readonly lastUpdatedTimestamp: number;
+}
+
+/**
+ * A webhook as the API shows it: with its model's name as of now (the
+ * wire speaks `model_name`, as Databricks does).
+ */
+export interface WebhookView extends Webhook {
+  readonly modelName?: string;
 }
 
 export const WEBHOOK_DESCRIPTION_MAX = limits.descriptionLength;
@@ -72,7 +82,7 @@ const SECRET_MAX = 1024;
  */
 export function validateEvents(
   events: readonly string[],
-  modelName: string | undefined
+  scope: 'model' | 'registry'
 ): WebhookEvent[] {
   if (events.length === 0) {
     throw new InvalidParameterValueError(
@@ -87,7 +97,7 @@ export function validateEvents(
       );
     }
   }
-  if (modelName !== undefined && events.includes('REGISTERED_MODEL_CREATED')) {
+  if (scope === 'model' && events.includes('REGISTERED_MODEL_CREATED')) {
     throw new InvalidParameterValueError(
       "Event 'REGISTERED_MODEL_CREATED' is only valid for registry-wide webhooks (created without 'model_name')."
     );
@@ -301,7 +311,7 @@ function ipv6Groups(address: string): number[] {
 
 /** Databricks' test payload for `event` (version "1", None → Staging). */
 export function testPayload(
-  webhook: Pick<Webhook, 'id' | 'modelName'>,
+  webhook: Pick<WebhookView, 'id' | 'modelName'>,
   event: WebhookEvent,
   now: number
 ): Record<string, unknown> {

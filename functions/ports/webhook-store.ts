@@ -1,8 +1,19 @@
 import type { Webhook } from '#domain/webhook.ts';
 
+export interface WebhookPage {
+  readonly webhooks: readonly Webhook[];
+  readonly more: boolean;
+  readonly lastId?: string | undefined;
+}
+
 /**
  * Persistence of registry webhooks, secrets included: callers decide what
  * leaves the registry (responses never carry secrets).
+ *
+ * A model-specific webhook is stored under its model's id. Nothing here
+ * checks that the model exists: a webhook whose model is gone (deleted
+ * while the webhook was written, or before {@link deleteOfModel} ran) may
+ * remain stored, and callers treat it as gone.
  */
 export interface WebhookStore {
   /** Stores a new webhook (its id must be new). */
@@ -16,13 +27,20 @@ export interface WebhookStore {
   /** @returns false when there was no such webhook. */
   delete(id: string): Promise<boolean>;
   /**
+   * Deletes the webhooks of a model, once the model is deleted. Listings
+   * may lag (see {@link list}): one written a moment before may be left.
+   */
+  deleteOfModel(modelId: string): Promise<void>;
+  /**
    * Webhooks in id order after `afterId` (exclusive): those of one model
-   * (`'*'` for the registry-wide ones) when `modelName` is given, else all.
-   * Returns at most `limit` items and whether more may follow.
+   * when `modelId` is given, else all. Returns at most `limit` items,
+   * whether more may follow, and the id to resume after (the last one
+   * read, which items that are not webhooks yet may make differ from the
+   * last one returned). May lag a moment behind writes.
    */
   list(options: {
-    modelName?: string | undefined;
+    modelId?: string | undefined;
     afterId?: string | undefined;
     limit: number;
-  }): Promise<{ webhooks: readonly Webhook[]; more: boolean }>;
+  }): Promise<WebhookPage>;
 }

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { OutboxNotifier } from '#adapters/dynamodb/outbox-notifier.ts';
 import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
+import { DynamoDBWebhookStore } from '#adapters/dynamodb/webhook-store.ts';
 import { SfnApprovalWorkflow } from '#adapters/sfn/approval-workflow.ts';
 import {
   closeStaleRequests,
@@ -27,6 +28,7 @@ export function requestDependenciesFromEnv(): RequestDependencies {
       stateMachineArn: getStringFromEnv('TRANSITION_REQUEST_STATE_MACHINE_ARN'),
     }),
     notifier: new OutboxNotifier({ requests }),
+    webhooks: new DynamoDBWebhookStore(table),
     now: () => Date.now(),
     newId: () => randomBytes(16).toString('hex'),
     afterVersionChanges: (record, changes) =>

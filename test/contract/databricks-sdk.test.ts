@@ -1816,6 +1816,43 @@ describe('registry webhooks', () => {
     });
   });
 
+  describe('webhooks across renameModel and deleteModel', () => {
+    it('lists a webhook under its model’s new name after renameModel, and none after deleteModel and a new model of the name', async () => {
+      // Prepare
+      const w = client();
+      const { name } = await modelWithVersions(w, 0, 'sdk-wh');
+      const renamed = `${name}-renamed`;
+      const webhook = await webhookOn(w, name);
+
+      // Act
+      await w.modelRegistry.renameModel({ name, new_name: renamed });
+      await w.modelRegistry.createModel({ name });
+      const byNewName = await collect(
+        w.modelRegistry.listWebhooks({ model_name: renamed })
+      );
+      const byOldName = await collect(
+        w.modelRegistry.listWebhooks({ model_name: name })
+      );
+      await w.modelRegistry.deleteModel({ name: renamed });
+      await w.modelRegistry.createModel({ name: renamed });
+      const afterDelete = await collect(
+        w.modelRegistry.listWebhooks({ model_name: renamed })
+      );
+
+      // Assess
+      expect(byNewName).toEqual([{ ...webhook, model_name: renamed }]);
+      expect(byOldName).toEqual([]);
+      expect(afterDelete).toEqual([]);
+      expectApiError(
+        await failureOf(
+          w.modelRegistry.deleteWebhook({ id: webhook.id ?? '' })
+        ),
+        'RESOURCE_DOES_NOT_EXIST',
+        404
+      );
+    });
+  });
+
   describe('modelRegistry.deleteWebhook', () => {
     it('deletes by id from the query string: {}, then 404', async () => {
       // Prepare

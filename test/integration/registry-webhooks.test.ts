@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiResponse, call, MLFLOW } from '../support/api.ts';
+import { type ApiResponse, call, MLFLOW, uniqueName } from '../support/api.ts';
 import {
   signatureVerifies,
   startWebhookReceiver,
@@ -572,6 +572,161 @@ describe('registry webhooks', () => {
       const { id } = asAdmin.body.webhook;
       expectError(await remove(id, manager.token), 403, 'PERMISSION_DENIED');
       expectStatus(await remove(id), 200);
+    });
+  });
+
+  describe('bound to the model, not to its name', () => {
+    const MODELS = `${MLFLOW}/registered-models`;
+    const URL_KEY = 'url-key-0123456789';
+
+    async function createModelAs(name: string, user: UserWithToken) {
+      expectStatus(
+        await call('POST', `${MODELS}/create`, {
+          body: { name },
+          token: user.token,
+        }),
+        200
+      );
+    }
+
+    /**
+     * Nothing of the webhook in a response: its URL, secrets or model (the
+     * id only when the caller sent it).
+     */
+    function expectNothingOf(
+      response: ApiResponse<unknown>,
+      modelName: string
+    ): void {
+      const text = JSON.stringify(response.body);
+      expect(text).not.toContain(URL_KEY);
+      expect(text).not.toContain(modelName);
+      expectNoSecrets(response);
+    }
+
+    it("follows its model's rename; a new model of the old name reaches none of it", async () => {
+      // Prepare: A makes `m` with a webhook (secret, Authorization, a key
+      // in the URL) and renames `m`; B makes a new `m`.
+      const [a, b] = (await createUsers(2)) as [UserWithToken, UserWithToken];
+      const name = uniqueName('wh-bound');
+      const renamed = `${name}-renamed`;
+      await createModelAs(name, a);
+      const url = `${targetUrl()}?key=${URL_KEY}`;
+      const webhook = await created(
+        {
+          model_name: name,
+          events: ['MODEL_VERSION_CREATED'],
+          http_url_spec: { url, secret: SECRET, authorization: AUTHORIZATION },
+        },
+        a.token
+      );
+      expectStatus(
+        await call('POST', `${MODELS}/rename`, {
+          body: { name, new_name: renamed },
+          token: a.token,
+        }),
+        200
+      );
+      await createModelAs(name, b);
+      const before = local ? receiver.received.length : 0;
+
+      // Act: B tries every webhook route on A's webhook.
+      const bListByName = await list({ model_name: name }, b.token);
+      const bListAll = await list({ max_results: 1000 }, b.token);
+      const bUpdate = await update(
+        {
+          id: webhook.id,
+          description: 'hijacked',
+          http_url_spec: { url: targetUrl() },
+        },
+        b.token
+      );
+      const bTest = await test({ id: webhook.id }, b.token);
+      const bDelete = await remove(webhook.id, b.token);
+
+      // Assess: B sees and changes nothing; the receiver got nothing.
+      expectStatus(bListByName, 200);
+      expect(bListByName.body.webhooks ?? []).toEqual([]);
+      expectStatus(bListAll, 200);
+      expect(
+        (bListAll.body.webhooks ?? []).map((listed) => listed.id)
+      ).not.toContain(webhook.id);
+      expectNothingOf(bListByName, renamed);
+      expectNothingOf(bListAll, renamed);
+      for (const refused of [bUpdate, bTest, bDelete]) {
+        expect([403, 404]).toContain(refused.status);
+        expectNothingOf(refused, renamed);
+      }
+      if (local) expect(receiver.received.length).toBe(before);
+
+      // Assess: A keeps its webhook, under the model's new name.
+      const aList = await list({ model_name: renamed }, a.token);
+      expectStatus(aList, 200);
+      expect(aList.body.webhooks).toEqual([
+        { ...webhook, model_name: renamed },
+      ]);
+      const adminOldName = await list({ model_name: name });
+      expectStatus(adminOldName, 200);
+      expect(adminOldName.body.webhooks ?? []).toEqual([]);
+      const aUpdate = await update(
+        { id: webhook.id, description: 'still mine' },
+        a.token
+      );
+      expectStatus(aUpdate, 200);
+      expect(aUpdate.body.webhook).toMatchObject({
+        model_name: renamed,
+        description: 'still mine',
+        http_url_spec: { url },
+      });
+      if (local) {
+        const aTest = await test({ id: webhook.id }, a.token);
+        expectStatus(aTest, 200);
+        const delivery = receiver.received[before];
+        expect(JSON.parse(delivery?.body ?? '{}').model_name).toBe(renamed);
+        expect(delivery?.headers.authorization).toBe(AUTHORIZATION);
+      }
+      expectStatus(await remove(webhook.id, a.token), 200);
+    });
+
+    it('goes with its model: a deleted model takes its webhooks, and a new model of the name inherits none', async () => {
+      // Prepare
+      const name = uniqueName('wh-deleted');
+      expectStatus(
+        await call('POST', `${MODELS}/create`, { body: { name } }),
+        200
+      );
+      const webhook = await created({
+        model_name: name,
+        events: ['COMMENT_CREATED'],
+        http_url_spec: { url: targetUrl(), secret: SECRET },
+      });
+
+      // Act
+      expectStatus(
+        await call('DELETE', `${MODELS}/delete`, { body: { name } }),
+        200
+      );
+      expectStatus(
+        await call('POST', `${MODELS}/create`, { body: { name } }),
+        200
+      );
+
+      // Assess: gone for everyone, admins included.
+      const byName = await list({ model_name: name });
+      expectStatus(byName, 200);
+      expect(byName.body.webhooks ?? []).toEqual([]);
+      const all = await listAll({ max_results: 1000 });
+      expect(all.all.map((listed) => listed.id)).not.toContain(webhook.id);
+      expectError(
+        await update({ id: webhook.id, description: 'x' }),
+        404,
+        'RESOURCE_DOES_NOT_EXIST'
+      );
+      expectError(
+        await test({ id: webhook.id }),
+        404,
+        'RESOURCE_DOES_NOT_EXIST'
+      );
+      expectError(await remove(webhook.id), 404, 'RESOURCE_DOES_NOT_EXIST');
     });
   });
 

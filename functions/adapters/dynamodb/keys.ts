@@ -68,11 +68,12 @@ export const keys = {
   /** A registry webhook, secrets included (`WEBHOOK#<id>`/`#WEBHOOK`). */
   webhook: (id: string) => ({ PK: `WEBHOOK#${id}`, SK: '#WEBHOOK' }),
   /**
-   * GSI1 partition listing one model's webhooks by id, or (`null`) the
-   * registry-wide ones; the prefixes keep a model named `*` apart.
+   * GSI1 partition listing one model's webhooks by id: by the model's id,
+   * which a rename keeps and a new model of the same name does not get.
    */
-  webhooksOf: (modelName: string | null) =>
-    modelName === null ? 'WEBHOOKS#REGISTRY' : `WEBHOOKS#MODEL#${modelName}`,
+  webhooksOfModel: (modelId: string) => `WEBHOOKS#RM#${modelId}`,
+  /** GSI1 partition listing the registry-wide webhooks by id. */
+  registryWebhooks: 'WEBHOOKS#REGISTRY',
   /** GSI2 partition listing every webhook by id. */
   allWebhooks: 'WEBHOOKS',
 } as const;

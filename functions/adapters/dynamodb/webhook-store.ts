@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
   HttpUrlSpec,
@@ -13,17 +14,22 @@ import type {
   WebhookEvent,
   WebhookStatus,
 } from '#domain/webhook.ts';
-import type { WebhookStore } from '#ports/webhook-store.ts';
-import type { Item } from './items.ts';
+import type { WebhookPage, WebhookStore } from '#ports/webhook-store.ts';
+import { type Item, queryAll } from './items.ts';
 import { keys } from './keys.ts';
+import { DynamoDBModelRegistryStore } from './model-registry-store.ts';
 
 /**
  * {@link WebhookStore} on the registry table: one item per webhook
- * (`WEBHOOK#<id>`/`#WEBHOOK`), in GSI1 under its model
- * (`WEBHOOKS#MODEL#<name>`, or `WEBHOOKS#REGISTRY`) and in GSI2 under
+ * (`WEBHOOK#<id>`/`#WEBHOOK`), in GSI1 under its model's id
+ * (`WEBHOOKS#RM#<model id>`, or `WEBHOOKS#REGISTRY`) and in GSI2 under
  * `WEBHOOKS`, both sorted by id, so every listing is a Query. The indexes
  * are eventually consistent: a webhook may appear in listings a moment
  * after it was created.
+ *
+ * Items written before webhooks were bound to model ids carry a
+ * `modelName` and no `modelId`; they are not read as webhooks until
+ * {@link bindLegacyWebhooks} has bound them.
  */
 export class DynamoDBWebhookStore implements WebhookStore {
   readonly #client: DynamoDBDocumentClient;
@@ -88,16 +94,28 @@ export class DynamoDBWebhookStore implements WebhookStore {
     }
   }
 
+  async deleteOfModel(modelId: string): Promise<void> {
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.webhooksOfModel(modelId) },
+      ProjectionExpression: 'id',
+    });
+    for (const item of items) await this.delete(String(item.id));
+  }
+
   async list(options: {
-    modelName?: string | undefined;
+    modelId?: string | undefined;
     afterId?: string | undefined;
     limit: number;
-  }): Promise<{ webhooks: readonly Webhook[]; more: boolean }> {
-    const byModel = options.modelName !== undefined;
+  }): Promise<WebhookPage> {
+    const byModel = options.modelId !== undefined;
     const index = byModel ? 'GSI1' : 'GSI2';
-    const partition = byModel
-      ? keys.webhooksOf(options.modelName ?? null)
-      : keys.allWebhooks;
+    const partition =
+      options.modelId === undefined
+        ? keys.allWebhooks
+        : keys.webhooksOfModel(options.modelId);
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#tableName,
@@ -115,23 +133,101 @@ export class DynamoDBWebhookStore implements WebhookStore {
         Limit: options.limit,
       })
     );
+    const items = result.Items ?? [];
+    const last = items.at(-1);
     return {
-      webhooks: (result.Items ?? []).map(fromItem),
+      webhooks: items.flatMap((item) => {
+        const webhook = fromItem(item);
+        return webhook ? [webhook] : [];
+      }),
       more: result.LastEvaluatedKey !== undefined,
+      lastId: last === undefined ? undefined : String(last.id),
     };
   }
+}
+
+/**
+ * Binds the webhooks stored before webhooks were bound to model ids (they
+ * name their model only) to the model now holding that name, when that
+ * model is not younger than the webhook. A younger one cannot be the
+ * webhook's model: that one was renamed or deleted since and its name
+ * reused, so the webhook is deleted rather than handed to a stranger.
+ * Idempotent; the local runtime runs it at every start (nothing older was
+ * deployed on AWS). A Query of every webhook, never on a request path.
+ */
+export async function bindLegacyWebhooks(options: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}): Promise<{ bound: number; deleted: number }> {
+  const { client, tableName } = options;
+  const models = new DynamoDBModelRegistryStore(options);
+  const legacy = await queryAll(client, {
+    TableName: tableName,
+    IndexName: 'GSI2',
+    KeyConditionExpression: 'GSI2PK = :pk',
+    FilterExpression:
+      'attribute_exists(modelName) AND attribute_not_exists(modelId)',
+    ExpressionAttributeValues: { ':pk': keys.allWebhooks },
+  });
+  const still = 'modelName = :name AND attribute_not_exists(modelId)';
+  let bound = 0;
+  let deleted = 0;
+  for (const item of legacy) {
+    const id = String(item.id);
+    const name = String(item.modelName);
+    const record = await models.getModelRecordByName(name);
+    try {
+      if (
+        record &&
+        record.model.creationTimestamp <= Number(item.creationTimestamp)
+      ) {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.webhook(id),
+            UpdateExpression:
+              'SET modelId = :id, GSI1PK = :pk REMOVE modelName',
+            ConditionExpression: still,
+            ExpressionAttributeValues: {
+              ':id': record.model.id,
+              ':pk': keys.webhooksOfModel(record.model.id),
+              ':name': name,
+            },
+          })
+        );
+        bound += 1;
+      } else {
+        await client.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.webhook(id),
+            ConditionExpression: still,
+            ExpressionAttributeValues: { ':name': name },
+          })
+        );
+        deleted += 1;
+      }
+    } catch (error) {
+      // Bound or deleted meanwhile by another run.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return { bound, deleted };
 }
 
 function toItem(webhook: Webhook): Item {
   return {
     ...keys.webhook(webhook.id),
-    GSI1PK: keys.webhooksOf(webhook.modelName ?? null),
+    GSI1PK:
+      webhook.modelId === undefined
+        ? keys.registryWebhooks
+        : keys.webhooksOfModel(webhook.modelId),
     GSI1SK: webhook.id,
     GSI2PK: keys.allWebhooks,
     GSI2SK: webhook.id,
     entity: 'Webhook',
     id: webhook.id,
-    modelName: webhook.modelName,
+    modelId: webhook.modelId,
     events: [...webhook.events],
     description: webhook.description,
     status: webhook.status,
@@ -142,14 +238,16 @@ function toItem(webhook: Webhook): Item {
   };
 }
 
-function fromItem(item: Item): Webhook {
+/** `undefined` for an item not bound to a model id yet (see above). */
+function fromItem(item: Item): Webhook | undefined {
+  if (typeof item.modelName === 'string' && typeof item.modelId !== 'string') {
+    return undefined;
+  }
   const http = item.httpUrlSpec as HttpUrlSpec | undefined;
   const job = item.jobSpec as JobSpec | undefined;
   return {
     id: String(item.id),
-    ...(typeof item.modelName === 'string'
-      ? { modelName: item.modelName }
-      : {}),
+    ...(typeof item.modelId === 'string' ? { modelId: item.modelId } : {}),
     events: (item.events as WebhookEvent[] | undefined) ?? [],
     ...(typeof item.description === 'string'
       ? { description: item.description }

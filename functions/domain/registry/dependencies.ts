@@ -2,6 +2,7 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import type { WebhookStore } from '#ports/webhook-store.ts';
 import type { ManagedArtifactsDependencies } from '../artifacts/registration.ts';
 import {
   ModelVersionDoesNotExistError,
@@ -35,6 +36,12 @@ export interface RegistryDependencies {
    * requests they made stale are closed here). Absent where no requests
    * exist, e.g. in unit tests of the registry alone.
    */
+  /**
+   * The registry webhooks, deleted with their model. Absent in unit tests
+   * of the registry alone: a deleted model's webhooks are unreachable
+   * anyway (they are bound to its id, which no other model gets).
+   */
+  readonly webhooks?: Pick<WebhookStore, 'deleteOfModel'> | undefined;
   readonly afterVersionChanges?: (
     record: ModelRecord,
     changes: readonly VersionChange[]

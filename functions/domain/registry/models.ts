@@ -111,21 +111,26 @@ export async function renameRegisteredModel(
 }
 
 /**
- * Deletes the model with its versions, tags, aliases and activities; refused
- * while a version is in Staging or Production (Databricks' guard).
+ * Deletes the model with its versions, tags, aliases, activities and
+ * webhooks; refused while a version is in Staging or Production
+ * (Databricks' guard).
  */
 export async function deleteRegisteredModel(
   deps: RegistryDependencies,
   input: { name: string }
 ): Promise<void> {
-  await withOptimisticRetry(deps, async () => {
+  const modelId = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
     assertNoActiveVersions(
       record.stages,
       `delete registered model '${input.name}'`
     );
     await deps.store.deleteModel(record);
+    return record.model.id;
   });
+  // Unreachable since the model went (they are bound to its id); removed
+  // here so that they do not linger.
+  await deps.webhooks?.deleteOfModel(modelId);
 }
 
 function assertNoActiveVersions(

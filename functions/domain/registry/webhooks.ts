@@ -1,7 +1,10 @@
-import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
+import type {
+  ModelRecord,
+  ModelRegistryStore,
+} from '#ports/model-registry-store.ts';
 import type { WebhookSender } from '#ports/webhook-sender.ts';
 import type { WebhookStore } from '#ports/webhook-store.ts';
-import { authorizeOnModel } from '../access.ts';
+import { authorizeOnModel, levelOn, rootGrants } from '../access.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
@@ -13,6 +16,7 @@ import {
   encodePageToken,
   validateMaxResults,
 } from '../pagination.ts';
+import { levelAllows } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import { validateModelName } from '../registered-model.ts';
 import {
@@ -28,6 +32,7 @@ import {
   type Webhook,
   type WebhookEvent,
   type WebhookStatus,
+  type WebhookView,
   webhookSignature,
 } from '../webhook.ts';
 
@@ -36,6 +41,11 @@ import {
  * real registry events (model version created, stage transitioned, …) is
  * NOT part of this module yet; it is a later issue. Until then `ACTIVE`
  * and `TEST_MODE` differ in nothing but what they answer.
+ *
+ * A model-specific webhook belongs to its model's id: every route checks
+ * the caller against the model that id names now (so a webhook follows a
+ * rename, and a new model of an old name reaches none of it), and answers
+ * the model's current name. A webhook whose model is gone is gone.
  */
 export interface WebhookDependencies {
   /** For the Can Manage check on a model-specific webhook's model. */
@@ -90,28 +100,28 @@ export interface UpdateWebhookInput {
   readonly jobSpec?: JobSpecInput | undefined;
 }
 
-/**
- * A model-specific webhook needs Can Manage on its model; a registry-wide
- * one needs a workspace admin. `requireModel: false` lets an admin manage
- * the webhooks of a model that was deleted since.
- */
-async function authorizeWebhook(
+function requireAdmin(caller: Principal): void {
+  if (!caller.isAdmin) {
+    throw new PermissionDeniedError(
+      `${caller.userName} is not a workspace admin: registry-wide webhooks are managed by admins only.`
+    );
+  }
+}
+
+/** Can Manage on the model the caller names; the model must exist. */
+async function authorizeModelByName(
   deps: WebhookDependencies,
   caller: Principal,
-  modelName: string | undefined,
-  options: { requireModel: boolean }
-): Promise<void> {
-  if (modelName === undefined) {
-    if (!caller.isAdmin) {
-      throw new PermissionDeniedError(
-        `${caller.userName} is not a workspace admin: registry-wide webhooks are managed by admins only.`
-      );
-    }
-    return;
-  }
-  if (caller.isAdmin && !options.requireModel) return;
+  modelName: string
+): Promise<ModelRecord> {
   try {
-    await authorizeOnModel(deps.store, caller, modelName, 'ModifyPermissions');
+    const { record } = await authorizeOnModel(
+      deps.store,
+      caller,
+      modelName,
+      'ModifyPermissions'
+    );
+    return record;
   } catch (error) {
     if (error instanceof PermissionDeniedError) {
       throw new PermissionDeniedError(
@@ -122,19 +132,43 @@ async function authorizeWebhook(
   }
 }
 
+function notFound(id: string): ResourceDoesNotExistError {
+  return new ResourceDoesNotExistError(`Webhook with id ${id} not found.`);
+}
+
+function view(webhook: Webhook, record?: ModelRecord): WebhookView {
+  return record ? { ...webhook, modelName: record.model.name } : webhook;
+}
+
+/**
+ * The webhook an id names, for a caller who may manage it: Can Manage on
+ * the model its model id names now (the refusal names neither that model
+ * nor anything else of the webhook), or an admin for a registry-wide one.
+ * A webhook whose model was deleted went with it: 404, and it is removed.
+ */
 async function requireWebhook(
   deps: WebhookDependencies,
   caller: Principal,
   id: string
-): Promise<Webhook> {
+): Promise<{ webhook: Webhook; record?: ModelRecord }> {
   const webhook = await deps.webhooks.get(id);
-  if (!webhook) {
-    throw new ResourceDoesNotExistError(`Webhook with id ${id} not found.`);
+  if (!webhook) throw notFound(id);
+  if (webhook.modelId === undefined) {
+    requireAdmin(caller);
+    return { webhook };
   }
-  await authorizeWebhook(deps, caller, webhook.modelName, {
-    requireModel: false,
-  });
-  return webhook;
+  const record = await deps.store.getModelRecordById(webhook.modelId);
+  if (!record) {
+    await deps.webhooks.delete(id);
+    throw notFound(id);
+  }
+  const level = levelOn(caller, record, await rootGrants(deps.store));
+  if (!levelAllows(level, 'ModifyPermissions')) {
+    throw new PermissionDeniedError(
+      `${caller.userName} does not have permission to registry:ManageWebhooks on webhook ${id}: it needs CAN_MANAGE on the webhook's registered model.`
+    );
+  }
+  return { webhook, record };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -190,12 +224,15 @@ export async function createWebhook(
   deps: WebhookDependencies,
   caller: Principal,
   input: CreateWebhookInput
-): Promise<Webhook> {
+): Promise<WebhookView> {
   const modelName =
     input.modelName === undefined || input.modelName === ''
       ? undefined
       : validateModelName(input.modelName);
-  const events = validateEvents(input.events, modelName);
+  const events = validateEvents(
+    input.events,
+    modelName === undefined ? 'registry' : 'model'
+  );
   validateTarget(input);
   const description = validateDescription(input.description);
   const target = input.httpUrlSpec
@@ -203,11 +240,13 @@ export async function createWebhook(
     : input.jobSpec
       ? { jobSpec: jobSpec(input.jobSpec) }
       : {};
-  await authorizeWebhook(deps, caller, modelName, { requireModel: true });
+  let record: ModelRecord | undefined;
+  if (modelName === undefined) requireAdmin(caller);
+  else record = await authorizeModelByName(deps, caller, modelName);
   const now = deps.now();
   const webhook: Webhook = {
     id: deps.newId(),
-    ...(modelName === undefined ? {} : { modelName }),
+    ...(record === undefined ? {} : { modelId: record.model.id }),
     events,
     ...(description === undefined ? {} : { description }),
     status: input.status ?? 'ACTIVE',
@@ -216,24 +255,31 @@ export async function createWebhook(
     lastUpdatedTimestamp: now,
   };
   await deps.webhooks.create(webhook);
-  return webhook;
+  return view(webhook, record);
 }
 
 export async function updateWebhook(
   deps: WebhookDependencies,
   caller: Principal,
   input: UpdateWebhookInput
-): Promise<Webhook> {
+): Promise<WebhookView> {
   if (input.httpUrlSpec !== undefined && input.jobSpec !== undefined) {
     throw new InvalidParameterValueError(
       "At most one of 'http_url_spec' and 'job_spec' may be given."
     );
   }
-  const current = await requireWebhook(deps, caller, input.id);
+  const { webhook: current, record } = await requireWebhook(
+    deps,
+    caller,
+    input.id
+  );
   const events =
     input.events === undefined
       ? current.events
-      : validateEvents(input.events, current.modelName);
+      : validateEvents(
+          input.events,
+          current.modelId === undefined ? 'registry' : 'model'
+        );
   const description =
     input.description === undefined
       ? current.description
@@ -251,9 +297,7 @@ export async function updateWebhook(
         };
   const updated: Webhook = {
     id: current.id,
-    ...(current.modelName === undefined
-      ? {}
-      : { modelName: current.modelName }),
+    ...(current.modelId === undefined ? {} : { modelId: current.modelId }),
     events,
     ...(description === undefined ? {} : { description }),
     status: input.status ?? current.status,
@@ -261,12 +305,8 @@ export async function updateWebhook(
     creationTimestamp: current.creationTimestamp,
     lastUpdatedTimestamp: Math.max(deps.now(), current.lastUpdatedTimestamp),
   };
-  if (!(await deps.webhooks.put(updated))) {
-    throw new ResourceDoesNotExistError(
-      `Webhook with id ${input.id} not found.`
-    );
-  }
-  return updated;
+  if (!(await deps.webhooks.put(updated))) throw notFound(input.id);
+  return view(updated, record);
 }
 
 export async function deleteWebhook(
@@ -275,11 +315,7 @@ export async function deleteWebhook(
   input: { id: string }
 ): Promise<void> {
   await requireWebhook(deps, caller, input.id);
-  if (!(await deps.webhooks.delete(input.id))) {
-    throw new ResourceDoesNotExistError(
-      `Webhook with id ${input.id} not found.`
-    );
-  }
+  if (!(await deps.webhooks.delete(input.id))) throw notFound(input.id);
 }
 
 /**
@@ -298,7 +334,7 @@ export async function listWebhooks(
     maxResults?: number | undefined;
     pageToken?: string | undefined;
   }
-): Promise<{ webhooks: Webhook[]; nextPageToken?: string }> {
+): Promise<{ webhooks: WebhookView[]; nextPageToken?: string }> {
   const maxResults = validateMaxResults(input.maxResults, WEBHOOK_LIST_LIMITS);
   const modelName =
     input.modelName === undefined || input.modelName === ''
@@ -306,7 +342,7 @@ export async function listWebhooks(
       : input.modelName;
   const wanted =
     input.events && input.events.length > 0
-      ? new Set(validateEvents(input.events, undefined))
+      ? new Set(validateEvents(input.events, 'registry'))
       : undefined;
   let afterId: string | undefined;
   if (input.pageToken !== undefined && input.pageToken !== '') {
@@ -319,28 +355,39 @@ export async function listWebhooks(
     }
     afterId = cursor.after;
   }
-  if (modelName !== undefined) {
-    await authorizeWebhook(deps, caller, modelName, { requireModel: false });
-  }
-  const manages = manageCheck(deps, caller);
+  const model =
+    modelName === undefined
+      ? undefined
+      : await authorizeModelByName(deps, caller, modelName);
+  const manageable = manageableModels(deps, caller);
 
-  const matches: Webhook[] = [];
+  const matches: WebhookView[] = [];
   let more = true;
   // One more match than the page holds proves a next page exists.
   while (matches.length <= maxResults && more) {
     const chunk = await deps.webhooks.list({
-      modelName,
+      modelId: model?.model.id,
       afterId,
       limit: Math.max(maxResults + 1 - matches.length, 25),
     });
     more = chunk.more;
+    // Past everything read, items the store did not return included.
+    afterId = chunk.lastId ?? afterId;
+    const models = model
+      ? new Map([[model.model.id, model]])
+      : await manageable(chunk.webhooks);
     for (const webhook of chunk.webhooks) {
-      afterId = webhook.id;
       if (wanted && !webhook.events.some((event) => wanted.has(event))) {
         continue;
       }
-      if (modelName === undefined && !(await manages(webhook))) continue;
-      matches.push(webhook);
+      if (webhook.modelId === undefined) {
+        if (!caller.isAdmin) continue;
+        matches.push(webhook);
+      } else {
+        const record = models.get(webhook.modelId);
+        if (!record) continue;
+        matches.push(view(webhook, record));
+      }
       if (matches.length > maxResults) break;
     }
   }
@@ -357,27 +404,40 @@ export async function listWebhooks(
     : { webhooks: page };
 }
 
-/** Whether the caller may manage a webhook, with one model lookup per name. */
-function manageCheck(
+/**
+ * The models of a chunk of webhooks that the caller may manage, read in
+ * one batch. The webhooks of models that are gone are removed on the way:
+ * they went with their model.
+ */
+function manageableModels(
   deps: WebhookDependencies,
   caller: Principal
-): (webhook: Webhook) => Promise<boolean> {
-  const byModel = new Map<string, Promise<boolean>>();
-  return (webhook) => {
-    if (caller.isAdmin) return Promise.resolve(true);
-    const { modelName } = webhook;
-    if (modelName === undefined) return Promise.resolve(false);
-    let allowed = byModel.get(modelName);
-    if (!allowed) {
-      allowed = authorizeWebhook(deps, caller, modelName, {
-        requireModel: true,
-      }).then(
-        () => true,
-        () => false
-      );
-      byModel.set(modelName, allowed);
+): (webhooks: readonly Webhook[]) => Promise<Map<string, ModelRecord>> {
+  let root: ReturnType<typeof rootGrants> | undefined;
+  return async (webhooks) => {
+    const ids = [
+      ...new Set(
+        webhooks.flatMap((webhook) =>
+          webhook.modelId === undefined ? [] : [webhook.modelId]
+        )
+      ),
+    ];
+    if (ids.length === 0) return new Map();
+    const records = await deps.store.getModelRecordsByIds(ids);
+    const found = new Map(records.map((record) => [record.model.id, record]));
+    for (const webhook of webhooks) {
+      if (webhook.modelId !== undefined && !found.has(webhook.modelId)) {
+        await deps.webhooks.delete(webhook.id);
+      }
     }
-    return allowed;
+    if (caller.isAdmin) return found;
+    root ??= rootGrants(deps.store);
+    const grants = await root;
+    return new Map(
+      [...found].filter(([, record]) =>
+        levelAllows(levelOn(caller, record, grants), 'ModifyPermissions')
+      )
+    );
   };
 }
 
@@ -394,7 +454,8 @@ export async function testWebhook(
   caller: Principal,
   input: { id: string; event?: string | undefined }
 ): Promise<{ statusCode: number; body: string }> {
-  const webhook = await requireWebhook(deps, caller, input.id);
+  const found = await requireWebhook(deps, caller, input.id);
+  const webhook = view(found.webhook, found.record);
   let event: WebhookEvent | undefined = webhook.events[0];
   if (input.event !== undefined && input.event !== '') {
     if (!(WEBHOOK_EVENTS as readonly string[]).includes(input.event)) {

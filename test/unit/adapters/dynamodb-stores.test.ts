@@ -5,12 +5,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
+  PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import {
+  bindLegacyWebhooks,
+  DynamoDBWebhookStore,
+} from '#adapters/dynamodb/webhook-store.ts';
+import type { RegisteredModel } from '#domain/registered-model.ts';
 import {
   type DynamoDBLocal,
   ensureRegistryTable,
@@ -19,6 +25,7 @@ import {
 import { findFreePort } from '#local/ports.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 
 const TABLE_NAME = 'unit-dynamodb-stores';
 
@@ -109,3 +116,104 @@ describeIdentityStoreContract(
       tableName: TABLE_NAME,
     })
 );
+
+describeWebhookStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBWebhookStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describe('bindLegacyWebhooks', () => {
+  const T0 = 1_700_000_000_000;
+
+  function aModel(id: string, name: string, created: number): RegisteredModel {
+    return {
+      id,
+      name,
+      description: '',
+      creationTimestamp: created,
+      lastUpdatedTimestamp: created,
+      userId: 'alice@example.com',
+      tags: [],
+      aliases: [],
+    };
+  }
+
+  /** A webhook item as stored before webhooks were bound to model ids. */
+  function legacyItem(id: string, modelName: string | undefined) {
+    return {
+      PK: `WEBHOOK#${id}`,
+      SK: '#WEBHOOK',
+      GSI1PK:
+        modelName === undefined
+          ? 'WEBHOOKS#REGISTRY'
+          : `WEBHOOKS#MODEL#${modelName}`,
+      GSI1SK: id,
+      GSI2PK: 'WEBHOOKS',
+      GSI2SK: id,
+      entity: 'Webhook',
+      id,
+      ...(modelName === undefined ? {} : { modelName }),
+      events: ['COMMENT_CREATED'],
+      status: 'ACTIVE',
+      httpUrlSpec: { url: 'https://hooks.example.com/x', secret: 'shh' },
+      creationTimestamp: T0,
+      lastUpdatedTimestamp: T0,
+    };
+  }
+
+  it('binds a legacy webhook to the model of its name unless that model is younger, and is idempotent', async () => {
+    // Prepare: `kept` existed before its webhook; `reused` was made after
+    // its webhook (its name was taken over); `gone` does not exist.
+    const client = await emptyTable();
+    const options = { client, tableName: TABLE_NAME };
+    const models = new DynamoDBModelRegistryStore(options);
+    const webhooks = new DynamoDBWebhookStore(options);
+    const keptId = '1'.repeat(32);
+    await models.createRegisteredModel(aModel(keptId, 'kept', T0 - 1), []);
+    await models.createRegisteredModel(
+      aModel('2'.repeat(32), 'reused', T0 + 1),
+      []
+    );
+    const ids = { kept: 'a'.repeat(32), reused: 'b'.repeat(32) };
+    const gone = 'c'.repeat(32);
+    const registryWide = 'd'.repeat(32);
+    for (const item of [
+      legacyItem(ids.kept, 'kept'),
+      legacyItem(ids.reused, 'reused'),
+      legacyItem(gone, 'gone'),
+      legacyItem(registryWide, undefined),
+    ]) {
+      await client.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
+    }
+    const beforeBinding = await webhooks.list({ limit: 10 });
+
+    // Act
+    const first = await bindLegacyWebhooks(options);
+    const second = await bindLegacyWebhooks(options);
+
+    // Assess
+    expect(beforeBinding.webhooks.map((webhook) => webhook.id)).toEqual([
+      registryWide,
+    ]);
+    expect(beforeBinding.lastId).toBe(registryWide);
+    expect(first).toEqual({ bound: 1, deleted: 2 });
+    expect(second).toEqual({ bound: 0, deleted: 0 });
+    expect(await webhooks.get(ids.kept)).toMatchObject({
+      id: ids.kept,
+      modelId: keptId,
+    });
+    expect(await webhooks.get(ids.kept)).not.toHaveProperty('modelName');
+    expect(
+      (await webhooks.list({ modelId: keptId, limit: 10 })).webhooks.map(
+        (webhook) => webhook.id
+      )
+    ).toEqual([ids.kept]);
+    expect(await webhooks.get(ids.reused)).toBeUndefined();
+    expect(await webhooks.get(gone)).toBeUndefined();
+    expect(await webhooks.get(registryWide)).not.toHaveProperty('modelId');
+  });
+});

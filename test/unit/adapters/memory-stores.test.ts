@@ -1,7 +1,9 @@
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
+import { MemoryWebhookStore } from '#test/support/memory-webhook-store.ts';
 
 describeModelRegistryStoreContract(
   'in memory',
@@ -12,3 +14,5 @@ describeIdentityStoreContract(
   'in memory',
   async () => new MemoryIdentityStore()
 );
+
+describeWebhookStoreContract('in memory', async () => new MemoryWebhookStore());

@@ -166,13 +166,13 @@ describe('webhook rules', () => {
     it('keeps known events once and refuses REGISTERED_MODEL_CREATED on a model', () => {
       // Act & Assess
       expect(
-        validateEvents(['COMMENT_CREATED', 'COMMENT_CREATED'], undefined)
+        validateEvents(['COMMENT_CREATED', 'COMMENT_CREATED'], 'registry')
       ).toEqual(['COMMENT_CREATED']);
-      expect(() => validateEvents(['REGISTERED_MODEL_CREATED'], 'm')).toThrow(
-        /registry-wide/
-      );
-      expect(() => validateEvents(['NOPE'], undefined)).toThrow(/NOPE/);
-      expect(() => validateEvents([], undefined)).toThrow(/events/);
+      expect(() =>
+        validateEvents(['REGISTERED_MODEL_CREATED'], 'model')
+      ).toThrow(/registry-wide/);
+      expect(() => validateEvents(['NOPE'], 'registry')).toThrow(/NOPE/);
+      expect(() => validateEvents([], 'registry')).toThrow(/events/);
     });
   });
 

@@ -8,7 +8,7 @@ import {
   updateWebhook,
   type WebhookDependencies,
 } from '#domain/registry/webhooks.ts';
-import { WEBHOOK_STATUSES, type Webhook } from '#domain/webhook.ts';
+import { WEBHOOK_STATUSES, type WebhookView } from '#domain/webhook.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 
@@ -17,9 +17,9 @@ type Context = OperationContext<WebhookDependencies>;
 /**
  * Databricks' `RegistryWebhook` with the `*WithoutSecret` specs: the
  * secret, the authorization header and the job's access token are stored
- * and used, never answered.
+ * and used, never answered. `model_name` is the model's current name.
  */
-export function webhookJson(webhook: Webhook) {
+export function webhookJson(webhook: WebhookView) {
   return {
     id: webhook.id,
     ...(webhook.modelName === undefined
