@@ -60,6 +60,8 @@ export const handlerEntries = {
   authorizer: 'functions/handlers/authorizer.ts',
   notFound: 'functions/handlers/api/not-found.ts',
   cleanup: 'functions/handlers/jobs/cleanup.ts',
+  /** Re-drives registrations whose attempt stopped renewing its lease. */
+  registrationWatchdog: 'functions/handlers/jobs/registration-watchdog.ts',
   /** Invoked asynchronously by model-versions (and by itself) per version. */
   registration: 'functions/handlers/jobs/registration.ts',
   /** Invoked by every Task state of the transition-request workflow. */
@@ -182,9 +184,9 @@ const groupAccess: Record<FunctionGroup, GroupAccess> = {
  * The stateless part of stagegate: one Lambda per function group of the
  * route table behind an HTTP API (`$default` stage at the origin root) with
  * a Lambda REQUEST authorizer, the transition-request state machine loaded
- * from its ASL file with the function its Task states invoke, and the hourly
- * cleanup job. Table and bucket come from {@link StatefulStack} through the
- * props.
+ * from its ASL file with the function its Task states invoke, the hourly
+ * cleanup job and the registration watchdog. Table and bucket come from
+ * {@link StatefulStack} through the props.
  *
  * The state machine and its function refer to each other: the definition
  * names the function (`${TransitionRequestFunctionArn}`), and the function
@@ -207,6 +209,8 @@ export class ApiStack extends Stack {
   readonly cleanupFunction: RegistryFunction;
   /** Copies a version's upload into the managed prefix (async invocations). */
   readonly registrationFunction: RegistryFunction;
+  /** Every 5 minutes: re-drives or fails registrations whose lease ran out. */
+  readonly registrationWatchdogFunction: RegistryFunction;
   /** Invoked by the Task states of the transition-request workflow. */
   readonly transitionRequestWorkflowFunction: RegistryFunction;
   readonly transitionRequestStateMachine: StateMachine;
@@ -307,6 +311,11 @@ export class ApiStack extends Stack {
       targets: [new LambdaFunction(this.cleanupFunction)],
     });
 
+    this.registrationWatchdogFunction = this.createRegistrationWatchdog(
+      table,
+      artifactBucket
+    );
+
     new CfnOutput(this, 'ApiUrl', {
       value: this.httpApi.apiEndpoint,
       description: 'Registry URL (MLFLOW_TRACKING_URI / DATABRICKS_HOST)',
@@ -322,7 +331,8 @@ export class ApiStack extends Stack {
    * and reads the session in the table, and invokes itself (by its fixed
    * name) to continue a registration that runs out of time. Lambda does not
    * retry it: every failure is recorded on the version by the handler, and
-   * an event that never runs is caught by the cleanup job's deadline.
+   * an invocation that never runs or dies is re-driven by the watchdog once
+   * its lease runs out.
    */
   private createRegistrationFunction(
     table: ITable,
@@ -364,7 +374,39 @@ export class ApiStack extends Stack {
     return fn;
   }
 
-  /** Lets an API function start registrations (async invocations). */
+  /**
+   * The registration watchdog: queries the leases that ran out (table),
+   * starts the next attempt of each (invokes the registration function),
+   * and when a registration is out of attempts or time marks it failed and
+   * deletes its copies by key from the managed prefix (no listing, no
+   * reads). A run that fails is simply the next run's work, so the
+   * schedule does not retry it.
+   */
+  private createRegistrationWatchdog(
+    table: ITable,
+    artifactBucket: IBucket
+  ): RegistryFunction {
+    const fn = new RegistryFunction(this, 'RegistrationWatchdogFunction', {
+      entry: handlerEntries.registrationWatchdog,
+      description:
+        'stagegate: re-drives artifact registrations whose attempt stopped',
+      timeout: Duration.minutes(2),
+    })
+      .bindTable(table, 'readWrite')
+      .bindBucket(artifactBucket, 'delete', artifactKeyPrefixes.managed, {
+        list: false,
+      });
+    this.grantRegistrations(fn);
+    new Rule(this, 'RegistrationWatchdogSchedule', {
+      description:
+        'Re-drives artifact registrations whose lease ran out (every 5 minutes)',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+    });
+    return fn;
+  }
+
+  /** Lets a function start registrations (async invocations). */
   private grantRegistrations(fn: RegistryFunction): void {
     const invoke = this.registrationFunction.grantInvoke(fn);
     for (const resource of invoke.principalStatements.flatMap(

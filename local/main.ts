@@ -14,11 +14,24 @@ async function main(): Promise<void> {
     );
   }
   const dataDir = resolve(process.env.STAGEGATE_DATA_DIR ?? '.stagegate');
+  const watchdogSeconds = Number(
+    process.env.STAGEGATE_WATCHDOG_INTERVAL_SECONDS ?? '60'
+  );
+  if (!Number.isFinite(watchdogSeconds) || watchdogSeconds <= 0) {
+    throw new LocalRuntimeError(
+      `STAGEGATE_WATCHDOG_INTERVAL_SECONDS must be a positive number of seconds, got '${process.env.STAGEGATE_WATCHDOG_INTERVAL_SECONDS}'.`
+    );
+  }
   const started = Date.now();
   const runtime = await startLocalRuntime({
     dataDir,
     port,
     adminToken: process.env.STAGEGATE_ADMIN_TOKEN || undefined,
+    watchdogIntervalMs: watchdogSeconds * 1000,
+    // Tests only (test/e2e/registration-restart.test.ts).
+    loseRegistrations: Number(
+      process.env.STAGEGATE_TEST_LOSE_REGISTRATIONS ?? '0'
+    ),
   });
   const lines = [
     `stagegate is listening on ${runtime.url} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
@@ -9,12 +9,14 @@ import { generateTokenValue } from '#domain/tokens.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
 import {
   ensureRegistryTable,
+  LOCAL_REGION,
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { LocalGateway } from './gateway.ts';
 import { startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
+import { dataDirCredentials, makeDataDirPrivate } from './private-data.ts';
 import {
   claimDataDir,
   forgetEngines,
@@ -33,8 +35,6 @@ const LOCAL_WORKFLOW_FUNCTION = 'stagegate-transition-request';
 const LOCAL_REGISTRATION_FUNCTION = 'stagegate-registration';
 export const LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:000000000000:stateMachine:stagegate-transition-request';
-/** s3rver's built-in account; the other local engines accept any key. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface LocalRuntimeOptions {
   /** Where every engine keeps its data. */
@@ -45,6 +45,14 @@ export interface LocalRuntimeOptions {
   readonly adminToken?: string | undefined;
   /** How often the cleanup job runs. @default 1 hour */
   readonly cleanupIntervalMs?: number;
+  /** How often the registration watchdog runs. @default 1 minute */
+  readonly watchdogIntervalMs?: number;
+  /**
+   * Tests only: the first this many asynchronous invocations of the
+   * registration function are accepted and never run, as when the process
+   * that would run them dies. @default 0
+   */
+  readonly loseRegistrations?: number;
 }
 
 export interface LocalRuntime {
@@ -61,13 +69,14 @@ export interface LocalRuntime {
  * Starts the whole registry on this machine: DynamoDB Local, the S3 server,
  * the Step Functions engine behind its awsJson endpoint, and the API gateway
  * emulator running the real authorizer and handlers. All of
- * it binds to 127.0.0.1 and keeps its data under `dataDir`.
+ * it binds to 127.0.0.1 and keeps its data under `dataDir`, private to the
+ * account running it (`makeDataDirPrivate`, `dataDirCredentials`).
  */
 export async function startLocalRuntime(
   options: LocalRuntimeOptions
 ): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDirPrivate(dataDir);
   claimDataDir(dataDir);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -79,14 +88,20 @@ export async function startLocalRuntime(
   try {
     await killStaleEngines(dataDir);
     await assertPortFree(options.port);
+    const credentials = dataDirCredentials(dataDir);
 
     const [dynamodb, s3] = await Promise.all([
       findFreePort().then((port) =>
-        startDynamoDBLocal({ dataDir: join(dataDir, 'dynamodb'), port })
+        startDynamoDBLocal({
+          dataDir: join(dataDir, 'dynamodb'),
+          port,
+          credentials,
+        })
       ),
       startLocalS3({
         directory: join(dataDir, 's3'),
         bucketName: LOCAL_BUCKET_NAME,
+        credentials,
       }),
     ]);
     stops.push(dynamodb.stop, s3.stop);
@@ -95,7 +110,7 @@ export async function startLocalRuntime(
     }
     stops.push(async () => forgetEngines(dataDir));
 
-    await ensureRegistryTable(dynamodb.endpoint, LOCAL_TABLE_NAME);
+    await ensureRegistryTable(dynamodb.endpoint, LOCAL_TABLE_NAME, credentials);
 
     // The same ASL file and substitution keys as the CDK app deploys.
     // The workflow's Lambda runs in-process, loaded on first use (after the
@@ -125,6 +140,7 @@ export async function startLocalRuntime(
     const sfnServer = await startStepFunctionsServer({
       port: 0,
       engine: stepFunctions,
+      credentials,
     });
     stops.push(
       () => stepFunctions.stopAllExecutions('stagegate stopped'),
@@ -140,15 +156,17 @@ export async function startLocalRuntime(
           return module.handler as (event: unknown) => Promise<unknown>;
         },
       },
+      loseAsyncInvocations: options.loseRegistrations ?? 0,
+      credentials,
     });
     stops.push(() => lambda.close());
 
     // The handlers read their configuration from the environment at import,
     // exactly as on Lambda; set it before the gateway loads any of them.
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SFN: sfnServer.url,
@@ -172,8 +190,8 @@ export async function startLocalRuntime(
     const client = createDocumentClient(
       new DynamoDBClient({
         endpoint: dynamodb.endpoint,
-        region: 'us-east-1',
-        credentials: LOCAL_CREDENTIALS,
+        region: LOCAL_REGION,
+        credentials,
       })
     );
     await ensureBootstrapAdmin(
@@ -187,15 +205,34 @@ export async function startLocalRuntime(
 
     const gateway = new LocalGateway({
       debug: process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true',
-      jobs: { cleanup: runCleanupJob },
+      jobs: {
+        cleanup: runCleanupJob,
+        'registration-watchdog': () => runRegistrationWatchdog(false),
+      },
     });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
 
     await rearmOpenRequests();
+    // Registrations that were copying when the last process died: nothing
+    // renews their leases any more, so they resume now rather than once
+    // the leases run out.
+    await runRegistrationWatchdog(true);
 
-    const cleanup = startCleanupTimer(options.cleanupIntervalMs ?? 3_600_000);
-    stops.push(async () => clearInterval(cleanup));
+    const cleanup = startTimer(
+      'cleanup job',
+      runCleanupJob,
+      options.cleanupIntervalMs ?? 3_600_000
+    );
+    const watchdog = startTimer(
+      'registration watchdog',
+      () => runRegistrationWatchdog(false),
+      options.watchdogIntervalMs ?? 60_000
+    );
+    stops.push(async () => {
+      clearInterval(cleanup);
+      clearInterval(watchdog);
+    });
 
     return {
       url: `http://127.0.0.1:${port}`,
@@ -273,11 +310,21 @@ async function runCleanupJob(): Promise<unknown> {
   return job.handler();
 }
 
-function startCleanupTimer(intervalMs: number): NodeJS.Timeout {
+/** The watchdog that EventBridge schedules on AWS. */
+async function runRegistrationWatchdog(
+  allLeasesLost: boolean
+): Promise<unknown> {
+  const job = await import('#handlers/jobs/registration-watchdog.ts');
+  return job.handler({ allLeasesLost });
+}
+
+function startTimer(
+  name: string,
+  run: () => Promise<unknown>,
+  intervalMs: number
+): NodeJS.Timeout {
   const timer = setInterval(() => {
-    runCleanupJob().catch((error: unknown) =>
-      console.error('cleanup job failed', error)
-    );
+    run().catch((error: unknown) => console.error(`${name} failed`, error));
   }, intervalMs);
   timer.unref();
   return timer;

@@ -4,13 +4,31 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
+/** Koa's middleware signature, as s3rver (a Koa application) runs it. */
+type Middleware = (
+  ctx: {
+    method: string;
+    headers: Record<string, unknown>;
+    query: Record<string, unknown>;
+  },
+  next: () => Promise<unknown>
+) => Promise<unknown>;
+
 interface S3rverInstance {
+  /** Koa's middleware chain, composed when the server starts listening. */
+  middleware: Middleware[];
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
 }
 type S3rverConstructor = new (
   options: Record<string, unknown>
 ) => S3rverInstance;
+
+interface S3rverAccount {
+  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+  revokeAccessKey(accessKeyId: string): void;
+}
+type S3ErrorConstructor = new (code: string, message: string) => Error;
 
 /**
  * Browsers upload and download artifacts straight from presigned URLs, so
@@ -53,22 +71,53 @@ export interface LocalS3 {
 /**
  * The S3 server (`@20minutes/s3rver`, in-process) on 127.0.0.1 with the
  * artifact bucket; it verifies SigV4, so tampered or expired presigned URLs
- * fail as they do on AWS. Credentials: its built-in S3RVER/S3RVER account.
+ * fail as they do on AWS.
+ *
+ * Its port is open to every local account, so it answers only requests
+ * signed with `credentials` (the data directory's): its built-in
+ * S3RVER/S3RVER key is revoked, and a request with no signature at all,
+ * which s3rver would serve anonymously, gets 403 AccessDenied (CORS
+ * preflights, which never carry credentials, excepted).
  */
 export async function startLocalS3(options: {
   directory: string;
   bucketName: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
   port?: number;
 }): Promise<LocalS3> {
   patchDesForS3rver();
   mkdirSync(options.directory, { recursive: true });
   const S3rver = require('@20minutes/s3rver') as S3rverConstructor;
+  const account = (
+    require('@20minutes/s3rver/lib/models/account') as {
+      DUMMY_ACCOUNT: S3rverAccount;
+    }
+  ).DUMMY_ACCOUNT;
+  const S3Error =
+    require('@20minutes/s3rver/lib/models/error') as S3ErrorConstructor;
+  account.revokeAccessKey('S3RVER');
+  account.createKeyPair(
+    options.credentials.accessKeyId,
+    options.credentials.secretAccessKey
+  );
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port ?? 0,
     silent: true,
     directory: options.directory,
     configureBuckets: [{ name: options.bucketName, configs: [CORS] }],
+  });
+  // First in the chain, before any route runs. The mechanisms are the ones
+  // s3rver's authentication recognises, which then verifies the signature.
+  server.middleware.unshift(async (ctx, next) => {
+    const signed =
+      'authorization' in ctx.headers ||
+      'X-Amz-Algorithm' in ctx.query ||
+      'Signature' in ctx.query;
+    if (!signed && ctx.method !== 'OPTIONS') {
+      throw new S3Error('AccessDenied', 'Access Denied');
+    }
+    return next();
   });
   const address = await server.run();
   return {

@@ -83,14 +83,31 @@ export interface UploadConsumption {
   /** The session must belong to this principal (omitted for admins). */
   readonly ownerId?: string | undefined;
   readonly now: number;
+  /**
+   * Until when the first attempt of the version's registration holds its
+   * lease (see `RegistrationLeaseStore`), created in the same transaction.
+   */
+  readonly leaseExpiresAt: number;
 }
 
-/** A version's registration status, changed only from `expectedStatus`. */
+/**
+ * A version's registration status, changed only from `expectedStatus`.
+ * Leaving PENDING_REGISTRATION also removes the registration's lease, in the
+ * same transaction.
+ */
 export interface VersionStatusUpdate {
   readonly status: ModelVersionStatus;
   readonly statusMessage: string;
   readonly now: number;
   readonly expectedStatus: ModelVersionStatus;
+  /**
+   * Only while this attempt holds the registration (and, with `expiresAt`,
+   * its lease is still the one read): a superseded attempt ends nothing.
+   * @default - whoever holds it
+   */
+  readonly lease?:
+    | { readonly attempt: number; readonly expiresAt?: number | undefined }
+    | undefined;
 }
 
 /**
@@ -144,7 +161,8 @@ export interface ModelRegistryStore {
 
   /**
    * Stores version `versionCounter + 1` of the record's model, consuming
-   * the upload session it is registered from in the same transaction.
+   * the upload session it is registered from in the same transaction, with
+   * the lease of its registration's first attempt.
    * @throws ConcurrentModificationError when another version got the number;
    *   UploadNotUsableError when the session is not a COMPLETED one of the
    *   owner (anymore).

@@ -12,6 +12,12 @@ export interface RegistrationJob {
    * @default 0
    */
   readonly startAt?: number | undefined;
+  /**
+   * Which attempt this is (see `RegistrationLease`); a continuation keeps
+   * its attempt's number.
+   * @default 1
+   */
+  readonly attempt?: number | undefined;
 }
 
 /**

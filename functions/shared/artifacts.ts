@@ -3,7 +3,11 @@ import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-st
 import { LambdaRegistrationQueue } from '#adapters/lambda/registration-queue.ts';
 import { S3ArtifactStore } from '#adapters/s3/artifact-store.ts';
 import { createS3Client } from '#adapters/s3/client.ts';
-import type { ManagedArtifactsDependencies } from '#domain/artifacts/registration.ts';
+import {
+  type ManagedArtifactsDependencies,
+  type RegistrationPolicy,
+  registrationPolicyDefaults,
+} from '#domain/artifacts/registration.ts';
 import { uploadLimits } from '#domain/artifacts/upload-session.ts';
 import { getOptionalStringFromEnv, getStringFromEnv } from './config.ts';
 
@@ -83,10 +87,58 @@ export function managedArtifactsFromEnv(
       client: new LambdaClient({}),
       functionName,
     }),
+    leaseMs: registrationPolicyFromEnv().leaseMs,
   };
 }
 
-/** A whole number of hours from the environment, as milliseconds. */
+/**
+ * How registrations are kept alive and re-driven:
+ * `REGISTRATION_LEASE_SECONDS` (300), `REGISTRATION_MAX_ATTEMPTS` (5) and
+ * `REGISTRATION_DEADLINE_HOURS` (6).
+ * @throws Error at cold start for a value out of range.
+ */
+export function registrationPolicyFromEnv(): RegistrationPolicy {
+  const defaults = registrationPolicyDefaults;
+  const leaseSeconds = numberFromEnv(
+    'REGISTRATION_LEASE_SECONDS',
+    defaults.leaseMs / 1000,
+    { min: 1 }
+  );
+  const maxAttempts = numberFromEnv(
+    'REGISTRATION_MAX_ATTEMPTS',
+    defaults.maxAttempts,
+    { min: 1, integer: true }
+  );
+  return {
+    leaseMs: leaseSeconds * 1000,
+    maxAttempts,
+    deadlineMs: hoursFromEnv(
+      'REGISTRATION_DEADLINE_HOURS',
+      defaults.deadlineMs / 3_600_000
+    ),
+  };
+}
+
+function numberFromEnv(
+  name: string,
+  defaultValue: number,
+  bounds: { min: number; integer?: boolean }
+): number {
+  const raw = getOptionalStringFromEnv(name);
+  const value = raw === undefined ? defaultValue : Number(raw);
+  if (
+    !Number.isFinite(value) ||
+    value < bounds.min ||
+    (bounds.integer === true && !Number.isInteger(value))
+  ) {
+    throw new Error(
+      `${name} must be ${bounds.integer ? 'a whole number' : 'a number'} of at least ${bounds.min}, got '${raw}'.`
+    );
+  }
+  return value;
+}
+
+/** A number of hours (fractions allowed) from the environment, as milliseconds. */
 export function hoursFromEnv(name: string, defaultHours: number): number {
   const raw = getOptionalStringFromEnv(name);
   const hours = raw === undefined ? defaultHours : Number(raw);

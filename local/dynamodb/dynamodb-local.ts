@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -16,8 +16,24 @@ import { repositoryRoot } from '../paths.ts';
 export interface DynamoDBLocal {
   readonly endpoint: string;
   readonly process: ChildProcess;
+  /** The key whose database this is (see `startDynamoDBLocal`). */
+  readonly credentials: DynamoDBLocalCredentials;
   stop(): Promise<void>;
 }
+
+export interface DynamoDBLocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The region of every local client: part of the database's file name. */
+export const LOCAL_REGION = 'us-east-1';
+
+/** What tests that bring no credentials of their own use. */
+const TEST_CREDENTIALS: DynamoDBLocalCredentials = {
+  accessKeyId: 'local',
+  secretAccessKey: 'local',
+};
 
 const JAVA_HINT =
   'DynamoDB Local needs Java 17 or newer with javac: install it with `sudo apt-get install -y openjdk-17-jdk-headless`, then run the command again.';
@@ -84,17 +100,27 @@ export function checkJava(): void {
 }
 
 /**
- * Starts DynamoDB Local on 127.0.0.1 with its data under `dataDir`
- * (`-sharedDb`: one database whatever the credentials and region).
+ * Starts DynamoDB Local on 127.0.0.1 with its data under `dataDir`.
+ *
+ * Without `-sharedDb` DynamoDB Local keeps one database per access key id
+ * and region (`<key>_<region>.db`), and checks nothing else of a request's
+ * signature: a client with any other key sees an empty database of its
+ * own. So the key is the only thing between another local account and the
+ * data, and is kept secret (`dataDirCredentials`). A database of an older
+ * stagegate (`shared-local-instance.db`) becomes this key's on first start.
  */
 export async function startDynamoDBLocal(options: {
   dataDir: string;
   port: number;
+  /** @default a fixed test key */
+  credentials?: DynamoDBLocalCredentials;
 }): Promise<DynamoDBLocal> {
   checkJava();
   const jarDir = jarDirectory();
   const classpath = launcherClasspath(jarDir);
+  const credentials = options.credentials ?? TEST_CREDENTIALS;
   mkdirSync(options.dataDir, { recursive: true });
+  adoptSharedDatabase(options.dataDir, credentials.accessKeyId);
   const child = spawn(
     'java',
     [
@@ -110,7 +136,6 @@ export async function startDynamoDBLocal(options: {
       String(options.port),
       '-dbPath',
       options.dataDir,
-      '-sharedDb',
       '-disableTelemetry',
     ],
     // stdin stays a pipe: its closing is the launcher's signal to exit.
@@ -130,25 +155,39 @@ export async function startDynamoDBLocal(options: {
       )
     );
   });
-  await Promise.race([waitUntilReady(endpoint), exited]);
+  await Promise.race([waitUntilReady(endpoint, credentials), exited]);
   child.removeAllListeners('exit');
   return {
     endpoint,
     process: child,
+    credentials,
     stop: () => stopProcess(child),
   };
 }
 
-function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+/** The database file DynamoDB Local keeps for one key (and region). */
+export function databaseFile(dataDir: string, accessKeyId: string): string {
+  return join(dataDir, `${accessKeyId}_${LOCAL_REGION}.db`);
 }
 
-async function waitUntilReady(endpoint: string): Promise<void> {
-  const client = localClient(endpoint);
+function adoptSharedDatabase(dataDir: string, accessKeyId: string): void {
+  const shared = join(dataDir, 'shared-local-instance.db');
+  const own = databaseFile(dataDir, accessKeyId);
+  if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
+}
+
+function localClient(
+  endpoint: string,
+  credentials: DynamoDBLocalCredentials
+): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials });
+}
+
+async function waitUntilReady(
+  endpoint: string,
+  credentials: DynamoDBLocalCredentials
+): Promise<void> {
+  const client = localClient(endpoint, credentials);
   const deadline = Date.now() + 60_000;
   try {
     for (;;) {
@@ -175,9 +214,10 @@ async function waitUntilReady(endpoint: string): Promise<void> {
  */
 export async function ensureRegistryTable(
   endpoint: string,
-  tableName: string
+  tableName: string,
+  credentials: DynamoDBLocalCredentials = TEST_CREDENTIALS
 ): Promise<void> {
-  const client = localClient(endpoint);
+  const client = localClient(endpoint, credentials);
   try {
     const attributes = new Map<string, 'S' | 'N'>();
     const keyAttributes = [

@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Context } from 'aws-lambda';
+import { hasValidSignature } from '../sigv4.ts';
 
 /** Larger payloads get 413 (Lambda's own limit for async invocations is 1 MB). */
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -25,6 +26,20 @@ export interface LambdaServerOptions {
   >;
   /** Receives failures of asynchronous invocations. @default console.error */
   readonly onAsyncError?: (functionName: string, error: unknown) => void;
+  /**
+   * Tests only: the first this many asynchronous invocations are accepted
+   * (202) and never run, as an event is lost when the process that would
+   * run it dies. @default 0
+   */
+  readonly loseAsyncInvocations?: number;
+  /**
+   * When given, only requests signed (SigV4) with these are served; others
+   * get 403 `InvalidSignatureException`. The port is open to every local
+   * account. @default - any request is served (tests)
+   */
+  readonly credentials?:
+    | { readonly accessKeyId: string; readonly secretAccessKey: string }
+    | undefined;
 }
 
 export interface LambdaServer {
@@ -47,6 +62,7 @@ export async function startLambdaServer(
   options: LambdaServerOptions
 ): Promise<LambdaServer> {
   const running = new Set<Promise<void>>();
+  let toLose = options.loseAsyncInvocations ?? 0;
   const loaded = new Map<string, Promise<LocalLambdaHandler>>();
   const onAsyncError =
     options.onAsyncError ??
@@ -89,6 +105,26 @@ export async function startLambdaServer(
       sendError(response, 413, 'RequestTooLargeException', 'Payload too large');
       return;
     }
+    if (
+      options.credentials &&
+      !hasValidSignature(
+        {
+          method: request.method ?? '',
+          url: request.url ?? '/',
+          headers: request.headers,
+          body,
+        },
+        options.credentials
+      )
+    ) {
+      sendError(
+        response,
+        403,
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided.'
+      );
+      return;
+    }
     const handler = handlerOf(name);
     if (!handler) {
       sendError(
@@ -117,6 +153,10 @@ export async function startLambdaServer(
     if (invocationType === 'Event') {
       response.statusCode = 202;
       response.end();
+      if (toLose > 0) {
+        toLose -= 1;
+        return;
+      }
       const run = new Promise<void>((resolve) => setImmediate(resolve))
         .then(async () => (await handler)(event, lambdaContext(name)))
         .then(

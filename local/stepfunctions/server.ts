@@ -4,6 +4,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { hasValidSignature } from '../sigv4.ts';
 import {
   type ExecutionListItem,
   type ExecutionStatus,
@@ -29,6 +30,15 @@ export interface StepFunctionsServerOptions {
   /** The only address this server binds to. @default '127.0.0.1' */
   readonly host?: '127.0.0.1';
   readonly engine: LocalStepFunctionsEngine;
+  /**
+   * When given, only requests signed (SigV4) with these are served; others
+   * get 403 `InvalidSignatureException`. The port is open to every local
+   * account, and the engine starts and decides workflows.
+   * @default - any request is served (tests)
+   */
+  readonly credentials?:
+    | { readonly accessKeyId: string; readonly secretAccessKey: string }
+    | undefined;
   /** Receives errors that are not Step Functions API errors (they answer 500). @default console.error */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -184,7 +194,7 @@ export async function startStepFunctionsServer(
     ((error: unknown) =>
       console.error('Local Step Functions server error', error));
   const server = createServer((request, response) => {
-    handle(request, response, options.engine).catch((error: unknown) => {
+    handle(request, response, options).catch((error: unknown) => {
       onInternalError(error);
       send(response, 500, {
         __type: 'InternalFailure',
@@ -221,10 +231,29 @@ export async function startStepFunctionsServer(
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  engine: LocalStepFunctionsEngine
+  options: Pick<StepFunctionsServerOptions, 'engine' | 'credentials'>
 ): Promise<void> {
+  const { engine } = options;
   try {
     const body = await readBody(request);
+    if (
+      options.credentials &&
+      !hasValidSignature(
+        {
+          method: request.method ?? '',
+          url: request.url ?? '/',
+          headers: request.headers,
+          body,
+        },
+        options.credentials
+      )
+    ) {
+      throw new ProtocolError(
+        403,
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided.'
+      );
+    }
     const target = request.headers['x-amz-target'];
     const operation =
       request.method === 'POST' &&

@@ -416,8 +416,8 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found, cleanup, the workflow and the registration function', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 5);
+    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 6);
     });
 
     it('grants dynamodb:Scan to nobody', () => {
@@ -730,6 +730,53 @@ describe('ApiStack', () => {
         );
       });
 
+      it('lets the registration watchdog start registrations, use the table and delete managed copies by key, and nothing else', () => {
+        // Prepare
+        const fn = stagegate.api.registrationWatchdogFunction;
+        const registrationArn = {
+          'Fn::GetAtt': [
+            logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
+            'Arn',
+          ],
+        };
+
+        // Act
+        const statements = statementsOf(fn);
+        const environment = environmentOf(fn);
+
+        // Assess
+        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual([
+          's3:AbortMultipartUpload',
+          's3:DeleteObject',
+        ]);
+        expect(
+          objectActions(statements, artifactKeyPrefixes.temporary)
+        ).toEqual([]);
+        expect(listedPrefixes(statements)).toEqual([]);
+        expect(
+          statements.filter((statement) =>
+            actionsOf(statement).includes('lambda:InvokeFunction')
+          )
+        ).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Resource: [
+              registrationArn,
+              { 'Fn::Join': ['', [registrationArn, ':*']] },
+            ],
+          }),
+        ]);
+        expect(
+          statements
+            .flatMap(actionsOf)
+            .filter((action) => action.startsWith('dynamodb:'))
+        ).not.toContain('dynamodb:Scan');
+        expect(environment.REGISTRY_TABLE_NAME).toBeDefined();
+        expect(environment.REGISTRATION_FUNCTION_NAME).toEqual({
+          Ref: logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
+        });
+      });
+
       it('lets the cleanup job delete temporary objects and abort their multipart uploads, and nothing else in S3', () => {
         // Act
         const statements = statementsOf(stagegate.api.cleanupFunction);
@@ -942,6 +989,29 @@ describe('ApiStack', () => {
         StateMachineType: 'STANDARD',
         LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
         TracingConfiguration: { Enabled: true },
+      });
+    });
+  });
+
+  describe('registration watchdog schedule', () => {
+    it('invokes the watchdog every 5 minutes, without retrying a failed run', () => {
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              'Fn::GetAtt': [
+                logicalIdOf(
+                  stagegate.api,
+                  stagegate.api.registrationWatchdogFunction
+                ),
+                'Arn',
+              ],
+            },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+          }),
+        ],
       });
     });
   });

@@ -25,6 +25,11 @@ import type {
   VersionDeletion,
   VersionStatusUpdate,
 } from '#ports/model-registry-store.ts';
+import type {
+  PendingRegistration,
+  RegistrationLease,
+  RegistrationLeaseStore,
+} from '#ports/registration-lease-store.ts';
 
 /**
  * DynamoDB orders string keys by their UTF-8 bytes; JavaScript's default
@@ -93,7 +98,15 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   readonly #models = new Map<string, StoredModel>();
   readonly #versions = new Map<string, StoredVersion>();
   readonly #activities = new Map<string, Activity>();
+  readonly #registrations = new Map<string, PendingRegistration>();
   #rootAcl: Map<string, string> | undefined;
+  /**
+   * The leases of pending registrations, created and ended by this store's
+   * version writes as the adapter's transactions do.
+   */
+  readonly leases: RegistrationLeaseStore = new MemoryRegistrationLeases(
+    this.#registrations
+  );
   /**
    * The upload sessions a version may consume (the DynamoDB adapter's third
    * transaction item); `createVersion` with a consumption fails without it.
@@ -260,6 +273,9 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     for (const [key, version] of this.#versions) {
       if (version.modelId === model.id) this.#versions.delete(key);
     }
+    for (const [key, registration] of this.#registrations) {
+      if (registration.modelId === model.id) this.#registrations.delete(key);
+    }
     for (const [key, activity] of this.#activities) {
       if (activity.modelId === model.id) this.#activities.delete(key);
     }
@@ -328,6 +344,16 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
       ...version,
       tags: new Map(version.tags.map((tag) => [tag.key, tag.value])),
     });
+    if (consume) {
+      this.#registrations.set(key, {
+        modelId: version.modelId,
+        version: number,
+        uploadId: consume.uploadId,
+        createdAt: consume.now,
+        lease: { attempt: 1, expiresAt: consume.leaseExpiresAt },
+        startAt: 0,
+      });
+    }
   }
 
   async setVersionStatus(
@@ -335,8 +361,21 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     version: number,
     update: VersionStatusUpdate
   ): Promise<boolean> {
-    const stored = this.#versions.get(versionKey(modelId, version));
+    const key = versionKey(modelId, version);
+    const stored = this.#versions.get(key);
     if (!stored || stored.status !== update.expectedStatus) return false;
+    if (update.expectedStatus === 'PENDING_REGISTRATION') {
+      const lease = this.#registrations.get(key)?.lease;
+      if (
+        update.lease &&
+        (lease?.attempt !== update.lease.attempt ||
+          (update.lease.expiresAt !== undefined &&
+            lease.expiresAt !== update.lease.expiresAt))
+      ) {
+        return false;
+      }
+      this.#registrations.delete(key);
+    }
     stored.status = update.status;
     stored.statusMessage = update.statusMessage;
     stored.lastUpdatedTimestamp = update.now;
@@ -624,4 +663,67 @@ function toActivity(activity: Activity): Activity {
     comment: activity.comment,
     systemComment: activity.systemComment,
   };
+}
+
+/** The adapter's conditions on the attempt (and expiry), over one map. */
+class MemoryRegistrationLeases implements RegistrationLeaseStore {
+  readonly #registrations: Map<string, PendingRegistration>;
+
+  constructor(registrations: Map<string, PendingRegistration>) {
+    this.#registrations = registrations;
+  }
+
+  async renew(
+    modelId: string,
+    version: number,
+    lease: RegistrationLease,
+    startAt?: number
+  ): Promise<boolean> {
+    const key = versionKey(modelId, version);
+    const stored = this.#registrations.get(key);
+    if (stored?.lease.attempt !== lease.attempt) return false;
+    this.#registrations.set(key, {
+      ...stored,
+      lease: { ...lease },
+      startAt: startAt ?? stored.startAt,
+    });
+    return true;
+  }
+
+  async listExpired(
+    before: number,
+    limit: number
+  ): Promise<readonly PendingRegistration[]> {
+    return [...this.#registrations.values()]
+      .filter((registration) => registration.lease.expiresAt < before)
+      .sort((a, b) => a.lease.expiresAt - b.lease.expiresAt)
+      .slice(0, limit)
+      .map((registration) => structuredClone(registration));
+  }
+
+  async claim(
+    registration: PendingRegistration,
+    expiresAt: number
+  ): Promise<RegistrationLease | undefined> {
+    const key = versionKey(registration.modelId, registration.version);
+    const stored = this.#registrations.get(key);
+    if (
+      stored?.lease.attempt !== registration.lease.attempt ||
+      stored.lease.expiresAt !== registration.lease.expiresAt
+    ) {
+      return undefined;
+    }
+    const lease = { attempt: stored.lease.attempt + 1, expiresAt };
+    this.#registrations.set(key, { ...stored, lease });
+    return { ...lease };
+  }
+
+  async remove(registration: PendingRegistration): Promise<void> {
+    const key = versionKey(registration.modelId, registration.version);
+    if (
+      this.#registrations.get(key)?.lease.attempt === registration.lease.attempt
+    ) {
+      this.#registrations.delete(key);
+    }
+  }
 }

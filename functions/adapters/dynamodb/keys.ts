@@ -15,6 +15,16 @@ export const keys = {
     PK: modelPartition(modelId),
     SK: `${VERSION_PREFIX}${padVersion(version)}`,
   }),
+  /**
+   * The lease of a version's registration, while it is PENDING_REGISTRATION
+   * (in the model's partition, so it goes with the model).
+   */
+  pendingRegistration: (modelId: string, version: number) => ({
+    PK: modelPartition(modelId),
+    SK: `REG#${padVersion(version)}`,
+  }),
+  /** GSI2 partition of the pending registrations, by lease expiry. */
+  pendingRegistrations: 'REGISTRATIONS#PENDING',
   activity: (
     modelId: string,
     version: number,

@@ -59,6 +59,10 @@ import {
   stageAttribute,
   VERSION_PREFIX,
 } from './keys.ts';
+import {
+  pendingRegistrationDelete,
+  pendingRegistrationPut,
+} from './registration-lease-store.ts';
 
 /** DynamoDB's limits per BatchGetItem and BatchWriteItem call. */
 const BATCH_GET = 100;
@@ -448,7 +452,16 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
           },
         },
         ...(consume
-          ? [consumeUploadItem(this.#tableName, consume, version)]
+          ? [
+              consumeUploadItem(this.#tableName, consume, version),
+              pendingRegistrationPut(this.#tableName, {
+                modelId: version.modelId,
+                version: version.version,
+                uploadId: consume.uploadId,
+                createdAt: consume.now,
+                leaseExpiresAt: consume.leaseExpiresAt,
+              }),
+            ]
           : []),
       ]);
     } catch (error) {
@@ -466,26 +479,43 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     version: number,
     update: VersionStatusUpdate
   ): Promise<boolean> {
+    const statusUpdate = {
+      TableName: this.#tableName,
+      Key: keys.modelVersion(modelId, version),
+      UpdateExpression:
+        'SET #status = :status, statusMessage = :message, lastUpdatedTimestamp = :now',
+      ConditionExpression: 'attribute_exists(PK) AND #status = :expected',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': update.status,
+        ':message': update.statusMessage,
+        ':now': update.now,
+        ':expected': update.expectedStatus,
+      },
+    };
     try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: keys.modelVersion(modelId, version),
-          UpdateExpression:
-            'SET #status = :status, statusMessage = :message, lastUpdatedTimestamp = :now',
-          ConditionExpression: 'attribute_exists(PK) AND #status = :expected',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': update.status,
-            ':message': update.statusMessage,
-            ':now': update.now,
-            ':expected': update.expectedStatus,
-          },
-        })
-      );
+      if (update.expectedStatus === 'PENDING_REGISTRATION') {
+        await this.#transact([
+          { Update: statusUpdate },
+          pendingRegistrationDelete(
+            this.#tableName,
+            modelId,
+            version,
+            update.lease
+          ),
+        ]);
+      } else {
+        await this.#client.send(new UpdateCommand(statusUpdate));
+      }
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        cancelledBy(error, 0) ||
+        cancelledBy(error, 1)
+      ) {
+        return false;
+      }
       throw error;
     }
   }

@@ -5,6 +5,7 @@ import type {
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { TEMPORARY_PREFIX } from '../cleanup.ts';
+import { formatDuration } from '../durations.ts';
 import { temporaryKey, temporaryPrefix } from './paths.ts';
 import type { UploadSession } from './upload-session.ts';
 
@@ -166,10 +167,9 @@ async function consumedVerdict(
   }
   const started = session.consumedAt ?? version.creationTimestamp;
   if (started <= now - options.registrationDeadlineMs) {
-    const hours = Math.round(options.registrationDeadlineMs / 3_600_000);
     await deps.store.setVersionStatus(target.modelId, target.version, {
       status: 'FAILED_REGISTRATION',
-      statusMessage: `Copying artifacts did not finish within ${hours} hours; register the files again from a new upload.`,
+      statusMessage: `Copying artifacts did not finish within ${formatDuration(options.registrationDeadlineMs)} of the version's creation; register the files again from a new upload.`,
       now,
       expectedStatus: 'PENDING_REGISTRATION',
     });

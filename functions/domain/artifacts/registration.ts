@@ -7,6 +7,7 @@ import type {
   ModelRegistryStore,
   UploadConsumption,
 } from '#ports/model-registry-store.ts';
+import type { RegistrationLeaseStore } from '#ports/registration-lease-store.ts';
 import type {
   RegistrationJob,
   RegistrationQueue,
@@ -39,7 +40,31 @@ export interface ManagedArtifactsDependencies {
   readonly bucketName: string;
   readonly uploads: Pick<UploadSessionStore, 'get'>;
   readonly registrations: RegistrationQueue;
+  /** The first attempt's lease. @default registrationPolicyDefaults.leaseMs */
+  readonly leaseMs?: number | undefined;
 }
+
+/**
+ * How registrations are kept alive and re-driven (README, "Configuration").
+ */
+export interface RegistrationPolicy {
+  /**
+   * How long an attempt holds a registration without renewing its lease;
+   * a lease that runs out means the attempt is gone, and the watchdog
+   * starts the next one. Renewed every quarter of it while copying.
+   */
+  readonly leaseMs: number;
+  /** Attempts (the first included) before the registration fails. */
+  readonly maxAttempts: number;
+  /** A registration not finished this long after its version was created fails. */
+  readonly deadlineMs: number;
+}
+
+export const registrationPolicyDefaults: RegistrationPolicy = {
+  leaseMs: 5 * 60_000,
+  maxAttempts: 5,
+  deadlineMs: 6 * 3_600_000,
+};
 
 /** `status_message` of a version whose files are being copied. */
 export const COPYING_MESSAGE = 'Copying artifacts';
@@ -83,6 +108,8 @@ export async function uploadToConsume(
     uploadId,
     ...(caller.isAdmin ? {} : { ownerId: caller.id }),
     now,
+    leaseExpiresAt:
+      now + (artifacts.leaseMs ?? registrationPolicyDefaults.leaseMs),
   };
 }
 
@@ -125,6 +152,7 @@ export async function startRegistration(
 /** What the registration function needs. */
 export interface RegistrationDependencies {
   readonly store: Pick<ModelRegistryStore, 'getVersion' | 'setVersionStatus'>;
+  readonly leases: Pick<RegistrationLeaseStore, 'renew'>;
   readonly uploads: Pick<UploadSessionStore, 'get'>;
   readonly transfers: Pick<ArtifactTransfers, 'copyObject' | 'putJson'> &
     Pick<ArtifactStore, 'deleteObjects'>;
@@ -144,6 +172,8 @@ export interface RegistrationOptions {
   readonly reserveMs?: number;
   /** Copies in flight at once. @default 8 */
   readonly concurrency?: number;
+  /** @default registrationPolicyDefaults.leaseMs */
+  readonly leaseMs?: number;
 }
 
 export type RegistrationOutcome =
@@ -151,7 +181,10 @@ export type RegistrationOutcome =
   | 'FAILED_REGISTRATION'
   /** Handed the remaining files to a new invocation. */
   | 'CONTINUED'
-  /** Nothing to do: the version is gone or no longer pending. */
+  /**
+   * Nothing to do: the version is gone or no longer pending, or a newer
+   * attempt holds the registration.
+   */
   | 'SKIPPED';
 
 /**
@@ -164,6 +197,13 @@ export type RegistrationOutcome =
  * copied and sets FAILED_REGISTRATION with a `status_message`, so the
  * managed prefix never shows a half-registered version.
  *
+ * The job's attempt holds the registration's lease and renews it while it
+ * copies, recording after each batch how far it got; when its process dies
+ * the lease runs out and the watchdog starts the next attempt from there
+ * (`redriveRegistrations`). Only the holder ends the registration: an
+ * attempt that finds a newer one in charge stops without touching the
+ * version or the copies.
+ *
  * Idempotent: a repeated job finds the version no longer pending, and
  * copying a file twice writes the same bytes.
  */
@@ -174,6 +214,26 @@ export async function registerArtifacts(
 ): Promise<RegistrationOutcome> {
   const version = await deps.store.getVersion(job.modelId, job.version);
   if (version?.status !== 'PENDING_REGISTRATION') return 'SKIPPED';
+  const lease = new LeaseHolder(
+    deps,
+    job,
+    options.leaseMs ?? registrationPolicyDefaults.leaseMs
+  );
+  if (!(await lease.renew())) return 'SKIPPED';
+  lease.keepAlive();
+  try {
+    return await copyUnderLease(deps, job, options, lease);
+  } finally {
+    await lease.stop();
+  }
+}
+
+async function copyUnderLease(
+  deps: RegistrationDependencies,
+  job: RegistrationJob,
+  options: RegistrationOptions,
+  lease: LeaseHolder
+): Promise<RegistrationOutcome> {
   const session = await deps.uploads.get(job.uploadId);
   const manifest = session?.manifest;
   if (
@@ -187,7 +247,8 @@ export async function registerArtifacts(
       deps,
       job,
       [],
-      `upload ${job.uploadId} is not the completed upload of this version`
+      `upload ${job.uploadId} is not the completed upload of this version`,
+      lease
     );
   }
   const reserveMs = options.reserveMs ?? 180_000;
@@ -203,7 +264,13 @@ export async function registerArtifacts(
       start < manifest.length;
       start += concurrency
     ) {
+      if (lease.lost) return abandon(deps, job, manifest);
       if (start > (job.startAt ?? 0) && options.remainingMs() < reserveMs) {
+        // The lease covers the hand-over: if the next invocation never
+        // runs, the watchdog resumes from here once it runs out.
+        if (!(await lease.progress(start))) {
+          return abandon(deps, job, manifest);
+        }
         await deps.queue.enqueue({ ...job, startAt: start });
         return 'CONTINUED';
       }
@@ -212,21 +279,110 @@ export async function registerArtifacts(
         concurrency,
         (entry) => copyAndVerify(deps, job, entry, partSizes.get(entry.path))
       );
+      const done = Math.min(start + concurrency, manifest.length);
+      if (!(await lease.progress(done))) return abandon(deps, job, manifest);
     }
     await deps.transfers.putJson(
       managedKey(job.modelId, job.version, MANIFEST_FILE),
       manifestDocument(job, manifest)
     );
   } catch (error) {
-    return fail(deps, job, manifest, failureReason(error));
+    return fail(deps, job, manifest, failureReason(error), lease);
   }
+  await lease.stop();
   const updated = await deps.store.setVersionStatus(job.modelId, job.version, {
     status: 'READY',
     statusMessage: '',
     now: deps.now(),
     expectedStatus: 'PENDING_REGISTRATION',
+    lease: { attempt: lease.attempt },
   });
-  return updated ? 'READY' : 'SKIPPED';
+  return updated ? 'READY' : abandon(deps, job, manifest);
+}
+
+/**
+ * An attempt that lost its registration stops. The copies it made stay if
+ * another attempt may still use them (same keys, same bytes); once the
+ * version has failed, or is gone, nothing will, and they go.
+ */
+async function abandon(
+  deps: RegistrationDependencies,
+  job: RegistrationJob,
+  manifest: readonly ManifestEntry[]
+): Promise<RegistrationOutcome> {
+  const version = await deps.store.getVersion(job.modelId, job.version);
+  if (!version || version.status === 'FAILED_REGISTRATION') {
+    await removeManagedCopies(deps.transfers, job, manifest);
+  }
+  return 'SKIPPED';
+}
+
+/**
+ * One attempt's hold on its registration: renewals conditional on the
+ * attempt, after each batch (with the progress) and on a timer in between
+ * (a batch of large copies can outlast the lease).
+ */
+class LeaseHolder {
+  readonly attempt: number;
+  /** A renewal found the registration ended or taken over. */
+  lost = false;
+  readonly #deps: RegistrationDependencies;
+  readonly #job: RegistrationJob;
+  readonly #leaseMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #inFlight: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    deps: RegistrationDependencies,
+    job: RegistrationJob,
+    leaseMs: number
+  ) {
+    this.#deps = deps;
+    this.#job = job;
+    this.#leaseMs = leaseMs;
+    this.attempt = job.attempt ?? 1;
+  }
+
+  /** @returns false once the registration is no longer this attempt's. */
+  async renew(startAt?: number): Promise<boolean> {
+    if (this.lost) return false;
+    const renewal = this.#deps.leases.renew(
+      this.#job.modelId,
+      this.#job.version,
+      {
+        attempt: this.attempt,
+        expiresAt: this.#deps.now() + this.#leaseMs,
+      },
+      startAt
+    );
+    this.#inFlight = renewal.catch(() => undefined);
+    const held = await renewal;
+    if (!held) this.lost = true;
+    return held;
+  }
+
+  /**
+   * Records that the entries before `startAt` are copied and verified.
+   * A renewal that fails (rather than finding the lease gone) counts as
+   * held: the timer retries it, and the lease is four ticks long.
+   */
+  progress(startAt: number): Promise<boolean> {
+    return this.renew(startAt).catch(() => true);
+  }
+
+  keepAlive(): void {
+    this.#timer = setInterval(() => {
+      this.renew().catch(() => undefined);
+    }, this.#leaseMs / 4);
+    this.#timer.unref?.();
+  }
+
+  /** Stops the timer; resolves once no renewal is in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#inFlight;
+  }
 }
 
 /** A copy whose result contradicts the manifest. */
@@ -287,30 +443,45 @@ function failureReason(error: unknown): string {
 }
 
 /**
- * Removes whatever this version has in the managed prefix (copies of any
- * invocation, and the manifest), then marks the version failed.
+ * Marks the version failed, if this attempt still holds it, then removes
+ * whatever it has in the managed prefix (copies of any attempt, and the
+ * manifest). In that order: a superseded attempt must not delete copies
+ * the attempt in charge is making.
  */
 async function fail(
   deps: RegistrationDependencies,
   job: RegistrationJob,
   manifest: readonly ManifestEntry[],
-  reason: string
+  reason: string,
+  lease: LeaseHolder
 ): Promise<RegistrationOutcome> {
-  await deps.transfers
-    .deleteObjects([
-      ...manifest.map((entry) =>
-        managedKey(job.modelId, job.version, entry.path)
-      ),
-      managedKey(job.modelId, job.version, MANIFEST_FILE),
-    ])
-    .catch(() => undefined);
-  await deps.store.setVersionStatus(job.modelId, job.version, {
+  await lease.stop();
+  const failed = await deps.store.setVersionStatus(job.modelId, job.version, {
     status: 'FAILED_REGISTRATION',
     statusMessage: truncate(`Copying artifacts failed: ${reason}.`),
     now: deps.now(),
     expectedStatus: 'PENDING_REGISTRATION',
+    lease: { attempt: lease.attempt },
   });
+  if (!failed) return 'SKIPPED';
+  await removeManagedCopies(deps.transfers, job, manifest);
   return 'FAILED_REGISTRATION';
+}
+
+/** Best effort: what stays behind is never served (the version is not READY). */
+export async function removeManagedCopies(
+  transfers: Pick<ArtifactStore, 'deleteObjects'>,
+  version: Pick<RegistrationJob, 'modelId' | 'version'>,
+  manifest: readonly ManifestEntry[]
+): Promise<void> {
+  await transfers
+    .deleteObjects([
+      ...manifest.map((entry) =>
+        managedKey(version.modelId, version.version, entry.path)
+      ),
+      managedKey(version.modelId, version.version, MANIFEST_FILE),
+    ])
+    .catch(() => undefined);
 }
 
 /** `.stagegate-manifest.json`: what a client checks downloads against. */
@@ -331,7 +502,7 @@ export function manifestDocument(
   };
 }
 
-function truncate(message: string): string {
+export function truncate(message: string): string {
   return message.length > STATUS_MESSAGE_LENGTH
     ? `${message.slice(0, STATUS_MESSAGE_LENGTH - 1)}…`
     : message;

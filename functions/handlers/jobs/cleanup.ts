@@ -32,8 +32,10 @@ const maxAgeMs = hoursFromEnv('CLEANUP_MAX_AGE_HOURS', 24);
  */
 const failedRetentionMs = hoursFromEnv('FAILED_RETENTION_HOURS', 72);
 /**
- * After this, a version still PENDING_REGISTRATION has lost its
- * registration (an asynchronous invocation that never ran) and fails.
+ * After this, a version still PENDING_REGISTRATION fails, whatever its
+ * lease says: the backstop of the registration watchdog (which fails one
+ * whose lease ran out past this deadline), also for versions created
+ * before registrations had leases.
  * @default 6 hours
  */
 const registrationDeadlineMs = hoursFromEnv('REGISTRATION_DEADLINE_HOURS', 6);

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import { DynamoDBRegistrationLeaseStore } from '#adapters/dynamodb/registration-lease-store.ts';
 import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-store.ts';
 import {
   type RegistrationDependencies,
@@ -9,6 +10,7 @@ import {
 } from '#domain/artifacts/registration.ts';
 import {
   artifactBucketFromEnv,
+  registrationPolicyFromEnv,
   registrationQueueFromEnv,
 } from '#shared/artifacts.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
@@ -16,8 +18,10 @@ import { logger } from '#shared/powertools.ts';
 
 const table = registryTableFromEnv();
 const { artifacts } = artifactBucketFromEnv();
+const { leaseMs } = registrationPolicyFromEnv();
 const deps: RegistrationDependencies = {
   store: new DynamoDBModelRegistryStore(table),
+  leases: new DynamoDBRegistrationLeaseStore(table),
   uploads: new DynamoDBUploadSessionStore(table),
   transfers: artifacts,
   // A registration that runs short of time continues in a new invocation
@@ -31,6 +35,7 @@ const job = z.object({
   version: z.number().int().positive(),
   uploadId: z.string().regex(/^[0-9a-f]{32}$/),
   startAt: z.number().int().nonnegative().optional(),
+  attempt: z.number().int().positive().optional(),
 });
 
 /**
@@ -39,8 +44,9 @@ const job = z.object({
  * continue): server-side copies from the upload's temporary prefix into the
  * managed prefix, verified, then READY or FAILED_REGISTRATION. Every
  * failure ends in the version's status; nothing is thrown for Lambda to
- * retry (the function's retry attempts are 0), and a lost invocation is
- * caught by the cleanup job's registration deadline.
+ * retry (the function's retry attempts are 0). An invocation that is lost
+ * or dies stops renewing its lease, and the registration watchdog starts
+ * the next attempt.
  */
 export async function handler(
   event: unknown,
@@ -55,9 +61,11 @@ export async function handler(
     modelId: parsed.data.modelId,
     version: parsed.data.version,
     uploadId: parsed.data.uploadId,
+    attempt: parsed.data.attempt ?? 1,
   });
   const outcome = await registerArtifacts(deps, parsed.data, {
     remainingMs: () => context.getRemainingTimeInMillis(),
+    leaseMs,
   });
   logger.info('Registration finished', { outcome });
   return { outcome };

@@ -209,6 +209,7 @@ describe('DynamoDBModelRegistryStore.createVersion with an upload', () => {
       uploadId: session.id,
       ownerId: '42',
       now: NOW + 5,
+      leaseExpiresAt: NOW + 300_005,
     });
 
     // Assess
@@ -248,6 +249,7 @@ describe('DynamoDBModelRegistryStore.createVersion with an upload', () => {
           uploadId: session.id,
           ownerId: owner,
           now: NOW,
+          leaseExpiresAt: NOW + 300_000,
         }
       );
 
@@ -265,7 +267,11 @@ describe('DynamoDBModelRegistryStore.createVersion with an upload', () => {
     await uploads.complete(session.id, manifest, NOW);
     const first = await modelWithCounter();
     const second = await modelWithCounter();
-    const consume = { uploadId: session.id, now: NOW };
+    const consume = {
+      uploadId: session.id,
+      now: NOW,
+      leaseExpiresAt: NOW + 300_000,
+    };
 
     // Act
     await registry.createVersion(first, versionOf(first.model.id), consume);

@@ -101,6 +101,7 @@ function world() {
   };
   const registration: RegistrationDependencies = {
     store,
+    leases: store.leases,
     uploads,
     transfers: bucket,
     queue,
