@@ -12,6 +12,7 @@ import {
 import { registryTable } from '#infra/table-definition.ts';
 import { LocalRuntimeError } from '../errors.ts';
 import { repositoryRoot } from '../paths.ts';
+import { repairIllFormedFieldNames } from './repair-field-names.ts';
 
 export interface DynamoDBLocal {
   readonly endpoint: string;
@@ -95,6 +96,14 @@ export async function startDynamoDBLocal(options: {
   const jarDir = jarDirectory();
   const classpath = launcherClasspath(jarDir);
   mkdirSync(options.dataDir, { recursive: true });
+  const repaired = await repairIllFormedFieldNames(
+    join(options.dataDir, 'shared-local-instance.db')
+  );
+  if (repaired > 0) {
+    console.warn(
+      `stagegate: repaired ${repaired} stored item(s) whose field names held lone surrogates (now U+FFFD).`
+    );
+  }
   const child = spawn(
     'java',
     [

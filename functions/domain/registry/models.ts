@@ -10,6 +10,7 @@ import type { Principal } from '../principal.ts';
 import {
   assertTagsFit,
   type RegisteredModel,
+  storedTagKey,
   type Tag,
   validateDescription,
   validateModelName,
@@ -157,7 +158,8 @@ export async function deleteRegisteredModelTag(
 ): Promise<void> {
   validateTagKey(input.key);
   const record = await requireRecord(deps, input.name);
-  if (!(await deps.store.deleteModelTag(record.model.id, input.key))) {
+  const key = storedTagKey(record.model.tags, input.key);
+  if (!(await deps.store.deleteModelTag(record.model.id, key))) {
     throw new ResourceDoesNotExistError(
       `No tag with name: ${input.key} in registered model ${input.name}.`
     );

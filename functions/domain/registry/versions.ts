@@ -17,6 +17,7 @@ import type { Principal } from '../principal.ts';
 import {
   assertTagsFit,
   byKey,
+  storedTagKey,
   type Tag,
   validateDescription,
   validateTagKey,
@@ -191,10 +192,9 @@ export async function deleteModelVersionTag(
   validateTagKey(input.key);
   const number = parseVersionNumber(input.version);
   const record = await requireRecord(deps, input.name);
-  await requireVersion(deps, record, number);
-  if (
-    !(await deps.store.deleteVersionTag(record.model.id, number, input.key))
-  ) {
+  const version = await requireVersion(deps, record, number);
+  const key = storedTagKey(version.tags, input.key);
+  if (!(await deps.store.deleteVersionTag(record.model.id, number, key))) {
     throw new ResourceDoesNotExistError(
       `No tag with name: ${input.key} in model version ${input.name} version ${number}.`
     );
