@@ -4,6 +4,7 @@ import {
   ModelVersionDoesNotExistError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
+import { limits } from '../limits.ts';
 import { parseVersionNumber, validateAlias } from '../model-version.ts';
 import { granteesOf } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
@@ -174,6 +175,15 @@ export async function setRegisteredModelAlias(
   const version = parseVersionNumber(input.version);
   const record = await requireRecord(deps, input.name);
   await requireVersion(deps, record, version);
+  const { aliases } = record.model;
+  if (
+    !aliases.some((a) => a.alias === alias) &&
+    aliases.length >= limits.aliasesPerModel
+  ) {
+    throw new InvalidParameterValueError(
+      `Registered model '${record.model.name}' already has ${aliases.length} aliases, the most one model can hold (${limits.aliasesPerModel}).`
+    );
+  }
   try {
     await deps.store.setAlias(record.model.id, alias, version);
   } catch (error) {

@@ -6,7 +6,12 @@ import {
   startRegistration,
   uploadToConsume,
 } from '../artifacts/registration.ts';
-import { InvalidStateError, ResourceDoesNotExistError } from '../errors.ts';
+import {
+  InvalidParameterValueError,
+  InvalidStateError,
+  ResourceDoesNotExistError,
+} from '../errors.ts';
+import { limits } from '../limits.ts';
 import {
   type ModelVersion,
   parseVersionNumber,
@@ -67,6 +72,11 @@ export async function createModelVersion(
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
   const created = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
+    if (record.versionCounter >= limits.versionsPerModel) {
+      throw new InvalidParameterValueError(
+        `Registered model '${record.model.name}' has had ${record.versionCounter} versions, the most one model can hold (${limits.versionsPerModel}); register further versions under another model.`
+      );
+    }
     const now = deps.now();
     const consume = await uploadToConsume(deps.artifacts, caller, source, now);
     const version: ModelVersion = {
