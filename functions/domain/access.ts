@@ -6,6 +6,7 @@ import {
   PermissionDeniedError,
   RegisteredModelDoesNotExistError,
 } from './errors.ts';
+import { findModelRecord } from './model-lookup.ts';
 import { parseVersionNumber } from './model-version.ts';
 import {
   ABILITIES,
@@ -20,7 +21,6 @@ import {
   transitionAbility,
 } from './permissions.ts';
 import type { Principal } from './principal.ts';
-import { validateModelName } from './registered-model.ts';
 import { canonicalStage } from './stages.ts';
 
 /** The registry-wide grants, or the defaults until an admin sets them. */
@@ -62,7 +62,7 @@ export async function authorizeOnModel(
   name: string,
   ability: Ability
 ): Promise<{ record: ModelRecord; level: EffectiveLevel }> {
-  const record = await store.getModelRecordByName(validateModelName(name));
+  const record = await findModelRecord(store, name);
   if (!record) throw new RegisteredModelDoesNotExistError(name);
   const level = levelOn(caller, record, await rootGrants(store));
   assertAllowed(caller, level, ability, name);

@@ -4,6 +4,7 @@ import {
   InvalidParameterValueError,
   ResourceDoesNotExistError,
 } from './errors.ts';
+import { limits } from './limits.ts';
 import {
   ADMINS_GROUP,
   type Grant,
@@ -94,7 +95,7 @@ export async function changeObjectPermissions(
   }
   if (objectId === ROOT_OBJECT_ID) {
     const current = await rootGrants(store);
-    await store.setRootGrants(merged(current, requested, mode));
+    await store.setRootGrants(fitting(merged(current, requested, mode)));
     return getObjectPermissions(store, objectId);
   }
   const record = await store.getModelRecordById(objectId);
@@ -110,11 +111,9 @@ export async function changeObjectPermissions(
       );
     }
   }
-  const grants = merged(
-    record.grants,
-    requested as readonly Grant[],
-    mode
-  ) as Grant[];
+  const grants = fitting(
+    merged(record.grants, requested as readonly Grant[], mode) as Grant[]
+  );
   if (!grants.some((grant) => grant.level === 'CAN_MANAGE')) {
     throw new InvalidParameterValueError(
       `This change would leave registered model '${record.model.name}' without any CAN_MANAGE grant; keep at least one manager.`
@@ -122,6 +121,26 @@ export async function changeObjectPermissions(
   }
   await store.setModelGrants(objectId, grants);
   return getObjectPermissions(store, objectId);
+}
+
+/**
+ * An object's grants live on its DynamoDB item, next to its tags: their
+ * names and levels together stay within a byte budget.
+ */
+function fitting<G extends Grant<RootPermissionLevel>>(grants: G[]): G[] {
+  const bytes = grants.reduce(
+    (sum, grant) =>
+      sum +
+      Buffer.byteLength(granteeKey(grant.grantee)) +
+      Buffer.byteLength(grant.level),
+    0
+  );
+  if (bytes > limits.aclBytesPerObject) {
+    throw new InvalidParameterValueError(
+      `The grants of one object may take at most ${limits.aclBytesPerObject} bytes (UTF-8: grantee names and levels); these ${grants.length} take ${bytes}.`
+    );
+  }
+  return grants;
 }
 
 function merged<L extends string>(

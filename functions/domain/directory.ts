@@ -5,6 +5,7 @@ import {
   InvalidParameterValueError,
   ResourceDoesNotExistError,
 } from './errors.ts';
+import { limits } from './limits.ts';
 import { ADMINS_GROUP, ALL_USERS_GROUP } from './permissions.ts';
 import {
   BOOTSTRAP_ADMIN,
@@ -56,7 +57,7 @@ export interface DirectoryDependencies {
 }
 
 export const directoryLimits = {
-  nameLength: 256,
+  nameLength: limits.principalNameLength,
   /** SCIM `count`: its default and the most one page returns. */
   defaultCount: 100,
   maxCount: 1000,
@@ -638,6 +639,13 @@ export async function patchPrincipal(
     ) {
       throw tooManyMembershipChanges();
     }
+    if (
+      addIds.length > 0 &&
+      current.size + addIds.length - removeIds.length >
+        limits.groupsPerPrincipal
+    ) {
+      throw tooManyGroups(id);
+    }
     const addGroups = await resolveGroups(deps, addIds);
     const keepNonEmptyGroupIds = await adminsRemovalGuard(
       deps,
@@ -879,7 +887,19 @@ async function changeMembers(
     const current = new Set(group.memberIds);
     const addIds = patch.addMemberIds.filter((m) => !current.has(m));
     const removeIds = patch.removeMemberIds.filter((m) => current.has(m));
-    await resolveMembers(deps, addIds);
+    if (
+      addIds.length > 0 &&
+      current.size + addIds.length - removeIds.length > limits.membersPerGroup
+    ) {
+      throw new InvalidParameterValueError(
+        `Group ${id} would have ${current.size + addIds.length - removeIds.length} members; a group holds at most ${limits.membersPerGroup}.`
+      );
+    }
+    const joining = await resolveMembers(deps, addIds);
+    const full = joining.find(
+      (principal) => principal.groups.length >= limits.groupsPerPrincipal
+    );
+    if (full) throw tooManyGroups(full.id);
     const isAdmins = group.displayName === ADMINS_GROUP;
     if (
       isAdmins &&
@@ -939,11 +959,10 @@ async function resolveGroups(
 async function resolveMembers(
   deps: DirectoryDependencies,
   ids: readonly string[]
-): Promise<void> {
-  if (ids.length === 0) return;
-  const found = new Set(
-    (await deps.directory.getDirectoryPrincipals(ids)).map((p) => p.id)
-  );
+): Promise<readonly DirectoryPrincipal[]> {
+  if (ids.length === 0) return [];
+  const principals = await deps.directory.getDirectoryPrincipals(ids);
+  const found = new Set(principals.map((p) => p.id));
   for (const id of ids) {
     if (found.has(id)) continue;
     if (await deps.directory.getGroup(id)) {
@@ -953,6 +972,7 @@ async function resolveMembers(
     }
     throw new ResourceDoesNotExistError(`Principal ${id} not found.`);
   }
+  return principals;
 }
 
 /**
@@ -993,6 +1013,13 @@ async function withMembers(
 function lastAdminError() {
   return new InvalidParameterValueError(
     `The ${ADMINS_GROUP} group must keep at least one member.`
+  );
+}
+
+/** A principal's groups live on its item, with their names. */
+function tooManyGroups(principalId: string) {
+  return new InvalidParameterValueError(
+    `Principal ${principalId} would be in more than ${limits.groupsPerPrincipal} groups, the most one principal can be in.`
   );
 }
 

@@ -139,7 +139,11 @@ function decodings(source: string): string[] {
  * `latest` nor `v<digits>` (both would shadow version URIs).
  */
 export function validateAlias(alias: string): string {
-  if (alias.length === 0 || alias.length > 255 || !/^[\w-]*$/.test(alias)) {
+  if (
+    alias.length === 0 ||
+    alias.length > limits.aliasLength ||
+    !/^[\w-]*$/.test(alias)
+  ) {
     throw new InvalidParameterValueError(
       `Invalid alias name '${alias}'. Aliases must be 1-255 characters of letters, digits, underscores and hyphens.`
     );

@@ -1,5 +1,6 @@
 import { InvalidParameterValueError } from './errors.ts';
 import { limits } from './limits.ts';
+import { isWellFormed, wellFormed } from './text.ts';
 
 export interface Tag {
   readonly key: string;
@@ -105,6 +106,19 @@ export function withTag(
   value: string
 ): Tag[] {
   return [...tags.filter((t) => t.key !== key), { key, value }];
+}
+
+/**
+ * The stored key a caller names. A key stored with a lone surrogate
+ * (before the edge refused them) can no longer be sent as it is; it is
+ * shown with U+FFFD in its place, and that form names it here.
+ */
+export function storedTagKey(tags: readonly Tag[], key: string): string {
+  if (tags.some((tag) => tag.key === key)) return key;
+  const stored = tags.find(
+    (tag) => !isWellFormed(tag.key) && wellFormed(tag.key) === key
+  );
+  return stored?.key ?? key;
 }
 
 export function validateTagKey(key: string): void {

@@ -73,8 +73,8 @@ export interface WebhookView extends Webhook {
 }
 
 export const WEBHOOK_DESCRIPTION_MAX = limits.descriptionLength;
-const URL_MAX = 2048;
-const SECRET_MAX = 1024;
+const URL_MAX = limits.urlLength;
+const SECRET_MAX = limits.secretLength;
 
 /**
  * Distinct, known events; `REGISTERED_MODEL_CREATED` only registry-wide

@@ -11,6 +11,7 @@ import { logger } from '#shared/powertools.ts';
 import type { AccessContext, RouteGuard } from './access-guard.ts';
 import { principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
+import { responseJson } from './json-text.ts';
 import { rawInput } from './request.ts';
 import {
   type FunctionGroup,
@@ -79,7 +80,7 @@ export function jsonResponse(body: unknown, statusCode = 200): ApiResult {
   return {
     statusCode,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: responseJson(body),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type ErrorCode, RegistryError } from '#domain/errors.ts';
+import { responseJson } from './json-text.ts';
 
 /**
  * The one `error_code → HTTP status` table (MLflow's `ERROR_CODE_TO_HTTP_STATUS`).
@@ -36,7 +37,7 @@ export function errorResponse(
   return {
     statusCode: errorCodeToHttpStatus[code],
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error_code: code, message }),
+    body: responseJson({ error_code: code, message }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { InvalidParameterValueError } from '#domain/errors.ts';
+import { checkInput } from './input-check.ts';
 
 export type QueryParameters = Record<string, string | string[]>;
 
@@ -64,14 +65,19 @@ function header(
  * take the JSON body; DELETE takes both, body winning (MLflow's client sends
  * DELETE with a JSON body, the Databricks SDK with a query string). Path
  * parameters (`{registered_model_id}`, `{id}`) are added last and win.
+ * Every string of it has passed `checkInput` (the one edge check of text,
+ * lengths and depth) before any route check or operation reads it.
+ * @throws InvalidParameterValueError
  */
 export function rawInput(
   event: APIGatewayProxyEventV2
 ): Record<string, unknown> {
-  return Object.assign(
+  const input = Object.assign(
     Object.fromEntries(Object.entries(transportInput(event))),
     event.pathParameters ?? {}
   );
+  checkInput(input);
+  return input;
 }
 
 function transportInput(

@@ -12,6 +12,7 @@ import {
 import { registryTable } from '#infra/table-definition.ts';
 import { LocalRuntimeError } from '../errors.ts';
 import { repositoryRoot } from '../paths.ts';
+import { repairIllFormedFieldNames } from './repair-field-names.ts';
 
 export interface DynamoDBLocal {
   readonly endpoint: string;
@@ -121,6 +122,14 @@ export async function startDynamoDBLocal(options: {
   const credentials = options.credentials ?? TEST_CREDENTIALS;
   mkdirSync(options.dataDir, { recursive: true });
   adoptSharedDatabase(options.dataDir, credentials.accessKeyId);
+  const repaired = await repairIllFormedFieldNames(
+    databaseFile(options.dataDir, credentials.accessKeyId)
+  );
+  if (repaired > 0) {
+    console.warn(
+      `stagegate: repaired ${repaired} stored item(s) whose field names held lone surrogates (now U+FFFD).`
+    );
+  }
   const child = spawn(
     'java',
     [

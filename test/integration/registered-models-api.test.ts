@@ -1001,7 +1001,7 @@ describe('Registered models API', () => {
       ['bad alias', "Invalid alias name 'bad alias'"],
       ['dot.ted', "Invalid alias name 'dot.ted'"],
       ['', 'Invalid alias name'],
-      ['a'.repeat(256), 'Invalid alias name'],
+      ['a'.repeat(256), 'length limit of 255'],
     ])(
       'refuses the alias %j with 400 INVALID_PARAMETER_VALUE and sets nothing',
       async (alias, message) => {

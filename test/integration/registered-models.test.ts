@@ -146,7 +146,7 @@ describe('Registered models', () => {
       [
         'a name over 256 characters',
         { name: 'n'.repeat(257) },
-        'longer than 256',
+        'length limit of 256',
       ],
     ])(
       'refuses %s with 400 INVALID_PARAMETER_VALUE',

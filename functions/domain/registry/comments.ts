@@ -16,9 +16,9 @@ function validateComment(comment: string): string {
   if (comment.trim() === '') {
     throw new InvalidParameterValueError('A comment cannot be empty.');
   }
-  if (comment.length > limits.descriptionLength) {
+  if (comment.length > limits.commentLength) {
     throw new InvalidParameterValueError(
-      `Comment had length ${comment.length}, which exceeded length limit of ${limits.descriptionLength}`
+      `Comment had length ${comment.length}, which exceeded length limit of ${limits.commentLength}`
     );
   }
   return comment;

@@ -8,11 +8,9 @@ import {
   ModelVersionDoesNotExistError,
   RegisteredModelDoesNotExistError,
 } from '../errors.ts';
+import { findModelRecord } from '../model-lookup.ts';
 import type { ModelVersion } from '../model-version.ts';
-import {
-  type RegisteredModel,
-  validateModelName,
-} from '../registered-model.ts';
+import type { RegisteredModel } from '../registered-model.ts';
 import { withOptimisticRetry as retryOptimistically } from '../retry.ts';
 import { STAGES, type Stage } from '../stages.ts';
 
@@ -86,7 +84,7 @@ export async function requireRecord(
   deps: RegistryDependencies,
   name: string
 ): Promise<ModelRecord> {
-  const record = await deps.store.getModelRecordByName(validateModelName(name));
+  const record = await findModelRecord(deps.store, name);
   if (!record) throw new RegisteredModelDoesNotExistError(name);
   return record;
 }

@@ -4,12 +4,14 @@ import {
   ModelVersionDoesNotExistError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
+import { limits } from '../limits.ts';
 import { parseVersionNumber, validateAlias } from '../model-version.ts';
 import { granteesOf } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import {
   assertTagsFit,
   type RegisteredModel,
+  storedTagKey,
   type Tag,
   validateDescription,
   validateModelName,
@@ -162,7 +164,8 @@ export async function deleteRegisteredModelTag(
 ): Promise<void> {
   validateTagKey(input.key);
   const record = await requireRecord(deps, input.name);
-  if (!(await deps.store.deleteModelTag(record.model.id, input.key))) {
+  const key = storedTagKey(record.model.tags, input.key);
+  if (!(await deps.store.deleteModelTag(record.model.id, key))) {
     throw new ResourceDoesNotExistError(
       `No tag with name: ${input.key} in registered model ${input.name}.`
     );
@@ -177,6 +180,15 @@ export async function setRegisteredModelAlias(
   const version = parseVersionNumber(input.version);
   const record = await requireRecord(deps, input.name);
   await requireVersion(deps, record, version);
+  const { aliases } = record.model;
+  if (
+    !aliases.some((a) => a.alias === alias) &&
+    aliases.length >= limits.aliasesPerModel
+  ) {
+    throw new InvalidParameterValueError(
+      `Registered model '${record.model.name}' already has ${aliases.length} aliases, the most one model can hold (${limits.aliasesPerModel}).`
+    );
+  }
   try {
     await deps.store.setAlias(record.model.id, alias, version);
   } catch (error) {

@@ -6,7 +6,12 @@ import {
   startRegistration,
   uploadToConsume,
 } from '../artifacts/registration.ts';
-import { InvalidStateError, ResourceDoesNotExistError } from '../errors.ts';
+import {
+  InvalidParameterValueError,
+  InvalidStateError,
+  ResourceDoesNotExistError,
+} from '../errors.ts';
+import { limits } from '../limits.ts';
 import {
   type ModelVersion,
   parseVersionNumber,
@@ -17,6 +22,7 @@ import type { Principal } from '../principal.ts';
 import {
   assertTagsFit,
   byKey,
+  storedTagKey,
   type Tag,
   validateDescription,
   validateTagKey,
@@ -66,6 +72,11 @@ export async function createModelVersion(
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
   const created = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
+    if (record.versionCounter >= limits.versionsPerModel) {
+      throw new InvalidParameterValueError(
+        `Registered model '${record.model.name}' has had ${record.versionCounter} versions, the most one model can hold (${limits.versionsPerModel}); register further versions under another model.`
+      );
+    }
     const now = deps.now();
     const consume = await uploadToConsume(deps.artifacts, caller, source, now);
     const version: ModelVersion = {
@@ -191,10 +202,9 @@ export async function deleteModelVersionTag(
   validateTagKey(input.key);
   const number = parseVersionNumber(input.version);
   const record = await requireRecord(deps, input.name);
-  await requireVersion(deps, record, number);
-  if (
-    !(await deps.store.deleteVersionTag(record.model.id, number, input.key))
-  ) {
+  const version = await requireVersion(deps, record, number);
+  const key = storedTagKey(version.tags, input.key);
+  if (!(await deps.store.deleteVersionTag(record.model.id, number, key))) {
     throw new ResourceDoesNotExistError(
       `No tag with name: ${input.key} in model version ${input.name} version ${number}.`
     );

@@ -1,0 +1,156 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDirectoryStore } from '#adapters/dynamodb/directory-store.ts';
+import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { keys } from '#adapters/dynamodb/keys.ts';
+import {
+  createGroup,
+  createPrincipal,
+  type DirectoryDependencies,
+  getGroup,
+  getPrincipalOfKind,
+  patchGroup,
+  patchPrincipal,
+} from '#domain/directory.ts';
+import { InvalidParameterValueError } from '#domain/errors.ts';
+import { limits } from '#domain/limits.ts';
+import {
+  type DynamoDBLocal,
+  ensureRegistryTable,
+  startDynamoDBLocal,
+} from '#local/dynamodb/dynamodb-local.ts';
+import { findFreePort } from '#local/ports.ts';
+
+const TABLE_NAME = 'unit-directory-limits';
+
+let dataDir: string;
+let dynamodb: DynamoDBLocal | undefined;
+let client: DynamoDBDocumentClient;
+let deps: DirectoryDependencies;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'stagegate-ddb-directory-'));
+  dynamodb = await startDynamoDBLocal({ dataDir, port: await findFreePort() });
+  await ensureRegistryTable(dynamodb.endpoint, TABLE_NAME);
+  client = createDocumentClient(
+    new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    })
+  );
+  deps = {
+    directory: new DynamoDBDirectoryStore({ client, tableName: TABLE_NAME }),
+    sleep: async () => {},
+  };
+}, 60_000);
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamodb?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 30_000);
+
+async function refusal(act: () => Promise<unknown>) {
+  const error = await act().then(
+    () => undefined,
+    (thrown: unknown) => thrown
+  );
+  expect(error).toBeInstanceOf(InvalidParameterValueError);
+  return error as InvalidParameterValueError;
+}
+
+const addTo = (path: 'groups' | 'members', id: string) => [
+  { op: 'add', path, value: [{ value: id }] },
+];
+
+/** Fills a principal's item with `count` group memberships, as joins would. */
+async function fillMemberships(principalId: string, count: number) {
+  const memberOf = Object.fromEntries(
+    Array.from({ length: count }, (_, index) => [
+      `9${String(index).padStart(15, '0')}`,
+      `group-${index}`,
+    ])
+  );
+  await client.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: keys.principal(principalId),
+      UpdateExpression: 'SET memberOf = :memberOf',
+      ExpressionAttributeValues: { ':memberOf': memberOf },
+    })
+  );
+}
+
+describe('directory item limits', () => {
+  it(`refuses a principal's group ${limits.groupsPerPrincipal + 1}, from either side, changing nothing`, async () => {
+    // Prepare
+    const user = await createPrincipal(deps, 'user', {
+      userName: 'joiner@example.com',
+    });
+    const group = await createGroup(deps, { displayName: 'one-too-many' });
+    await fillMemberships(user.id, limits.groupsPerPrincipal);
+
+    // Act
+    const fromUser = await refusal(() =>
+      patchPrincipal(deps, 'user', user.id, addTo('groups', group.group.id))
+    );
+    const fromGroup = await refusal(() =>
+      patchGroup(deps, group.group.id, addTo('members', user.id))
+    );
+
+    // Assess
+    for (const error of [fromUser, fromGroup]) {
+      expect(error.message).toBe(
+        `Principal ${user.id} would be in more than ${limits.groupsPerPrincipal} groups, the most one principal can be in.`
+      );
+    }
+    expect((await getGroup(deps, group.group.id)).members).toStrictEqual([]);
+    expect(
+      (await getPrincipalOfKind(deps, 'user', user.id)).groups
+    ).toHaveLength(limits.groupsPerPrincipal);
+  });
+
+  it(`refuses member ${limits.membersPerGroup + 1} of a group, changing nothing`, async () => {
+    // Prepare
+    const user = await createPrincipal(deps, 'user', {
+      userName: 'late@example.com',
+    });
+    const group = await createGroup(deps, { displayName: 'crowded' });
+    await client.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: keys.group(group.group.id),
+        UpdateExpression: 'ADD members :ids',
+        ExpressionAttributeValues: {
+          ':ids': new Set(
+            Array.from(
+              { length: limits.membersPerGroup },
+              (_, index) => `8${String(index).padStart(15, '0')}`
+            )
+          ),
+        },
+      })
+    );
+
+    // Act
+    const error = await refusal(() =>
+      patchGroup(deps, group.group.id, addTo('members', user.id))
+    );
+
+    // Assess
+    expect(error.message).toBe(
+      `Group ${group.group.id} would have ${limits.membersPerGroup + 1} members; a group holds at most ${limits.membersPerGroup}.`
+    );
+    expect(
+      (await getPrincipalOfKind(deps, 'user', user.id)).groups
+    ).toStrictEqual([]);
+  });
+});
