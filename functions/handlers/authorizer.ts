@@ -97,9 +97,17 @@ async function resolve(tokenValue: string): Promise<Principal> {
   return principal;
 }
 
+/**
+ * `Bearer <token>` or `Basic <base64 of user:token>`, and nothing else: one
+ * scheme (any case), spaces, one credential in token68 form (RFC 7235).
+ * Anything after the credential makes the header unusable, so a proxy or
+ * client that appends to it is refused rather than half-read.
+ */
+const AUTHORIZATION = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/;
+
 function tokenFromHeader(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const [scheme, credentials] = header.trim().split(/\s+/, 2);
+  const [, scheme, credentials] =
+    AUTHORIZATION.exec(header?.trim() ?? '') ?? [];
   if (!scheme || !credentials) return undefined;
   if (scheme.toLowerCase() === 'bearer') return credentials;
   if (scheme.toLowerCase() === 'basic') {

@@ -44,6 +44,48 @@ describe('Authentication', () => {
       expect(response.body.error_code).toBe('UNAUTHENTICATED');
     });
 
+    it.each([
+      ['a second word after the token', (t: string) => `Bearer ${t} garbage`],
+      ['a comma and more', (t: string) => `Bearer ${t}, Basic x`],
+      ['two tokens', (t: string) => `Bearer ${t} ${t}`],
+      ['no space after the scheme', (t: string) => `Bearer${t}`],
+      [
+        'a second word after Basic credentials',
+        (t: string) =>
+          `Basic ${Buffer.from(`token:${t}`).toString('base64')} garbage`,
+      ],
+    ])('answers 401 for a valid token with %s', async (_case, header) => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: null,
+        headers: { authorization: header(registry().token) },
+        query: { max_results: 1 },
+      });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({
+        error_code: 'UNAUTHENTICATED',
+        message: expect.any(String),
+      });
+    });
+
+    it.each([
+      ['Bearer <token>', (t: string) => `Bearer ${t}`],
+      ['a lowercase scheme', (t: string) => `bearer ${t}`],
+      ['two spaces after the scheme', (t: string) => `Bearer  ${t}`],
+    ])('accepts %s', async (_case, header) => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: null,
+        headers: { authorization: header(registry().token) },
+        query: { max_results: 1 },
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+    });
+
     it('writes nothing for an unauthenticated create', async () => {
       // Prepare
       const name = uniqueName('unauth');
