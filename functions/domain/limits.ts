@@ -35,6 +35,9 @@ export const limits = {
   /** `AND`-ed clauses per filter; each is evaluated on every model read. */
   searchFilterClauses: 20,
   tokenCommentLength: 1000,
-  /** A token may live at most one year, or forever when no lifetime is given. */
+  /**
+   * A token may live at most one year, or forever when no lifetime (or 0)
+   * is given; a negative lifetime is refused.
+   */
   tokenLifetimeSeconds: 365 * 24 * 3600,
 } as const;
