@@ -95,7 +95,7 @@ function compileSegment(segment: readonly number[]): Segment {
   const words = Math.ceil(segment.length / 32);
   const anyMask = new Uint32Array(words);
   segment.forEach((expected, i) => {
-    if (expected === ANY) anyMask[i >>> 5] |= 1 << (i & 31);
+    if (expected === ANY) setBit(anyMask, i);
   });
   const masks = new Map<number, Uint32Array>();
   segment.forEach((expected, i) => {
@@ -105,7 +105,7 @@ function compileSegment(segment: readonly number[]): Segment {
       mask = Uint32Array.from(anyMask);
       masks.set(expected, mask);
     }
-    mask[i >>> 5] |= 1 << (i & 31);
+    setBit(mask, i);
   });
   const last = words - 1;
   const finalBit = 1 << ((segment.length - 1) & 31);
@@ -126,6 +126,10 @@ function compileSegment(segment: readonly number[]): Segment {
       return -1;
     },
   };
+}
+
+function setBit(mask: Uint32Array, bit: number): void {
+  mask[bit >>> 5] = (mask[bit >>> 5] ?? 0) | (1 << (bit & 31));
 }
 
 /**
