@@ -11,7 +11,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { LocalGateway } from './gateway.ts';
-import { startLambdaServer } from './lambda/server.ts';
+import { lambdaContext, startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
 import {
@@ -105,7 +105,10 @@ export async function startLocalRuntime(
           const module = await import(
             '#handlers/workflow/transition-request.ts'
           );
-          return module.handler(payload as never);
+          return module.handler(
+            payload as never,
+            lambdaContext(LOCAL_WORKFLOW_FUNCTION)
+          );
         },
       },
     });
@@ -267,7 +270,7 @@ async function rearmOpenRequests(): Promise<number> {
 /** The same cleanup handler that EventBridge schedules on AWS. */
 async function runCleanupJob(): Promise<unknown> {
   const job = await import('#handlers/jobs/cleanup.ts');
-  return job.handler();
+  return job.handler(undefined, lambdaContext('stagegate-cleanup'));
 }
 
 function startCleanupTimer(intervalMs: number): NodeJS.Timeout {

@@ -1,6 +1,7 @@
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEventV2,
+  Context,
 } from 'aws-lambda';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { UnauthenticatedError } from '#domain/errors.ts';
@@ -20,7 +21,7 @@ import {
 } from '#http/authorizer-policy.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
 import { getOptionalStringFromEnv } from '#shared/config.ts';
-import { logger } from '#shared/powertools.ts';
+import { logger, startInvocation } from '#shared/powertools.ts';
 
 const deps: TokenDependencies = {
   identities: new DynamoDBIdentityStore(registryTableFromEnv()),
@@ -50,8 +51,12 @@ const CACHE_MAX_ENTRIES = 10_000;
  * password, as MLflow's basic-auth clients send) to a principal.
  */
 export async function handler(
-  event: APIGatewayRequestAuthorizerEventV2
+  event: APIGatewayRequestAuthorizerEventV2,
+  context?: Context
 ): Promise<APIGatewayAuthorizerResult> {
+  startInvocation(context, {
+    correlation_id: event.requestContext?.requestId,
+  });
   const tokenValue = tokenFromHeader(event.headers?.authorization);
   if (!tokenValue) {
     return unauthenticatedPolicy(
