@@ -141,6 +141,23 @@ describe('Authentication', () => {
       expect(response.body.error_code).toBe('ENDPOINT_NOT_FOUND');
     });
 
+    it('answers HEAD with 404 and the headers of its JSON error', async () => {
+      // Act
+      const head = await call('HEAD', `${MLFLOW}/no-such-thing`);
+
+      // Assess: HTTP gives HEAD no body; the headers are those of the error.
+      expect(head.status).toBe(404);
+      expect(head.headers.get('content-type')).toContain('application/json');
+      expect(Number(head.headers.get('content-length'))).toBe(
+        Buffer.byteLength(
+          JSON.stringify({
+            error_code: 'ENDPOINT_NOT_FOUND',
+            message: `No API endpoint for HEAD ${MLFLOW}/no-such-thing`,
+          })
+        )
+      );
+    });
+
     it('answers 401 first to a caller without a token', async () => {
       // Act
       const response = await call('GET', `${MLFLOW}/no-such-thing`, {
