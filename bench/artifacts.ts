@@ -94,13 +94,24 @@ interface Session {
   }[];
 }
 
-/** Plain presigned upload: the session's URLs, parts 4 at a time. */
-async function rawUpload(host: string, bytes: Buffer): Promise<number> {
+/**
+ * Plain presigned upload for a version of model `name` (created here; the
+ * CLI then finds it): the session's URLs, parts 4 at a time.
+ */
+async function rawUpload(
+  host: string,
+  name: string,
+  bytes: Buffer
+): Promise<number> {
+  await api(host, 'POST', '/api/2.0/mlflow/registered-models/create', {
+    name,
+  });
   const session = await api<Session>(
     host,
     'POST',
     '/api/2.0/stagegate/uploads/create',
     {
+      name,
       files: [{ path: 'raw.bin', size: bytes.length }],
     }
   );
@@ -170,7 +181,7 @@ async function main() {
       mkdirSync(model);
       writeFileSync(join(model, 'weights.bin'), bytes);
       const name = `bench-art-${size}`;
-      const rawUp = await rawUpload(registry.url, bytes);
+      const rawUp = await rawUpload(registry.url, name, bytes);
       const register = await cli(['register', name, model], work, registry.url);
       const rawDown = await rawDownload(registry.url, name, 'weights.bin');
       const download = await cli(

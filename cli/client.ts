@@ -431,16 +431,25 @@ export class RegistryClient {
   // Artifacts (stagegate extension)
 
   /**
-   * Opens an upload session: one presigned PUT per file, or presigned part
-   * PUTs for large files. Nothing is visible in the registry until
-   * {@link completeUpload} and a version created from its source.
+   * Opens an upload session for a version of model `name` (which needs Can
+   * Edit on it): one presigned PUT per file, or presigned part PUTs for
+   * large files. Nothing is visible in the registry until
+   * {@link completeUpload} and a version of that model created from its
+   * source.
    */
-  createUpload(files: readonly PlannedFile[]): Promise<UploadSession> {
+  createUpload(
+    name: string,
+    files: readonly PlannedFile[]
+  ): Promise<UploadSession> {
     return this.#call(
       'POST',
       `${STAGEGATE}/uploads/create`,
       {
-        body: { files: files.map((f) => ({ path: f.path, size: f.size })) },
+        body: {
+          name,
+          files: files.map((f) => ({ path: f.path, size: f.size })),
+        },
+        subject: { model: name },
       },
       (body) => {
         const uploadId = requireString(body, 'upload_id');

@@ -85,6 +85,14 @@ export function describeError(error: unknown): {
   return { message: `unexpected error: ${text}`, exitCode: EXIT_FAILURE };
 }
 
+/** "Model Version (name=…, version=…) not found" (MLflow's wording). */
+const MISSING_VERSION = /^model version\b.*\b(not found|does not exist)/i;
+/**
+ * "Registered Model with name=… not found" (MLflow) or "Registered model
+ * with id … not found." (by id).
+ */
+const MISSING_MODEL = /^registered model with (name=|id ).*\bnot found/i;
+
 function describeApiError(error: ApiError): string {
   const { host } = error.target;
   const { model, version } = error.subject;
@@ -95,13 +103,17 @@ function describeApiError(error: ApiError): string {
     return `permission denied on ${host}: ${error.message}`;
   }
   if (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' && model !== undefined) {
-    // The registry names what is missing; MLflow's wording is
-    // "Model Version (name=…, version=…) not found" for a version.
-    if (version !== undefined && /model version/i.test(error.message)) {
+    // The code says only that something is missing: the model, the version,
+    // or what the command addressed on it (an open transition request, a
+    // tag, an alias, a file). The registry's message names which, in
+    // MLflow's wording for the model and the version.
+    if (version !== undefined && MISSING_VERSION.test(error.message)) {
       return `version ${version} of registered model ${model} does not exist on ${host}`;
     }
-    if (/alias/i.test(error.message)) return `${error.message} (on ${host})`;
-    return `registered model ${model} does not exist on ${host}`;
+    if (MISSING_MODEL.test(error.message)) {
+      return `registered model ${model} does not exist on ${host}`;
+    }
+    return `${error.message} (on ${host})`;
   }
   if (
     error.errorCode === 'ENDPOINT_NOT_FOUND' ||

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   createServer,
   type IncomingMessage,
+  maxHeaderSize,
   type Server,
   type ServerResponse,
 } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type {
   APIGatewayAuthorizerResult,
@@ -110,9 +112,10 @@ export class LocalGateway {
     const server = createServer((request, response) => {
       this.#serve(request, response).catch((error: unknown) => {
         console.error('local gateway error', error);
-        send(response, 500, { message: 'Internal Server Error' });
+        sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
       });
     });
+    server.on('clientError', answerClientError);
     server.keepAliveTimeout = 5000;
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -159,7 +162,12 @@ export class LocalGateway {
       send(response, 200, { report: await job() });
       return;
     }
-    send(response, 404, { message: 'Not Found' });
+    sendError(
+      response,
+      404,
+      'ENDPOINT_NOT_FOUND',
+      `No debug endpoint for ${method} ${path}`
+    );
   }
 
   async #serve(request: IncomingMessage, response: ServerResponse) {
@@ -175,7 +183,12 @@ export class LocalGateway {
       this.#count(matched.routeKey, size, bytesWritten(response))
     );
     if (body === undefined) {
-      send(response, 413, { message: 'Request Entity Too Large' });
+      sendError(
+        response,
+        413,
+        'INVALID_PARAMETER_VALUE',
+        `The request body has ${size} bytes; at most ${MAX_BODY_BYTES} are accepted.`
+      );
       return;
     }
     const event = toEvent(request, url, method, body, matched);
@@ -195,13 +208,15 @@ export class LocalGateway {
         // As API Gateway: an authorizer that throws "Unauthorized" is a 401,
         // anything else a 500; neither reaches the handler.
         if ((error as Error).message === 'Unauthorized') {
-          send(response, 401, { message: 'Unauthorized' });
+          sendError(response, 401, 'UNAUTHENTICATED', 'Unauthorized.');
         } else {
-          send(response, 500, { message: 'Internal Server Error' });
+          sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
         }
         return;
       }
       if (!policyAllows(result.policyDocument, routeArn)) {
+        // API Gateway's own body, kept: a deny in the authorizer's policy
+        // never reaches a handler on AWS either.
         send(response, 403, { message: 'Forbidden' });
         return;
       }
@@ -219,7 +234,7 @@ export class LocalGateway {
       result = await invoke(await this.#handler(entry), event);
     } catch (error) {
       console.error(`handler ${entry} failed`, error);
-      send(response, 500, { message: 'Internal Server Error' });
+      sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
       return;
     }
     writeResult(response, result);
@@ -509,11 +524,71 @@ function writeResult(response: ServerResponse, result: unknown) {
   );
 }
 
-/** Ends the response, remembering its body size for the traffic counters. */
+/**
+ * Ends the response, remembering its body size for the traffic counters.
+ * Content-Length is always set, so a HEAD answer carries the length its
+ * body would have (HTTP sends no body for HEAD) and the client knows the
+ * response ended.
+ */
 function endWith(response: ServerResponse, body: string | Buffer | undefined) {
-  (response as ServerResponse & { bodyBytes?: number }).bodyBytes =
-    body === undefined ? 0 : Buffer.byteLength(body);
+  const bytes = body === undefined ? 0 : Buffer.byteLength(body);
+  (response as ServerResponse & { bodyBytes?: number }).bodyBytes = bytes;
+  if (!response.hasHeader('content-length')) {
+    response.setHeader('content-length', bytes);
+  }
   response.end(body);
+}
+
+/**
+ * The gateway's own refusals, in the MLflow error shape every client of the
+ * registry parses (`{error_code, message}`), like the handlers' answers.
+ */
+function sendError(
+  response: ServerResponse,
+  status: number,
+  errorCode: string,
+  message: string
+) {
+  send(response, status, { error_code: errorCode, message });
+}
+
+/**
+ * Requests Node's parser refuses before there is a request object (headers
+ * over `maxHeaderSize`, a malformed request line), answered on the socket
+ * in the MLflow error shape instead of Node's bodyless default.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  const inResponse = (socket as Duplex & { _httpMessage?: ServerResponse })
+    ._httpMessage;
+  if (!socket.writable || inResponse?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, errorCode, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'INVALID_PARAMETER_VALUE',
+          `The request headers are larger than the ${maxHeaderSize} bytes accepted.`,
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [
+            408,
+            'Request Timeout',
+            'BAD_REQUEST',
+            'The request did not arrive in time.',
+          ]
+        : [
+            400,
+            'Bad Request',
+            'BAD_REQUEST',
+            'The request is not well-formed HTTP.',
+          ];
+  const body = JSON.stringify({ error_code: errorCode, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
 function send(response: ServerResponse, status: number, body: unknown) {

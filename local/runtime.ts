@@ -13,7 +13,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { LocalGateway } from './gateway.ts';
-import { startLambdaServer } from './lambda/server.ts';
+import { lambdaContext, startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
 import { dataDirCredentials, makeDataDirPrivate } from './private-data.ts';
@@ -121,7 +121,10 @@ export async function startLocalRuntime(
           const module = await import(
             '#handlers/workflow/transition-request.ts'
           );
-          return module.handler(payload as never);
+          return module.handler(
+            payload as never,
+            lambdaContext(LOCAL_WORKFLOW_FUNCTION)
+          );
         },
       },
     });
@@ -307,7 +310,7 @@ async function rearmOpenRequests(): Promise<number> {
 /** The same cleanup handler that EventBridge schedules on AWS. */
 async function runCleanupJob(): Promise<unknown> {
   const job = await import('#handlers/jobs/cleanup.ts');
-  return job.handler();
+  return job.handler(undefined, lambdaContext('stagegate-cleanup'));
 }
 
 /** The watchdog that EventBridge schedules on AWS. */

@@ -125,7 +125,7 @@ export async function register(context: Context): Promise<void> {
     hashes.set(file.path, await sha256File(file.absolutePath));
   }
 
-  const session = await client.createUpload(files);
+  const session = await client.createUpload(model, files);
   const targets = new Map(session.files.map((t) => [t.path, t]));
   const progress = new ProgressReporter(context.io.stderr, context.now);
   const uploaded: UploadedFile[] = [];

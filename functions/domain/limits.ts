@@ -94,7 +94,19 @@ export const limits = {
   /** Members of one group: its item keeps their ids (17 bytes each). */
   membersPerGroup: 10_000,
   searchModels: { defaultMaxResults: 100, maxMaxResults: 1000 },
+  /**
+   * The `filter` of both searches, checked before it is parsed (MLflow sets
+   * no bound). Leaves room for `run_id IN (…)` with about 100 run ids, and
+   * bounds what a LIKE costs on one value (like-pattern.ts), which a search
+   * pays once per model or version it reads.
+   */
+  searchFilterLength: 4096,
+  /** `AND`-ed clauses per filter; each is evaluated on every model read. */
+  searchFilterClauses: 20,
   tokenCommentLength: 1000,
-  /** A token may live at most one year, or forever when no lifetime is given. */
+  /**
+   * A token may live at most one year, or forever when no lifetime (or 0)
+   * is given; a negative lifetime is refused.
+   */
   tokenLifetimeSeconds: 365 * 24 * 3600,
 } as const;

@@ -1,4 +1,6 @@
 import { InvalidParameterValueError } from './errors.ts';
+import { compileLikePattern, type LikeMatcher } from './like-pattern.ts';
+import { limits } from './limits.ts';
 
 /**
  * MLflow's search grammar for `registered-models/search` and
@@ -20,7 +22,10 @@ import { InvalidParameterValueError } from './errors.ts';
  * Inside a quoted value a doubled quote (`''`, `""`) or a backslash-escaped
  * one (`\'`, `\"`) stands for the quote itself and `\\` for one backslash;
  * any other backslash is literal. `OR`, `NOT`, parentheses around clauses
- * and anything else are refused with an {@link InvalidParameterValueError}.
+ * and anything else are refused with an {@link InvalidParameterValueError},
+ * and so are filters longer than `limits.searchFilterLength` characters
+ * (before any parsing) or with more than `limits.searchFilterClauses`
+ * clauses.
  */
 
 export type Comparator =
@@ -124,7 +129,13 @@ function parseFilter(
   filter: string | undefined,
   rules: AttributeRules
 ): FilterClause[] {
-  if (filter === undefined || filter.trim() === '') return [];
+  if (filter === undefined) return [];
+  if (filter.length > limits.searchFilterLength) {
+    throw new InvalidParameterValueError(
+      `filter had length ${filter.length}, which exceeded length limit of ${limits.searchFilterLength}`
+    );
+  }
+  if (filter.trim() === '') return [];
   // Syntax first, then meaning, as MLflow does: `foo = 'x' OR …` reports the
   // OR rather than the unknown attribute.
   const raw = new FilterParser(filter).parse();
@@ -161,6 +172,11 @@ class FilterParser {
   parse(): RawClause[] {
     const clauses: RawClause[] = [];
     for (;;) {
+      if (clauses.length === limits.searchFilterClauses) {
+        throw new InvalidParameterValueError(
+          `filter has more than ${limits.searchFilterClauses} clauses, the limit of clauses joined by AND.`
+        );
+      }
       this.skipWhitespace();
       clauses.push(this.clause());
       this.skipWhitespace();
@@ -492,7 +508,9 @@ function quoteList(items: readonly string[]): string {
  * - `LIKE` is case-sensitive (MLflow runs SQLite with
  *   `case_sensitive_like=true`), `ILIKE` is not. In both `%` matches any run
  *   of characters and `_` exactly one; every other character, backslash
- *   included, is literal: there is no escape character, as in SQLite.
+ *   included, is literal: there is no escape character, as in SQLite. The
+ *   matcher never backtracks: its time is linear in the value's length
+ *   whatever the pattern (like-pattern.ts).
  * - `IN` is exact membership.
  * - An attribute the subject lacks (a version without `run_id`) matches no
  *   clause, as a SQL comparison with NULL does not.
@@ -546,29 +564,24 @@ function matchesClause(clause: FilterClause, subject: FilterSubject): boolean {
       return text !== value;
     case 'LIKE':
     case 'ILIKE':
-      return likePattern(clause).test(text);
+      return likePattern(clause)(text);
     default:
       return false;
   }
 }
 
-const compiledPatterns = new WeakMap<FilterClause, RegExp>();
+const compiledPatterns = new WeakMap<FilterClause, LikeMatcher>();
 
-function likePattern(clause: FilterClause): RegExp {
-  const cached = compiledPatterns.get(clause);
-  if (cached) return cached;
-  let source = '';
-  // for…of walks code points, so `_` stands for one character even outside
-  // the BMP.
-  for (const char of String(clause.value)) {
-    if (char === '%') source += '.*';
-    else if (char === '_') source += '.';
-    else source += char.replace(/[\\^$.*+?()[\]{}|/]/, '\\$&');
+function likePattern(clause: FilterClause): LikeMatcher {
+  let matcher = compiledPatterns.get(clause);
+  if (!matcher) {
+    matcher = compileLikePattern(
+      String(clause.value),
+      clause.comparator === 'ILIKE'
+    );
+    compiledPatterns.set(clause, matcher);
   }
-  const flags = clause.comparator === 'ILIKE' ? 'isu' : 'su';
-  const pattern = new RegExp(`^${source}$`, flags);
-  compiledPatterns.set(clause, pattern);
-  return pattern;
+  return matcher;
 }
 
 /**

@@ -55,7 +55,8 @@ export async function createToken(
 /**
  * Validates the input and mints a token for `ownerId`: the value (shown
  * once) and what is stored (its hash).
- * @throws InvalidParameterValueError for a too long comment or lifetime.
+ * @throws InvalidParameterValueError for a too long comment, or a negative
+ *   or too long lifetime.
  */
 function newToken(
   now: number,
@@ -69,12 +70,18 @@ function newToken(
       `Token comment is longer than ${limits.tokenCommentLength} characters.`
     );
   }
-  const lifetime = input.lifetimeSeconds;
-  if (
-    lifetime !== undefined &&
-    lifetime > 0 &&
-    lifetime > limits.tokenLifetimeSeconds
-  ) {
+  // Databricks documents only "no lifetime: the token never expires". Its
+  // API is defined in proto3, where an int64 of 0 cannot be told from an
+  // absent one (its Go SDK and Terraform omit a zero), so 0 means no expiry
+  // as well. A negative lifetime has no meaning and is refused: it used to
+  // make a token that never expires.
+  const lifetime = input.lifetimeSeconds || undefined;
+  if (lifetime !== undefined && lifetime < 0) {
+    throw new InvalidParameterValueError(
+      `lifetime_seconds must be a positive number of seconds, got ${lifetime}; omit it (or send 0) for a token that does not expire.`
+    );
+  }
+  if (lifetime !== undefined && lifetime > limits.tokenLifetimeSeconds) {
     throw new InvalidParameterValueError(
       `lifetime_seconds must be at most ${limits.tokenLifetimeSeconds}.`
     );
@@ -86,9 +93,7 @@ function newToken(
     principalId: ownerId,
     comment,
     creationTime: now,
-    // Databricks: no lifetime, or a non-positive one, means no expiry.
-    expiryTime:
-      lifetime !== undefined && lifetime > 0 ? now + lifetime * 1000 : -1,
+    expiryTime: lifetime === undefined ? -1 : now + lifetime * 1000,
     ...(createdBy && createdBy.id !== ownerId
       ? { createdById: createdBy.id, createdByUsername: createdBy.userName }
       : {}),

@@ -1,6 +1,7 @@
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEventV2,
+  Context,
 } from 'aws-lambda';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { UnauthenticatedError } from '#domain/errors.ts';
@@ -20,7 +21,7 @@ import {
 } from '#http/authorizer-policy.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
 import { getOptionalStringFromEnv } from '#shared/config.ts';
-import { logger } from '#shared/powertools.ts';
+import { logger, startInvocation } from '#shared/powertools.ts';
 
 const deps: TokenDependencies = {
   identities: new DynamoDBIdentityStore(registryTableFromEnv()),
@@ -50,8 +51,12 @@ const CACHE_MAX_ENTRIES = 10_000;
  * password, as MLflow's basic-auth clients send) to a principal.
  */
 export async function handler(
-  event: APIGatewayRequestAuthorizerEventV2
+  event: APIGatewayRequestAuthorizerEventV2,
+  context?: Context
 ): Promise<APIGatewayAuthorizerResult> {
+  startInvocation(context, {
+    correlation_id: event.requestContext?.requestId,
+  });
   const tokenValue = tokenFromHeader(event.headers?.authorization);
   if (!tokenValue) {
     return unauthenticatedPolicy(
@@ -97,9 +102,17 @@ async function resolve(tokenValue: string): Promise<Principal> {
   return principal;
 }
 
+/**
+ * `Bearer <token>` or `Basic <base64 of user:token>`, and nothing else: one
+ * scheme (any case), spaces, one credential in token68 form (RFC 7235).
+ * Anything after the credential makes the header unusable, so a proxy or
+ * client that appends to it is refused rather than half-read.
+ */
+const AUTHORIZATION = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/;
+
 function tokenFromHeader(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const [scheme, credentials] = header.trim().split(/\s+/, 2);
+  const [, scheme, credentials] =
+    AUTHORIZATION.exec(header?.trim() ?? '') ?? [];
   if (!scheme || !credentials) return undefined;
   if (scheme.toLowerCase() === 'bearer') return credentials;
   if (scheme.toLowerCase() === 'basic') {

@@ -7,7 +7,7 @@ import type {
 import type { z } from 'zod';
 import { EndpointNotFoundError } from '#domain/errors.ts';
 import type { Principal } from '#domain/principal.ts';
-import { logger } from '#shared/powertools.ts';
+import { logger, startInvocation } from '#shared/powertools.ts';
 import type { AccessContext, RouteGuard } from './access-guard.ts';
 import { principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
@@ -104,6 +104,26 @@ export function mlflowErrors(): MiddlewareObj<
 }
 
 /**
+ * Starts each invocation's log context (`startInvocation`), keyed by API
+ * Gateway's request id as Powertools' `correlation_id`. First in every API
+ * function's chain, so even a request refused before its operation is known
+ * logs nothing of the one before.
+ */
+export function invocationLogContext(): MiddlewareObj<
+  APIGatewayProxyEventV2,
+  ApiResult,
+  Error,
+  Context
+> {
+  return {
+    before: (request) =>
+      startInvocation(request.context, {
+        correlation_id: request.event.requestContext?.requestId,
+      }),
+  };
+}
+
+/**
  * Builds the Lambda handler of one function group: dispatches on API
  * Gateway's `routeKey` to the group's operations, after the route's access
  * check (parse → authorize → domain → respond). Fails at cold start when
@@ -138,6 +158,7 @@ export function createApiHandler<D>(options: {
 
   return middy<APIGatewayProxyEventV2, ApiResult, Error, Context>()
     .use(mlflowErrors())
+    .use(invocationLogContext())
     .handler(async (event) => {
       const target = dispatch.get(event.routeKey);
       if (!target) {

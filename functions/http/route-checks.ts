@@ -96,8 +96,9 @@ export const routeChecks: Readonly<Record<RouteAction, RouteCheck>> = {
     kind: 'permissions',
     ability: 'ModifyPermissions',
   },
-  // Any principal may upload; only the session's creator (or an admin)
-  // completes it or registers a version from it (the use cases check).
+  // Completing an upload: only the session's creator (or an admin) may,
+  // which the use case checks; opening one is registry:CreateModelVersion
+  // on the model it is for.
   'artifacts:UploadArtifacts': { kind: 'authenticated' },
   'registry:ReadArtifacts': {
     kind: 'artifact',

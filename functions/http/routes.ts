@@ -342,7 +342,9 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/stagegate/uploads/create',
     group: 'artifacts',
     operation: 'createUploadSession',
-    action: 'artifacts:UploadArtifacts',
+    // The bytes are on their way to a version of the named model: the
+    // same ability as registering it, before any byte is accepted.
+    action: 'registry:CreateModelVersion',
   },
   {
     method: 'POST',

@@ -208,7 +208,11 @@ export async function startLambdaServer(
   };
 }
 
-function lambdaContext(functionName: string): Context {
+/**
+ * A Lambda `Context` for one local invocation of `functionName`: a fresh
+ * request id and Lambda's longest timeout as the deadline.
+ */
+export function lambdaContext(functionName: string): Context {
   const requestId = randomUUID();
   const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
   return {

@@ -3,6 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { call, MLFLOW, registry, uniqueName } from '../support/api.ts';
 import {
   createServicePrincipalWithToken,
+  grant,
+  granteeOf,
+  modelId,
   type ServicePrincipalWithToken,
 } from './support/principals.ts';
 
@@ -85,12 +88,15 @@ function expectOk(response: { status: number; body: unknown }, what: string) {
   );
 }
 
+/** Opens an upload for a version of model `name`. */
 async function createUpload(
+  name: string,
   files: readonly LocalFile[],
   options: { token?: string; expiresInSeconds?: number } = {}
 ): Promise<CreatedUpload> {
   const created = await call<CreatedUpload>('POST', `${UPLOADS}/create`, {
     body: {
+      name,
       files: files.map((file) => ({ path: file.path, size: file.data.length })),
       ...(options.expiresInSeconds === undefined
         ? {}
@@ -162,9 +168,9 @@ async function completeUpload(
   );
 }
 
-/** Create, PUT and complete; answers the upload and its source. */
-async function upload(files: readonly LocalFile[]) {
-  const created = await createUpload(files);
+/** Create, PUT and complete for model `name`; answers the upload and its source. */
+async function upload(name: string, files: readonly LocalFile[]) {
+  const created = await createUpload(name, files);
   const completed = await completeUpload(
     created.upload_id,
     await putFiles(created, files)
@@ -263,7 +269,7 @@ describe('artifacts', () => {
   beforeAll(async () => {
     if (local) before = await traffic();
     name = await createModel();
-    const { created, source } = await upload(directory);
+    const { created, source } = await upload(name, directory);
     readyUploadId = created.upload_id;
     movedBytes += directory.reduce((total, f) => total + f.data.length, 0);
     expect(source).toBe(`stagegate-upload:${created.upload_id}`);
@@ -279,7 +285,7 @@ describe('artifacts', () => {
   describe('upload and registration', () => {
     it('hands out part URLs for the file above 64 MiB and single URLs for the rest', async () => {
       // Act
-      const created = await createUpload(directory);
+      const created = await createUpload(name, directory);
 
       // Assess
       const byPath = new Map(created.files.map((f) => [f.path, f]));
@@ -496,7 +502,7 @@ describe('artifacts', () => {
         path: `shards/${String(i).padStart(4, '0')}.bin`,
         data: deterministicBytes(64, i + 10),
       }));
-      const { source } = await upload(files);
+      const { source } = await upload(model, files);
       const created = await createVersion(model, source);
 
       // Act
@@ -568,7 +574,7 @@ describe('artifacts', () => {
     it("refuses to complete someone else's upload", async () => {
       // Prepare
       const files = [{ path: 'a.txt', data: Buffer.from('a') }];
-      const created = await createUpload(files);
+      const created = await createUpload(name, files);
       const put = await putFiles(created, files);
 
       // Act
@@ -579,10 +585,96 @@ describe('artifacts', () => {
       expect(theirs.body).toMatchObject({ error_code: 'PERMISSION_DENIED' });
     });
 
+    it.each([
+      ['CAN_READ', 403],
+      ['CAN_EDIT', 200],
+    ] as const)(
+      'opens an upload for a principal with %s on the model: %i',
+      async (level, status) => {
+        // Prepare
+        const model = await createModel();
+        const uploader = await createServicePrincipalWithToken();
+        expectOk(
+          await grant(
+            await modelId(model),
+            [{ ...granteeOf(uploader), permission_level: level }],
+            'PATCH'
+          ),
+          'grant'
+        );
+
+        // Act
+        const opened = await call<CreatedUpload>('POST', `${UPLOADS}/create`, {
+          body: {
+            name: model,
+            files: [{ path: 'big.bin', size: 5 * 1024 ** 3 }],
+          },
+          token: uploader.token,
+        });
+
+        // Assess
+        expect(opened.status, JSON.stringify(opened.body)).toBe(status);
+        if (status === 403) {
+          expect(opened.body).toEqual({
+            error_code: 'PERMISSION_DENIED',
+            message: expect.any(String),
+          });
+        } else {
+          expect(opened.body.files).toHaveLength(1);
+        }
+      }
+    );
+
+    it('refuses an upload for a model that does not exist', async () => {
+      // Act
+      const opened = await call('POST', `${UPLOADS}/create`, {
+        body: {
+          name: uniqueName('no-such-model'),
+          files: [{ path: 'a', size: 1 }],
+        },
+      });
+
+      // Assess
+      expect(opened.status).toBe(404);
+      expect(opened.body).toMatchObject({
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+      });
+    });
+
+    it('registers an upload only into the model it was opened for, renamed or not', async () => {
+      // Prepare
+      const model = await createModel();
+      const other = await createModel();
+      const { source } = await upload(model, [
+        { path: 'MLmodel', data: Buffer.from('flavors: {}\n') },
+      ]);
+      const renamed = `${model}-renamed`;
+
+      // Act
+      const intoOther = await call('POST', `${MLFLOW}/model-versions/create`, {
+        body: { name: other, source },
+      });
+      expectOk(
+        await call('POST', `${MLFLOW}/registered-models/rename`, {
+          body: { name: model, new_name: renamed },
+        }),
+        'rename'
+      );
+      const intoRenamed = await createVersion(renamed, source);
+
+      // Assess
+      expect(intoOther.status).toBe(400);
+      expect(intoOther.body).toEqual({
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: expect.stringContaining('opened for another registered model'),
+      });
+      expect(intoRenamed).toMatchObject({ version: '1', source });
+    });
+
     it('requires a token to upload', async () => {
       // Act
       const anonymous = await call('POST', `${UPLOADS}/create`, {
-        body: { files: [{ path: 'a', size: 1 }] },
+        body: { name, files: [{ path: 'a', size: 1 }] },
         token: null,
       });
 
@@ -595,7 +687,7 @@ describe('artifacts', () => {
     it('are refused by the S3 server when a character of the signature changes', async () => {
       // Prepare
       const files = [{ path: 'x.bin', data: Buffer.from('payload') }];
-      const created = await createUpload(files);
+      const created = await createUpload(name, files);
       const target = created.files[0];
       const url = new URL(target && 'url' in target ? target.url : '');
       const signature = url.searchParams.get('X-Amz-Signature') ?? '';
@@ -613,7 +705,9 @@ describe('artifacts', () => {
     it('are refused by the S3 server once expired', async () => {
       // Prepare
       const files = [{ path: 'late.bin', data: Buffer.from('late') }];
-      const created = await createUpload(files, { expiresInSeconds: 1 });
+      const created = await createUpload(name, files, {
+        expiresInSeconds: 1,
+      });
       const target = created.files[0];
       await new Promise((resolve) => setTimeout(resolve, 2500));
 
@@ -634,7 +728,7 @@ describe('artifacts', () => {
     it('refuses to complete an upload whose sizes do not match what was stored', async () => {
       // Prepare
       const files = [{ path: 'model.bin', data: deterministicBytes(1000, 7) }];
-      const created = await createUpload(files);
+      const created = await createUpload(name, files);
       const target = created.files[0];
       await fetch(target && 'url' in target ? target.url : '', {
         method: 'PUT',
@@ -669,7 +763,7 @@ describe('artifacts', () => {
           { path: 'ok.txt', data: Buffer.from('fine') },
           { path: 'model.bin', data: deterministicBytes(1000, 8) },
         ];
-        const created = await createUpload(files);
+        const created = await createUpload(model, files);
         const completed = await completeUpload(
           created.upload_id,
           await putFiles(created, files)
@@ -725,7 +819,7 @@ describe('artifacts', () => {
     it("removes a READY version's temporary copy and leaves an upload in progress alone", async () => {
       // Prepare: an upload whose file is stored but that is not completed.
       const files = [{ path: 'wip.bin', data: Buffer.from('in progress') }];
-      const inProgress = await createUpload(files);
+      const inProgress = await createUpload(name, files);
       const put = await putFiles(inProgress, files);
 
       // Act

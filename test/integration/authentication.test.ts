@@ -44,6 +44,48 @@ describe('Authentication', () => {
       expect(response.body.error_code).toBe('UNAUTHENTICATED');
     });
 
+    it.each([
+      ['a second word after the token', (t: string) => `Bearer ${t} garbage`],
+      ['a comma and more', (t: string) => `Bearer ${t}, Basic x`],
+      ['two tokens', (t: string) => `Bearer ${t} ${t}`],
+      ['no space after the scheme', (t: string) => `Bearer${t}`],
+      [
+        'a second word after Basic credentials',
+        (t: string) =>
+          `Basic ${Buffer.from(`token:${t}`).toString('base64')} garbage`,
+      ],
+    ])('answers 401 for a valid token with %s', async (_case, header) => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: null,
+        headers: { authorization: header(registry().token) },
+        query: { max_results: 1 },
+      });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({
+        error_code: 'UNAUTHENTICATED',
+        message: expect.any(String),
+      });
+    });
+
+    it.each([
+      ['Bearer <token>', (t: string) => `Bearer ${t}`],
+      ['a lowercase scheme', (t: string) => `bearer ${t}`],
+      ['two spaces after the scheme', (t: string) => `Bearer  ${t}`],
+    ])('accepts %s', async (_case, header) => {
+      // Act
+      const response = await call('GET', `${MLFLOW}/registered-models/search`, {
+        token: null,
+        headers: { authorization: header(registry().token) },
+        query: { max_results: 1 },
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+    });
+
     it('writes nothing for an unauthenticated create', async () => {
       // Prepare
       const name = uniqueName('unauth');
@@ -97,6 +139,23 @@ describe('Authentication', () => {
       // Assess
       expect(response.status).toBe(404);
       expect(response.body.error_code).toBe('ENDPOINT_NOT_FOUND');
+    });
+
+    it('answers HEAD with 404 and the headers of its JSON error', async () => {
+      // Act
+      const head = await call('HEAD', `${MLFLOW}/no-such-thing`);
+
+      // Assess: HTTP gives HEAD no body; the headers are those of the error.
+      expect(head.status).toBe(404);
+      expect(head.headers.get('content-type')).toContain('application/json');
+      expect(Number(head.headers.get('content-length'))).toBe(
+        Buffer.byteLength(
+          JSON.stringify({
+            error_code: 'ENDPOINT_NOT_FOUND',
+            message: `No API endpoint for HEAD ${MLFLOW}/no-such-thing`,
+          })
+        )
+      );
     });
 
     it('answers 401 first to a caller without a token', async () => {

@@ -782,6 +782,49 @@ describe('Registered model search', () => {
     });
   });
 
+  describe('worst-case LIKE patterns', () => {
+    const prefix = uniqueName('worst-like');
+    const value = 'a'.repeat(5000);
+    const tenPercent = `tags.k LIKE '${'%a'.repeat(9)}%b'`;
+    const inFixture = `name LIKE '${prefix}-%'`;
+
+    beforeAll(async () => {
+      await createModel(`${prefix}-a`, { k: value });
+      await createModel(`${prefix}-b`, { k: `${value.slice(1)}b` });
+      await createModel(`${prefix}-c`, { k: value.toUpperCase() });
+    });
+
+    it.each([
+      [tenPercent, ['b']],
+      [`tags.k ILIKE '${'%A'.repeat(9)}%b'`, ['b']],
+      [`tags.k ILIKE '${'%a'.repeat(9)}%'`, ['a', 'b', 'c']],
+      [`tags.k LIKE '${'%a'.repeat(9)}%'`, ['a', 'b']],
+      [`tags.k LIKE '${'%a_'.repeat(9)}%b'`, ['b']],
+    ])(
+      'answers %s over 5,000-character tag values',
+      async (filter, suffixes) => {
+        // Act
+        const names = await namesFor({ filter: `${inFixture} AND ${filter}` });
+
+        // Assess
+        expect(names).toEqual(suffixes.map((s) => `${prefix}-${s}`));
+      }
+    );
+
+    it('keeps /health answering while such searches run side by side', async () => {
+      // Act: eight worst-case searches at once, /health asked among them.
+      const searches = Array.from({ length: 8 }, () =>
+        namesFor({ filter: `${inFixture} AND ${tenPercent}` })
+      );
+      const health = await call('GET', '/health', { token: null });
+      const answers = await Promise.all(searches);
+
+      // Assess
+      expect(health.status).toBe(200);
+      for (const names of answers) expect(names).toEqual([`${prefix}-b`]);
+    });
+  });
+
   describe('filter errors', () => {
     it.each([
       ['OR', "name = 'a' OR name = 'b'", 'Invalid clause(s) in filter string'],
@@ -803,6 +846,16 @@ describe('Registered model search', () => {
       ['an unterminated string', "name = 'abc", 'Unterminated'],
       ['a dangling AND', "name = 'a' AND", 'AND'],
       ['a missing value', 'name =', 'value'],
+      [
+        'a filter over 4096 characters',
+        `name LIKE '${'a'.repeat(4085)}'`,
+        'filter had length 4097, which exceeded length limit of 4096',
+      ],
+      [
+        'more than 20 clauses',
+        Array.from({ length: 21 }, (_, i) => `tags.k${i} = 'v'`).join(' AND '),
+        'filter has more than 20 clauses',
+      ],
     ])(
       'refuses %s with 400 INVALID_PARAMETER_VALUE',
       async (_case, filter, message) => {

@@ -304,6 +304,40 @@ describe('Model version search', () => {
       }
     );
 
+    it('answers ten % over a 5,000-character version tag, and refuses a filter over the length limit', async () => {
+      // Prepare
+      const name = uniqueName('vsearch-worst-like');
+      await createModel(name);
+      const value = 'a'.repeat(5000);
+      await createVersion({
+        name,
+        source: src('worst-1'),
+        tags: [{ key: 'k', value }],
+      });
+      await createVersion({
+        name,
+        source: src('worst-2'),
+        tags: [{ key: 'k', value: `${value.slice(1)}b` }],
+      });
+
+      // Act
+      const found = await search({
+        filter: `name = '${name}' AND tags.k LIKE '${'%a'.repeat(9)}%b'`,
+      });
+      const tooLong = await search({
+        filter: `name = '${name}' AND tags.k LIKE '${'%'.repeat(4096)}'`,
+      });
+
+      // Assess
+      expect(found.status).toBe(200);
+      expect(keysOf(found.body)).toEqual([`${name}:2`]);
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body).toEqual({
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: expect.stringContaining('exceeded length limit of 4096'),
+      });
+    });
+
     it('leaves aliases out of the results, though get shows them', async () => {
       // Act
       const found = await search({

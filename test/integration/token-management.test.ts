@@ -191,6 +191,23 @@ describe('Token management API', () => {
       expect(response.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     });
 
+    it('refuses a negative lifetime, which used to make a token that never expires', async () => {
+      // Prepare
+      const robot = await createServicePrincipal();
+
+      // Act
+      const response = await call('POST', OBO, {
+        body: { application_id: robot.applicationId, lifetime_seconds: -5 },
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: expect.stringContaining('lifetime_seconds'),
+      });
+    });
+
     it('refuses a token for a deactivated service principal', async () => {
       // Prepare
       const robot = await createServicePrincipal();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { call, MLFLOW } from '../support/api.ts';
+import { createUserWithToken } from './support/principals.ts';
 
 interface CreatedToken {
   token_value: string;
@@ -77,6 +78,45 @@ describe('Token API', () => {
       // Assess
       expect(created.status).toBe(200);
       expect(created.body.token_info.expiry_time).toBe(-1);
+    });
+
+    it('creates a token that never expires for a lifetime of 0', async () => {
+      // Act
+      const created = await call<CreatedToken>(
+        'POST',
+        '/api/2.0/token/create',
+        { body: { lifetime_seconds: 0 } }
+      );
+
+      // Assess
+      expect(created.status).toBe(200);
+      expect(created.body.token_info.expiry_time).toBe(-1);
+    });
+
+    it('refuses a negative lifetime and creates nothing', async () => {
+      // Prepare: a user of its own, so no other test adds to its tokens.
+      const user = await createUserWithToken();
+
+      // Act
+      const created = await call('POST', '/api/2.0/token/create', {
+        token: user.token,
+        body: { lifetime_seconds: -5 },
+      });
+      const listed = await call<{ token_infos?: { token_id: string }[] }>(
+        'GET',
+        '/api/2.0/token/list',
+        { token: user.token }
+      );
+
+      // Assess
+      expect(created.status).toBe(400);
+      expect(created.body).toEqual({
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: expect.stringContaining('lifetime_seconds'),
+      });
+      expect(listed.body.token_infos?.map((t) => t.token_id)).toEqual([
+        user.tokenId,
+      ]);
     });
 
     it('refuses a lifetime that is not an integer', async () => {

@@ -51,6 +51,9 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
           id: session.id,
           ownerId: session.ownerId,
           ownerName: session.ownerName,
+          ...(session.modelId === undefined
+            ? {}
+            : { modelId: session.modelId }),
           status: session.status,
           createdAt: session.createdAt,
           urlsExpireAt: session.urlsExpireAt,
@@ -275,6 +278,7 @@ function toSession(item: Item): UploadSession {
     id: String(item.id),
     ownerId: String(item.ownerId),
     ownerName: String(item.ownerName ?? ''),
+    modelId: item.modelId === undefined ? undefined : String(item.modelId),
     status: item.status as UploadSessionStatus,
     createdAt: Number(item.createdAt),
     urlsExpireAt: Number(item.urlsExpireAt),

@@ -13,7 +13,7 @@ import type {
   RegistrationQueue,
 } from '#ports/registration-queue.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
-import { InvalidStateError } from '../errors.ts';
+import { InvalidParameterValueError, InvalidStateError } from '../errors.ts';
 import type { ModelVersion } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
 import { mapWithConcurrency } from './concurrency.ts';
@@ -73,7 +73,8 @@ const STATUS_MESSAGE_LENGTH = 500;
 
 /**
  * The upload a new version's source names, checked before the version is
- * created: it must exist, belong to the caller (or the caller is an admin)
+ * created: it must exist, belong to the caller (or the caller is an admin),
+ * have been opened for this model (`modelId`, whatever its name is now)
  * and be completed and unused. The consumption it returns is re-checked by
  * the version's transaction, so a concurrent registration of the same
  * upload loses there.
@@ -83,7 +84,8 @@ export async function uploadToConsume(
   artifacts: ManagedArtifactsDependencies | undefined,
   caller: Principal,
   source: string,
-  now: number
+  now: number,
+  modelId: string
 ): Promise<UploadConsumption | undefined> {
   const uploadId = managedUploadId(source, artifacts?.bucketName);
   if (uploadId === undefined) return undefined;
@@ -93,6 +95,11 @@ export async function uploadToConsume(
     );
   }
   const session = await ownedSession(artifacts.uploads, caller, uploadId);
+  if (session.modelId !== undefined && session.modelId !== modelId) {
+    throw new InvalidParameterValueError(
+      `Upload ${uploadId} was opened for another registered model; open an upload for this one.`
+    );
+  }
   if (session.status !== 'COMPLETED') {
     const why =
       session.status === 'OPEN'

@@ -45,6 +45,13 @@ export interface UploadSession {
   /** Principal id of the creator; only it (or an admin) completes or uses it. */
   readonly ownerId: string;
   readonly ownerName: string;
+  /**
+   * The registered model the upload is for, by id (a rename keeps it, a new
+   * model of the same name is another): only a version of that model may
+   * be registered from it. Absent on sessions opened before uploads named
+   * their model, which any model the caller may add versions to takes.
+   */
+  readonly modelId?: string | undefined;
   readonly status: UploadSessionStatus;
   /** Epoch milliseconds. */
   readonly createdAt: number;

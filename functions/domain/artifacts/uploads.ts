@@ -1,12 +1,15 @@
 import type { ArtifactTransfers } from '#ports/artifact-store.ts';
+import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
   PermissionDeniedError,
+  RegisteredModelDoesNotExistError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
 import type { Principal } from '../principal.ts';
+import { validateModelName } from '../registered-model.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { ArtifactTransferError } from './errors.ts';
 import { isUploadId, temporaryKey, uploadSource } from './paths.ts';
@@ -23,6 +26,8 @@ import {
 
 /** What the upload use cases need. */
 export interface UploadDependencies {
+  /** Resolves the model an upload is for. */
+  readonly store: Pick<ModelRegistryStore, 'getModelRecordByName'>;
   readonly uploads: UploadSessionStore;
   readonly transfers: ArtifactTransfers;
   /** Epoch milliseconds. */
@@ -37,6 +42,12 @@ export interface UploadDependencies {
 const S3_CONCURRENCY = 16;
 
 export interface CreateUploadInput {
+  /**
+   * The registered model the upload will be a version of. The caller needs
+   * the ability to add versions to it (Can Edit or more), checked by the
+   * route as for `model-versions/create`.
+   */
+  readonly name: string;
   readonly files: readonly { path: string; size: number }[];
   /**
    * Shorter-lived URLs than the registry's default, for clients that
@@ -62,10 +73,13 @@ export interface CreatedUpload {
 }
 
 /**
- * Opens an upload session: one presigned PUT per file, or — above 64 MiB —
- * a multipart upload with one presigned URL per part. The bytes then go
- * from the client to S3 under `tmp-external-source/<upload id>/`, never
- * through the registry.
+ * Opens an upload session for a model: one presigned PUT per file, or —
+ * above 64 MiB — a multipart upload with one presigned URL per part. The
+ * bytes then go from the client to S3 under `tmp-external-source/<upload
+ * id>/`, never through the registry. The session is bound to the model's
+ * id, so it registers only as a version of that model.
+ * @throws RegisteredModelDoesNotExistError; InvalidParameterValueError for
+ *   the files or the URL lifetime.
  */
 export async function createUploadSession(
   deps: UploadDependencies,
@@ -74,6 +88,10 @@ export async function createUploadSession(
 ): Promise<CreatedUpload> {
   validateAnnouncedFiles(input.files);
   const ttlSeconds = urlLifetime(deps.urlTtlSeconds, input.expiresInSeconds);
+  const record = await deps.store.getModelRecordByName(
+    validateModelName(input.name)
+  );
+  if (!record) throw new RegisteredModelDoesNotExistError(input.name);
   const id = deps.newId();
   const planned = await mapWithConcurrency(
     input.files,
@@ -107,6 +125,7 @@ export async function createUploadSession(
     id,
     ownerId: caller.id,
     ownerName: caller.userName,
+    modelId: record.model.id,
     status: 'OPEN',
     createdAt: now,
     urlsExpireAt: expiresAt,

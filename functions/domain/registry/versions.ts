@@ -78,7 +78,13 @@ export async function createModelVersion(
       );
     }
     const now = deps.now();
-    const consume = await uploadToConsume(deps.artifacts, caller, source, now);
+    const consume = await uploadToConsume(
+      deps.artifacts,
+      caller,
+      source,
+      now,
+      record.model.id
+    );
     const version: ModelVersion = {
       modelId: record.model.id,
       version: record.versionCounter + 1,

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import {
   type ApiResult,
+  invocationLogContext,
   jsonResponse,
   mlflowErrors,
 } from '#http/api-handler.ts';
@@ -18,4 +19,5 @@ export const handler = middy<
   Context
 >()
   .use(mlflowErrors())
+  .use(invocationLogContext())
   .handler(async () => jsonResponse({ status: 'OK' }));

@@ -1,7 +1,11 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { EndpointNotFoundError } from '#domain/errors.ts';
-import { type ApiResult, mlflowErrors } from '#http/api-handler.ts';
+import {
+  type ApiResult,
+  invocationLogContext,
+  mlflowErrors,
+} from '#http/api-handler.ts';
 import { principalFromEvent } from '#http/auth-context.ts';
 
 /**
@@ -18,6 +22,7 @@ export const handler = middy<
   Context
 >()
   .use(mlflowErrors())
+  .use(invocationLogContext())
   .handler(async (event) => {
     principalFromEvent(event);
     throw new EndpointNotFoundError(

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-store.ts';
 import {
@@ -11,7 +12,7 @@ import {
 } from '#domain/cleanup.ts';
 import { artifactBucketFromEnv, hoursFromEnv } from '#shared/artifacts.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
-import { logger } from '#shared/powertools.ts';
+import { logger, startInvocation } from '#shared/powertools.ts';
 
 const table = registryTableFromEnv();
 const uploads = new DynamoDBUploadSessionStore(table);
@@ -57,7 +58,11 @@ export interface CleanupJobReport {
  * temporary prefix, which leaves alone what the sessions still own. The
  * bucket's lifecycle rule on the prefix is the backstop of both.
  */
-export async function handler(): Promise<CleanupJobReport> {
+export async function handler(
+  _event?: unknown,
+  context?: Context
+): Promise<CleanupJobReport> {
+  startInvocation(context);
   const now = () => Date.now();
   const sessions = await cleanupUploadSessions(
     { uploads, store, artifacts, now },

@@ -14,7 +14,7 @@ import {
   registrationQueueFromEnv,
 } from '#shared/artifacts.ts';
 import { registryTableFromEnv } from '#shared/aws.ts';
-import { logger } from '#shared/powertools.ts';
+import { logger, startInvocation } from '#shared/powertools.ts';
 
 const table = registryTableFromEnv();
 const { artifacts } = artifactBucketFromEnv();
@@ -50,8 +50,9 @@ const job = z.object({
  */
 export async function handler(
   event: unknown,
-  context: Pick<Context, 'getRemainingTimeInMillis'>
+  context: Context
 ): Promise<{ outcome: RegistrationOutcome | 'INVALID_EVENT' }> {
+  startInvocation(context);
   const parsed = job.safeParse(event);
   if (!parsed.success) {
     logger.error('Registration event is not a job', { event });

@@ -1,8 +1,9 @@
+import type { Context } from 'aws-lambda';
 import {
   runWorkflowStep,
   type WorkflowStepInput,
 } from '#domain/registry/request-workflow.ts';
-import { logger } from '#shared/powertools.ts';
+import { startInvocation } from '#shared/powertools.ts';
 import { requestDependenciesFromEnv } from '#shared/request-dependencies.ts';
 
 const deps = requestDependenciesFromEnv();
@@ -12,7 +13,7 @@ const deps = requestDependenciesFromEnv();
  * function with `{step, requestId, modelId, version, taskToken?}`. Errors
  * named `TransientError` are retried by the state machine.
  */
-export async function handler(event: WorkflowStepInput) {
-  logger.appendKeys({ requestId: event.requestId, step: event.step });
+export async function handler(event: WorkflowStepInput, context?: Context) {
+  startInvocation(context, { requestId: event.requestId, step: event.step });
   return runWorkflowStep(deps, event);
 }

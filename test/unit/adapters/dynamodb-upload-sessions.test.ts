@@ -165,6 +165,25 @@ describe('DynamoDBUploadSessionStore', () => {
     });
   });
 
+  it("keeps the model id a session is bound to, and reads an older session's absence of one", async () => {
+    // Prepare
+    const { uploads } = stores();
+    const bound = openSession({ modelId: 'model-7' });
+    const older = openSession();
+    await uploads.create(bound);
+    await uploads.create(older);
+
+    // Act
+    const [boundRead, olderRead] = await Promise.all([
+      uploads.get(bound.id),
+      uploads.get(older.id),
+    ]);
+
+    // Assess
+    expect(boundRead?.modelId).toBe('model-7');
+    expect(olderRead?.modelId).toBeUndefined();
+  });
+
   it('lists sessions to clean by status and age, and forgets expired ones', async () => {
     // Prepare
     const { uploads } = stores();

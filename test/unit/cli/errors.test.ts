@@ -100,6 +100,52 @@ describe('describeError', () => {
     );
   });
 
+  it.each([
+    [
+      'no open transition request',
+      "No open request to move version 3 of 'fraud' to Production.",
+      { model: 'fraud', version: '3' },
+    ],
+    [
+      'a missing tag',
+      'No tag with name: team in registered model fraud.',
+      { model: 'fraud' },
+    ],
+    [
+      'a version without managed artifacts',
+      "Version 3 of registered model 'fraud' has no registry-managed artifacts; its source is s3://b/m.",
+      { model: 'fraud', version: '3' },
+    ],
+  ])(
+    'reports what the registry says is missing for %s, not the model',
+    (_case, said, subject) => {
+      // Act
+      const { message, exitCode } = describeError(
+        apiError(404, 'RESOURCE_DOES_NOT_EXIST', said, subject)
+      );
+
+      // Assess
+      expect(exitCode).toBe(1);
+      expect(message).toBe(`${said} (on ${HOST})`);
+      expect(message).not.toContain('does not exist');
+    }
+  );
+
+  it('names a missing model addressed by id', () => {
+    // Act
+    const { message } = describeError(
+      apiError(
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        'Registered model with id 0123 not found.',
+        { model: 'fraud' }
+      )
+    );
+
+    // Assess
+    expect(message).toBe(`registered model fraud does not exist on ${HOST}`);
+  });
+
   it('says which route a registry without the feature lacks', () => {
     // Act
     const { message } = describeError(

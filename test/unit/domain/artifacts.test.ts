@@ -26,6 +26,8 @@ import {
   validateAnnouncedFiles,
 } from '#domain/artifacts/upload-session.ts';
 import {
+  type CreatedUpload,
+  type CreateUploadInput,
   completeUploadSession,
   createUploadSession,
   type UploadDependencies,
@@ -38,7 +40,10 @@ import {
   ResourceDoesNotExistError,
 } from '#domain/errors.ts';
 import type { Principal } from '#domain/principal.ts';
-import { createRegisteredModel } from '#domain/registry/models.ts';
+import {
+  createRegisteredModel,
+  renameRegisteredModel,
+} from '#domain/registry/models.ts';
 import { transitionModelVersionStage } from '#domain/registry/transitions.ts';
 import {
   createModelVersion,
@@ -87,6 +92,7 @@ function world() {
     enqueue: async (job: RegistrationJob) => void jobs.push(job),
   };
   const uploadDeps: UploadDependencies = {
+    store,
     uploads,
     transfers: bucket,
     now,
@@ -141,13 +147,29 @@ function cleanupDeps(w: World) {
   };
 }
 
+/**
+ * Opens an upload as `caller` for model `m` unless the input names another
+ * (creating the model first when it does not exist yet).
+ */
+async function openUpload(
+  w: World,
+  caller: Principal,
+  input: Omit<CreateUploadInput, 'name'> & { name?: string }
+): Promise<CreatedUpload> {
+  const name = input.name ?? 'm';
+  if (!(await w.store.getModelRecordByName(name))) {
+    await createRegisteredModel(w.registry, admin, { name });
+  }
+  return createUploadSession(w.uploadDeps, caller, { ...input, name });
+}
+
 /** Uploads and completes `files` as `caller`; answers the session id. */
 async function uploaded(
   w: World,
   files: Record<string, string>,
   caller: Principal = alice
 ): Promise<string> {
-  const created = await createUploadSession(w.uploadDeps, caller, {
+  const created = await openUpload(w, caller, {
     files: Object.entries(files).map(([path, data]) => ({
       path,
       size: Buffer.byteLength(data),
@@ -332,12 +354,54 @@ describe('artifacts', () => {
   });
 
   describe('createUploadSession', () => {
+    it("binds the session to the model's id", async () => {
+      // Prepare
+      const w = world();
+      await createRegisteredModel(w.registry, alice, { name: 'fraud' });
+
+      // Act
+      const created = await openUpload(w, alice, {
+        name: 'fraud',
+        files: [{ path: 'MLmodel', size: 10 }],
+      });
+
+      // Assess
+      const model = await w.store.getModelRecordByName('fraud');
+      expect(model).toBeDefined();
+      expect(await w.uploads.get(created.uploadId)).toMatchObject({
+        modelId: model?.model.id,
+        ownerId: alice.id,
+        status: 'OPEN',
+      });
+    });
+
+    it('refuses a model that does not exist, opening nothing', async () => {
+      // Prepare
+      const w = world();
+
+      // Act
+      const attempt = createUploadSession(w.uploadDeps, alice, {
+        name: 'nope',
+        files: [{ path: 'weights.bin', size: 70 * MiB }],
+      });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(ResourceDoesNotExistError);
+      await expect(attempt).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+        message: 'Registered Model with name=nope not found',
+      });
+      expect(
+        await w.uploads.listForCleanup('OPEN', { limit: 10 })
+      ).toStrictEqual([]);
+    });
+
     it('hands out one URL per small file and part URLs above 64 MiB', async () => {
       // Prepare
       const w = world();
 
       // Act
-      const created = await createUploadSession(w.uploadDeps, alice, {
+      const created = await openUpload(w, alice, {
         files: [
           { path: 'MLmodel', size: 10 },
           { path: 'weights.bin', size: 70 * MiB },
@@ -370,18 +434,18 @@ describe('artifacts', () => {
 
     it('shortens URLs on request, never lengthens them', async () => {
       const w = world();
-      const short = await createUploadSession(w.uploadDeps, alice, {
+      const short = await openUpload(w, alice, {
         files: [{ path: 'a', size: 1 }],
         expiresInSeconds: 1,
       });
-      const long = await createUploadSession(w.uploadDeps, alice, {
+      const long = await openUpload(w, alice, {
         files: [{ path: 'a', size: 1 }],
         expiresInSeconds: 86_400,
       });
       expect(short.expiresAt).toBe(w.now() + 1000);
       expect(long.expiresAt).toBe(w.now() + 900_000);
       await expect(
-        createUploadSession(w.uploadDeps, alice, {
+        openUpload(w, alice, {
           files: [{ path: 'a', size: 1 }],
           expiresInSeconds: 0,
         })
@@ -394,7 +458,7 @@ describe('artifacts', () => {
       // Prepare
       const w = world();
       const big = Buffer.alloc(70 * MiB, 1);
-      const created = await createUploadSession(w.uploadDeps, alice, {
+      const created = await openUpload(w, alice, {
         files: [{ path: 'weights.bin', size: big.length }],
       });
       const target = created.files[0] as unknown as {
@@ -439,7 +503,7 @@ describe('artifacts', () => {
 
     it('refuses files that are missing, of another size, or not announced', async () => {
       const w = world();
-      const created = await createUploadSession(w.uploadDeps, alice, {
+      const created = await openUpload(w, alice, {
         files: [{ path: 'a', size: 3 }],
       });
       const complete = (
@@ -484,7 +548,7 @@ describe('artifacts', () => {
 
     it("lets only the session's creator or an admin complete it", async () => {
       const w = world();
-      const created = await createUploadSession(w.uploadDeps, alice, {
+      const created = await openUpload(w, alice, {
         files: [{ path: 'a', size: 3 }],
       });
       w.bucket.put(`tmp-external-source/${created.uploadId}/a`, 'abc');
@@ -531,6 +595,43 @@ describe('artifacts', () => {
       });
     });
 
+    it('registers an upload only into the model it was opened for, by id', async () => {
+      // Prepare: an upload for m; m renamed to m2; a new model takes the
+      // name m.
+      const w = world();
+      await createRegisteredModel(w.registry, alice, { name: 'm' });
+      await createRegisteredModel(w.registry, alice, { name: 'other' });
+      const uploadId = await uploaded(w, { a: 'b' });
+      const source = `stagegate-upload:${uploadId}`;
+      const create = (name: string) =>
+        createModelVersion(w.registry, alice, { name, source });
+
+      // Act
+      const intoOther = create('other');
+      await renameRegisteredModel(w.registry, { name: 'm', newName: 'm2' });
+      await createRegisteredModel(w.registry, alice, { name: 'm' });
+      const intoNewM = create('m');
+      const intoRenamed = await create('m2');
+
+      // Assess
+      await expect(intoOther).rejects.toThrow(InvalidParameterValueError);
+      await expect(intoOther).rejects.toMatchObject({
+        code: 'INVALID_PARAMETER_VALUE',
+        message: `Upload ${uploadId} was opened for another registered model; open an upload for this one.`,
+      });
+      await expect(intoNewM).rejects.toThrow(InvalidParameterValueError);
+      expect(intoRenamed).toMatchObject({
+        name: 'm2',
+        version: 1,
+        status: 'PENDING_REGISTRATION',
+      });
+      for (const name of ['other', 'm']) {
+        await expect(
+          getModelVersion(w.registry, { name, version: 1 })
+        ).rejects.toThrow(ResourceDoesNotExistError);
+      }
+    });
+
     it('refuses an upload used before, not completed, or of someone else', async () => {
       const w = world();
       const { uploadId } = await registered(w, { MLmodel: 'x' });
@@ -539,7 +640,7 @@ describe('artifacts', () => {
       await expect(create(`stagegate-upload:${uploadId}`)).rejects.toThrow(
         /already registered as version 1/
       );
-      const open = await createUploadSession(w.uploadDeps, alice, {
+      const open = await openUpload(w, alice, {
         files: [{ path: 'a', size: 1 }],
       });
       await expect(create(`stagegate-upload:${open.uploadId}`)).rejects.toThrow(
@@ -917,7 +1018,7 @@ describe('artifacts', () => {
     it('expires abandoned uploads with their objects and multipart uploads, and leaves young ones', async () => {
       // Prepare
       const w = world();
-      const old = await createUploadSession(w.uploadDeps, alice, {
+      const old = await openUpload(w, alice, {
         files: [
           { path: 'a', size: 1 },
           { path: 'big', size: 70 * MiB },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterValueError } from '#domain/errors.ts';
+import { limits } from '#domain/limits.ts';
 import {
   exactName,
   type FilterClause,
@@ -326,6 +327,53 @@ describe('search', () => {
     ])('refuses the value in %s', (filter, message) => {
       // Act & Assess
       expectInvalid(() => parseModelFilter(filter), message);
+    });
+
+    it('accepts a filter of exactly the length limit', () => {
+      // Prepare
+      const filter = `name LIKE '${'a'.repeat(limits.searchFilterLength - 12)}'`;
+
+      // Act
+      const clauses = parseModelFilter(filter);
+
+      // Assess
+      expect(filter).toHaveLength(limits.searchFilterLength);
+      expect(clauses).toHaveLength(1);
+    });
+
+    it.each([
+      ['models', parseModelFilter],
+      ['versions', parseVersionFilter],
+    ])(
+      'refuses a %s filter over the length limit before parsing it',
+      (_label, parse) => {
+        // Prepare: unparseable too, so the length is what is reported.
+        const filter = `(${'a'.repeat(limits.searchFilterLength)}`;
+
+        // Act & Assess
+        expectInvalid(
+          () => parse(filter),
+          `filter had length ${limits.searchFilterLength + 1}, which exceeded length limit of ${limits.searchFilterLength}`
+        );
+      }
+    );
+
+    it('accepts as many clauses as the limit, and refuses one more', () => {
+      // Prepare
+      const clauses = (count: number) =>
+        Array.from({ length: count }, (_, i) => `tags.k${i} = 'v'`).join(
+          ' AND '
+        );
+
+      // Act
+      const accepted = parseModelFilter(clauses(limits.searchFilterClauses));
+
+      // Assess
+      expect(accepted).toHaveLength(limits.searchFilterClauses);
+      expectInvalid(
+        () => parseModelFilter(clauses(limits.searchFilterClauses + 1)),
+        `filter has more than ${limits.searchFilterClauses} clauses, the limit of clauses joined by AND.`
+      );
     });
   });
 
@@ -759,6 +807,25 @@ describe('search', () => {
       // Assess
       expect(answers).toStrictEqual([true, false, true, true]);
     });
+
+    it.each([
+      ["tags.k LIKE '%a%a%b'", false],
+      [`tags.k LIKE '${'%a'.repeat(9)}%b'`, false],
+      [`tags.k ILIKE '${'%A'.repeat(9)}%'`, true],
+      [`tags.k LIKE '${'%a'.repeat(9)}%'`, true],
+    ])(
+      'answers %s over a 5,000-character value without backtracking',
+      (filter, expected) => {
+        // Prepare: a backtracking matcher takes minutes on these.
+        const subject = model('m', { k: 'a'.repeat(5000) });
+
+        // Act
+        const matches = matchesFilter(parseModelFilter(filter), subject);
+
+        // Assess
+        expect(matches).toBe(expected);
+      }
+    );
   });
 
   describe('likePrefix', () => {

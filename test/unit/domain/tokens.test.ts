@@ -122,7 +122,6 @@ describe('tokens', () => {
     it.each([
       ['no lifetime', undefined],
       ['a lifetime of 0', 0],
-      ['a negative lifetime', -60],
     ])('never expires with %s', async (_label, lifetimeSeconds) => {
       // Prepare
       const deps = createDeps();
@@ -133,6 +132,27 @@ describe('tokens', () => {
       // Assess
       expect(tokenInfo.expiryTime).toBe(-1);
     });
+
+    it.each([-5, -1])(
+      'refuses a negative lifetime (%i), storing nothing',
+      async (lifetimeSeconds) => {
+        // Prepare
+        const deps = createDeps();
+
+        // Act
+        const attempt = createToken(deps, alice, { lifetimeSeconds });
+
+        // Assess
+        await expect(attempt).rejects.toThrow(InvalidParameterValueError);
+        await expect(attempt).rejects.toMatchObject({
+          code: 'INVALID_PARAMETER_VALUE',
+          message: expect.stringContaining(
+            'lifetime_seconds must be a positive'
+          ),
+        });
+        expect(await deps.identities.listTokens(alice.id)).toStrictEqual([]);
+      }
+    );
 
     it('accepts a lifetime of exactly one year', async () => {
       // Prepare

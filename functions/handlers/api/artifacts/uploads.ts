@@ -11,18 +11,20 @@ import type { ArtifactsApiDependencies } from './dependencies.ts';
 type Context = OperationContext<ArtifactsApiDependencies>;
 
 /**
- * `POST /api/2.0/stagegate/uploads/create {files: [{path, size}],
+ * `POST /api/2.0/stagegate/uploads/create {name, files: [{path, size}],
  * expires_in_seconds?}` → presigned PUT URLs (or part URLs above 64 MiB)
- * under the session's temporary prefix.
+ * under the session's temporary prefix, for a version of model `name`.
  */
 export const createUploadSessionOperation = defineOperation({
   operation: 'createUploadSession',
   input: z.object({
+    name: fields.string(),
     files: z.array(z.object({ path: fields.string(), size: fields.int64() })),
     expires_in_seconds: fields.int64().optional(),
   }),
   run: async (input, { deps, principal }: Context) => {
     const created = await createUploadSession(deps, principal, {
+      name: input.name,
       files: input.files,
       expiresInSeconds: input.expires_in_seconds,
     });

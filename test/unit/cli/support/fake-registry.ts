@@ -256,6 +256,8 @@ export class FakeRegistry {
         return json(200, { model_version: versionJson(version) });
       }
       case 'POST /api/2.0/stagegate/uploads/create': {
+        // As the registry: an upload is for a version of an existing model.
+        if (!this.models.has(name)) return modelMissing();
         const id = `up${this.uploads.size + 1}`;
         const threshold = this.options.multipartThreshold ?? 64 * 1024 * 1024;
         const partSize = this.options.partSize ?? 16 * 1024 * 1024;
