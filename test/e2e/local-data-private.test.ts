@@ -121,6 +121,7 @@ async function storeSecrets(registry: StartedRegistry, token: string) {
     token,
     '/api/2.0/stagegate/uploads/create',
     {
+      name: 'm',
       files: [{ path: 'MLmodel', size: 4 }],
     }
   )) as {

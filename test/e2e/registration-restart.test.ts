@@ -79,6 +79,7 @@ async function registerUpload(
   files: readonly { path: string; data: Buffer }[]
 ): Promise<string> {
   const created = (await api('POST', `${UPLOADS}/create`, {
+    name,
     files: files.map((file) => ({ path: file.path, size: file.data.length })),
   })) as { upload_id: string; files: { path: string; url: string }[] };
   for (const target of created.files) {

@@ -107,6 +107,7 @@ function world() {
     }));
     const created = await createUploadSession(
       {
+        store,
         uploads,
         transfers: bucket,
         now,
@@ -114,7 +115,7 @@ function world() {
         urlTtlSeconds: 900,
       },
       alice,
-      { files: files.map((f) => ({ path: f.path, size: 1 })) }
+      { name: 'm', files: files.map((f) => ({ path: f.path, size: 1 })) }
     );
     for (const file of files) {
       bucket.put(
@@ -124,6 +125,7 @@ function world() {
     }
     await completeUploadSession(
       {
+        store,
         uploads,
         transfers: bucket,
         now,
