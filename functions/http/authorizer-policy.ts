@@ -1,6 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { AuthorizerContext } from './auth-context.ts';
-import { routes } from './routes.ts';
 
 /**
  * IAM policies the authorizer returns. A route ARN looks like
@@ -13,26 +12,20 @@ export function apiStagePrefix(routeArn: string): string {
 }
 
 /**
- * An authenticated principal may invoke every route of the API except, for
- * non-admins, the admin-only ones (denied here, at the gateway); handlers
- * then check per-model permission levels, and admin routes check again.
- * The policy covers the whole API, not the one route called, so it stays
- * right if API Gateway ever caches it for other routes.
+ * An authenticated principal may invoke every route of the API. Who may do
+ * what is decided once, by the route's access check in the handler, which
+ * reads the principal as stored now and answers a refusal as MLflow's
+ * `{error_code, message}`; a Deny here would answer admin-only routes with
+ * API Gateway's own `{"message":"Forbidden"}` instead, which HTTP APIs
+ * cannot reshape. The policy covers the whole API, not the one route
+ * called, so it stays right if API Gateway caches it for other routes.
  */
 export function principalPolicy(
   routeArn: string,
-  principal: { id: string; isAdmin: boolean },
+  principal: { id: string },
   context: AuthorizerContext
 ): APIGatewayAuthorizerResult {
   const prefix = apiStagePrefix(routeArn);
-  const adminRoutes = principal.isAdmin
-    ? []
-    : routes
-        .filter((route) => route.adminOnly)
-        .map(
-          (route) =>
-            `${prefix}/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`
-        );
   return {
     principalId: principal.id,
     policyDocument: {
@@ -43,15 +36,6 @@ export function principalPolicy(
           Effect: 'Allow',
           Resource: [`${prefix}/*`],
         },
-        ...(adminRoutes.length > 0
-          ? [
-              {
-                Action: 'execute-api:Invoke',
-                Effect: 'Deny' as const,
-                Resource: adminRoutes,
-              },
-            ]
-          : []),
       ],
     },
     context,

@@ -12,7 +12,7 @@ export type RouteCheck =
   | { readonly kind: 'public' }
   /** Any authenticated principal; the operation acts on its own things. */
   | { readonly kind: 'authenticated' }
-  /** Workspace admins only (also denied at the gateway for others). */
+  /** Workspace admins only. */
   | { readonly kind: 'admin' }
   /** Root `CAN_CREATE_REGISTERED_MODEL`. */
   | { readonly kind: 'create-model' }

@@ -62,8 +62,8 @@ export interface RouteDefinition {
   readonly operation: string;
   readonly action: RouteAction;
   /**
-   * Workspace-admin routes: the authorizer's policy denies them to everyone
-   * else at the gateway, and their handlers check again.
+   * Workspace-admin routes; their route check refuses everyone else (a
+   * test holds the two together).
    */
   readonly adminOnly?: boolean;
 }

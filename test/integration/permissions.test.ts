@@ -997,7 +997,7 @@ describe('Registered model permissions', () => {
   });
 
   describe('admin-only routes', () => {
-    it('refuse a non-admin at the gateway with {"message":"Forbidden"}', async () => {
+    it('refuse a non-admin with 403 PERMISSION_DENIED in the MLflow shape', async () => {
       // Prepare
       const user = await createUserWithToken();
       const adminOnly = routes.filter((route) => route.adminOnly === true);
@@ -1012,7 +1012,8 @@ describe('Registered model permissions', () => {
               ? {}
               : { body: {} }),
           });
-          return `${route.method} ${route.path} → ${response.status} ${JSON.stringify(response.body)}`;
+          const body = response.body as { error_code?: unknown };
+          return `${route.method} ${route.path} → ${response.status} ${String(body.error_code)}`;
         })
       );
       const me = await call('GET', '/api/2.0/preview/scim/v2/Me', {
@@ -1023,8 +1024,7 @@ describe('Registered model permissions', () => {
       expect(adminOnly.length).toBeGreaterThan(0);
       expect(responses).toEqual(
         adminOnly.map(
-          (route) =>
-            `${route.method} ${route.path} → 403 {"message":"Forbidden"}`
+          (route) => `${route.method} ${route.path} → 403 PERMISSION_DENIED`
         )
       );
       expect(me.status).toBe(200);

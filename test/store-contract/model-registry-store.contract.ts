@@ -584,6 +584,13 @@ export function describeModelRegistryStoreContract(
           ).toStrictEqual(['a', 'a b']);
         });
 
+        it('reads an empty prefix as no prefix', async () => {
+          // Act & Assess
+          expect(await names({ namePrefix: '', limit: 100 })).toStrictEqual(
+            await names({ limit: 100 })
+          );
+        });
+
         it('walks every model once when paged with the last position', async () => {
           // Prepare
           const seen: string[] = [];

@@ -210,17 +210,19 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
         : keys.registeredModelsByUpdate,
     };
     let condition = `${pk} = :pk`;
-    if (byName && query.namePrefix !== undefined && !query.descending) {
+    // An empty prefix is no prefix: a key condition cannot hold "".
+    const namePrefix = query.namePrefix || undefined;
+    if (byName && namePrefix !== undefined && !query.descending) {
       // Prefix and cursor in one key condition: BETWEEN the later of the
       // two and the end of the prefix range. Names never contain U+0000,
       // so `after + U+0000` is the first name strictly after the cursor
       // (also when the cursor is the prefix itself, a model's full name).
       const from =
         query.after !== undefined &&
-        byteCompare(query.after, query.namePrefix) >= 0
+        byteCompare(query.after, namePrefix) >= 0
           ? `${query.after}\u0000`
-          : query.namePrefix;
-      const to = `${query.namePrefix}${MAX_CHAR}`;
+          : namePrefix;
+      const to = `${namePrefix}${MAX_CHAR}`;
       // A cursor past the prefix range (a token from another filter) has
       // nothing after it; DynamoDB refuses an inverted BETWEEN.
       if (byteCompare(from, to) > 0) {

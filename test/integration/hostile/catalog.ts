@@ -204,8 +204,9 @@ export const templates: Readonly<Record<string, Template>> = {
       request_expiry_seconds: 3600,
     }),
   listNotifications: (w) => input({ name: w.model.name, version: '1' }),
-  createUploadSession: () =>
+  createUploadSession: (w) =>
     input({
+      name: w.model.name,
       files: [{ path: 'MLmodel', size: 10 }],
       expires_in_seconds: 600,
     }),

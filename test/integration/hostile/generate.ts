@@ -64,31 +64,9 @@ export interface GenerationContext {
   readonly knownIds: readonly string[];
   /** Ids the admin's mutating requests may name (the scratch world's). */
   readonly scratchIds: readonly string[];
-  /**
-   * Whether LIKE patterns may carry many `%` (they backtrack today; see
-   * {@link capWildcards}).
-   */
-  readonly likeStress: boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * At most this many `%` in a generated search filter unless LIKE stress is
- * on: the LIKE matcher backtracks (issue 9, finding 1), and one pattern
- * with many `%` over a long value stalls the whole local server, which
- * would turn every other request into a timeout.
- */
-const MAX_WILDCARDS = 2;
-
-export function capWildcards(filter: string, likeStress: boolean): string {
-  if (likeStress) return filter;
-  let seen = 0;
-  return filter.replace(/%/g, () => {
-    seen += 1;
-    return seen > MAX_WILDCARDS ? '_' : '%';
-  });
-}
 
 // ---------------------------------------------------------------------------
 // Paths inside a JSON input
@@ -204,20 +182,11 @@ function queryPairs(key: string, value: Json): string[] {
   return [`${encodedKey}=${percentEncode(text)}`];
 }
 
-function queryOf(input: Json, likeStress: boolean): string {
+function queryOf(input: Json): string {
   if (input instanceof JsonEntries || isPlainObject(input)) {
     const entries =
       input instanceof JsonEntries ? input.entries : Object.entries(input);
-    return entries
-      .flatMap(([key, value]) =>
-        queryPairs(
-          key,
-          key === 'filter' && typeof value === 'string'
-            ? capWildcards(value, likeStress)
-            : value
-        )
-      )
-      .join('&');
+    return entries.flatMap(([key, value]) => queryPairs(key, value)).join('&');
   }
   return percentEncode(jsonText(input));
 }
@@ -238,7 +207,7 @@ function toRequest(draft: Draft, context: GenerationContext): HostileRequest {
   let query = '';
   let body: string | Buffer | undefined = draft.body;
   if (draft.placement === 'query') {
-    query = queryOf(draft.input, context.likeStress);
+    query = queryOf(draft.input);
   } else if (body === undefined) {
     body = jsonText(draft.input);
   }
@@ -1098,7 +1067,7 @@ function authArb(route: RouteDefinition, context: GenerationContext) {
         }),
         query:
           route.method === 'GET' || route.method === 'DELETE'
-            ? queryOf(valid.input, context.likeStress)
+            ? queryOf(valid.input)
             : '',
         headers: {
           authorization: header,
@@ -1304,8 +1273,7 @@ export function rawRequests(context: GenerationContext): HostileRequest[] {
       })
     );
   }
-  // LIKE over the 5,000-character values, with as many `%` as the cap
-  // allows (see likeStressRequests for more).
+  // LIKE over the 5,000-character values (see likeStressRequests for more).
   for (const filter of [`tags.long LIKE '%a%b'`, `tags.long ILIKE '%A%b'`]) {
     requests.push(
       raw('admin', `search ${filter}`, {
@@ -1325,9 +1293,8 @@ export function rawRequests(context: GenerationContext): HostileRequest[] {
 
 /**
  * LIKE and ILIKE with ten `%` over the seeded 5,000-character values, as
- * the admin and as a user who sees none of them, then `/health`: sent last
- * and only with HOSTILE_LIKE_STRESS=1 while the matcher backtracks (issue
- * 9, finding 1), since one of them blocks the whole local server.
+ * the admin and as a user who sees none of them, with `/health` beside
+ * them: a backtracking matcher would stall the whole local server here.
  */
 export function likeStressRequests(
   context: GenerationContext

@@ -133,10 +133,12 @@ interface CreatedUpload {
 /** Creates an upload session and PUTs the files; does not complete it. */
 async function fillUpload(
   api: Api,
+  name: string,
   files: readonly { path: string; data: Buffer }[]
 ) {
   const created = await api.ok<CreatedUpload>('POST', `${UPLOADS}/create`, {
     body: {
+      name,
       files: files.map((file) => ({ path: file.path, size: file.data.length })),
     },
   });
@@ -253,7 +255,7 @@ export async function seedWorld(
     { path: 'MLmodel', data: Buffer.from('flavors:\n  python_function: {}\n') },
     { path: 'data/model.pkl', data: randomBytes(2048) },
   ];
-  const filled = await fillUpload(api, artifacts);
+  const filled = await fillUpload(api, model, artifacts);
   const completed = await api.ok<{ source: string }>(
     'POST',
     `${UPLOADS}/complete`,
@@ -263,7 +265,7 @@ export async function seedWorld(
     body: { name: model, source: completed.source },
   });
   await waitReady(api, model, '3');
-  const upload = await fillUpload(api, [
+  const upload = await fillUpload(api, model, [
     { path: 'MLmodel', data: Buffer.from('open upload\n') },
   ]);
 
