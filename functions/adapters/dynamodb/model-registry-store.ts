@@ -218,8 +218,7 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
       // so `after + U+0000` is the first name strictly after the cursor
       // (also when the cursor is the prefix itself, a model's full name).
       const from =
-        query.after !== undefined &&
-        byteCompare(query.after, namePrefix) >= 0
+        query.after !== undefined && byteCompare(query.after, namePrefix) >= 0
           ? `${query.after}\u0000`
           : namePrefix;
       const to = `${namePrefix}${MAX_CHAR}`;
