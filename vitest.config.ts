@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test tiers (STYLE.md): `unit` is pure and fast; `infra` synthesizes the CDK
- * app; `integration` drives the real HTTP API of a local stack (booted once
+ * Test tiers (STYLE.md): `unit` is pure and fast (no JVM, no server);
+ * `stores` runs the adapters and the store contract suites against DynamoDB
+ * Local; `infra` synthesizes the CDK app; `integration` drives the real HTTP API of a local stack (booted once
  * per run by the global setup unless STAGEGATE_URL/STAGEGATE_TOKEN name a
  * deployed one); `e2e` starts and kills whole `npm start` processes.
  */
@@ -17,6 +18,15 @@ export default defineConfig({
             'test/statemachines/**/*.test.ts',
           ],
           environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'stores',
+          include: ['test/stores/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
