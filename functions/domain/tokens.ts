@@ -164,8 +164,20 @@ function toTokenInfo(token: StoredToken): TokenInfo {
 // ---------------------------------------------------------------------------
 // Token management (workspace admins, Databricks' token-management API)
 
+/** What token management reads and writes of the directory. */
+export type TokenDirectory = Pick<
+  DirectoryStore,
+  | 'findPrincipalByName'
+  | 'getDirectoryPrincipal'
+  | 'getDirectoryPrincipals'
+  | 'createTokenForPrincipal'
+  | 'listAllTokens'
+  | 'getTokenById'
+  | 'deleteTokenById'
+>;
+
 export interface TokenManagementDependencies {
-  readonly directory: DirectoryStore;
+  readonly directory: TokenDirectory;
   /** Epoch milliseconds. */
   readonly now: () => number;
   /** Waits between optimistic retries. @default setTimeout */
@@ -233,7 +245,7 @@ export async function createOnBehalfOfToken(
 }
 
 async function servicePrincipalForToken(
-  directory: DirectoryStore,
+  directory: TokenDirectory,
   applicationId: string
 ) {
   const found = await directory.findPrincipalByName(
@@ -259,7 +271,7 @@ async function servicePrincipalForToken(
   );
 }
 
-async function userForToken(directory: DirectoryStore, userName: string) {
+async function userForToken(directory: TokenDirectory, userName: string) {
   const found = await directory.findPrincipalByName('user', userName);
   if (!found) {
     throw new ResourceDoesNotExistError(
@@ -327,7 +339,7 @@ export async function revokeManagedToken(
 
 /** Token infos with the creator's name (stored, or the owner's for PATs). */
 async function managedInfos(
-  directory: DirectoryStore,
+  directory: TokenDirectory,
   tokens: readonly StoredToken[]
 ): Promise<ManagedTokenInfo[]> {
   const ownerIds = [

@@ -201,6 +201,48 @@ async function registered(w: World, files: Record<string, string>) {
 
 const forever = { remainingMs: () => 15 * 60_000 };
 
+/** The smallest file that goes up in parts (64 MiB + 1: five 16 MiB parts). */
+const MULTIPART = Buffer.alloc(uploadLimits.multipartThreshold + 1, 7);
+
+/**
+ * Opens an upload of one multipart file for `alice` and uploads its parts;
+ * answers the ETags S3 gave them.
+ */
+async function uploadedParts(w: World) {
+  const created = await openUpload(w, alice, {
+    files: [{ path: 'weights.bin', size: MULTIPART.length }],
+  });
+  const target = created.files[0] as unknown as {
+    multipartUploadId: string;
+    partSize: number;
+    parts: { partNumber: number }[];
+  };
+  const parts = target.parts.map((part) => ({
+    partNumber: part.partNumber,
+    etag: w.bucket.uploadPart(
+      target.multipartUploadId,
+      part.partNumber,
+      MULTIPART.subarray(
+        (part.partNumber - 1) * target.partSize,
+        part.partNumber * target.partSize
+      )
+    ),
+  }));
+  const complete = (partsSent: typeof parts = parts) =>
+    completeUploadSession(w.uploadDeps, alice, {
+      uploadId: created.uploadId,
+      files: [
+        {
+          path: 'weights.bin',
+          size: MULTIPART.length,
+          sha256: sha256(MULTIPART),
+          parts: partsSent,
+        },
+      ],
+    });
+  return { uploadId: created.uploadId, parts, complete };
+}
+
 describe('artifacts', () => {
   describe('validateArtifactPath', () => {
     it.each(['MLmodel', 'data/model.pkl', 'a b/ünïcødé.txt', 'x'.repeat(1024)])(
@@ -879,6 +921,249 @@ describe('artifacts', () => {
     });
   });
 
+  describe('completeUploadSession, the manifest', () => {
+    it.each([
+      [
+        'a path twice',
+        [
+          { path: 'a', size: 3 },
+          { path: 'a', size: 3 },
+        ],
+        "The path 'a' appears twice.",
+      ],
+      [
+        'a size other than announced',
+        [
+          { path: 'a', size: 4 },
+          { path: 'b', size: 1 },
+        ],
+        "File 'a' was announced with 3 bytes, but the manifest says 4.",
+      ],
+      [
+        'parts for a file uploaded in one piece',
+        [
+          { path: 'a', size: 3, parts: [{ partNumber: 1, etag: 'e' }] },
+          { path: 'b', size: 1 },
+        ],
+        "File 'a' was uploaded in one piece; it has no parts.",
+      ],
+      [
+        'fewer files than announced',
+        [{ path: 'a', size: 3 }],
+        "The manifest lacks 1 file(s) of the upload, first 'b'.",
+      ],
+    ])('refuses %s, leaving the session open', async (_, files, message) => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [
+          { path: 'a', size: 3 },
+          { path: 'b', size: 1 },
+        ],
+      });
+      w.bucket.put(`tmp-external-source/${created.uploadId}/a`, 'abc');
+      w.bucket.put(`tmp-external-source/${created.uploadId}/b`, 'd');
+
+      // Act
+      const attempt = completeUploadSession(w.uploadDeps, alice, {
+        uploadId: created.uploadId,
+        files: files.map((file) => ({ ...file, sha256: sha256('x') })),
+      });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(InvalidParameterValueError);
+      await expect(attempt).rejects.toMatchObject({
+        code: 'INVALID_PARAMETER_VALUE',
+        message,
+      });
+      expect((await w.uploads.get(created.uploadId))?.status).toBe('OPEN');
+    });
+
+    it('needs the ETag of every part of a multipart file, each once', async () => {
+      // Prepare
+      const w = world();
+      const { parts, complete } = await uploadedParts(w);
+
+      // Act
+      const missingPart = complete(parts.slice(1));
+      const repeatedPart = complete(
+        [...parts.slice(0, -1), parts[0]].filter((part) => part !== undefined)
+      );
+
+      // Assess
+      for (const attempt of [missingPart, repeatedPart]) {
+        await expect(attempt).rejects.toThrow(InvalidParameterValueError);
+        await expect(attempt).rejects.toMatchObject({
+          code: 'INVALID_PARAMETER_VALUE',
+          message: `File 'weights.bin' needs the ETags of its parts 1 to ${parts.length}, each once.`,
+        });
+      }
+    });
+
+    it("refuses ETags that do not match the uploaded parts, naming S3's code", async () => {
+      // Prepare
+      const w = world();
+      const { parts, complete } = await uploadedParts(w);
+
+      // Act
+      const attempt = complete(
+        parts.map((part) => ({ ...part, etag: '0'.repeat(32) }))
+      );
+
+      // Assess
+      await expect(attempt).rejects.toThrow(InvalidParameterValueError);
+      await expect(attempt).rejects.toMatchObject({
+        code: 'INVALID_PARAMETER_VALUE',
+        message: expect.stringContaining(
+          "The parts of 'weights.bin' do not match what was uploaded (InvalidPart)"
+        ),
+      });
+    });
+
+    it('finishes a retried completion whose multipart upload the first attempt already completed', async () => {
+      // Prepare: the first attempt completes the multipart upload in S3,
+      // then fails to record the manifest.
+      const w = world();
+      const { uploadId, complete } = await uploadedParts(w);
+      const record = w.uploads.complete.bind(w.uploads);
+      w.uploads.complete = async () => {
+        throw new Error('throttled');
+      };
+      await expect(complete()).rejects.toThrow('throttled');
+      w.uploads.complete = record;
+
+      // Act
+      const completed = await complete();
+
+      // Assess
+      expect(completed).toStrictEqual({
+        uploadId,
+        source: `stagegate-upload:${uploadId}`,
+      });
+      expect((await w.uploads.get(uploadId))?.manifest).toEqual([
+        expect.objectContaining({
+          path: 'weights.bin',
+          size: MULTIPART.length,
+          sha256: sha256(MULTIPART),
+        }),
+      ]);
+    });
+
+    it('passes other S3 failures through', async () => {
+      // Prepare
+      const w = world();
+      const { complete } = await uploadedParts(w);
+      w.bucket.completeMultipartUpload = async () => {
+        throw new ArtifactTransferError('other', 'SlowDown', 'SlowDown', 503);
+      };
+
+      // Act
+      const attempt = complete();
+
+      // Assess
+      await expect(attempt).rejects.toThrow(ArtifactTransferError);
+      await expect(attempt).rejects.toMatchObject({ failure: 'other' });
+    });
+
+    /**
+     * An open session of one file `a` ('abc') whose completion another
+     * request wins, recording `sha` for `a`, between this one's checks and
+     * its write.
+     */
+    async function completedMeanwhile(sha: string) {
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [{ path: 'a', size: 3 }],
+      });
+      w.bucket.put(`tmp-external-source/${created.uploadId}/a`, 'abc');
+      const record = w.uploads.complete.bind(w.uploads);
+      w.uploads.complete = async (id, manifest, now) => {
+        w.uploads.complete = record;
+        await record(
+          id,
+          manifest.map((entry) => ({ ...entry, sha256: sha })),
+          now
+        );
+        return record(id, manifest, now);
+      };
+      const complete = () =>
+        completeUploadSession(w.uploadDeps, alice, {
+          uploadId: created.uploadId,
+          files: [{ path: 'a', size: 3, sha256: sha256('abc') }],
+        });
+      return { uploadId: created.uploadId, complete };
+    }
+
+    it('answers the same when a concurrent completion with the same files won', async () => {
+      // Prepare
+      const { uploadId, complete } = await completedMeanwhile(sha256('abc'));
+
+      // Act
+      const completed = await complete();
+
+      // Assess
+      expect(completed).toStrictEqual({
+        uploadId,
+        source: `stagegate-upload:${uploadId}`,
+      });
+    });
+
+    it('refuses when a concurrent completion with other files won', async () => {
+      // Prepare
+      const { uploadId, complete } = await completedMeanwhile(sha256('abd'));
+
+      // Act
+      const attempt = complete();
+
+      // Assess
+      await expect(attempt).rejects.toThrow(InvalidStateError);
+      await expect(attempt).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        message: `Upload ${uploadId} changed while it was being completed.`,
+      });
+    });
+
+    it('refuses to complete an expired session', async () => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [{ path: 'a', size: 3 }],
+      });
+      await w.uploads.expire(created.uploadId, w.now());
+
+      // Act
+      const attempt = completeUploadSession(w.uploadDeps, alice, {
+        uploadId: created.uploadId,
+        files: [{ path: 'a', size: 3, sha256: sha256('abc') }],
+      });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(InvalidStateError);
+      await expect(attempt).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        message: `Upload ${created.uploadId} has expired; start a new upload.`,
+      });
+    });
+
+    it('answers 404 for an id that is not an upload id', async () => {
+      // Prepare
+      const w = world();
+
+      // Act
+      const attempt = completeUploadSession(w.uploadDeps, alice, {
+        uploadId: '../etc',
+        files: [],
+      });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(ResourceDoesNotExistError);
+      await expect(attempt).rejects.toHaveProperty(
+        'code',
+        'RESOURCE_DOES_NOT_EXIST'
+      );
+    });
+  });
+
   describe('downloads', () => {
     it('lists one level, presigns GETs of files and answers 404 for others', async () => {
       // Prepare
@@ -935,6 +1220,115 @@ describe('artifacts', () => {
       await expect(
         managedVersionFiles(w.reads, { name: 'm', version: 1 })
       ).rejects.toThrow(InvalidStateError);
+    });
+
+    it('answers 404 for a model id, a version or a manifest that does not exist', async () => {
+      // Prepare
+      const w = world();
+      const { version, uploadId } = await registered(w, { MLmodel: 'm' });
+      await registerArtifacts(
+        w.registration,
+        w.jobs[0] as RegistrationJob,
+        forever
+      );
+      const other = 'f'.repeat(32);
+      const session = await w.uploads.get(uploadId);
+      const withoutManifest = {
+        ...w.reads,
+        uploads: {
+          get: async () => session && { ...session, manifest: undefined },
+        },
+      };
+
+      // Act
+      const attempts = [
+        listManagedArtifacts(w.reads, `mlflow-registry/${other}/1`),
+        listManagedArtifacts(w.reads, `mlflow-registry/${version.modelId}/2`),
+        managedVersionFiles(w.reads, { name: 'missing', version: 1 }),
+        managedVersionFiles(w.reads, { name: 'm', version: 2 }),
+        managedVersionFiles(withoutManifest, { name: 'm', version: 1 }),
+      ];
+
+      // Assess
+      const messages = [
+        `No artifacts at 'mlflow-registry/${other}/1'.`,
+        'Model Version (name=m, version=2) not found',
+        'Registered Model with name=missing not found',
+        'Model Version (name=m, version=2) not found',
+        "The manifest of version 1 of registered model 'm' is missing.",
+      ];
+      for (const [index, attempt] of attempts.entries()) {
+        await expect(attempt).rejects.toThrow(ResourceDoesNotExistError);
+        await expect(attempt).rejects.toMatchObject({
+          code: 'RESOURCE_DOES_NOT_EXIST',
+          message: messages[index],
+        });
+      }
+    });
+
+    it('answers 404 for a version whose files the registry does not manage, and gives its source as the download URI', async () => {
+      // Prepare
+      const w = world();
+      await createRegisteredModel(w.registry, alice, { name: 'm' });
+      const version = await createModelVersion(w.registry, alice, {
+        name: 'm',
+        source: 's3://elsewhere/model',
+      });
+
+      // Act
+      const listing = listManagedArtifacts(
+        w.reads,
+        `mlflow-registry/${version.modelId}/1`
+      );
+      const files = managedVersionFiles(w.reads, { name: 'm', version: 1 });
+      const uri = await getModelVersionDownloadUri(w.registry, {
+        name: 'm',
+        version: 1,
+      });
+
+      // Assess
+      for (const attempt of [listing, files]) {
+        await expect(attempt).rejects.toThrow(ResourceDoesNotExistError);
+        await expect(attempt).rejects.toMatchObject({
+          code: 'RESOURCE_DOES_NOT_EXIST',
+          message:
+            "Version 1 of registered model 'm' has no registry-managed artifacts; its source is s3://elsewhere/model.",
+        });
+      }
+      expect(uri).toBe('s3://elsewhere/model');
+    });
+
+    it("treats a malformed source in the registry's prefix as unmanaged instead of failing reads", async () => {
+      // Prepare: a source the creation checks would refuse today.
+      const w = world();
+      await createRegisteredModel(w.registry, alice, { name: 'm' });
+      const malformed = `s3://${BUCKET}/tmp-external-source/not-an-id/x`;
+      const record = await w.store.getModelRecordByName('m');
+      if (!record) throw new Error('no model');
+      await w.store.createVersion(record, {
+        modelId: record.model.id,
+        version: 1,
+        currentStage: 'None',
+        description: '',
+        source: malformed,
+        runId: '',
+        runLink: '',
+        status: 'READY',
+        statusMessage: '',
+        tags: [],
+        creationTimestamp: w.now(),
+        lastUpdatedTimestamp: w.now(),
+        userId: alice.userName,
+      });
+
+      // Act
+      const uri = await getModelVersionDownloadUri(w.registry, {
+        name: 'm',
+        version: 1,
+      });
+
+      // Assess
+      expect(uri).toBe(malformed);
     });
   });
 
