@@ -7,8 +7,34 @@ import { defineConfig } from 'vitest/config';
  * per run by the global setup unless STAGEGATE_URL/STAGEGATE_TOKEN name a
  * deployed one); `e2e` starts and kills whole `npm start` processes.
  */
+/**
+ * The coverage bar on the domain: with `--coverage` (as `npm test` runs the
+ * unit tier), vitest fails unless the unit tier covers at least this share
+ * of the lines under `functions/domain/`. STAGEGATE_DOMAIN_COVERAGE_LINES
+ * overrides it (a percentage; 0 turns the bar off), e.g. while a change
+ * whose unit tests land separately is merged.
+ */
+function domainCoverageLines(): number {
+  const value = process.env.STAGEGATE_DOMAIN_COVERAGE_LINES ?? '90';
+  const lines = Number(value);
+  if (value.trim() === '' || !(lines >= 0 && lines <= 100)) {
+    throw new Error(
+      `STAGEGATE_DOMAIN_COVERAGE_LINES must be a percentage from 0 to 100, got '${value}'.`
+    );
+  }
+  return lines;
+}
+
 export default defineConfig({
   test: {
+    coverage: {
+      provider: 'v8',
+      include: ['functions/domain/**'],
+      reporter: ['text-summary'],
+      thresholds: {
+        'functions/domain/**': { lines: domainCoverageLines() },
+      },
+    },
     projects: [
       {
         test: {
