@@ -5,13 +5,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  type FunctionGroup,
   functionGroups,
-  handlerEntry,
   routeKey,
   routes,
 } from '../../functions/http/routes.ts';
 import {
-  handlerEntries,
   registrationFunctionName,
   TRANSITION_REQUEST_ASL,
   transitionRequestStateMachineName,
@@ -121,6 +120,147 @@ function renderIntrinsic(value: unknown): string {
   return `{{Fn::GetAtt:${getAtt[0]}.${getAtt[1]}}}`;
 }
 
+type Resources = Record<string, { DependsOn?: string | string[] }>;
+
+/**
+ * The logical ids a template value refers to: `Ref`, `Fn::GetAtt` and the
+ * `${Id}` / `${Id.Attribute}` of `Fn::Sub` (pseudo parameters included;
+ * callers keep the ids they know).
+ */
+function referencesIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) referencesIn(item, into);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+      else if (key === 'Fn::GetAtt') {
+        const target = Array.isArray(inner) ? inner[0] : inner;
+        if (typeof target === 'string') into.add(target.split('.')[0] ?? '');
+      } else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? inner[0] : inner;
+        if (typeof text === 'string') {
+          for (const [, id] of text.matchAll(/\$\{([^!.}]+)[^}]*\}/g)) {
+            if (id) into.add(id);
+          }
+        }
+        referencesIn(Array.isArray(inner) ? inner[1] : undefined, into);
+      } else referencesIn(inner, into);
+    }
+  }
+  return into;
+}
+
+/** Each resource → the resources CloudFormation must create before it. */
+function dependencyGraph(resources: Resources): Map<string, Set<string>> {
+  const ids = new Set(Object.keys(resources));
+  return new Map(
+    Object.entries(resources).map(([id, resource]) => {
+      const needs = referencesIn(resource);
+      for (const dependency of [resource.DependsOn ?? []].flat()) {
+        needs.add(dependency);
+      }
+      return [id, new Set([...needs].filter((need) => ids.has(need)))];
+    })
+  );
+}
+
+/** Everything `id` waits for, directly or through others. */
+function dependenciesOf(
+  graph: ReadonlyMap<string, ReadonlySet<string>>,
+  id: string
+): Set<string> {
+  const seen = new Set<string>();
+  const pending = [...(graph.get(id) ?? [])];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    pending.push(...(graph.get(next) ?? []));
+  }
+  return seen;
+}
+
+/**
+ * An order in which every resource comes after what it needs.
+ * @throws naming the resources on a dependency cycle.
+ */
+function creationOrder(graph: ReadonlyMap<string, ReadonlySet<string>>) {
+  const order: string[] = [];
+  const placed = new Set<string>();
+  while (placed.size < graph.size) {
+    const ready = [...graph]
+      .filter(
+        ([id, needs]) =>
+          !placed.has(id) && [...needs].every((need) => placed.has(need))
+      )
+      .map(([id]) => id)
+      .sort();
+    if (ready.length === 0) {
+      const stuck = [...graph.keys()].filter((id) => !placed.has(id));
+      throw new Error(`dependency cycle among ${stuck.join(', ')}`);
+    }
+    for (const id of ready) placed.add(id);
+    order.push(...ready);
+  }
+  return order;
+}
+
+/** The other stacks' outputs a template reads (cross-stack references). */
+function stackOutputsRead(
+  value: unknown
+): { stackName: unknown; outputName: unknown }[] {
+  if (Array.isArray(value)) return value.flatMap(stackOutputsRead);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    if (key === 'Fn::GetStackOutput') {
+      const { StackName, OutputName } = inner as Record<string, unknown>;
+      return [{ stackName: StackName, outputName: OutputName }];
+    }
+    if (key === 'Fn::ImportValue') {
+      return [{ stackName: undefined, outputName: inner }];
+    }
+    return stackOutputsRead(inner);
+  });
+}
+
+/**
+ * What a function may reach: the least privilege its operations need. The
+ * tests hold the synthesized IAM policies to it, whatever wires them.
+ */
+interface Reach {
+  /** Reads and writes the registry table. */
+  readonly table: boolean;
+  /**
+   * Transition-request executions: start, answer and describe them
+   * (`request`), or only answer their task tokens (`respond`).
+   */
+  readonly workflow?: 'request' | 'respond';
+  /** Any S3 action on the artifact bucket (the prefixes: below). */
+  readonly artifacts: boolean;
+}
+
+/** Every group is listed: a new one does not compile until decided here. */
+const groupReach: Record<FunctionGroup, Reach> = {
+  health: { table: false, artifacts: false },
+  // Writes here can make transition requests stale, which the workflow
+  // closes.
+  'registered-models': { table: true, workflow: 'request', artifacts: false },
+  // Only starts registrations (the registration function copies).
+  'model-versions': { table: true, workflow: 'request', artifacts: false },
+  'transition-requests': { table: true, workflow: 'request', artifacts: false },
+  tokens: { table: true, artifacts: false },
+  'token-management': { table: true, artifacts: false },
+  scim: { table: true, artifacts: false },
+  permissions: { table: true, artifacts: false },
+  artifacts: { table: true, artifacts: true },
+  'registry-webhooks': { table: true, artifacts: false },
+};
+
+const workflowReach: Reach = {
+  table: true,
+  workflow: 'respond',
+  artifacts: false,
+};
+
 describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['Stagegate-Stateful', () => stagegate.stateful],
@@ -143,6 +283,45 @@ describe('cdk-nag AwsSolutions', () => {
     );
     expect(findings).toEqual([]);
   });
+});
+
+describe('stacks', () => {
+  it('deploys the stateful stack first: the API stack reads outputs it publishes, and it reads no other stack', () => {
+    // Prepare
+    const published = Object.keys(stateful.toJSON().Outputs ?? {});
+
+    // Act
+    const readByApi = stackOutputsRead(api.toJSON());
+    const readByStateful = stackOutputsRead(stateful.toJSON());
+
+    // Assess
+    expect(readByStateful).toEqual([]);
+    expect(readByApi.length).toBeGreaterThan(0);
+    for (const read of readByApi) {
+      expect(read.stackName).toBe(stagegate.stateful.stackName);
+      expect(published).toContain(read.outputName);
+    }
+    expect(stagegate.api.dependencies).toEqual([stagegate.stateful]);
+    expect(stagegate.stateful.dependencies).toEqual([]);
+  });
+
+  it.each([
+    ['stateful', () => stateful],
+    ['API', () => api],
+  ])(
+    'lets CloudFormation create every resource of the %s stack in some order',
+    (_, template) => {
+      // Act
+      const order = creationOrder(
+        dependencyGraph(template().toJSON().Resources)
+      );
+
+      // Assess
+      expect(order.sort()).toEqual(
+        Object.keys(template().toJSON().Resources).sort()
+      );
+    }
+  );
 });
 
 describe('StatefulStack', () => {
@@ -439,28 +618,18 @@ describe('ApiStack', () => {
     describe.each([
       ...functionGroups.map((group) => ({
         name: group,
-        entry: handlerEntry(group),
+        reach: groupReach[group],
         fn: () => stagegate.api.groupFunctions.get(group),
-        workflow: 'request' as const,
       })),
       {
         name: 'transition-request workflow',
-        entry: handlerEntries.transitionRequestWorkflow,
+        reach: workflowReach,
         fn: () => stagegate.api.transitionRequestWorkflowFunction,
-        workflow: 'respond' as const,
       },
-    ])('$name function', ({ entry, fn, workflow }) => {
-      // What the handler builds at module scope decides what its function
-      // needs: `registryTableFromEnv()` the table, and
-      // `requestDependenciesFromEnv()` the table and the workflow.
-      const source = readFileSync(fromRepoRoot(entry), 'utf8');
-      const usesWorkflow = source.includes('requestDependenciesFromEnv()');
-      const usesTable =
-        usesWorkflow || source.includes('registryTableFromEnv()');
-
+    ])('$name function', ({ name, reach, fn }) => {
       const functionOf = () => {
         const registryFunction = fn();
-        if (!registryFunction) throw new Error(`no function for ${entry}`);
+        if (!registryFunction) throw new Error(`no function for ${name}`);
         const { Properties } =
           api.toJSON().Resources[logicalIdOf(stagegate.api, registryFunction)];
         return {
@@ -475,7 +644,7 @@ describe('ApiStack', () => {
         };
       };
 
-      it(`${usesTable ? 'reads and writes' : 'has no access to'} the table, as its handler needs`, () => {
+      it(`${reach.table ? 'reads and writes' : 'has no access to'} the table`, () => {
         // Act
         const { environment, statements } = functionOf();
         const dynamodb = statements
@@ -483,7 +652,7 @@ describe('ApiStack', () => {
           .filter((action) => action.startsWith('dynamodb:'));
 
         // Assess
-        if (usesTable) {
+        if (reach.table) {
           expect(environment.REGISTRY_TABLE_NAME).toBeDefined();
           expect(dynamodb.sort()).toEqual(
             [
@@ -504,7 +673,7 @@ describe('ApiStack', () => {
         }
       });
 
-      it(`${usesWorkflow ? `may ${workflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions, as its handler needs`, () => {
+      it(`${reach.workflow ? `may ${reach.workflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions`, () => {
         // Prepare
         const stateMachineId = logicalIdOf(
           stagegate.api,
@@ -519,12 +688,12 @@ describe('ApiStack', () => {
         const statesActions = states.flatMap(actionsOf);
 
         // Assess
-        if (!usesWorkflow) {
+        if (reach.workflow === undefined) {
           expect(
             environment.TRANSITION_REQUEST_STATE_MACHINE_ARN
           ).toBeUndefined();
           expect(statesActions).toEqual([]);
-        } else if (workflow === 'request') {
+        } else if (reach.workflow === 'request') {
           expect(environment.TRANSITION_REQUEST_STATE_MACHINE_ARN).toEqual({
             Ref: stateMachineId,
           });
@@ -552,6 +721,64 @@ describe('ApiStack', () => {
           ]);
         }
       });
+
+      it(`${reach.artifacts ? 'may' : 'may not'} reach the artifact bucket`, () => {
+        // Act
+        const s3 = functionOf()
+          .statements.flatMap(actionsOf)
+          .filter((action) => action.startsWith('s3:'));
+
+        // Assess
+        if (reach.artifacts) expect(s3.length).toBeGreaterThan(0);
+        else expect(s3).toEqual([]);
+      });
+    });
+
+    it('configures every function with exactly the resources its policy grants', () => {
+      // Prepare: each configured resource, the variable naming it and the
+      // actions on it.
+      const resources = [
+        { variable: 'REGISTRY_TABLE_NAME', service: 'dynamodb:' },
+        {
+          variable: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
+          service: 'states:',
+        },
+      ];
+
+      // Act
+      const mismatches = Object.entries(
+        api.findResources('AWS::Lambda::Function')
+      ).flatMap(([id, { Properties }]) => {
+        const environment: Record<string, unknown> =
+          Properties.Environment?.Variables ?? {};
+        const actions = statementsOfRole(
+          api,
+          Properties.Role['Fn::GetAtt'][0]
+        ).flatMap(actionsOf);
+        const granted = (service: string) =>
+          actions.some((action) => action.startsWith(service));
+        return [
+          ...resources
+            .filter(
+              ({ variable, service }) =>
+                variable in environment !== granted(service)
+            )
+            .map(
+              ({ variable }) =>
+                `${id}: ${variable} without its grant, or the reverse`
+            ),
+          // A grant on the bucket is of no use without its name.
+          ...(granted('s3:') && !('ARTIFACT_BUCKET_NAME' in environment)
+            ? [`${id}: S3 actions without ARTIFACT_BUCKET_NAME`]
+            : []),
+        ];
+      });
+
+      // Assess
+      expect(mismatches).toEqual([]);
+      expect(
+        Object.keys(api.findResources('AWS::Lambda::Function')).length
+      ).toBeGreaterThan(functionGroups.length);
     });
 
     describe('artifact access', () => {
@@ -592,31 +819,6 @@ describe('ApiStack', () => {
               ).Condition?.StringLike?.['s3:prefix'] ?? ['<unconditioned>']
           );
       }
-
-      it.each(functionGroups.map((group) => [group]))(
-        'grants the %s group S3 access only if its handler wires the bucket',
-        (group) => {
-          // Prepare
-          const fn = stagegate.api.groupFunctions.get(group);
-          if (!fn) throw new Error(`no function for ${group}`);
-          const source = readFileSync(
-            fromRepoRoot(handlerEntry(group)),
-            'utf8'
-          );
-
-          // Act
-          const s3 = statementsOf(fn)
-            .flatMap(actionsOf)
-            .filter((action) => action.startsWith('s3:'));
-
-          // Assess
-          if (source.includes('artifactBucketFromEnv()')) {
-            expect(s3.length).toBeGreaterThan(0);
-          } else {
-            expect(s3).toEqual([]);
-          }
-        }
-      );
 
       it('lets the artifacts group presign PUTs into the temporary prefix and GETs of the managed one, and list only the latter', () => {
         // Prepare
@@ -839,10 +1041,38 @@ describe('ApiStack', () => {
   });
 
   describe('transition-request state machine', () => {
-    it('closes no dependency cycle with its workflow function', () => {
-      // Template.fromStack refuses a template with a cycle; the state machine
-      // names the function, the function builds the state machine's ARN.
-      expect(() => Template.fromStack(stagegate.api)).not.toThrow();
+    it('is created after the workflow function it names, which never waits for it, and before the groups that start its executions', () => {
+      // Prepare
+      const graph = dependencyGraph(api.toJSON().Resources);
+      const machine = logicalIdOf(
+        stagegate.api,
+        stagegate.api.transitionRequestStateMachine
+      );
+      const workflowFunction = logicalIdOf(
+        stagegate.api,
+        stagegate.api.transitionRequestWorkflowFunction
+      );
+      const starters = functionGroups
+        .filter((group) => groupReach[group].workflow === 'request')
+        .map((group) => {
+          const fn = stagegate.api.groupFunctions.get(group);
+          if (!fn) throw new Error(`no function for ${group}`);
+          return logicalIdOf(stagegate.api, fn);
+        });
+
+      // Act
+      const order = creationOrder(graph);
+      const position = (id: string) => order.indexOf(id);
+
+      // Assess
+      expect(dependenciesOf(graph, machine)).toContain(workflowFunction);
+      expect(dependenciesOf(graph, workflowFunction)).not.toContain(machine);
+      expect(starters.length).toBeGreaterThan(0);
+      for (const starter of starters) {
+        expect(dependenciesOf(graph, starter), starter).toContain(machine);
+        expect(position(starter)).toBeGreaterThan(position(machine));
+      }
+      expect(position(machine)).toBeGreaterThan(position(workflowFunction));
     });
 
     it('is the ASL file with every placeholder substituted', () => {
