@@ -1,8 +1,10 @@
 import type { Stage } from '#domain/stages.ts';
 
 /**
- * Item keys of the single-table design (README, "Table design"). Every key
- * string is built here and nowhere else.
+ * Item keys and index partitions of the single-table design (README,
+ * "Table design", which a unit test holds to this file): each is built here
+ * and nowhere else. Index sort keys are built by the adapter that writes
+ * the item.
  */
 export const keys = {
   registeredModel: (id: string) => ({ PK: modelPartition(id), SK: '#RM' }),
