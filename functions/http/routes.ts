@@ -1,12 +1,13 @@
 /**
  * The route table: every HTTP route the registry serves, which Lambda
  * (function group) serves it, and the action it needs. API Gateway routes
- * (infra), the local gateway, the authorizer's policy and the handlers'
- * dispatch are all derived from this one list.
+ * (infra), the local gateway and the handlers' dispatch are all derived
+ * from this one list. (The authorizer's policy is not: it allows the whole
+ * API to any authenticated caller, and the routes' access checks decide.)
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** One Lambda per resource group (ARCHITECTURE.md, decision 2). */
+/** One Lambda per resource group, serving that group's routes. */
 export type FunctionGroup =
   | 'health'
   | 'registered-models'
@@ -20,9 +21,10 @@ export type FunctionGroup =
   | 'registry-webhooks';
 
 /**
- * IAM-style action names shared by the authorizer's policy, the permission
- * table (`functions/domain/permissions.ts`), the docs and the tests. How
- * each is checked is declared in `functions/http/route-checks.ts`.
+ * IAM-style action names of the routes, used by the docs and the tests;
+ * several are the names of abilities of the permission table
+ * (`functions/domain/permissions.ts`). How each is checked is declared in
+ * `functions/http/route-checks.ts`.
  */
 export type RouteAction =
   | 'public'
