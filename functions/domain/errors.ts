@@ -81,6 +81,15 @@ export class TooManyConcurrentChangesError extends RegistryError {
   override readonly name = 'TooManyConcurrentChangesError';
 }
 
+/**
+ * The store refused work for now (its table throttled the request beyond
+ * the SDK's own retries); nothing was written. Clients retry a 503.
+ */
+export class TemporarilyUnavailableError extends RegistryError {
+  readonly code = 'TEMPORARILY_UNAVAILABLE';
+  override readonly name = 'TemporarilyUnavailableError';
+}
+
 export class ModelVersionDoesNotExistError extends ResourceDoesNotExistError {
   constructor(name: string, version: number | string) {
     super(`Model Version (name=${name}, version=${version}) not found`);
