@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DirectoryStore } from '#ports/directory-store.ts';
+import type { IdentityStore, NameNarrowing } from '#ports/identity-store.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
@@ -9,6 +9,9 @@ import { limits } from './limits.ts';
 import { ADMINS_GROUP, ALL_USERS_GROUP } from './permissions.ts';
 import {
   BOOTSTRAP_ADMIN,
+  type DirectoryGroup,
+  type DirectoryPrincipal,
+  type GroupRef,
   type Principal,
   type PrincipalKind,
 } from './principal.ts';
@@ -20,30 +23,6 @@ import { withOptimisticRetry } from './retry.ts';
  * `users` (never stored); members of `admins` are workspace admins.
  */
 
-export interface GroupRef {
-  readonly id: string;
-  readonly displayName: string;
-}
-
-export interface DirectoryPrincipal {
-  readonly id: string;
-  readonly kind: PrincipalKind;
-  /** A user's user name (e.g. an email); a service principal's application id. */
-  readonly userName: string;
-  readonly displayName: string;
-  readonly active: boolean;
-  /** The groups it belongs to, in display-name order. */
-  readonly groups: readonly GroupRef[];
-}
-
-export interface DirectoryGroup {
-  readonly id: string;
-  readonly displayName: string;
-  readonly memberIds: readonly string[];
-  /** Set while a rename is being written to the members (see `renameGroup`). */
-  readonly pendingDisplayName?: string | undefined;
-}
-
 /** A group with its members resolved, as the API shows it. */
 export interface GroupView {
   readonly group: DirectoryGroup;
@@ -51,7 +30,7 @@ export interface GroupView {
 }
 
 export interface DirectoryDependencies {
-  readonly directory: DirectoryStore;
+  readonly identities: IdentityStore;
   /** Waits between optimistic retries. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -89,12 +68,6 @@ export interface ScimFilter {
   /** The attribute as the caller may name it (canonical spelling). */
   readonly attribute: string;
   readonly operator: FilterOperator;
-  readonly value: string;
-}
-
-/** What a store can narrow a listing by: its sort key, the name. */
-export interface NameNarrowing {
-  readonly operator: 'eq' | 'sw';
   readonly value: string;
 }
 
@@ -496,7 +469,7 @@ export async function getPrincipalOfKind(
   kind: PrincipalKind,
   id: string
 ): Promise<DirectoryPrincipal> {
-  const principal = await deps.directory.getDirectoryPrincipal(id);
+  const principal = await deps.identities.getDirectoryPrincipal(id);
   if (!principal || principal.kind !== kind) {
     throw new ResourceDoesNotExistError(`${KIND_NOUN[kind]} ${id} not found.`);
   }
@@ -508,7 +481,7 @@ export async function getMe(
   deps: DirectoryDependencies,
   caller: Principal
 ): Promise<DirectoryPrincipal> {
-  const me = await deps.directory.getDirectoryPrincipal(caller.id);
+  const me = await deps.identities.getDirectoryPrincipal(caller.id);
   if (!me) {
     throw new ResourceDoesNotExistError(`Principal ${caller.id} not found.`);
   }
@@ -551,7 +524,7 @@ export async function createPrincipal(
   const id = await withDirectoryRetry(deps, async () => {
     const groups = await resolveGroups(deps, groupIds);
     const newId = newDirectoryId();
-    await deps.directory.createPrincipal({
+    await deps.identities.createPrincipal({
       id: newId,
       kind,
       userName,
@@ -589,7 +562,7 @@ export async function listPrincipals(
   const filter = parseScimFilter(query.filter ?? '', attributes);
   const window = listWindow(query);
   const nameAttribute = attributes[0] ?? 'userName';
-  const all = await deps.directory.listDirectoryPrincipals(
+  const all = await deps.identities.listDirectoryPrincipals(
     kind,
     narrowingFor(filter, nameAttribute)
   );
@@ -657,7 +630,7 @@ export async function patchPrincipal(
     if (!changesProfile && addIds.length === 0 && removeIds.length === 0) {
       return;
     }
-    await deps.directory.changePrincipal(id, {
+    await deps.identities.changePrincipal(id, {
       displayName,
       active: patch.active,
       addGroups,
@@ -695,7 +668,7 @@ export async function deletePrincipal(
       const removeGroupIds = principal.groups
         .slice(start, start + chunk)
         .map((group) => group.id);
-      await deps.directory.changePrincipal(id, {
+      await deps.identities.changePrincipal(id, {
         addGroups: [],
         removeGroupIds,
         keepNonEmptyGroupIds: keepNonEmptyGroupIds.filter((g) =>
@@ -703,7 +676,7 @@ export async function deletePrincipal(
         ),
       });
     }
-    if (!(await deps.directory.deletePrincipal(id))) {
+    if (!(await deps.identities.deletePrincipal(id))) {
       throw new ResourceDoesNotExistError(
         `${KIND_NOUN[kind]} ${id} not found.`
       );
@@ -733,7 +706,7 @@ export async function listGroups(
 ): Promise<ListPage<GroupView>> {
   const filter = parseScimFilter(query.filter ?? '', GROUP_FILTER_ATTRIBUTES);
   const window = listWindow(query);
-  const all = await deps.directory.listGroups(
+  const all = await deps.identities.listGroups(
     narrowingFor(filter, 'displayName')
   );
   const matching = filter
@@ -762,7 +735,7 @@ export async function createGroup(
   await resolveMembers(deps, memberIds);
   const id = await withDirectoryRetry(deps, async () => {
     const newId = newDirectoryId();
-    await deps.directory.createGroup({ id: newId, displayName });
+    await deps.identities.createGroup({ id: newId, displayName });
     return newId;
   });
   if (memberIds.length > 0) {
@@ -816,11 +789,11 @@ export async function deleteGroup(
       group = await finishRename(deps, group);
     }
     if (group.memberIds.length > 0) {
-      await deps.directory.removeMembers(id, group.memberIds, {
+      await deps.identities.removeMembers(id, group.memberIds, {
         keepNonEmpty: false,
       });
     }
-    if (!(await deps.directory.deleteGroup(id))) {
+    if (!(await deps.identities.deleteGroup(id))) {
       throw new ResourceDoesNotExistError(`Group ${id} not found.`);
     }
   });
@@ -851,7 +824,7 @@ async function renameGroup(
         `The ${ADMINS_GROUP} group cannot be renamed.`
       );
     }
-    await deps.directory.beginGroupRename(id, group.displayName, to);
+    await deps.identities.beginGroupRename(id, group.displayName, to);
     await finishRename(deps, { ...group, pendingDisplayName: to });
   });
 }
@@ -864,9 +837,9 @@ async function finishRename(
   if (to === undefined) return group;
   // Members cannot join while the rename is pending, so this list is final.
   const fresh = await requireGroup(deps, group.id);
-  await deps.directory.setMembersGroupName(group.id, to, fresh.memberIds);
+  await deps.identities.setMembersGroupName(group.id, to, fresh.memberIds);
   try {
-    await deps.directory.completeGroupRename(group.id, fresh.displayName, to);
+    await deps.identities.completeGroupRename(group.id, fresh.displayName, to);
   } catch (error) {
     // Another request finished the same rename first.
     if (!(error instanceof ConcurrentModificationError)) throw error;
@@ -909,13 +882,13 @@ async function changeMembers(
       throw lastAdminError();
     }
     if (addIds.length > 0) {
-      await deps.directory.addMembers(
+      await deps.identities.addMembers(
         { id, displayName: group.displayName },
         addIds
       );
     }
     if (removeIds.length > 0) {
-      await deps.directory.removeMembers(id, removeIds, {
+      await deps.identities.removeMembers(id, removeIds, {
         keepNonEmpty: isAdmins,
       });
     }
@@ -926,7 +899,7 @@ async function requireGroup(
   deps: DirectoryDependencies,
   id: string
 ): Promise<DirectoryGroup> {
-  const group = await deps.directory.getGroup(id);
+  const group = await deps.identities.getGroup(id);
   if (!group) throw new ResourceDoesNotExistError(`Group ${id} not found.`);
   return group;
 }
@@ -961,11 +934,11 @@ async function resolveMembers(
   ids: readonly string[]
 ): Promise<readonly DirectoryPrincipal[]> {
   if (ids.length === 0) return [];
-  const principals = await deps.directory.getDirectoryPrincipals(ids);
+  const principals = await deps.identities.getDirectoryPrincipals(ids);
   const found = new Set(principals.map((p) => p.id));
   for (const id of ids) {
     if (found.has(id)) continue;
-    if (await deps.directory.getGroup(id)) {
+    if (await deps.identities.getGroup(id)) {
       throw new InvalidParameterValueError(
         `Member ${id} is a group: nested groups are not supported.`
       );
@@ -997,7 +970,7 @@ async function withMembers(
 ): Promise<GroupView[]> {
   const ids = unique(groups.flatMap((group) => group.memberIds));
   const principals = new Map(
-    (await deps.directory.getDirectoryPrincipals(ids)).map((p) => [p.id, p])
+    (await deps.identities.getDirectoryPrincipals(ids)).map((p) => [p.id, p])
   );
   return groups.map((group) => ({
     group,

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { DirectoryStore } from '#ports/directory-store.ts';
 import type { IdentityStore, StoredToken } from '#ports/identity-store.ts';
 import { withDirectoryRetry } from './directory.ts';
 import {
@@ -165,7 +164,7 @@ function toTokenInfo(token: StoredToken): TokenInfo {
 // Token management (workspace admins, Databricks' token-management API)
 
 export interface TokenManagementDependencies {
-  readonly directory: DirectoryStore;
+  readonly identities: IdentityStore;
   /** Epoch milliseconds. */
   readonly now: () => number;
   /** Waits between optimistic retries. @default setTimeout */
@@ -210,8 +209,8 @@ export async function createOnBehalfOfToken(
   return withDirectoryRetry(deps, async () => {
     const owner =
       input.applicationId !== undefined
-        ? await servicePrincipalForToken(deps.directory, input.applicationId)
-        : await userForToken(deps.directory, input.userName ?? '');
+        ? await servicePrincipalForToken(deps.identities, input.applicationId)
+        : await userForToken(deps.identities, input.userName ?? '');
     if (!owner.active) {
       throw new InvalidParameterValueError(
         `Principal ${owner.id} is deactivated; it cannot be given a token.`
@@ -224,7 +223,7 @@ export async function createOnBehalfOfToken(
       creator
     );
     // Conditioned on the owner being there and active; a lost race re-reads.
-    await deps.directory.createTokenForPrincipal(token);
+    await deps.identities.createTokenForPrincipal(token);
     return {
       tokenValue,
       tokenInfo: toManagedTokenInfo(token, creatorName(token, owner.userName)),
@@ -233,17 +232,17 @@ export async function createOnBehalfOfToken(
 }
 
 async function servicePrincipalForToken(
-  directory: DirectoryStore,
+  identities: IdentityStore,
   applicationId: string
 ) {
-  const found = await directory.findPrincipalByName(
+  const found = await identities.findPrincipalByName(
     'service_principal',
     applicationId
   );
   if (found) return found;
   const user =
-    (await directory.findPrincipalByName('user', applicationId)) ??
-    (await directory.getDirectoryPrincipal(applicationId));
+    (await identities.findPrincipalByName('user', applicationId)) ??
+    (await identities.getDirectoryPrincipal(applicationId));
   if (user?.kind === 'user') {
     throw new InvalidParameterValueError(
       `${applicationId} is a user, not a service principal: on-behalf-of tokens are for service principals (pass 'user_name' for a user's token, a stagegate extension).`
@@ -259,8 +258,8 @@ async function servicePrincipalForToken(
   );
 }
 
-async function userForToken(directory: DirectoryStore, userName: string) {
-  const found = await directory.findPrincipalByName('user', userName);
+async function userForToken(identities: IdentityStore, userName: string) {
+  const found = await identities.findPrincipalByName('user', userName);
   if (!found) {
     throw new ResourceDoesNotExistError(
       `User with user name ${userName} not found.`
@@ -281,10 +280,10 @@ export async function listManagedTokens(
   }
 ): Promise<readonly ManagedTokenInfo[]> {
   const now = deps.now();
-  const tokens = (await deps.directory.listAllTokens()).filter(
+  const tokens = (await deps.identities.listAllTokens()).filter(
     (token) => !isExpired(token, now)
   );
-  const infos = await managedInfos(deps.directory, tokens);
+  const infos = await managedInfos(deps.identities, tokens);
   return infos.filter(
     (info) =>
       (filter.createdById === undefined ||
@@ -300,11 +299,11 @@ export async function getManagedToken(
   deps: TokenManagementDependencies,
   tokenId: string
 ): Promise<ManagedTokenInfo> {
-  const token = await deps.directory.getTokenById(tokenId);
+  const token = await deps.identities.getTokenById(tokenId);
   if (!token || isExpired(token, deps.now())) {
     throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
   }
-  const [info] = await managedInfos(deps.directory, [token]);
+  const [info] = await managedInfos(deps.identities, [token]);
   if (!info) {
     throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
   }
@@ -320,14 +319,14 @@ export async function revokeManagedToken(
   deps: TokenManagementDependencies,
   tokenId: string
 ): Promise<void> {
-  if (!(await deps.directory.deleteTokenById(tokenId))) {
+  if (!(await deps.identities.deleteTokenById(tokenId))) {
     throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
   }
 }
 
 /** Token infos with the creator's name (stored, or the owner's for PATs). */
 async function managedInfos(
-  directory: DirectoryStore,
+  identities: IdentityStore,
   tokens: readonly StoredToken[]
 ): Promise<ManagedTokenInfo[]> {
   const ownerIds = [
@@ -338,7 +337,7 @@ async function managedInfos(
     ),
   ];
   const owners = new Map(
-    (await directory.getDirectoryPrincipals(ownerIds)).map((p) => [
+    (await identities.getDirectoryPrincipals(ownerIds)).map((p) => [
       p.id,
       p.userName,
     ])

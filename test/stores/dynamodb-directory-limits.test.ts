@@ -7,8 +7,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBDirectoryStore } from '#adapters/dynamodb/directory-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { keys } from '#adapters/dynamodb/keys.ts';
 import {
   createGroup,
@@ -47,7 +47,7 @@ beforeAll(async () => {
     })
   );
   deps = {
-    directory: new DynamoDBDirectoryStore({ client, tableName: TABLE_NAME }),
+    identities: new DynamoDBIdentityStore({ client, tableName: TABLE_NAME }),
     sleep: async () => {},
   };
 }, 60_000);

@@ -7,9 +7,9 @@ import type {
 import type { ModelAclStore } from '#ports/model-registry-store.ts';
 import { keys } from './keys.ts';
 import {
+  conditionalWrite,
   getItem,
   type RegistryTable,
-  translateWriteError,
   updateExisting,
 } from './toolkit.ts';
 
@@ -46,16 +46,15 @@ export class DynamoDBModelAcls implements ModelAclStore {
   async setRootGrants(
     grants: readonly Grant<RootPermissionLevel>[]
   ): Promise<void> {
-    try {
-      await this.#table.client.send(
+    const { client, tableName } = this.#table;
+    await conditionalWrite(() =>
+      client.send(
         new PutCommand({
-          TableName: this.#table.tableName,
+          TableName: tableName,
           Item: { ...keys.rootAcl, entity: 'RootAcl', acl: aclMap(grants) },
         })
-      );
-    } catch (error) {
-      throw translateWriteError(error);
-    }
+      )
+    );
   }
 }
 

@@ -66,19 +66,19 @@ export async function updateExisting(
   table: RegistryTable,
   update: Omit<UpdateCommandInput, 'TableName' | 'ConditionExpression'>
 ): Promise<void> {
-  try {
-    await table.client.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        ...update,
-        ConditionExpression: 'attribute_exists(PK)',
-      })
-    );
-  } catch (error) {
-    throw translateWriteError(error, {
+  await conditionalWrite(
+    () =>
+      table.client.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          ...update,
+          ConditionExpression: 'attribute_exists(PK)',
+        })
+      ),
+    {
       0: () => new ResourceDoesNotExistError('The resource no longer exists.'),
-    });
-  }
+    }
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -301,6 +301,18 @@ export async function transactWrite(
 ): Promise<void> {
   try {
     await client.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    throw translateWriteError(error, conditions);
+  }
+}
+
+/** One single-item write (Put, Update, Delete), its failure translated. */
+export async function conditionalWrite(
+  write: () => Promise<unknown>,
+  conditions: ConditionErrors = {}
+): Promise<void> {
+  try {
+    await write();
   } catch (error) {
     throw translateWriteError(error, conditions);
   }

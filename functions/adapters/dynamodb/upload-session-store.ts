@@ -13,11 +13,11 @@ import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { keys, sortableTimestamp } from './keys.ts';
 import {
   batchGetAll,
+  conditionalWrite,
   getItem,
   type Item,
   queryPage,
   type RegistryTable,
-  translateWriteError,
   writeIf,
 } from './toolkit.ts';
 
@@ -41,8 +41,8 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
 
   async create(session: UploadSession): Promise<void> {
     const { client, tableName } = this.#table;
-    try {
-      await client.send(
+    await conditionalWrite(() =>
+      client.send(
         new PutCommand({
           TableName: tableName,
           Item: {
@@ -63,10 +63,8 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
           },
           ConditionExpression: 'attribute_not_exists(PK)',
         })
-      );
-    } catch (error) {
-      throw translateWriteError(error);
-    }
+      )
+    );
   }
 
   async get(id: string): Promise<UploadSession | undefined> {

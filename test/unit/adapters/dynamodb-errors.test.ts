@@ -399,7 +399,7 @@ describe('DynamoDBIdentityStore', () => {
       });
     });
 
-    it('lets a throughput error propagate', async () => {
+    it('turns a throughput error into TemporarilyUnavailableError', async () => {
       // Prepare
       const throttled = new ProvisionedThroughputExceededException({
         message: 'Rate exceeded',
@@ -415,7 +415,8 @@ describe('DynamoDBIdentityStore', () => {
       const attempt = store.createToken(token);
 
       // Assess
-      await expect(attempt).rejects.toBe(throttled);
+      await expect(attempt).rejects.toThrow(TemporarilyUnavailableError);
+      await expect(attempt).rejects.toHaveProperty('cause', throttled);
     });
   });
 });
