@@ -67,9 +67,14 @@ async function refusal(act: () => Promise<unknown>) {
   return error as InvalidParameterValueError;
 }
 
-const addTo = (path: 'groups' | 'members', id: string) => [
-  { op: 'add', path, value: [{ value: id }] },
-];
+const joining = (groupId: string) => ({
+  addGroupIds: [groupId],
+  removeGroupIds: [],
+});
+const adding = (memberId: string) => ({
+  addMemberIds: [memberId],
+  removeMemberIds: [],
+});
 
 /** Fills a principal's item with `count` group memberships, as joins would. */
 async function fillMemberships(principalId: string, count: number) {
@@ -100,10 +105,10 @@ describe('directory item limits', () => {
 
     // Act
     const fromUser = await refusal(() =>
-      patchPrincipal(deps, 'user', user.id, addTo('groups', group.group.id))
+      patchPrincipal(deps, 'user', user.id, joining(group.group.id))
     );
     const fromGroup = await refusal(() =>
-      patchGroup(deps, group.group.id, addTo('members', user.id))
+      patchGroup(deps, group.group.id, adding(user.id))
     );
 
     // Assess
@@ -142,7 +147,7 @@ describe('directory item limits', () => {
 
     // Act
     const error = await refusal(() =>
-      patchGroup(deps, group.group.id, addTo('members', user.id))
+      patchGroup(deps, group.group.id, adding(user.id))
     );
 
     // Assess
