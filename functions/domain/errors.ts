@@ -82,12 +82,13 @@ export class TooManyConcurrentChangesError extends RegistryError {
 }
 
 /**
- * The store refused work for now (its table throttled the request beyond
- * the SDK's own retries); nothing was written. Clients retry a 503.
+ * The store throttled the request beyond the SDK's own retries; nothing
+ * was written. A 429, as Databricks answers rate limits: the MLflow and
+ * Databricks clients retry it (the Databricks SDK retries no 503).
  */
-export class TemporarilyUnavailableError extends RegistryError {
-  readonly code = 'TEMPORARILY_UNAVAILABLE';
-  override readonly name = 'TemporarilyUnavailableError';
+export class RequestLimitExceededError extends RegistryError {
+  readonly code = 'REQUEST_LIMIT_EXCEEDED';
+  override readonly name = 'RequestLimitExceededError';
 }
 
 export class ModelVersionDoesNotExistError extends ResourceDoesNotExistError {

@@ -38,13 +38,13 @@ import { keys } from './keys.ts';
 import {
   batchGetAll,
   chunks,
-  conditionalWrite,
   getItem,
   queryAll,
   type RegistryTable,
   type TransactItems,
   transactWrite,
   writeIf,
+  writeItem,
 } from './toolkit.ts';
 
 /** A transaction holds 100 items: one group plus 99 principals. */
@@ -165,7 +165,7 @@ export class DynamoDBIdentityStore implements IdentityStore {
     )) as PrincipalItem | undefined;
     if (existing?.memberOf !== undefined) {
       if (existing.active === false) {
-        await conditionalWrite(() =>
+        await writeItem(() =>
           client.send(
             new UpdateCommand({
               TableName: tableName,

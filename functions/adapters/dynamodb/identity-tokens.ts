@@ -3,12 +3,12 @@ import { ResourceAlreadyExistsError } from '#domain/errors.ts';
 import type { StoredToken } from '#ports/identity-store.ts';
 import { keys } from './keys.ts';
 import {
-  conditionalWrite,
   getItem,
   queryAll,
   type RegistryTable,
   transactWrite,
   writeIf,
+  writeItem,
 } from './toolkit.ts';
 
 export interface TokenItem {
@@ -60,7 +60,7 @@ export class DynamoDBTokens {
 
   async createToken(token: StoredToken): Promise<void> {
     const { client, tableName } = this.#table;
-    await conditionalWrite(
+    await writeItem(
       () =>
         client.send(
           new PutCommand({
@@ -100,7 +100,7 @@ export class DynamoDBTokens {
 
   async putToken(token: StoredToken): Promise<void> {
     const { client, tableName } = this.#table;
-    await conditionalWrite(() =>
+    await writeItem(() =>
       client.send(
         new PutCommand({ TableName: tableName, Item: toTokenItem(token) })
       )

@@ -7,10 +7,10 @@ import type {
 import type { ModelAclStore } from '#ports/model-registry-store.ts';
 import { keys } from './keys.ts';
 import {
-  conditionalWrite,
   getItem,
   type RegistryTable,
   updateExisting,
+  writeItem,
 } from './toolkit.ts';
 
 /**
@@ -47,7 +47,7 @@ export class DynamoDBModelAcls implements ModelAclStore {
     grants: readonly Grant<RootPermissionLevel>[]
   ): Promise<void> {
     const { client, tableName } = this.#table;
-    await conditionalWrite(() =>
+    await writeItem(() =>
       client.send(
         new PutCommand({
           TableName: tableName,

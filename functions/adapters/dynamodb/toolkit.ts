@@ -17,8 +17,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   ConcurrentModificationError,
+  RequestLimitExceededError,
   ResourceDoesNotExistError,
-  TemporarilyUnavailableError,
 } from '#domain/errors.ts';
 
 /**
@@ -66,7 +66,7 @@ export async function updateExisting(
   table: RegistryTable,
   update: Omit<UpdateCommandInput, 'TableName' | 'ConditionExpression'>
 ): Promise<void> {
-  await conditionalWrite(
+  await writeItem(
     () =>
       table.client.send(
         new UpdateCommand({
@@ -135,8 +135,8 @@ export async function queryPage(
 // Batch reads and deletes
 
 /** DynamoDB's limits per BatchGetItem and per BatchWriteItem call. */
-export const BATCH_GET_KEYS = 100;
-export const BATCH_WRITE_REQUESTS = 25;
+const BATCH_GET_KEYS = 100;
+const BATCH_WRITE_REQUESTS = 25;
 
 /**
  * Rounds of a batch call before its unprocessed keys count as a failure:
@@ -148,7 +148,7 @@ const BACKOFF_BASE_MS = 25;
 const BACKOFF_CAP_MS = 1000;
 
 /** Full jitter, so concurrent callers spread out instead of colliding. */
-export function backoff(attempt: number): Promise<void> {
+function backoff(attempt: number): Promise<void> {
   const delay =
     Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, delay));
@@ -158,7 +158,7 @@ export function backoff(attempt: number): Promise<void> {
  * Strongly consistent reads of many items by key, 100 keys per call;
  * missing items are left out and the order is unspecified. Duplicate keys
  * are read once (BatchGetItem refuses them).
- * @throws TemporarilyUnavailableError when keys are still unprocessed after
+ * @throws RequestLimitExceededError when keys are still unprocessed after
  *   {@link BATCH_ATTEMPTS} rounds.
  */
 export async function batchGetAll(
@@ -191,7 +191,7 @@ export async function batchGetAll(
 /**
  * Deletes items by key, 25 per call, retrying unprocessed ones. Not
  * atomic: callers delete only items nothing reaches any more.
- * @throws TemporarilyUnavailableError when items are still unprocessed
+ * @throws RequestLimitExceededError when items are still unprocessed
  *   after {@link BATCH_ATTEMPTS} rounds.
  */
 export async function batchDeleteAll(
@@ -229,7 +229,7 @@ async function sendBatch<T>(send: () => Promise<T>): Promise<T> {
 }
 
 function unprocessed(count: number) {
-  return new TemporarilyUnavailableError(
+  return new RequestLimitExceededError(
     `The registry's table left ${count} items unprocessed after ${BATCH_ATTEMPTS} attempts; retry the request.`
   );
 }
@@ -273,7 +273,7 @@ export type ConditionErrors = Readonly<Partial<Record<number, () => Error>>>;
  *    transaction → `ConcurrentModificationError`: the use case re-reads
  *    and retries (its optimistic loop);
  * 3. throttling that outlasted the SDK's own retries →
- *    `TemporarilyUnavailableError` (503, which MLflow and Databricks
+ *    `RequestLimitExceededError` (429, which MLflow and Databricks
  *    clients retry);
  * 4. anything else (validation, item size, network) → unchanged.
  */
@@ -307,7 +307,7 @@ export async function transactWrite(
 }
 
 /** One single-item write (Put, Update, Delete), its failure translated. */
-export async function conditionalWrite(
+export async function writeItem(
   write: () => Promise<unknown>,
   conditions: ConditionErrors = {}
 ): Promise<void> {
@@ -331,11 +331,6 @@ export async function writeIf(write: () => Promise<unknown>): Promise<boolean> {
     if (failedConditions(error).length > 0) return false;
     throw translateWriteError(error);
   }
-}
-
-/** Whether the write failed on the condition of item `index`. */
-export function conditionFailedAt(error: unknown, index: number): boolean {
-  return failedConditions(error).includes(index);
 }
 
 /**
@@ -393,7 +388,7 @@ function isThrottled(error: unknown): boolean {
 }
 
 function unavailable(error: unknown) {
-  return new TemporarilyUnavailableError(
+  return new RequestLimitExceededError(
     "The registry's table is throttling requests; retry the request.",
     { cause: error }
   );

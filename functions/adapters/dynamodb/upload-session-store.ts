@@ -13,12 +13,12 @@ import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { keys, sortableTimestamp } from './keys.ts';
 import {
   batchGetAll,
-  conditionalWrite,
   getItem,
   type Item,
   queryPage,
   type RegistryTable,
   writeIf,
+  writeItem,
 } from './toolkit.ts';
 
 /** How long the table keeps an expired session (for audit), then TTL drops it. */
@@ -41,7 +41,7 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
 
   async create(session: UploadSession): Promise<void> {
     const { client, tableName } = this.#table;
-    await conditionalWrite(() =>
+    await writeItem(() =>
       client.send(
         new PutCommand({
           TableName: tableName,

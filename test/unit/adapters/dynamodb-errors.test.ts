@@ -17,8 +17,8 @@ import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-st
 import {
   ConcurrentModificationError,
   RegisteredModelAlreadyExistsError,
+  RequestLimitExceededError,
   ResourceAlreadyExistsError,
-  TemporarilyUnavailableError,
 } from '#domain/errors.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
@@ -214,7 +214,7 @@ describe('DynamoDBModelRegistryStore', () => {
           $metadata: { httpStatusCode: 400 },
         }),
       ],
-    ])('turns %s into TemporarilyUnavailableError', async (_label, thrown) => {
+    ])('turns %s into RequestLimitExceededError', async (_label, thrown) => {
       // Prepare
       dynamodb.on(TransactWriteCommand).rejects(thrown);
       const store = new DynamoDBModelRegistryStore({
@@ -226,9 +226,9 @@ describe('DynamoDBModelRegistryStore', () => {
       const attempt = store.createRegisteredModel(model, []);
 
       // Assess
-      await expect(attempt).rejects.toThrow(TemporarilyUnavailableError);
+      await expect(attempt).rejects.toThrow(RequestLimitExceededError);
       await expect(attempt).rejects.toMatchObject({
-        code: 'TEMPORARILY_UNAVAILABLE',
+        code: 'REQUEST_LIMIT_EXCEEDED',
         cause: thrown,
       });
     });
@@ -295,7 +295,7 @@ describe('DynamoDBModelRegistryStore', () => {
       });
     });
 
-    it('turns a cancellation for throttling into TemporarilyUnavailableError', async () => {
+    it('turns a cancellation for throttling into RequestLimitExceededError', async () => {
       // Prepare
       const cancellation = transactionCanceled([
         { Code: 'None' },
@@ -311,10 +311,10 @@ describe('DynamoDBModelRegistryStore', () => {
       const attempt = store.createVersion(record, version);
 
       // Assess
-      await expect(attempt).rejects.toThrow(TemporarilyUnavailableError);
+      await expect(attempt).rejects.toThrow(RequestLimitExceededError);
       await expect(attempt).rejects.toHaveProperty(
         'code',
-        'TEMPORARILY_UNAVAILABLE'
+        'REQUEST_LIMIT_EXCEEDED'
       );
     });
   });
@@ -399,7 +399,7 @@ describe('DynamoDBIdentityStore', () => {
       });
     });
 
-    it('turns a throughput error into TemporarilyUnavailableError', async () => {
+    it('turns a throughput error into RequestLimitExceededError', async () => {
       // Prepare
       const throttled = new ProvisionedThroughputExceededException({
         message: 'Rate exceeded',
@@ -415,7 +415,7 @@ describe('DynamoDBIdentityStore', () => {
       const attempt = store.createToken(token);
 
       // Assess
-      await expect(attempt).rejects.toThrow(TemporarilyUnavailableError);
+      await expect(attempt).rejects.toThrow(RequestLimitExceededError);
       await expect(attempt).rejects.toHaveProperty('cause', throttled);
     });
   });

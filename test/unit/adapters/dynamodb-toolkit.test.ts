@@ -39,8 +39,8 @@ import {
 import {
   ConcurrentModificationError,
   InvalidStateError,
+  RequestLimitExceededError,
   ResourceAlreadyExistsError,
-  TemporarilyUnavailableError,
 } from '#domain/errors.ts';
 
 const TABLE_NAME = 'registry';
@@ -234,7 +234,7 @@ describe('DynamoDB toolkit', () => {
       ]);
     });
 
-    it('gives up on keys still unprocessed after the last attempt with TemporarilyUnavailableError', async () => {
+    it('gives up on keys still unprocessed after the last attempt with RequestLimitExceededError', async () => {
       // Prepare
       dynamodb.on(BatchGetCommand).resolves({
         Responses: { [TABLE_NAME]: [] },
@@ -249,7 +249,7 @@ describe('DynamoDB toolkit', () => {
         [key(1)]
       );
       const outcome = expect(reading).rejects.toThrow(
-        TemporarilyUnavailableError
+        RequestLimitExceededError
       );
       await vi.runAllTimersAsync();
 
@@ -257,7 +257,7 @@ describe('DynamoDB toolkit', () => {
       await outcome;
       await expect(reading).rejects.toHaveProperty(
         'code',
-        'TEMPORARILY_UNAVAILABLE'
+        'REQUEST_LIMIT_EXCEEDED'
       );
       expect(dynamodb.commandCalls(BatchGetCommand)).toHaveLength(
         BATCH_ATTEMPTS
@@ -286,7 +286,7 @@ describe('DynamoDB toolkit', () => {
       expect(sizes).toStrictEqual([100, 50]);
     });
 
-    it('turns a throttled call into TemporarilyUnavailableError', async () => {
+    it('turns a throttled call into RequestLimitExceededError', async () => {
       // Prepare
       const throttled = new ThrottlingException({
         message: 'Rate exceeded',
@@ -301,7 +301,7 @@ describe('DynamoDB toolkit', () => {
       );
 
       // Assess
-      await expect(reading).rejects.toThrow(TemporarilyUnavailableError);
+      await expect(reading).rejects.toThrow(RequestLimitExceededError);
       await expect(reading).rejects.toHaveProperty('cause', throttled);
     });
   });
@@ -440,13 +440,13 @@ describe('DynamoDB toolkit', () => {
           $metadata: { httpStatusCode: 400 },
         }),
       ],
-    ])('turns %s into TemporarilyUnavailableError', (_label, thrown) => {
+    ])('turns %s into RequestLimitExceededError', (_label, thrown) => {
       // Act
       const error = translateWriteError(thrown);
 
       // Assess
-      expect(error).toBeInstanceOf(TemporarilyUnavailableError);
-      expect(error).toHaveProperty('code', 'TEMPORARILY_UNAVAILABLE');
+      expect(error).toBeInstanceOf(RequestLimitExceededError);
+      expect(error).toHaveProperty('code', 'REQUEST_LIMIT_EXCEEDED');
     });
 
     it.each([
@@ -540,7 +540,7 @@ describe('DynamoDB toolkit', () => {
       const writing = writeIf(update(documentClient()));
 
       // Assess
-      await expect(writing).rejects.toThrow(TemporarilyUnavailableError);
+      await expect(writing).rejects.toThrow(RequestLimitExceededError);
     });
   });
 
