@@ -20,15 +20,11 @@ export async function ensureBootstrapAdmin(
   tokenValue: string,
   now: number
 ): Promise<void> {
-  if (identities.ensureDirectoryMember) {
-    await identities.ensureDirectoryMember(
-      BOOTSTRAP_ADMIN,
-      ADMINS_GROUP,
-      newDirectoryId()
-    );
-  } else {
-    await identities.putPrincipal(BOOTSTRAP_ADMIN);
-  }
+  await identities.ensureDirectoryMember(
+    BOOTSTRAP_ADMIN,
+    ADMINS_GROUP,
+    newDirectoryId()
+  );
   const tokenHash = hashToken(tokenValue);
   const existing = await identities.getTokenByHash(tokenHash);
   if (existing?.tokenId === BOOTSTRAP_TOKEN_ID) return;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DirectoryStore } from '#ports/directory-store.ts';
+import type { IdentityStore, NameNarrowing } from '#ports/identity-store.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
@@ -9,6 +9,9 @@ import { limits } from './limits.ts';
 import { ADMINS_GROUP, ALL_USERS_GROUP } from './permissions.ts';
 import {
   BOOTSTRAP_ADMIN,
+  type DirectoryGroup,
+  type DirectoryPrincipal,
+  type GroupRef,
   type Principal,
   type PrincipalKind,
 } from './principal.ts';
@@ -20,30 +23,6 @@ import { withOptimisticRetry } from './retry.ts';
  * `users` (never stored); members of `admins` are workspace admins.
  */
 
-export interface GroupRef {
-  readonly id: string;
-  readonly displayName: string;
-}
-
-export interface DirectoryPrincipal {
-  readonly id: string;
-  readonly kind: PrincipalKind;
-  /** A user's user name (e.g. an email); a service principal's application id. */
-  readonly userName: string;
-  readonly displayName: string;
-  readonly active: boolean;
-  /** The groups it belongs to, in display-name order. */
-  readonly groups: readonly GroupRef[];
-}
-
-export interface DirectoryGroup {
-  readonly id: string;
-  readonly displayName: string;
-  readonly memberIds: readonly string[];
-  /** Set while a rename is being written to the members (see `renameGroup`). */
-  readonly pendingDisplayName?: string | undefined;
-}
-
 /** A group with its members resolved, as the API shows it. */
 export interface GroupView {
   readonly group: DirectoryGroup;
@@ -51,16 +30,13 @@ export interface GroupView {
 }
 
 export interface DirectoryDependencies {
-  readonly directory: DirectoryStore;
+  readonly identities: IdentityStore;
   /** Waits between optimistic retries. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export const directoryLimits = {
   nameLength: limits.principalNameLength,
-  /** SCIM `count`: its default and the most one page returns. */
-  defaultCount: 100,
-  maxCount: 1000,
   /** A transaction holds 100 items: the principal plus 99 groups. */
   membershipChangesPerRequest: 99,
 } as const;
@@ -81,90 +57,30 @@ export function newApplicationId(): string {
 }
 
 // ---------------------------------------------------------------------------
-// SCIM filters
+// Listings and changes, as the use cases take them (`http/scim-*.ts` reads
+// them from SCIM requests)
 
 export type FilterOperator = 'eq' | 'co' | 'sw';
 
-export interface ScimFilter {
-  /** The attribute as the caller may name it (canonical spelling). */
-  readonly attribute: string;
+/**
+ * A listing's filter on one name. Comparisons ignore case: names are
+ * unique regardless of case, and SCIM marks them `caseExact: false`.
+ */
+export interface NameFilter<Attribute extends string> {
+  readonly attribute: Attribute;
   readonly operator: FilterOperator;
   readonly value: string;
 }
 
-/** What a store can narrow a listing by: its sort key, the name. */
-export interface NameNarrowing {
-  readonly operator: 'eq' | 'sw';
-  readonly value: string;
-}
+/** `name` is a user's user name or a service principal's application id. */
+export type PrincipalFilter = NameFilter<'name' | 'displayName'>;
+export type GroupFilter = NameFilter<'displayName'>;
 
-const FILTER_PATTERN =
-  /^\s*([A-Za-z][A-Za-z0-9_.]*)\s+([A-Za-z]+)\s+"((?:[^"\\]|\\.)*)"\s*$/;
-
-/**
- * Parses the SCIM filter subset we serve: `<attribute> eq|co|sw "<value>"`
- * on one of `attributes`. Attribute and operator names are
- * case-insensitive, as RFC 7644 says; `\"` and `\\` escape inside the
- * value. An empty filter is no filter.
- * @throws InvalidParameterValueError for anything else (other operators,
- *   `and`/`or`, unquoted values, other attributes).
- */
-export function parseScimFilter(
-  text: string,
-  attributes: readonly string[]
-): ScimFilter | undefined {
-  if (text.trim() === '') return undefined;
-  const match = FILTER_PATTERN.exec(text);
-  const attribute = attributes.find(
-    (name) => name.toLowerCase() === match?.[1]?.toLowerCase()
-  );
-  const operator = match?.[2]?.toLowerCase();
-  if (
-    !match ||
-    !attribute ||
-    (operator !== 'eq' && operator !== 'co' && operator !== 'sw')
-  ) {
-    throw new InvalidParameterValueError(
-      `Unsupported filter '${text}'. Supported: <attribute> eq|co|sw "<value>" with attribute one of ${attributes.join(', ')}.`
-    );
-  }
-  const value = (match[3] ?? '').replace(/\\(.)/g, '$1');
-  return { attribute, operator, value };
-}
-
-/**
- * Whether an attribute value passes a filter. Comparisons ignore case:
- * every attribute we filter on is `caseExact: false` in SCIM's schemas.
- */
-export function filterMatches(filter: ScimFilter, actual: string): boolean {
-  const value = filter.value.toLowerCase();
-  const candidate = actual.toLowerCase();
-  switch (filter.operator) {
-    case 'eq':
-      return candidate === value;
-    case 'co':
-      return candidate.includes(value);
-    case 'sw':
-      return candidate.startsWith(value);
-  }
-}
-
-/** The narrowing a store can apply when the filter is on its sort key. */
-export function narrowingFor(
-  filter: ScimFilter | undefined,
-  sortAttribute: string
-): NameNarrowing | undefined {
-  if (!filter || filter.attribute !== sortAttribute) return undefined;
-  if (filter.operator === 'co') return undefined;
-  return { operator: filter.operator, value: filter.value };
-}
-
-// ---------------------------------------------------------------------------
-// SCIM pagination
-
+/** Which slice of a listing to return. */
 export interface ListWindow {
-  /** 1-based. */
+  /** 1-based, at least 1. */
   readonly startIndex: number;
+  /** At least 0. */
   readonly count: number;
 }
 
@@ -174,45 +90,14 @@ export interface ListPage<T> {
   readonly items: readonly T[];
 }
 
-/**
- * RFC 7644 §3.4.2.4: a `startIndex` below 1 is 1 and a negative `count` is
- * 0; we cap `count` at {@link directoryLimits.maxCount} (the RFC lets a
- * provider return fewer than asked, and `itemsPerPage` says how many).
- */
-export function listWindow(input: {
-  readonly startIndex?: number | undefined;
-  readonly count?: number | undefined;
-}): ListWindow {
-  const startIndex = Math.max(1, input.startIndex ?? 1);
-  const count = Math.min(
-    directoryLimits.maxCount,
-    Math.max(0, input.count ?? directoryLimits.defaultCount)
-  );
-  return { startIndex, count };
+export interface PrincipalQuery {
+  readonly filter?: PrincipalFilter | undefined;
+  readonly window: ListWindow;
 }
 
-export function pageOf<T>(
-  items: readonly T[],
-  window: ListWindow
-): ListPage<T> {
-  return {
-    totalResults: items.length,
-    startIndex: window.startIndex,
-    items: items.slice(
-      window.startIndex - 1,
-      window.startIndex - 1 + window.count
-    ),
-  };
-}
-
-// ---------------------------------------------------------------------------
-// SCIM PATCH
-
-/** One entry of a PatchOp request's `Operations`. */
-export interface PatchOperation {
-  readonly op: string;
-  readonly path?: string | undefined;
-  readonly value?: unknown;
+export interface GroupQuery {
+  readonly filter?: GroupFilter | undefined;
+  readonly window: ListWindow;
 }
 
 /** What a user or service principal PATCH asks for, net of its operations. */
@@ -230,182 +115,45 @@ export interface GroupPatch {
   readonly removeMemberIds: readonly string[];
 }
 
-type Op = 'add' | 'remove' | 'replace';
-
-/** Membership edits in request order; the last edit of an id wins. */
-class MembershipEdits {
-  readonly #last = new Map<string, 'add' | 'remove'>();
-
-  record(ids: readonly string[], edit: 'add' | 'remove') {
-    for (const id of ids) {
-      this.#last.delete(id);
-      this.#last.set(id, edit);
-    }
-  }
-
-  ids(edit: 'add' | 'remove'): string[] {
-    return [...this.#last].filter(([, e]) => e === edit).map(([id]) => id);
+/** Whether a name passes a filter, ignoring case. */
+export function filterMatches(
+  filter: NameFilter<string>,
+  actual: string
+): boolean {
+  const value = filter.value.toLowerCase();
+  const candidate = actual.toLowerCase();
+  switch (filter.operator) {
+    case 'eq':
+      return candidate === value;
+    case 'co':
+      return candidate.includes(value);
+    case 'sw':
+      return candidate.startsWith(value);
   }
 }
 
-/**
- * Interprets the operations of a user or service principal PATCH:
- * `replace` (or `add`) of `active` and `displayName`, `add`/`remove` of
- * `groups` (value `[{value: groupId}]`, or `groups[value eq "<id>"]` to
- * remove one), and the path-less form whose value is an object of those
- * attributes. Operation and attribute names are case-insensitive; `active`
- * may be a boolean or "true"/"false" (Azure AD sends strings).
- * @throws InvalidParameterValueError for anything else.
- */
-export function interpretPrincipalPatch(
-  operations: readonly PatchOperation[]
-): PrincipalPatch {
-  let displayName: string | undefined;
-  let active: boolean | undefined;
-  const groups = new MembershipEdits();
-  const apply = (op: Op, path: string, value: unknown) => {
-    const target = path.toLowerCase();
-    if (target === 'active' && op !== 'remove') {
-      active = booleanValue(value, path);
-    } else if (target === 'displayname' && op !== 'remove') {
-      displayName = stringValue(value, path);
-    } else if (target === 'groups' && op !== 'replace') {
-      groups.record(referenceIds(value, path), op);
-    } else {
-      const selected = selectedId(path, 'groups');
-      if (selected === undefined || op !== 'remove') {
-        throw unsupportedPatch(op, path);
-      }
-      groups.record([selected], 'remove');
-    }
-  };
-  forEachOperation(operations, apply);
+/** The narrowing a store can apply when the filter is on its sort key. */
+export function narrowingFor(
+  filter: NameFilter<string> | undefined,
+  sortAttribute: string
+): NameNarrowing | undefined {
+  if (!filter || filter.attribute !== sortAttribute) return undefined;
+  if (filter.operator === 'co') return undefined;
+  return { operator: filter.operator, value: filter.value };
+}
+
+export function pageOf<T>(
+  items: readonly T[],
+  window: ListWindow
+): ListPage<T> {
   return {
-    ...(displayName !== undefined ? { displayName } : {}),
-    ...(active !== undefined ? { active } : {}),
-    addGroupIds: groups.ids('add'),
-    removeGroupIds: groups.ids('remove'),
+    totalResults: items.length,
+    startIndex: window.startIndex,
+    items: items.slice(
+      window.startIndex - 1,
+      window.startIndex - 1 + window.count
+    ),
   };
-}
-
-/**
- * Interprets the operations of a group PATCH: `replace` (or `add`) of
- * `displayName`, `add`/`remove` of `members` (value `[{value: id}]`, or
- * `members[value eq "<id>"]` to remove one), and the path-less object form.
- * @throws InvalidParameterValueError for anything else.
- */
-export function interpretGroupPatch(
-  operations: readonly PatchOperation[]
-): GroupPatch {
-  let displayName: string | undefined;
-  const members = new MembershipEdits();
-  const apply = (op: Op, path: string, value: unknown) => {
-    const target = path.toLowerCase();
-    if (target === 'displayname' && op !== 'remove') {
-      displayName = stringValue(value, path);
-    } else if (target === 'members' && op !== 'replace') {
-      members.record(referenceIds(value, path), op);
-    } else {
-      const selected = selectedId(path, 'members');
-      if (selected === undefined || op !== 'remove') {
-        throw unsupportedPatch(op, path);
-      }
-      members.record([selected], 'remove');
-    }
-  };
-  forEachOperation(operations, apply);
-  return {
-    ...(displayName !== undefined ? { displayName } : {}),
-    addMemberIds: members.ids('add'),
-    removeMemberIds: members.ids('remove'),
-  };
-}
-
-function forEachOperation(
-  operations: readonly PatchOperation[],
-  apply: (op: Op, path: string, value: unknown) => void
-) {
-  if (operations.length === 0) {
-    throw new InvalidParameterValueError(
-      'A PATCH request needs at least one operation in Operations.'
-    );
-  }
-  for (const operation of operations) {
-    const op = operation.op.toLowerCase();
-    if (op !== 'add' && op !== 'remove' && op !== 'replace') {
-      throw new InvalidParameterValueError(
-        `Unsupported patch operation '${operation.op}': use add, remove or replace.`
-      );
-    }
-    const path = operation.path?.trim() ?? '';
-    if (path !== '') {
-      apply(op, path, operation.value);
-      continue;
-    }
-    // RFC 7644 §3.5.2: without a path, the value is an object whose
-    // attributes are each the target of the operation.
-    if (op === 'remove' || !isRecord(operation.value)) {
-      throw new InvalidParameterValueError(
-        `A patch operation '${op}' without a path needs an object value.`
-      );
-    }
-    for (const [attribute, value] of Object.entries(operation.value)) {
-      if (attribute === 'schemas') continue;
-      apply(op, attribute, value);
-    }
-  }
-}
-
-const SELECTOR_PATTERN = /^(\w+)\[\s*value\s+eq\s+"((?:[^"\\]|\\.)*)"\s*\]$/i;
-
-/** The id of `groups[value eq "<id>"]`, when `path` is that selector. */
-function selectedId(path: string, attribute: string): string | undefined {
-  const match = SELECTOR_PATTERN.exec(path);
-  if (!match || match[1]?.toLowerCase() !== attribute) return undefined;
-  return (match[2] ?? '').replace(/\\(.)/g, '$1');
-}
-
-/** `[{value: id}, …]`: SCIM's multi-valued references. */
-function referenceIds(value: unknown, path: string): string[] {
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item) => {
-    const id = isRecord(item) ? item.value : undefined;
-    if (typeof id !== 'string' || id === '') {
-      throw new InvalidParameterValueError(
-        `Invalid value for '${path}': expected a list of {"value": "<id>"}.`
-      );
-    }
-    return id;
-  });
-}
-
-function booleanValue(value: unknown, path: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const lowered = value.toLowerCase();
-    if (lowered === 'true') return true;
-    if (lowered === 'false') return false;
-  }
-  throw new InvalidParameterValueError(
-    `Invalid value for '${path}': expected true or false.`
-  );
-}
-
-function stringValue(value: unknown, path: string): string {
-  if (typeof value === 'string') return value;
-  throw new InvalidParameterValueError(
-    `Invalid value for '${path}': expected a string.`
-  );
-}
-
-function unsupportedPatch(op: string, path: string) {
-  return new InvalidParameterValueError(
-    `Unsupported patch operation '${op}' on path '${path}'.`
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -496,7 +244,7 @@ export async function getPrincipalOfKind(
   kind: PrincipalKind,
   id: string
 ): Promise<DirectoryPrincipal> {
-  const principal = await deps.directory.getDirectoryPrincipal(id);
+  const principal = await deps.identities.getDirectoryPrincipal(id);
   if (!principal || principal.kind !== kind) {
     throw new ResourceDoesNotExistError(`${KIND_NOUN[kind]} ${id} not found.`);
   }
@@ -508,7 +256,7 @@ export async function getMe(
   deps: DirectoryDependencies,
   caller: Principal
 ): Promise<DirectoryPrincipal> {
-  const me = await deps.directory.getDirectoryPrincipal(caller.id);
+  const me = await deps.identities.getDirectoryPrincipal(caller.id);
   if (!me) {
     throw new ResourceDoesNotExistError(`Principal ${caller.id} not found.`);
   }
@@ -551,7 +299,7 @@ export async function createPrincipal(
   const id = await withDirectoryRetry(deps, async () => {
     const groups = await resolveGroups(deps, groupIds);
     const newId = newDirectoryId();
-    await deps.directory.createPrincipal({
+    await deps.identities.createPrincipal({
       id: newId,
       kind,
       userName,
@@ -564,34 +312,16 @@ export async function createPrincipal(
   return getPrincipalOfKind(deps, kind, id);
 }
 
-export interface ListQuery {
-  readonly filter?: string | undefined;
-  readonly startIndex?: number | undefined;
-  readonly count?: number | undefined;
-}
-
-/** The attributes a principal listing filters on, by kind. */
-export const PRINCIPAL_FILTER_ATTRIBUTES: Record<
-  PrincipalKind,
-  readonly string[]
-> = {
-  user: ['userName', 'displayName'],
-  service_principal: ['applicationId', 'displayName'],
-};
-
 /** Users or service principals in name order, filtered, one page. */
 export async function listPrincipals(
   deps: DirectoryDependencies,
   kind: PrincipalKind,
-  query: ListQuery
+  query: PrincipalQuery
 ): Promise<ListPage<DirectoryPrincipal>> {
-  const attributes = PRINCIPAL_FILTER_ATTRIBUTES[kind];
-  const filter = parseScimFilter(query.filter ?? '', attributes);
-  const window = listWindow(query);
-  const nameAttribute = attributes[0] ?? 'userName';
-  const all = await deps.directory.listDirectoryPrincipals(
+  const { filter } = query;
+  const all = await deps.identities.listDirectoryPrincipals(
     kind,
-    narrowingFor(filter, nameAttribute)
+    narrowingFor(filter, 'name')
   );
   const matching = filter
     ? all.filter((principal) =>
@@ -603,7 +333,7 @@ export async function listPrincipals(
         )
       )
     : all;
-  return pageOf(matching, window);
+  return pageOf(matching, query.window);
 }
 
 /**
@@ -616,9 +346,8 @@ export async function patchPrincipal(
   deps: DirectoryDependencies,
   kind: PrincipalKind,
   id: string,
-  operations: readonly PatchOperation[]
+  patch: PrincipalPatch
 ): Promise<DirectoryPrincipal> {
-  const patch = interpretPrincipalPatch(operations);
   const displayName =
     patch.displayName === undefined
       ? undefined
@@ -657,7 +386,7 @@ export async function patchPrincipal(
     if (!changesProfile && addIds.length === 0 && removeIds.length === 0) {
       return;
     }
-    await deps.directory.changePrincipal(id, {
+    await deps.identities.changePrincipal(id, {
       displayName,
       active: patch.active,
       addGroups,
@@ -695,7 +424,7 @@ export async function deletePrincipal(
       const removeGroupIds = principal.groups
         .slice(start, start + chunk)
         .map((group) => group.id);
-      await deps.directory.changePrincipal(id, {
+      await deps.identities.changePrincipal(id, {
         addGroups: [],
         removeGroupIds,
         keepNonEmptyGroupIds: keepNonEmptyGroupIds.filter((g) =>
@@ -703,7 +432,7 @@ export async function deletePrincipal(
         ),
       });
     }
-    if (!(await deps.directory.deletePrincipal(id))) {
+    if (!(await deps.identities.deletePrincipal(id))) {
       throw new ResourceDoesNotExistError(
         `${KIND_NOUN[kind]} ${id} not found.`
       );
@@ -724,22 +453,19 @@ export async function getGroup(
   return view ?? { group, members: [] };
 }
 
-export const GROUP_FILTER_ATTRIBUTES: readonly string[] = ['displayName'];
-
 /** Groups in display-name order, filtered, one page, with their members. */
 export async function listGroups(
   deps: DirectoryDependencies,
-  query: ListQuery
+  query: GroupQuery
 ): Promise<ListPage<GroupView>> {
-  const filter = parseScimFilter(query.filter ?? '', GROUP_FILTER_ATTRIBUTES);
-  const window = listWindow(query);
-  const all = await deps.directory.listGroups(
+  const { filter } = query;
+  const all = await deps.identities.listGroups(
     narrowingFor(filter, 'displayName')
   );
   const matching = filter
     ? all.filter((group) => filterMatches(filter, group.displayName))
     : all;
-  const page = pageOf(matching, window);
+  const page = pageOf(matching, query.window);
   return { ...page, items: await withMembers(deps, page.items) };
 }
 
@@ -762,7 +488,7 @@ export async function createGroup(
   await resolveMembers(deps, memberIds);
   const id = await withDirectoryRetry(deps, async () => {
     const newId = newDirectoryId();
-    await deps.directory.createGroup({ id: newId, displayName });
+    await deps.identities.createGroup({ id: newId, displayName });
     return newId;
   });
   if (memberIds.length > 0) {
@@ -783,9 +509,8 @@ export async function createGroup(
 export async function patchGroup(
   deps: DirectoryDependencies,
   id: string,
-  operations: readonly PatchOperation[]
+  patch: GroupPatch
 ): Promise<GroupView> {
-  const patch = interpretGroupPatch(operations);
   if (patch.displayName !== undefined) {
     await renameGroup(deps, id, patch.displayName);
   }
@@ -816,11 +541,11 @@ export async function deleteGroup(
       group = await finishRename(deps, group);
     }
     if (group.memberIds.length > 0) {
-      await deps.directory.removeMembers(id, group.memberIds, {
+      await deps.identities.removeMembers(id, group.memberIds, {
         keepNonEmpty: false,
       });
     }
-    if (!(await deps.directory.deleteGroup(id))) {
+    if (!(await deps.identities.deleteGroup(id))) {
       throw new ResourceDoesNotExistError(`Group ${id} not found.`);
     }
   });
@@ -851,7 +576,7 @@ async function renameGroup(
         `The ${ADMINS_GROUP} group cannot be renamed.`
       );
     }
-    await deps.directory.beginGroupRename(id, group.displayName, to);
+    await deps.identities.beginGroupRename(id, group.displayName, to);
     await finishRename(deps, { ...group, pendingDisplayName: to });
   });
 }
@@ -864,9 +589,9 @@ async function finishRename(
   if (to === undefined) return group;
   // Members cannot join while the rename is pending, so this list is final.
   const fresh = await requireGroup(deps, group.id);
-  await deps.directory.setMembersGroupName(group.id, to, fresh.memberIds);
+  await deps.identities.setMembersGroupName(group.id, to, fresh.memberIds);
   try {
-    await deps.directory.completeGroupRename(group.id, fresh.displayName, to);
+    await deps.identities.completeGroupRename(group.id, fresh.displayName, to);
   } catch (error) {
     // Another request finished the same rename first.
     if (!(error instanceof ConcurrentModificationError)) throw error;
@@ -909,13 +634,13 @@ async function changeMembers(
       throw lastAdminError();
     }
     if (addIds.length > 0) {
-      await deps.directory.addMembers(
+      await deps.identities.addMembers(
         { id, displayName: group.displayName },
         addIds
       );
     }
     if (removeIds.length > 0) {
-      await deps.directory.removeMembers(id, removeIds, {
+      await deps.identities.removeMembers(id, removeIds, {
         keepNonEmpty: isAdmins,
       });
     }
@@ -926,7 +651,7 @@ async function requireGroup(
   deps: DirectoryDependencies,
   id: string
 ): Promise<DirectoryGroup> {
-  const group = await deps.directory.getGroup(id);
+  const group = await deps.identities.getGroup(id);
   if (!group) throw new ResourceDoesNotExistError(`Group ${id} not found.`);
   return group;
 }
@@ -961,11 +686,11 @@ async function resolveMembers(
   ids: readonly string[]
 ): Promise<readonly DirectoryPrincipal[]> {
   if (ids.length === 0) return [];
-  const principals = await deps.directory.getDirectoryPrincipals(ids);
+  const principals = await deps.identities.getDirectoryPrincipals(ids);
   const found = new Set(principals.map((p) => p.id));
   for (const id of ids) {
     if (found.has(id)) continue;
-    if (await deps.directory.getGroup(id)) {
+    if (await deps.identities.getGroup(id)) {
       throw new InvalidParameterValueError(
         `Member ${id} is a group: nested groups are not supported.`
       );
@@ -997,7 +722,7 @@ async function withMembers(
 ): Promise<GroupView[]> {
   const ids = unique(groups.flatMap((group) => group.memberIds));
   const principals = new Map(
-    (await deps.directory.getDirectoryPrincipals(ids)).map((p) => [p.id, p])
+    (await deps.identities.getDirectoryPrincipals(ids)).map((p) => [p.id, p])
   );
   return groups.map((group) => ({
     group,

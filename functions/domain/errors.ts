@@ -81,6 +81,16 @@ export class TooManyConcurrentChangesError extends RegistryError {
   override readonly name = 'TooManyConcurrentChangesError';
 }
 
+/**
+ * The store throttled the request beyond the SDK's own retries; nothing
+ * was written. A 429, as Databricks answers rate limits: the MLflow and
+ * Databricks clients retry it (the Databricks SDK retries no 503).
+ */
+export class RequestLimitExceededError extends RegistryError {
+  readonly code = 'REQUEST_LIMIT_EXCEEDED';
+  override readonly name = 'RequestLimitExceededError';
+}
+
 export class ModelVersionDoesNotExistError extends ResourceDoesNotExistError {
   constructor(name: string, version: number | string) {
     super(`Model Version (name=${name}, version=${version}) not found`);

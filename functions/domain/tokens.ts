@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { DirectoryStore } from '#ports/directory-store.ts';
 import type { IdentityStore, StoredToken } from '#ports/identity-store.ts';
 import { withDirectoryRetry } from './directory.ts';
 import {
@@ -166,7 +165,7 @@ function toTokenInfo(token: StoredToken): TokenInfo {
 
 /** What token management reads and writes of the directory. */
 export type TokenDirectory = Pick<
-  DirectoryStore,
+  IdentityStore,
   | 'findPrincipalByName'
   | 'getDirectoryPrincipal'
   | 'getDirectoryPrincipals'
@@ -177,7 +176,7 @@ export type TokenDirectory = Pick<
 >;
 
 export interface TokenManagementDependencies {
-  readonly directory: TokenDirectory;
+  readonly identities: TokenDirectory;
   /** Epoch milliseconds. */
   readonly now: () => number;
   /** Waits between optimistic retries. @default setTimeout */
@@ -222,8 +221,8 @@ export async function createOnBehalfOfToken(
   return withDirectoryRetry(deps, async () => {
     const owner =
       input.applicationId !== undefined
-        ? await servicePrincipalForToken(deps.directory, input.applicationId)
-        : await userForToken(deps.directory, input.userName ?? '');
+        ? await servicePrincipalForToken(deps.identities, input.applicationId)
+        : await userForToken(deps.identities, input.userName ?? '');
     if (!owner.active) {
       throw new InvalidParameterValueError(
         `Principal ${owner.id} is deactivated; it cannot be given a token.`
@@ -236,7 +235,7 @@ export async function createOnBehalfOfToken(
       creator
     );
     // Conditioned on the owner being there and active; a lost race re-reads.
-    await deps.directory.createTokenForPrincipal(token);
+    await deps.identities.createTokenForPrincipal(token);
     return {
       tokenValue,
       tokenInfo: toManagedTokenInfo(token, creatorName(token, owner.userName)),
@@ -245,17 +244,17 @@ export async function createOnBehalfOfToken(
 }
 
 async function servicePrincipalForToken(
-  directory: TokenDirectory,
+  identities: TokenDirectory,
   applicationId: string
 ) {
-  const found = await directory.findPrincipalByName(
+  const found = await identities.findPrincipalByName(
     'service_principal',
     applicationId
   );
   if (found) return found;
   const user =
-    (await directory.findPrincipalByName('user', applicationId)) ??
-    (await directory.getDirectoryPrincipal(applicationId));
+    (await identities.findPrincipalByName('user', applicationId)) ??
+    (await identities.getDirectoryPrincipal(applicationId));
   if (user?.kind === 'user') {
     throw new InvalidParameterValueError(
       `${applicationId} is a user, not a service principal: on-behalf-of tokens are for service principals (pass 'user_name' for a user's token, a stagegate extension).`
@@ -271,8 +270,8 @@ async function servicePrincipalForToken(
   );
 }
 
-async function userForToken(directory: TokenDirectory, userName: string) {
-  const found = await directory.findPrincipalByName('user', userName);
+async function userForToken(identities: TokenDirectory, userName: string) {
+  const found = await identities.findPrincipalByName('user', userName);
   if (!found) {
     throw new ResourceDoesNotExistError(
       `User with user name ${userName} not found.`
@@ -293,10 +292,10 @@ export async function listManagedTokens(
   }
 ): Promise<readonly ManagedTokenInfo[]> {
   const now = deps.now();
-  const tokens = (await deps.directory.listAllTokens()).filter(
+  const tokens = (await deps.identities.listAllTokens()).filter(
     (token) => !isExpired(token, now)
   );
-  const infos = await managedInfos(deps.directory, tokens);
+  const infos = await managedInfos(deps.identities, tokens);
   return infos.filter(
     (info) =>
       (filter.createdById === undefined ||
@@ -312,11 +311,11 @@ export async function getManagedToken(
   deps: TokenManagementDependencies,
   tokenId: string
 ): Promise<ManagedTokenInfo> {
-  const token = await deps.directory.getTokenById(tokenId);
+  const token = await deps.identities.getTokenById(tokenId);
   if (!token || isExpired(token, deps.now())) {
     throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
   }
-  const [info] = await managedInfos(deps.directory, [token]);
+  const [info] = await managedInfos(deps.identities, [token]);
   if (!info) {
     throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
   }
@@ -332,14 +331,14 @@ export async function revokeManagedToken(
   deps: TokenManagementDependencies,
   tokenId: string
 ): Promise<void> {
-  if (!(await deps.directory.deleteTokenById(tokenId))) {
+  if (!(await deps.identities.deleteTokenById(tokenId))) {
     throw new ResourceDoesNotExistError(`Token with id ${tokenId} not found.`);
   }
 }
 
 /** Token infos with the creator's name (stored, or the owner's for PATs). */
 async function managedInfos(
-  directory: TokenDirectory,
+  identities: TokenDirectory,
   tokens: readonly StoredToken[]
 ): Promise<ManagedTokenInfo[]> {
   const ownerIds = [
@@ -350,7 +349,7 @@ async function managedInfos(
     ),
   ];
   const owners = new Map(
-    (await directory.getDirectoryPrincipals(ownerIds)).map((p) => [
+    (await identities.getDirectoryPrincipals(ownerIds)).map((p) => [
       p.id,
       p.userName,
     ])

@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import type {
-  DirectoryPrincipal,
-  GroupRef,
-  GroupView,
-  ListPage,
-} from '#domain/directory.ts';
+import type { GroupView, ListPage } from '#domain/directory.ts';
+import type { DirectoryPrincipal, GroupRef } from '#domain/principal.ts';
 import type { ManagedTokenInfo } from '#domain/tokens.ts';
 import { fields } from './validation.ts';
 

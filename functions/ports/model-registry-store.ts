@@ -111,27 +111,19 @@ export interface VersionStatusUpdate {
 }
 
 /**
- * Persistence of registered models, versions and activities.
- *
- * Every invariant is enforced with conditional writes and transactions,
- * never with a read before an unconditional write. Methods that take an
- * `expectedRevision` (or a counter) throw `ConcurrentModificationError` when
- * the model changed meanwhile; the caller re-reads and retries.
+ * Registered models, their unique names, tags and aliases.
  */
-export interface ModelRegistryStore {
+export interface RegisteredModelStore {
   /**
    * Stores a new model with its initial grants (the creator's Can Manage).
-   * @throws RegisteredModelAlreadyExistsError when the name is taken.
+   * @throws RegisteredModelAlreadyExistsError when the name is taken;
+   *   ConcurrentModificationError when a concurrent write on the same name
+   *   collided with it (nothing was written: the caller retries).
    */
   createRegisteredModel(
     model: RegisteredModel,
     grants: readonly Grant[]
   ): Promise<void>;
-  /** Replaces the model's direct grants. */
-  setModelGrants(modelId: string, grants: readonly Grant[]): Promise<void>;
-  /** Registry-wide grants; `undefined` until first set (defaults apply). */
-  getRootGrants(): Promise<readonly Grant<RootPermissionLevel>[] | undefined>;
-  setRootGrants(grants: readonly Grant<RootPermissionLevel>[]): Promise<void>;
   getModelRecordByName(name: string): Promise<ModelRecord | undefined>;
   getModelRecordById(id: string): Promise<ModelRecord | undefined>;
   /** Consistent reads of many models' records (missing ones are left out). */
@@ -149,8 +141,6 @@ export interface ModelRegistryStore {
    *   ConcurrentModificationError when the revision moved.
    */
   renameModel(record: ModelRecord, newName: string, now: number): Promise<void>;
-  /** Removes the model with its versions, tags, aliases and activities. */
-  deleteModel(record: ModelRecord): Promise<void>;
   /** @throws InvalidParameterValueError past the per-model tag limit. */
   setModelTag(modelId: string, key: string, value: string): Promise<void>;
   /** @returns false when there was no such tag. */
@@ -158,7 +148,19 @@ export interface ModelRegistryStore {
   /** @throws ResourceDoesNotExistError when the version does not exist. */
   setAlias(modelId: string, alias: string, version: number): Promise<void>;
   deleteAlias(modelId: string, alias: string): Promise<void>;
+}
 
+/** Access control lists: each model's, and the registry-wide (root) one. */
+export interface ModelAclStore {
+  /** Replaces the model's direct grants. */
+  setModelGrants(modelId: string, grants: readonly Grant[]): Promise<void>;
+  /** Registry-wide grants; `undefined` until first set (defaults apply). */
+  getRootGrants(): Promise<readonly Grant<RootPermissionLevel>[] | undefined>;
+  setRootGrants(grants: readonly Grant<RootPermissionLevel>[]): Promise<void>;
+}
+
+/** Model versions: numbering, registration status, tags and stages. */
+export interface ModelVersionStore {
   /**
    * Stores version `versionCounter + 1` of the record's model, consuming
    * the upload session it is registered from in the same transaction, with
@@ -208,12 +210,37 @@ export interface ModelRegistryStore {
     version: number,
     key: string
   ): Promise<boolean>;
-  deleteVersion(deletion: VersionDeletion): Promise<void>;
-
   /** Applies a stage change and its archival and activities atomically. */
   commitTransition(commit: TransitionCommit): Promise<void>;
+}
+
+/** A version's activity feed (written by the transactions that cause it). */
+export interface ModelActivityStore {
   listActivities(
     modelId: string,
     version: number
   ): Promise<readonly Activity[]>;
 }
+
+/** Deletions, each committed first and then purging what hung off it. */
+export interface ModelDeletionStore {
+  /** Removes the model with its versions, tags, aliases and activities. */
+  deleteModel(record: ModelRecord): Promise<void>;
+  deleteVersion(deletion: VersionDeletion): Promise<void>;
+}
+
+/**
+ * Persistence of registered models, versions and activities, one slice per
+ * entity.
+ *
+ * Every invariant is enforced with conditional writes and transactions,
+ * never with a read before an unconditional write. Methods that take an
+ * `expectedRevision` (or a counter) throw `ConcurrentModificationError` when
+ * the model changed meanwhile; the caller re-reads and retries.
+ */
+export interface ModelRegistryStore
+  extends RegisteredModelStore,
+    ModelAclStore,
+    ModelVersionStore,
+    ModelActivityStore,
+    ModelDeletionStore {}

@@ -7,8 +7,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBDirectoryStore } from '#adapters/dynamodb/directory-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { keys } from '#adapters/dynamodb/keys.ts';
 import {
   createGroup,
@@ -47,7 +47,7 @@ beforeAll(async () => {
     })
   );
   deps = {
-    directory: new DynamoDBDirectoryStore({ client, tableName: TABLE_NAME }),
+    identities: new DynamoDBIdentityStore({ client, tableName: TABLE_NAME }),
     sleep: async () => {},
   };
 }, 60_000);
@@ -67,9 +67,14 @@ async function refusal(act: () => Promise<unknown>) {
   return error as InvalidParameterValueError;
 }
 
-const addTo = (path: 'groups' | 'members', id: string) => [
-  { op: 'add', path, value: [{ value: id }] },
-];
+const joining = (groupId: string) => ({
+  addGroupIds: [groupId],
+  removeGroupIds: [],
+});
+const adding = (memberId: string) => ({
+  addMemberIds: [memberId],
+  removeMemberIds: [],
+});
 
 /** Fills a principal's item with `count` group memberships, as joins would. */
 async function fillMemberships(principalId: string, count: number) {
@@ -100,10 +105,10 @@ describe('directory item limits', () => {
 
     // Act
     const fromUser = await refusal(() =>
-      patchPrincipal(deps, 'user', user.id, addTo('groups', group.group.id))
+      patchPrincipal(deps, 'user', user.id, joining(group.group.id))
     );
     const fromGroup = await refusal(() =>
-      patchGroup(deps, group.group.id, addTo('members', user.id))
+      patchGroup(deps, group.group.id, adding(user.id))
     );
 
     // Assess
@@ -142,7 +147,7 @@ describe('directory item limits', () => {
 
     // Act
     const error = await refusal(() =>
-      patchGroup(deps, group.group.id, addTo('members', user.id))
+      patchGroup(deps, group.group.id, adding(user.id))
     );
 
     // Assess

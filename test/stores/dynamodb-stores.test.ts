@@ -126,6 +126,83 @@ describeWebhookStoreContract(
     })
 );
 
+describe('DynamoDBIdentityStore with principals stored before the directory', () => {
+  /** A principal item as the store wrote it before SCIM existed. */
+  const legacyAdmin = {
+    PK: 'PRINCIPAL#1',
+    SK: '#PRINCIPAL',
+    entity: 'Principal',
+    id: '1',
+    userName: 'admin',
+    kind: 'user',
+    isAdmin: true,
+    groups: ['admins'],
+  };
+
+  it('reads them as stored, and as active directory principals without groups', async () => {
+    // Prepare
+    const client = await emptyTable();
+    await client.send(
+      new PutCommand({ TableName: TABLE_NAME, Item: legacyAdmin })
+    );
+    const store = new DynamoDBIdentityStore({ client, tableName: TABLE_NAME });
+
+    // Act
+    const principal = await store.getPrincipal('1');
+    const directoryPrincipal = await store.getDirectoryPrincipal('1');
+
+    // Assess
+    expect(principal).toStrictEqual({
+      id: '1',
+      userName: 'admin',
+      kind: 'user',
+      isAdmin: true,
+      groups: ['admins'],
+    });
+    expect(directoryPrincipal).toStrictEqual({
+      id: '1',
+      kind: 'user',
+      userName: 'admin',
+      displayName: 'admin',
+      active: true,
+      groups: [],
+    });
+    expect(await store.listDirectoryPrincipals('user')).toStrictEqual([]);
+  });
+
+  it('upgrades one to the directory when it is made a member', async () => {
+    // Prepare
+    const client = await emptyTable();
+    await client.send(
+      new PutCommand({ TableName: TABLE_NAME, Item: legacyAdmin })
+    );
+    const store = new DynamoDBIdentityStore({ client, tableName: TABLE_NAME });
+
+    // Act
+    await store.ensureDirectoryMember(
+      { id: '1', userName: 'admin', kind: 'user', isAdmin: true, groups: [] },
+      'admins',
+      '2000000000000002'
+    );
+
+    // Assess
+    expect(await store.listDirectoryPrincipals('user')).toStrictEqual([
+      {
+        id: '1',
+        kind: 'user',
+        userName: 'admin',
+        displayName: 'admin',
+        active: true,
+        groups: [{ id: '2000000000000002', displayName: 'admins' }],
+      },
+    ]);
+    expect(await store.getPrincipal('1')).toMatchObject({
+      isAdmin: true,
+      groups: ['admins'],
+    });
+  });
+});
+
 describe('bindLegacyWebhooks', () => {
   const T0 = 1_700_000_000_000;
 

@@ -1,110 +1,95 @@
-import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type {
-  DirectoryGroup,
-  DirectoryPrincipal,
-  GroupRef,
-} from '#domain/directory.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ConcurrentModificationError,
   ResourceAlreadyExistsError,
 } from '#domain/errors.ts';
 import { ADMINS_GROUP } from '#domain/permissions.ts';
-import type { Principal, PrincipalKind } from '#domain/principal.ts';
-import type { NewDirectoryPrincipal } from '#ports/directory-store.ts';
+import type {
+  DirectoryGroup,
+  DirectoryPrincipal,
+  GroupRef,
+  Principal,
+  PrincipalKind,
+} from '#domain/principal.ts';
 import type {
   IdentityStore,
+  NameNarrowing,
+  NewDirectoryPrincipal,
+  PrincipalChange,
   StoredPrincipal,
   StoredToken,
 } from '#ports/identity-store.ts';
+import {
+  directoryPrincipalFromItem,
+  type GroupItem,
+  groupCreateItems,
+  groupFromItem,
+  groupJoinItem,
+  groupLeaveItem,
+  membershipAddItems,
+  membershipRemoveItems,
+  type PrincipalItem,
+  principalItem,
+  principalNameItem,
+} from './directory-items.ts';
+import { DynamoDBTokens } from './identity-tokens.ts';
 import { keys } from './keys.ts';
+import {
+  batchGetAll,
+  chunks,
+  getItem,
+  queryAll,
+  type RegistryTable,
+  type TransactItems,
+  transactWrite,
+  writeIf,
+  writeItem,
+} from './toolkit.ts';
+
+/** A transaction holds 100 items: one group plus 99 principals. */
+const MEMBERS_PER_TRANSACTION = 99;
+/** Parallel single-item writes when a rename fans out to members. */
+const FAN_OUT = 10;
+/** Rounds of the bootstrap step against a concurrent start on one table. */
+const BOOTSTRAP_ROUNDS = 5;
+
+const KIND_NAME: Record<PrincipalKind, { noun: string; name: string }> = {
+  user: { noun: 'A user', name: 'userName' },
+  service_principal: { noun: 'A service principal', name: 'applicationId' },
+};
 
 /**
- * A principal item has one of two shapes:
- * - a directory principal (SCIM): `displayName`, `active` and `memberOf`,
- *   a map from group id to group name (the principal's side of each
- *   membership), and GSI1 keys that list it by kind and name;
- * - a principal written by `putPrincipal` (the in-memory shape: `isAdmin`
- *   and `groups` as given), which no group lists.
+ * {@link IdentityStore} on the registry's table (README, "Table design"):
+ *
+ * | item                  | PK                                  | GSI1 (PK / SK)                     | GSI2        |
+ * | --------------------- | ----------------------------------- | ---------------------------------- | ----------- |
+ * | principal             | `PRINCIPAL#<id>`                    | `PRINCIPALS#<kind>` / lower name   |             |
+ * | principal name guard  | `PRINCIPALNAME#<kind>#<lower name>` |                                    |             |
+ * | group                 | `GROUP#<id>`                        | `GROUPS` / lower display name      |             |
+ * | group name guard      | `GROUPNAME#<lower display name>`    |                                    |             |
+ * | token                 | `TOKEN#<sha256>`                    | `PRINCIPAL#<id>#TOKENS` / token id | `TOKENS` / token id |
+ *
+ * Listings query one GSI1 partition (no Scan); offset pagination (SCIM's
+ * `startIndex`) reads the whole partition, which is fine for a directory
+ * of thousands of principals. Tokens are {@link DynamoDBTokens}.
  */
-export interface PrincipalItem {
-  id: string;
-  userName: string;
-  kind: PrincipalKind;
-  displayName?: string;
-  active?: boolean;
-  memberOf?: Record<string, string>;
-  isAdmin?: boolean;
-  groups?: string[];
-}
-
-/** A group item; `members` is a string set of principal ids (absent: none). */
-export interface GroupItem {
-  id: string;
-  displayName: string;
-  members?: Set<string>;
-  pendingName?: string;
-}
-
-export interface TokenItem {
-  PK: string;
-  SK: string;
-  GSI1PK: string;
-  GSI1SK: string;
-  /** Absent on tokens stored before token management existed. */
-  GSI2PK?: string;
-  GSI2SK?: string;
-  entity: 'Token';
-  tokenId: string;
-  tokenHash: string;
-  principalId: string;
-  comment: string;
-  creationTime: number;
-  expiryTime: number;
-  createdById?: string;
-  createdByUsername?: string;
-  /** TTL (epoch seconds): DynamoDB sweeps expired tokens eventually. */
-  expiresAt?: number;
-}
-
-/**
- * Grace before DynamoDB's TTL sweep removes an expired token. The
- * authorizer refuses expired tokens itself; the sweep only tidies up.
- */
-const EXPIRED_TOKEN_RETENTION_SECONDS = 24 * 3600;
-
-/** {@link IdentityStore} on the registry's DynamoDB table. */
 export class DynamoDBIdentityStore implements IdentityStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #table: RegistryTable;
+  readonly #tokens: DynamoDBTokens;
 
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+    this.#table = { client: options.client, tableName: options.tableName };
+    this.#tokens = new DynamoDBTokens(this.#table);
   }
 
+  // --- Authentication
+
   async getPrincipal(id: string): Promise<StoredPrincipal | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.principal(id),
-        ConsistentRead: true,
-      })
-    );
-    if (!result.Item) return undefined;
-    const item = result.Item as PrincipalItem;
+    const item = (await getItem(this.#table, keys.principal(id))) as
+      | PrincipalItem
+      | undefined;
+    if (!item) return undefined;
     if (item.memberOf === undefined) {
       return {
         id: item.id,
@@ -128,21 +113,8 @@ export class DynamoDBIdentityStore implements IdentityStore {
     };
   }
 
-  async putPrincipal(principal: Principal): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...keys.principal(principal.id),
-          entity: 'Principal',
-          id: principal.id,
-          userName: principal.userName,
-          kind: principal.kind,
-          isAdmin: principal.isAdmin,
-          groups: [...principal.groups],
-        },
-      })
-    );
+  getTokenByHash(tokenHash: string): Promise<StoredToken | undefined> {
+    return this.#tokens.getTokenByHash(tokenHash);
   }
 
   async ensureDirectoryMember(
@@ -157,87 +129,85 @@ export class DynamoDBIdentityStore implements IdentityStore {
       try {
         await this.#ensureDirectoryPrincipal(principal);
         const group =
-          (await this.#groupByName(groupName)) ??
+          (await this.findGroupByName(groupName)) ??
           (await this.#createGroupForBootstrap({
             id: newGroupId,
             displayName: groupName,
           }));
         if (!group.memberIds.includes(principal.id)) {
-          await this.#client.send(
-            new TransactWriteCommand({
-              TransactItems: membershipAddItems(
-                this.#tableName,
-                { id: group.id, displayName: group.displayName },
-                [principal.id]
-              ),
-            })
+          await transactWrite(
+            this.#table.client,
+            membershipAddItems(
+              this.#table.tableName,
+              { id: group.id, displayName: group.displayName },
+              [principal.id]
+            )
           );
         }
         return;
       } catch (error) {
-        if (round >= 5 || !isConditionFailure(error)) throw error;
+        if (
+          round >= BOOTSTRAP_ROUNDS ||
+          !(error instanceof ConcurrentModificationError)
+        ) {
+          throw error;
+        }
       }
     }
   }
 
   /** Writes the directory shape of a principal that is missing or older. */
   async #ensureDirectoryPrincipal(principal: Principal): Promise<void> {
-    const found = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.principal(principal.id),
-        ConsistentRead: true,
-      })
-    );
-    const existing = found.Item as PrincipalItem | undefined;
+    const { client, tableName } = this.#table;
+    const existing = (await getItem(
+      this.#table,
+      keys.principal(principal.id)
+    )) as PrincipalItem | undefined;
     if (existing?.memberOf !== undefined) {
       if (existing.active === false) {
-        await this.#client.send(
-          new UpdateCommand({
-            TableName: this.#tableName,
-            Key: keys.principal(principal.id),
-            UpdateExpression: 'SET active = :true',
-            ConditionExpression: 'attribute_exists(memberOf)',
-            ExpressionAttributeValues: { ':true': true },
-          })
+        await writeItem(() =>
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.principal(principal.id),
+              UpdateExpression: 'SET active = :true',
+              ConditionExpression: 'attribute_exists(memberOf)',
+              ExpressionAttributeValues: { ':true': true },
+            })
+          )
         );
       }
       return;
     }
-    await this.#client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.#tableName,
-              Item: principalItem({
-                id: principal.id,
-                kind: principal.kind,
-                userName: principal.userName,
-                displayName: existing?.displayName ?? principal.userName,
-                active: true,
-                groups: [],
-              }),
-              ConditionExpression:
-                'attribute_not_exists(PK) OR attribute_not_exists(memberOf)',
-            },
-          },
-          {
-            Put: {
-              TableName: this.#tableName,
-              Item: principalNameItem(
-                principal.kind,
-                principal.userName,
-                principal.id
-              ),
-              ConditionExpression:
-                'attribute_not_exists(PK) OR principalId = :id',
-              ExpressionAttributeValues: { ':id': principal.id },
-            },
-          },
-        ],
-      })
-    );
+    await transactWrite(client, [
+      {
+        Put: {
+          TableName: tableName,
+          Item: principalItem({
+            id: principal.id,
+            kind: principal.kind,
+            userName: principal.userName,
+            displayName: existing?.displayName ?? principal.userName,
+            active: true,
+            groups: [],
+          }),
+          ConditionExpression:
+            'attribute_not_exists(PK) OR attribute_not_exists(memberOf)',
+        },
+      },
+      {
+        Put: {
+          TableName: tableName,
+          Item: principalNameItem(
+            principal.kind,
+            principal.userName,
+            principal.id
+          ),
+          ConditionExpression: 'attribute_not_exists(PK) OR principalId = :id',
+          ExpressionAttributeValues: { ':id': principal.id },
+        },
+      },
+    ]);
     // Its tokens predate token management's index (GSI2) too: re-put them
     // so that `token-management/tokens` lists them.
     for (const token of await this.listTokens(principal.id)) {
@@ -245,405 +215,427 @@ export class DynamoDBIdentityStore implements IdentityStore {
     }
   }
 
-  async #groupByName(displayName: string): Promise<DirectoryGroup | undefined> {
-    const name = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.groupName(displayName),
-        ConsistentRead: true,
-      })
-    );
-    const groupId = (name.Item as { groupId?: string } | undefined)?.groupId;
-    if (groupId === undefined) return undefined;
-    const group = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.group(groupId),
-        ConsistentRead: true,
-      })
-    );
-    return group.Item ? groupFromItem(group.Item as GroupItem) : undefined;
-  }
-
   async #createGroupForBootstrap(group: GroupRef): Promise<DirectoryGroup> {
-    await this.#client.send(
-      new TransactWriteCommand({
-        TransactItems: groupCreateItems(this.#tableName, group),
-      })
+    await transactWrite(
+      this.#table.client,
+      groupCreateItems(this.#table.tableName, group)
     );
     return { ...group, memberIds: [] };
   }
 
-  async getTokenByHash(tokenHash: string): Promise<StoredToken | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.token(tokenHash),
-        ConsistentRead: true,
-      })
+  // --- Tokens
+
+  createToken(token: StoredToken): Promise<void> {
+    return this.#tokens.createToken(token);
+  }
+
+  createTokenForPrincipal(token: StoredToken): Promise<void> {
+    return this.#tokens.createTokenForPrincipal(token);
+  }
+
+  putToken(token: StoredToken): Promise<void> {
+    return this.#tokens.putToken(token);
+  }
+
+  listTokens(principalId: string): Promise<readonly StoredToken[]> {
+    return this.#tokens.listTokens(principalId);
+  }
+
+  listAllTokens(): Promise<readonly StoredToken[]> {
+    return this.#tokens.listAllTokens();
+  }
+
+  getTokenById(tokenId: string): Promise<StoredToken | undefined> {
+    return this.#tokens.getTokenById(tokenId);
+  }
+
+  deleteToken(principalId: string, tokenId: string): Promise<boolean> {
+    return this.#tokens.deleteToken(principalId, tokenId);
+  }
+
+  deleteTokenById(tokenId: string): Promise<boolean> {
+    return this.#tokens.deleteTokenById(tokenId);
+  }
+
+  // --- Principals
+
+  async getDirectoryPrincipal(
+    id: string
+  ): Promise<DirectoryPrincipal | undefined> {
+    const item = await getItem(this.#table, keys.principal(id));
+    return item
+      ? directoryPrincipalFromItem(item as unknown as PrincipalItem)
+      : undefined;
+  }
+
+  async getDirectoryPrincipals(
+    ids: readonly string[]
+  ): Promise<readonly DirectoryPrincipal[]> {
+    const items = await batchGetAll(
+      this.#table,
+      ids.map((id) => keys.principal(id))
     );
-    return result.Item ? fromTokenItem(result.Item as TokenItem) : undefined;
-  }
-
-  async createToken(token: StoredToken): Promise<void> {
-    try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: toTokenItem(token),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        })
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ResourceAlreadyExistsError('Token already exists.');
-      }
-      throw error;
-    }
-  }
-
-  async putToken(token: StoredToken): Promise<void> {
-    await this.#client.send(
-      new PutCommand({ TableName: this.#tableName, Item: toTokenItem(token) })
+    return items.map((item) =>
+      directoryPrincipalFromItem(item as unknown as PrincipalItem)
     );
   }
 
-  async listTokens(principalId: string): Promise<readonly StoredToken[]> {
-    const tokens: StoredToken[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: 'GSI1',
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: {
-            ':pk': keys.tokensOfPrincipal(principalId),
+  async findPrincipalByName(
+    kind: PrincipalKind,
+    userName: string
+  ): Promise<DirectoryPrincipal | undefined> {
+    const name = await getItem(this.#table, keys.principalName(kind, userName));
+    const id = name?.principalId;
+    if (typeof id !== 'string') return undefined;
+    const principal = await this.getDirectoryPrincipal(id);
+    return principal?.kind === kind ? principal : undefined;
+  }
+
+  async listDirectoryPrincipals(
+    kind: PrincipalKind,
+    narrowing?: NameNarrowing
+  ): Promise<readonly DirectoryPrincipal[]> {
+    const items = await this.#queryByName(
+      keys.principalsOfKind(kind),
+      narrowing
+    );
+    return items.map((item) =>
+      directoryPrincipalFromItem(item as unknown as PrincipalItem)
+    );
+  }
+
+  async createPrincipal(principal: NewDirectoryPrincipal): Promise<void> {
+    const { client, tableName } = this.#table;
+    const { noun, name } = KIND_NAME[principal.kind];
+    await transactWrite(
+      client,
+      [
+        {
+          Put: {
+            TableName: tableName,
+            Item: principalItem(principal),
+            ConditionExpression: 'attribute_not_exists(PK)',
           },
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      for (const item of page.Items ?? []) {
-        tokens.push(fromTokenItem(item as TokenItem));
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: principalNameItem(
+              principal.kind,
+              principal.userName,
+              principal.id
+            ),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        ...principal.groups.map((group) =>
+          groupJoinItem(tableName, group, [principal.id])
+        ),
+      ],
+      {
+        1: () =>
+          new ResourceAlreadyExistsError(
+            `${noun} with ${name} ${principal.userName} already exists.`
+          ),
       }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    return tokens;
-  }
-
-  async deleteToken(principalId: string, tokenId: string): Promise<boolean> {
-    // The token item is keyed by hash; the id leads to it through GSI1.
-    const found = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK = :id',
-        ExpressionAttributeValues: {
-          ':pk': keys.tokensOfPrincipal(principalId),
-          ':id': tokenId,
-        },
-      })
     );
-    const item = found.Items?.[0] as TokenItem | undefined;
-    if (!item) return false;
-    try {
-      await this.#client.send(
-        new DeleteCommand({
-          TableName: this.#tableName,
-          Key: keys.token(item.tokenHash),
-          // Never delete another principal's token through a stale index hit.
-          ConditionExpression: 'principalId = :owner AND tokenId = :id',
-          ExpressionAttributeValues: { ':owner': principalId, ':id': tokenId },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
   }
-}
 
-export function toTokenItem(token: StoredToken): TokenItem {
-  return {
-    ...keys.token(token.tokenHash),
-    GSI1PK: keys.tokensOfPrincipal(token.principalId),
-    GSI1SK: token.tokenId,
-    GSI2PK: keys.allTokens,
-    GSI2SK: token.tokenId,
-    entity: 'Token',
-    tokenId: token.tokenId,
-    tokenHash: token.tokenHash,
-    principalId: token.principalId,
-    comment: token.comment,
-    creationTime: token.creationTime,
-    expiryTime: token.expiryTime,
-    ...(token.createdById === undefined
-      ? {}
-      : {
-          createdById: token.createdById,
-          createdByUsername: token.createdByUsername ?? '',
-        }),
-    ...(token.expiryTime === -1
-      ? {}
-      : {
-          expiresAt:
-            Math.ceil(token.expiryTime / 1000) +
-            EXPIRED_TOKEN_RETENTION_SECONDS,
-        }),
-  };
-}
-
-export function fromTokenItem(item: TokenItem): StoredToken {
-  return {
-    tokenId: item.tokenId,
-    tokenHash: item.tokenHash,
-    principalId: item.principalId,
-    comment: item.comment,
-    creationTime: item.creationTime,
-    expiryTime: item.expiryTime,
-    ...(item.createdById === undefined
-      ? {}
-      : {
-          createdById: item.createdById,
-          createdByUsername: item.createdByUsername ?? '',
-        }),
-  };
-}
-
-// ---------------------------------------------------------------------------
-// Directory item codecs and membership transactions, shared with
-// DynamoDBDirectoryStore (the bootstrap above needs them too).
-
-export type TransactItems = NonNullable<
-  TransactWriteCommandInput['TransactItems']
->;
-
-export function principalItem(principal: NewDirectoryPrincipal) {
-  return {
-    ...keys.principal(principal.id),
-    GSI1PK: keys.principalsOfKind(principal.kind),
-    GSI1SK: principal.userName.toLowerCase(),
-    entity: 'Principal',
-    id: principal.id,
-    kind: principal.kind,
-    userName: principal.userName,
-    displayName: principal.displayName,
-    active: principal.active,
-    memberOf: Object.fromEntries(
-      principal.groups.map((group) => [group.id, group.displayName])
-    ),
-  };
-}
-
-export function principalNameItem(
-  kind: PrincipalKind,
-  userName: string,
-  principalId: string
-) {
-  return {
-    ...keys.principalName(kind, userName),
-    entity: 'PrincipalName',
-    principalId,
-  };
-}
-
-export function directoryPrincipalFromItem(
-  item: PrincipalItem
-): DirectoryPrincipal {
-  const memberOf = item.memberOf ?? {};
-  return {
-    id: item.id,
-    kind: item.kind,
-    userName: item.userName,
-    displayName: item.displayName ?? item.userName,
-    active: item.active !== false,
-    groups: Object.entries(memberOf)
-      .map(([id, displayName]) => ({ id, displayName }))
-      .sort(
-        (a, b) =>
-          a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id)
-      ),
-  };
-}
-
-export function groupItem(group: GroupRef) {
-  return {
-    ...keys.group(group.id),
-    GSI1PK: keys.groupsByName,
-    GSI1SK: group.displayName.toLowerCase(),
-    entity: 'Group',
-    id: group.id,
-    displayName: group.displayName,
-  };
-}
-
-export function groupFromItem(item: GroupItem): DirectoryGroup {
-  return {
-    id: item.id,
-    displayName: item.displayName,
-    memberIds: [...(item.members ?? [])].sort(),
-    ...(item.pendingName === undefined
-      ? {}
-      : { pendingDisplayName: item.pendingName }),
-  };
-}
-
-/** A new group and its name guard; item 1 fails when the name is taken. */
-export function groupCreateItems(
-  tableName: string,
-  group: GroupRef
-): TransactItems {
-  return [
-    {
-      Put: {
-        TableName: tableName,
-        Item: groupItem(group),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.groupName(group.displayName),
-          entity: 'GroupName',
-          groupId: group.id,
+  async changePrincipal(id: string, change: PrincipalChange): Promise<void> {
+    const { client, tableName } = this.#table;
+    const set: string[] = [];
+    const remove: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (change.displayName !== undefined) {
+      set.push('displayName = :displayName');
+      values[':displayName'] = change.displayName;
+    }
+    if (change.active !== undefined) {
+      set.push('active = :active');
+      values[':active'] = change.active;
+    }
+    change.addGroups.forEach((group, index) => {
+      set.push(`memberOf.#add${index} = :add${index}`);
+      names[`#add${index}`] = group.id;
+      values[`:add${index}`] = group.displayName;
+    });
+    change.removeGroupIds.forEach((groupId, index) => {
+      remove.push(`memberOf.#remove${index}`);
+      names[`#remove${index}`] = groupId;
+    });
+    const expression = [
+      set.length > 0 ? `SET ${set.join(', ')}` : '',
+      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+    ]
+      .filter((part) => part !== '')
+      .join(' ');
+    if (expression === '') return;
+    await transactWrite(client, [
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.principal(id),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(memberOf)',
+          ...(Object.keys(names).length > 0
+            ? { ExpressionAttributeNames: names }
+            : {}),
+          ...(Object.keys(values).length > 0
+            ? { ExpressionAttributeValues: values }
+            : {}),
         },
-        ConditionExpression: 'attribute_not_exists(PK)',
       },
-    },
-  ];
-}
+      ...change.addGroups.map((group) => groupJoinItem(tableName, group, [id])),
+      ...change.removeGroupIds.map((groupId) =>
+        groupLeaveItem(
+          tableName,
+          groupId,
+          [id],
+          change.keepNonEmptyGroupIds.includes(groupId)
+        )
+      ),
+    ]);
+  }
 
-/**
- * The group's side of new memberships. The group must still carry the
- * name the members will store and must not be in the middle of a rename,
- * or the members would keep a name the group is leaving.
- */
-export function groupJoinItem(
-  tableName: string,
-  group: GroupRef,
-  principalIds: readonly string[]
-): TransactItems[number] {
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.group(group.id),
-      UpdateExpression: 'ADD members :ids',
-      ConditionExpression:
-        'attribute_exists(PK) AND displayName = :name AND attribute_not_exists(pendingName)',
-      ExpressionAttributeValues: {
-        ':ids': new Set(principalIds),
-        ':name': group.displayName,
+  async deletePrincipal(id: string): Promise<boolean> {
+    const { client, tableName } = this.#table;
+    const item = (await getItem(this.#table, keys.principal(id))) as
+      | PrincipalItem
+      | undefined;
+    if (!item) return false;
+    await transactWrite(client, [
+      {
+        Delete: {
+          TableName: tableName,
+          Key: keys.principal(id),
+          // Memberships are removed first, on both sides; one that
+          // appeared meanwhile sends the caller round again.
+          ConditionExpression:
+            'attribute_not_exists(memberOf) OR size(memberOf) = :none',
+          ExpressionAttributeValues: { ':none': 0 },
+        },
       },
-    },
-  };
-}
-
-/**
- * The group's side of removed memberships; with `keepNonEmpty`, only if at
- * least one member remains even if every id removed was a member.
- */
-export function groupLeaveItem(
-  tableName: string,
-  groupId: string,
-  principalIds: readonly string[],
-  keepNonEmpty: boolean
-): TransactItems[number] {
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.group(groupId),
-      UpdateExpression: 'DELETE members :ids',
-      ConditionExpression: keepNonEmpty
-        ? 'attribute_exists(PK) AND size(members) > :removed'
-        : 'attribute_exists(PK)',
-      ExpressionAttributeValues: {
-        ':ids': new Set(principalIds),
-        ...(keepNonEmpty ? { ':removed': principalIds.length } : {}),
+      {
+        Delete: {
+          TableName: tableName,
+          Key: keys.principalName(item.kind, item.userName),
+          ConditionExpression: 'attribute_not_exists(PK) OR principalId = :id',
+          ExpressionAttributeValues: { ':id': id },
+        },
       },
-    },
-  };
-}
-
-/** Both sides of adding principals to a group. */
-export function membershipAddItems(
-  tableName: string,
-  group: GroupRef,
-  principalIds: readonly string[]
-): TransactItems {
-  return [
-    groupJoinItem(tableName, group, principalIds),
-    ...principalIds.map((principalId) => ({
-      Update: {
-        TableName: tableName,
-        Key: keys.principal(principalId),
-        UpdateExpression: 'SET memberOf.#group = :name',
-        // Only directory principals (which have the map) can join; this
-        // also refuses a principal deleted meanwhile instead of
-        // recreating a stub item.
-        ConditionExpression: 'attribute_exists(memberOf)',
-        ExpressionAttributeNames: { '#group': group.id },
-        ExpressionAttributeValues: { ':name': group.displayName },
-      },
-    })),
-  ];
-}
-
-/** Both sides of removing principals from a group. */
-export function membershipRemoveItems(
-  tableName: string,
-  groupId: string,
-  principalIds: readonly string[],
-  keepNonEmpty: boolean
-): TransactItems {
-  return [
-    groupLeaveItem(tableName, groupId, principalIds, keepNonEmpty),
-    ...principalIds.map((principalId) => ({
-      Update: {
-        TableName: tableName,
-        Key: keys.principal(principalId),
-        UpdateExpression: 'REMOVE memberOf.#group',
-        ConditionExpression: 'attribute_exists(memberOf)',
-        ExpressionAttributeNames: { '#group': groupId },
-      },
-    })),
-  ];
-}
-
-/**
- * A transaction cancelled by a failed condition or by a colliding
- * transaction: the caller's picture is stale.
- */
-export function isConditionFailure(error: unknown): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  if (error instanceof Error && error.name === 'TransactionConflictException') {
+    ]);
+    for (const token of await this.listTokens(id)) {
+      await this.#tokens.deleteTokenItem(token);
+    }
     return true;
   }
-  return (
-    error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some(
-      (reason) =>
-        reason.Code === 'ConditionalCheckFailed' ||
-        reason.Code === 'TransactionConflict'
-    )
-  );
+
+  // --- Groups
+
+  async getGroup(id: string): Promise<DirectoryGroup | undefined> {
+    const item = await getItem(this.#table, keys.group(id));
+    return item ? groupFromItem(item as unknown as GroupItem) : undefined;
+  }
+
+  async findGroupByName(
+    displayName: string
+  ): Promise<DirectoryGroup | undefined> {
+    const name = await getItem(this.#table, keys.groupName(displayName));
+    const id = name?.groupId;
+    return typeof id === 'string' ? this.getGroup(id) : undefined;
+  }
+
+  async listGroups(
+    narrowing?: NameNarrowing
+  ): Promise<readonly DirectoryGroup[]> {
+    const items = await this.#queryByName(keys.groupsByName, narrowing);
+    return items.map((item) => groupFromItem(item as unknown as GroupItem));
+  }
+
+  async createGroup(group: GroupRef): Promise<void> {
+    await transactWrite(
+      this.#table.client,
+      groupCreateItems(this.#table.tableName, group),
+      { 1: () => groupNameTaken(group.displayName) }
+    );
+  }
+
+  async addMembers(
+    group: GroupRef,
+    principalIds: readonly string[]
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    for (const chunk of chunks(principalIds, MEMBERS_PER_TRANSACTION)) {
+      await transactWrite(client, membershipAddItems(tableName, group, chunk));
+    }
+  }
+
+  async removeMembers(
+    groupId: string,
+    principalIds: readonly string[],
+    options: { readonly keepNonEmpty: boolean }
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    for (const chunk of chunks(principalIds, MEMBERS_PER_TRANSACTION)) {
+      await transactWrite(
+        client,
+        membershipRemoveItems(tableName, groupId, chunk, options.keepNonEmpty)
+      );
+    }
+  }
+
+  async beginGroupRename(id: string, from: string, to: string): Promise<void> {
+    const { client, tableName } = this.#table;
+    const sameGuard = from.toLowerCase() === to.toLowerCase();
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.group(id),
+          UpdateExpression: 'SET pendingName = :to',
+          ConditionExpression:
+            'displayName = :from AND attribute_not_exists(pendingName)',
+          ExpressionAttributeValues: { ':to': to, ':from': from },
+        },
+      },
+      // A change of case keeps the same (lower-cased) guard item.
+      ...(sameGuard
+        ? []
+        : [
+            {
+              Put: {
+                TableName: tableName,
+                Item: {
+                  ...keys.groupName(to),
+                  entity: 'GroupName',
+                  groupId: id,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ]),
+    ];
+    await transactWrite(
+      client,
+      items,
+      sameGuard ? {} : { 1: () => groupNameTaken(to) }
+    );
+  }
+
+  async setMembersGroupName(
+    id: string,
+    displayName: string,
+    memberIds: readonly string[]
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    for (const batch of chunks(memberIds, FAN_OUT)) {
+      await Promise.all(
+        batch.map((principalId) =>
+          writeIf(() =>
+            client.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: keys.principal(principalId),
+                UpdateExpression: 'SET memberOf.#group = :name',
+                // A member that left meanwhile is not made to rejoin.
+                ConditionExpression: 'attribute_exists(memberOf.#group)',
+                ExpressionAttributeNames: { '#group': id },
+                ExpressionAttributeValues: { ':name': displayName },
+              })
+            )
+          )
+        )
+      );
+    }
+  }
+
+  async completeGroupRename(
+    id: string,
+    from: string,
+    to: string
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    const sameGuard = from.toLowerCase() === to.toLowerCase();
+    await transactWrite(client, [
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.group(id),
+          UpdateExpression:
+            'SET displayName = :to, GSI1SK = :sortKey REMOVE pendingName',
+          ConditionExpression: 'displayName = :from AND pendingName = :to',
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':from': from,
+            ':sortKey': to.toLowerCase(),
+          },
+        },
+      },
+      ...(sameGuard
+        ? []
+        : [
+            {
+              Delete: {
+                TableName: tableName,
+                Key: keys.groupName(from),
+                ConditionExpression: 'groupId = :id',
+                ExpressionAttributeValues: { ':id': id },
+              },
+            },
+          ]),
+    ]);
+  }
+
+  async deleteGroup(id: string): Promise<boolean> {
+    const { client, tableName } = this.#table;
+    const group = await this.getGroup(id);
+    if (!group) return false;
+    await transactWrite(client, [
+      {
+        Delete: {
+          TableName: tableName,
+          Key: keys.group(id),
+          ConditionExpression:
+            'attribute_exists(PK) AND attribute_not_exists(members) AND attribute_not_exists(pendingName)',
+        },
+      },
+      {
+        Delete: {
+          TableName: tableName,
+          Key: keys.groupName(group.displayName),
+          ConditionExpression: 'groupId = :id',
+          ExpressionAttributeValues: { ':id': id },
+        },
+      },
+    ]);
+    return true;
+  }
+
+  /** One GSI1 partition, optionally narrowed on its lower-cased sort key. */
+  #queryByName(partition: string, narrowing: NameNarrowing | undefined) {
+    const condition =
+      narrowing === undefined
+        ? 'GSI1PK = :pk'
+        : narrowing.operator === 'eq'
+          ? 'GSI1PK = :pk AND GSI1SK = :name'
+          : 'GSI1PK = :pk AND begins_with(GSI1SK, :name)';
+    return queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: condition,
+      ExpressionAttributeValues: {
+        ':pk': partition,
+        ...(narrowing === undefined
+          ? {}
+          : { ':name': narrowing.value.toLowerCase() }),
+      },
+    });
+  }
 }
 
-/** Whether a transaction was cancelled by the condition of item `index`. */
-export function cancelledBy(error: unknown, index: number): boolean {
-  return (
-    error instanceof TransactionCanceledException &&
-    error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
+function groupNameTaken(displayName: string) {
+  return new ResourceAlreadyExistsError(
+    `Group with name ${displayName} already exists.`
   );
-}
-
-/** Stale-read failures become the domain's retry signal. */
-export function asConcurrentModification(error: unknown): unknown {
-  return isConditionFailure(error)
-    ? new ConcurrentModificationError(
-        error instanceof Error ? error.message : 'Condition failed'
-      )
-    : error;
 }

@@ -1,8 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -10,8 +8,13 @@ import type {
   RegistrationLease,
   RegistrationLeaseStore,
 } from '#ports/registration-lease-store.ts';
-import type { Item } from './items.ts';
 import { keys, padVersion, sortableTimestamp } from './keys.ts';
+import {
+  type Item,
+  queryPage,
+  type RegistryTable,
+  writeIf,
+} from './toolkit.ts';
 
 /**
  * {@link RegistrationLeaseStore} on the registry table: one item per
@@ -22,12 +25,10 @@ import { keys, padVersion, sortableTimestamp } from './keys.ts';
  * ends its registration ({@link pendingRegistrationDelete}).
  */
 export class DynamoDBRegistrationLeaseStore implements RegistrationLeaseStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #table: RegistryTable;
 
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+    this.#table = { client: options.client, tableName: options.tableName };
   }
 
   async renew(
@@ -55,28 +56,22 @@ export class DynamoDBRegistrationLeaseStore implements RegistrationLeaseStore {
     limit: number
   ): Promise<readonly PendingRegistration[]> {
     const bounded = Number.isFinite(before);
-    const found: PendingRegistration[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: 'GSI2',
-          KeyConditionExpression: bounded
-            ? 'GSI2PK = :pk AND GSI2SK < :before'
-            : 'GSI2PK = :pk',
-          ExpressionAttributeValues: {
-            ':pk': keys.pendingRegistrations,
-            ...(bounded ? { ':before': sortableTimestamp(before) } : {}),
-          },
-          Limit: limit - found.length,
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      found.push(...(page.Items ?? []).map(toPendingRegistration));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey && found.length < limit);
-    return found;
+    const page = await queryPage(
+      this.#table.client,
+      {
+        TableName: this.#table.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: bounded
+          ? 'GSI2PK = :pk AND GSI2SK < :before'
+          : 'GSI2PK = :pk',
+        ExpressionAttributeValues: {
+          ':pk': keys.pendingRegistrations,
+          ...(bounded ? { ':before': sortableTimestamp(before) } : {}),
+        },
+      },
+      limit
+    );
+    return page.items.map(toPendingRegistration);
   }
 
   async claim(
@@ -105,10 +100,12 @@ export class DynamoDBRegistrationLeaseStore implements RegistrationLeaseStore {
   }
 
   async remove(registration: PendingRegistration): Promise<void> {
-    try {
-      await this.#client.send(
+    const { client, tableName } = this.#table;
+    // A newer attempt claimed it meanwhile (or it is gone): left to that one.
+    await writeIf(() =>
+      client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: tableName,
           Key: keys.pendingRegistration(
             registration.modelId,
             registration.version
@@ -118,24 +115,17 @@ export class DynamoDBRegistrationLeaseStore implements RegistrationLeaseStore {
             ':attempt': registration.lease.attempt,
           },
         })
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      )
+    );
   }
 
-  async #conditionalUpdate(
+  #conditionalUpdate(
     update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>
   ): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({ TableName: this.#tableName, ...update })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const { client, tableName } = this.#table;
+    return writeIf(() =>
+      client.send(new UpdateCommand({ TableName: tableName, ...update }))
+    );
   }
 }
 

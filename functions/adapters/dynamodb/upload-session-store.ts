@@ -1,10 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -14,11 +10,17 @@ import type {
   UploadSessionStatus,
 } from '#domain/artifacts/upload-session.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
-import type { Item } from './items.ts';
 import { keys, sortableTimestamp } from './keys.ts';
+import {
+  batchGetAll,
+  getItem,
+  type Item,
+  queryPage,
+  type RegistryTable,
+  writeIf,
+  writeItem,
+} from './toolkit.ts';
 
-/** DynamoDB's limit per BatchGetItem call. */
-const BATCH_GET = 100;
 /** How long the table keeps an expired session (for audit), then TTL drops it. */
 const EXPIRED_RETENTION_SECONDS = 30 * 24 * 3600;
 
@@ -31,75 +33,51 @@ const EXPIRED_RETENTION_SECONDS = 30 * 24 * 3600;
  * at sit in GSI2 under `UPLOADS#<status>`, oldest first.
  */
 export class DynamoDBUploadSessionStore implements UploadSessionStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #table: RegistryTable;
 
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+    this.#table = { client: options.client, tableName: options.tableName };
   }
 
   async create(session: UploadSession): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...keys.uploadSession(session.id),
-          GSI2PK: keys.uploadsForCleanup(session.status),
-          GSI2SK: position(session.createdAt, session.id),
-          entity: 'UploadSession',
-          id: session.id,
-          ownerId: session.ownerId,
-          ownerName: session.ownerName,
-          ...(session.modelId === undefined
-            ? {}
-            : { modelId: session.modelId }),
-          status: session.status,
-          createdAt: session.createdAt,
-          urlsExpireAt: session.urlsExpireAt,
-          files: JSON.stringify(session.files.map(plannedTuple)),
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      })
+    const { client, tableName } = this.#table;
+    await writeItem(() =>
+      client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...keys.uploadSession(session.id),
+            GSI2PK: keys.uploadsForCleanup(session.status),
+            GSI2SK: position(session.createdAt, session.id),
+            entity: 'UploadSession',
+            id: session.id,
+            ownerId: session.ownerId,
+            ownerName: session.ownerName,
+            ...(session.modelId === undefined
+              ? {}
+              : { modelId: session.modelId }),
+            status: session.status,
+            createdAt: session.createdAt,
+            urlsExpireAt: session.urlsExpireAt,
+            files: JSON.stringify(session.files.map(plannedTuple)),
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        })
+      )
     );
   }
 
   async get(id: string): Promise<UploadSession | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.uploadSession(id),
-        ConsistentRead: true,
-      })
-    );
-    return result.Item ? toSession(result.Item) : undefined;
+    const item = await getItem(this.#table, keys.uploadSession(id));
+    return item ? toSession(item) : undefined;
   }
 
   async getMany(ids: readonly string[]): Promise<readonly UploadSession[]> {
-    const unique = [...new Set(ids)];
-    const found: UploadSession[] = [];
-    for (let start = 0; start < unique.length; start += BATCH_GET) {
-      let pending: Item[] | undefined = unique
-        .slice(start, start + BATCH_GET)
-        .map((id) => keys.uploadSession(id));
-      for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
-        if (attempt > 0) await backoff(attempt);
-        const result = await this.#client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.#tableName]: { Keys: pending, ConsistentRead: true },
-            },
-          })
-        );
-        found.push(
-          ...(result.Responses?.[this.#tableName] ?? []).map(toSession)
-        );
-        pending = result.UnprocessedKeys?.[this.#tableName]?.Keys as
-          | Item[]
-          | undefined;
-      }
-    }
-    return found;
+    const items = await batchGetAll(
+      this.#table,
+      ids.map((id) => keys.uploadSession(id))
+    );
+    return items.map(toSession);
   }
 
   async complete(
@@ -158,45 +136,34 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
     options: { before?: number | undefined; limit: number }
   ): Promise<readonly UploadSession[]> {
     const before = options.before;
-    const sessions: UploadSession[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: 'GSI2',
-          KeyConditionExpression:
-            before === undefined
-              ? 'GSI2PK = :pk'
-              : 'GSI2PK = :pk AND GSI2SK < :before',
-          ExpressionAttributeValues: {
-            ':pk': keys.uploadsForCleanup(status),
-            ...(before === undefined
-              ? {}
-              : { ':before': sortableTimestamp(before) }),
-          },
-          Limit: options.limit - sessions.length,
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      sessions.push(...(page.Items ?? []).map(toSession));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey && sessions.length < options.limit);
-    return sessions;
+    const page = await queryPage(
+      this.#table.client,
+      {
+        TableName: this.#table.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression:
+          before === undefined
+            ? 'GSI2PK = :pk'
+            : 'GSI2PK = :pk AND GSI2SK < :before',
+        ExpressionAttributeValues: {
+          ':pk': keys.uploadsForCleanup(status),
+          ...(before === undefined
+            ? {}
+            : { ':before': sortableTimestamp(before) }),
+        },
+      },
+      options.limit
+    );
+    return page.items.map(toSession);
   }
 
-  async #conditionalUpdate(
+  #conditionalUpdate(
     update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>
   ): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({ TableName: this.#tableName, ...update })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const { client, tableName } = this.#table;
+    return writeIf(() =>
+      client.send(new UpdateCommand({ TableName: tableName, ...update }))
+    );
   }
 }
 
@@ -295,9 +262,4 @@ function toSession(item: Item): UploadSession {
           },
     cleanedAt: optionalNumber(item.cleanedAt),
   };
-}
-
-function backoff(attempt: number): Promise<void> {
-  const delay = Math.random() * Math.min(1000, 20 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, delay));
 }

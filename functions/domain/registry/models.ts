@@ -6,7 +6,7 @@ import {
 } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { parseVersionNumber, validateAlias } from '../model-version.ts';
-import { granteesOf } from '../permissions.ts';
+import { type Grant, granteesOf } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import {
   assertTagsFit,
@@ -62,9 +62,13 @@ export async function createRegisteredModel(
   // The creator gets Can Manage on the model (seed 001), as a direct grant
   // that the permissions API shows and a manager may later change.
   const [creator] = granteesOf(caller);
-  await deps.store.createRegisteredModel(
-    model,
-    creator ? [{ grantee: creator, level: 'CAN_MANAGE' }] : []
+  const grants: Grant[] = creator
+    ? [{ grantee: creator, level: 'CAN_MANAGE' }]
+    : [];
+  // A collision with a concurrent create of the same name wrote nothing;
+  // the next attempt learns from the name's condition which create won.
+  await withOptimisticRetry(deps, () =>
+    deps.store.createRegisteredModel(model, grants)
   );
   return model;
 }

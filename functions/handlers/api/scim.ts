@@ -1,4 +1,4 @@
-import { DynamoDBDirectoryStore } from '#adapters/dynamodb/directory-store.ts';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import type { DirectoryDependencies } from '#domain/directory.ts';
 import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
@@ -30,14 +30,14 @@ import {
   patchUserOperation,
 } from './scim/patch-principal.ts';
 
-const directory = new DynamoDBDirectoryStore(registryTableFromEnv());
-const deps: DirectoryDependencies = { directory };
+const identities = new DynamoDBIdentityStore(registryTableFromEnv());
+const deps: DirectoryDependencies = { identities };
 
 /** Databricks' workspace SCIM API (`/api/2.0/preview/scim/v2`). */
 export const handler = createApiHandler({
   group: 'scim',
   deps,
-  guard: createRouteGuard({ identities: directory }),
+  guard: createRouteGuard({ identities }),
   operations: [
     createUserOperation,
     listUsersOperation,

@@ -1,4 +1,4 @@
-import { DynamoDBDirectoryStore } from '#adapters/dynamodb/directory-store.ts';
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import type { TokenManagementDependencies } from '#domain/tokens.ts';
 import { createRouteGuard } from '#http/access-guard.ts';
 import { createApiHandler } from '#http/api-handler.ts';
@@ -8,9 +8,9 @@ import { getTokenInfoOperation } from './token-management/get.ts';
 import { listAllTokensOperation } from './token-management/list.ts';
 import { revokeTokenOperation } from './token-management/revoke.ts';
 
-const directory = new DynamoDBDirectoryStore(registryTableFromEnv());
+const identities = new DynamoDBIdentityStore(registryTableFromEnv());
 const deps: TokenManagementDependencies = {
-  directory,
+  identities,
   now: () => Date.now(),
 };
 
@@ -18,7 +18,7 @@ const deps: TokenManagementDependencies = {
 export const handler = createApiHandler({
   group: 'token-management',
   deps,
-  guard: createRouteGuard({ identities: directory }),
+  guard: createRouteGuard({ identities }),
   operations: [
     createOboTokenOperation,
     listAllTokensOperation,

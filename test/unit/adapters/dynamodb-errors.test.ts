@@ -17,6 +17,7 @@ import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-st
 import {
   ConcurrentModificationError,
   RegisteredModelAlreadyExistsError,
+  RequestLimitExceededError,
   ResourceAlreadyExistsError,
 } from '#domain/errors.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
@@ -160,15 +161,29 @@ describe('DynamoDBModelRegistryStore', () => {
       });
     });
 
+    it('turns a failed condition on the model item only into ConcurrentModificationError', async () => {
+      // Prepare
+      dynamodb
+        .on(TransactWriteCommand)
+        .rejects(
+          transactionCanceled([
+            { Code: 'None' },
+            { Code: 'ConditionalCheckFailed' },
+          ])
+        );
+      const store = new DynamoDBModelRegistryStore({
+        client: documentClient(),
+        tableName: TABLE_NAME,
+      });
+
+      // Act
+      const attempt = store.createRegisteredModel(model, []);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(ConcurrentModificationError);
+    });
+
     it.each([
-      [
-        'throttling on the model item',
-        [{ Code: 'None' }, { Code: 'ThrottlingError' }],
-      ],
-      [
-        'a failed condition on the model item only',
-        [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-      ],
       ['a validation error', [{ Code: 'ValidationError' }, { Code: 'None' }]],
       ['no reasons at all', []],
     ])('rethrows a cancellation for %s unchanged', async (_label, reasons) => {
@@ -187,13 +202,21 @@ describe('DynamoDBModelRegistryStore', () => {
       await expect(attempt).rejects.toBe(cancellation);
     });
 
-    it('lets a throughput error propagate', async () => {
+    it.each([
+      [
+        'a cancellation for throttling on the model item',
+        transactionCanceled([{ Code: 'None' }, { Code: 'ThrottlingError' }]),
+      ],
+      [
+        'a throughput error',
+        new ProvisionedThroughputExceededException({
+          message: 'Rate exceeded',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      ],
+    ])('turns %s into RequestLimitExceededError', async (_label, thrown) => {
       // Prepare
-      const throttled = new ProvisionedThroughputExceededException({
-        message: 'Rate exceeded',
-        $metadata: { httpStatusCode: 400 },
-      });
-      dynamodb.on(TransactWriteCommand).rejects(throttled);
+      dynamodb.on(TransactWriteCommand).rejects(thrown);
       const store = new DynamoDBModelRegistryStore({
         client: documentClient(),
         tableName: TABLE_NAME,
@@ -203,7 +226,11 @@ describe('DynamoDBModelRegistryStore', () => {
       const attempt = store.createRegisteredModel(model, []);
 
       // Assess
-      await expect(attempt).rejects.toBe(throttled);
+      await expect(attempt).rejects.toThrow(RequestLimitExceededError);
+      await expect(attempt).rejects.toMatchObject({
+        code: 'REQUEST_LIMIT_EXCEEDED',
+        cause: thrown,
+      });
     });
   });
 
@@ -268,7 +295,7 @@ describe('DynamoDBModelRegistryStore', () => {
       });
     });
 
-    it('rethrows a cancellation for throttling unchanged', async () => {
+    it('turns a cancellation for throttling into RequestLimitExceededError', async () => {
       // Prepare
       const cancellation = transactionCanceled([
         { Code: 'None' },
@@ -284,7 +311,11 @@ describe('DynamoDBModelRegistryStore', () => {
       const attempt = store.createVersion(record, version);
 
       // Assess
-      await expect(attempt).rejects.toBe(cancellation);
+      await expect(attempt).rejects.toThrow(RequestLimitExceededError);
+      await expect(attempt).rejects.toHaveProperty(
+        'code',
+        'REQUEST_LIMIT_EXCEEDED'
+      );
     });
   });
 });
@@ -368,7 +399,7 @@ describe('DynamoDBIdentityStore', () => {
       });
     });
 
-    it('lets a throughput error propagate', async () => {
+    it('turns a throughput error into RequestLimitExceededError', async () => {
       // Prepare
       const throttled = new ProvisionedThroughputExceededException({
         message: 'Rate exceeded',
@@ -384,7 +415,8 @@ describe('DynamoDBIdentityStore', () => {
       const attempt = store.createToken(token);
 
       // Assess
-      await expect(attempt).rejects.toBe(throttled);
+      await expect(attempt).rejects.toThrow(RequestLimitExceededError);
+      await expect(attempt).rejects.toHaveProperty('cause', throttled);
     });
   });
 });

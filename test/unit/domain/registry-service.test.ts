@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ConcurrentModificationError,
   InvalidParameterValueError,
   RegisteredModelAlreadyExistsError,
   RegisteredModelDoesNotExistError,
@@ -179,6 +180,35 @@ describe('registry service', () => {
       await expect(attempt).rejects.toHaveProperty(
         'code',
         'RESOURCE_ALREADY_EXISTS'
+      );
+    });
+
+    it('tries again after a collision that wrote nothing, until the store answers', async () => {
+      // Prepare: the store's first two attempts collide with concurrent
+      // writes (on AWS, a transaction conflict on the name item).
+      const deps = createDeps();
+      const store = deps.store;
+      let collisions = 2;
+      const create = store.createRegisteredModel.bind(store);
+      store.createRegisteredModel = async (model, grants) => {
+        if (collisions > 0) {
+          collisions -= 1;
+          throw new ConcurrentModificationError('Transaction conflict');
+        }
+        return create(model, grants);
+      };
+
+      // Act
+      const model = await createRegisteredModel(
+        { ...deps, sleep: async () => {} },
+        alice,
+        { name: 'm' }
+      );
+
+      // Assess
+      expect(collisions).toBe(0);
+      expect((await store.getModelRecordByName('m'))?.model).toStrictEqual(
+        model
       );
     });
   });

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectoryPrincipal } from '#domain/directory.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
   ResourceDoesNotExistError,
   UnauthenticatedError,
 } from '#domain/errors.ts';
-import type { Principal, PrincipalKind } from '#domain/principal.ts';
+import type {
+  DirectoryPrincipal,
+  Principal,
+  PrincipalKind,
+} from '#domain/principal.ts';
 import {
   authenticate,
   createOnBehalfOfToken,
@@ -25,13 +28,11 @@ const NOW = 1_700_000_000_000;
 
 /**
  * The part of the directory token management uses, in memory: principals
- * by id and by name (any case), and every token through the identity
- * store, so that a token made here authenticates.
+ * by id and by name (any case), and every token through an identity store
+ * (`store`), so that a token made here authenticates.
  */
-class MemoryTokenDirectory
-  extends MemoryIdentityStore
-  implements TokenDirectory
-{
+class MemoryTokenDirectory implements TokenDirectory {
+  readonly store = new MemoryIdentityStore();
   readonly #principals = new Map<string, DirectoryPrincipal>();
   /** Owners whose tokens outlive them in a test (a purge in progress). */
   readonly #orphanOwners = new Set<string>();
@@ -44,20 +45,20 @@ class MemoryTokenDirectory
       displayName: principal.userName,
       groups: [],
     });
-    void this.putPrincipal({
+    void this.store.putPrincipal({
       id: principal.id,
       userName: principal.userName,
       kind: principal.kind,
       isAdmin: false,
       groups: [],
     });
-    if (!principal.active) this.deactivate(principal.id);
+    if (!principal.active) this.store.deactivate(principal.id);
   }
 
   setActive(id: string, active: boolean): void {
     const principal = this.#principals.get(id);
     if (principal) this.#principals.set(id, { ...principal, active });
-    if (!active) this.deactivate(id);
+    if (!active) this.store.deactivate(id);
   }
 
   remove(id: string): void {
@@ -89,12 +90,14 @@ class MemoryTokenDirectory
     if (this.#principals.get(token.principalId)?.active !== true) {
       throw new ConcurrentModificationError('The principal changed.');
     }
-    await this.createToken(token);
+    await this.store.createToken(token);
   }
 
   async listAllTokens(): Promise<readonly StoredToken[]> {
     const ids = new Set([...this.#principals.keys(), ...this.#orphanOwners]);
-    const tokens = await Promise.all([...ids].map((id) => this.listTokens(id)));
+    const tokens = await Promise.all(
+      [...ids].map((id) => this.store.listTokens(id))
+    );
     return tokens.flat().sort((a, b) => (a.tokenId < b.tokenId ? -1 : 1));
   }
 
@@ -104,7 +107,7 @@ class MemoryTokenDirectory
 
   async deleteTokenById(tokenId: string): Promise<boolean> {
     const token = await this.getTokenById(tokenId);
-    return token ? this.deleteToken(token.principalId, tokenId) : false;
+    return token ? this.store.deleteToken(token.principalId, tokenId) : false;
   }
 
   keepTokensOf(id: string): void {
@@ -150,12 +153,12 @@ function world() {
   });
   const clock = { now: NOW };
   const deps: TokenManagementDependencies & { clock: typeof clock } = {
-    directory,
+    identities: directory,
     now: () => clock.now,
     sleep: async () => {},
     clock,
   };
-  const identity = { identities: directory, now: () => clock.now };
+  const identity = { identities: directory.store, now: () => clock.now };
   return { directory, deps, identity, clock };
 }
 

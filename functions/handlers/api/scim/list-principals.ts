@@ -9,13 +9,18 @@ import {
   servicePrincipalJson,
   userJson,
 } from '#http/scim.ts';
+import { principalQuery } from '#http/scim-list.ts';
 
 /** `GET /Users?filter=&startIndex=&count=`: a SCIM ListResponse. */
 export const listUsersOperation = defineOperation({
   operation: 'listUsers',
   input: listQuery,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
-    const page = await listPrincipals(deps, 'user', input);
+    const page = await listPrincipals(
+      deps,
+      'user',
+      principalQuery('user', input)
+    );
     return listResponseJson(page, userJson);
   },
 });
@@ -25,7 +30,11 @@ export const listServicePrincipalsOperation = defineOperation({
   operation: 'listServicePrincipals',
   input: listQuery,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
-    const page = await listPrincipals(deps, 'service_principal', input);
+    const page = await listPrincipals(
+      deps,
+      'service_principal',
+      principalQuery('service_principal', input)
+    );
     return listResponseJson(page, servicePrincipalJson);
   },
 });

@@ -1,6 +1,7 @@
 import { type DirectoryDependencies, patchGroup } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { groupJson, patchRequest } from '#http/scim.ts';
+import { interpretGroupPatch } from '#http/scim-patch.ts';
 
 /**
  * `PATCH /Groups/{id}`: `add`/`remove` of `members`, `replace` of
@@ -10,6 +11,8 @@ export const patchGroupOperation = defineOperation({
   operation: 'patchGroup',
   input: patchRequest,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
-    return groupJson(await patchGroup(deps, input.id, input.Operations));
+    return groupJson(
+      await patchGroup(deps, input.id, interpretGroupPatch(input.Operations))
+    );
   },
 });

@@ -4,6 +4,7 @@ import {
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { patchRequest, servicePrincipalJson, userJson } from '#http/scim.ts';
+import { interpretPrincipalPatch } from '#http/scim-patch.ts';
 
 /**
  * `PATCH /Users/{id}`: `replace` of `active`/`displayName`, `add`/`remove`
@@ -14,7 +15,12 @@ export const patchUserOperation = defineOperation({
   input: patchRequest,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return userJson(
-      await patchPrincipal(deps, 'user', input.id, input.Operations)
+      await patchPrincipal(
+        deps,
+        'user',
+        input.id,
+        interpretPrincipalPatch(input.Operations)
+      )
     );
   },
 });
@@ -28,7 +34,7 @@ export const patchServicePrincipalOperation = defineOperation({
         deps,
         'service_principal',
         input.id,
-        input.Operations
+        interpretPrincipalPatch(input.Operations)
       )
     );
   },
