@@ -6,10 +6,15 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   functionGroups,
-  handlerEntry,
   routeKey,
   routes,
 } from '../../functions/http/routes.ts';
+import { groupRoots, otherRoots } from '../../functions/roots/index.ts';
+import {
+  environmentOf,
+  type FunctionNeeds,
+  needEnvironment,
+} from '../../functions/shared/needs.ts';
 import {
   handlerEntries,
   registrationFunctionName,
@@ -17,6 +22,7 @@ import {
   transitionRequestStateMachineName,
 } from '../../infra/api-stack.ts';
 import { buildApp, type StagegateApp } from '../../infra/build-app.ts';
+import type { RegistryFunction } from '../../infra/constructs/registry-function.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
 import { artifactKeyPrefixes } from '../../infra/stateful-stack.ts';
 import {
@@ -436,31 +442,50 @@ describe('ApiStack', () => {
       expect(actions).not.toContain('dynamodb:*');
     });
 
-    describe.each([
+    /**
+     * Every function with the root its entry point builds: the root's
+     * needs are what the function is granted, and the only resources its
+     * handler can be wired with (`ResourcesFor`, `awsResourcesFromEnv`).
+     */
+    const functionsWithRoots: {
+      name: string;
+      needs: FunctionNeeds;
+      fn: () => RegistryFunction | undefined;
+    }[] = [
       ...functionGroups.map((group) => ({
         name: group,
-        entry: handlerEntry(group),
+        needs: groupRoots[group].needs,
         fn: () => stagegate.api.groupFunctions.get(group),
-        workflow: 'request' as const,
       })),
-      {
-        name: 'transition-request workflow',
-        entry: handlerEntries.transitionRequestWorkflow,
-        fn: () => stagegate.api.transitionRequestWorkflowFunction,
-        workflow: 'respond' as const,
-      },
-    ])('$name function', ({ entry, fn, workflow }) => {
-      // What the handler builds at module scope decides what its function
-      // needs: `registryTableFromEnv()` the table, and
-      // `requestDependenciesFromEnv()` the table and the workflow.
-      const source = readFileSync(fromRepoRoot(entry), 'utf8');
-      const usesWorkflow = source.includes('requestDependenciesFromEnv()');
-      const usesTable =
-        usesWorkflow || source.includes('registryTableFromEnv()');
+      ...(
+        [
+          ['authorizer', () => stagegate.api.authorizerFunction],
+          ['notFound', () => stagegate.api.notFoundFunction],
+          ['cleanup', () => stagegate.api.cleanupFunction],
+          ['registration', () => stagegate.api.registrationFunction],
+          [
+            'registrationWatchdog',
+            () => stagegate.api.registrationWatchdogFunction,
+          ],
+          [
+            'transitionRequestWorkflow',
+            () => stagegate.api.transitionRequestWorkflowFunction,
+          ],
+        ] as const
+      ).map(([name, fn]) => ({ name, needs: otherRoots[name].needs, fn })),
+    ];
 
+    it('builds every function from a root', () => {
+      // Assess
+      expect(functionsWithRoots.map(({ name }) => name).sort()).toStrictEqual(
+        [...functionGroups, ...Object.keys(handlerEntries)].sort()
+      );
+    });
+
+    describe.each(functionsWithRoots)('$name function', ({ needs, fn }) => {
       const functionOf = () => {
         const registryFunction = fn();
-        if (!registryFunction) throw new Error(`no function for ${entry}`);
+        if (!registryFunction) throw new Error('no function');
         const { Properties } =
           api.toJSON().Resources[logicalIdOf(stagegate.api, registryFunction)];
         return {
@@ -475,36 +500,68 @@ describe('ApiStack', () => {
         };
       };
 
-      it(`${usesTable ? 'reads and writes' : 'has no access to'} the table, as its handler needs`, () => {
+      it('carries the variables of its needs, and no other resource name', () => {
         // Act
-        const { environment, statements } = functionOf();
-        const dynamodb = statements
-          .flatMap(actionsOf)
-          .filter((action) => action.startsWith('dynamodb:'));
+        const { environment } = functionOf();
+        const resourceVariables = new Set<string>(
+          Object.values(needEnvironment)
+        );
 
         // Assess
-        if (usesTable) {
-          expect(environment.REGISTRY_TABLE_NAME).toBeDefined();
-          expect(dynamodb.sort()).toEqual(
-            [
-              'dynamodb:BatchGetItem',
-              'dynamodb:BatchWriteItem',
-              'dynamodb:ConditionCheckItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:DescribeTable',
-              'dynamodb:GetItem',
-              'dynamodb:PutItem',
-              'dynamodb:Query',
-              'dynamodb:UpdateItem',
-            ].sort()
-          );
-        } else {
-          expect(environment.REGISTRY_TABLE_NAME).toBeUndefined();
-          expect(dynamodb).toEqual([]);
-        }
+        expect(
+          Object.keys(environment)
+            .filter((name) => resourceVariables.has(name))
+            .sort()
+        ).toStrictEqual(environmentOf(needs));
       });
 
-      it(`${usesWorkflow ? `may ${workflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions, as its handler needs`, () => {
+      it(`${needs.table ? `may ${needs.table.access} the table and the indexes ${needs.table.indexes.join(', ') || '(none)'}` : 'has no access to the table'}, as its root declares`, () => {
+        // Act
+        const dynamodb = functionOf().statements.filter((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('dynamodb:'))
+        );
+
+        // Assess
+        if (!needs.table) {
+          expect(dynamodb).toEqual([]);
+          return;
+        }
+        const read = [
+          'dynamodb:BatchGetItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+        ];
+        const write = [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ];
+        expect(dynamodb).toHaveLength(1);
+        const [statement] = dynamodb;
+        expect(actionsOf(statement as PolicyStatementJson).sort()).toEqual(
+          (needs.table.access === 'readWrite'
+            ? [...read, ...write]
+            : read
+          ).sort()
+        );
+        const resources = [(statement as PolicyStatementJson).Resource].flat();
+        expect(resources).toHaveLength(1 + needs.table.indexes.length);
+        const [tableArn, ...indexArns] = resources.map((resource) =>
+          JSON.stringify(resource)
+        );
+        expect(tableArn).toContain('RegistryTable');
+        expect(tableArn).not.toContain('/index/');
+        expect(indexArns).toEqual(
+          needs.table.indexes.map((index) =>
+            expect.stringContaining(`/index/${index}"`)
+          )
+        );
+      });
+
+      it(`${needs.transitionRequestWorkflow ? `may ${needs.transitionRequestWorkflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions, as its root declares`, () => {
         // Prepare
         const stateMachineId = logicalIdOf(
           stagegate.api,
@@ -519,12 +576,9 @@ describe('ApiStack', () => {
         const statesActions = states.flatMap(actionsOf);
 
         // Assess
-        if (!usesWorkflow) {
-          expect(
-            environment.TRANSITION_REQUEST_STATE_MACHINE_ARN
-          ).toBeUndefined();
+        if (!needs.transitionRequestWorkflow) {
           expect(statesActions).toEqual([]);
-        } else if (workflow === 'request') {
+        } else if (needs.transitionRequestWorkflow === 'request') {
           expect(environment.TRANSITION_REQUEST_STATE_MACHINE_ARN).toEqual({
             Ref: stateMachineId,
           });
@@ -551,6 +605,55 @@ describe('ApiStack', () => {
             }),
           ]);
         }
+      });
+
+      it(`${needs.bucket ? `uses only the prefixes ${needs.bucket.map((p) => p.prefix).join(', ')} of the bucket` : 'has no S3 access'}, as its root declares`, () => {
+        // Act
+        const { statements } = functionOf();
+        const s3 = statements.filter((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('s3:'))
+        );
+        const objectPrefixes = s3
+          .filter(
+            (statement) => !actionsOf(statement).includes('s3:ListBucket')
+          )
+          .map(
+            (statement) =>
+              Object.entries(artifactKeyPrefixes).find(([, prefix]) =>
+                JSON.stringify(statement.Resource).includes(`/${prefix}*`)
+              )?.[0]
+          );
+        const listed = s3
+          .filter((statement) => actionsOf(statement).includes('s3:ListBucket'))
+          .flatMap(
+            (statement) =>
+              (
+                statement as PolicyStatementJson & {
+                  Condition?: { StringLike?: { 's3:prefix'?: string[] } };
+                }
+              ).Condition?.StringLike?.['s3:prefix'] ?? ['<unconditioned>']
+          );
+
+        // Assess
+        expect(objectPrefixes.sort()).toEqual(
+          (needs.bucket ?? []).map(({ prefix }) => prefix).sort()
+        );
+        expect(listed.sort()).toEqual(
+          (needs.bucket ?? [])
+            .filter(({ list }) => list)
+            .map(({ prefix }) => `${artifactKeyPrefixes[prefix]}*`)
+            .sort()
+        );
+      });
+
+      it(`${needs.registrations ? 'may' : 'may not'} invoke the registration function, as its root declares`, () => {
+        // Act
+        const invokes = functionOf()
+          .statements.flatMap(actionsOf)
+          .filter((action) => action === 'lambda:InvokeFunction');
+
+        // Assess
+        expect(invokes).toHaveLength(needs.registrations ? 1 : 0);
       });
     });
 
@@ -592,31 +695,6 @@ describe('ApiStack', () => {
               ).Condition?.StringLike?.['s3:prefix'] ?? ['<unconditioned>']
           );
       }
-
-      it.each(functionGroups.map((group) => [group]))(
-        'grants the %s group S3 access only if its handler wires the bucket',
-        (group) => {
-          // Prepare
-          const fn = stagegate.api.groupFunctions.get(group);
-          if (!fn) throw new Error(`no function for ${group}`);
-          const source = readFileSync(
-            fromRepoRoot(handlerEntry(group)),
-            'utf8'
-          );
-
-          // Act
-          const s3 = statementsOf(fn)
-            .flatMap(actionsOf)
-            .filter((action) => action.startsWith('s3:'));
-
-          // Assess
-          if (source.includes('artifactBucketFromEnv()')) {
-            expect(s3.length).toBeGreaterThan(0);
-          } else {
-            expect(s3).toEqual([]);
-          }
-        }
-      );
 
       it('lets the artifacts group presign PUTs into the temporary prefix and GETs of the managed one, and list only the latter', () => {
         // Prepare
