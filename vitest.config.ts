@@ -44,6 +44,14 @@ export default defineConfig({
             'test/statemachines/**/*.test.ts',
           ],
           environment: 'node',
+          // Handlers log one access entry per request at INFO and flush
+          // EMF metrics: quiet here (tests that read them say so), JSON
+          // whatever the terminal.
+          env: {
+            POWERTOOLS_LOG_LEVEL: 'WARN',
+            POWERTOOLS_METRICS_DISABLED: 'true',
+            STAGEGATE_LOG_FORMAT: 'json',
+          },
         },
       },
       {

@@ -29,6 +29,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
   DefinitionBody,
+  type IStateMachine,
   LogLevel,
   StateMachine,
   StateMachineType,
@@ -41,13 +42,14 @@ import {
   routeKey,
   routes,
 } from '../functions/http/routes.ts';
+import { groupRoots, otherRoots } from '../functions/roots/index.ts';
+import {
+  type FunctionNeeds,
+  needEnvironment,
+} from '../functions/shared/needs.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
 import { acknowledgeWildcardResource } from './constructs/nag.ts';
-import {
-  type BucketAccess,
-  RegistryFunction,
-  type TableAccess,
-} from './constructs/registry-function.ts';
+import { RegistryFunction } from './constructs/registry-function.ts';
 import { fromRepoRoot } from './paths.ts';
 import { artifactKeyPrefixes } from './stateful-stack.ts';
 
@@ -116,70 +118,6 @@ export interface ApiStackProps extends StackProps {
   readonly artifactBucket: IBucket;
 }
 
-/** What the Lambda of one function group may reach. */
-interface GroupAccess {
-  readonly table?: TableAccess;
-  /**
-   * Objects under each artifact key prefix (`artifactKeyPrefixes`), and
-   * whether it may list that prefix.
-   */
-  readonly artifacts?: Partial<
-    Record<
-      keyof typeof artifactKeyPrefixes,
-      { readonly access: BucketAccess; readonly list: boolean }
-    >
-  >;
-  /**
-   * The bucket's name only (`ARTIFACT_BUCKET_NAME`), no S3 permission: to
-   * recognise `s3://<bucket>/tmp-external-source/<id>` sources.
-   */
-  readonly artifactBucketName?: boolean;
-  /** Start, answer and describe transition-request executions. */
-  readonly transitionRequests?: boolean;
-  /** Start asynchronous artifact registrations (invoke that function). */
-  readonly registrations?: boolean;
-}
-
-/**
- * What each group's handler wires at module scope
- * (`functions/handlers/api/<group>.ts`). Every group is listed, so a new
- * group does not compile until its access is decided here.
- */
-const groupAccess: Record<FunctionGroup, GroupAccess> = {
-  // The one public route: nothing behind it may reach data.
-  health: {},
-  // `requestDependenciesFromEnv()`: writes here can make transition
-  // requests stale, which closes them through the workflow.
-  'registered-models': { table: 'readWrite', transitionRequests: true },
-  // Versions created from an upload are copied by the registration
-  // function; this group only starts it. No S3 access at all.
-  'model-versions': {
-    table: 'readWrite',
-    transitionRequests: true,
-    artifactBucketName: true,
-    registrations: true,
-  },
-  // Requests, decisions, comments and settings: the workflow, no artifacts.
-  'transition-requests': { table: 'readWrite', transitionRequests: true },
-  tokens: { table: 'readWrite' },
-  'token-management': { table: 'readWrite' },
-  scim: { table: 'readWrite' },
-  permissions: { table: 'readWrite' },
-  // Upload sessions (table); presigned PUTs (single and multipart) and
-  // HEADs under the temporary prefix; presigned GETs, HEADs and listings
-  // of the managed prefix.
-  artifacts: {
-    table: 'readWrite',
-    artifacts: {
-      temporary: { access: 'upload', list: false },
-      managed: { access: 'read', list: true },
-    },
-  },
-  // Webhooks (table) and the model grants their checks read; test
-  // deliveries go out over the internet, which needs no grant.
-  'registry-webhooks': { table: 'readWrite' },
-};
-
 /**
  * The stateless part of stagegate: one Lambda per function group of the
  * route table behind an HTTP API (`$default` stage at the origin root) with
@@ -217,7 +155,6 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { table, artifactBucket } = props;
 
     const stateMachineName = transitionRequestStateMachineName(this.stackName);
     // The state machine by name, not by reference (see the class comment).
@@ -231,90 +168,82 @@ export class ApiStack extends Stack {
         resourceName: stateMachineName,
       })
     );
-    this.transitionRequestWorkflowFunction = new RegistryFunction(
+    const workflowFunction = new RegistryFunction(
       this,
       'TransitionRequestWorkflowFunction',
       {
         entry: handlerEntries.transitionRequestWorkflow,
         description: 'stagegate workflow: steps of a transition request',
       }
-    )
-      // Same actions as the API groups: the steps query GSI1/GSI2 too.
-      .bindTable(table, 'readWrite')
-      .bindTransitionRequestWorkflow(stateMachineByName, 'respond');
+    );
+    this.bindNeeds(
+      workflowFunction,
+      otherRoots.transitionRequestWorkflow.needs,
+      { ...props, stateMachine: stateMachineByName }
+    );
+    this.transitionRequestWorkflowFunction = workflowFunction;
     this.transitionRequestStateMachine = this.createStateMachine(
       stateMachineName,
       this.transitionRequestWorkflowFunction
     );
+    const bindings = {
+      ...props,
+      stateMachine: this.transitionRequestStateMachine,
+    };
 
-    this.registrationFunction = this.createRegistrationFunction(
-      table,
-      artifactBucket
+    this.registrationFunction = this.createRegistrationFunction(bindings);
+
+    this.authorizerFunction = this.bindNeeds(
+      new RegistryFunction(this, 'Authorizer', {
+        entry: handlerEntries.authorizer,
+        description: 'Resolves bearer tokens to principals for the HTTP API',
+      }),
+      otherRoots.authorizer.needs,
+      bindings
     );
-
-    this.authorizerFunction = new RegistryFunction(this, 'Authorizer', {
-      entry: handlerEntries.authorizer,
-      description: 'Resolves bearer tokens to principals for the HTTP API',
-    }).bindTable(table, 'read');
 
     const groupFunctions = new Map<FunctionGroup, RegistryFunction>();
     for (const group of functionGroups) {
-      const access = groupAccess[group];
       const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
       });
-      if (access.table) fn.bindTable(table, access.table);
-      for (const [prefix, grant] of Object.entries(access.artifacts ?? {})) {
-        fn.bindBucket(
-          artifactBucket,
-          grant.access,
-          artifactKeyPrefixes[prefix as keyof typeof artifactKeyPrefixes],
-          { list: grant.list }
-        );
-      }
-      if (access.artifactBucketName) {
-        fn.addEnvironment('ARTIFACT_BUCKET_NAME', artifactBucket.bucketName);
-      }
-      if (access.registrations) {
-        this.grantRegistrations(fn);
-      }
-      if (access.transitionRequests) {
-        fn.bindTransitionRequestWorkflow(
-          this.transitionRequestStateMachine,
-          'request'
-        );
-      }
-      groupFunctions.set(group, fn);
+      groupFunctions.set(
+        group,
+        this.bindNeeds(fn, groupRoots[group].needs, bindings)
+      );
     }
     this.groupFunctions = groupFunctions;
 
-    this.notFoundFunction = new RegistryFunction(this, 'NotFoundFunction', {
-      entry: handlerEntries.notFound,
-      description: 'stagegate API: paths outside the route table',
-    });
+    this.notFoundFunction = this.bindNeeds(
+      new RegistryFunction(this, 'NotFoundFunction', {
+        entry: handlerEntries.notFound,
+        description: 'stagegate API: paths outside the route table',
+      }),
+      otherRoots.notFound.needs,
+      bindings
+    );
 
     this.httpApi = this.createHttpApi();
 
-    this.cleanupFunction = new RegistryFunction(this, 'CleanupFunction', {
-      entry: handlerEntries.cleanup,
-      description:
-        'Removes temporary artifact copies of registered, failed and abandoned uploads',
-      timeout: Duration.minutes(5),
-    })
-      // Expires upload sessions and fails registrations past the deadline.
-      .bindTable(table, 'readWrite')
-      .bindBucket(artifactBucket, 'delete', artifactKeyPrefixes.temporary);
+    this.cleanupFunction = this.bindNeeds(
+      new RegistryFunction(this, 'CleanupFunction', {
+        entry: handlerEntries.cleanup,
+        description:
+          'Removes temporary artifact copies of registered, failed and abandoned uploads',
+        timeout: Duration.minutes(5),
+      }),
+      otherRoots.cleanup.needs,
+      bindings
+    );
     new Rule(this, 'CleanupSchedule', {
       description: 'Hourly cleanup of temporary artifact uploads',
       schedule: Schedule.rate(Duration.hours(1)),
       targets: [new LambdaFunction(this.cleanupFunction)],
     });
 
-    this.registrationWatchdogFunction = this.createRegistrationWatchdog(
-      table,
-      artifactBucket
-    );
+    this.registrationWatchdogFunction =
+      this.createRegistrationWatchdog(bindings);
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.httpApi.apiEndpoint,
@@ -326,6 +255,46 @@ export class ApiStack extends Stack {
   }
 
   /**
+   * Grants a function what its composition root declares it needs
+   * (`functions/roots/`), and nothing more, and sets the variables its
+   * entry point reads (`needEnvironment`).
+   */
+  private bindNeeds(
+    fn: RegistryFunction,
+    needs: FunctionNeeds,
+    resources: {
+      table: ITable;
+      artifactBucket: IBucket;
+      /** Which one to bind: see the class comment. */
+      stateMachine: IStateMachine;
+    }
+  ): RegistryFunction {
+    if (needs.table) fn.bindTable(resources.table, needs.table);
+    for (const { prefix, access, list } of needs.bucket ?? []) {
+      fn.bindBucket(
+        resources.artifactBucket,
+        access,
+        artifactKeyPrefixes[prefix],
+        { list }
+      );
+    }
+    if (needs.bucketName) {
+      fn.addEnvironment(
+        needEnvironment.bucketName,
+        resources.artifactBucket.bucketName
+      );
+    }
+    if (needs.transitionRequestWorkflow) {
+      fn.bindTransitionRequestWorkflow(
+        resources.stateMachine,
+        needs.transitionRequestWorkflow
+      );
+    }
+    if (needs.registrations) this.grantRegistrations(fn);
+    return fn;
+  }
+
+  /**
    * The asynchronous registration: reads (pinned versions of) the temporary
    * uploads, writes and verifies the managed copies, updates the version
    * and reads the session in the table, and invokes itself (by its fixed
@@ -334,10 +303,11 @@ export class ApiStack extends Stack {
    * an invocation that never runs or dies is re-driven by the watchdog once
    * its lease runs out.
    */
-  private createRegistrationFunction(
-    table: ITable,
-    artifactBucket: IBucket
-  ): RegistryFunction {
+  private createRegistrationFunction(resources: {
+    table: ITable;
+    artifactBucket: IBucket;
+    stateMachine: IStateMachine;
+  }): RegistryFunction {
     const functionName = registrationFunctionName(this.stackName);
     const fn = new RegistryFunction(this, 'RegistrationFunction', {
       entry: handlerEntries.registration,
@@ -345,32 +315,31 @@ export class ApiStack extends Stack {
         'stagegate: copies a version from its upload into the managed prefix',
       functionName,
       timeout: Duration.minutes(15),
-    })
-      .bindTable(table, 'readWrite')
-      .bindBucket(artifactBucket, 'copySource', artifactKeyPrefixes.temporary, {
-        list: false,
-      })
-      .bindBucket(artifactBucket, 'copyTarget', artifactKeyPrefixes.managed, {
-        list: false,
-      });
+    });
+    // Its own `registrations` need is granted by name below: a reference
+    // to its own ARN in its policy would be a dependency cycle.
+    const { registrations, ...needs } = otherRoots.registration.needs;
+    this.bindNeeds(fn, needs, resources);
     fn.configureAsyncInvoke({
       retryAttempts: 0,
       maxEventAge: Duration.hours(1),
     });
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            resourceName: functionName,
-          }),
-        ],
-      })
-    );
-    fn.addEnvironment('REGISTRATION_FUNCTION_NAME', functionName);
+    if (registrations) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [
+            this.formatArn({
+              service: 'lambda',
+              resource: 'function',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              resourceName: functionName,
+            }),
+          ],
+        })
+      );
+      fn.addEnvironment(needEnvironment.registrations, functionName);
+    }
     return fn;
   }
 
@@ -382,21 +351,21 @@ export class ApiStack extends Stack {
    * reads). A run that fails is simply the next run's work, so the
    * schedule does not retry it.
    */
-  private createRegistrationWatchdog(
-    table: ITable,
-    artifactBucket: IBucket
-  ): RegistryFunction {
-    const fn = new RegistryFunction(this, 'RegistrationWatchdogFunction', {
-      entry: handlerEntries.registrationWatchdog,
-      description:
-        'stagegate: re-drives artifact registrations whose attempt stopped',
-      timeout: Duration.minutes(2),
-    })
-      .bindTable(table, 'readWrite')
-      .bindBucket(artifactBucket, 'delete', artifactKeyPrefixes.managed, {
-        list: false,
-      });
-    this.grantRegistrations(fn);
+  private createRegistrationWatchdog(resources: {
+    table: ITable;
+    artifactBucket: IBucket;
+    stateMachine: IStateMachine;
+  }): RegistryFunction {
+    const fn = this.bindNeeds(
+      new RegistryFunction(this, 'RegistrationWatchdogFunction', {
+        entry: handlerEntries.registrationWatchdog,
+        description:
+          'stagegate: re-drives artifact registrations whose attempt stopped',
+        timeout: Duration.minutes(2),
+      }),
+      otherRoots.registrationWatchdog.needs,
+      resources
+    );
     new Rule(this, 'RegistrationWatchdogSchedule', {
       description:
         'Re-drives artifact registrations whose lease ran out (every 5 minutes)',
@@ -419,7 +388,7 @@ export class ApiStack extends Stack {
       );
     }
     fn.addEnvironment(
-      'REGISTRATION_FUNCTION_NAME',
+      needEnvironment.registrations,
       this.registrationFunction.functionName
     );
   }

@@ -22,6 +22,7 @@ import {
   routeKey,
   routes,
 } from '#http/routes.ts';
+import { invokeLocally } from './lambda/invocation.ts';
 import { repositoryRoot } from './paths.ts';
 
 /** HTTP API's payload limit. */
@@ -31,7 +32,21 @@ const INTEGRATION_TIMEOUT_MS = 30_000;
 const API_ID = 'local';
 const ROUTE_ARN_PREFIX = `arn:aws:execute-api:us-east-1:000000000000:${API_ID}/$default`;
 
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+export type LambdaHandler = (
+  event: unknown,
+  context: Context
+) => Promise<unknown>;
+
+/** Entry file (relative to the repository root) → its handler. */
+export type HandlerLoader = (entry: string) => Promise<LambdaHandler>;
+
+/** Imports the entry module, as a Lambda cold start would. */
+const importHandler: HandlerLoader = async (entry) => {
+  const module = (await import(
+    pathToFileURL(`${repositoryRoot}/${entry}`).href
+  )) as { handler: LambdaHandler };
+  return module.handler;
+};
 
 interface MatchedRoute {
   readonly route: RouteDefinition | undefined;
@@ -71,6 +86,7 @@ export class LocalGateway {
   readonly #traffic = new Map<string, RouteTraffic>();
   readonly #debug: boolean;
   readonly #jobs: Readonly<Record<string, () => Promise<unknown>>>;
+  readonly #load: HandlerLoader;
   #server: Server | undefined;
 
   constructor(
@@ -79,10 +95,16 @@ export class LocalGateway {
       debug?: boolean;
       /** Scheduled jobs the debug endpoint may run, by name. */
       jobs?: Readonly<Record<string, () => Promise<unknown>>>;
+      /**
+       * Where handlers come from; tests build them from the composition
+       * roots with in-memory fakes. @default importing the entry module
+       */
+      load?: HandlerLoader;
     } = {}
   ) {
     this.#debug = options.debug ?? false;
     this.#jobs = options.jobs ?? {};
+    this.#load = options.load ?? importHandler;
   }
 
   /** Request and response body bytes per route key, since the start. */
@@ -138,13 +160,11 @@ export class LocalGateway {
     });
   }
 
-  /** Loads a handler module once, as a Lambda cold start would. */
+  /** Loads a handler once, as a Lambda cold start would. */
   #handler(entry: string): Promise<LambdaHandler> {
     let loaded = this.#handlers.get(entry);
     if (!loaded) {
-      loaded = import(pathToFileURL(`${repositoryRoot}/${entry}`).href).then(
-        (module: { handler: LambdaHandler }) => module.handler
-      );
+      loaded = this.#load(entry);
       this.#handlers.set(entry, loaded);
     }
     return loaded;
@@ -447,7 +467,10 @@ function readBody(
   });
 }
 
-/** Runs a handler as Lambda would, bounded by the integration timeout. */
+/**
+ * Runs a handler as Lambda would, in its own invocation scope, bounded by
+ * the integration timeout.
+ */
 async function invoke(
   handler: LambdaHandler,
   event: unknown
@@ -457,7 +480,7 @@ async function invoke(
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      handler(event, context),
+      invokeLocally(handler, event, context),
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new Error('Integration timeout')),

@@ -13,6 +13,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { LocalGateway } from './gateway.ts';
+import { invokeLocally } from './lambda/invocation.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
@@ -121,7 +122,8 @@ export async function startLocalRuntime(
           const module = await import(
             '#handlers/workflow/transition-request.ts'
           );
-          return module.handler(
+          return invokeLocally(
+            module.handler,
             payload as never,
             lambdaContext(LOCAL_WORKFLOW_FUNCTION)
           );
@@ -156,7 +158,7 @@ export async function startLocalRuntime(
       functions: {
         [LOCAL_REGISTRATION_FUNCTION]: async () => {
           const module = await import('#handlers/jobs/registration.ts');
-          return module.handler as (event: unknown) => Promise<unknown>;
+          return module.handler;
         },
       },
       loseAsyncInvocations: options.loseRegistrations ?? 0,
@@ -181,7 +183,13 @@ export async function startLocalRuntime(
       REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
       ARTIFACT_BUCKET_NAME: LOCAL_BUCKET_NAME,
       S3_FORCE_PATH_STYLE: 'true',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // INFO: one line per request (the access entry), readable in a
+      // terminal (`STAGEGATE_LOG_FORMAT`); WARN keeps only problems.
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      // CloudWatch's EMF lines would drown the console; there is no
+      // CloudWatch to read them.
+      POWERTOOLS_METRICS_DISABLED:
+        process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       // Local webhooks may post to http and private hosts (127.0.0.1).
       STAGEGATE_ALLOW_HTTP_WEBHOOKS:
         process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
@@ -284,10 +292,15 @@ function resolveAdminToken(
  * approved (or expire on time). On AWS executions outlive any process.
  */
 async function rearmOpenRequests(): Promise<number> {
-  const { requestDependenciesFromEnv } = await import(
-    '#shared/request-dependencies.ts'
-  );
-  const deps = requestDependenciesFromEnv();
+  const [table, workflow, { requestDependencies }] = await Promise.all([
+    import('#shared/aws/table.ts'),
+    import('#shared/aws/workflow.ts'),
+    import('#shared/request-dependencies.ts'),
+  ]);
+  const deps = requestDependencies({
+    table: table.registryTableFromEnv(),
+    workflow: workflow.approvalWorkflowFromEnv(),
+  });
   const open = await deps.requests.listAllOpenRequests();
   const now = Date.now();
   for (const request of open) {
@@ -310,7 +323,11 @@ async function rearmOpenRequests(): Promise<number> {
 /** The same cleanup handler that EventBridge schedules on AWS. */
 async function runCleanupJob(): Promise<unknown> {
   const job = await import('#handlers/jobs/cleanup.ts');
-  return job.handler(undefined, lambdaContext('stagegate-cleanup'));
+  return invokeLocally(
+    job.handler,
+    undefined,
+    lambdaContext('stagegate-cleanup')
+  );
 }
 
 /** The watchdog that EventBridge schedules on AWS. */
@@ -318,7 +335,11 @@ async function runRegistrationWatchdog(
   allLeasesLost: boolean
 ): Promise<unknown> {
   const job = await import('#handlers/jobs/registration-watchdog.ts');
-  return job.handler({ allLeasesLost });
+  return invokeLocally(
+    job.handler,
+    { allLeasesLost },
+    lambdaContext('stagegate-registration-watchdog')
+  );
 }
 
 function startTimer(

@@ -1,4 +1,8 @@
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy, {
+  type MiddlewareObj,
+  type MiddyfiedHandler,
+  type Request,
+} from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -7,7 +11,13 @@ import type {
 import type { z } from 'zod';
 import { EndpointNotFoundError } from '#domain/errors.ts';
 import type { Principal } from '#domain/principal.ts';
-import { logger, startInvocation } from '#shared/powertools.ts';
+import {
+  type MetricRecord,
+  observedInvocation,
+  recordMetric,
+} from '#shared/invocation.ts';
+import { ACCESS_MESSAGE, type AccessFields } from '#shared/log-format.ts';
+import { logger } from '#shared/powertools.ts';
 import type { AccessContext, RouteGuard } from './access-guard.ts';
 import { principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
@@ -23,6 +33,14 @@ import { parseInput } from './validation.ts';
 
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
+/** The Lambda handler of an API function. */
+export type ApiHandler = MiddyfiedHandler<
+  APIGatewayProxyEventV2,
+  ApiResult,
+  Error,
+  Context
+>;
+
 export interface OperationContext<D> {
   readonly principal: Principal;
   readonly deps: D;
@@ -34,6 +52,8 @@ export interface OperationContext<D> {
 /** One API operation: its input schema and its use-case call. */
 export interface Operation<D> {
   readonly operation: string;
+  /** Recorded each time the operation succeeds (a business metric). */
+  readonly metric?: MetricRecord;
   execute(
     raw: Record<string, unknown>,
     context: OperationContext<D>
@@ -49,9 +69,11 @@ export function defineOperation<I, D>(spec: {
   operation: string;
   input: z.ZodType<I>;
   run: (input: I, context: OperationContext<D>) => Promise<unknown>;
+  metric?: MetricRecord;
 }): Operation<D> {
   return {
     operation: spec.operation,
+    ...(spec.metric ? { metric: spec.metric } : {}),
     execute: (raw, context) => spec.run(parseInput(spec.input, raw), context),
   };
 }
@@ -104,23 +126,90 @@ export function mlflowErrors(): MiddlewareObj<
 }
 
 /**
- * Starts each invocation's log context (`startInvocation`), keyed by API
- * Gateway's request id as Powertools' `correlation_id`. First in every API
- * function's chain, so even a request refused before its operation is known
- * logs nothing of the one before.
+ * Attached once to every API function, outermost: tracing, the
+ * invocation's log context keyed by API Gateway's request id as
+ * Powertools' `correlation_id` (so even a request refused before its
+ * operation is known logs nothing of the one before), the access entry and
+ * the request metrics, flushed when the invocation ends. `mlflowErrors`
+ * comes after it, so the access entry sees the answer errors were mapped to.
  */
-export function invocationLogContext(): MiddlewareObj<
+export function apiObservability(): MiddlewareObj<
+  APIGatewayProxyEventV2,
+  ApiResult,
+  Error,
+  Context
+>[] {
+  return [
+    ...observedInvocation<APIGatewayProxyEventV2, ApiResult>((event) => ({
+      correlation_id: event.requestContext?.requestId,
+    })),
+    accessEntry(),
+  ];
+}
+
+const STARTED_AT = 'stagegate.startedAt';
+
+/**
+ * One structured entry per request (`ACCESS_MESSAGE`, at INFO): route,
+ * method, path, status, latency, the caller's id and user name, and the
+ * error code of an error answer. Never a header, a query string or a body,
+ * so never a token. Also counts `Requests`, and `Errors` by `ErrorCode`.
+ */
+function accessEntry(): MiddlewareObj<
   APIGatewayProxyEventV2,
   ApiResult,
   Error,
   Context
 > {
-  return {
-    before: (request) =>
-      startInvocation(request.context, {
-        correlation_id: request.event.requestContext?.requestId,
-      }),
+  const write = (
+    request: Request<APIGatewayProxyEventV2, ApiResult, Error, Context>
+  ) => {
+    const { event } = request;
+    const startedAt = (request.internal as Record<string, unknown>)[STARTED_AT];
+    const status = request.response?.statusCode ?? 500;
+    const errorCode = request.error
+      ? isKnownError(request.error)
+        ? request.error.code
+        : 'INTERNAL_ERROR'
+      : undefined;
+    const fields: AccessFields = {
+      route: event.routeKey,
+      method: event.requestContext?.http?.method ?? '',
+      path: event.rawPath,
+      status,
+      latencyMs:
+        typeof startedAt === 'number'
+          ? Math.round(performance.now() - startedAt)
+          : 0,
+      ...callerOf(event),
+      ...(errorCode ? { errorCode } : {}),
+    };
+    logger.info(ACCESS_MESSAGE, { ...fields });
+    recordMetric({ name: 'Requests' });
+    if (errorCode) {
+      recordMetric({ name: 'Errors', dimensions: { ErrorCode: errorCode } });
+    }
   };
+  return {
+    before: (request) => {
+      (request.internal as Record<string, unknown>)[STARTED_AT] =
+        performance.now();
+    },
+    after: write,
+    onError: write,
+  };
+}
+
+/** The caller the authorizer resolved, if any, without failing. */
+function callerOf(
+  event: APIGatewayProxyEventV2
+): Pick<AccessFields, 'principalId' | 'userName'> {
+  try {
+    const principal = principalFromEvent(event);
+    return { principalId: principal.id, userName: principal.userName };
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -136,7 +225,7 @@ export function createApiHandler<D>(options: {
   operations: readonly Operation<D>[];
   /** Runs each route's declared access check before its operation. */
   guard: RouteGuard;
-}) {
+}): ApiHandler {
   const byOperation = new Map(options.operations.map((o) => [o.operation, o]));
   const routed = new Set<string>();
   const dispatch = new Map<
@@ -157,8 +246,8 @@ export function createApiHandler<D>(options: {
   }
 
   return middy<APIGatewayProxyEventV2, ApiResult, Error, Context>()
+    .use(apiObservability())
     .use(mlflowErrors())
-    .use(invocationLogContext())
     .handler(async (event) => {
       const target = dispatch.get(event.routeKey);
       if (!target) {
@@ -181,6 +270,7 @@ export function createApiHandler<D>(options: {
         route: target.route,
         access,
       });
+      if (target.operation.metric) recordMetric(target.operation.metric);
       return body instanceof RawResponse ? body.result : jsonResponse(body);
     });
 }

@@ -1,37 +1,13 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-store.ts';
-import { LambdaRegistrationQueue } from '#adapters/lambda/registration-queue.ts';
-import { S3ArtifactStore } from '#adapters/s3/artifact-store.ts';
-import { createS3Client } from '#adapters/s3/client.ts';
 import {
   type ManagedArtifactsDependencies,
   type RegistrationPolicy,
   registrationPolicyDefaults,
 } from '#domain/artifacts/registration.ts';
 import { uploadLimits } from '#domain/artifacts/upload-session.ts';
-import { getOptionalStringFromEnv, getStringFromEnv } from './config.ts';
-
-/**
- * The artifact bucket's adapter and name, for a handler's composition root
- * (`ARTIFACT_BUCKET_NAME`; `S3_FORCE_PATH_STYLE=true` for the local S3
- * server). Endpoints come from the SDK's settings (`AWS_ENDPOINT_URL_S3`).
- */
-export function artifactBucketFromEnv(): {
-  artifacts: S3ArtifactStore;
-  bucketName: string;
-} {
-  const bucketName = getStringFromEnv('ARTIFACT_BUCKET_NAME');
-  return {
-    artifacts: new S3ArtifactStore({
-      client: createS3Client({
-        forcePathStyle:
-          getOptionalStringFromEnv('S3_FORCE_PATH_STYLE') === 'true',
-      }),
-      bucketName,
-    }),
-    bucketName,
-  };
-}
+import type { RegistrationQueue } from '#ports/registration-queue.ts';
+import { getOptionalStringFromEnv } from './config.ts';
+import type { RegistryTable } from './resources.ts';
 
 /**
  * Lifetime of every presigned URL (`ARTIFACT_URL_TTL_SECONDS`), at most
@@ -57,36 +33,19 @@ export function artifactUrlTtlFromEnv(): number {
 }
 
 /**
- * The queue of asynchronous registrations: the registration function
- * (`REGISTRATION_FUNCTION_NAME`) invoked with `InvocationType: Event`.
- * Locally `AWS_ENDPOINT_URL_LAMBDA` points at the runtime's Lambda endpoint.
+ * What `model-versions/create` needs to register versions from uploads:
+ * the bucket's name (to recognise its temporary prefix in sources), the
+ * upload sessions, and the registration function to start.
  */
-export function registrationQueueFromEnv(): LambdaRegistrationQueue {
-  return new LambdaRegistrationQueue({
-    client: new LambdaClient({}),
-    functionName: getStringFromEnv('REGISTRATION_FUNCTION_NAME'),
-  });
-}
-
-/**
- * What `model-versions/create` needs to register versions from uploads
- * (`ARTIFACT_BUCKET_NAME`, `REGISTRATION_FUNCTION_NAME`); undefined when
- * the function is not configured for it, and upload sources are then
- * refused with 409 rather than failing every route at cold start.
- */
-export function managedArtifactsFromEnv(
-  table: ConstructorParameters<typeof DynamoDBUploadSessionStore>[0]
-): ManagedArtifactsDependencies | undefined {
-  const bucketName = getOptionalStringFromEnv('ARTIFACT_BUCKET_NAME');
-  const functionName = getOptionalStringFromEnv('REGISTRATION_FUNCTION_NAME');
-  if (!bucketName || !functionName) return undefined;
+export function managedArtifacts(resources: {
+  table: RegistryTable;
+  bucketName: string;
+  registrations: RegistrationQueue;
+}): ManagedArtifactsDependencies {
   return {
-    bucketName,
-    uploads: new DynamoDBUploadSessionStore(table),
-    registrations: new LambdaRegistrationQueue({
-      client: new LambdaClient({}),
-      functionName,
-    }),
+    bucketName: resources.bucketName,
+    uploads: new DynamoDBUploadSessionStore(resources.table),
+    registrations: resources.registrations,
     leaseMs: registrationPolicyFromEnv().leaseMs,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Reads a required setting from the environment once, at module scope of a
- * handler (the composition root).
+ * Reads a required setting from the environment once, at a function's cold
+ * start (`handlerFromEnv` and the roots' `wire`).
  * @throws Error naming the missing variable, so a misconfigured function
  *   fails at cold start instead of on some later request.
  */

@@ -12,30 +12,21 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import {
+  type BucketAccess,
+  needEnvironment,
+  type TableNeed,
+  type WorkflowAccess,
+} from '../../functions/shared/needs.ts';
 import { fromRepoRoot, repoRoot } from '../paths.ts';
 import { registryTable } from '../table-definition.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 
-/** What a function may do with the registry table. */
-export type TableAccess = 'read' | 'readWrite';
-
-/**
- * What a function may do with the objects under one key prefix of a bucket
- * (see `bindBucket` for the actions of each level).
- */
-export type BucketAccess =
-  | 'read'
-  | 'readWrite'
-  | 'delete'
-  | 'upload'
-  | 'copySource'
-  | 'copyTarget';
-
-/**
- * What a function may do with the transition-request workflow: `request`
- * for the API groups, `respond` for the function its Task states invoke.
- */
-export type WorkflowAccess = 'request' | 'respond';
+export type {
+  BucketAccess,
+  TableAccess,
+  WorkflowAccess,
+} from '../../functions/shared/needs.ts';
 
 export interface RegistryFunctionProps {
   /**
@@ -148,15 +139,17 @@ export class RegistryFunction extends NodejsFunction {
    *
    * The actions are listed rather than taken from `grantReadData`: `Scan` is
    * left out on purpose, so the "no Scan on any request path" rule
-   * (ARCHITECTURE.md, decision 4) is enforced by IAM as well. The indexes are
-   * named one by one from `registryTable`, so no wildcard is needed.
+   * (ARCHITECTURE.md, decision 4) is enforced by IAM as well. Only the
+   * indexes the function queries are named, so no wildcard is needed.
    *
    * @param table the table created from `registryTable`
-   * @param access `read`: GetItem, BatchGetItem, Query, ConditionCheckItem,
-   *   DescribeTable; `readWrite` adds PutItem, UpdateItem, DeleteItem,
-   *   BatchWriteItem (transactions are authorized per item by these).
+   * @param need `access` `read`: GetItem, BatchGetItem, Query,
+   *   ConditionCheckItem, DescribeTable; `readWrite` adds PutItem,
+   *   UpdateItem, DeleteItem, BatchWriteItem (transactions are authorized
+   *   per item by these); `indexes` the global secondary indexes it
+   *   queries, each one of `registryTable`'s.
    */
-  bindTable(table: ITable, access: TableAccess): this {
+  bindTable(table: ITable, need: TableNeed): this {
     const readActions = [
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
@@ -170,21 +163,27 @@ export class RegistryFunction extends NodejsFunction {
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
     ];
+    const known = new Set(
+      registryTable.globalSecondaryIndexes.map((index) => index.indexName)
+    );
+    for (const index of need.indexes) {
+      if (!known.has(index)) {
+        throw new Error(`The registry table has no index ${index}`);
+      }
+    }
     this.addToRolePolicy(
       new PolicyStatement({
         actions:
-          access === 'readWrite'
+          need.access === 'readWrite'
             ? [...readActions, ...writeActions]
             : readActions,
         resources: [
           table.tableArn,
-          ...registryTable.globalSecondaryIndexes.map(
-            (index) => `${table.tableArn}/index/${index.indexName}`
-          ),
+          ...need.indexes.map((index) => `${table.tableArn}/index/${index}`),
         ],
       })
     );
-    this.addEnvironment('REGISTRY_TABLE_NAME', table.tableName);
+    this.addEnvironment(needEnvironment.table, table.tableName);
     return this;
   }
 
@@ -251,7 +250,7 @@ export class RegistryFunction extends NodejsFunction {
       objects,
       `Artifact keys under ${keyPrefix} are created at run time (one per file of a model version); access is limited to that prefix.`
     );
-    this.addEnvironment('ARTIFACT_BUCKET_NAME', bucket.bucketName);
+    this.addEnvironment(needEnvironment.bucket, bucket.bucketName);
     return this;
   }
 
@@ -297,7 +296,7 @@ export class RegistryFunction extends NodejsFunction {
       }
     }
     this.addEnvironment(
-      'TRANSITION_REQUEST_STATE_MACHINE_ARN',
+      needEnvironment.transitionRequestWorkflow,
       stateMachine.stateMachineArn
     );
     return this;

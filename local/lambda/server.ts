@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { hasValidSignature } from '../sigv4.ts';
+import { invokeLocally } from './invocation.ts';
 
 /** Larger payloads get 413 (Lambda's own limit for async invocations is 1 MB). */
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -158,7 +159,9 @@ export async function startLambdaServer(
         return;
       }
       const run = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(async () => (await handler)(event, lambdaContext(name)))
+        .then(async () =>
+          invokeLocally(await handler, event, lambdaContext(name))
+        )
         .then(
           () => undefined,
           (error: unknown) => onAsyncError(name, error)
@@ -168,7 +171,11 @@ export async function startLambdaServer(
       return;
     }
     try {
-      const result = await (await handler)(event, lambdaContext(name));
+      const result = await invokeLocally(
+        await handler,
+        event,
+        lambdaContext(name)
+      );
       response.statusCode = 200;
       response.setHeader('content-type', 'application/json');
       response.setHeader('x-amz-executed-version', '$LATEST');

@@ -10,12 +10,20 @@ import {
   routeKey,
   routes,
 } from '../../functions/http/routes.ts';
+import { groupRoots, otherRoots } from '../../functions/roots/index.ts';
 import {
+  environmentOf,
+  type FunctionNeeds,
+  needEnvironment,
+} from '../../functions/shared/needs.ts';
+import {
+  handlerEntries,
   registrationFunctionName,
   TRANSITION_REQUEST_ASL,
   transitionRequestStateMachineName,
 } from '../../infra/api-stack.ts';
 import { buildApp, type StagegateApp } from '../../infra/build-app.ts';
+import type { RegistryFunction } from '../../infra/constructs/registry-function.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
 import { artifactKeyPrefixes } from '../../infra/stateful-stack.ts';
 import {
@@ -615,21 +623,50 @@ describe('ApiStack', () => {
       expect(actions).not.toContain('dynamodb:*');
     });
 
-    describe.each([
+    /**
+     * Every function with the root its entry point builds: the root's
+     * needs are what the function is granted, and the only resources its
+     * handler can be wired with (`ResourcesFor`, `awsResourcesFromEnv`).
+     */
+    const functionsWithRoots: {
+      name: string;
+      needs: FunctionNeeds;
+      fn: () => RegistryFunction | undefined;
+    }[] = [
       ...functionGroups.map((group) => ({
         name: group,
-        reach: groupReach[group],
+        needs: groupRoots[group].needs,
         fn: () => stagegate.api.groupFunctions.get(group),
       })),
-      {
-        name: 'transition-request workflow',
-        reach: workflowReach,
-        fn: () => stagegate.api.transitionRequestWorkflowFunction,
-      },
-    ])('$name function', ({ name, reach, fn }) => {
+      ...(
+        [
+          ['authorizer', () => stagegate.api.authorizerFunction],
+          ['notFound', () => stagegate.api.notFoundFunction],
+          ['cleanup', () => stagegate.api.cleanupFunction],
+          ['registration', () => stagegate.api.registrationFunction],
+          [
+            'registrationWatchdog',
+            () => stagegate.api.registrationWatchdogFunction,
+          ],
+          [
+            'transitionRequestWorkflow',
+            () => stagegate.api.transitionRequestWorkflowFunction,
+          ],
+        ] as const
+      ).map(([name, fn]) => ({ name, needs: otherRoots[name].needs, fn })),
+    ];
+
+    it('builds every function from a root', () => {
+      // Assess
+      expect(functionsWithRoots.map(({ name }) => name).sort()).toStrictEqual(
+        [...functionGroups, ...Object.keys(handlerEntries)].sort()
+      );
+    });
+
+    describe.each(functionsWithRoots)('$name function', ({ needs, fn }) => {
       const functionOf = () => {
         const registryFunction = fn();
-        if (!registryFunction) throw new Error(`no function for ${name}`);
+        if (!registryFunction) throw new Error('no function');
         const { Properties } =
           api.toJSON().Resources[logicalIdOf(stagegate.api, registryFunction)];
         return {
@@ -644,36 +681,68 @@ describe('ApiStack', () => {
         };
       };
 
-      it(`${reach.table ? 'reads and writes' : 'has no access to'} the table`, () => {
+      it('carries the variables of its needs, and no other resource name', () => {
         // Act
-        const { environment, statements } = functionOf();
-        const dynamodb = statements
-          .flatMap(actionsOf)
-          .filter((action) => action.startsWith('dynamodb:'));
+        const { environment } = functionOf();
+        const resourceVariables = new Set<string>(
+          Object.values(needEnvironment)
+        );
 
         // Assess
-        if (reach.table) {
-          expect(environment.REGISTRY_TABLE_NAME).toBeDefined();
-          expect(dynamodb.sort()).toEqual(
-            [
-              'dynamodb:BatchGetItem',
-              'dynamodb:BatchWriteItem',
-              'dynamodb:ConditionCheckItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:DescribeTable',
-              'dynamodb:GetItem',
-              'dynamodb:PutItem',
-              'dynamodb:Query',
-              'dynamodb:UpdateItem',
-            ].sort()
-          );
-        } else {
-          expect(environment.REGISTRY_TABLE_NAME).toBeUndefined();
-          expect(dynamodb).toEqual([]);
-        }
+        expect(
+          Object.keys(environment)
+            .filter((name) => resourceVariables.has(name))
+            .sort()
+        ).toStrictEqual(environmentOf(needs));
       });
 
-      it(`${reach.workflow ? `may ${reach.workflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions`, () => {
+      it(`${needs.table ? `may ${needs.table.access} the table and the indexes ${needs.table.indexes.join(', ') || '(none)'}` : 'has no access to the table'}, as its root declares`, () => {
+        // Act
+        const dynamodb = functionOf().statements.filter((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('dynamodb:'))
+        );
+
+        // Assess
+        if (!needs.table) {
+          expect(dynamodb).toEqual([]);
+          return;
+        }
+        const read = [
+          'dynamodb:BatchGetItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+        ];
+        const write = [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ];
+        expect(dynamodb).toHaveLength(1);
+        const [statement] = dynamodb;
+        expect(actionsOf(statement as PolicyStatementJson).sort()).toEqual(
+          (needs.table.access === 'readWrite'
+            ? [...read, ...write]
+            : read
+          ).sort()
+        );
+        const resources = [(statement as PolicyStatementJson).Resource].flat();
+        expect(resources).toHaveLength(1 + needs.table.indexes.length);
+        const [tableArn, ...indexArns] = resources.map((resource) =>
+          JSON.stringify(resource)
+        );
+        expect(tableArn).toContain('RegistryTable');
+        expect(tableArn).not.toContain('/index/');
+        expect(indexArns).toEqual(
+          needs.table.indexes.map((index) =>
+            expect.stringContaining(`/index/${index}"`)
+          )
+        );
+      });
+
+      it(`${needs.transitionRequestWorkflow ? `may ${needs.transitionRequestWorkflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions, as its root declares`, () => {
         // Prepare
         const stateMachineId = logicalIdOf(
           stagegate.api,
@@ -688,12 +757,9 @@ describe('ApiStack', () => {
         const statesActions = states.flatMap(actionsOf);
 
         // Assess
-        if (reach.workflow === undefined) {
-          expect(
-            environment.TRANSITION_REQUEST_STATE_MACHINE_ARN
-          ).toBeUndefined();
+        if (!needs.transitionRequestWorkflow) {
           expect(statesActions).toEqual([]);
-        } else if (reach.workflow === 'request') {
+        } else if (needs.transitionRequestWorkflow === 'request') {
           expect(environment.TRANSITION_REQUEST_STATE_MACHINE_ARN).toEqual({
             Ref: stateMachineId,
           });
@@ -722,16 +788,88 @@ describe('ApiStack', () => {
         }
       });
 
-      it(`${reach.artifacts ? 'may' : 'may not'} reach the artifact bucket`, () => {
+      it(`${needs.bucket ? `uses only the prefixes ${needs.bucket.map((p) => p.prefix).join(', ')} of the bucket` : 'has no S3 access'}, as its root declares`, () => {
         // Act
-        const s3 = functionOf()
-          .statements.flatMap(actionsOf)
-          .filter((action) => action.startsWith('s3:'));
+        const { statements } = functionOf();
+        const s3 = statements.filter((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('s3:'))
+        );
+        const objectPrefixes = s3
+          .filter(
+            (statement) => !actionsOf(statement).includes('s3:ListBucket')
+          )
+          .map(
+            (statement) =>
+              Object.entries(artifactKeyPrefixes).find(([, prefix]) =>
+                JSON.stringify(statement.Resource).includes(`/${prefix}*`)
+              )?.[0]
+          );
+        const listed = s3
+          .filter((statement) => actionsOf(statement).includes('s3:ListBucket'))
+          .flatMap(
+            (statement) =>
+              (
+                statement as PolicyStatementJson & {
+                  Condition?: { StringLike?: { 's3:prefix'?: string[] } };
+                }
+              ).Condition?.StringLike?.['s3:prefix'] ?? ['<unconditioned>']
+          );
 
         // Assess
-        if (reach.artifacts) expect(s3.length).toBeGreaterThan(0);
-        else expect(s3).toEqual([]);
+        expect(objectPrefixes.sort()).toEqual(
+          (needs.bucket ?? []).map(({ prefix }) => prefix).sort()
+        );
+        expect(listed.sort()).toEqual(
+          (needs.bucket ?? [])
+            .filter(({ list }) => list)
+            .map(({ prefix }) => `${artifactKeyPrefixes[prefix]}*`)
+            .sort()
+        );
       });
+
+      it(`${needs.registrations ? 'may' : 'may not'} invoke the registration function, as its root declares`, () => {
+        // Act
+        const invokes = functionOf()
+          .statements.flatMap(actionsOf)
+          .filter((action) => action === 'lambda:InvokeFunction');
+
+        // Assess
+        expect(invokes).toHaveLength(needs.registrations ? 1 : 0);
+      });
+    });
+
+    it('declares in each root no more than the least-privilege table allows', () => {
+      // Act
+      const declared = Object.fromEntries(
+        [
+          ...functionGroups.map((group) => [group, groupRoots[group].needs]),
+          [
+            'transition-request workflow',
+            otherRoots.transitionRequestWorkflow.needs,
+          ],
+        ].map(([name, needs]) => {
+          const of = needs as FunctionNeeds;
+          return [
+            name,
+            {
+              table: of.table !== undefined,
+              workflow: of.transitionRequestWorkflow,
+              artifacts: of.bucket !== undefined,
+            },
+          ];
+        })
+      );
+
+      // Assess
+      expect(declared).toStrictEqual(
+        Object.fromEntries([
+          ...functionGroups.map((group) => [
+            group,
+            { workflow: undefined, ...groupReach[group] },
+          ]),
+          ['transition-request workflow', workflowReach],
+        ])
+      );
     });
 
     it('configures every function with exactly the resources its policy grants', () => {

@@ -1,31 +1,4 @@
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { EndpointNotFoundError } from '#domain/errors.ts';
-import {
-  type ApiResult,
-  invocationLogContext,
-  mlflowErrors,
-} from '#http/api-handler.ts';
-import { principalFromEvent } from '#http/auth-context.ts';
+import { notFoundRoot } from '#roots/api/not-found.ts';
+import { handlerFromEnv } from '#shared/root.ts';
 
-/**
- * The `$default` route: any path or method the route table does not serve.
- * Answers MLflow's JSON ENDPOINT_NOT_FOUND (never an HTML 404 or a redirect:
- * the MLflow client only falls back on the JSON code, and the Databricks SDK
- * hangs on redirects). Unauthenticated callers get 401 first, so probing
- * does not reveal which routes exist.
- */
-export const handler = middy<
-  APIGatewayProxyEventV2,
-  ApiResult,
-  Error,
-  Context
->()
-  .use(mlflowErrors())
-  .use(invocationLogContext())
-  .handler(async (event) => {
-    principalFromEvent(event);
-    throw new EndpointNotFoundError(
-      `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
-    );
-  });
+export const handler = handlerFromEnv(notFoundRoot, {});

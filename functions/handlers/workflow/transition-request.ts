@@ -1,19 +1,9 @@
-import type { Context } from 'aws-lambda';
-import {
-  runWorkflowStep,
-  type WorkflowStepInput,
-} from '#domain/registry/request-workflow.ts';
-import { startInvocation } from '#shared/powertools.ts';
-import { requestDependenciesFromEnv } from '#shared/request-dependencies.ts';
+import { transitionRequestWorkflowRoot } from '#roots/transition-request-workflow.ts';
+import { registryTableFromEnv } from '#shared/aws/table.ts';
+import { approvalWorkflowFromEnv } from '#shared/aws/workflow.ts';
+import { handlerFromEnv } from '#shared/root.ts';
 
-const deps = requestDependenciesFromEnv();
-
-/**
- * The Task states of statemachines/transition-request.asl.json invoke this
- * function with `{step, requestId, modelId, version, taskToken?}`. Errors
- * named `TransientError` are retried by the state machine.
- */
-export async function handler(event: WorkflowStepInput, context?: Context) {
-  startInvocation(context, { requestId: event.requestId, step: event.step });
-  return runWorkflowStep(deps, event);
-}
+export const handler = handlerFromEnv(transitionRequestWorkflowRoot, {
+  table: registryTableFromEnv,
+  workflow: approvalWorkflowFromEnv,
+});

@@ -11,15 +11,11 @@ import {
 } from '#http/auth-context.ts';
 import type { IdentityStore } from '#ports/identity-store.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
+import { registeredModelsRoot } from '#roots/api/registered-models.ts';
 import { logger } from '#shared/powertools.ts';
 import { createTestContext, createTestEvent } from '#test/support/events.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
-import {
-  alice,
-  bob,
-  identitiesWith,
-  registeredModelOperations,
-} from './fixtures.ts';
+import { alice, bob, identitiesWith } from './fixtures.ts';
 
 const MLFLOW = '/api/2.0/mlflow';
 const NOW = 1_700_000_000_000;
@@ -30,16 +26,13 @@ function registryDeps(
   return { store, now: () => NOW, newId: () => 'f'.repeat(32) };
 }
 
+/** The real `registered-models` group, built from its root with fakes. */
 async function registeredModelsHandler(
   options: { store?: ModelRegistryStore; identities?: IdentityStore } = {}
 ) {
-  const deps = registryDeps(options.store);
-  const identities = options.identities ?? (await identitiesWith(alice, bob));
-  return createApiHandler({
-    group: 'registered-models',
-    deps,
-    guard: createRouteGuard({ identities, store: deps.store }),
-    operations: registeredModelOperations,
+  return registeredModelsRoot.build({
+    ...registryDeps(options.store),
+    identities: options.identities ?? (await identitiesWith(alice, bob)),
   });
 }
 
@@ -100,7 +93,7 @@ describe('createApiHandler', () => {
           group: 'registered-models',
           deps: registryDeps(),
           guard: createRouteGuard({ identities }),
-          operations: [...registeredModelOperations, orphan],
+          operations: [...registeredModelsRoot.operations, orphan],
         })
       ).toThrow('Operations without a route: archiveRegisteredModel');
     });
@@ -391,125 +384,6 @@ describe('createApiHandler', () => {
       // Assess
       expect(response.statusCode).toBe(404);
       expect(logged).not.toHaveBeenCalled();
-    });
-  });
-
-  describe('log context', () => {
-    /** The JSON lines the logger prints while `act` runs. */
-    async function logLines(
-      act: () => Promise<unknown>
-    ): Promise<Record<string, unknown>[]> {
-      const printed: string[] = [];
-      const capture = (chunk: string | Uint8Array) => {
-        printed.push(String(chunk));
-        return true;
-      };
-      const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-      const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-      try {
-        await act();
-      } finally {
-        out.mockRestore();
-        err.mockRestore();
-      }
-      return printed
-        .join('')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-    }
-
-    function invocation(
-      requestId: string,
-      awsRequestId: string,
-      options: Parameters<typeof createTestEvent>[0]
-    ) {
-      const event = createTestEvent(options);
-      return {
-        event: {
-          ...event,
-          requestContext: { ...event.requestContext, requestId },
-        },
-        context: { ...createTestContext(), awsRequestId },
-      };
-    }
-
-    it("carries nothing of one request into the next request's lines", async () => {
-      // Prepare: the first request fails after its operation and principal
-      // are known; the second fails earlier, reading its principal, as a
-      // request refused before its operation runs does.
-      const identities = await identitiesWith(alice, bob);
-      const down = new Error('connect ECONNREFUSED 10.0.0.7:8000');
-      vi.spyOn(identities, 'getPrincipal').mockImplementation(async (id) => {
-        if (id === bob.id) throw down;
-        return alice;
-      });
-      const handler = createApiHandler({
-        group: 'registered-models',
-        deps: registryDeps(unreachableStore()),
-        guard: createRouteGuard({ identities, store: unreachableStore() }),
-        operations: registeredModelOperations,
-      });
-      const first = invocation('api-request-1', 'lambda-request-1', {
-        method: 'GET',
-        path: `${MLFLOW}/registered-models/get`,
-        rawQueryString: 'name=m',
-      });
-      const second = invocation('api-request-2', 'lambda-request-2', {
-        method: 'GET',
-        path: `${MLFLOW}/registered-models/search`,
-        authorizer: authorizerContextFor(bob),
-      });
-
-      // Act
-      const lines = await logLines(async () => {
-        await handler(first.event, first.context);
-        await handler(second.event, second.context);
-      });
-
-      // Assess
-      expect(lines).toHaveLength(2);
-      const [one, two] = lines;
-      expect(one).toMatchObject({
-        message: 'Unhandled error',
-        correlation_id: 'api-request-1',
-        function_request_id: 'lambda-request-1',
-        operation: 'getRegisteredModel',
-        principalId: alice.id,
-      });
-      expect(two).toMatchObject({
-        message: 'Unhandled error',
-        correlation_id: 'api-request-2',
-        function_request_id: 'lambda-request-2',
-      });
-      expect(two).not.toHaveProperty('operation');
-      expect(two).not.toHaveProperty('principalId');
-      expect(JSON.stringify(two)).not.toMatch(
-        /api-request-1|lambda-request-1|getRegisteredModel/
-      );
-    });
-
-    it("drops the keys another function's invocation appended", async () => {
-      // Prepare: locally every function shares one logger; the workflow
-      // appends the transition request's id and step.
-      logger.appendKeys({ requestId: 'transition-request-7', step: 'notify' });
-      const handler = await registeredModelsHandler({
-        store: unreachableStore(),
-      });
-      const call = invocation('api-request-3', 'lambda-request-3', {
-        method: 'GET',
-        path: `${MLFLOW}/registered-models/get`,
-        rawQueryString: 'name=m',
-      });
-
-      // Act
-      const lines = await logLines(() => handler(call.event, call.context));
-
-      // Assess
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ correlation_id: 'api-request-3' });
-      expect(lines[0]).not.toHaveProperty('requestId');
-      expect(lines[0]).not.toHaveProperty('step');
     });
   });
 });

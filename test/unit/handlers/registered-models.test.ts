@@ -1,35 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
-import { createRouteGuard } from '#http/access-guard.ts';
-import { createApiHandler } from '#http/api-handler.ts';
 import { authorizerContextFor } from '#http/auth-context.ts';
+import { registeredModelsRoot } from '#roots/api/registered-models.ts';
 import { createTestContext, createTestEvent } from '#test/support/events.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
-import {
-  alice,
-  bob,
-  identitiesWith,
-  registeredModelOperations,
-} from './fixtures.ts';
+import { alice, bob, identitiesWith } from './fixtures.ts';
 
 const MLFLOW = '/api/2.0/mlflow';
 const NOW = 1_700_000_000_000;
 
 async function setup() {
   let nextId = 0;
-  const deps: RegistryDependencies = {
+  const handler = registeredModelsRoot.build({
     store: new MemoryModelRegistryStore(),
+    identities: await identitiesWith(alice, bob),
     now: () => NOW,
     newId: () => (nextId++).toString(16).padStart(32, '0'),
-  };
-  const handler = createApiHandler({
-    group: 'registered-models',
-    deps,
-    guard: createRouteGuard({
-      identities: await identitiesWith(alice, bob),
-      store: deps.store,
-    }),
-    operations: registeredModelOperations,
   });
   const call = async (options: Parameters<typeof createTestEvent>[0]) => {
     const response = await handler(

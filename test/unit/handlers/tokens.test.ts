@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hashToken, type TokenDependencies } from '#domain/tokens.ts';
-import { createTokenOperation } from '#handlers/api/tokens/create.ts';
-import { deleteTokenOperation } from '#handlers/api/tokens/delete.ts';
-import { listTokensOperation } from '#handlers/api/tokens/list.ts';
-import { createRouteGuard } from '#http/access-guard.ts';
-import { createApiHandler } from '#http/api-handler.ts';
+import { hashToken } from '#domain/tokens.ts';
 import {
   type AuthorizerContext,
   authorizerContextFor,
 } from '#http/auth-context.ts';
+import { tokensRoot } from '#roots/api/tokens.ts';
 import {
   createTestContext,
   createTestEvent,
@@ -21,17 +17,7 @@ const bob: AuthorizerContext = authorizerContextFor(bobPrincipal);
 
 async function setup() {
   const identities = await identitiesWith(alice, bobPrincipal);
-  const deps: TokenDependencies = { identities, now: () => NOW };
-  const handler = createApiHandler({
-    group: 'tokens',
-    deps,
-    guard: createRouteGuard({ identities }),
-    operations: [
-      createTokenOperation,
-      listTokensOperation,
-      deleteTokenOperation,
-    ],
-  });
+  const handler = tokensRoot.build({ identities, now: () => NOW });
   const call = async (options: Parameters<typeof createTestEvent>[0]) => {
     const response = await handler(
       createTestEvent(options),

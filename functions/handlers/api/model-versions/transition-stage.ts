@@ -8,6 +8,7 @@ import { modelVersionDatabricksJson, modelVersionJson } from '#http/wire.ts';
 /** MLflow: `archive_existing_versions` is optional and false by default. */
 export const transitionModelVersionStageOperation = defineOperation({
   operation: 'transitionModelVersionStage',
+  metric: { name: 'Transitions', dimensions: { Trigger: 'DIRECT' } },
   input: z.object({
     name: fields.string(),
     version: versionField(),
@@ -35,6 +36,7 @@ export const transitionModelVersionStageOperation = defineOperation({
  */
 export const transitionModelVersionStageDatabricksOperation = defineOperation({
   operation: 'transitionModelVersionStageDatabricks',
+  metric: { name: 'Transitions', dimensions: { Trigger: 'DIRECT' } },
   input: z.object({
     name: fields.string(),
     version: versionField(),

@@ -98,6 +98,7 @@ export const listTransitionRequestsOperation = defineOperation({
 
 export const approveTransitionRequestOperation = defineOperation({
   operation: 'approveTransitionRequest',
+  metric: { name: 'TransitionDecisions', dimensions: { Decision: 'APPROVED' } },
   input: z.object({
     ...decisionFields,
     archive_existing_versions: fields.boolean(),
@@ -120,6 +121,7 @@ export const approveTransitionRequestOperation = defineOperation({
 
 export const rejectTransitionRequestOperation = defineOperation({
   operation: 'rejectTransitionRequest',
+  metric: { name: 'TransitionDecisions', dimensions: { Decision: 'REJECTED' } },
   input: z.object(decisionFields),
   run: async (input, { deps, principal, access }: Context) => ({
     activity: activityJson(
@@ -136,6 +138,10 @@ export const rejectTransitionRequestOperation = defineOperation({
 /** Databricks' delete is the cancel; `creator` names whose request it is. */
 export const deleteTransitionRequestOperation = defineOperation({
   operation: 'deleteTransitionRequest',
+  metric: {
+    name: 'TransitionDecisions',
+    dimensions: { Decision: 'CANCELLED' },
+  },
   input: z.object({ ...decisionFields, creator: fields.string() }),
   run: async (input, { deps, principal, access }: Context) => ({
     activity: activityJson(

@@ -1,0 +1,52 @@
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import type { RequestDependencies } from '#domain/registry/requests.ts';
+import {
+  createCommentOperation,
+  deleteCommentOperation,
+  updateCommentOperation,
+} from '#handlers/api/transition-requests/comments.ts';
+import {
+  approveTransitionRequestOperation,
+  createTransitionRequestOperation,
+  deleteTransitionRequestOperation,
+  listTransitionRequestsOperation,
+  rejectTransitionRequestOperation,
+} from '#handlers/api/transition-requests/requests.ts';
+import {
+  getTransitionRequestSettingsOperation,
+  listNotificationsOperation,
+  setTransitionRequestSettingsOperation,
+} from '#handlers/api/transition-requests/settings.ts';
+import { requestDependencies } from '#shared/request-dependencies.ts';
+import {
+  defineApiRoot,
+  type GuardDependencies,
+  registryTableNeed,
+} from '../api-root.ts';
+
+export type TransitionRequestsDependencies = RequestDependencies &
+  GuardDependencies;
+
+/** Requests, decisions, comments and settings: the workflow, no artifacts. */
+export const transitionRequestsRoot =
+  defineApiRoot<TransitionRequestsDependencies>()({
+    group: 'transition-requests',
+    needs: { table: registryTableNeed, transitionRequestWorkflow: 'request' },
+    operations: [
+      createTransitionRequestOperation,
+      listTransitionRequestsOperation,
+      approveTransitionRequestOperation,
+      rejectTransitionRequestOperation,
+      deleteTransitionRequestOperation,
+      createCommentOperation,
+      updateCommentOperation,
+      deleteCommentOperation,
+      getTransitionRequestSettingsOperation,
+      setTransitionRequestSettingsOperation,
+      listNotificationsOperation,
+    ],
+    wire: ({ table, workflow }) => ({
+      ...requestDependencies({ table, workflow }),
+      identities: new DynamoDBIdentityStore(table),
+    }),
+  });

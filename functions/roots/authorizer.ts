@@ -1,0 +1,38 @@
+import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import {
+  type AuthorizerDependencies,
+  createAuthorizerHandler,
+} from '#http/authorizer.ts';
+import { getOptionalStringFromEnv } from '#shared/config.ts';
+import { defineRoot } from '#shared/root.ts';
+import { now } from '#shared/system.ts';
+
+/**
+ * The REQUEST authorizer: reads tokens by hash and principals by id, by
+ * key; it writes nothing and queries no index.
+ */
+export const authorizerRoot = defineRoot({
+  needs: { table: { access: 'read', indexes: [] } },
+  wire: ({ table }): AuthorizerDependencies => ({
+    identities: new DynamoDBIdentityStore(table),
+    now,
+    cacheTtlMs: authorizerCacheTtlFromEnv(),
+  }),
+  build: createAuthorizerHandler,
+});
+
+/**
+ * `AUTHORIZER_CACHE_TTL_SECONDS`, how long a resolved token is trusted.
+ * @default 10 seconds
+ * @throws Error at cold start for a value that is not a number ≥ 0.
+ */
+function authorizerCacheTtlFromEnv(): number {
+  const raw = getOptionalStringFromEnv('AUTHORIZER_CACHE_TTL_SECONDS') ?? '10';
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(
+      `AUTHORIZER_CACHE_TTL_SECONDS must be a number of seconds, got '${raw}'.`
+    );
+  }
+  return seconds * 1000;
+}

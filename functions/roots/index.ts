@@ -1,0 +1,49 @@
+import type { FunctionGroup } from '#http/routes.ts';
+import type { FunctionNeeds } from '#shared/needs.ts';
+import { artifactsRoot } from './api/artifacts.ts';
+import { healthRoot } from './api/health.ts';
+import { modelVersionsRoot } from './api/model-versions.ts';
+import { notFoundRoot } from './api/not-found.ts';
+import { permissionsRoot } from './api/permissions.ts';
+import { registeredModelsRoot } from './api/registered-models.ts';
+import { registryWebhooksRoot } from './api/registry-webhooks.ts';
+import { scimRoot } from './api/scim.ts';
+import { tokenManagementRoot } from './api/token-management.ts';
+import { tokensRoot } from './api/tokens.ts';
+import { transitionRequestsRoot } from './api/transition-requests.ts';
+import { authorizerRoot } from './authorizer.ts';
+import { cleanupRoot } from './jobs/cleanup.ts';
+import { registrationRoot } from './jobs/registration.ts';
+import { registrationWatchdogRoot } from './jobs/registration-watchdog.ts';
+import { transitionRequestWorkflowRoot } from './transition-request-workflow.ts';
+
+interface DeclaresNeeds {
+  readonly needs: FunctionNeeds;
+}
+
+/**
+ * The root of each function group of the route table. Every group is
+ * listed, so a new group does not compile until its root exists.
+ */
+export const groupRoots: Readonly<Record<FunctionGroup, DeclaresNeeds>> = {
+  health: healthRoot,
+  'registered-models': registeredModelsRoot,
+  'model-versions': modelVersionsRoot,
+  'transition-requests': transitionRequestsRoot,
+  tokens: tokensRoot,
+  'token-management': tokenManagementRoot,
+  scim: scimRoot,
+  permissions: permissionsRoot,
+  artifacts: artifactsRoot,
+  'registry-webhooks': registryWebhooksRoot,
+};
+
+/** The roots of the functions outside the route table's groups. */
+export const otherRoots = {
+  authorizer: authorizerRoot,
+  notFound: notFoundRoot,
+  cleanup: cleanupRoot,
+  registrationWatchdog: registrationWatchdogRoot,
+  registration: registrationRoot,
+  transitionRequestWorkflow: transitionRequestWorkflowRoot,
+} as const satisfies Record<string, DeclaresNeeds>;

@@ -1,0 +1,50 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
+import type {
+  ArtifactStore,
+  ArtifactTransfers,
+} from '#ports/artifact-store.ts';
+import type { RegistrationQueue } from '#ports/registration-queue.ts';
+import type { FunctionNeeds, PrefixNeed, WorkflowAccess } from './needs.ts';
+
+/** The registry table: the function's one document client and the name. */
+export interface RegistryTable {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/** The objects of the artifact bucket, under the prefixes it was granted. */
+export interface ArtifactBucket {
+  readonly bucketName: string;
+  readonly artifacts: ArtifactStore & ArtifactTransfers;
+}
+
+/**
+ * The resources a function declared it needs, and nothing else: a
+ * composition root's `wire` cannot reach a resource it did not declare
+ * (and therefore is not granted).
+ */
+export type ResourcesFor<N extends FunctionNeeds> = (N extends {
+  table: object;
+}
+  ? { readonly table: RegistryTable }
+  : unknown) &
+  (N extends { bucket: readonly PrefixNeed[] }
+    ? { readonly bucket: ArtifactBucket }
+    : unknown) &
+  (N extends { bucketName: true } ? { readonly bucketName: string } : unknown) &
+  (N extends { transitionRequestWorkflow: WorkflowAccess }
+    ? { readonly workflow: ApprovalWorkflow }
+    : unknown) &
+  (N extends { registrations: true }
+    ? { readonly registrations: RegistrationQueue }
+    : unknown);
+
+/**
+ * How a Lambda entry point makes each resource of its root's needs (the
+ * `*FromEnv` functions of `functions/shared/aws/`): one factory per
+ * resource, so a function loads the SDK clients it uses and no other.
+ */
+export type ResourceFactories<N extends FunctionNeeds> = {
+  readonly [K in keyof ResourcesFor<N>]: () => ResourcesFor<N>[K];
+};
