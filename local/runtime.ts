@@ -12,6 +12,7 @@ import {
   LOCAL_REGION,
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
+import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { LocalGateway } from './gateway.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
@@ -206,8 +207,12 @@ export async function startLocalRuntime(
     await bindLegacyWebhooks({ client, tableName: LOCAL_TABLE_NAME });
     client.destroy();
 
+    const debug = process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true';
+    const roundTrips = debug ? new DynamoDBRoundTrips() : undefined;
+    if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
-      debug: process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true',
+      debug,
+      roundTrips,
       jobs: {
         cleanup: runCleanupJob,
         'registration-watchdog': () => runRegistrationWatchdog(false),
