@@ -221,7 +221,7 @@ export async function startLocalRuntime(
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
 
-    await rearmOpenRequests();
+    await rearmPendingRequests();
     // Registrations that were copying when the last process died: nothing
     // renews their leases any more, so they resume now rather than once
     // the leases run out.
@@ -284,32 +284,20 @@ function resolveAdminToken(
 
 /**
  * Executions live in this process's memory, so a restart loses the ones
- * waiting for a decision. Their requests are still OPEN in the table: start
- * a fresh execution for each, with the time it has left, so it can still be
- * approved (or expire on time). On AWS executions outlive any process.
+ * that had work left. Their requests are still pending in the table (open,
+ * or approved and not yet applied): a fresh execution takes each over, with
+ * the time it has left, so it can still be approved (or expire on time),
+ * or is applied. On AWS executions outlive any process.
  */
-async function rearmOpenRequests(): Promise<number> {
+async function rearmPendingRequests(): Promise<number> {
   const { requestDependenciesFromEnv } = await import(
     '#shared/request-dependencies.ts'
   );
+  const { restartWorkflow } = await import('#domain/registry/requests.ts');
   const deps = requestDependenciesFromEnv();
-  const open = await deps.requests.listAllOpenRequests();
-  const now = Date.now();
-  for (const request of open) {
-    await deps.workflow.start(
-      {
-        requestId: request.id,
-        modelId: request.modelId,
-        version: request.version,
-        expiresInSeconds: Math.max(
-          1,
-          Math.ceil((request.expiresAt - now) / 1000)
-        ),
-      },
-      now
-    );
-  }
-  return open.length;
+  const pending = await deps.requests.listPendingRequests();
+  for (const request of pending) await restartWorkflow(deps, request);
+  return pending.length;
 }
 
 /** The same cleanup handler that EventBridge schedules on AWS. */

@@ -1,6 +1,8 @@
+import { type Ability, isAdminOnly } from '#domain/authorization.ts';
+
 /**
  * The route table: every HTTP route the registry serves, which Lambda
- * (function group) serves it, and the action it needs. API Gateway routes
+ * (function group) serves it, and the ability it takes. API Gateway routes
  * (infra), the local gateway, the authorizer's policy and the handlers'
  * dispatch are all derived from this one list.
  */
@@ -20,38 +22,11 @@ export type FunctionGroup =
   | 'registry-webhooks';
 
 /**
- * IAM-style action names shared by the authorizer's policy, the permission
- * table (`functions/domain/permissions.ts`), the docs and the tests. How
- * each is checked is declared in `functions/http/route-checks.ts`.
+ * What a route does: an ability of the one table (`ABILITIES` in
+ * functions/domain/authorization.ts, by its IAM-style action name), or
+ * `public` for the routes that need no token.
  */
-export type RouteAction =
-  | 'public'
-  | 'registry:CreateRegisteredModel'
-  | 'registry:ListRegisteredModels'
-  | 'registry:ReadRegisteredModel'
-  | 'registry:UpdateDescription'
-  | 'registry:EditTags'
-  | 'registry:EditAliases'
-  | 'registry:CreateModelVersion'
-  | 'registry:TransitionModelVersionStage'
-  | 'registry:RenameRegisteredModel'
-  | 'registry:DeleteRegisteredModel'
-  | 'registry:DeleteModelVersion'
-  | 'registry:RequestTransition'
-  | 'registry:DecideTransitionRequest'
-  | 'registry:CancelTransitionRequest'
-  | 'registry:CommentOnModelVersion'
-  | 'registry:EditComment'
-  | 'registry:ManageTransitionSettings'
-  | 'registry:ReadPermissions'
-  | 'registry:ModifyPermissions'
-  | 'registry:ReadArtifacts'
-  | 'registry:ManageWebhooks'
-  | 'artifacts:UploadArtifacts'
-  | 'identity:ReadSelf'
-  | 'identity:ManageOwnTokens'
-  | 'admin:ManageIdentities'
-  | 'admin:ManageTokens';
+export type RouteAction = Ability | 'public';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -60,12 +35,22 @@ export interface RouteDefinition {
   readonly group: FunctionGroup;
   /** MLflow/Databricks RPC name, used in logs and by the dispatcher. */
   readonly operation: string;
+  /**
+   * The ability the route takes; the route's check reads the resource it
+   * names and asks `authorize` (functions/http/access-guard.ts).
+   */
   readonly action: RouteAction;
   /**
-   * Workspace-admin routes; their route check refuses everyone else (a
-   * test holds the two together).
+   * How the route names its model when not by the `name` field: by
+   * `registered_model_id` (or `root`, the registry-wide object), or by the
+   * MLflow artifact path (`mlflow-registry/<model id>/…`).
    */
-  readonly adminOnly?: boolean;
+  readonly modelBy?: 'id' | 'artifact-path';
+}
+
+/** Workspace-admin routes: those whose ability admins alone hold. */
+export function isAdminRoute(route: Pick<RouteDefinition, 'action'>): boolean {
+  return route.action !== 'public' && isAdminOnly(route.action);
 }
 
 const MLFLOW = '/api/2.0/mlflow';
@@ -314,7 +299,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/comments/delete`,
     group: 'transition-requests',
     operation: 'deleteComment',
-    action: 'registry:EditComment',
+    action: 'registry:DeleteComment',
   },
   {
     method: 'GET',
@@ -365,7 +350,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/mlflow-artifacts/artifacts',
     group: 'artifacts',
     operation: 'listArtifacts',
-    action: 'registry:ReadArtifacts',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'artifact-path',
   },
   {
     // Greedy: the rest of the path is the artifact's (`pathParameters.proxy`).
@@ -373,7 +359,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/mlflow-artifacts/artifacts/{proxy+}',
     group: 'artifacts',
     operation: 'downloadArtifact',
-    action: 'registry:ReadArtifacts',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'artifact-path',
   },
   {
     method: 'POST',
@@ -402,7 +389,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'createUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -410,7 +396,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'listUsers',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -418,7 +403,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'getUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'PATCH',
@@ -426,7 +410,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'patchUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -434,7 +417,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'deleteUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'POST',
@@ -442,7 +424,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'createGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -450,7 +431,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'listGroups',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -458,7 +438,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'getGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'PATCH',
@@ -466,7 +445,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'patchGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -474,7 +452,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'deleteGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'POST',
@@ -482,7 +459,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'createServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -490,7 +466,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'listServicePrincipals',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -498,7 +473,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'getServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'PATCH',
@@ -506,7 +480,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'patchServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -514,7 +487,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'deleteServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -529,7 +501,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'createOboToken',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -537,7 +508,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'listAllTokens',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -545,7 +515,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'getTokenInfo',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -553,14 +522,14 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'revokeToken',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'GET',
     path: '/api/2.0/permissions/registered-models/{registered_model_id}',
     group: 'permissions',
     operation: 'getPermissions',
-    action: 'registry:ReadPermissions',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'id',
   },
   {
     method: 'PUT',
@@ -568,6 +537,7 @@ export const routes: readonly RouteDefinition[] = [
     group: 'permissions',
     operation: 'setPermissions',
     action: 'registry:ModifyPermissions',
+    modelBy: 'id',
   },
   {
     method: 'PATCH',
@@ -575,13 +545,15 @@ export const routes: readonly RouteDefinition[] = [
     group: 'permissions',
     operation: 'updatePermissions',
     action: 'registry:ModifyPermissions',
+    modelBy: 'id',
   },
   {
     method: 'GET',
     path: '/api/2.0/permissions/registered-models/{registered_model_id}/permissionLevels',
     group: 'permissions',
     operation: 'getPermissionLevels',
-    action: 'registry:ReadPermissions',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'id',
   },
   {
     method: 'POST',

@@ -40,6 +40,7 @@ import {
 } from '#domain/registered-model.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 import type {
+  ModelAccess,
   ModelListingPage,
   ModelListingQuery,
   ModelRecord,
@@ -183,6 +184,39 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     const record = await this.getModelRecordById(modelId);
     // A rename between the two reads: the id now answers to another name.
     return record?.model.name === name ? record : undefined;
+  }
+
+  async getModelAccessByName(name: string): Promise<ModelAccess> {
+    // The name item and root's grants in one round trip, then the model.
+    const nameKey = keys.registeredModelName(name);
+    const items = await this.#batchGet([nameKey, keys.rootAcl]);
+    const nameItem = items.find((item) => item.PK === nameKey.PK);
+    const rootItem = items.find((item) => item.PK === keys.rootAcl.PK);
+    const modelId = nameItem?.modelId;
+    const record =
+      typeof modelId === 'string'
+        ? await this.getModelRecordById(modelId)
+        : undefined;
+    return {
+      // A rename between the two reads: the id now answers to another name.
+      record: record?.model.name === name ? record : undefined,
+      rootGrants: rootItem
+        ? grantsFrom<RootPermissionLevel>(rootItem.acl)
+        : undefined,
+    };
+  }
+
+  async getModelAccessById(id: string): Promise<ModelAccess> {
+    const modelKey = keys.registeredModel(id);
+    const items = await this.#batchGet([modelKey, keys.rootAcl]);
+    const modelItem = items.find((item) => item.PK === modelKey.PK);
+    const rootItem = items.find((item) => item.PK === keys.rootAcl.PK);
+    return {
+      record: modelItem ? toModelRecord(modelItem) : undefined,
+      rootGrants: rootItem
+        ? grantsFrom<RootPermissionLevel>(rootItem.acl)
+        : undefined,
+    };
   }
 
   async getModelRecordById(id: string): Promise<ModelRecord | undefined> {

@@ -29,6 +29,7 @@ export const handler = createApiHandler({
   guard: createRouteGuard({
     identities: new DynamoDBIdentityStore(registryTableFromEnv()),
     store: deps.store,
+    requests: deps.requests,
   }),
   operations: [
     createTransitionRequestOperation,
