@@ -163,7 +163,7 @@ export function requireStep(
   const step = stepOf(request.status, event);
   if (!step) {
     throw new InvalidStateError(
-      `Transition request ${request.id} is ${request.status}: it cannot ${event.replace('-', ' ')} any more.`
+      `Transition request ${request.id} is ${request.status}, which no '${event}' step leaves.`
     );
   }
   return step;

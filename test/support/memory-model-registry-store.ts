@@ -110,6 +110,8 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     put: (activity: Activity): void => {
       this.#activities.set(activityKey(activity), { ...activity });
     },
+    has: (activity: Activity): boolean =>
+      this.#activities.has(activityKey(activity)),
     find: (id: string): Activity | undefined => {
       const found = [...this.#activities.values()].find((a) => a.id === id);
       return found ? toActivity(found) : undefined;

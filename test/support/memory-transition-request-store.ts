@@ -81,7 +81,8 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     const key = requestKey(request.modelId, request.version, request.id);
     if (
       version?.currentStage !== request.fromStage ||
-      this.#requests.has(key)
+      this.#requests.has(key) ||
+      this.#models.activityItems.has(activity)
     ) {
       throw new ConcurrentModificationError(
         `Version ${request.version} changed stage.`
@@ -149,7 +150,10 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
       request.version,
       request.id
     );
-    if (stored?.status !== request.status) {
+    if (
+      stored?.status !== request.status ||
+      (change.activity && this.#models.activityItems.has(change.activity))
+    ) {
       throw new InvalidStateError(
         `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
       );
