@@ -159,7 +159,9 @@ describe('transition-request lifecycle', () => {
 
       // Assess
       expect(attempt).toThrow(InvalidStateError);
-      expect(attempt).toThrow("r1 is REJECTED, which no 'close-stale' step leaves");
+      expect(attempt).toThrow(
+        "r1 is REJECTED, which no 'close-stale' step leaves"
+      );
     });
   });
 

@@ -5,7 +5,6 @@ import {
   ResourceDoesNotExistError,
   UnauthenticatedError,
 } from '#domain/errors.ts';
-import type { Principal } from '#domain/principal.ts';
 import { createComment } from '#domain/registry/comments.ts';
 import { createTransitionRequest } from '#domain/registry/requests.ts';
 import { checked, createRouteGuard } from '#http/access-guard.ts';
