@@ -128,7 +128,7 @@ async function main() {
           }
         )
       ),
-      await measure('request + approve (applied by workflow)', async (i) => {
+      await measure('request + approve (answered)', async (i) => {
         const version = String(
           ((i + WARMUP + ITERATIONS) % (ITERATIONS + WARMUP)) + 1
         );

@@ -227,6 +227,9 @@ export class LocalGateway {
       return;
     }
     const event = toEvent(request, url, method, body, matched);
+    // As API Gateway answers it; it names the call in the debug counters.
+    response.setHeader('apigw-requestid', event.requestContext.requestId);
+    this.#roundTrips?.identify(event.requestContext.requestId);
     const routeArn = `${ROUTE_ARN_PREFIX}/${method}${url.pathname}`;
 
     if (matched.route?.action !== 'public') {

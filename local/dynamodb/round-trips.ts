@@ -19,6 +19,8 @@ export type CallPhase = 'authorizer' | 'handler';
 /** The DynamoDB round trips of one API call, in the order they were sent. */
 export interface CallRoundTrips {
   readonly routeKey: string;
+  /** The call's API Gateway request id (the `apigw-requestid` header). */
+  requestId?: string;
   readonly roundTrips: { operation: string; phase: CallPhase }[];
 }
 
@@ -70,6 +72,12 @@ export class DynamoDBRoundTrips {
     return this.#context.run({ call, phase: 'handler' }, run);
   }
 
+  /** Names the current call by its request id. */
+  identify(requestId: string): void {
+    const current = this.#context.getStore();
+    if (current) current.call.requestId = requestId;
+  }
+
   /** Counts what `run` sends to the current call's `phase`. */
   phase<T>(phase: CallPhase, run: () => Promise<T>): Promise<T> {
     const current = this.#context.getStore();
@@ -80,6 +88,7 @@ export class DynamoDBRoundTrips {
   recent(): CallRoundTrips[] {
     return this.#calls.map((call) => ({
       routeKey: call.routeKey,
+      ...(call.requestId === undefined ? {} : { requestId: call.requestId }),
       roundTrips: [...call.roundTrips],
     }));
   }
