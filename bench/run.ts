@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRead } from '../local/dynamodb/round-trips.ts';
+import { ROUND_TRIPS_PATH } from '../local/gateway.ts';
 import { startRegistryProcess } from '../test/support/local-process.ts';
 
 /**
@@ -14,6 +16,10 @@ import { startRegistryProcess } from '../test/support/local-process.ts';
  */
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? '300');
 const WARMUP = 30;
+/** Requests approved one by one for the round-trip and apply figures. */
+const APPROVALS = Number(process.env.BENCH_APPROVALS ?? '100');
+/** How long the stage may take to follow an approval before the bench fails. */
+const APPLY_BOUND_MS = 30_000;
 
 interface Stats {
   p50: number;
@@ -62,7 +68,11 @@ async function main() {
   const registry = await startRegistryProcess({
     dataDir,
     adminToken: token,
-    env: { AUTHORIZER_CACHE_TTL_SECONDS: '10' },
+    // The debug endpoints count each call's DynamoDB round trips.
+    env: {
+      AUTHORIZER_CACHE_TTL_SECONDS: '10',
+      STAGEGATE_DEBUG_ENDPOINTS: 'true',
+    },
   });
   const auth = { authorization: `Bearer ${token}` };
   const json = { ...auth, 'content-type': 'application/json' };
@@ -118,7 +128,7 @@ async function main() {
           }
         )
       ),
-      await measure('request + approve (applied by workflow)', async (i) => {
+      await measure('request + approve (answered)', async (i) => {
         const version = String(
           ((i + WARMUP + ITERATIONS) % (ITERATIONS + WARMUP)) + 1
         );
@@ -166,6 +176,7 @@ async function main() {
         `${label.padEnd(38)} ${s.p50.toFixed(2).padStart(6)}  ${s.p95.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}  ${s.rps.toFixed(0).padStart(5)}   ×${(s.p50 / health).toFixed(1)}`
       );
     }
+    await roundTripsAndApplication(registry.url, auth, json, prefix);
     const rss = process.memoryUsage().rss / 1024 / 1024;
     console.log(`\nbench process RSS ${rss.toFixed(0)} MB`);
   } finally {
@@ -173,6 +184,151 @@ async function main() {
     await registry.exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+interface RoundTripCount {
+  /** The authorizer's (its cache usually answers). */
+  authorizerReads: number;
+  reads: number;
+  writes: number;
+  /** Reads the handler sent before its first write (the commit, for approve). */
+  readsBeforeFirstWrite: number;
+}
+
+/** The handler's DynamoDB round trips in the last call to `routeKey`. */
+async function lastCall(
+  url: string,
+  routeKey: string
+): Promise<RoundTripCount> {
+  const response = await fetch(`${url}${ROUND_TRIPS_PATH}`);
+  const { calls } = (await response.json()) as {
+    calls: {
+      routeKey: string;
+      roundTrips: { operation: string; phase: string }[];
+    }[];
+  };
+  const call = calls.filter((c) => c.routeKey === routeKey).at(-1);
+  if (!call) throw new Error(`no round trips recorded for ${routeKey}`);
+  const handler = call.roundTrips.filter((r) => r.phase === 'handler');
+  const firstWrite = handler.findIndex((r) => !isRead(r.operation));
+  return {
+    authorizerReads: call.roundTrips.filter(
+      (r) => r.phase === 'authorizer' && isRead(r.operation)
+    ).length,
+    reads: handler.filter((r) => isRead(r.operation)).length,
+    writes: handler.filter((r) => !isRead(r.operation)).length,
+    readsBeforeFirstWrite: (firstWrite < 0
+      ? handler
+      : handler.slice(0, firstWrite)
+    ).filter((r) => isRead(r.operation)).length,
+  };
+}
+
+/**
+ * DynamoDB round trips per call (get model, approve) and the time from an
+ * approve call until the version is in its new stage, each request
+ * approved alone (its workflow waiting for the decision).
+ */
+async function roundTripsAndApplication(
+  url: string,
+  auth: Record<string, string>,
+  json: Record<string, string>,
+  prefix: string
+) {
+  const MLFLOW = `${url}/api/2.0/mlflow`;
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${MLFLOW}${path}`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const name = `${prefix}-approvals`;
+  await post('/registered-models/create', { name });
+  for (let i = 0; i < APPROVALS; i += 1) {
+    await post('/model-versions/create', { name, source: 's3://b/m' });
+  }
+
+  await fetch(`${MLFLOW}/registered-models/get?name=${name}`, {
+    headers: auth,
+  }).then((r) => r.arrayBuffer());
+  const getModel = await lastCall(
+    url,
+    'GET /api/2.0/mlflow/registered-models/get'
+  );
+
+  const approveCounts: RoundTripCount[] = [];
+  const approveMs: number[] = [];
+  const appliedMs: number[] = [];
+  for (let version = 1; version <= APPROVALS; version += 1) {
+    await post('/transition-requests/create', {
+      name,
+      version: String(version),
+      stage: 'Staging',
+    });
+    const started = performance.now();
+    await post('/transition-requests/approve', {
+      name,
+      version: String(version),
+      stage: 'Staging',
+      archive_existing_versions: false,
+    });
+    approveMs.push(performance.now() - started);
+    approveCounts.push(
+      await lastCall(url, 'POST /api/2.0/mlflow/transition-requests/approve')
+    );
+    for (;;) {
+      const response = await fetch(
+        `${MLFLOW}/model-versions/get?name=${name}&version=${version}`,
+        { headers: auth }
+      );
+      const body = (await response.json()) as {
+        model_version?: { current_stage?: string };
+      };
+      const elapsed = performance.now() - started;
+      if (body.model_version?.current_stage === 'Staging') {
+        appliedMs.push(elapsed);
+        break;
+      }
+      if (elapsed > APPLY_BOUND_MS) {
+        throw new Error(
+          `version ${version} not in Staging ${APPLY_BOUND_MS} ms after approve: ${JSON.stringify(body)}`
+        );
+      }
+    }
+  }
+
+  const most = (pick: (c: RoundTripCount) => number) =>
+    Math.max(...approveCounts.map(pick));
+  const least = (pick: (c: RoundTripCount) => number) =>
+    Math.min(...approveCounts.map(pick));
+  const range = (pick: (c: RoundTripCount) => number) =>
+    least(pick) === most(pick)
+      ? String(most(pick))
+      : `${least(pick)}–${most(pick)}`;
+  console.log('\nDynamoDB round trips per call (handler; authorizer apart)\n');
+  console.log(
+    'call                       reads before commit  reads  writes  authorizer reads'
+  );
+  console.log(
+    `${'GET registered-models/get'.padEnd(26)} ${String(getModel.readsBeforeFirstWrite).padStart(19)}  ${String(getModel.reads).padStart(5)}  ${String(getModel.writes).padStart(6)}  ${String(getModel.authorizerReads).padStart(16)}`
+  );
+  console.log(
+    `${'POST approve'.padEnd(26)} ${range((c) => c.readsBeforeFirstWrite).padStart(19)}  ${range((c) => c.reads).padStart(5)}  ${range((c) => c.writes).padStart(6)}  ${range((c) => c.authorizerReads).padStart(16)}`
+  );
+  const call = stats(approveMs, 1);
+  const applied = stats(appliedMs, 1);
+  console.log(`\n${APPROVALS} requests approved one at a time\n`);
+  console.log('                                       p50 ms  p99 ms');
+  console.log(
+    `${'approve call answers'.padEnd(38)} ${call.p50.toFixed(1).padStart(6)}  ${call.p99.toFixed(1).padStart(6)}`
+  );
+  console.log(
+    `${'approve → version in its new stage'.padEnd(38)} ${applied.p50.toFixed(1).padStart(6)}  ${applied.p99.toFixed(1).padStart(6)}`
+  );
 }
 
 await main();

@@ -149,7 +149,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['approve'],
     args: ['model', 'version', 'stage'],
     options: { archive, comment, 'request-id': requestId },
-    summary: 'approve a transition request (the transition is applied)',
+    summary:
+      'approve a transition request, and wait (up to 30 s) until it is applied',
   },
   {
     words: ['reject'],

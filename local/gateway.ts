@@ -22,6 +22,7 @@ import {
   routeKey,
   routes,
 } from '#http/routes.ts';
+import type { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { invokeLocally } from './lambda/invocation.ts';
 import { repositoryRoot } from './paths.ts';
 
@@ -70,9 +71,12 @@ export interface RouteTraffic {
  * `GET` the traffic path for the per-route body byte counters (which show,
  * for example, that artifact bytes never pass through the handlers);
  * `POST` a job path to run that scheduled job now and get its report.
+ * `GET` the round-trips path for the DynamoDB operations each recent API
+ * call sent (authorizer and handler apart), `DELETE` it to start afresh.
  */
 export const TRAFFIC_PATH = '/__stagegate/gateway-traffic';
 export const JOBS_PATH = '/__stagegate/jobs/';
+export const ROUND_TRIPS_PATH = '/__stagegate/dynamodb-round-trips';
 
 /**
  * Serves the route table the way API Gateway's HTTP API would: each request
@@ -87,6 +91,7 @@ export class LocalGateway {
   readonly #debug: boolean;
   readonly #jobs: Readonly<Record<string, () => Promise<unknown>>>;
   readonly #load: HandlerLoader;
+  readonly #roundTrips: DynamoDBRoundTrips | undefined;
   #server: Server | undefined;
 
   constructor(
@@ -100,11 +105,14 @@ export class LocalGateway {
        * roots with in-memory fakes. @default importing the entry module
        */
       load?: HandlerLoader;
+      /** Counts each call's DynamoDB round trips (debug endpoints only). */
+      roundTrips?: DynamoDBRoundTrips;
     } = {}
   ) {
     this.#debug = options.debug ?? false;
     this.#jobs = options.jobs ?? {};
     this.#load = options.load ?? importHandler;
+    this.#roundTrips = options.roundTrips;
   }
 
   /** Request and response body bytes per route key, since the start. */
@@ -175,6 +183,17 @@ export class LocalGateway {
       send(response, 200, { routes: this.traffic() });
       return;
     }
+    if (path === ROUND_TRIPS_PATH && this.#roundTrips) {
+      if (method === 'GET') {
+        send(response, 200, { calls: this.#roundTrips.recent() });
+        return;
+      }
+      if (method === 'DELETE') {
+        this.#roundTrips.reset();
+        send(response, 200, {});
+        return;
+      }
+    }
     const job = path.startsWith(JOBS_PATH)
       ? this.#jobs[path.slice(JOBS_PATH.length)]
       : undefined;
@@ -198,6 +217,22 @@ export class LocalGateway {
       return;
     }
     const matched = matchRoute(method, url.pathname);
+    if (this.#roundTrips) {
+      await this.#roundTrips.track(matched.routeKey, () =>
+        this.#serveApi(request, response, url, method, matched)
+      );
+    } else {
+      await this.#serveApi(request, response, url, method, matched);
+    }
+  }
+
+  async #serveApi(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    method: string,
+    matched: MatchedRoute
+  ) {
     const { body, size } = await readBody(request);
     response.once('finish', () =>
       this.#count(matched.routeKey, size, bytesWritten(response))
@@ -212,6 +247,9 @@ export class LocalGateway {
       return;
     }
     const event = toEvent(request, url, method, body, matched);
+    // As API Gateway answers it; it names the call in the debug counters.
+    response.setHeader('apigw-requestid', event.requestContext.requestId);
+    this.#roundTrips?.identify(event.requestContext.requestId);
     const routeArn = `${ROUTE_ARN_PREFIX}/${method}${url.pathname}`;
 
     if (matched.route?.action !== 'public') {
@@ -220,10 +258,11 @@ export class LocalGateway {
       );
       let result: APIGatewayAuthorizerResult;
       try {
-        result = (await invoke(
-          authorizer,
-          toAuthorizerEvent(event, routeArn)
-        )) as APIGatewayAuthorizerResult;
+        const authorizerEvent = toAuthorizerEvent(event, routeArn);
+        const authorize = () => invoke(authorizer, authorizerEvent);
+        result = (await (this.#roundTrips
+          ? this.#roundTrips.phase('authorizer', authorize)
+          : authorize())) as APIGatewayAuthorizerResult;
       } catch (error) {
         // As API Gateway: an authorizer that throws "Unauthorized" is a 401,
         // anything else a 500; neither reaches the handler.

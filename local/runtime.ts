@@ -12,6 +12,7 @@ import {
   LOCAL_REGION,
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
+import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { LocalGateway } from './gateway.ts';
 import { invokeLocally } from './lambda/invocation.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
@@ -214,8 +215,12 @@ export async function startLocalRuntime(
     await bindLegacyWebhooks({ client, tableName: LOCAL_TABLE_NAME });
     client.destroy();
 
+    const debug = process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true';
+    const roundTrips = debug ? new DynamoDBRoundTrips() : undefined;
+    if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
-      debug: process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true',
+      debug,
+      roundTrips,
       jobs: {
         cleanup: runCleanupJob,
         'registration-watchdog': () => runRegistrationWatchdog(false),
@@ -224,7 +229,7 @@ export async function startLocalRuntime(
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
 
-    await rearmOpenRequests();
+    await rearmPendingRequests();
     // Registrations that were copying when the last process died: nothing
     // renews their leases any more, so they resume now rather than once
     // the leases run out.
@@ -287,37 +292,26 @@ function resolveAdminToken(
 
 /**
  * Executions live in this process's memory, so a restart loses the ones
- * waiting for a decision. Their requests are still OPEN in the table: start
- * a fresh execution for each, with the time it has left, so it can still be
- * approved (or expire on time). On AWS executions outlive any process.
+ * that had work left. Their requests are still pending in the table (open,
+ * or approved and not yet applied): a fresh execution takes each over, with
+ * the time it has left, so it can still be approved (or expire on time),
+ * or is applied. On AWS executions outlive any process.
  */
-async function rearmOpenRequests(): Promise<number> {
-  const [table, workflow, { requestDependencies }] = await Promise.all([
-    import('#shared/aws/table.ts'),
-    import('#shared/aws/workflow.ts'),
-    import('#shared/request-dependencies.ts'),
-  ]);
+async function rearmPendingRequests(): Promise<number> {
+  const [table, workflow, { requestDependencies }, { restartWorkflow }] =
+    await Promise.all([
+      import('#shared/aws/table.ts'),
+      import('#shared/aws/workflow.ts'),
+      import('#shared/request-dependencies.ts'),
+      import('#domain/registry/requests.ts'),
+    ]);
   const deps = requestDependencies({
     table: table.registryTableFromEnv(),
     workflow: workflow.approvalWorkflowFromEnv(),
   });
-  const open = await deps.requests.listAllOpenRequests();
-  const now = Date.now();
-  for (const request of open) {
-    await deps.workflow.start(
-      {
-        requestId: request.id,
-        modelId: request.modelId,
-        version: request.version,
-        expiresInSeconds: Math.max(
-          1,
-          Math.ceil((request.expiresAt - now) / 1000)
-        ),
-      },
-      now
-    );
-  }
-  return open.length;
+  const pending = await deps.requests.listPendingRequests();
+  for (const request of pending) await restartWorkflow(deps, request);
+  return pending.length;
 }
 
 /** The same cleanup handler that EventBridge schedules on AWS. */

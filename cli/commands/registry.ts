@@ -2,7 +2,12 @@
  * Thin commands: one API call each (plus paging), printed as a table or,
  * with `--json`, as the API objects.
  */
-import type { ModelVersion, Page, RegisteredModel } from '../client.ts';
+import type {
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  RegistryClient,
+} from '../client.ts';
 import { ProtocolError } from '../client.ts';
 import { UsageError } from '../errors.ts';
 import type { Context } from '../main.ts';
@@ -178,6 +183,37 @@ export async function request(context: Context): Promise<void> {
   );
 }
 
+/** How long `approve` follows the application of the transition. */
+const APPLY_WAIT_MS = 30_000;
+const FIRST_POLL_MS = 50;
+const MAX_POLL_MS = 1_000;
+
+/**
+ * The registry answers an approval once it is committed; the request's
+ * workflow then applies the transition (README, design notes). Polls the
+ * version until it is in `stage` or the time is up, backing off from
+ * 50 ms to 1 s.
+ * @returns the stage last seen.
+ */
+async function waitForStage(
+  client: RegistryClient,
+  context: Context,
+  model: string,
+  version: string,
+  stage: Stage
+): Promise<string> {
+  const deadline = context.now() + APPLY_WAIT_MS;
+  let interval = FIRST_POLL_MS;
+  for (;;) {
+    const current = (await client.getModelVersion(model, version))
+      .current_stage;
+    const left = deadline - context.now();
+    if (current === stage || left <= 0) return current;
+    await context.sleep(Math.min(interval, left));
+    interval = Math.min(interval * 2, MAX_POLL_MS);
+  }
+}
+
 async function decide(context: Context, decision: 'approve' | 'reject') {
   const version = versionArg(context);
   const stage = stageArg(context);
@@ -195,10 +231,17 @@ async function decide(context: Context, decision: 'approve' | 'reject') {
     context.printJson({ activity });
     return;
   }
+  if (decision === 'reject') {
+    context.print(
+      `rejected the request to move ${model} version ${version} to ${stage}`
+    );
+    return;
+  }
+  const reached = await waitForStage(client, context, model, version, stage);
   context.print(
-    decision === 'approve'
+    reached === stage
       ? `approved: ${model} version ${version} is now in ${stage}`
-      : `rejected the request to move ${model} version ${version} to ${stage}`
+      : `approved: ${model} version ${version} is still in ${reached} after ${APPLY_WAIT_MS / 1000} s; the registry moves it to ${stage} when it applies the approval (follow it with stagegate versions list ${model})`
   );
 }
 

@@ -2,119 +2,99 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
-import {
-  PermissionDeniedError,
-  RegisteredModelDoesNotExistError,
-} from './errors.ts';
+import type { ModelResource } from './authorization.ts';
 import { findModelRecord } from './model-lookup.ts';
-import { parseVersionNumber } from './model-version.ts';
 import {
-  ABILITIES,
-  type Ability,
   DEFAULT_ROOT_GRANTS,
-  type EffectiveLevel,
-  effectiveLevel,
   type Grant,
-  levelAllows,
-  mayCreateModels,
   type RootPermissionLevel,
-  transitionAbility,
 } from './permissions.ts';
-import type { Principal } from './principal.ts';
-import { canonicalStage } from './stages.ts';
+import { validateModelName } from './registered-model.ts';
+import type { Stage } from './stages.ts';
+
+/**
+ * The reads behind authorization: a model with the registry-wide grants
+ * that apply to it, as the caller named it. What a route's check reads is
+ * what its operation uses, so nothing is read twice.
+ */
+export interface ModelAccess {
+  readonly record: ModelRecord;
+  readonly rootGrants: readonly Grant<RootPermissionLevel>[];
+}
 
 /** The registry-wide grants, or the defaults until an admin sets them. */
 export async function rootGrants(
-  store: ModelRegistryStore
+  store: Pick<ModelRegistryStore, 'getRootGrants'>
 ): Promise<readonly Grant<RootPermissionLevel>[]> {
   return (await store.getRootGrants()) ?? DEFAULT_ROOT_GRANTS;
 }
 
-export function levelOn(
-  caller: Principal,
+/**
+ * The model `name` names, with the root grants, in the store's fewest
+ * round trips; `record` is undefined for no such model. A name with U+FFFD
+ * (a model stored with a lone surrogate) takes the slower lookup.
+ */
+export async function findModelAccess(
+  store: Pick<
+    ModelRegistryStore,
+    | 'getModelAccessByName'
+    | 'getModelRecordByName'
+    | 'getModelRecordById'
+    | 'listModels'
+  >,
+  name: string
+): Promise<{
+  record: ModelRecord | undefined;
+  rootGrants: readonly Grant<RootPermissionLevel>[];
+}> {
+  const found = await store.getModelAccessByName(validateModelName(name));
+  const root = found.rootGrants ?? DEFAULT_ROOT_GRANTS;
+  if (found.record || !name.includes('\ufffd')) {
+    return { record: found.record, rootGrants: root };
+  }
+  return { record: await findModelRecord(store, name), rootGrants: root };
+}
+
+/** The model named by its id, with the root grants. */
+export async function findModelAccessById(
+  store: Pick<ModelRegistryStore, 'getModelAccessById'>,
+  id: string
+): Promise<{
+  record: ModelRecord | undefined;
+  rootGrants: readonly Grant<RootPermissionLevel>[];
+}> {
+  const found = await store.getModelAccessById(id);
+  return {
+    record: found.record,
+    rootGrants: found.rootGrants ?? DEFAULT_ROOT_GRANTS,
+  };
+}
+
+/**
+ * A model as `authorize` sees it. `named` is how the caller named it (its
+ * id where it gave only that): refusals show that, nothing more.
+ */
+export function modelResource(
+  access: ModelAccess,
+  named: string = access.record.model.name
+): ModelResource {
+  return {
+    named,
+    grants: access.record.grants,
+    rootGrants: access.rootGrants,
+  };
+}
+
+/**
+ * A version's stage, from its model's record (which keeps the version
+ * numbers of every stage); `undefined` when the model has no such version.
+ */
+export function stageOfVersion(
   record: ModelRecord,
-  root: readonly Grant<RootPermissionLevel>[]
-): EffectiveLevel {
-  return effectiveLevel(caller, record.grants, root);
-}
-
-/**
- * Refuses a caller whose level lacks the ability. The message names the
- * model the caller asked for and the action, nothing it cannot read.
- */
-export function assertAllowed(
-  caller: Principal,
-  level: EffectiveLevel,
-  ability: Ability,
-  modelName: string
-): void {
-  if (!levelAllows(level, ability)) {
-    throw new PermissionDeniedError(
-      `${caller.userName} does not have permission to ${ABILITIES[ability]} on registered model '${modelName}'.`
-    );
+  version: number
+): Stage | undefined {
+  for (const [stage, versions] of Object.entries(record.stages)) {
+    if (versions.includes(version)) return stage as Stage;
   }
-}
-
-/** The caller's level on a model it names; the model must exist. */
-export async function authorizeOnModel(
-  store: ModelRegistryStore,
-  caller: Principal,
-  name: string,
-  ability: Ability
-): Promise<{ record: ModelRecord; level: EffectiveLevel }> {
-  const record = await findModelRecord(store, name);
-  if (!record) throw new RegisteredModelDoesNotExistError(name);
-  const level = levelOn(caller, record, await rootGrants(store));
-  assertAllowed(caller, level, ability, name);
-  return { record, level };
-}
-
-/**
- * A stage change needs the ability of its from/to pair: Can Manage Staging
- * Versions moves versions only among None, Staging and Archived.
- */
-export async function authorizeStageChange(
-  store: ModelRegistryStore,
-  caller: Principal,
-  input: { name: string; version: string | number; stage: string },
-  kind: 'transition' | 'approve'
-): Promise<{ record: ModelRecord; level: EffectiveLevel }> {
-  const { record, level } = await authorizeOnModel(
-    store,
-    caller,
-    input.name,
-    'ReadRegisteredModel'
-  );
-  const to = canonicalStage(input.stage);
-  const version = await store.getVersion(
-    record.model.id,
-    parseVersionNumber(input.version)
-  );
-  // A missing version is the use case's 404 to report, after the check on
-  // the target stage alone.
-  const from = version?.currentStage ?? 'None';
-  assertAllowed(caller, level, transitionAbility(from, to, kind), input.name);
-  return { record, level };
-}
-
-/** Root `CAN_CREATE_REGISTERED_MODEL` (every user by default). */
-export async function authorizeCreateModel(
-  store: ModelRegistryStore,
-  caller: Principal
-): Promise<void> {
-  if (!mayCreateModels(caller, await rootGrants(store))) {
-    throw new PermissionDeniedError(
-      `${caller.userName} does not have permission to registry:CreateRegisteredModel.`
-    );
-  }
-}
-
-/** Which models a caller may see in listings: those it can at least read. */
-export async function readableBy(
-  store: ModelRegistryStore,
-  caller: Principal
-): Promise<(record: ModelRecord) => boolean> {
-  const root = await rootGrants(store);
-  return (record) =>
-    levelAllows(levelOn(caller, record, root), 'ReadRegisteredModel');
+  return undefined;
 }

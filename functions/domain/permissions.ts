@@ -19,30 +19,6 @@ export type RootPermissionLevel =
 /** "No Permissions" is the absence of any grant. */
 export type EffectiveLevel = PermissionLevel | 'NO_PERMISSIONS';
 
-/**
- * The abilities of seed 001's table, each with the IAM-style action name
- * that the route table, the authorizer, the docs and the tests share.
- */
-export const ABILITIES = {
-  ReadRegisteredModel: 'registry:ReadRegisteredModel',
-  RequestTransition: 'registry:RequestTransition',
-  CreateModelVersion: 'registry:CreateModelVersion',
-  UpdateDescription: 'registry:UpdateDescription',
-  EditTags: 'registry:EditTags',
-  EditAliases: 'registry:EditAliases',
-  TransitionAmongNoneStagingArchived: 'registry:TransitionToStaging',
-  TransitionToProduction: 'registry:TransitionToProduction',
-  ApproveAmongNoneStagingArchived: 'registry:ApproveTransitionToStaging',
-  ApproveToProduction: 'registry:ApproveTransitionToProduction',
-  CancelTransitionRequest: 'registry:CancelTransitionRequest',
-  RenameRegisteredModel: 'registry:RenameRegisteredModel',
-  ModifyPermissions: 'registry:ModifyPermissions',
-  DeleteRegisteredModel: 'registry:DeleteRegisteredModel',
-  DeleteModelVersion: 'registry:DeleteModelVersion',
-} as const;
-export type Ability = keyof typeof ABILITIES;
-export type Action = (typeof ABILITIES)[Ability];
-
 const ALL: readonly EffectiveLevel[] = PERMISSION_LEVELS;
 const EDIT_UP: readonly EffectiveLevel[] = PERMISSION_LEVELS.slice(1);
 const STAGING_UP: readonly EffectiveLevel[] = PERMISSION_LEVELS.slice(2);
@@ -50,31 +26,39 @@ const PRODUCTION_UP: readonly EffectiveLevel[] = PERMISSION_LEVELS.slice(3);
 const MANAGE: readonly EffectiveLevel[] = ['CAN_MANAGE'];
 
 /**
- * Seed 001's table, abilities × levels: the levels that hold each ability.
- * No Permissions holds none. (The creator of a transition request may also
- * cancel it; that rule is about the request, not the level.)
+ * Seed 001's table, abilities × levels: the levels that hold each ability
+ * on a registered model. No Permissions holds none. Each ability is named
+ * by its IAM-style action, the one vocabulary of the route table,
+ * `authorize()`, the docs and the tests; the abilities that are not about a
+ * level on a model (creating models, admin routes, comments, …) are in
+ * `ABILITIES` (authorization.ts), each defined in terms of this table.
  */
-export const PERMISSION_TABLE: Readonly<
-  Record<Ability, readonly EffectiveLevel[]>
-> = {
-  ReadRegisteredModel: ALL,
-  RequestTransition: ALL,
-  CreateModelVersion: EDIT_UP,
-  UpdateDescription: EDIT_UP,
-  EditTags: EDIT_UP,
+export const PERMISSION_TABLE = {
+  'registry:ReadRegisteredModel': ALL,
+  'registry:RequestTransition': ALL,
+  'registry:CreateModelVersion': EDIT_UP,
+  'registry:UpdateDescription': EDIT_UP,
+  'registry:EditTags': EDIT_UP,
   // Not in the seed (Databricks' workspace registry has no aliases): an
   // alias moves what consumers load, like a tag edit, so Can Edit.
-  EditAliases: EDIT_UP,
-  TransitionAmongNoneStagingArchived: STAGING_UP,
-  TransitionToProduction: PRODUCTION_UP,
-  ApproveAmongNoneStagingArchived: STAGING_UP,
-  ApproveToProduction: PRODUCTION_UP,
-  CancelTransitionRequest: MANAGE,
-  RenameRegisteredModel: MANAGE,
-  ModifyPermissions: MANAGE,
-  DeleteRegisteredModel: MANAGE,
-  DeleteModelVersion: MANAGE,
-};
+  'registry:EditAliases': EDIT_UP,
+  // Among None, Staging and Archived.
+  'registry:TransitionToStaging': STAGING_UP,
+  // To or from Production.
+  'registry:TransitionToProduction': PRODUCTION_UP,
+  'registry:ApproveTransitionToStaging': STAGING_UP,
+  'registry:ApproveTransitionToProduction': PRODUCTION_UP,
+  // The creator of a transition request may also cancel it; that rule is
+  // about the request, not the level (authorize()).
+  'registry:CancelTransitionRequest': MANAGE,
+  'registry:RenameRegisteredModel': MANAGE,
+  'registry:ModifyPermissions': MANAGE,
+  'registry:DeleteRegisteredModel': MANAGE,
+  'registry:DeleteModelVersion': MANAGE,
+} as const satisfies Readonly<Record<string, readonly EffectiveLevel[]>>;
+
+/** An ability of seed 001's table, held by levels on a model. */
+export type ModelAbility = keyof typeof PERMISSION_TABLE;
 
 /** Human descriptions, as `permissionLevels` returns them. */
 export const PERMISSION_LEVEL_DESCRIPTIONS: Readonly<
@@ -105,9 +89,22 @@ export function highest(levels: readonly EffectiveLevel[]): EffectiveLevel {
   );
 }
 
-/** Whether a level holds an ability: the one check every endpoint uses. */
-export function levelAllows(level: EffectiveLevel, ability: Ability): boolean {
-  return PERMISSION_TABLE[ability].includes(level);
+/** Whether a level holds an ability of the table. */
+export function levelAllows(
+  level: EffectiveLevel,
+  ability: ModelAbility
+): boolean {
+  return (PERMISSION_TABLE[ability] as readonly EffectiveLevel[]).includes(
+    level
+  );
+}
+
+/** The lowest level that holds an ability (for refusals that say so). */
+export function lowestLevelFor(ability: ModelAbility): PermissionLevel {
+  return (
+    PERMISSION_LEVELS.find((level) => levelAllows(level, ability)) ??
+    'CAN_MANAGE'
+  );
 }
 
 /**
@@ -118,16 +115,16 @@ export function transitionAbility(
   from: Stage,
   to: Stage,
   kind: 'transition' | 'approve'
-): Ability {
+): ModelAbility {
   const amongLowerStages = from !== 'Production' && to !== 'Production';
   if (kind === 'approve') {
     return amongLowerStages
-      ? 'ApproveAmongNoneStagingArchived'
-      : 'ApproveToProduction';
+      ? 'registry:ApproveTransitionToStaging'
+      : 'registry:ApproveTransitionToProduction';
   }
   return amongLowerStages
-    ? 'TransitionAmongNoneStagingArchived'
-    : 'TransitionToProduction';
+    ? 'registry:TransitionToStaging'
+    : 'registry:TransitionToProduction';
 }
 
 /** Who a grant is for, as Databricks names them in access control lists. */
@@ -189,18 +186,16 @@ export function effectiveLevel(
   return highest(levels);
 }
 
-/** Whether a principal may create models (root `CAN_CREATE_REGISTERED_MODEL` or Can Manage). */
-export function mayCreateModels(
+/** The root levels a principal holds through its own and its groups' grants. */
+export function rootLevelsHeld(
   principal: Principal,
   rootGrants: readonly Grant<RootPermissionLevel>[]
-): boolean {
-  if (principal.isAdmin) return true;
+): Set<RootPermissionLevel> {
   const mine = new Set(granteesOf(principal).map(granteeKey));
-  return rootGrants.some(
-    (grant) =>
-      mine.has(granteeKey(grant.grantee)) &&
-      (grant.level === 'CAN_CREATE_REGISTERED_MODEL' ||
-        grant.level === 'CAN_MANAGE')
+  return new Set(
+    rootGrants
+      .filter((grant) => mine.has(granteeKey(grant.grantee)))
+      .map((grant) => grant.level)
   );
 }
 

@@ -1,9 +1,11 @@
 import type { Stage } from './stages.ts';
 
 /**
- * The life of a request. OPEN is the only state a decision may leave; the
- * conditional write of the decision is the commit point, so exactly one of
- * approve, reject, cancel, expire or a system close wins.
+ * The life of a request: which event may move it from which status is the
+ * table `LIFECYCLE` (transition-request-lifecycle.ts). OPEN is the only
+ * status a decision may leave; the conditional write of the decision is
+ * the commit point, so exactly one of approve, reject, cancel, expire or a
+ * system close wins.
  */
 export type TransitionRequestStatus =
   | 'OPEN'
@@ -35,6 +37,12 @@ export interface TransitionRequest {
   readonly expiresAt: number;
   /** The waiting execution's task token, once the workflow has one. */
   readonly taskToken?: string | undefined;
+  /**
+   * The execution that last took the request over (its ARN): the one
+   * executor of the request's steps; an older execution still running
+   * ends without applying anything.
+   */
+  readonly executionArn?: string | undefined;
   /** How it was decided. */
   readonly decision?:
     | {

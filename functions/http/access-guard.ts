@@ -1,39 +1,60 @@
 import {
-  assertAllowed,
-  authorizeCreateModel,
-  authorizeOnModel,
-  authorizeStageChange,
-  levelOn,
-  readableBy,
+  findModelAccess,
+  findModelAccessById,
+  type ModelAccess,
+  modelResource,
   rootGrants,
+  stageOfVersion,
 } from '#domain/access.ts';
+import { ROOT_OBJECT_ID } from '#domain/acl.ts';
+import type { Activity } from '#domain/activity.ts';
 import { parseManagedArtifactPath } from '#domain/artifacts/paths.ts';
 import {
-  PermissionDeniedError,
+  ABILITIES,
+  type Ability,
+  allows,
+  authorize,
+  levelOn,
+  type Resource,
+  type ResourceKind,
+} from '#domain/authorization.ts';
+import {
+  RegisteredModelDoesNotExistError,
   ResourceDoesNotExistError,
   UnauthenticatedError,
 } from '#domain/errors.ts';
-import {
-  type EffectiveLevel,
-  effectiveLevel,
-  granteeKey,
-  granteesOf,
-} from '#domain/permissions.ts';
+import { parseVersionNumber } from '#domain/model-version.ts';
+import type { EffectiveLevel } from '#domain/permissions.ts';
 import type { Principal } from '#domain/principal.ts';
+import {
+  addressRequest,
+  type RequestAddress,
+  requestResource,
+} from '#domain/registry/requests.ts';
+import { canonicalStage } from '#domain/stages.ts';
 import type { IdentityStore } from '#ports/identity-store.ts';
 import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
-import { type RouteCheck, routeChecks } from './route-checks.ts';
+import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 import type { RouteDefinition } from './routes.ts';
 
-/** What a passed check tells the operation. */
+/**
+ * What a passed check established, for the operation: what it read to
+ * decide (so the operation does not read it again) and the caller's level.
+ */
 export interface AccessContext {
   /** The caller's level on the model the request names, when it names one. */
   readonly level?: EffectiveLevel;
   /** For listings: whether the caller may see a model. */
   readonly visible: (record: ModelRecord) => boolean;
+  /** The model the request names, with the registry-wide grants. */
+  readonly model?: ModelAccess;
+  /** Decision and cancel routes: the addressed request and its context. */
+  readonly request?: RequestAddress;
+  /** Comment routes: the comment the request names. */
+  readonly comment?: Activity;
 }
 
 export interface RouteGuard {
@@ -44,9 +65,10 @@ export interface RouteGuard {
    */
   principal(fromAuthorizer: Principal): Promise<Principal>;
   /**
-   * Runs the route's declared check against the request's input.
+   * Reads the resource the route names from the request's input and asks
+   * `authorize` whether the caller may do the route's action on it.
    * @throws PermissionDeniedError, or RESOURCE_DOES_NOT_EXIST for a model
-   *   the request names that does not exist.
+   *   (or comment) the request names that does not exist.
    */
   check(
     route: RouteDefinition,
@@ -58,17 +80,222 @@ export interface RouteGuard {
 const EVERYTHING: AccessContext = { visible: () => true };
 
 /**
- * The guard of one function group. Groups that serve no model routes pass
- * no store; a model check there is a wiring error, reported as such.
+ * What the route's check resolved, for an operation whose route names it.
+ * @throws Error when it resolved none: the route names another resource
+ *   (a wiring error, not the caller's).
+ */
+export function checked<K extends 'model' | 'request' | 'comment'>(
+  access: AccessContext,
+  key: K
+): NonNullable<AccessContext[K]> {
+  const value = access[key];
+  if (!value) throw new Error(`The route's check resolved no ${key}.`);
+  return value as NonNullable<AccessContext[K]>;
+}
+
+/**
+ * Where the resource of each kind comes from. Uploads and webhooks are
+ * read by their use cases, which authorize on what they read.
+ */
+type Locator =
+  | 'nothing'
+  | 'root'
+  | 'model'
+  | 'stage-change'
+  | 'request'
+  | 'comment'
+  | 'use-case';
+
+const LOCATORS: Readonly<Record<ResourceKind, Locator>> = {
+  registry: 'nothing',
+  root: 'root',
+  model: 'model',
+  'stage-change': 'stage-change',
+  request: 'request',
+  comment: 'comment',
+  upload: 'use-case',
+  webhook: 'use-case',
+};
+
+/** What the check resolved: the resource, and what the operation reuses. */
+interface Resolved {
+  readonly resource: Resource;
+  readonly context: Omit<AccessContext, 'visible' | 'level'>;
+}
+
+/**
+ * The guard of one function group: resolves the resource each route names
+ * (the model, version, request, comment or root object) and asks the one
+ * `authorize`. Groups that serve no model routes pass no stores; a model
+ * route there is a wiring error, reported as such.
  */
 export function createRouteGuard(deps: {
   identities: Pick<IdentityStore, 'getPrincipal'>;
   store?: ModelRegistryStore;
+  requests?: Pick<
+    TransitionRequestStore,
+    'listOpenRequests' | 'getSettings' | 'findCommentById'
+  >;
 }): RouteGuard {
   const needStore = (): ModelRegistryStore => {
     if (!deps.store) throw new Error('This function has no registry store.');
     return deps.store;
   };
+  const needRequests = () => {
+    if (!deps.requests) {
+      throw new Error('This function has no transition request store.');
+    }
+    return deps.requests;
+  };
+
+  /** The model the request names by `name`, or the 404. */
+  async function modelNamed(name: string): Promise<ModelAccess> {
+    const found = await findModelAccess(needStore(), name);
+    if (!found.record) throw new RegisteredModelDoesNotExistError(name);
+    return { record: found.record, rootGrants: found.rootGrants };
+  }
+
+  async function resolve(
+    action: Ability,
+    input: Record<string, unknown>
+  ): Promise<Resolved | undefined> {
+    const [kind = 'registry'] = ABILITIES[action].on;
+    switch (LOCATORS[kind]) {
+      case 'use-case':
+        return undefined;
+      case 'nothing':
+        return { resource: { kind: 'registry' }, context: {} };
+      case 'root':
+        return {
+          resource: { kind: 'root', rootGrants: await rootGrants(needStore()) },
+          context: {},
+        };
+      case 'model': {
+        // Without a name there is no model to protect; the operation's
+        // validation answers 400.
+        const { name } = input;
+        if (typeof name !== 'string') return undefined;
+        const model = await modelNamed(name);
+        return {
+          resource: { kind: 'model', model: modelResource(model, name) },
+          context: { model },
+        };
+      }
+      case 'stage-change': {
+        const named = namedStageChange(input);
+        if (!named) return undefined;
+        const to = canonicalStage(named.stage);
+        const number = parseVersionNumber(named.version);
+        const model = await modelNamed(named.name);
+        return {
+          resource: {
+            kind: 'stage-change',
+            model: modelResource(model, named.name),
+            // A missing version is the operation's 404 to report, after the
+            // check on the target stage alone.
+            from: stageOfVersion(model.record, number) ?? 'None',
+            to,
+          },
+          context: { model },
+        };
+      }
+      case 'request': {
+        const named = namedStageChange(input);
+        if (!named) return undefined;
+        const model = await modelNamed(named.name);
+        const request = await addressRequest(needRequests(), model, {
+          version: named.version,
+          stage: named.stage,
+          requestId: optionalString(input.request_id),
+          creator: optionalString(input.creator),
+        });
+        return {
+          resource: requestResource(request),
+          context: { model, request },
+        };
+      }
+      case 'comment': {
+        const { id } = input;
+        if (typeof id !== 'string') return undefined;
+        const comment = await needRequests().findCommentById(id);
+        const found = comment
+          ? await findModelAccessById(needStore(), comment.modelId)
+          : undefined;
+        if (!comment || !found?.record) {
+          throw new ResourceDoesNotExistError(`Comment ${id} not found.`);
+        }
+        const model = { record: found.record, rootGrants: found.rootGrants };
+        return {
+          resource: {
+            kind: 'comment',
+            model: modelResource(model),
+            author: comment.userId,
+          },
+          context: { model, comment },
+        };
+      }
+    }
+  }
+
+  /**
+   * The permissions API names a model by its id (a refusal then names only
+   * that id), or the registry-wide object as `root`.
+   */
+  async function resolveById(objectId: string): Promise<Resolved> {
+    if (objectId === ROOT_OBJECT_ID) {
+      return {
+        resource: { kind: 'root', rootGrants: await rootGrants(needStore()) },
+        context: {},
+      };
+    }
+    const found = await findModelAccessById(needStore(), objectId);
+    if (!found.record) {
+      throw new ResourceDoesNotExistError(
+        `Registered model with id ${objectId} not found.`
+      );
+    }
+    const model = { record: found.record, rootGrants: found.rootGrants };
+    return {
+      resource: { kind: 'model', model: modelResource(model, objectId) },
+      context: { model },
+    };
+  }
+
+  /**
+   * An MLflow artifact path names its model by id
+   * (`mlflow-registry/<model id>/<version>/…`, the `proxy` path parameter
+   * or the `path` query parameter). Every path the request carries is
+   * checked, so the one the operation serves was checked whichever it
+   * reads; values that are not strings (repeated keys) are refused by the
+   * operation's validation before anything is served.
+   */
+  async function checkArtifactPaths(
+    action: Ability,
+    caller: Principal,
+    input: Record<string, unknown>
+  ): Promise<AccessContext> {
+    const paths = [input.proxy, input.path].filter(
+      (value): value is string => typeof value === 'string'
+    );
+    // Parsing throws for paths outside the managed prefix.
+    const located = (paths.length > 0 ? paths : ['']).map((path) => ({
+      path,
+      modelId: parseManagedArtifactPath(path).modelId,
+    }));
+    let context: AccessContext = EVERYTHING;
+    for (const { path, modelId } of located) {
+      const found = await findModelAccessById(needStore(), modelId);
+      if (!found.record) {
+        throw new ResourceDoesNotExistError(`No artifacts at '${path}'.`);
+      }
+      const model = { record: found.record, rootGrants: found.rootGrants };
+      const resource = modelResource(model);
+      authorize(caller, action, { kind: 'model', model: resource });
+      context = { ...EVERYTHING, model, level: levelOn(caller, resource) };
+    }
+    return context;
+  }
+
   return {
     async principal(fromAuthorizer) {
       const current = await deps.identities.getPrincipal(fromAuthorizer.id);
@@ -81,136 +308,50 @@ export function createRouteGuard(deps: {
       return current;
     },
     async check(route, caller, input) {
-      const check: RouteCheck = routeChecks[route.action];
-      switch (check.kind) {
-        case 'public':
-        case 'authenticated':
-          return EVERYTHING;
-        case 'admin':
-          if (!caller.isAdmin) {
-            throw new PermissionDeniedError(
-              `${caller.userName} is not a workspace admin.`
-            );
-          }
-          return EVERYTHING;
-        case 'create-model':
-          await authorizeCreateModel(needStore(), caller);
-          return EVERYTHING;
-        case 'readable-models':
-          return { visible: await readableBy(needStore(), caller) };
-        case 'model': {
-          const name = input.name;
-          // Without a name there is no model to protect; the operation's
-          // validation answers 400.
-          if (typeof name !== 'string') return EVERYTHING;
-          const { level } = await authorizeOnModel(
-            needStore(),
-            caller,
-            name,
-            check.ability
-          );
-          return { ...EVERYTHING, level };
-        }
-        case 'comment':
-          return EVERYTHING;
-        case 'stage-decision':
-        case 'stage-change': {
-          const { name, version, stage } = input;
-          if (
-            typeof name !== 'string' ||
-            (typeof version !== 'string' && typeof version !== 'number') ||
-            typeof stage !== 'string'
-          ) {
-            return EVERYTHING;
-          }
-          const { level } = await authorizeStageChange(
-            needStore(),
-            caller,
-            { name, version, stage },
-            check.kind === 'stage-decision' ? 'approve' : 'transition'
-          );
-          return { ...EVERYTHING, level };
-        }
-        case 'permissions':
-          return checkPermissionsObject(
-            needStore(),
-            caller,
-            String(input.registered_model_id ?? ''),
-            check.ability
-          );
-        case 'artifact': {
-          // Every artifact path the request carries is checked (the greedy
-          // path parameter and the `path` query parameter alike), so the
-          // one the operation serves was checked whichever it reads.
-          // Values that are not strings (repeated keys) are refused by the
-          // operation's validation before anything is served.
-          const paths = [input.proxy, input.path].filter(
-            (value): value is string => typeof value === 'string'
-          );
-          // Parsing throws for paths outside the managed prefix.
-          const located = (paths.length > 0 ? paths : ['']).map((path) => ({
-            path,
-            modelId: parseManagedArtifactPath(path).modelId,
-          }));
-          const store = needStore();
-          const root = await rootGrants(store);
-          let level: EffectiveLevel | undefined;
-          for (const { path, modelId } of located) {
-            const record = await store.getModelRecordById(modelId);
-            if (!record) {
-              throw new ResourceDoesNotExistError(`No artifacts at '${path}'.`);
-            }
-            level = levelOn(caller, record, root);
-            assertAllowed(caller, level, check.ability, record.model.name);
-          }
-          return { ...EVERYTHING, level };
-        }
+      const action = route.action;
+      if (action === 'public') return EVERYTHING;
+      if (route.modelBy === 'artifact-path') {
+        return checkArtifactPaths(action, caller, input);
       }
+      const resolved =
+        route.modelBy === 'id'
+          ? await resolveById(String(input.registered_model_id ?? ''))
+          : await resolve(action, input);
+      if (!resolved) return EVERYTHING;
+      authorize(caller, action, resolved.resource);
+      const { resource } = resolved;
+      const model = 'model' in resource ? resource.model : undefined;
+      return {
+        ...resolved.context,
+        ...(model ? { level: levelOn(caller, model) } : {}),
+        visible:
+          resource.kind === 'root'
+            ? (record) =>
+                allows(caller, 'registry:ReadRegisteredModel', {
+                  kind: 'model',
+                  model: modelResource({
+                    record,
+                    rootGrants: resource.rootGrants,
+                  }),
+                })
+            : EVERYTHING.visible,
+      };
     },
   };
 }
 
-/**
- * The permissions API addresses models by id, and the registry-wide
- * object as `root`: anyone may read root's grants; changing them takes an
- * admin or a root Can Manage holder.
- */
-async function checkPermissionsObject(
-  store: ModelRegistryStore,
-  caller: Principal,
-  objectId: string,
-  ability: 'ReadRegisteredModel' | 'ModifyPermissions' | string
-): Promise<AccessContext> {
-  if (objectId === 'root') {
-    if (ability === 'ReadRegisteredModel' || caller.isAdmin) return EVERYTHING;
-    const mine = new Set(granteesOf(caller).map(granteeKey));
-    const managesRoot = (await rootGrants(store)).some(
-      (g) => g.level === 'CAN_MANAGE' && mine.has(granteeKey(g.grantee))
-    );
-    if (!managesRoot) {
-      throw new PermissionDeniedError(
-        `${caller.userName} does not have permission to registry:ModifyPermissions on the registry.`
-      );
-    }
-    return EVERYTHING;
-  }
-  const record = await store.getModelRecordById(objectId);
-  if (!record) {
-    throw new ResourceDoesNotExistError(
-      `Registered model with id ${objectId} not found.`
-    );
-  }
-  const level = effectiveLevel(caller, record.grants, await rootGrants(store));
-  assertAllowed(
-    caller,
-    level,
-    ability === 'ModifyPermissions'
-      ? 'ModifyPermissions'
-      : 'ReadRegisteredModel',
-    // The caller named the model by id: a refusal must not reveal its name.
-    objectId
-  );
-  return { ...EVERYTHING, level };
+/** The model, version and target stage a stage change names, if well typed. */
+function namedStageChange(
+  input: Record<string, unknown>
+): { name: string; version: string | number; stage: string } | undefined {
+  const { name, version, stage } = input;
+  return typeof name === 'string' &&
+    (typeof version === 'string' || typeof version === 'number') &&
+    typeof stage === 'string'
+    ? { name, version, stage }
+    : undefined;
 }
 
-export { levelOn };
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

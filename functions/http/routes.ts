@@ -1,6 +1,8 @@
+import { type Ability, isAdminOnly } from '#domain/authorization.ts';
+
 /**
  * The route table: every HTTP route the registry serves, which Lambda
- * (function group) serves it, and the action it needs. API Gateway routes
+ * (function group) serves it, and the ability it takes. API Gateway routes
  * (infra), the local gateway and the handlers' dispatch are all derived
  * from this one list. (The authorizer's policy is not: it allows the whole
  * API to any authenticated caller, and the routes' access checks decide.)
@@ -21,39 +23,11 @@ export type FunctionGroup =
   | 'registry-webhooks';
 
 /**
- * IAM-style action names of the routes, used by the docs and the tests;
- * several are the names of abilities of the permission table
- * (`functions/domain/permissions.ts`). How each is checked is declared in
- * `functions/http/route-checks.ts`.
+ * What a route does: an ability of the one table (`ABILITIES` in
+ * functions/domain/authorization.ts, by its IAM-style action name), or
+ * `public` for the routes that need no token.
  */
-export type RouteAction =
-  | 'public'
-  | 'registry:CreateRegisteredModel'
-  | 'registry:ListRegisteredModels'
-  | 'registry:ReadRegisteredModel'
-  | 'registry:UpdateDescription'
-  | 'registry:EditTags'
-  | 'registry:EditAliases'
-  | 'registry:CreateModelVersion'
-  | 'registry:TransitionModelVersionStage'
-  | 'registry:RenameRegisteredModel'
-  | 'registry:DeleteRegisteredModel'
-  | 'registry:DeleteModelVersion'
-  | 'registry:RequestTransition'
-  | 'registry:DecideTransitionRequest'
-  | 'registry:CancelTransitionRequest'
-  | 'registry:CommentOnModelVersion'
-  | 'registry:EditComment'
-  | 'registry:ManageTransitionSettings'
-  | 'registry:ReadPermissions'
-  | 'registry:ModifyPermissions'
-  | 'registry:ReadArtifacts'
-  | 'registry:ManageWebhooks'
-  | 'artifacts:UploadArtifacts'
-  | 'identity:ReadSelf'
-  | 'identity:ManageOwnTokens'
-  | 'admin:ManageIdentities'
-  | 'admin:ManageTokens';
+export type RouteAction = Ability | 'public';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -62,12 +36,22 @@ export interface RouteDefinition {
   readonly group: FunctionGroup;
   /** MLflow/Databricks RPC name, used in logs and by the dispatcher. */
   readonly operation: string;
+  /**
+   * The ability the route takes; the route's check reads the resource it
+   * names and asks `authorize` (functions/http/access-guard.ts).
+   */
   readonly action: RouteAction;
   /**
-   * Workspace-admin routes; their route check refuses everyone else (a
-   * test holds the two together).
+   * How the route names its model when not by the `name` field: by
+   * `registered_model_id` (or `root`, the registry-wide object), or by the
+   * MLflow artifact path (`mlflow-registry/<model id>/…`).
    */
-  readonly adminOnly?: boolean;
+  readonly modelBy?: 'id' | 'artifact-path';
+}
+
+/** Workspace-admin routes: those whose ability admins alone hold. */
+export function isAdminRoute(route: Pick<RouteDefinition, 'action'>): boolean {
+  return route.action !== 'public' && isAdminOnly(route.action);
 }
 
 const MLFLOW = '/api/2.0/mlflow';
@@ -316,7 +300,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/comments/delete`,
     group: 'transition-requests',
     operation: 'deleteComment',
-    action: 'registry:EditComment',
+    action: 'registry:DeleteComment',
   },
   {
     method: 'GET',
@@ -367,7 +351,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/mlflow-artifacts/artifacts',
     group: 'artifacts',
     operation: 'listArtifacts',
-    action: 'registry:ReadArtifacts',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'artifact-path',
   },
   {
     // Greedy: the rest of the path is the artifact's (`pathParameters.proxy`).
@@ -375,7 +360,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/mlflow-artifacts/artifacts/{proxy+}',
     group: 'artifacts',
     operation: 'downloadArtifact',
-    action: 'registry:ReadArtifacts',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'artifact-path',
   },
   {
     method: 'POST',
@@ -404,7 +390,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'createUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -412,7 +397,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'listUsers',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -420,7 +404,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'getUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'PATCH',
@@ -428,7 +411,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'patchUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -436,7 +418,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'deleteUser',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'POST',
@@ -444,7 +425,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'createGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -452,7 +432,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'listGroups',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -460,7 +439,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'getGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'PATCH',
@@ -468,7 +446,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'patchGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -476,7 +453,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'deleteGroup',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'POST',
@@ -484,7 +460,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'createServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -492,7 +467,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'listServicePrincipals',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -500,7 +474,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'getServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'PATCH',
@@ -508,7 +481,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'patchServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -516,7 +488,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'scim',
     operation: 'deleteServicePrincipal',
     action: 'admin:ManageIdentities',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -531,7 +502,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'createOboToken',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -539,7 +509,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'listAllTokens',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'GET',
@@ -547,7 +516,6 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'getTokenInfo',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'DELETE',
@@ -555,14 +523,14 @@ export const routes: readonly RouteDefinition[] = [
     group: 'token-management',
     operation: 'revokeToken',
     action: 'admin:ManageTokens',
-    adminOnly: true,
   },
   {
     method: 'GET',
     path: '/api/2.0/permissions/registered-models/{registered_model_id}',
     group: 'permissions',
     operation: 'getPermissions',
-    action: 'registry:ReadPermissions',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'id',
   },
   {
     method: 'PUT',
@@ -570,6 +538,7 @@ export const routes: readonly RouteDefinition[] = [
     group: 'permissions',
     operation: 'setPermissions',
     action: 'registry:ModifyPermissions',
+    modelBy: 'id',
   },
   {
     method: 'PATCH',
@@ -577,13 +546,15 @@ export const routes: readonly RouteDefinition[] = [
     group: 'permissions',
     operation: 'updatePermissions',
     action: 'registry:ModifyPermissions',
+    modelBy: 'id',
   },
   {
     method: 'GET',
     path: '/api/2.0/permissions/registered-models/{registered_model_id}/permissionLevels',
     group: 'permissions',
     operation: 'getPermissionLevels',
-    action: 'registry:ReadPermissions',
+    action: 'registry:ReadRegisteredModel',
+    modelBy: 'id',
   },
   {
     method: 'POST',

@@ -16,14 +16,16 @@ export interface ApprovalWorkflowInput {
  */
 export interface ApprovalWorkflow {
   /**
-   * Starts the request's execution. `attempt` distinguishes a re-armed
-   * execution (after a local restart) from the first one.
+   * Starts an execution for the request. `attempt` distinguishes a later
+   * execution (re-armed after a local restart, or taking over an approved
+   * request whose execution is gone) from the first one.
    */
   start(input: ApprovalWorkflowInput, attempt?: number): Promise<void>;
   /**
    * Hands a committed decision to the waiting execution.
    * @returns 'gone' when the task token is no longer valid (timed out,
-   *   already answered, or the execution is gone); the caller reconciles.
+   *   already answered, or the execution is gone); the caller then starts
+   *   a fresh execution if the decision leaves work to do.
    */
   sendDecision(
     taskToken: string,

@@ -26,6 +26,12 @@ export interface ModelRecord {
   readonly grants: readonly Grant[];
 }
 
+/** A model's record with the registry-wide grants, as one read gives them. */
+export interface ModelAccess {
+  readonly record: ModelRecord | undefined;
+  readonly rootGrants: readonly Grant<RootPermissionLevel>[] | undefined;
+}
+
 /** Which index a model listing walks, and in which direction. */
 export interface ModelListingQuery {
   readonly orderBy: 'name' | 'last_updated_timestamp';
@@ -125,6 +131,14 @@ export interface RegisteredModelStore {
     grants: readonly Grant[]
   ): Promise<void>;
   getModelRecordByName(name: string): Promise<ModelRecord | undefined>;
+  /**
+   * The model a name names together with the registry-wide grants (each
+   * `undefined` when absent), in as few round trips as the store can: the
+   * access check of every route that names a model needs both.
+   */
+  getModelAccessByName(name: string): Promise<ModelAccess>;
+  /** {@link getModelAccessByName} for a model named by its id. */
+  getModelAccessById(id: string): Promise<ModelAccess>;
   getModelRecordById(id: string): Promise<ModelRecord | undefined>;
   /** Consistent reads of many models' records (missing ones are left out). */
   getModelRecordsByIds(ids: readonly string[]): Promise<readonly ModelRecord[]>;

@@ -3,8 +3,8 @@ import type { Stage } from '#domain/stages.ts';
 import type {
   TransitionRequest,
   TransitionRequestSettings,
-  TransitionRequestStatus,
 } from '#domain/transition-request.ts';
+import type { LifecycleEvent } from '#domain/transition-request-lifecycle.ts';
 
 /** A notification the notifier recorded (the outbox). */
 export interface Notification {
@@ -17,11 +17,21 @@ export interface Notification {
   readonly creationTimestamp: number;
 }
 
+/** What a lifecycle step writes besides the request's new status. */
+export interface LifecycleChange {
+  /** Epoch ms: the request's `lastUpdatedTimestamp`. */
+  readonly at: number;
+  /** How the request was decided (user decisions and system closes). */
+  readonly decision?: TransitionRequest['decision'];
+  /** The step's activity, in the same transaction. */
+  readonly activity?: Activity | undefined;
+}
+
 /**
- * Transition requests, their decisions, comments, settings and the
- * notification outbox. The decision is one conditional transaction (OPEN →
- * decided, the open-request lock released, the activity written), so
- * exactly one decision commits.
+ * Transition requests, their lifecycle, comments, settings and the
+ * notification outbox. Every change of a request's status is one cell of
+ * `LIFECYCLE` (transition-request-lifecycle.ts), committed conditioned on
+ * the status it leaves: of concurrent events exactly one commits.
  */
 export interface TransitionRequestStore {
   /**
@@ -44,29 +54,39 @@ export interface TransitionRequestStore {
     modelId: string,
     version: number
   ): Promise<readonly TransitionRequest[]>;
-  /** Every open request of the registry (restart re-arming, sweeps). */
-  listAllOpenRequests(): Promise<readonly TransitionRequest[]>;
   /**
-   * Commits a decision: status OPEN → `status`, with the activity.
-   * @throws InvalidStateError when the request is no longer open.
+   * Every request of the registry whose workflow has work left (`isPending`:
+   * open, or approved and not yet applied), for re-arming executions.
    */
-  decide(
+  listPendingRequests(): Promise<readonly TransitionRequest[]>;
+  /**
+   * Commits `event` on a request read in `request.status`: the status
+   * becomes the step's `to`, with the change's decision and activity, only
+   * if the request is still in that status (and, for a step that
+   * `requiresFromStage`, its version still in `request.fromStage`). The
+   * open-request lock goes once the request leaves OPEN.
+   * @throws InvalidStateError when the request has left that status, or
+   *   the event cannot happen in it; StaleRequestError when the version
+   *   left the stage the request was made from.
+   */
+  commit(
     request: TransitionRequest,
-    status: Exclude<TransitionRequestStatus, 'OPEN'>,
-    decision: NonNullable<TransitionRequest['decision']>,
-    activity: Activity | undefined
+    event: LifecycleEvent,
+    change: LifecycleChange
   ): Promise<void>;
   /**
-   * Stores the waiting execution's task token.
+   * Records the execution that takes the request over (its `start` step).
+   * @returns false when the request is no longer pending.
+   */
+  recordExecution(
+    request: TransitionRequest,
+    executionArn: string
+  ): Promise<boolean>;
+  /**
+   * Stores the waiting execution's task token (its `wait` step).
    * @returns false when the request is no longer open (decided meanwhile).
    */
   setTaskToken(request: TransitionRequest, taskToken: string): Promise<boolean>;
-  /** APPROVED → APPLIED or FAILED; idempotent. */
-  markFinal(
-    request: TransitionRequest,
-    status: 'APPLIED' | 'FAILED',
-    now: number
-  ): Promise<void>;
 
   putComment(activity: Activity): Promise<void>;
   findCommentById(commentId: string): Promise<Activity | undefined>;

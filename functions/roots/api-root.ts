@@ -7,6 +7,7 @@ import {
 import type { FunctionGroup } from '#http/routes.ts';
 import type { IdentityStore } from '#ports/identity-store.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
+import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 import type { FunctionNeeds, TableNeed } from '#shared/needs.ts';
 import type { ResourcesFor } from '#shared/resources.ts';
 import type { FunctionRoot } from '#shared/root.ts';
@@ -26,6 +27,11 @@ export interface GuardDependencies {
   readonly identities: Pick<IdentityStore, 'getPrincipal'>;
   /** For groups whose routes check permissions on models. */
   readonly store?: ModelRegistryStore;
+  /** For groups whose routes address transition requests and comments. */
+  readonly requests?: Pick<
+    TransitionRequestStore,
+    'listOpenRequests' | 'getSettings' | 'findCommentById'
+  >;
 }
 
 /** The root of one API function group. */
@@ -58,6 +64,7 @@ export function defineApiRoot<D extends GuardDependencies>() {
         guard: createRouteGuard({
           identities: deps.identities,
           ...(deps.store ? { store: deps.store } : {}),
+          ...(deps.requests ? { requests: deps.requests } : {}),
         }),
       }),
   });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApiError, type ml } from '@databricks/sdk-experimental';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserWithToken } from '../integration/support/principals.ts';
+import { pollUntil } from '../integration/support/requests.ts';
 import { call, MLFLOW, uniqueName } from '../support/api.ts';
 import {
   signatureVerifies,
@@ -1472,7 +1473,7 @@ describe('transition requests and comments', () => {
   });
 
   describe('modelRegistry.approveTransitionRequest', () => {
-    it('approves a Staging request (no separation of duties there) and moves the version', async () => {
+    it('approves a Staging request (no separation of duties there); the workflow then moves the version', async () => {
       // Prepare
       const w = client();
       const { name } = await requested(w);
@@ -1492,7 +1493,12 @@ describe('transition requests and comments', () => {
         to_stage: 'Staging',
         user_id: 'admin',
       });
-      const got = await w.modelRegistry.getModelVersion({ name, version: '1' });
+      // The approval is applied by the request's workflow after the call.
+      const got = await pollUntil(
+        () => w.modelRegistry.getModelVersion({ name, version: '1' }),
+        (answer) => answer.model_version?.current_stage === 'Staging',
+        { intervalMs: 20 }
+      );
       expect(got.model_version?.current_stage).toBe('Staging');
     });
   });

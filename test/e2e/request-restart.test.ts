@@ -227,7 +227,7 @@ describe('Transition requests across a restart', () => {
     );
   });
 
-  it('approves a request made before the restart, with the version in its stage when the call answers', async () => {
+  it('approves a request made before the restart; its workflow then moves the version', async () => {
     // Act
     const approved = await api(
       'POST',
@@ -242,11 +242,19 @@ describe('Transition requests across a restart', () => {
         },
       }
     );
-    const version = await ok(
-      api('GET', `${MLFLOW}/model-versions/get`, {
-        query: { name: kept, version: '1' },
-      }),
-      'get version'
+    // The approval is applied by the request's workflow after the call.
+    const version = await pollUntil(
+      () =>
+        ok(
+          api('GET', `${MLFLOW}/model-versions/get`, {
+            query: { name: kept, version: '1' },
+          }),
+          'get version'
+        ),
+      (got) =>
+        (got.model_version as { current_stage: string }).current_stage ===
+        'Staging',
+      10_000
     );
 
     // Assess
@@ -258,7 +266,12 @@ describe('Transition requests across a restart', () => {
     expect(
       (version.model_version as { current_stage: string }).current_stage
     ).toBe('Staging');
-    expect((await feed(api, kept)).map((a) => a.activity_type)).toEqual([
+    const applied = await pollUntil(
+      () => feed(api, kept),
+      (activities) => activities.length >= 3,
+      10_000
+    );
+    expect(applied.map((a) => a.activity_type)).toEqual([
       'REQUESTED_TRANSITION',
       'APPROVED_REQUEST',
       'APPLIED_TRANSITION',

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  type Ability,
+  type ModelAbility as Ability,
   type EffectiveLevel,
   PERMISSION_LEVELS,
   PERMISSION_TABLE,
@@ -19,6 +19,7 @@ import {
   type RegisteredModelPermissions,
   type UserWithToken,
 } from './support/principals.ts';
+import { pollUntil } from './support/requests.ts';
 
 /**
  * The acceptance test of the permission table: every ability that has an
@@ -178,7 +179,18 @@ function approveRow(ability: Ability, to: Stage): WriteRow {
           archive_existing_versions: false,
         },
       }),
-    observe: stageOf,
+    // The workflow applies an approval after the call answers: wait for
+    // the stage while no request is left open (a refused call leaves its
+    // request open, and nothing to wait for).
+    observe: (fx) =>
+      pollUntil(
+        async () => ({
+          stage: await stageOf(fx),
+          open: await openRequests(fx),
+        }),
+        ({ stage, open }) => stage === to || open > 0,
+        { intervalMs: 20 }
+      ).then(({ stage }) => stage),
     initial: 'None',
     effect: to,
   };
@@ -186,7 +198,7 @@ function approveRow(ability: Ability, to: Stage): WriteRow {
 
 const REQUEST_ROWS: readonly WriteRow[] = [
   {
-    ability: 'RequestTransition',
+    ability: 'registry:RequestTransition',
     call: 'transition-requests/create None → Staging',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -198,10 +210,10 @@ const REQUEST_ROWS: readonly WriteRow[] = [
     initial: 0,
     effect: 1,
   },
-  approveRow('ApproveAmongNoneStagingArchived', 'Staging'),
-  approveRow('ApproveToProduction', 'Production'),
+  approveRow('registry:ApproveTransitionToStaging', 'Staging'),
+  approveRow('registry:ApproveTransitionToProduction', 'Production'),
   {
-    ability: 'ApproveAmongNoneStagingArchived',
+    ability: 'registry:ApproveTransitionToStaging',
     call: 'transition-requests/reject None → Staging',
     fixture: { stage: 'None', request: 'Staging' },
     act: (fx, token) =>
@@ -214,7 +226,7 @@ const REQUEST_ROWS: readonly WriteRow[] = [
     effect: 0,
   },
   {
-    ability: 'ApproveToProduction',
+    ability: 'registry:ApproveTransitionToProduction',
     call: 'transition-requests/reject None → Production',
     fixture: { stage: 'None', request: 'Production' },
     act: (fx, token) =>
@@ -228,7 +240,7 @@ const REQUEST_ROWS: readonly WriteRow[] = [
   },
   {
     // The caller is not the request's creator: only Can Manage cancels.
-    ability: 'CancelTransitionRequest',
+    ability: 'registry:CancelTransitionRequest',
     call: "transition-requests/delete (cancel another's request)",
     fixture: { stage: 'None', request: 'Staging' },
     act: (fx, token) =>
@@ -250,7 +262,7 @@ const REQUEST_ROWS: readonly WriteRow[] = [
 /** One row per call that reads a model: the shared fixture of the level. */
 const READ_ROWS: readonly ReadRow[] = [
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET registered-models/get',
     act: (fx, token) =>
       call('GET', `${MLFLOW}/registered-models/get`, {
@@ -262,7 +274,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET databricks/registered-models/get',
     act: (fx, token) =>
       call('GET', `${MLFLOW}/databricks/registered-models/get`, {
@@ -278,7 +290,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET model-versions/get',
     act: (fx, token) =>
       call('GET', `${MLFLOW}/model-versions/get`, {
@@ -294,7 +306,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET model-versions/get-download-uri',
     act: (fx, token) =>
       call('GET', `${MLFLOW}/model-versions/get-download-uri`, {
@@ -304,7 +316,7 @@ const READ_ROWS: readonly ReadRow[] = [
     shows: (fx) => ({ artifact_uri: fx.source }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'POST registered-models/get-latest-versions',
     act: (fx, token) =>
       call('POST', `${MLFLOW}/registered-models/get-latest-versions`, {
@@ -318,7 +330,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET stagegate/activities/list',
     act: (fx, token) =>
       call('GET', '/api/2.0/stagegate/activities/list', {
@@ -336,7 +348,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET registered-models/alias',
     act: (fx, token) =>
       call('GET', `${MLFLOW}/registered-models/alias`, {
@@ -348,7 +360,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET permissions/registered-models/{id}',
     act: (fx, token) => call('GET', `${PERMISSIONS}/${fx.id}`, { token }),
     shows: (fx) => ({
@@ -357,7 +369,7 @@ const READ_ROWS: readonly ReadRow[] = [
     }),
   },
   {
-    ability: 'ReadRegisteredModel',
+    ability: 'registry:ReadRegisteredModel',
     call: 'GET permissions/registered-models/{id}/permissionLevels',
     act: (fx, token) =>
       call('GET', `${PERMISSIONS}/${fx.id}/permissionLevels`, { token }),
@@ -372,7 +384,7 @@ const READ_ROWS: readonly ReadRow[] = [
 /** One row per call that changes something: a fresh fixture each time. */
 const WRITE_ROWS: readonly WriteRow[] = [
   {
-    ability: 'CreateModelVersion',
+    ability: 'registry:CreateModelVersion',
     call: 'POST model-versions/create',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -394,7 +406,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: ['1', '2'],
   },
   {
-    ability: 'UpdateDescription',
+    ability: 'registry:UpdateDescription',
     call: 'PATCH registered-models/update',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -408,7 +420,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: 'changed',
   },
   {
-    ability: 'UpdateDescription',
+    ability: 'registry:UpdateDescription',
     call: 'PATCH model-versions/update',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -422,7 +434,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: 'changed',
   },
   {
-    ability: 'EditTags',
+    ability: 'registry:EditTags',
     call: 'POST registered-models/set-tag',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -436,7 +448,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: 'changed',
   },
   {
-    ability: 'EditTags',
+    ability: 'registry:EditTags',
     call: 'DELETE registered-models/delete-tag',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -450,7 +462,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: null,
   },
   {
-    ability: 'EditTags',
+    ability: 'registry:EditTags',
     call: 'POST model-versions/set-tag',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -464,7 +476,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: 'changed',
   },
   {
-    ability: 'EditTags',
+    ability: 'registry:EditTags',
     call: 'DELETE model-versions/delete-tag',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -478,7 +490,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: null,
   },
   {
-    ability: 'EditAliases',
+    ability: 'registry:EditAliases',
     call: 'POST registered-models/alias',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -492,7 +504,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: [{ alias: 'champion', version: '1' }],
   },
   {
-    ability: 'EditAliases',
+    ability: 'registry:EditAliases',
     call: 'DELETE registered-models/alias',
     fixture: { stage: 'None', alias: true },
     act: (fx, token) =>
@@ -507,24 +519,29 @@ const WRITE_ROWS: readonly WriteRow[] = [
   },
   // Can Manage Staging Versions moves versions among None, Staging and
   // Archived, in every direction…
-  transitionRow('TransitionAmongNoneStagingArchived', 'None', 'Staging'),
-  transitionRow('TransitionAmongNoneStagingArchived', 'Staging', 'Archived'),
-  transitionRow('TransitionAmongNoneStagingArchived', 'Archived', 'Staging'),
-  transitionRow('TransitionAmongNoneStagingArchived', 'Staging', 'None'),
+  transitionRow('registry:TransitionToStaging', 'None', 'Staging'),
+  transitionRow('registry:TransitionToStaging', 'Staging', 'Archived'),
+  transitionRow('registry:TransitionToStaging', 'Archived', 'Staging'),
+  transitionRow('registry:TransitionToStaging', 'Staging', 'None'),
   transitionRow(
-    'TransitionAmongNoneStagingArchived',
+    'registry:TransitionToStaging',
     'None',
     'Staging',
     'databricks'
   ),
   // …and never into or out of Production.
-  transitionRow('TransitionToProduction', 'None', 'Production'),
-  transitionRow('TransitionToProduction', 'Staging', 'Production'),
-  transitionRow('TransitionToProduction', 'Production', 'Archived'),
-  transitionRow('TransitionToProduction', 'Production', 'Staging'),
-  transitionRow('TransitionToProduction', 'None', 'Production', 'databricks'),
+  transitionRow('registry:TransitionToProduction', 'None', 'Production'),
+  transitionRow('registry:TransitionToProduction', 'Staging', 'Production'),
+  transitionRow('registry:TransitionToProduction', 'Production', 'Archived'),
+  transitionRow('registry:TransitionToProduction', 'Production', 'Staging'),
+  transitionRow(
+    'registry:TransitionToProduction',
+    'None',
+    'Production',
+    'databricks'
+  ),
   {
-    ability: 'RenameRegisteredModel',
+    ability: 'registry:RenameRegisteredModel',
     call: 'POST registered-models/rename',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -543,7 +560,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: { old: 404, new: 200 },
   },
   {
-    ability: 'ModifyPermissions',
+    ability: 'registry:ModifyPermissions',
     call: 'PATCH permissions/registered-models/{id}',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -563,7 +580,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: [{ permission_level: BYSTANDER_LEVEL, inherited: false }],
   },
   {
-    ability: 'DeleteRegisteredModel',
+    ability: 'registry:DeleteRegisteredModel',
     call: 'DELETE registered-models/delete',
     fixture: { stage: 'None' },
     act: (fx, token) =>
@@ -576,7 +593,7 @@ const WRITE_ROWS: readonly WriteRow[] = [
     effect: 404,
   },
   {
-    ability: 'DeleteModelVersion',
+    ability: 'registry:DeleteModelVersion',
     call: 'DELETE model-versions/delete',
     fixture: { stage: 'None' },
     act: (fx, token) =>

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { PERMISSION_LEVELS } from '#domain/permissions.ts';
-import { routes } from '#http/routes.ts';
+import { isAdminRoute, routes } from '#http/routes.ts';
 import { type ApiResponse, call, MLFLOW, uniqueName } from '../support/api.ts';
 import {
   type AccessControlRequest,
@@ -1000,7 +1000,7 @@ describe('Registered model permissions', () => {
     it('refuse a non-admin with 403 PERMISSION_DENIED in the MLflow shape', async () => {
       // Prepare
       const user = await createUserWithToken();
-      const adminOnly = routes.filter((route) => route.adminOnly === true);
+      const adminOnly = routes.filter(isAdminRoute);
 
       // Act
       const responses = await Promise.all(

@@ -3,6 +3,7 @@ import { call, MLFLOW } from '../support/api.ts';
 import type { UserWithToken } from './support/principals.ts';
 import {
   activities,
+  appliedStage,
   approve,
   COMMENTS,
   type CommentJson,
@@ -317,7 +318,7 @@ describe('Transition requests', () => {
   });
 
   describe('approve', () => {
-    it('has moved the version and archived the stage’s other versions by the time it answers, with the feed in order', async () => {
+    it('answers once the approval is committed; the workflow then moves the version and archives the stage’s other versions, with the feed in order', async () => {
       // Prepare
       const name = await model(3);
       await moveTo(name, '1', 'Production');
@@ -338,10 +339,11 @@ describe('Transition requests', () => {
         },
         productionManager.token
       );
+      const applied = await appliedStage(name, '3', 'Production');
       const stages = [
         await stageOf(name, '1'),
         await stageOf(name, '2'),
-        await stageOf(name, '3'),
+        applied,
       ];
 
       // Assess
@@ -403,10 +405,8 @@ describe('Transition requests', () => {
 
       // Assess
       expectStatus(approved, 200);
-      expect([await stageOf(name, '1'), await stageOf(name, '2')]).toEqual([
-        'Staging',
-        'Staging',
-      ]);
+      expect(await appliedStage(name, '2', 'Staging')).toBe('Staging');
+      expect(await stageOf(name, '1')).toBe('Staging');
     });
 
     it('decides the request named by request_id, else the oldest matching one', async () => {
@@ -459,11 +459,15 @@ describe('Transition requests', () => {
         manager.token
       );
 
-      // Assess
+      // Assess: the other request is closed right after the transition.
       expectStatus(approved, 200);
+      const feed = await pollUntil(
+        () => activities(name, '1'),
+        (current) => current.length >= 5,
+        { intervalMs: 20 }
+      );
       expect(await stageOf(name, '1')).toBe('Staging');
       expect(await openRequests(name, '1')).toEqual([]);
-      const feed = await activities(name, '1');
       expect(typesOf(feed)).toEqual([
         'REQUESTED_TRANSITION',
         'REQUESTED_TRANSITION',
@@ -675,7 +679,7 @@ describe('Transition requests', () => {
 
       // Assess
       expectStatus(toStaging, 200);
-      expect(await stageOf(name, '1')).toBe('Staging');
+      expect(await appliedStage(name, '1', 'Staging')).toBe('Staging');
       expectError(toProduction, 403, 'PERMISSION_DENIED');
       expectError(rejectProduction, 403, 'PERMISSION_DENIED');
       expect(await stageOf(name, '2')).toBe('None');
@@ -698,7 +702,7 @@ describe('Transition requests', () => {
 
       // Assess
       expectStatus(approved, 200);
-      expect(await stageOf(name, '1')).toBe('Production');
+      expect(await appliedStage(name, '1', 'Production')).toBe('Production');
     });
 
     it('refuses Can Read and Can Edit holders, the creator included, with 403', async () => {
@@ -755,7 +759,7 @@ describe('Transition requests', () => {
         ['CANCEL_TRANSITION_REQUEST'],
       ]);
       expectStatus(byOther, 200);
-      expect(await stageOf(name, '1')).toBe('Production');
+      expect(await appliedStage(name, '1', 'Production')).toBe('Production');
     });
 
     it('lets the creator approve its own Staging request by default', async () => {
@@ -774,7 +778,7 @@ describe('Transition requests', () => {
 
       // Assess
       expectStatus(approved, 200);
-      expect(await stageOf(name, '1')).toBe('Staging');
+      expect(await appliedStage(name, '1', 'Staging')).toBe('Staging');
     });
 
     it('refuses self-approval of Staging once Staging is one of separation_of_duties_stages', async () => {
@@ -840,7 +844,7 @@ describe('Transition requests', () => {
         'CANCEL_TRANSITION_REQUEST',
       ]);
       expectStatus(approved, 200);
-      expect(await stageOf(name, '1')).toBe('Production');
+      expect(await appliedStage(name, '1', 'Production')).toBe('Production');
     });
 
     it('lets only a Can Manage holder change the settings, and refuses an invalid expiry', async () => {
@@ -994,14 +998,18 @@ describe('Transition requests', () => {
         stagingManager.token
       );
 
-      // Assess
+      // Assess: version 1's request is closed right after the transition.
       expectStatus(approved, 200);
+      const feed = await pollUntil(
+        () => activities(name, '1'),
+        (current) => typesOf(current).at(-1) === 'CANCELLED_REQUEST',
+        { intervalMs: 20 }
+      );
       expect([await stageOf(name, '1'), await stageOf(name, '2')]).toEqual([
         'Archived',
         'Staging',
       ]);
       expect(await openRequests(name, '1')).toEqual([]);
-      const feed = await activities(name, '1');
       expect(typesOf(feed).slice(-3)).toEqual([
         'REQUESTED_TRANSITION',
         'SYSTEM_TRANSITION',
@@ -1029,11 +1037,16 @@ describe('Transition requests', () => {
         stagingManager.token
       );
 
-      // Assess
+      // Assess: the other request is closed right after the transition.
       expectStatus(approved, 200);
+      const feed = await pollUntil(
+        () => activities(name, '1'),
+        (current) => current.length >= 5,
+        { intervalMs: 20 }
+      );
       expect(await stageOf(name, '1')).toBe('Staging');
       expect(await openRequests(name, '1')).toEqual([]);
-      expect(typesOf(await activities(name, '1'))).toEqual([
+      expect(typesOf(feed)).toEqual([
         'REQUESTED_TRANSITION',
         'REQUESTED_TRANSITION',
         'APPROVED_REQUEST',

@@ -1,5 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TransitionRequestStatus } from '#domain/transition-request.ts';
+import {
+  REQUEST_STATUSES,
+  releasedOutcomes,
+  type WorkflowWork,
+  workAfter,
+  workIn,
+} from '#domain/transition-request-lifecycle.ts';
 import { LocalStepFunctionsEngine } from '../../local/stepfunctions/engine.ts';
 import type { TransitionRequestSubstitutions } from '../../statemachines/substitutions.ts';
 import { waitForTerminalStatus } from './support/polling.ts';
@@ -12,7 +21,7 @@ const DEFINITION = fileURLToPath(
   new URL('../../statemachines/transition-request.asl.json', import.meta.url)
 );
 
-type Step = 'record' | 'notify' | 'apply' | 'expire' | 'fail';
+type Step = 'start' | 'wait' | 'apply' | 'expire' | 'fail';
 type Script = Partial<
   Record<Step, (payload: Record<string, unknown>) => unknown>
 >;
@@ -28,6 +37,7 @@ afterAll(async () => {
  */
 function run(script: Script, expiresInSeconds = 600) {
   const calls: Step[] = [];
+  const payloads: Record<string, unknown>[] = [];
   const tokens: string[] = [];
   const engine = new LocalStepFunctionsEngine({
     retryDelayMs: 1,
@@ -36,9 +46,10 @@ function run(script: Script, expiresInSeconds = 600) {
         const input = payload as Record<string, unknown>;
         const step = input.step as Step;
         calls.push(step);
-        if (step === 'notify') tokens.push(String(input.taskToken));
+        payloads.push(input);
+        if (step === 'wait') tokens.push(String(input.taskToken));
         const answer = script[step];
-        return answer ? answer(input) : { status: 'OPEN' };
+        return answer ? answer(input) : { status: 'OPEN', work: 'wait' };
       },
     },
   });
@@ -68,7 +79,7 @@ function run(script: Script, expiresInSeconds = 600) {
     if (!token) throw new Error('no task token was offered');
     return token;
   };
-  return { engine, calls, untilTerminal, untilToken };
+  return { engine, calls, payloads, executionArn, untilTerminal, untilToken };
 }
 
 function transient(): never {
@@ -87,7 +98,7 @@ describe('transition-request.asl.json', () => {
 
     // Assess
     expect(description.status).toBe('SUCCEEDED');
-    expect(flow.calls).toEqual(['record', 'notify', 'apply']);
+    expect(flow.calls).toEqual(['start', 'wait', 'apply']);
   });
 
   it.each(['rejected', 'cancelled', 'closed'])(
@@ -105,63 +116,67 @@ describe('transition-request.asl.json', () => {
 
       // Assess
       expect(description.status).toBe('SUCCEEDED');
-      expect(flow.calls).toEqual(['record', 'notify']);
+      expect(flow.calls).toEqual(['start', 'wait']);
     }
   );
 
   it('expires an undecided request after the timeout the input carries', async () => {
     // Prepare
-    const flow = run({ expire: () => ({ status: 'EXPIRED' }) }, 1);
+    const flow = run({ expire: () => ({ status: 'EXPIRED', work: 'end' }) }, 1);
 
     // Act
     const description = await flow.untilTerminal();
 
     // Assess
     expect(description.status).toBe('SUCCEEDED');
-    expect(flow.calls).toEqual(['record', 'notify', 'expire']);
+    expect(flow.calls).toEqual(['start', 'wait', 'expire']);
   });
 
   it('still applies a request approved just before it expired', async () => {
     // Prepare
-    const flow = run({ expire: () => ({ status: 'APPROVED' }) }, 1);
+    const flow = run(
+      { expire: () => ({ status: 'APPROVED', work: 'apply' }) },
+      1
+    );
 
     // Act
     const description = await flow.untilTerminal();
 
     // Assess
     expect(description.status).toBe('SUCCEEDED');
-    expect(flow.calls).toEqual(['record', 'notify', 'expire', 'apply']);
+    expect(flow.calls).toEqual(['start', 'wait', 'expire', 'apply']);
   });
 
   it('applies at once a re-armed request that was approved meanwhile', async () => {
     // Prepare
-    const flow = run({ record: () => ({ status: 'APPROVED' }) });
+    const flow = run({ start: () => ({ status: 'APPROVED', work: 'apply' }) });
 
     // Act
     const description = await flow.untilTerminal();
 
     // Assess
     expect(description.status).toBe('SUCCEEDED');
-    expect(flow.calls).toEqual(['record', 'apply']);
+    expect(flow.calls).toEqual(['start', 'apply']);
   });
 
   it('ends at once for a request already closed when the execution starts', async () => {
     // Prepare
-    const flow = run({ record: () => ({ status: 'CANCELLED' }) });
+    const flow = run({ start: () => ({ status: 'CANCELLED', work: 'end' }) });
 
     // Act
     const description = await flow.untilTerminal();
 
     // Assess
     expect(description.status).toBe('SUCCEEDED');
-    expect(flow.calls).toEqual(['record']);
+    expect(flow.calls).toEqual(['start']);
   });
 
   it('retries transient errors of a step', async () => {
     // Prepare
     let failures = 2;
     const flow = run({
-      record: () => (failures-- > 0 ? transient() : { status: 'OPEN' }),
+      start: () =>
+        failures-- > 0 ? transient() : { status: 'OPEN', work: 'wait' },
     });
 
     // Act
@@ -173,7 +188,7 @@ describe('transition-request.asl.json', () => {
 
     // Assess
     expect(description.status).toBe('SUCCEEDED');
-    expect(flow.calls).toEqual(['record', 'record', 'record', 'notify']);
+    expect(flow.calls).toEqual(['start', 'start', 'start', 'wait']);
   });
 
   it('closes the request as failed when applying fails for good', async () => {
@@ -196,7 +211,7 @@ describe('transition-request.asl.json', () => {
       status: 'FAILED',
       error: 'TransitionRequestFailed',
     });
-    expect(flow.calls).toEqual(['record', 'notify', 'apply', 'fail']);
+    expect(flow.calls).toEqual(['start', 'wait', 'apply', 'fail']);
   });
 
   it('closes the request as failed when an unknown decision arrives', async () => {
@@ -212,6 +227,86 @@ describe('transition-request.asl.json', () => {
 
     // Assess
     expect(description.status).toBe('FAILED');
-    expect(flow.calls).toEqual(['record', 'notify', 'fail']);
+    expect(flow.calls).toEqual(['start', 'wait', 'fail']);
   });
+
+  it('hands the execution its own ARN when it takes the request over and when it applies', async () => {
+    // Prepare
+    const flow = run({ start: () => ({ status: 'APPROVED', work: 'apply' }) });
+
+    // Act
+    await flow.untilTerminal();
+
+    // Assess
+    expect(flow.payloads.map((p) => [p.step, p.executionArn])).toEqual([
+      ['start', flow.executionArn],
+      ['apply', flow.executionArn],
+    ]);
+  });
+});
+
+interface ChoiceState {
+  readonly Type: 'Choice';
+  readonly Choices: readonly {
+    readonly Variable: string;
+    readonly StringEquals: string;
+    readonly Next: string;
+  }[];
+  readonly Default: string;
+}
+
+/** Where a Choice state sends `value`. */
+function route(state: string, value: string): string {
+  const definition = JSON.parse(readFileSync(DEFINITION, 'utf8')) as {
+    States: Record<string, ChoiceState>;
+  };
+  const choice = definition.States[state];
+  if (choice?.Type !== 'Choice') throw new Error(`${state} is no Choice`);
+  return (
+    choice.Choices.find((c) => c.StringEquals === value)?.Next ?? choice.Default
+  );
+}
+
+/** The state each kind of work starts with. */
+const STATE_OF_WORK: Readonly<Record<WorkflowWork, string>> = {
+  wait: 'WaitForDecision',
+  apply: 'ApplyTransition',
+  end: 'Done',
+};
+
+describe('transition-request.asl.json and the lifecycle table', () => {
+  it.each(REQUEST_STATUSES)(
+    'takes over a request found %s with the work its status leaves',
+    (status: TransitionRequestStatus) => {
+      // Act
+      const next = route('RouteByStatus', workIn(status));
+
+      // Assess
+      expect(next).toBe(STATE_OF_WORK[workIn(status)]);
+    }
+  );
+
+  it.each(releasedOutcomes())(
+    'goes on after the decision %s with the work the step that sends it leaves',
+    (outcome) => {
+      // Act
+      const next = route('RouteByDecision', outcome);
+
+      // Assess
+      expect(next).toBe(STATE_OF_WORK[workAfter(outcome)]);
+    }
+  );
+
+  it.each(REQUEST_STATUSES)(
+    'after the expiry step, goes on with the work of a request found %s',
+    (status: TransitionRequestStatus) => {
+      // Act
+      const next = route('ApplyIfApprovedMeanwhile', workIn(status));
+
+      // Assess
+      expect(next).toBe(
+        workIn(status) === 'apply' ? 'ApplyTransition' : 'Done'
+      );
+    }
+  );
 });

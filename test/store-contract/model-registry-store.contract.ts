@@ -303,6 +303,68 @@ export function describeModelRegistryStoreContract(
       });
     });
 
+    describe('getModelAccessByName / getModelAccessById', () => {
+      const admins = { kind: 'group', name: 'ml' } as const;
+
+      it('reads a model with the root grants, by name and by id', async () => {
+        // Prepare
+        const store = await createStore();
+        const model = aModel();
+        await store.createRegisteredModel(model, [
+          { grantee: admins, level: 'CAN_MANAGE' },
+        ]);
+        await store.setRootGrants([{ grantee: admins, level: 'CAN_READ' }]);
+
+        // Act
+        const byName = await store.getModelAccessByName(model.name);
+        const byId = await store.getModelAccessById(model.id);
+
+        // Assess
+        for (const access of [byName, byId]) {
+          expect(access.record).toStrictEqual(
+            await store.getModelRecordById(model.id)
+          );
+          expect(access.rootGrants).toStrictEqual([
+            { grantee: admins, level: 'CAN_READ' },
+          ]);
+        }
+      });
+
+      it('answers no record for an unknown model, and no root grants until set', async () => {
+        // Prepare
+        const store = await createStore();
+
+        // Act
+        const byName = await store.getModelAccessByName('unknown');
+        const byId = await store.getModelAccessById('e'.repeat(32));
+
+        // Assess
+        expect(byName).toStrictEqual({
+          record: undefined,
+          rootGrants: undefined,
+        });
+        expect(byId).toStrictEqual({
+          record: undefined,
+          rootGrants: undefined,
+        });
+      });
+
+      it('answers no record under a name the model left by a rename', async () => {
+        // Prepare
+        const store = await createStore();
+        await store.createRegisteredModel(aModel({ name: 'before' }), []);
+        await store.renameModel(await recordOf(store, 'before'), 'after', T0);
+
+        // Act
+        const old = await store.getModelAccessByName('before');
+        const renamed = await store.getModelAccessByName('after');
+
+        // Assess
+        expect(old.record).toBeUndefined();
+        expect(renamed.record?.model.name).toBe('after');
+      });
+    });
+
     describe('getModelRecordsByIds', () => {
       it('returns each known record once and skips unknown ids', async () => {
         // Prepare

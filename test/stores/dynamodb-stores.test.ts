@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
 import {
   bindLegacyWebhooks,
   DynamoDBWebhookStore,
@@ -25,6 +26,7 @@ import {
 import { findFreePort } from '#local/ports.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 
 const TABLE_NAME = 'unit-dynamodb-stores';
@@ -201,6 +203,14 @@ describe('DynamoDBIdentityStore with principals stored before the directory', ()
       groups: ['admins'],
     });
   });
+});
+
+describeTransitionRequestStoreContract('DynamoDB Local', async () => {
+  const options = { client: await emptyTable(), tableName: TABLE_NAME };
+  return {
+    models: new DynamoDBModelRegistryStore(options),
+    requests: new DynamoDBTransitionRequestStore(options),
+  };
 });
 
 describe('bindLegacyWebhooks', () => {

@@ -16,6 +16,7 @@ import type {
 import type { RegisteredModel } from '#domain/registered-model.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 import type {
+  ModelAccess,
   ModelListingPage,
   ModelListingQuery,
   ModelRecord,
@@ -101,6 +102,31 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   readonly #registrations = new Map<string, PendingRegistration>();
   #rootAcl: Map<string, string> | undefined;
   /**
+   * The activity items in the models' partitions, for the fakes of the
+   * stores that write them there too (transition requests and comments),
+   * so `listActivities` shows them as the table does.
+   */
+  readonly activityItems = {
+    put: (activity: Activity): void => {
+      this.#activities.set(activityKey(activity), { ...activity });
+    },
+    has: (activity: Activity): boolean =>
+      this.#activities.has(activityKey(activity)),
+    find: (id: string): Activity | undefined => {
+      const found = [...this.#activities.values()].find((a) => a.id === id);
+      return found ? toActivity(found) : undefined;
+    },
+    replace: (activity: Activity): boolean => {
+      const key = activityKey(activity);
+      if (!this.#activities.has(key)) return false;
+      this.#activities.set(key, { ...activity });
+      return true;
+    },
+    delete: (activity: Activity): void => {
+      this.#activities.delete(activityKey(activity));
+    },
+  };
+  /**
    * The leases of pending registrations, created and ended by this store's
    * version writes as the adapter's transactions do.
    */
@@ -172,6 +198,20 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     const id = this.#names.get(name);
     const stored = id === undefined ? undefined : this.#models.get(id);
     return stored?.name === name ? toRecord(stored) : undefined;
+  }
+
+  async getModelAccessByName(name: string): Promise<ModelAccess> {
+    return {
+      record: await this.getModelRecordByName(name),
+      rootGrants: await this.getRootGrants(),
+    };
+  }
+
+  async getModelAccessById(id: string): Promise<ModelAccess> {
+    return {
+      record: await this.getModelRecordById(id),
+      rootGrants: await this.getRootGrants(),
+    };
   }
 
   async getModelRecordById(id: string): Promise<ModelRecord | undefined> {

@@ -142,8 +142,12 @@ export const requestKeys = {
   }),
   /** GSI1 entry that finds a request by id alone. */
   byId: (id: string) => `TRID#${id}`,
-  /** GSI2 partition of every open request, by expiry. */
-  open: 'TR#OPEN',
+  /**
+   * GSI2 partition of every pending request (its workflow has work left:
+   * open, or approved and not yet applied), by expiry. The value predates
+   * approved requests staying in it.
+   */
+  pending: 'TR#OPEN',
   /** GSI1 entry that finds a comment by id alone. */
   commentById: (id: string) => `COMMENT#${id}`,
   /** Keyed by request: a request is notified once. */

@@ -4,6 +4,7 @@ import type { ModelVersion } from '#domain/model-version.ts';
 import type { Grant, RootPermissionLevel } from '#domain/permissions.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
 import type {
+  ModelAccess,
   ModelListingPage,
   ModelListingQuery,
   ModelRecord,
@@ -54,6 +55,14 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
 
   getModelRecordByName(name: string): Promise<ModelRecord | undefined> {
     return this.#models.getModelRecordByName(name);
+  }
+
+  getModelAccessByName(name: string): Promise<ModelAccess> {
+    return this.#models.getModelAccessByName(name);
+  }
+
+  getModelAccessById(id: string): Promise<ModelAccess> {
+    return this.#models.getModelAccessById(id);
   }
 
   getModelRecordById(id: string): Promise<ModelRecord | undefined> {

@@ -2,10 +2,15 @@ import {
   RegisteredModelAlreadyExistsError,
   ResourceDoesNotExistError,
 } from '#domain/errors.ts';
-import type { Grant, PermissionLevel } from '#domain/permissions.ts';
+import type {
+  Grant,
+  PermissionLevel,
+  RootPermissionLevel,
+} from '#domain/permissions.ts';
 import { byKey, type RegisteredModel } from '#domain/registered-model.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 import type {
+  ModelAccess,
   ModelListingPage,
   ModelListingQuery,
   ModelRecord,
@@ -99,6 +104,33 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
     const record = await this.getModelRecordById(modelId);
     // A rename between the two reads: the id now answers to another name.
     return record?.model.name === name ? record : undefined;
+  }
+
+  async getModelAccessByName(name: string): Promise<ModelAccess> {
+    // The name item and root's grants in one round trip, then the model.
+    const nameKey = keys.registeredModelName(name);
+    const items = await batchGetAll(this.#table, [nameKey, keys.rootAcl]);
+    const nameItem = items.find((item) => item.PK === nameKey.PK);
+    const modelId = nameItem?.modelId;
+    const record =
+      typeof modelId === 'string'
+        ? await this.getModelRecordById(modelId)
+        : undefined;
+    return {
+      // A rename between the two reads: the id now answers to another name.
+      record: record?.model.name === name ? record : undefined,
+      rootGrants: rootGrantsIn(items),
+    };
+  }
+
+  async getModelAccessById(id: string): Promise<ModelAccess> {
+    const modelKey = keys.registeredModel(id);
+    const items = await batchGetAll(this.#table, [modelKey, keys.rootAcl]);
+    const modelItem = items.find((item) => item.PK === modelKey.PK);
+    return {
+      record: modelItem ? toModelRecord(modelItem) : undefined,
+      rootGrants: rootGrantsIn(items),
+    };
   }
 
   async getModelRecordById(id: string): Promise<ModelRecord | undefined> {
@@ -304,6 +336,13 @@ function modelIndexKeys(name: string, lastUpdatedTimestamp: number) {
 function numberSet(value: unknown): number[] {
   if (value instanceof Set) return [...value].map(Number).sort((a, b) => a - b);
   return [];
+}
+
+function rootGrantsIn(
+  items: readonly Item[]
+): readonly Grant<RootPermissionLevel>[] | undefined {
+  const root = items.find((item) => item.PK === keys.rootAcl.PK);
+  return root ? grantsFrom<RootPermissionLevel>(root.acl) : undefined;
 }
 
 export function toModelRecord(item: Item): ModelRecord {

@@ -24,7 +24,14 @@ import type {
   TransitionRequestSettings,
   TransitionRequestStatus,
 } from '#domain/transition-request.ts';
+import {
+  isPending,
+  type LifecycleEvent,
+  requireStep,
+  statusesLeavingBy,
+} from '#domain/transition-request-lifecycle.ts';
 import type {
+  LifecycleChange,
   Notification,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
@@ -46,8 +53,9 @@ import {
 /**
  * {@link TransitionRequestStore} on the registry table. Requests live in
  * their model's partition (so deleting the model purges them); GSI1 finds a
- * request or comment by id alone, and GSI2 lists the open requests of the
- * whole registry by expiry, an entry removed as the request closes.
+ * request or comment by id alone, and GSI2 lists the pending requests of
+ * the whole registry by expiry, an entry removed once the request's
+ * lifecycle reaches a final status.
  */
 export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   readonly #client: DynamoDBDocumentClient;
@@ -171,76 +179,87 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
       .sort((a, b) => a.creationTimestamp - b.creationTimestamp);
   }
 
-  async listAllOpenRequests(): Promise<readonly TransitionRequest[]> {
+  async listPendingRequests(): Promise<readonly TransitionRequest[]> {
     const items = await queryAll(this.#client, {
       TableName: this.#tableName,
       IndexName: 'GSI2',
       KeyConditionExpression: 'GSI2PK = :pk',
-      ExpressionAttributeValues: { ':pk': requestKeys.open },
+      ExpressionAttributeValues: { ':pk': requestKeys.pending },
     });
     return items.map(fromRequestItem);
   }
 
-  async decide(
+  async commit(
     request: TransitionRequest,
-    status: Exclude<TransitionRequestStatus, 'OPEN'>,
-    decision: NonNullable<TransitionRequest['decision']>,
-    activity: Activity | undefined
+    event: LifecycleEvent,
+    change: LifecycleChange
   ): Promise<void> {
+    const step = requireStep(request, event);
+    const key = requestKeys.request(
+      request.modelId,
+      request.version,
+      request.id
+    );
+    // The request stays in the pending index while its workflow has work
+    // left, so a restarted runtime can hand it to a new execution.
+    const indexUpdate = isPending(step.to) ? '' : ' REMOVE GSI2PK, GSI2SK';
+    const fromStageCheck = step.requiresFromStage
+      ? [
+          {
+            ConditionCheck: {
+              TableName: this.#tableName,
+              Key: keys.modelVersion(request.modelId, request.version),
+              ConditionExpression: 'currentStage = :from',
+              ExpressionAttributeValues: { ':from': request.fromStage },
+            },
+          },
+        ]
+      : [];
     try {
       await this.#client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
-              // The commit point: only an OPEN request can be decided, so of
-              // concurrent approve/reject/cancel/expire calls exactly one
-              // commits and the others change nothing.
+              // The commit point: only a request still in the status the
+              // step leaves moves, so of concurrent approve, reject,
+              // cancel, expire or close calls exactly one commits and the
+              // others change nothing.
               Update: {
                 TableName: this.#tableName,
-                Key: requestKeys.request(
-                  request.modelId,
-                  request.version,
-                  request.id
-                ),
-                UpdateExpression:
-                  'SET #status = :status, decision = :decision, lastUpdatedTimestamp = :now REMOVE GSI2PK, GSI2SK',
-                ConditionExpression: '#status = :open',
+                Key: key,
+                UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${indexUpdate}`,
+                ConditionExpression: '#status = :from',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
-                  ':status': status,
-                  ':decision': decision,
-                  ':now': decision.at,
-                  ':open': 'OPEN',
+                  ':to': step.to,
+                  ':from': request.status,
+                  ':now': change.at,
+                  ...(change.decision ? { ':decision': change.decision } : {}),
                 },
               },
             },
-            {
-              Delete: {
-                TableName: this.#tableName,
-                Key: requestKeys.openLock(
-                  request.modelId,
-                  request.version,
-                  request.toStage,
-                  request.creator
-                ),
-              },
-            },
-            // An approval commits only while the version is still where the
-            // request was made from: a concurrent direct transition that
-            // moved it makes the approval lose, instead of being undone.
-            ...(status === 'APPROVED'
+            // An approval commits only while the version is still where
+            // the request was made from: a concurrent direct transition
+            // that moved it makes the approval lose, instead of being undone.
+            ...fromStageCheck,
+            ...(step.to !== 'OPEN'
               ? [
                   {
-                    ConditionCheck: {
+                    Delete: {
                       TableName: this.#tableName,
-                      Key: keys.modelVersion(request.modelId, request.version),
-                      ConditionExpression: 'currentStage = :from',
-                      ExpressionAttributeValues: { ':from': request.fromStage },
+                      Key: requestKeys.openLock(
+                        request.modelId,
+                        request.version,
+                        request.toStage,
+                        request.creator
+                      ),
                     },
                   },
                 ]
               : []),
-            ...(activity ? [activityPut(this.#tableName, activity)] : []),
+            ...(change.activity
+              ? [activityPut(this.#tableName, change.activity)]
+              : []),
           ],
         })
       );
@@ -249,11 +268,10 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
         error instanceof TransactionCanceledException
           ? (error.CancellationReasons ?? [])
           : [];
-      // Item 2 is the version's stage check of an approval.
       if (
-        status === 'APPROVED' &&
+        fromStageCheck.length > 0 &&
         reasons[0]?.Code === 'None' &&
-        reasons[2]?.Code === 'ConditionalCheckFailed'
+        reasons[1]?.Code === 'ConditionalCheckFailed'
       ) {
         throw new StaleRequestError(
           `Version ${request.version} is no longer in ${request.fromStage}, where transition request ${request.id} was made from.`
@@ -267,17 +285,48 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
         )
       ) {
         throw new InvalidStateError(
-          `Transition request ${request.id} is no longer open: it was decided by another call.`
+          `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
         );
       }
       throw error;
     }
   }
 
+  async recordExecution(
+    request: TransitionRequest,
+    executionArn: string
+  ): Promise<boolean> {
+    return this.#updateIn(request, 'start', {
+      UpdateExpression: 'SET executionArn = :arn',
+      ExpressionAttributeValues: { ':arn': executionArn },
+    });
+  }
+
   async setTaskToken(
     request: TransitionRequest,
     taskToken: string
   ): Promise<boolean> {
+    return this.#updateIn(request, 'wait', {
+      UpdateExpression: 'SET taskToken = :token',
+      ExpressionAttributeValues: { ':token': taskToken },
+    });
+  }
+
+  /**
+   * A bookkeeping update of an event that keeps the status (`start`,
+   * `wait`), applied only in the statuses where the event can happen.
+   * @returns false when the request is in none of them.
+   */
+  async #updateIn(
+    request: TransitionRequest,
+    event: LifecycleEvent,
+    update: {
+      UpdateExpression: string;
+      ExpressionAttributeValues: Record<string, unknown>;
+    }
+  ): Promise<boolean> {
+    const statuses = statusesLeavingBy(event);
+    const placeholders = statuses.map((_, index) => `:s${index}`);
     try {
       await this.#client.send(
         new UpdateCommand({
@@ -287,46 +336,20 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
             request.version,
             request.id
           ),
-          UpdateExpression: 'SET taskToken = :token',
-          ConditionExpression: '#status = :open',
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: `#status IN (${placeholders.join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':token': taskToken, ':open': 'OPEN' },
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ...Object.fromEntries(
+              statuses.map((status, index) => [`:s${index}`, status])
+            ),
+          },
         })
       );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  async markFinal(
-    request: TransitionRequest,
-    status: 'APPLIED' | 'FAILED',
-    now: number
-  ): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: requestKeys.request(
-            request.modelId,
-            request.version,
-            request.id
-          ),
-          UpdateExpression:
-            'SET #status = :status, lastUpdatedTimestamp = :now REMOVE GSI2PK, GSI2SK',
-          ConditionExpression: '#status IN (:approved, :status)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ':now': now,
-            ':approved': 'APPROVED',
-          },
-        })
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
       throw error;
     }
   }
@@ -491,8 +514,12 @@ function toRequestItem(request: TransitionRequest): Item {
     ...requestKeys.request(request.modelId, request.version, request.id),
     GSI1PK: requestKeys.byId(request.id),
     GSI1SK: '#TR',
-    GSI2PK: requestKeys.open,
-    GSI2SK: `${sortableTimestamp(request.expiresAt)}#${request.id}`,
+    ...(isPending(request.status)
+      ? {
+          GSI2PK: requestKeys.pending,
+          GSI2SK: `${sortableTimestamp(request.expiresAt)}#${request.id}`,
+        }
+      : {}),
     entity: 'TransitionRequest',
     ...request,
   };
@@ -512,6 +539,7 @@ function fromRequestItem(item: Item): TransitionRequest {
     lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
     expiresAt: Number(item.expiresAt),
     taskToken: item.taskToken as string | undefined,
+    executionArn: item.executionArn as string | undefined,
     decision: item.decision as TransitionRequest['decision'],
   };
 }

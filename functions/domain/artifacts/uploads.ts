@@ -1,10 +1,10 @@
 import type { ArtifactTransfers } from '#ports/artifact-store.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
+import { authorize } from '../authorization.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
-  PermissionDeniedError,
   RegisteredModelDoesNotExistError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
@@ -290,11 +290,11 @@ export async function ownedSession(
   if (!session) {
     throw new ResourceDoesNotExistError(`Upload ${uploadId} does not exist.`);
   }
-  if (session.ownerId !== caller.id && !caller.isAdmin) {
-    throw new PermissionDeniedError(
-      `${caller.userName} may not use upload ${uploadId}: only the principal that created it (or an admin) may.`
-    );
-  }
+  authorize(caller, 'artifacts:UploadArtifacts', {
+    kind: 'upload',
+    id: uploadId,
+    ownerId: session.ownerId,
+  });
   return session;
 }
 

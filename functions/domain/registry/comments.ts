@@ -1,15 +1,12 @@
-import { assertAllowed, levelOn, rootGrants } from '../access.ts';
+import { type ModelAccess, stageOfVersion } from '../access.ts';
 import type { Activity } from '../activity.ts';
 import {
   InvalidParameterValueError,
-  PermissionDeniedError,
-  ResourceDoesNotExistError,
+  ModelVersionDoesNotExistError,
 } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { parseVersionNumber } from '../model-version.ts';
-import { type EffectiveLevel, levelAllows } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
-import { requireRecord, requireVersion } from './dependencies.ts';
 import type { RequestDependencies } from './requests.ts';
 
 function validateComment(comment: string): string {
@@ -24,23 +21,29 @@ function validateComment(comment: string): string {
   return comment;
 }
 
-/** A NEW_COMMENT activity on a version; anyone who can read may comment. */
+/**
+ * A NEW_COMMENT activity on a version; anyone who can read may comment.
+ * @param model the model as the route's check read it.
+ */
 export async function createComment(
   deps: RequestDependencies,
   caller: Principal,
-  input: { name: string; version: string | number; comment: string }
+  model: ModelAccess,
+  input: { version: string | number; comment: string }
 ): Promise<Activity> {
   const comment = validateComment(input.comment);
   const number = parseVersionNumber(input.version);
-  const record = await requireRecord(deps, input.name);
-  const version = await requireVersion(deps, record, number);
+  const stage = stageOfVersion(model.record, number);
+  if (stage === undefined) {
+    throw new ModelVersionDoesNotExistError(model.record.model.name, number);
+  }
   const now = deps.now();
   const activity: Activity = {
     id: deps.newId(),
-    modelId: record.model.id,
+    modelId: model.record.model.id,
     version: number,
     activityType: 'NEW_COMMENT',
-    fromStage: version.currentStage,
+    fromStage: stage,
     userId: caller.userName,
     creationTimestamp: now,
     lastUpdatedTimestamp: now,
@@ -50,57 +53,29 @@ export async function createComment(
   return activity;
 }
 
-/** The comment, if the caller can read its model, with the caller's level. */
-async function readableComment(
-  deps: RequestDependencies,
-  caller: Principal,
-  id: string
-): Promise<{ comment: Activity; level: EffectiveLevel }> {
-  const comment = await deps.requests.findCommentById(id);
-  const record = comment
-    ? await deps.store.getModelRecordById(comment.modelId)
-    : undefined;
-  if (!comment || !record) {
-    throw new ResourceDoesNotExistError(`Comment ${id} not found.`);
-  }
-  const level = levelOn(caller, record, await rootGrants(deps.store));
-  assertAllowed(caller, level, 'ReadRegisteredModel', record.model.name);
-  return { comment, level };
-}
-
-/** Only its author edits a comment. */
+/**
+ * Edits a comment the caller was authorized to edit
+ * (`registry:EditComment`: its author).
+ */
 export async function updateComment(
   deps: RequestDependencies,
-  caller: Principal,
-  input: { id: string; comment: string }
+  comment: Activity,
+  text: string
 ): Promise<Activity> {
-  const text = validateComment(input.comment);
-  const { comment } = await readableComment(deps, caller, input.id);
-  if (comment.userId !== caller.userName) {
-    throw new PermissionDeniedError(
-      'Only the author of a comment may edit it.'
-    );
-  }
+  const validated = validateComment(text);
   const now = deps.now();
-  await deps.requests.updateComment(comment, text, now);
-  return { ...comment, comment: text, lastUpdatedTimestamp: now };
+  await deps.requests.updateComment(comment, validated, now);
+  return { ...comment, comment: validated, lastUpdatedTimestamp: now };
 }
 
-/** Its author, or a Can Manage holder (moderation), deletes a comment. */
+/**
+ * Deletes a comment the caller was authorized to delete
+ * (`registry:DeleteComment`: its author, or a Can Manage holder).
+ */
 export async function deleteComment(
   deps: RequestDependencies,
-  caller: Principal,
-  input: { id: string }
+  comment: Activity
 ): Promise<void> {
-  const { comment, level } = await readableComment(deps, caller, input.id);
-  if (
-    comment.userId !== caller.userName &&
-    !levelAllows(level, 'DeleteModelVersion')
-  ) {
-    throw new PermissionDeniedError(
-      'Only the author of a comment or a CAN_MANAGE holder may delete it.'
-    );
-  }
   await deps.requests.deleteComment(comment);
 }
 

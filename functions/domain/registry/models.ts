@@ -1,3 +1,4 @@
+import type { ModelRecord } from '#ports/model-registry-store.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
@@ -73,11 +74,16 @@ export async function createRegisteredModel(
   return model;
 }
 
+/**
+ * @param known the model's record when the caller already read it (the
+ *   route's check did), so it is not read again.
+ */
 export async function getRegisteredModel(
   deps: RegistryDependencies,
-  name: string
+  name: string,
+  known?: ModelRecord
 ): Promise<RegisteredModelView> {
-  return modelView(deps, await requireRecord(deps, name));
+  return modelView(deps, known ?? (await requireRecord(deps, name)));
 }
 
 export async function updateRegisteredModel(

@@ -3,20 +3,35 @@ import {
   TooManyConcurrentChangesError,
 } from '../errors.ts';
 import type { TransitionRequestStatus } from '../transition-request.ts';
+import { workIn } from '../transition-request-lifecycle.ts';
 import {
   applyApprovedRequest,
   closeRequest,
   type RequestDependencies,
 } from './requests.ts';
 
-/** What each Task state of transition-request.asl.json sends. */
+/**
+ * What each Task state of transition-request.asl.json sends: the step it
+ * runs, the request, and the execution running it.
+ */
 export interface WorkflowStepInput {
-  readonly step: 'record' | 'notify' | 'apply' | 'expire' | 'fail';
+  readonly step: 'start' | 'wait' | 'apply' | 'expire' | 'fail';
   readonly requestId: string;
   readonly modelId: string;
   readonly version: number;
+  /** `$$.Execution.Id`: the execution's ARN. */
+  readonly executionArn?: string;
   readonly taskToken?: string;
   readonly error?: unknown;
+}
+
+/**
+ * What a step answers: the request's status afterwards, and what the
+ * execution does next in it (the Choice states route on `work`).
+ */
+export interface WorkflowStepResult {
+  readonly status: TransitionRequestStatus | 'MISSING';
+  readonly work: 'wait' | 'apply' | 'end';
 }
 
 /**
@@ -29,15 +44,16 @@ export class TransientError extends Error {
 
 /**
  * One step of a request's workflow. Every step re-reads the request and
- * acts only on the state it finds, so a retried or re-armed step is
+ * acts only on the status it finds, so a retried or re-armed step is
  * harmless; a request deleted with its model simply ends the execution.
  */
 export async function runWorkflowStep(
   deps: RequestDependencies,
   input: WorkflowStepInput
-): Promise<{ status: TransitionRequestStatus | 'MISSING' }> {
+): Promise<WorkflowStepResult> {
   try {
-    return await step(deps, input);
+    const status = await step(deps, input);
+    return { status, work: status === 'MISSING' ? 'end' : workIn(status) };
   } catch (error) {
     if (
       error instanceof ConcurrentModificationError ||
@@ -52,80 +68,71 @@ export async function runWorkflowStep(
 async function step(
   deps: RequestDependencies,
   input: WorkflowStepInput
-): Promise<{ status: TransitionRequestStatus | 'MISSING' }> {
-  const request = await deps.requests.getRequest(
-    input.modelId,
-    input.version,
-    input.requestId
-  );
+): Promise<TransitionRequestStatus | 'MISSING'> {
+  const read = () =>
+    deps.requests.getRequest(input.modelId, input.version, input.requestId);
+  const request = await read();
   if (!request) {
-    if (input.step === 'notify' && input.taskToken) {
+    if (input.step === 'wait' && input.taskToken) {
       await deps.workflow.sendDecision(input.taskToken, 'closed');
     }
-    return { status: 'MISSING' };
+    return 'MISSING';
   }
   switch (input.step) {
-    case 'record':
-      return { status: request.status };
-    case 'notify': {
-      if (!input.taskToken) throw new Error('notify needs a task token');
-      if (request.status === 'OPEN') {
+    case 'start': {
+      // This execution takes the request over: the one that applies it.
+      if (
+        input.executionArn === undefined ||
+        (await deps.requests.recordExecution(request, input.executionArn))
+      ) {
+        return request.status;
+      }
+      return (await read())?.status ?? 'MISSING';
+    }
+    case 'wait': {
+      if (!input.taskToken)
+        throw new Error('The wait step needs a task token.');
+      if (workIn(request.status) === 'wait') {
         const model = await deps.store.getModelRecordById(request.modelId);
         await deps.notifier.transitionRequested(
           request,
           model?.model.name ?? request.modelId
         );
         if (await deps.requests.setTaskToken(request, input.taskToken)) {
-          return { status: 'OPEN' };
+          return request.status;
         }
       }
       // Decided before this execution had a token to offer: forward the
       // decision now, so the execution proceeds as if it had been waiting.
-      const decided = await deps.requests.getRequest(
-        request.modelId,
-        request.version,
-        request.id
-      );
+      const decided = await read();
       await deps.workflow.sendDecision(
         input.taskToken,
         decided?.decision?.outcome ?? 'closed'
       );
-      return { status: decided?.status ?? 'MISSING' };
+      return decided?.status ?? 'MISSING';
     }
     case 'apply':
-      return { status: await applyApprovedRequest(deps, request) };
+      return applyApprovedRequest(deps, request, input.executionArn);
     case 'expire': {
-      if (request.status !== 'OPEN') return { status: request.status };
       const seconds = Math.round(
         (request.expiresAt - request.creationTimestamp) / 1000
       );
       await closeRequest(
         deps,
         request,
-        'EXPIRED',
+        'expire',
         `Expired: no decision within ${seconds} s.`
       );
-      const after = await deps.requests.getRequest(
-        request.modelId,
-        request.version,
-        request.id
-      );
-      return { status: after?.status ?? 'EXPIRED' };
+      // A decision committed just before the expiry still wins.
+      return (await read())?.status ?? 'MISSING';
     }
     case 'fail':
-      if (request.status === 'OPEN') {
-        await closeRequest(
-          deps,
-          request,
-          'FAILED',
-          'Closed because its approval workflow failed.'
-        );
-        return { status: 'FAILED' };
-      }
-      if (request.status === 'APPROVED') {
-        await deps.requests.markFinal(request, 'FAILED', deps.now());
-        return { status: 'FAILED' };
-      }
-      return { status: request.status };
+      await closeRequest(
+        deps,
+        request,
+        'fail',
+        'Closed because its approval workflow failed.'
+      );
+      return (await read())?.status ?? 'MISSING';
   }
 }

@@ -2,35 +2,42 @@ import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
 import type { ModelRecord } from '#ports/model-registry-store.ts';
 import type { Notifier } from '#ports/notifier.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
+import { type ModelAccess, modelResource, stageOfVersion } from '../access.ts';
 import type { Activity } from '../activity.ts';
 import {
-  ConcurrentModificationError,
+  type Ability,
+  allows,
+  authorize,
+  type Resource,
+} from '../authorization.ts';
+import {
   InvalidParameterValueError,
   InvalidStateError,
-  PermissionDeniedError,
+  ModelVersionDoesNotExistError,
+  RegisteredModelDoesNotExistError,
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '../errors.ts';
 import { parseVersionNumber } from '../model-version.ts';
-import {
-  type EffectiveLevel,
-  levelAllows,
-  transitionAbility,
-} from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import { canonicalStage, type Stage } from '../stages.ts';
 import {
   DEFAULT_TRANSITION_REQUEST_SETTINGS,
-  type DecisionOutcome,
   type TransitionRequest,
   type TransitionRequestAction,
   type TransitionRequestSettings,
   type TransitionRequestStatus,
 } from '../transition-request.ts';
 import {
+  type DecisionEvent,
+  type LifecycleEvent,
+  type LifecycleStep,
+  requireStep,
+  stepOf,
+  workAfter,
+} from '../transition-request-lifecycle.ts';
+import {
   type RegistryDependencies,
-  requireRecord,
-  requireVersion,
   withOptimisticRetry,
 } from './dependencies.ts';
 import { applyTransition } from './transitions.ts';
@@ -44,11 +51,29 @@ export interface RequestDependencies extends RegistryDependencies {
 /** The `user_id` of what the registry does by itself. */
 export const SYSTEM_USER = 'system';
 
-/** How long an approve call waits for its execution to apply the transition. */
-const APPLY_WAIT_MS = 10_000;
+/** The ability each decision takes, and the action Databricks lists for it. */
+const DECISIONS: Readonly<
+  Record<
+    DecisionEvent,
+    { readonly ability: Ability; readonly action: TransitionRequestAction }
+  >
+> = {
+  approve: {
+    ability: 'registry:DecideTransitionRequest',
+    action: 'APPROVE_TRANSITION_REQUEST',
+  },
+  reject: {
+    ability: 'registry:DecideTransitionRequest',
+    action: 'REJECT_TRANSITION_REQUEST',
+  },
+  cancel: {
+    ability: 'registry:CancelTransitionRequest',
+    action: 'CANCEL_TRANSITION_REQUEST',
+  },
+};
 
 export async function settingsOf(
-  deps: RequestDependencies,
+  deps: { readonly requests: Pick<TransitionRequestStore, 'getSettings'> },
   modelId: string
 ): Promise<TransitionRequestSettings> {
   return {
@@ -57,88 +82,191 @@ export async function settingsOf(
   };
 }
 
+/**
+ * What deciding (or cancelling) a version's request depends on, read once
+ * by whoever addresses it (the route's check) and used by the decision.
+ */
+export interface RequestAddress {
+  readonly model: ModelAccess;
+  readonly version: number;
+  /** The stage the caller named. */
+  readonly to: Stage;
+  /** The version's stage; `undefined` when the model has no such version. */
+  readonly currentStage: Stage | undefined;
+  readonly settings: TransitionRequestSettings;
+  /** The addressed open request (by id, else the oldest match), if any. */
+  readonly request: TransitionRequest | undefined;
+  /** The creator the caller named (Databricks' cancel), if any. */
+  readonly creator?: string | undefined;
+}
+
+/**
+ * Addresses an open request as Databricks does, by version and target
+ * stage (and creator, for a cancel), or by its id (the extension
+ * `request_id`): two reads, the version's open requests and the model's
+ * settings; the version's stage comes from the model's record.
+ */
+export async function addressRequest(
+  requests: Pick<TransitionRequestStore, 'listOpenRequests' | 'getSettings'>,
+  model: ModelAccess,
+  input: {
+    readonly version: string | number;
+    readonly stage: string;
+    readonly requestId?: string | undefined;
+    readonly creator?: string | undefined;
+  }
+): Promise<RequestAddress> {
+  const to = canonicalStage(input.stage);
+  const version = parseVersionNumber(input.version);
+  const modelId = model.record.model.id;
+  const currentStage = stageOfVersion(model.record, version);
+  const [open, settings] = await Promise.all([
+    currentStage === undefined
+      ? []
+      : requests.listOpenRequests(modelId, version),
+    settingsOf({ requests }, modelId),
+  ]);
+  const request = open.find(
+    (candidate) =>
+      candidate.toStage === to &&
+      (input.creator === undefined || candidate.creator === input.creator) &&
+      (input.requestId === undefined || candidate.id === input.requestId)
+  );
+  return {
+    model,
+    version,
+    to,
+    currentStage,
+    settings,
+    request,
+    creator: input.creator,
+  };
+}
+
+/** A request as `authorize` sees it, for deciding or cancelling. */
+export function requestResource(
+  address: Pick<
+    RequestAddress,
+    'model' | 'to' | 'currentStage' | 'settings' | 'request'
+  >
+): Resource {
+  return {
+    kind: 'request',
+    model: modelResource(address.model),
+    // A missing version is the use case's 404 to report, after the check
+    // on the target stage alone.
+    from: address.currentStage ?? 'None',
+    to: address.request?.toStage ?? address.to,
+    separationOfDutiesStages: address.settings.separationOfDutiesStages,
+    creator: address.request?.creator,
+  };
+}
+
 /** What the caller may do with a request (Databricks' `available_actions`). */
 export function availableActions(
   caller: Principal,
-  level: EffectiveLevel,
+  model: ModelAccess,
   request: TransitionRequest,
   currentStage: Stage,
   settings: TransitionRequestSettings
 ): TransitionRequestAction[] {
-  const actions: TransitionRequestAction[] = [];
-  const mayDecide =
-    levelAllows(
-      level,
-      transitionAbility(currentStage, request.toStage, 'approve')
-    ) &&
-    !(
-      settings.separationOfDutiesStages.includes(request.toStage) &&
-      request.creator === caller.userName
-    );
-  if (mayDecide) {
-    actions.push('APPROVE_TRANSITION_REQUEST', 'REJECT_TRANSITION_REQUEST');
-  }
-  if (
-    request.creator === caller.userName ||
-    levelAllows(level, 'CancelTransitionRequest')
-  ) {
-    actions.push('CANCEL_TRANSITION_REQUEST');
-  }
-  return actions;
+  const resource = requestResource({
+    model,
+    to: request.toStage,
+    currentStage,
+    settings,
+    request,
+  });
+  return (Object.keys(DECISIONS) as DecisionEvent[])
+    .filter(
+      (event) =>
+        stepOf(request.status, event) !== undefined &&
+        allows(caller, DECISIONS[event].ability, resource)
+    )
+    .map((event) => DECISIONS[event].action);
 }
 
-function activity(
+/** The activity a step writes, by whom its table cell says. */
+function stepActivity(
   deps: RegistryDependencies,
   request: TransitionRequest,
-  fields: Pick<Activity, 'activityType' | 'userId'> &
-    Partial<Pick<Activity, 'comment' | 'systemComment' | 'fromStage'>>
-): Activity {
+  step: LifecycleStep,
+  fields: {
+    readonly caller?: string;
+    readonly comment?: string | undefined;
+    readonly systemComment?: string | undefined;
+  }
+): Activity | undefined {
+  if (!step.activity || step.activity.withTransition) return undefined;
   const now = deps.now();
   return {
     id: deps.newId(),
     modelId: request.modelId,
     version: request.version,
-    fromStage: fields.fromStage ?? request.fromStage,
+    activityType: step.activity.type,
+    fromStage: request.fromStage,
     toStage: request.toStage,
+    userId: step.activity.by === 'system' ? SYSTEM_USER : (fields.caller ?? ''),
     creationTimestamp: now,
     lastUpdatedTimestamp: now,
-    ...fields,
+    ...(fields.comment === undefined ? {} : { comment: fields.comment }),
+    ...(fields.systemComment === undefined
+      ? {}
+      : { systemComment: fields.systemComment }),
   };
 }
 
 /**
- * A caller who may read the model asks for a stage change. The request
- * starts its own workflow execution, which waits for a decision until the
- * model's expiry.
+ * A caller who may request the change asks for it. The request starts its
+ * own workflow execution, which waits for a decision until the model's
+ * expiry.
+ * @param model the model as the route's check read it.
  */
 export async function createTransitionRequest(
   deps: RequestDependencies,
   caller: Principal,
+  model: ModelAccess,
   input: {
-    name: string;
     version: string | number;
     stage: string;
     comment?: string | undefined;
   }
-): Promise<{ request: TransitionRequest; record: ModelRecord }> {
+): Promise<{
+  request: TransitionRequest;
+  settings: TransitionRequestSettings;
+}> {
   const to = canonicalStage(input.stage);
   const number = parseVersionNumber(input.version);
-  const created = await withOptimisticRetry(deps, async () => {
-    const record = await requireRecord(deps, input.name);
-    const version = await requireVersion(deps, record, number);
-    if (version.currentStage === to) {
+  const settings = await settingsOf(deps, model.record.model.id);
+  let attempts = 0;
+  const request = await withOptimisticRetry(deps, async () => {
+    // The first attempt plans on the record the check read; one after a
+    // lost race (the version moved meanwhile) on a fresh read.
+    attempts += 1;
+    const record =
+      attempts === 1
+        ? model.record
+        : await deps.store.getModelRecordById(model.record.model.id);
+    if (!record) {
+      throw new RegisteredModelDoesNotExistError(model.record.model.name);
+    }
+    const name = record.model.name;
+    const from = stageOfVersion(record, number);
+    if (from === undefined) {
+      throw new ModelVersionDoesNotExistError(name, number);
+    }
+    if (from === to) {
       throw new InvalidParameterValueError(
-        `Version ${number} of '${input.name}' is already in ${to}.`
+        `Version ${number} of '${name}' is already in ${to}.`
       );
     }
-    const settings = await settingsOf(deps, record.model.id);
     const now = deps.now();
-    const request: TransitionRequest = {
+    const created: TransitionRequest = {
       id: deps.newId(),
-      modelId: record.model.id,
+      modelId: model.record.model.id,
       version: number,
       toStage: to,
-      fromStage: version.currentStage,
+      fromStage: from,
       creator: caller.userName,
       comment: input.comment ?? '',
       status: 'OPEN',
@@ -146,307 +274,247 @@ export async function createTransitionRequest(
       lastUpdatedTimestamp: now,
       expiresAt: now + settings.requestExpirySeconds * 1000,
     };
-    await deps.requests.createRequest(
-      request,
-      activity(deps, request, {
-        activityType: 'REQUESTED_TRANSITION',
-        userId: caller.userName,
-        comment: input.comment,
-      })
-    );
-    return { request, record, settings };
+    await deps.requests.createRequest(created, {
+      id: deps.newId(),
+      modelId: created.modelId,
+      version: created.version,
+      activityType: 'REQUESTED_TRANSITION',
+      fromStage: from,
+      toStage: to,
+      userId: caller.userName,
+      creationTimestamp: now,
+      lastUpdatedTimestamp: now,
+      ...(input.comment === undefined ? {} : { comment: input.comment }),
+    });
+    return created;
   });
   try {
     await deps.workflow.start({
-      requestId: created.request.id,
-      modelId: created.request.modelId,
-      version: created.request.version,
-      expiresInSeconds: created.settings.requestExpirySeconds,
+      requestId: request.id,
+      modelId: request.modelId,
+      version: request.version,
+      expiresInSeconds: settings.requestExpirySeconds,
     });
   } catch (error) {
     // Never an open request without a workflow behind it.
     await closeRequest(
       deps,
-      created.request,
-      'FAILED',
+      request,
+      'fail',
       'The approval workflow could not be started.'
     );
     throw error;
   }
-  return { request: created.request, record: created.record };
+  return { request, settings };
 }
 
 /** Open requests of a version, oldest first. */
 export async function listTransitionRequests(
   deps: RequestDependencies,
-  input: { name: string; version: string | number }
+  model: ModelAccess,
+  input: { version: string | number }
 ): Promise<{
   requests: readonly TransitionRequest[];
-  record: ModelRecord;
   currentStage: Stage;
   settings: TransitionRequestSettings;
 }> {
   const number = parseVersionNumber(input.version);
-  const record = await requireRecord(deps, input.name);
-  const version = await requireVersion(deps, record, number);
-  return {
-    requests: await deps.requests.listOpenRequests(record.model.id, number),
-    record,
-    currentStage: version.currentStage,
-    settings: await settingsOf(deps, record.model.id),
-  };
-}
-
-interface DecisionInput {
-  readonly name: string;
-  readonly version: string | number;
-  readonly stage: string;
-  readonly comment?: string | undefined;
-  /** Extension: decide this request rather than the oldest matching one. */
-  readonly requestId?: string | undefined;
-}
-
-/** The open request a decision addresses (by id, else the oldest). */
-async function addressedRequest(
-  deps: RequestDependencies,
-  input: DecisionInput,
-  creator?: string
-): Promise<{
-  request: TransitionRequest;
-  record: ModelRecord;
-  currentStage: Stage;
-}> {
-  const to = canonicalStage(input.stage);
-  const number = parseVersionNumber(input.version);
-  const record = await requireRecord(deps, input.name);
-  const version = await requireVersion(deps, record, number);
-  const open = (
-    await deps.requests.listOpenRequests(record.model.id, number)
-  ).filter(
-    (r) =>
-      r.toStage === to &&
-      (creator === undefined || r.creator === creator) &&
-      (input.requestId === undefined || r.id === input.requestId)
-  );
-  const request = open[0];
-  if (!request) {
-    throw new ResourceDoesNotExistError(
-      `No open request to move version ${number} of '${input.name}' to ${to}${creator ? ` by ${creator}` : ''}.`
-    );
+  const currentStage = stageOfVersion(model.record, number);
+  if (currentStage === undefined) {
+    throw new ModelVersionDoesNotExistError(model.record.model.name, number);
   }
-  return { request, record, currentStage: version.currentStage };
+  const [requests, settings] = await Promise.all([
+    deps.requests.listOpenRequests(model.record.model.id, number),
+    settingsOf(deps, model.record.model.id),
+  ]);
+  return { requests, currentStage, settings };
+}
+
+export interface DecisionInput {
+  readonly comment?: string | undefined;
 }
 
 /**
- * A request whose version is no longer where it was asked from is stale:
- * it is closed, with a system activity saying why, instead of decided.
+ * Approves the addressed request: the decision is committed (the commit
+ * point) and handed to the request's workflow, which applies the
+ * transition; the caller sees it applied in the APPLIED_TRANSITION
+ * activity and the version's stage (README, design notes).
  */
-async function assertStillValid(
+export function approveTransitionRequest(
   deps: RequestDependencies,
-  request: TransitionRequest,
-  currentStage: Stage
-): Promise<void> {
-  if (currentStage !== request.fromStage) {
+  caller: Principal,
+  address: RequestAddress,
+  input: DecisionInput & { readonly archiveExistingVersions: boolean }
+): Promise<Activity> {
+  return decide(deps, caller, address, 'approve', input);
+}
+
+export function rejectTransitionRequest(
+  deps: RequestDependencies,
+  caller: Principal,
+  address: RequestAddress,
+  input: DecisionInput
+): Promise<Activity> {
+  return decide(deps, caller, address, 'reject', input);
+}
+
+/** Cancel (Databricks' delete): the request's creator, or a Can Manage holder. */
+export function cancelTransitionRequest(
+  deps: RequestDependencies,
+  caller: Principal,
+  address: RequestAddress,
+  input: DecisionInput
+): Promise<Activity> {
+  return decide(deps, caller, address, 'cancel', input);
+}
+
+/**
+ * Every user's decision, whichever decider carries it: authorized on the
+ * addressed request (rights and separation of duties), committed as its
+ * lifecycle step, then released to the waiting execution.
+ */
+async function decide(
+  deps: RequestDependencies,
+  caller: Principal,
+  address: RequestAddress,
+  event: DecisionEvent,
+  input: DecisionInput & { readonly archiveExistingVersions?: boolean }
+): Promise<Activity> {
+  authorize(caller, DECISIONS[event].ability, requestResource(address));
+  const request = addressedRequest(address);
+  const step = requireStep(request, event);
+  if (step.requiresFromStage && address.currentStage !== request.fromStage) {
+    // The version moved since the request was made: the request is stale,
+    // so it is closed (with a system activity saying why), not decided.
     await closeRequest(
       deps,
       request,
-      'CLOSED',
-      `Closed because version ${request.version} moved from ${request.fromStage} to ${currentStage} after the request was made.`
+      'close-stale',
+      `Closed because version ${request.version} moved from ${request.fromStage} to ${address.currentStage} after the request was made.`
     );
     throw new InvalidStateError(
-      `The request is stale: version ${request.version} is now in ${currentStage}, not ${request.fromStage}. It was closed.`
+      `The request is stale: version ${request.version} is now in ${address.currentStage}, not ${request.fromStage}. It was closed.`
     );
   }
-}
-
-export async function approveTransitionRequest(
-  deps: RequestDependencies,
-  caller: Principal,
-  level: EffectiveLevel,
-  input: DecisionInput & { archiveExistingVersions: boolean }
-): Promise<Activity> {
-  const { request, record, currentStage } = await addressedRequest(deps, input);
-  await assertMayDecide(deps, caller, level, request, currentStage, record);
-  await assertStillValid(deps, request, currentStage);
-  const approved = activity(deps, request, {
-    activityType: 'APPROVED_REQUEST',
-    userId: caller.userName,
+  const activity = stepActivity(deps, request, step, {
+    caller: caller.userName,
     comment: input.comment,
   });
+  if (!activity) throw new Error(`The ${event} step writes no activity.`);
   try {
-    await deps.requests.decide(
-      request,
-      'APPROVED',
-      {
-        outcome: 'approved',
+    await deps.requests.commit(request, event, {
+      at: activity.creationTimestamp,
+      decision: {
+        outcome: step.release ?? 'closed',
         by: caller.userName,
         comment: input.comment,
-        archiveExistingVersions: input.archiveExistingVersions,
-        at: approved.creationTimestamp,
+        at: activity.creationTimestamp,
+        ...(input.archiveExistingVersions === undefined
+          ? {}
+          : { archiveExistingVersions: input.archiveExistingVersions }),
       },
-      approved
-    );
+      activity,
+    });
   } catch (error) {
-    // The version moved between our read and the decision: the request is
-    // stale, so it is closed (with a system activity) rather than approved.
+    // The version moved between our read and the commit: stale, as above.
     if (error instanceof StaleRequestError) {
       await closeRequest(
         deps,
         request,
-        'CLOSED',
+        'close-stale',
         `Closed because ${error.message}`
       );
     }
     throw error;
   }
-  await deliver(deps, request, 'approved');
-  await waitUntilApplied(deps, request);
-  return approved;
+  await release(deps, request, step);
+  return activity;
 }
 
-export async function rejectTransitionRequest(
-  deps: RequestDependencies,
-  caller: Principal,
-  level: EffectiveLevel,
-  input: DecisionInput
-): Promise<Activity> {
-  const { request, record, currentStage } = await addressedRequest(deps, input);
-  await assertMayDecide(deps, caller, level, request, currentStage, record);
-  const rejected = activity(deps, request, {
-    activityType: 'REJECTED_REQUEST',
-    userId: caller.userName,
-    comment: input.comment,
-  });
-  await deps.requests.decide(
-    request,
-    'REJECTED',
-    {
-      outcome: 'rejected',
-      by: caller.userName,
-      comment: input.comment,
-      at: rejected.creationTimestamp,
-    },
-    rejected
-  );
-  await deliver(deps, request, 'rejected');
-  return rejected;
-}
-
-/** Cancel (Databricks' delete): the request's creator, or a Can Manage holder. */
-export async function cancelTransitionRequest(
-  deps: RequestDependencies,
-  caller: Principal,
-  level: EffectiveLevel,
-  input: DecisionInput & { creator: string }
-): Promise<Activity> {
-  const { request } = await addressedRequest(deps, input, input.creator);
-  if (
-    request.creator !== caller.userName &&
-    !levelAllows(level, 'CancelTransitionRequest')
-  ) {
-    throw new PermissionDeniedError(
-      `${caller.userName} may not cancel a request made by ${request.creator}: only its creator or a CAN_MANAGE holder may.`
+/** The addressed request, or the 404 that addressing nothing is. */
+function addressedRequest(address: RequestAddress): TransitionRequest {
+  const name = address.model.record.model.name;
+  if (address.currentStage === undefined) {
+    throw new ModelVersionDoesNotExistError(name, address.version);
+  }
+  if (!address.request) {
+    throw new ResourceDoesNotExistError(
+      `No open request to move version ${address.version} of '${name}' to ${address.to}${address.creator ? ` by ${address.creator}` : ''}.`
     );
   }
-  const cancelled = activity(deps, request, {
-    activityType: 'CANCELLED_REQUEST',
-    userId: caller.userName,
-    comment: input.comment,
-  });
-  await deps.requests.decide(
-    request,
-    'CANCELLED',
-    {
-      outcome: 'cancelled',
-      by: caller.userName,
-      comment: input.comment,
-      at: cancelled.creationTimestamp,
-    },
-    cancelled
-  );
-  await deliver(deps, request, 'cancelled');
-  return cancelled;
-}
-
-async function assertMayDecide(
-  deps: RequestDependencies,
-  caller: Principal,
-  level: EffectiveLevel,
-  request: TransitionRequest,
-  currentStage: Stage,
-  record: ModelRecord
-): Promise<void> {
-  const ability = transitionAbility(currentStage, request.toStage, 'approve');
-  if (!levelAllows(level, ability)) {
-    throw new PermissionDeniedError(
-      `${caller.userName} does not have permission to decide a request to move a version of '${record.model.name}' from ${currentStage} to ${request.toStage}.`
-    );
-  }
-  const settings = await settingsOf(deps, record.model.id);
-  if (
-    settings.separationOfDutiesStages.includes(request.toStage) &&
-    request.creator === caller.userName
-  ) {
-    throw new PermissionDeniedError(
-      `Separation of duties: the creator of a request to ${request.toStage} may not decide it.`
-    );
-  }
+  return address.request;
 }
 
 /**
- * Hands a committed decision to the waiting execution. A token that is gone
- * (the execution timed out or died) is reconciled here: an approval is
- * applied directly, through the same transactional path.
+ * Hands a committed step to the execution waiting on the request's task
+ * token. Without a token yet, the execution's wait step finds the request
+ * decided when it stores its token, and forwards the decision itself.
+ * Where the token is gone (the execution timed out, ended or died) and
+ * the step leaves work to do, a fresh execution takes the request over:
+ * the state machine stays the one executor of every step.
  */
-async function deliver(
+async function release(
   deps: RequestDependencies,
   request: TransitionRequest,
-  outcome: DecisionOutcome
+  step: LifecycleStep
 ): Promise<void> {
+  if (!step.release) return;
+  // Read after the commit: a token stored after our first read counts.
   const current = await deps.requests.getRequest(
     request.modelId,
     request.version,
     request.id
   );
   const token = current?.taskToken;
-  // Without a token yet, the execution's notify step finds the request
-  // decided when it stores its token, and forwards the decision itself.
-  if (!token) return;
-  const delivered = await deps.workflow.sendDecision(token, outcome);
-  if (delivered === 'gone' && outcome === 'approved' && current) {
-    await applyApprovedRequest(deps, current);
+  if (!current || !token) return;
+  const delivered = await deps.workflow.sendDecision(token, step.release);
+  if (delivered === 'gone' && workAfter(step.release) !== 'end') {
+    await restartWorkflow(deps, current);
   }
 }
 
-async function waitUntilApplied(
-  deps: RequestDependencies,
+/** A fresh execution for a request whose execution is gone. */
+export async function restartWorkflow(
+  deps: Pick<RequestDependencies, 'workflow' | 'now'>,
   request: TransitionRequest
 ): Promise<void> {
-  const sleep =
-    deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const deadline = deps.now() + APPLY_WAIT_MS;
-  while (deps.now() < deadline) {
-    const current = await deps.requests.getRequest(
-      request.modelId,
-      request.version,
-      request.id
-    );
-    if (current?.status !== 'APPROVED') return;
-    await sleep(50);
-  }
+  const now = deps.now();
+  await deps.workflow.start(
+    {
+      requestId: request.id,
+      modelId: request.modelId,
+      version: request.version,
+      expiresInSeconds: Math.max(
+        1,
+        Math.ceil((request.expiresAt - now) / 1000)
+      ),
+    },
+    now
+  );
 }
 
 /**
  * Applies an approved request: the same transactional transition (with
- * archival) as a direct one, by the approver. Idempotent: an applied or
- * failed request is left alone.
+ * archival) as a direct one, by the approver. Only the execution that last
+ * took the request over applies it (an older one still running ends), and
+ * an applied or failed request is left alone.
+ * @param executionArn the applying execution, when a workflow applies it.
  */
 export async function applyApprovedRequest(
   deps: RequestDependencies,
-  request: TransitionRequest
+  request: TransitionRequest,
+  executionArn?: string
 ): Promise<TransitionRequestStatus> {
-  if (request.status !== 'APPROVED' || !request.decision) return request.status;
   const decision = request.decision;
+  if (!stepOf(request.status, 'applied') || !decision) return request.status;
+  if (
+    executionArn !== undefined &&
+    request.executionArn !== undefined &&
+    request.executionArn !== executionArn
+  ) {
+    return request.status;
+  }
+  let event: LifecycleEvent = 'applied';
   try {
     await applyTransition(deps, {
       loadRecord: async () => {
@@ -471,55 +539,61 @@ export async function applyApprovedRequest(
       comment: decision.comment,
     });
   } catch (error) {
-    if (error instanceof ConcurrentModificationError) throw error;
     if (
-      error instanceof ResourceDoesNotExistError ||
-      error instanceof InvalidStateError
+      !(error instanceof ResourceDoesNotExistError) &&
+      !(error instanceof InvalidStateError)
     ) {
-      await deps.requests.markFinal(request, 'FAILED', deps.now());
-      return 'FAILED';
+      throw error;
     }
-    throw error;
+    event = 'apply-failed';
   }
-  await deps.requests.markFinal(request, 'APPLIED', deps.now());
-  return 'APPLIED';
+  const step = requireStep(request, event);
+  try {
+    await deps.requests.commit(request, event, { at: deps.now() });
+  } catch (error) {
+    if (!(error instanceof InvalidStateError)) throw error;
+    // Another execution finished it first (or the model went with it).
+    const now = await deps.requests.getRequest(
+      request.modelId,
+      request.version,
+      request.id
+    );
+    return now?.status ?? step.to;
+  }
+  return step.to;
 }
 
 /**
- * Closes an open request without a user's decision (stale, expired, its
- * version deleted, its workflow failed), with a system activity saying why,
- * and releases the waiting execution. A request already decided is left.
- * @returns whether this call closed it.
+ * A step the registry takes by itself (expiry, a stale request, a failed
+ * workflow), with a system activity saying why where its cell has one,
+ * released to a waiting execution. A request no longer where the step
+ * leaves from is left as it is.
+ * @returns whether this call made the step.
  */
 export async function closeRequest(
   deps: RequestDependencies,
   request: TransitionRequest,
-  status: 'CLOSED' | 'EXPIRED' | 'FAILED',
+  event: Extract<LifecycleEvent, 'expire' | 'close-stale' | 'fail'>,
   why: string
 ): Promise<boolean> {
+  const step = stepOf(request.status, event);
+  if (!step) return false;
+  const activity = stepActivity(deps, request, step, { systemComment: why });
+  const at = deps.now();
   try {
-    await deps.requests.decide(
-      request,
-      status,
-      { outcome: 'closed', by: SYSTEM_USER, at: deps.now() },
-      activity(deps, request, {
-        activityType: 'CANCELLED_REQUEST',
-        userId: SYSTEM_USER,
-        systemComment: why,
-      })
-    );
+    await deps.requests.commit(request, event, {
+      at,
+      // A request leaving OPEN is decided: by the system, closed.
+      ...(request.status === 'OPEN'
+        ? { decision: { outcome: 'closed', by: SYSTEM_USER, at } }
+        : {}),
+      activity,
+    });
   } catch (error) {
     if (error instanceof InvalidStateError) return false;
     throw error;
   }
-  const current = await deps.requests.getRequest(
-    request.modelId,
-    request.version,
-    request.id
-  );
-  if (current?.taskToken && status !== 'EXPIRED') {
-    await deps.workflow.sendDecision(current.taskToken, 'closed');
-  }
+  await release(deps, request, step);
   return true;
 }
 
@@ -540,41 +614,27 @@ export async function closeStaleRequests(
       change.version
     );
     for (const request of open) {
-      if (change.stage === 'DELETED') {
-        await closeRequest(
-          deps,
-          request,
-          'CLOSED',
-          `Closed because version ${change.version} was deleted.`
-        );
-      } else if (request.toStage === change.stage) {
-        await closeRequest(
-          deps,
-          request,
-          'CLOSED',
-          `Closed because version ${change.version} was moved to ${change.stage} by another transition.`
-        );
-      } else if (request.fromStage !== change.stage) {
-        await closeRequest(
-          deps,
-          request,
-          'CLOSED',
-          `Closed because version ${change.version} left ${request.fromStage} for ${change.stage}.`
-        );
-      }
+      const why =
+        change.stage === 'DELETED'
+          ? `Closed because version ${change.version} was deleted.`
+          : request.toStage === change.stage
+            ? `Closed because version ${change.version} was moved to ${change.stage} by another transition.`
+            : request.fromStage !== change.stage
+              ? `Closed because version ${change.version} left ${request.fromStage} for ${change.stage}.`
+              : undefined;
+      if (why) await closeRequest(deps, request, 'close-stale', why);
     }
   }
 }
 
 export async function setTransitionRequestSettings(
   deps: RequestDependencies,
+  record: ModelRecord,
   input: {
-    name: string;
     separationOfDutiesStages?: readonly string[] | undefined;
     requestExpirySeconds?: number | undefined;
   }
 ): Promise<TransitionRequestSettings> {
-  const record = await requireRecord(deps, input.name);
   const changes: {
     -readonly [K in keyof TransitionRequestSettings]?: TransitionRequestSettings[K];
   } = {};

@@ -4,11 +4,17 @@ import type {
 } from '#ports/model-registry-store.ts';
 import type { WebhookSender } from '#ports/webhook-sender.ts';
 import type { WebhookStore } from '#ports/webhook-store.ts';
-import { authorizeOnModel, levelOn, rootGrants } from '../access.ts';
+import {
+  findModelAccess,
+  findModelAccessById,
+  modelResource,
+  rootGrants as rootGrantsOf,
+} from '../access.ts';
+import { allows, authorize } from '../authorization.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
-  PermissionDeniedError,
+  RegisteredModelDoesNotExistError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
 import {
@@ -16,7 +22,6 @@ import {
   encodePageToken,
   validateMaxResults,
 } from '../pagination.ts';
-import { levelAllows } from '../permissions.ts';
 import type { Principal } from '../principal.ts';
 import { validateModelName } from '../registered-model.ts';
 import {
@@ -100,12 +105,9 @@ export interface UpdateWebhookInput {
   readonly jobSpec?: JobSpecInput | undefined;
 }
 
-function requireAdmin(caller: Principal): void {
-  if (!caller.isAdmin) {
-    throw new PermissionDeniedError(
-      `${caller.userName} is not a workspace admin: registry-wide webhooks are managed by admins only.`
-    );
-  }
+/** Registry-wide webhooks (no model): `authorize` lets admins only. */
+function authorizeRegistryWide(caller: Principal): void {
+  authorize(caller, 'registry:ManageWebhooks', { kind: 'webhook' });
 }
 
 /** Can Manage on the model the caller names; the model must exist. */
@@ -114,22 +116,13 @@ async function authorizeModelByName(
   caller: Principal,
   modelName: string
 ): Promise<ModelRecord> {
-  try {
-    const { record } = await authorizeOnModel(
-      deps.store,
-      caller,
-      modelName,
-      'ModifyPermissions'
-    );
-    return record;
-  } catch (error) {
-    if (error instanceof PermissionDeniedError) {
-      throw new PermissionDeniedError(
-        `${caller.userName} does not have permission to registry:ManageWebhooks on registered model '${modelName}': it needs CAN_MANAGE.`
-      );
-    }
-    throw error;
-  }
+  const { record, rootGrants } = await findModelAccess(deps.store, modelName);
+  if (!record) throw new RegisteredModelDoesNotExistError(modelName);
+  authorize(caller, 'registry:ManageWebhooks', {
+    kind: 'webhook',
+    model: modelResource({ record, rootGrants }, modelName),
+  });
+  return record;
 }
 
 function notFound(id: string): ResourceDoesNotExistError {
@@ -154,20 +147,23 @@ async function requireWebhook(
   const webhook = await deps.webhooks.get(id);
   if (!webhook) throw notFound(id);
   if (webhook.modelId === undefined) {
-    requireAdmin(caller);
+    authorizeRegistryWide(caller);
     return { webhook };
   }
-  const record = await deps.store.getModelRecordById(webhook.modelId);
+  const { record, rootGrants } = await findModelAccessById(
+    deps.store,
+    webhook.modelId
+  );
   if (!record) {
     await deps.webhooks.delete(id);
     throw notFound(id);
   }
-  const level = levelOn(caller, record, await rootGrants(deps.store));
-  if (!levelAllows(level, 'ModifyPermissions')) {
-    throw new PermissionDeniedError(
-      `${caller.userName} does not have permission to registry:ManageWebhooks on webhook ${id}: it needs CAN_MANAGE on the webhook's registered model.`
-    );
-  }
+  // Named by the webhook's id: the refusal names nothing of its model.
+  authorize(caller, 'registry:ManageWebhooks', {
+    kind: 'webhook',
+    id,
+    model: modelResource({ record, rootGrants }),
+  });
   return { webhook, record };
 }
 
@@ -241,7 +237,7 @@ export async function createWebhook(
       ? { jobSpec: jobSpec(input.jobSpec) }
       : {};
   let record: ModelRecord | undefined;
-  if (modelName === undefined) requireAdmin(caller);
+  if (modelName === undefined) authorizeRegistryWide(caller);
   else record = await authorizeModelByName(deps, caller, modelName);
   const now = deps.now();
   const webhook: Webhook = {
@@ -413,7 +409,7 @@ function manageableModels(
   deps: WebhookDependencies,
   caller: Principal
 ): (webhooks: readonly Webhook[]) => Promise<Map<string, ModelRecord>> {
-  let root: ReturnType<typeof rootGrants> | undefined;
+  let root: ReturnType<typeof rootGrantsOf> | undefined;
   return async (webhooks) => {
     const ids = [
       ...new Set(
@@ -431,11 +427,14 @@ function manageableModels(
       }
     }
     if (caller.isAdmin) return found;
-    root ??= rootGrants(deps.store);
-    const grants = await root;
+    root ??= rootGrantsOf(deps.store);
+    const rootGrants = await root;
     return new Map(
       [...found].filter(([, record]) =>
-        levelAllows(levelOn(caller, record, grants), 'ModifyPermissions')
+        allows(caller, 'registry:ManageWebhooks', {
+          kind: 'webhook',
+          model: modelResource({ record, rootGrants }),
+        })
       )
     );
   };

@@ -287,6 +287,50 @@ export async function stageOf(name: string, version: string): Promise<string> {
   return got.body.model_version.current_stage;
 }
 
+/**
+ * The stage of a version whose request was just approved. The approve call
+ * answers once the decision is committed and handed to the request's
+ * workflow, which applies the transition shortly after (README, design
+ * notes): this polls until the version is in `stage` or `timeoutMs`
+ * passes, and answers the last stage either way, so the caller's
+ * assertion fails with what was last seen.
+ */
+export async function appliedStage(
+  name: string,
+  version: string,
+  stage: string,
+  timeoutMs = 10_000
+): Promise<string> {
+  return pollUntil(
+    () => stageOf(name, version),
+    (current) => current === stage,
+    { timeoutMs, intervalMs: 20 }
+  );
+}
+
+/**
+ * A version's feed once the approval of a request to `stage` is applied
+ * (its APPLIED_TRANSITION to `stage` is in the feed), or the last feed
+ * seen after `timeoutMs`.
+ */
+export async function appliedFeed(
+  name: string,
+  version: string,
+  stage: string,
+  timeoutMs = 10_000
+): Promise<ActivityJson[]> {
+  return pollUntil(
+    () => activities(name, version),
+    (feed) =>
+      feed.some(
+        (activity) =>
+          activity.activity_type === 'APPLIED_TRANSITION' &&
+          activity.to_stage === stage
+      ),
+    { timeoutMs, intervalMs: 20 }
+  );
+}
+
 /** A direct transition as the admin, asserting success. */
 export async function moveTo(
   name: string,

@@ -1,8 +1,10 @@
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
+import { MemoryTransitionRequestStore } from '#test/support/memory-transition-request-store.ts';
 import { MemoryWebhookStore } from '#test/support/memory-webhook-store.ts';
 
 describeModelRegistryStoreContract(
@@ -16,3 +18,8 @@ describeIdentityStoreContract(
 );
 
 describeWebhookStoreContract('in memory', async () => new MemoryWebhookStore());
+
+describeTransitionRequestStoreContract('in memory', async () => {
+  const models = new MemoryModelRegistryStore();
+  return { models, requests: new MemoryTransitionRequestStore(models) };
+});

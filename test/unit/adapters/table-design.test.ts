@@ -70,7 +70,7 @@ function itemKinds(
     'transition request': {
       ...r.request(s['<model id>'], VERSION, s['<request id>']),
       gsi1: [r.byId(s['<request id>'])],
-      gsi2: [r.open],
+      gsi2: [r.pending],
     },
     'open-request lock': r.openLock(
       s['<model id>'],

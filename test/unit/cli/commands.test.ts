@@ -453,3 +453,36 @@ describe('stagegate models list', () => {
     expect(result.stderr).not.toContain('dapi-wrong');
   });
 });
+
+describe('stagegate approve', () => {
+  it('waits for the registry to apply the approval, then prints the version in its stage', async () => {
+    // Prepare
+    await startRegistry({ approvalPolls: 3 });
+    registry.addVersion('fraud', {});
+
+    // Act
+    const result = await cli(['approve', 'fraud', '1', 'staging']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('approved: fraud version 1 is now in Staging\n');
+    expect(
+      registry.apiRequests.filter((r) => r.path.endsWith('/model-versions/get'))
+    ).toHaveLength(4);
+  });
+
+  it('says the version is not there yet when the application does not follow in time', async () => {
+    // Prepare
+    await startRegistry({ approvalPolls: Number.POSITIVE_INFINITY });
+    registry.addVersion('fraud', {});
+
+    // Act
+    const result = await cli(['approve', 'fraud', '1', 'Production']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'approved: fraud version 1 is still in None after 30 s; the registry moves it to Production when it applies the approval (follow it with stagegate versions list fraud)\n'
+    );
+  });
+});

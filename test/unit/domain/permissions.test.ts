@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { ABILITIES } from '#domain/authorization.ts';
 import {
-  ABILITIES,
-  type Ability,
+  type ModelAbility as Ability,
   DEFAULT_ROOT_GRANTS,
   type EffectiveLevel,
   effectiveLevel,
   type Grant,
   type Grantee,
   levelAllows,
-  mayCreateModels,
+  lowestLevelFor,
   PERMISSION_LEVELS,
   PERMISSION_TABLE,
   type RootPermissionLevel,
+  rootLevelsHeld,
   transitionAbility,
 } from '#domain/permissions.ts';
 import type { Principal } from '#domain/principal.ts';
@@ -54,26 +55,34 @@ const SEED_ROWS: Readonly<
   Record<string, { any: readonly Ability[]; unrestricted?: readonly Ability[] }>
 > = {
   'View model details, versions, stage transition requests, activities, and artifact download URIs':
-    { any: ['ReadRegisteredModel'] },
-  'Request a model version stage transition': { any: ['RequestTransition'] },
-  'Add a version to a model': { any: ['CreateModelVersion'] },
-  'Update model and version description': { any: ['UpdateDescription'] },
-  'Add or edit tags for a model or model version': { any: ['EditTags'] },
+    { any: ['registry:ReadRegisteredModel'] },
+  'Request a model version stage transition': {
+    any: ['registry:RequestTransition'],
+  },
+  'Add a version to a model': {
+    any: ['registry:CreateModelVersion'],
+  },
+  'Update model and version description': {
+    any: ['registry:UpdateDescription'],
+  },
+  'Add or edit tags for a model or model version': {
+    any: ['registry:EditTags'],
+  },
   'Transition model version between stages': {
-    any: ['TransitionAmongNoneStagingArchived'],
-    unrestricted: ['TransitionToProduction'],
+    any: ['registry:TransitionToStaging'],
+    unrestricted: ['registry:TransitionToProduction'],
   },
   'Approve or reject a model version stage transition request': {
-    any: ['ApproveAmongNoneStagingArchived'],
-    unrestricted: ['ApproveToProduction'],
+    any: ['registry:ApproveTransitionToStaging'],
+    unrestricted: ['registry:ApproveTransitionToProduction'],
   },
   'Cancel a model version stage transition request (see Note)': {
-    any: ['CancelTransitionRequest'],
+    any: ['registry:CancelTransitionRequest'],
   },
-  'Rename model': { any: ['RenameRegisteredModel'] },
-  'Modify permissions': { any: ['ModifyPermissions'] },
+  'Rename model': { any: ['registry:RenameRegisteredModel'] },
+  'Modify permissions': { any: ['registry:ModifyPermissions'] },
   'Delete model and model versions': {
-    any: ['DeleteRegisteredModel', 'DeleteModelVersion'],
+    any: ['registry:DeleteRegisteredModel', 'registry:DeleteModelVersion'],
   },
 };
 
@@ -134,11 +143,13 @@ describe('permissions', () => {
       // Assess
       expect(seedRows).toEqual(Object.keys(SEED_ROWS));
       expect(Object.keys(PERMISSION_TABLE).sort()).toEqual(
-        [...mapped, 'EditAliases'].sort()
+        [...mapped, 'registry:EditAliases'].sort()
       );
-      expect(Object.keys(ABILITIES).sort()).toEqual(
-        Object.keys(PERMISSION_TABLE).sort()
-      );
+      // Every row is an ability of the one vocabulary, held by its own
+      // levels on a model.
+      for (const ability of Object.keys(PERMISSION_TABLE) as Ability[]) {
+        expect(Object.keys(ABILITIES)).toContain(ability);
+      }
     });
 
     it.each(Object.entries(SEED_ROWS))(
@@ -184,7 +195,7 @@ describe('permissions', () => {
 
     it('holds aliases (not in the seed) at the same levels as tags', () => {
       // Act & Assess
-      expect(ours('EditAliases')).toEqual(ours('EditTags'));
+      expect(ours('registry:EditAliases')).toEqual(ours('registry:EditTags'));
     });
 
     it('grows with the level: a higher level holds every ability of a lower one', () => {
@@ -388,12 +399,12 @@ describe('permissions', () => {
         expect({ transition, approve }).toEqual(
           lower
             ? {
-                transition: 'TransitionAmongNoneStagingArchived',
-                approve: 'ApproveAmongNoneStagingArchived',
+                transition: 'registry:TransitionToStaging',
+                approve: 'registry:ApproveTransitionToStaging',
               }
             : {
-                transition: 'TransitionToProduction',
-                approve: 'ApproveToProduction',
+                transition: 'registry:TransitionToProduction',
+                approve: 'registry:ApproveTransitionToProduction',
               }
         );
       }
@@ -423,66 +434,35 @@ describe('permissions', () => {
     );
   });
 
-  describe('mayCreateModels', () => {
-    it('lets everyone create under the default root grants (group users)', () => {
-      // Act
-      const allowed = mayCreateModels(principal(), DEFAULT_ROOT_GRANTS);
-
-      // Assess
-      expect(allowed).toBe(true);
-    });
-
-    it('refuses a principal without a root grant once users lost theirs', () => {
-      // Act
-      const allowed = mayCreateModels(principal({ groups: ['ml'] }), [
-        { grantee: group('other'), level: 'CAN_CREATE_REGISTERED_MODEL' },
-      ]);
-
-      // Assess
-      expect(allowed).toBe(false);
-    });
-
-    it.each([
-      ['a direct grant', user('alice@example.com')],
-      ['a group grant', group('ml')],
-    ])('allows CAN_CREATE_REGISTERED_MODEL through %s', (_how, grantee) => {
-      // Act
-      const allowed = mayCreateModels(principal({ groups: ['ml'] }), [
-        { grantee, level: 'CAN_CREATE_REGISTERED_MODEL' },
-      ]);
-
-      // Assess
-      expect(allowed).toBe(true);
-    });
-
-    it('allows root Can Manage, but no lower root level', () => {
-      // Prepare
-      const at = (level: RootPermissionLevel) =>
-        mayCreateModels(principal(), [
-          { grantee: user('alice@example.com'), level },
-        ]);
-
-      // Act
-      const byLevel = Object.fromEntries(
-        PERMISSION_LEVELS.map((level) => [level, at(level)])
+  describe('lowestLevelFor', () => {
+    it('is the lowest level that holds the ability', () => {
+      // Act & Assess
+      expect(lowestLevelFor('registry:ReadRegisteredModel')).toBe('CAN_READ');
+      expect(lowestLevelFor('registry:EditTags')).toBe('CAN_EDIT');
+      expect(lowestLevelFor('registry:TransitionToStaging')).toBe(
+        'CAN_MANAGE_STAGING_VERSIONS'
       );
-
-      // Assess
-      expect(byLevel).toEqual({
-        CAN_READ: false,
-        CAN_EDIT: false,
-        CAN_MANAGE_STAGING_VERSIONS: false,
-        CAN_MANAGE_PRODUCTION_VERSIONS: false,
-        CAN_MANAGE: true,
-      });
+      expect(lowestLevelFor('registry:ApproveTransitionToProduction')).toBe(
+        'CAN_MANAGE_PRODUCTION_VERSIONS'
+      );
+      expect(lowestLevelFor('registry:ModifyPermissions')).toBe('CAN_MANAGE');
     });
+  });
 
-    it('allows admins whatever the root grants', () => {
+  describe('rootLevelsHeld', () => {
+    it('collects the root levels of the principal, its groups and users', () => {
       // Act
-      const allowed = mayCreateModels(principal({ isAdmin: true }), []);
+      const held = rootLevelsHeld(principal({ groups: ['ml'] }), [
+        { grantee: user('alice@example.com'), level: 'CAN_READ' },
+        { grantee: group('ml'), level: 'CAN_MANAGE' },
+        ...DEFAULT_ROOT_GRANTS,
+        { grantee: group('other'), level: 'CAN_EDIT' },
+      ]);
 
       // Assess
-      expect(allowed).toBe(true);
+      expect([...held].sort()).toEqual(
+        ['CAN_CREATE_REGISTERED_MODEL', 'CAN_MANAGE', 'CAN_READ'].sort()
+      );
     });
   });
 });

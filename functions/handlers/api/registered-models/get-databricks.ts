@@ -13,7 +13,11 @@ export const getRegisteredModelDatabricksOperation = defineOperation({
     input,
     { deps, access }: OperationContext<RegistryDependencies>
   ) => {
-    const view = await getRegisteredModel(deps, input.name);
+    const view = await getRegisteredModel(
+      deps,
+      input.name,
+      access.model?.record
+    );
     return {
       registered_model_databricks: registeredModelDatabricksJson(
         view,

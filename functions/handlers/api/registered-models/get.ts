@@ -8,9 +8,12 @@ import { registeredModelJson } from '#http/wire.ts';
 export const getRegisteredModelOperation = defineOperation({
   operation: 'getRegisteredModel',
   input: z.object({ name: fields.string() }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => ({
     registered_model: registeredModelJson(
-      await getRegisteredModel(deps, input.name)
+      await getRegisteredModel(deps, input.name, access.model?.record)
     ),
   }),
 });

@@ -8,6 +8,7 @@ import {
   updateComment,
 } from '#domain/registry/comments.ts';
 import type { RequestDependencies } from '#domain/registry/requests.ts';
+import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
 
@@ -32,10 +33,10 @@ export const createCommentOperation = defineOperation({
     version: versionField(),
     comment: fields.string(),
   }),
-  run: async (input, { deps, principal }: Context) => ({
+  run: async (input, { deps, principal, access }: Context) => ({
     comment: commentJson(
       principal,
-      await createComment(deps, principal, input)
+      await createComment(deps, principal, checked(access, 'model'), input)
     ),
   }),
 });
@@ -43,10 +44,10 @@ export const createCommentOperation = defineOperation({
 export const updateCommentOperation = defineOperation({
   operation: 'updateComment',
   input: z.object({ id: fields.string(), comment: fields.string() }),
-  run: async (input, { deps, principal }: Context) => ({
+  run: async (input, { deps, principal, access }: Context) => ({
     comment: commentJson(
       principal,
-      await updateComment(deps, principal, input)
+      await updateComment(deps, checked(access, 'comment'), input.comment)
     ),
   }),
 });
@@ -54,8 +55,8 @@ export const updateCommentOperation = defineOperation({
 export const deleteCommentOperation = defineOperation({
   operation: 'deleteComment',
   input: z.object({ id: fields.string() }),
-  run: async (input, { deps, principal }: Context) => {
-    await deleteComment(deps, principal, input);
+  run: async (_input, { deps, access }: Context) => {
+    await deleteComment(deps, checked(access, 'comment'));
     return {};
   },
 });

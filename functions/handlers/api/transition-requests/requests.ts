@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseVersionNumber } from '#domain/model-version.ts';
 import {
   approveTransitionRequest,
   availableActions,
@@ -8,9 +7,9 @@ import {
   listTransitionRequests,
   type RequestDependencies,
   rejectTransitionRequest,
-  settingsOf,
 } from '#domain/registry/requests.ts';
 import type { TransitionRequest } from '#domain/transition-request.ts';
+import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
 import { activityJson } from '#http/wire.ts';
@@ -52,22 +51,17 @@ export const createTransitionRequestOperation = defineOperation({
     comment: fields.optionalString(),
   }),
   run: async (input, { deps, principal, access }: Context) => {
-    const { request, record } = await createTransitionRequest(
+    const model = checked(access, 'model');
+    const { request, settings } = await createTransitionRequest(
       deps,
       principal,
+      model,
       input
     );
-    const settings = await settingsOf(deps, record.model.id);
     return {
       request: requestJson(
         request,
-        availableActions(
-          principal,
-          access.level ?? 'NO_PERMISSIONS',
-          request,
-          request.fromStage,
-          settings
-        )
+        availableActions(principal, model, request, request.fromStage, settings)
       ),
     };
   },
@@ -77,15 +71,15 @@ export const listTransitionRequestsOperation = defineOperation({
   operation: 'listTransitionRequests',
   input: z.object({ name: fields.string(), version: versionField() }),
   run: async (input, { deps, principal, access }: Context) => {
-    parseVersionNumber(input.version);
-    const listed = await listTransitionRequests(deps, input);
+    const model = checked(access, 'model');
+    const listed = await listTransitionRequests(deps, model, input);
     return {
       requests: listed.requests.map((request) =>
         requestJson(
           request,
           availableActions(
             principal,
-            access.level ?? 'NO_PERMISSIONS',
+            model,
             request,
             listed.currentStage,
             listed.settings
@@ -96,6 +90,10 @@ export const listTransitionRequestsOperation = defineOperation({
   },
 });
 
+/**
+ * Answers once the approval is committed and handed to the request's
+ * workflow, which applies the transition (README, design notes).
+ */
 export const approveTransitionRequestOperation = defineOperation({
   operation: 'approveTransitionRequest',
   metric: { name: 'TransitionDecisions', dimensions: { Decision: 'APPROVED' } },
@@ -108,10 +106,9 @@ export const approveTransitionRequestOperation = defineOperation({
       await approveTransitionRequest(
         deps,
         principal,
-        access.level ?? 'NO_PERMISSIONS',
+        checked(access, 'request'),
         {
-          ...input,
-          requestId: input.request_id,
+          comment: input.comment,
           archiveExistingVersions: input.archive_existing_versions,
         }
       )
@@ -128,8 +125,8 @@ export const rejectTransitionRequestOperation = defineOperation({
       await rejectTransitionRequest(
         deps,
         principal,
-        access.level ?? 'NO_PERMISSIONS',
-        { ...input, requestId: input.request_id }
+        checked(access, 'request'),
+        { comment: input.comment }
       )
     ),
   }),
@@ -148,8 +145,8 @@ export const deleteTransitionRequestOperation = defineOperation({
       await cancelTransitionRequest(
         deps,
         principal,
-        access.level ?? 'NO_PERMISSIONS',
-        { ...input, requestId: input.request_id }
+        checked(access, 'request'),
+        { comment: input.comment }
       )
     ),
   }),

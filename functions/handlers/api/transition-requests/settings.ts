@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { parseVersionNumber } from '#domain/model-version.ts';
-import { requireRecord } from '#domain/registry/dependencies.ts';
 import {
   type RequestDependencies,
   setTransitionRequestSettings,
   settingsOf,
 } from '#domain/registry/requests.ts';
 import type { TransitionRequestSettings } from '#domain/transition-request.ts';
+import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 
@@ -24,8 +24,8 @@ function settingsJson(name: string, settings: TransitionRequestSettings) {
 export const getTransitionRequestSettingsOperation = defineOperation({
   operation: 'getTransitionRequestSettings',
   input: z.object({ name: fields.string() }),
-  run: async (input, { deps }: Context) => {
-    const record = await requireRecord(deps, input.name);
+  run: async (_input, { deps, access }: Context) => {
+    const { record } = checked(access, 'model');
     return {
       settings: settingsJson(
         record.model.name,
@@ -43,14 +43,17 @@ export const setTransitionRequestSettingsOperation = defineOperation({
     separation_of_duties_stages: fields.stringList().optional(),
     request_expiry_seconds: fields.int64().optional(),
   }),
-  run: async (input, { deps }: Context) => ({
+  run: async (input, { deps, access }: Context) => ({
     settings: settingsJson(
       input.name,
-      await setTransitionRequestSettings(deps, {
-        name: input.name,
-        separationOfDutiesStages: input.separation_of_duties_stages,
-        requestExpirySeconds: input.request_expiry_seconds,
-      })
+      await setTransitionRequestSettings(
+        deps,
+        checked(access, 'model').record,
+        {
+          separationOfDutiesStages: input.separation_of_duties_stages,
+          requestExpirySeconds: input.request_expiry_seconds,
+        }
+      )
     ),
   }),
 });
@@ -62,8 +65,8 @@ export const listNotificationsOperation = defineOperation({
     name: fields.string(),
     version: z.union([z.string(), z.number()]),
   }),
-  run: async (input, { deps }: Context) => {
-    const record = await requireRecord(deps, input.name);
+  run: async (input, { deps, access }: Context) => {
+    const { record } = checked(access, 'model');
     const notifications = await deps.requests.listNotifications(
       record.model.id,
       parseVersionNumber(input.version)

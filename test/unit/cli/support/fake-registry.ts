@@ -31,6 +31,12 @@ export interface FakeRegistryOptions {
   readonly putDelayMs?: number;
   /** Storage refuses every PUT as S3 refuses an expired presigned URL. */
   readonly expiredUrls?: boolean;
+  /**
+   * `model-versions/get` calls that still show the old stage after an
+   * approval (the registry's workflow applies it after the call answers);
+   * `Infinity` for an approval never applied. @default 1
+   */
+  readonly approvalPolls?: number;
 }
 
 interface Version {
@@ -42,6 +48,8 @@ interface Version {
   source: string;
   files: Map<string, Buffer>;
   polls: number;
+  /** The stage an approval moves the version to, once applied. */
+  approvedStage?: string;
 }
 
 interface Upload {
@@ -162,7 +170,12 @@ export class FakeRegistry {
         (v) => v.name === name && v.version === String(input.version)
       );
     const versionJson = (v: Version) => {
-      const { files: _files, polls: _polls, ...fields } = v;
+      const {
+        files: _files,
+        polls: _polls,
+        approvedStage: _approvedStage,
+        ...fields
+      } = v;
       return fields;
     };
 
@@ -244,6 +257,13 @@ export class FakeRegistry {
             `Model Version (name=${name}, version=${String(input.version)}) not found`
           );
         }
+        if (version.approvedStage !== undefined) {
+          version.polls++;
+          if (version.polls > (this.options.approvalPolls ?? 1)) {
+            version.current_stage = version.approvedStage;
+            version.approvedStage = undefined;
+          }
+        }
         if (version.status === 'PENDING_REGISTRATION') {
           version.polls++;
           if (version.polls > (this.options.pendingPolls ?? 1)) {
@@ -254,6 +274,23 @@ export class FakeRegistry {
           }
         }
         return json(200, { model_version: versionJson(version) });
+      }
+      case 'POST /api/2.0/mlflow/transition-requests/approve': {
+        const version = findVersion();
+        if (!version) return fail(404, 'RESOURCE_DOES_NOT_EXIST', 'no request');
+        version.approvedStage = String(body.stage);
+        version.polls = 0;
+        return json(200, {
+          activity: {
+            id: 'a1',
+            activity_type: 'APPROVED_REQUEST',
+            from_stage: version.current_stage,
+            to_stage: String(body.stage),
+            user_id: 'admin',
+            creation_timestamp: 1,
+            last_updated_timestamp: 1,
+          },
+        });
       }
       case 'POST /api/2.0/stagegate/uploads/create': {
         // As the registry: an upload is for a version of an existing model.

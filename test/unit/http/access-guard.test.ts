@@ -1,0 +1,321 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PermissionDeniedError,
+  RegisteredModelDoesNotExistError,
+  ResourceDoesNotExistError,
+  UnauthenticatedError,
+} from '#domain/errors.ts';
+import { createComment } from '#domain/registry/comments.ts';
+import { createTransitionRequest } from '#domain/registry/requests.ts';
+import { checked, createRouteGuard } from '#http/access-guard.ts';
+import { type RouteDefinition, routes } from '#http/routes.ts';
+import {
+  ADMIN,
+  accessTo,
+  aPrincipal,
+  type GovernanceDependencies,
+  governanceDependencies,
+  modelWithVersions,
+} from '#test/support/governance.ts';
+import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
+
+const reader = aPrincipal('reader');
+const stranger = aPrincipal('stranger');
+const stagingManager = aPrincipal('staging-manager');
+
+function route(operation: string): RouteDefinition {
+  const found = routes.find((r) => r.operation === operation);
+  if (!found) throw new Error(`no route for ${operation}`);
+  return found;
+}
+
+/** Model `m` (version 1) readable by `reader`, decidable to Staging. */
+async function setUp(): Promise<{
+  deps: GovernanceDependencies;
+  guard: ReturnType<typeof createRouteGuard>;
+  identities: MemoryIdentityStore;
+}> {
+  const deps = governanceDependencies();
+  await modelWithVersions(deps, 'm', 1, {
+    reader: 'CAN_READ',
+    'staging-manager': 'CAN_MANAGE_STAGING_VERSIONS',
+  });
+  const identities = new MemoryIdentityStore();
+  for (const who of [reader, stranger, stagingManager, ADMIN]) {
+    await identities.putPrincipal(who);
+  }
+  return {
+    deps,
+    identities,
+    guard: createRouteGuard({
+      identities,
+      store: deps.store,
+      requests: deps.requests,
+    }),
+  };
+}
+
+async function rejectionOf(attempt: Promise<unknown>): Promise<unknown> {
+  return attempt.then(
+    () => undefined,
+    (error: unknown) => error
+  );
+}
+
+describe('route guard', () => {
+  describe('principal', () => {
+    it('re-reads the caller, and refuses one that no longer exists or is deactivated', async () => {
+      // Prepare
+      const { guard, identities } = await setUp();
+      identities.deactivate(stranger.id);
+
+      // Act
+      const current = await guard.principal(reader);
+      const gone = await rejectionOf(guard.principal(aPrincipal('ghost')));
+      const inactive = await rejectionOf(guard.principal(stranger));
+
+      // Assess
+      expect(current.userName).toBe('reader');
+      expect(gone).toBeInstanceOf(UnauthenticatedError);
+      expect(inactive).toBeInstanceOf(UnauthenticatedError);
+    });
+  });
+
+  describe('check', () => {
+    it('lets a public route through without reading anything', async () => {
+      // Prepare
+      const guard = createRouteGuard({ identities: new MemoryIdentityStore() });
+
+      // Act
+      const context = await guard.check(route('health'), stranger, {});
+
+      // Assess
+      expect(context.model).toBeUndefined();
+    });
+
+    it('resolves the model a route names and hands it, with the caller’s level, to the operation', async () => {
+      // Prepare
+      const { deps, guard } = await setUp();
+
+      // Act
+      const context = await guard.check(route('getRegisteredModel'), reader, {
+        name: 'm',
+      });
+
+      // Assess
+      expect(context.level).toBe('CAN_READ');
+      expect(checked(context, 'model')).toEqual(await accessTo(deps, 'm'));
+      expect(() => checked(context, 'request')).toThrow(/resolved no request/);
+    });
+
+    it('answers 404 for a model that does not exist, and 403 naming it for one the caller may not read', async () => {
+      // Prepare
+      const { guard } = await setUp();
+
+      // Act
+      const missing = await rejectionOf(
+        guard.check(route('getRegisteredModel'), reader, { name: 'nope' })
+      );
+      const refused = await rejectionOf(
+        guard.check(route('getRegisteredModel'), stranger, { name: 'm' })
+      );
+
+      // Assess
+      expect(missing).toBeInstanceOf(RegisteredModelDoesNotExistError);
+      expect(refused).toBeInstanceOf(PermissionDeniedError);
+      expect((refused as Error).message).toContain("'m'");
+    });
+
+    it('leaves input the operation will refuse (no name) to its validation', async () => {
+      // Prepare
+      const { guard } = await setUp();
+
+      // Act
+      const context = await guard.check(route('getRegisteredModel'), stranger, {
+        name: ['m', 'n'],
+      });
+
+      // Assess
+      expect(context.model).toBeUndefined();
+    });
+
+    it('names a model addressed by id only by that id in a refusal, and checks root by its own rule', async () => {
+      // Prepare
+      const { deps, guard } = await setUp();
+      const { record } = await accessTo(deps, 'm');
+
+      // Act
+      const byId = await rejectionOf(
+        guard.check(route('setPermissions'), reader, {
+          registered_model_id: record.model.id,
+        })
+      );
+      const rootRead = await guard.check(route('getPermissions'), stranger, {
+        registered_model_id: 'root',
+      });
+      const rootChange = await rejectionOf(
+        guard.check(route('setPermissions'), stranger, {
+          registered_model_id: 'root',
+        })
+      );
+      const unknown = await rejectionOf(
+        guard.check(route('getPermissions'), reader, {
+          registered_model_id: 'f'.repeat(32),
+        })
+      );
+
+      // Assess
+      expect((byId as Error).message).toContain(record.model.id);
+      expect((byId as Error).message).not.toContain("'m'");
+      expect(rootRead.model).toBeUndefined();
+      expect(rootChange).toBeInstanceOf(PermissionDeniedError);
+      expect((rootChange as Error).message).toContain('on the registry');
+      expect(unknown).toBeInstanceOf(ResourceDoesNotExistError);
+    });
+
+    it('checks a stage change by the version’s stage in the model’s record', async () => {
+      // Prepare
+      const { guard } = await setUp();
+      const transition = route('transitionModelVersionStage');
+
+      // Act
+      const toStaging = await guard.check(transition, stagingManager, {
+        name: 'm',
+        version: '1',
+        stage: 'staging',
+      });
+      const toProduction = await rejectionOf(
+        guard.check(transition, stagingManager, {
+          name: 'm',
+          version: '1',
+          stage: 'Production',
+        })
+      );
+
+      // Assess
+      expect(toStaging.level).toBe('CAN_MANAGE_STAGING_VERSIONS');
+      expect((toProduction as Error).message).toContain(
+        'registry:TransitionToProduction'
+      );
+    });
+
+    it('addresses the request a decision names and hands it to the operation', async () => {
+      // Prepare
+      const { deps, guard } = await setUp();
+      const { request } = await createTransitionRequest(
+        deps,
+        reader,
+        await accessTo(deps, 'm'),
+        { version: 1, stage: 'Staging' }
+      );
+
+      // Act
+      const context = await guard.check(
+        route('approveTransitionRequest'),
+        stagingManager,
+        { name: 'm', version: '1', stage: 'Staging' }
+      );
+      const cancelByOther = await rejectionOf(
+        guard.check(route('deleteTransitionRequest'), stagingManager, {
+          name: 'm',
+          version: '1',
+          stage: 'Staging',
+          creator: 'reader',
+        })
+      );
+
+      // Assess
+      expect(checked(context, 'request')).toMatchObject({
+        currentStage: 'None',
+        to: 'Staging',
+        request: { id: request.id },
+      });
+      expect(cancelByOther).toBeInstanceOf(PermissionDeniedError);
+    });
+
+    it('resolves a comment by id, 404 when it is gone, and lets only its author edit it', async () => {
+      // Prepare
+      const { deps, guard } = await setUp();
+      const comment = await createComment(
+        deps,
+        reader,
+        await accessTo(deps, 'm'),
+        { version: 1, comment: 'hi' }
+      );
+
+      // Act
+      const own = await guard.check(route('updateComment'), reader, {
+        id: comment.id,
+      });
+      const others = await rejectionOf(
+        guard.check(route('updateComment'), stagingManager, { id: comment.id })
+      );
+      const gone = await rejectionOf(
+        guard.check(route('deleteComment'), reader, { id: 'f'.repeat(32) })
+      );
+
+      // Assess
+      expect(checked(own, 'comment').id).toBe(comment.id);
+      expect(others).toBeInstanceOf(PermissionDeniedError);
+      expect(gone).toBeInstanceOf(ResourceDoesNotExistError);
+    });
+
+    it('refuses a non-admin on an admin route, and defers uploads and webhooks to their use cases', async () => {
+      // Prepare
+      const { guard } = await setUp();
+
+      // Act
+      const admin = await rejectionOf(
+        guard.check(route('listUsers'), reader, {})
+      );
+      const upload = await guard.check(route('completeUploadSession'), reader, {
+        upload_id: 'x',
+      });
+      const webhook = await guard.check(
+        route('listRegistryWebhooks'),
+        reader,
+        {}
+      );
+
+      // Assess
+      expect((admin as Error).message).toBe('reader is not a workspace admin.');
+      expect(upload.model).toBeUndefined();
+      expect(webhook.model).toBeUndefined();
+    });
+
+    it('lets listings show only the models the caller may read', async () => {
+      // Prepare
+      const { deps, guard } = await setUp();
+      const { record } = await accessTo(deps, 'm');
+
+      // Act
+      const forReader = await guard.check(
+        route('searchRegisteredModels'),
+        reader,
+        {}
+      );
+      const forStranger = await guard.check(
+        route('searchRegisteredModels'),
+        stranger,
+        {}
+      );
+
+      // Assess
+      expect(forReader.visible(record)).toBe(true);
+      expect(forStranger.visible(record)).toBe(false);
+    });
+
+    it('reports a model route in a function without a store as a wiring error', async () => {
+      // Prepare
+      const guard = createRouteGuard({ identities: new MemoryIdentityStore() });
+
+      // Act & Assess
+      await expect(
+        guard.check(route('getRegisteredModel'), reader, { name: 'm' })
+      ).rejects.toThrow('This function has no registry store.');
+      await expect(
+        guard.check(route('updateComment'), reader, { id: 'c' })
+      ).rejects.toThrow('This function has no transition request store.');
+    });
+  });
+});
