@@ -1,14 +1,7 @@
 import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Activity } from '#domain/activity.ts';
@@ -35,13 +28,7 @@ import type {
   Notification,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
-import {
-  activityFromItem,
-  activityItem,
-  activityPut,
-  type Item,
-  queryAll,
-} from './items.ts';
+import { activityFromItem, activityItem, activityPut } from './activities.ts';
 import {
   activityPrefix,
   keys,
@@ -49,6 +36,17 @@ import {
   requestPrefix,
   sortableTimestamp,
 } from './keys.ts';
+import {
+  getItem,
+  type Item,
+  queryAll,
+  type RegistryTable,
+  type TransactItems,
+  transactWrite,
+  updateExisting,
+  writeIf,
+  writeItem,
+} from './toolkit.ts';
 
 /**
  * {@link TransitionRequestStore} on the registry table. Requests live in
@@ -58,72 +56,60 @@ import {
  * lifecycle reaches a final status.
  */
 export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #table: RegistryTable;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+  constructor(table: RegistryTable) {
+    this.#table = { client: table.client, tableName: table.tableName };
   }
 
   async createRequest(
     request: TransitionRequest,
     activity: Activity
   ): Promise<void> {
-    try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: {
-                  ...requestKeys.openLock(
-                    request.modelId,
-                    request.version,
-                    request.toStage,
-                    request.creator
-                  ),
-                  entity: 'TransitionRequestLock',
-                  requestId: request.id,
-                },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
+    const { client, tableName } = this.#table;
+    await transactWrite(
+      client,
+      [
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...requestKeys.openLock(
+                request.modelId,
+                request.version,
+                request.toStage,
+                request.creator
+              ),
+              entity: 'TransitionRequestLock',
+              requestId: request.id,
             },
-            {
-              ConditionCheck: {
-                TableName: this.#tableName,
-                Key: keys.modelVersion(request.modelId, request.version),
-                ConditionExpression: 'currentStage = :from',
-                ExpressionAttributeValues: { ':from': request.fromStage },
-              },
-            },
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: toRequestItem(request),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            activityPut(this.#tableName, activity),
-          ],
-        })
-      );
-    } catch (error) {
-      const reasons =
-        error instanceof TransactionCanceledException
-          ? (error.CancellationReasons ?? [])
-          : [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-        throw new ResourceAlreadyExistsError(
-          `${request.creator} already has an open request to move version ${request.version} to ${request.toStage}.`
-        );
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: keys.modelVersion(request.modelId, request.version),
+            ConditionExpression: 'currentStage = :from',
+            ExpressionAttributeValues: { ':from': request.fromStage },
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: toRequestItem(request),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        activityPut(tableName, activity),
+      ],
+      {
+        0: () =>
+          new ResourceAlreadyExistsError(
+            `${request.creator} already has an open request to move version ${request.version} to ${request.toStage}.`
+          ),
       }
-      if (reasons.some((r) => r.Code && r.Code !== 'None')) {
-        throw new ConcurrentModificationError(String(error));
-      }
-      throw error;
-    }
+    );
   }
 
   async getRequest(
@@ -131,28 +117,17 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     version: number,
     requestId: string
   ): Promise<TransitionRequest | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: requestKeys.request(modelId, version, requestId),
-        ConsistentRead: true,
-      })
+    const item = await getItem(
+      this.#table,
+      requestKeys.request(modelId, version, requestId)
     );
-    return result.Item ? fromRequestItem(result.Item) : undefined;
+    return item ? fromRequestItem(item) : undefined;
   }
 
   async findRequestById(
     requestId: string
   ): Promise<TransitionRequest | undefined> {
-    const found = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': requestKeys.byId(requestId) },
-      })
-    );
-    const hit = found.Items?.[0];
+    const hit = await this.#firstInIndex(requestKeys.byId(requestId));
     if (!hit) return undefined;
     // The index is eventually consistent; the item itself is read strongly.
     return this.getRequest(String(hit.modelId), Number(hit.version), requestId);
@@ -162,8 +137,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     modelId: string,
     version: number
   ): Promise<readonly TransitionRequest[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       FilterExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -180,8 +155,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 
   async listPendingRequests(): Promise<readonly TransitionRequest[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
       IndexName: 'GSI2',
       KeyConditionExpression: 'GSI2PK = :pk',
       ExpressionAttributeValues: { ':pk': requestKeys.pending },
@@ -194,6 +169,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     event: LifecycleEvent,
     change: LifecycleChange
   ): Promise<void> {
+    const { client, tableName } = this.#table;
     const step = requireStep(request, event);
     const key = requestKeys.request(
       request.modelId,
@@ -203,92 +179,73 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     // The request stays in the pending index while its workflow has work
     // left, so a restarted runtime can hand it to a new execution.
     const indexUpdate = isPending(step.to) ? '' : ' REMOVE GSI2PK, GSI2SK';
-    const fromStageCheck = step.requiresFromStage
-      ? [
-          {
-            ConditionCheck: {
-              TableName: this.#tableName,
-              Key: keys.modelVersion(request.modelId, request.version),
-              ConditionExpression: 'currentStage = :from',
-              ExpressionAttributeValues: { ':from': request.fromStage },
-            },
+    const items: TransactItems = [
+      {
+        // The commit point: only a request still in the status the step
+        // leaves moves, so of concurrent approve, reject, cancel, expire
+        // or close calls exactly one commits and the others change nothing.
+        Update: {
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${indexUpdate}`,
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': step.to,
+            ':from': request.status,
+            ':now': change.at,
+            ...(change.decision ? { ':decision': change.decision } : {}),
           },
-        ]
-      : [];
-    try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              // The commit point: only a request still in the status the
-              // step leaves moves, so of concurrent approve, reject,
-              // cancel, expire or close calls exactly one commits and the
-              // others change nothing.
-              Update: {
-                TableName: this.#tableName,
-                Key: key,
-                UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${indexUpdate}`,
-                ConditionExpression: '#status = :from',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':to': step.to,
-                  ':from': request.status,
-                  ':now': change.at,
-                  ...(change.decision ? { ':decision': change.decision } : {}),
-                },
-              },
-            },
-            // An approval commits only while the version is still where
-            // the request was made from: a concurrent direct transition
-            // that moved it makes the approval lose, instead of being undone.
-            ...fromStageCheck,
-            ...(step.to !== 'OPEN'
-              ? [
-                  {
-                    Delete: {
-                      TableName: this.#tableName,
-                      Key: requestKeys.openLock(
-                        request.modelId,
-                        request.version,
-                        request.toStage,
-                        request.creator
-                      ),
-                    },
-                  },
-                ]
-              : []),
-            ...(change.activity
-              ? [activityPut(this.#tableName, change.activity)]
-              : []),
-          ],
-        })
+        },
+      },
+    ];
+    if (step.requiresFromStage) {
+      // An approval commits only while the version is still where the
+      // request was made from: a concurrent direct transition that moved
+      // it makes the approval lose, instead of being undone.
+      items.push({
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.modelVersion(request.modelId, request.version),
+          ConditionExpression: 'currentStage = :from',
+          ExpressionAttributeValues: { ':from': request.fromStage },
+        },
+      });
+    }
+    if (step.to !== 'OPEN') {
+      items.push({
+        Delete: {
+          TableName: tableName,
+          Key: requestKeys.openLock(
+            request.modelId,
+            request.version,
+            request.toStage,
+            request.creator
+          ),
+        },
+      });
+    }
+    if (change.activity) items.push(activityPut(tableName, change.activity));
+    const lost = () =>
+      new InvalidStateError(
+        `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
       );
+    try {
+      await transactWrite(client, items, {
+        0: lost,
+        ...(step.requiresFromStage
+          ? {
+              1: () =>
+                new StaleRequestError(
+                  `Version ${request.version} is no longer in ${request.fromStage}, where transition request ${request.id} was made from.`
+                ),
+            }
+          : {}),
+      });
     } catch (error) {
-      const reasons =
-        error instanceof TransactionCanceledException
-          ? (error.CancellationReasons ?? [])
-          : [];
-      if (
-        fromStageCheck.length > 0 &&
-        reasons[0]?.Code === 'None' &&
-        reasons[1]?.Code === 'ConditionalCheckFailed'
-      ) {
-        throw new StaleRequestError(
-          `Version ${request.version} is no longer in ${request.fromStage}, where transition request ${request.id} was made from.`
-        );
-      }
-      if (
-        reasons.some(
-          (r) =>
-            r.Code === 'ConditionalCheckFailed' ||
-            r.Code === 'TransactionConflict'
-        )
-      ) {
-        throw new InvalidStateError(
-          `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
-        );
-      }
-      throw error;
+      // Any other failed condition or a collided transaction is a lost
+      // race as well: the decision is made once, by the other call.
+      throw error instanceof ConcurrentModificationError ? lost() : error;
     }
   }
 
@@ -327,10 +284,10 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   ): Promise<boolean> {
     const statuses = statusesLeavingBy(event);
     const placeholders = statuses.map((_, index) => `:s${index}`);
-    try {
-      await this.#client.send(
+    return writeIf(() =>
+      this.#table.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.#table.tableName,
           Key: requestKeys.request(
             request.modelId,
             request.version,
@@ -346,49 +303,45 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
             ),
           },
         })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      )
+    );
   }
 
   async putComment(activity: Activity): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...activityItem(activity),
-          GSI1PK: requestKeys.commentById(activity.id),
-          GSI1SK: '#COMMENT',
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      })
+    await writeItem(() =>
+      this.#table.client.send(
+        new PutCommand({
+          TableName: this.#table.tableName,
+          Item: {
+            ...activityItem(activity),
+            GSI1PK: requestKeys.commentById(activity.id),
+            GSI1SK: '#COMMENT',
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        })
+      )
     );
   }
 
   async findCommentById(commentId: string): Promise<Activity | undefined> {
-    const found = await this.#client.send(
+    const hit = await this.#firstInIndex(requestKeys.commentById(commentId));
+    if (!hit) return undefined;
+    const item = await getItem(this.#table, { PK: hit.PK, SK: hit.SK });
+    return item ? activityFromItem(item) : undefined;
+  }
+
+  /** The first entry of a GSI1 partition (ids are unique there). */
+  async #firstInIndex(partition: string): Promise<Item | undefined> {
+    const found = await this.#table.client.send(
       new QueryCommand({
-        TableName: this.#tableName,
+        TableName: this.#table.tableName,
         IndexName: 'GSI1',
         KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: {
-          ':pk': requestKeys.commentById(commentId),
-        },
+        ExpressionAttributeValues: { ':pk': partition },
+        Limit: 1,
       })
     );
-    const hit = found.Items?.[0];
-    if (!hit) return undefined;
-    const item = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: { PK: hit.PK, SK: hit.SK },
-        ConsistentRead: true,
-      })
-    );
-    return item.Item ? activityFromItem(item.Item) : undefined;
+    return found.Items?.[0];
   }
 
   async updateComment(
@@ -397,19 +350,15 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     now: number
   ): Promise<void> {
     try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: activityKey(activity),
-          UpdateExpression:
-            'SET #comment = :comment, lastUpdatedTimestamp = :now',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#comment': 'comment' },
-          ExpressionAttributeValues: { ':comment': comment, ':now': now },
-        })
-      );
+      await updateExisting(this.#table, {
+        Key: activityKey(activity),
+        UpdateExpression:
+          'SET #comment = :comment, lastUpdatedTimestamp = :now',
+        ExpressionAttributeNames: { '#comment': 'comment' },
+        ExpressionAttributeValues: { ':comment': comment, ':now': now },
+      });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (error instanceof ResourceDoesNotExistError) {
         throw new ResourceDoesNotExistError(
           `Comment ${activity.id} not found.`
         );
@@ -419,25 +368,21 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 
   async deleteComment(activity: Activity): Promise<void> {
-    await this.#client.send(
-      new DeleteCommand({
-        TableName: this.#tableName,
-        Key: activityKey(activity),
-      })
+    await writeItem(() =>
+      this.#table.client.send(
+        new DeleteCommand({
+          TableName: this.#table.tableName,
+          Key: activityKey(activity),
+        })
+      )
     );
   }
 
   async getSettings(
     modelId: string
   ): Promise<Partial<TransitionRequestSettings>> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: requestKeys.settings(modelId),
-        ConsistentRead: true,
-      })
-    );
-    return (result.Item?.settings ?? {}) as Partial<TransitionRequestSettings>;
+    const item = await getItem(this.#table, requestKeys.settings(modelId));
+    return (item?.settings ?? {}) as Partial<TransitionRequestSettings>;
   }
 
   async setSettings(
@@ -445,23 +390,28 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     settings: Partial<TransitionRequestSettings>
   ): Promise<void> {
     const current = await this.getSettings(modelId);
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...requestKeys.settings(modelId),
-          entity: 'TransitionRequestSettings',
-          settings: { ...current, ...settings },
-        },
-      })
+    await writeItem(() =>
+      this.#table.client.send(
+        new PutCommand({
+          TableName: this.#table.tableName,
+          Item: {
+            ...requestKeys.settings(modelId),
+            entity: 'TransitionRequestSettings',
+            settings: { ...current, ...settings },
+          },
+        })
+      )
     );
   }
 
   async recordNotification(notification: Notification): Promise<void> {
-    try {
-      await this.#client.send(
+    // One notification per request, however often its notify step runs
+    // (a retry, or an execution re-armed after a restart): an existing
+    // one is the answer, not an error.
+    await writeIf(() =>
+      this.#table.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.#table.tableName,
           Item: {
             ...requestKeys.notification(
               notification.modelId,
@@ -471,23 +421,18 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
             entity: 'Notification',
             ...notification,
           },
-          // One notification per request, however often its notify step
-          // runs (a retry, or an execution re-armed after a restart).
           ConditionExpression: 'attribute_not_exists(PK)',
         })
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw error;
-    }
+      )
+    );
   }
 
   async listNotifications(
     modelId: string,
     version: number
   ): Promise<readonly Notification[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: {
         ':pk': keys.registeredModel(modelId).PK,
