@@ -43,6 +43,8 @@ export interface TransitionRequest {
    * ends without applying anything.
    */
   readonly executionArn?: string | undefined;
+  /** When the one reminder of an open request went out (epoch ms). */
+  readonly reminderSentAt?: number | undefined;
   /** How it was decided. */
   readonly decision?:
     | {
@@ -64,11 +66,17 @@ export interface TransitionRequestSettings {
   readonly separationOfDutiesStages: readonly Stage[];
   /** Seconds until an undecided request expires. @default 7 days */
   readonly requestExpirySeconds: number;
+  /**
+   * Seconds a request may stay open before its possible approvers get one
+   * reminder (`TRANSITION_REQUEST_REMINDER`); 0 sends none. @default 1 day
+   */
+  readonly reminderAfterSeconds: number;
 }
 
 export const DEFAULT_TRANSITION_REQUEST_SETTINGS: TransitionRequestSettings = {
   separationOfDutiesStages: ['Production'],
   requestExpirySeconds: 7 * 24 * 3600,
+  reminderAfterSeconds: 24 * 3600,
 };
 
 /** Databricks' actions on a request, computed for the caller. */

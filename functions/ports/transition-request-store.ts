@@ -1,21 +1,11 @@
 import type { Activity } from '#domain/activity.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import type { Stage } from '#domain/stages.ts';
 import type {
   TransitionRequest,
   TransitionRequestSettings,
 } from '#domain/transition-request.ts';
 import type { LifecycleEvent } from '#domain/transition-request-lifecycle.ts';
-
-/** A notification the notifier recorded (the outbox). */
-export interface Notification {
-  readonly id: string;
-  readonly modelId: string;
-  readonly version: number;
-  readonly requestId: string;
-  readonly event: 'TRANSITION_REQUEST_CREATED';
-  readonly text: string;
-  readonly creationTimestamp: number;
-}
 
 /** What a lifecycle step writes besides the request's new status. */
 export interface LifecycleChange {
@@ -25,23 +15,31 @@ export interface LifecycleChange {
   readonly decision?: TransitionRequest['decision'];
   /** The step's activity, in the same transaction. */
   readonly activity?: Activity | undefined;
+  /** The events the step announces (the outbox, same transaction). */
+  readonly events?: readonly RegistryEvent[] | undefined;
 }
 
 /**
- * Transition requests, their lifecycle, comments, settings and the
- * notification outbox. Every change of a request's status is one cell of
+ * Transition requests, their lifecycle, comments and settings; each write
+ * that announces something takes its events into the same transaction
+ * (the outbox). Every change of a request's status is one cell of
  * `LIFECYCLE` (transition-request-lifecycle.ts), committed conditioned on
  * the status it leaves: of concurrent events exactly one commits.
  */
 export interface TransitionRequestStore {
   /**
-   * Stores an open request with its REQUESTED_TRANSITION activity, if the
+   * Stores an open request with its REQUESTED_TRANSITION activity and
+   * events, if the
    * version is still in `fromStage` and the creator has no open request for
    * the same version and stage.
    * @throws ResourceAlreadyExistsError for a duplicate open request;
    *   ConcurrentModificationError when the version changed stage.
    */
-  createRequest(request: TransitionRequest, activity: Activity): Promise<void>;
+  createRequest(
+    request: TransitionRequest,
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void>;
   getRequest(
     modelId: string,
     version: number,
@@ -88,7 +86,11 @@ export interface TransitionRequestStore {
    */
   setTaskToken(request: TransitionRequest, taskToken: string): Promise<boolean>;
 
-  putComment(activity: Activity): Promise<void>;
+  /** Stores a comment with the events that announce it. */
+  putComment(
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void>;
   findCommentById(commentId: string): Promise<Activity | undefined>;
   updateComment(
     activity: Activity,
@@ -103,11 +105,16 @@ export interface TransitionRequestStore {
     settings: Partial<TransitionRequestSettings>
   ): Promise<void>;
 
-  recordNotification(notification: Notification): Promise<void>;
-  listNotifications(
-    modelId: string,
-    version: number
-  ): Promise<readonly Notification[]>;
+  /**
+   * Marks an open request reminded (`reminderSentAt`), with the reminder's
+   * events, once: only while it is still OPEN and was never reminded.
+   * @returns false when it was reminded already or is no longer open.
+   */
+  recordReminder(
+    request: TransitionRequest,
+    at: number,
+    events: readonly RegistryEvent[]
+  ): Promise<boolean>;
 }
 
 export type { Stage };

@@ -7,6 +7,13 @@ import {
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '#domain/errors.ts';
+import {
+  commentCreated,
+  type RegistryEvent,
+  transitionRequestCreated,
+  transitionRequestDecided,
+  transitionRequestReminder,
+} from '#domain/events.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { Stage } from '#domain/stages.ts';
 import type { TransitionRequest } from '#domain/transition-request.ts';
@@ -14,6 +21,7 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import type { OutboxStore } from '#ports/outbox-store.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 
 /**
@@ -24,6 +32,8 @@ import type { TransitionRequestStore } from '#ports/transition-request-store.ts'
 export type TransitionRequestStoreFactory = () => Promise<{
   requests: TransitionRequestStore;
   models: ModelRegistryStore;
+  /** The outbox the stores' writes put their events into. */
+  outbox: OutboxStore;
 }>;
 
 const T0 = 1_700_000_000_000;
@@ -103,6 +113,21 @@ async function moveVersion(
     activities: [],
     stagesAfter,
   });
+}
+
+/** A version event of the contract's model, at `at`. */
+function aTagEvent(id: string, at: number): RegistryEvent {
+  return {
+    id,
+    types: ['MODEL_VERSION_TAG_SET'],
+    modelId: MODEL_ID,
+    modelName: 'churn',
+    version: 1,
+    timestamp: at,
+    userId: 'alice@example.com',
+    tags: [{ key: 'k', value: 'v' }],
+    text: 'tagged',
+  };
 }
 
 function aRequest(
@@ -585,48 +610,157 @@ export function describeTransitionRequestStoreContract(
       });
     });
 
-    describe('notifications', () => {
-      it('records one notification per request, listed oldest first', async () => {
+    describe('events (the outbox)', () => {
+      const model = { id: MODEL_ID, name: 'churn' };
+      const created = (request: TransitionRequest, id: string) =>
+        transitionRequestCreated(
+          { id, at: request.creationTimestamp },
+          request,
+          'churn',
+          [{ kind: 'group', name: 'admins' }]
+        );
+      const pendingIds = async (outbox: OutboxStore) =>
+        (await outbox.listPending({ limit: 100 })).map((event) => event.id);
+
+      it('writes a request’s events with it, and none when it is refused', async () => {
         // Prepare
-        const { requests } = await withRequests(1);
-        const notification = (requestId: string, at: number) => ({
-          id: `n-${requestId}-${at}`,
-          modelId: MODEL_ID,
-          version: 1,
-          requestId,
-          event: 'TRANSITION_REQUEST_CREATED' as const,
-          text: `request ${requestId}`,
-          creationTimestamp: at,
+        const request = aRequest();
+        const { requests, models, outbox } = await withRequests(1);
+        await requests.createRequest(request, anActivity(request), [
+          created(request, idOf(0xe1)),
+        ]);
+
+        // Act
+        const duplicate = { ...aRequest({ id: idOf(2) }) };
+        await expect(
+          requests.createRequest(duplicate, anActivity(duplicate), [
+            created(duplicate, idOf(0xe2)),
+          ])
+        ).rejects.toThrow(ResourceAlreadyExistsError);
+
+        // Assess
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe1)]);
+        const [stored] = await outbox.listPending({ limit: 1 });
+        expect(stored).toEqual(created(request, idOf(0xe1)));
+        expect(models).toBeDefined();
+      });
+
+      it('writes a lifecycle step’s events only when the step commits', async () => {
+        // Prepare
+        const request = aRequest();
+        const { requests, outbox } = await withRequests(1, request);
+        const decided = (id: string) =>
+          transitionRequestDecided({ id, at: T0 + 2000 }, request, 'churn', {
+            event: 'reject',
+            by: 'carol@example.com',
+          });
+        await requests.commit(request, 'reject', {
+          at: T0 + 2000,
+          events: [decided(idOf(0xe3))],
+        });
+
+        // Act: a second decision on the same read loses
+        await expect(
+          requests.commit(request, 'cancel', {
+            at: T0 + 3000,
+            events: [decided(idOf(0xe4))],
+          })
+        ).rejects.toThrow(InvalidStateError);
+
+        // Assess
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe3)]);
+      });
+
+      it('writes a comment’s events with it', async () => {
+        // Prepare
+        const { requests, outbox } = await withRequests(1);
+        const comment = anActivity(aRequest(), {
+          id: idOf(0xc1),
+          activityType: 'NEW_COMMENT',
+          comment: 'looks good',
         });
 
         // Act
-        await requests.recordNotification(notification(idOf(2), T0 + 20));
-        await requests.recordNotification(notification(idOf(1), T0 + 10));
-        await requests.recordNotification(notification(idOf(1), T0 + 30));
+        await requests.putComment(comment, [
+          commentCreated({ id: idOf(0xe5), at: T0 + 1000 }, model, {
+            version: 1,
+            userId: comment.userId,
+            comment: 'looks good',
+          }),
+        ]);
 
         // Assess
-        expect(await requests.listNotifications(MODEL_ID, 1)).toEqual([
-          notification(idOf(1), T0 + 10),
-          notification(idOf(2), T0 + 20),
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe5)]);
+        expect(
+          (await outbox.listVersionEvents(MODEL_ID, 1)).map((e) => e.types)
+        ).toEqual([['COMMENT_CREATED']]);
+      });
+
+      it('reminds an open request once, and a decided one never', async () => {
+        // Prepare
+        const open = aRequest();
+        const decided = aRequest({ id: idOf(2), creator: 'dan@example.com' });
+        const { requests, outbox } = await withRequests(1, open, decided);
+        await requests.commit(decided, 'cancel', { at: T0 + 1500 });
+        const reminder = (request: TransitionRequest, id: string) =>
+          transitionRequestReminder(
+            { id, at: T0 + 90_000_000 },
+            request,
+            'churn',
+            []
+          );
+
+        // Act
+        const first = await requests.recordReminder(open, T0 + 90_000_000, [
+          reminder(open, idOf(0xe6)),
         ]);
+        const again = await requests.recordReminder(open, T0 + 90_000_001, [
+          reminder(open, idOf(0xe7)),
+        ]);
+        const closed = await requests.recordReminder(decided, T0 + 90_000_000, [
+          reminder(decided, idOf(0xe8)),
+        ]);
+
+        // Assess
+        expect([first, again, closed]).toEqual([true, false, false]);
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe6)]);
+        expect(
+          (await requests.getRequest(MODEL_ID, 1, open.id))?.reminderSentAt
+        ).toBe(T0 + 90_000_000);
+      });
+
+      it('lists pending events oldest first and drops dispatched ones', async () => {
+        // Prepare
+        const { outbox, models } = await withRequests(0);
+        const record = await models.getModelRecordById(MODEL_ID);
+        if (!record) throw new Error('no model');
+        const late = aTagEvent(idOf(0xf2), T0 + 20);
+        const early = aTagEvent(idOf(0xf1), T0 + 10);
+        await models.createRegisteredModel(
+          { ...record.model, id: 'd'.repeat(32), name: 'other' },
+          [],
+          [late, early]
+        );
+
+        // Act
+        const before = await pendingIds(outbox);
+        const older = await outbox.listPending({ limit: 10, before: T0 + 15 });
+        await outbox.markDispatched(early, T0 + 30);
+        await outbox.markDispatched(early, T0 + 31);
+
+        // Assess
+        expect(before).toEqual([idOf(0xf1), idOf(0xf2)]);
+        expect(older.map((event) => event.id)).toEqual([idOf(0xf1)]);
+        expect(await pendingIds(outbox)).toEqual([idOf(0xf2)]);
       });
     });
 
     describe('model deletion', () => {
-      it('takes the model’s requests, settings and notifications with it', async () => {
+      it('takes the model’s requests and settings with it', async () => {
         // Prepare
         const request = aRequest();
         const { requests, models } = await withRequests(1, request);
         await requests.setSettings(MODEL_ID, { requestExpirySeconds: 60 });
-        await requests.recordNotification({
-          id: 'n1',
-          modelId: MODEL_ID,
-          version: 1,
-          requestId: request.id,
-          event: 'TRANSITION_REQUEST_CREATED',
-          text: 'x',
-          creationTimestamp: T0,
-        });
         const record = await models.getModelRecordById(MODEL_ID);
         if (!record) throw new Error('no model');
 
@@ -640,7 +774,6 @@ export function describeTransitionRequestStoreContract(
         expect(await requests.listOpenRequests(MODEL_ID, 1)).toEqual([]);
         expect(await requests.listPendingRequests()).toEqual([]);
         expect(await requests.getSettings(MODEL_ID)).toEqual({});
-        expect(await requests.listNotifications(MODEL_ID, 1)).toEqual([]);
       });
     });
   });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
 import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
 import {
   bindLegacyWebhooks,
@@ -210,6 +211,7 @@ describeTransitionRequestStoreContract('DynamoDB Local', async () => {
   return {
     models: new DynamoDBModelRegistryStore(options),
     requests: new DynamoDBTransitionRequestStore(options),
+    outbox: new DynamoDBOutboxStore(options),
   };
 });
 

@@ -6,6 +6,7 @@ import {
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import type {
   TransitionRequest,
   TransitionRequestSettings,
@@ -18,7 +19,6 @@ import {
 } from '#domain/transition-request-lifecycle.ts';
 import type {
   LifecycleChange,
-  Notification,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
 import type { MemoryModelRegistryStore } from './memory-model-registry-store.ts';
@@ -33,10 +33,11 @@ function lockKey(request: TransitionRequest): string {
 
 /**
  * {@link TransitionRequestStore} in memory, with the DynamoDB adapter's
- * semantics (checked by the shared store contract suite). Requests,
- * settings and notifications live in their model's partition there, so
+ * semantics (checked by the shared store contract suite). Requests and
+ * settings live in their model's partition there, so
  * they are gone with the model; activities and comments are written into
- * the model store's activities, where `listActivities` reads them.
+ * the model store's activities, where `listActivities` reads them, and
+ * events into the model store's outbox.
  */
 export class MemoryTransitionRequestStore implements TransitionRequestStore {
   readonly #models: MemoryModelRegistryStore;
@@ -45,7 +46,6 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
   readonly #locks = new Map<string, string>();
   readonly #commentIds = new Set<string>();
   readonly #settings = new Map<string, Partial<TransitionRequestSettings>>();
-  readonly #notifications = new Map<string, Notification>();
 
   constructor(models: MemoryModelRegistryStore) {
     this.#models = models;
@@ -66,7 +66,8 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
 
   async createRequest(
     request: TransitionRequest,
-    activity: Activity
+    activity: Activity,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
     const lock = lockKey(request);
     if (this.#locks.has(lock)) {
@@ -88,6 +89,7 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
         `Version ${request.version} changed stage.`
       );
     }
+    this.#models.outbox.append(events);
     this.#locks.set(lock, request.id);
     this.#requests.set(key, structuredClone(request));
     this.#models.activityItems.put(activity);
@@ -169,6 +171,7 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
         );
       }
     }
+    this.#models.outbox.append(change.events);
     this.#requests.set(key, {
       ...stored,
       status: step.to,
@@ -215,10 +218,14 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     return true;
   }
 
-  async putComment(activity: Activity): Promise<void> {
+  async putComment(
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void> {
     if (this.#commentIds.has(activity.id)) {
       throw new Error(`ConditionalCheckFailed: comment ${activity.id} exists.`);
     }
+    this.#models.outbox.append(events);
     this.#commentIds.add(activity.id);
     this.#models.activityItems.put(activity);
   }
@@ -264,25 +271,24 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     });
   }
 
-  async recordNotification(notification: Notification): Promise<void> {
-    const key = requestKey(
-      notification.modelId,
-      notification.version,
-      notification.requestId
+  async recordReminder(
+    request: TransitionRequest,
+    at: number,
+    events: readonly RegistryEvent[]
+  ): Promise<boolean> {
+    const stored = await this.#stored(
+      request.modelId,
+      request.version,
+      request.id
     );
-    if (!this.#notifications.has(key)) {
-      this.#notifications.set(key, structuredClone(notification));
+    if (stored?.status !== 'OPEN' || stored.reminderSentAt !== undefined) {
+      return false;
     }
-  }
-
-  async listNotifications(
-    modelId: string,
-    version: number
-  ): Promise<readonly Notification[]> {
-    if (!(await this.#modelExists(modelId))) return [];
-    return [...this.#notifications.values()]
-      .filter((n) => n.modelId === modelId && n.version === version)
-      .sort((a, b) => a.creationTimestamp - b.creationTimestamp)
-      .map((n) => structuredClone(n));
+    this.#models.outbox.append(events);
+    this.#requests.set(
+      requestKey(request.modelId, request.version, request.id),
+      { ...stored, reminderSentAt: at }
+    );
+    return true;
   }
 }

@@ -12,6 +12,7 @@ import {
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import type {
   TransitionRequest,
   TransitionRequestSettings,
@@ -25,7 +26,6 @@ import {
 } from '#domain/transition-request-lifecycle.ts';
 import type {
   LifecycleChange,
-  Notification,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
 import { activityFromItem, activityItem, activityPut } from './activities.ts';
@@ -36,6 +36,7 @@ import {
   requestPrefix,
   sortableTimestamp,
 } from './keys.ts';
+import { outboxPuts } from './outbox-store.ts';
 import {
   getItem,
   type Item,
@@ -64,7 +65,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
 
   async createRequest(
     request: TransitionRequest,
-    activity: Activity
+    activity: Activity,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
     const { client, tableName } = this.#table;
     await transactWrite(
@@ -102,6 +104,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
           },
         },
         activityPut(tableName, activity),
+        ...outboxPuts(tableName, events),
       ],
       {
         0: () =>
@@ -226,6 +229,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
       });
     }
     if (change.activity) items.push(activityPut(tableName, change.activity));
+    items.push(...outboxPuts(tableName, change.events));
     const lost = () =>
       new InvalidStateError(
         `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
@@ -307,20 +311,25 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     );
   }
 
-  async putComment(activity: Activity): Promise<void> {
-    await writeItem(() =>
-      this.#table.client.send(
-        new PutCommand({
-          TableName: this.#table.tableName,
+  async putComment(
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    await transactWrite(client, [
+      {
+        Put: {
+          TableName: tableName,
           Item: {
             ...activityItem(activity),
             GSI1PK: requestKeys.commentById(activity.id),
             GSI1SK: '#COMMENT',
           },
           ConditionExpression: 'attribute_not_exists(PK)',
-        })
-      )
-    );
+        },
+      },
+      ...outboxPuts(tableName, events),
+    ]);
   }
 
   async findCommentById(commentId: string): Promise<Activity | undefined> {
@@ -404,53 +413,38 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     );
   }
 
-  async recordNotification(notification: Notification): Promise<void> {
-    // One notification per request, however often its notify step runs
-    // (a retry, or an execution re-armed after a restart): an existing
-    // one is the answer, not an error.
-    await writeIf(() =>
-      this.#table.client.send(
-        new PutCommand({
-          TableName: this.#table.tableName,
-          Item: {
-            ...requestKeys.notification(
-              notification.modelId,
-              notification.version,
-              notification.requestId
+  async recordReminder(
+    request: TransitionRequest,
+    at: number,
+    events: readonly RegistryEvent[]
+  ): Promise<boolean> {
+    const { client, tableName } = this.#table;
+    try {
+      await transactWrite(client, [
+        {
+          Update: {
+            TableName: tableName,
+            Key: requestKeys.request(
+              request.modelId,
+              request.version,
+              request.id
             ),
-            entity: 'Notification',
-            ...notification,
+            UpdateExpression: 'SET reminderSentAt = :at',
+            // The marker is what makes the reminder one: a second run (or
+            // a concurrent one) finds it and writes nothing.
+            ConditionExpression:
+              '#status = :open AND attribute_not_exists(reminderSentAt)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':open': 'OPEN', ':at': at },
           },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        })
-      )
-    );
-  }
-
-  async listNotifications(
-    modelId: string,
-    version: number
-  ): Promise<readonly Notification[]> {
-    const items = await queryAll(this.#table.client, {
-      TableName: this.#table.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': keys.registeredModel(modelId).PK,
-        ':prefix': requestKeys.notificationPrefix(version),
-      },
-      ConsistentRead: true,
-    });
-    return items
-      .sort((a, b) => Number(a.creationTimestamp) - Number(b.creationTimestamp))
-      .map((item) => ({
-        id: String(item.id),
-        modelId: String(item.modelId),
-        version: Number(item.version),
-        requestId: String(item.requestId),
-        event: 'TRANSITION_REQUEST_CREATED',
-        text: String(item.text),
-        creationTimestamp: Number(item.creationTimestamp),
-      }));
+        },
+        ...outboxPuts(tableName, events),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConcurrentModificationError) return false;
+      throw error;
+    }
   }
 }
 
@@ -486,6 +480,9 @@ function fromRequestItem(item: Item): TransitionRequest {
     taskToken: item.taskToken as string | undefined,
     executionArn: item.executionArn as string | undefined,
     decision: item.decision as TransitionRequest['decision'],
+    ...(typeof item.reminderSentAt === 'number'
+      ? { reminderSentAt: item.reminderSentAt }
+      : {}),
   };
 }
 

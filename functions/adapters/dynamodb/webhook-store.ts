@@ -95,6 +95,24 @@ export class DynamoDBWebhookStore implements WebhookStore {
     for (const item of items) await this.delete(String(item.id));
   }
 
+  async listSubscribers(modelId: string): Promise<readonly Webhook[]> {
+    const partitions = [keys.webhooksOfModel(modelId), keys.registryWebhooks];
+    const pages = await Promise.all(
+      partitions.map((partition) =>
+        queryAll(this.#table.client, {
+          TableName: this.#table.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+        })
+      )
+    );
+    return pages.flat().flatMap((item) => {
+      const webhook = fromItem(item);
+      return webhook ? [webhook] : [];
+    });
+  }
+
   async list(options: {
     modelId?: string | undefined;
     afterId?: string | undefined;

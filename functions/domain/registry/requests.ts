@@ -1,6 +1,5 @@
 import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
 import type { ModelRecord } from '#ports/model-registry-store.ts';
-import type { Notifier } from '#ports/notifier.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 import { type ModelAccess, modelResource, stageOfVersion } from '../access.ts';
 import type { Activity } from '../activity.ts';
@@ -40,12 +39,16 @@ import {
   type RegistryDependencies,
   withOptimisticRetry,
 } from './dependencies.ts';
+import {
+  requestCreatedEvents,
+  requestStepEvents,
+  validateReminderAfter,
+} from './request-events.ts';
 import { applyTransition } from './transitions.ts';
 
 export interface RequestDependencies extends RegistryDependencies {
   readonly requests: TransitionRequestStore;
   readonly workflow: ApprovalWorkflow;
-  readonly notifier: Notifier;
 }
 
 /** The `user_id` of what the registry does by itself. */
@@ -274,18 +277,22 @@ export async function createTransitionRequest(
       lastUpdatedTimestamp: now,
       expiresAt: now + settings.requestExpirySeconds * 1000,
     };
-    await deps.requests.createRequest(created, {
-      id: deps.newId(),
-      modelId: created.modelId,
-      version: created.version,
-      activityType: 'REQUESTED_TRANSITION',
-      fromStage: from,
-      toStage: to,
-      userId: caller.userName,
-      creationTimestamp: now,
-      lastUpdatedTimestamp: now,
-      ...(input.comment === undefined ? {} : { comment: input.comment }),
-    });
+    await deps.requests.createRequest(
+      created,
+      {
+        id: deps.newId(),
+        modelId: created.modelId,
+        version: created.version,
+        activityType: 'REQUESTED_TRANSITION',
+        fromStage: from,
+        toStage: to,
+        userId: caller.userName,
+        creationTimestamp: now,
+        lastUpdatedTimestamp: now,
+        ...(input.comment === undefined ? {} : { comment: input.comment }),
+      },
+      requestCreatedEvents(deps, created, { ...model, record }, settings)
+    );
     return created;
   });
   try {
@@ -414,6 +421,11 @@ async function decide(
           : { archiveExistingVersions: input.archiveExistingVersions }),
       },
       activity,
+      events: requestStepEvents(deps, request, event, {
+        modelName: address.model.record.model.name,
+        by: caller.userName,
+        comment: input.comment,
+      }),
     });
   } catch (error) {
     // The version moved between our read and the commit: stale, as above.
@@ -588,6 +600,7 @@ export async function closeRequest(
         ? { decision: { outcome: 'closed', by: SYSTEM_USER, at } }
         : {}),
       activity,
+      events: requestStepEvents(deps, request, event, { by: SYSTEM_USER }),
     });
   } catch (error) {
     if (error instanceof InvalidStateError) return false;
@@ -633,6 +646,7 @@ export async function setTransitionRequestSettings(
   input: {
     separationOfDutiesStages?: readonly string[] | undefined;
     requestExpirySeconds?: number | undefined;
+    reminderAfterSeconds?: number | undefined;
   }
 ): Promise<TransitionRequestSettings> {
   const changes: {
@@ -656,6 +670,11 @@ export async function setTransitionRequestSettings(
       );
     }
     changes.requestExpirySeconds = seconds;
+  }
+  if (input.reminderAfterSeconds !== undefined) {
+    changes.reminderAfterSeconds = validateReminderAfter(
+      input.reminderAfterSeconds
+    );
   }
   await deps.requests.setSettings(record.model.id, changes);
   return settingsOf(deps, record.model.id);

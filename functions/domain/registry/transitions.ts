@@ -4,6 +4,7 @@ import type {
 } from '#ports/model-registry-store.ts';
 import type { Activity } from '../activity.ts';
 import { InvalidStateError } from '../errors.ts';
+import { modelVersionTransitioned } from '../events.ts';
 import { type ModelVersion, parseVersionNumber } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
 import {
@@ -24,11 +25,12 @@ import {
 
 /**
  * Versions archived per transaction. A DynamoDB transaction holds at most
- * 100 actions; archiving one version costs two (the version and its
- * SYSTEM_TRANSITION activity), and the model item, the target and its
- * activity take three more: 45 keeps a margin.
+ * 100 actions; archiving one version costs three (the version, its
+ * SYSTEM_TRANSITION activity and its event in the outbox), and the model
+ * item, the target, its activity and its event take four more: 30 keeps
+ * a margin.
  */
-export const ARCHIVE_CHUNK = 45;
+export const ARCHIVE_CHUNK = 30;
 
 export interface TransitionInput {
   readonly name: string;
@@ -97,6 +99,23 @@ export function planTransition(options: {
   const target = final
     ? { version: current.version, from: current.currentStage, to }
     : undefined;
+  // Each version that moves announces it, the archived ones included.
+  const moved = [
+    ...archived.map((version) => ({
+      version,
+      from: to,
+      to: 'Archived' as const,
+    })),
+    ...(target ? [target] : []),
+  ];
+  const events = moved.map((move) =>
+    modelVersionTransitioned(
+      { id: options.newId(), at: now },
+      record.model,
+      move,
+      caller.userName
+    )
+  );
   return {
     final,
     commit: {
@@ -106,6 +125,7 @@ export function planTransition(options: {
       archived,
       archivedFrom: to,
       activities,
+      events,
       stagesAfter: stagesAfter(record.stages, target, archived, to),
     },
   };

@@ -1,4 +1,5 @@
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
 import type { RequestDependencies } from '#domain/registry/requests.ts';
 import {
   createCommentOperation,
@@ -15,6 +16,7 @@ import {
 import {
   getTransitionRequestSettingsOperation,
   listNotificationsOperation,
+  type NotificationDependencies,
   setTransitionRequestSettingsOperation,
 } from '#handlers/api/transition-requests/settings.ts';
 import { requestDependencies } from '#shared/request-dependencies.ts';
@@ -25,6 +27,7 @@ import {
 } from '../api-root.ts';
 
 export type TransitionRequestsDependencies = RequestDependencies &
+  NotificationDependencies &
   GuardDependencies;
 
 /** Requests, decisions, comments and settings: the workflow, no artifacts. */
@@ -47,6 +50,7 @@ export const transitionRequestsRoot =
     ],
     wire: ({ table, workflow }) => ({
       ...requestDependencies({ table, workflow }),
+      outbox: new DynamoDBOutboxStore(table),
       identities: new DynamoDBIdentityStore(table),
     }),
   });

@@ -21,5 +21,9 @@ describeWebhookStoreContract('in memory', async () => new MemoryWebhookStore());
 
 describeTransitionRequestStoreContract('in memory', async () => {
   const models = new MemoryModelRegistryStore();
-  return { models, requests: new MemoryTransitionRequestStore(models) };
+  return {
+    models,
+    requests: new MemoryTransitionRequestStore(models),
+    outbox: models.outbox,
+  };
 });

@@ -883,6 +883,7 @@ describe('transition requests', () => {
       expect(settings).toEqual({
         separationOfDutiesStages: ['Staging', 'Production'],
         requestExpirySeconds: 3600,
+        reminderAfterSeconds: 24 * 3600,
       });
     });
 
