@@ -591,6 +591,21 @@ export const routes: readonly RouteDefinition[] = [
     operation: 'testRegistryWebhook',
     action: 'registry:ManageWebhooks',
   },
+  {
+    // The webhook named by `id`: its managers (the use case checks).
+    method: 'GET',
+    path: '/api/2.0/stagegate/registry-webhooks/deliveries/list',
+    group: 'registry-webhooks',
+    operation: 'listRegistryWebhookDeliveries',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/stagegate/registry-webhooks/deliveries/redeliver',
+    group: 'registry-webhooks',
+    operation: 'redeliverRegistryWebhookDelivery',
+    action: 'registry:ManageWebhooks',
+  },
 ];
 
 /** API Gateway route key, e.g. `POST /api/2.0/mlflow/registered-models/create`. */

@@ -8,10 +8,7 @@ import {
 } from '#domain/registry/requests.ts';
 import { createModelVersion } from '#domain/registry/versions.ts';
 import type { Stage } from '#domain/stages.ts';
-import type {
-  DecisionOutcome,
-  TransitionRequest,
-} from '#domain/transition-request.ts';
+import type { DecisionOutcome } from '#domain/transition-request.ts';
 import type {
   ApprovalWorkflow,
   ApprovalWorkflowInput,

@@ -28,6 +28,8 @@ export interface World {
   readonly webhookId: string;
   /** A job webhook on `model`, with an access token. */
   readonly jobWebhookId: string;
+  /** A delivery in the delivery log of `webhookId`. */
+  readonly deliveryId: string;
   /** A non-admin user with grants on the world's models, and a token. */
   readonly user: {
     readonly id: string;
@@ -344,6 +346,10 @@ export const templates: Readonly<Record<string, Template>> = {
   deleteRegistryWebhook: (w) => input({ id: w.jobWebhookId }),
   testRegistryWebhook: (w) =>
     input({ id: w.webhookId, event: 'MODEL_VERSION_CREATED' }),
+  listRegistryWebhookDeliveries: (w) =>
+    input({ id: w.webhookId, max_results: 1 }),
+  redeliverRegistryWebhookDelivery: (w) =>
+    input({ id: w.webhookId, delivery_id: w.deliveryId }),
 };
 
 /**
@@ -376,6 +382,7 @@ export const ID_FIELDS: ReadonlySet<string> = new Set([
   'run_id',
   'proxy',
   'path',
+  'delivery_id',
 ]);
 
 /** Fields of the search routes that a page token goes with. */

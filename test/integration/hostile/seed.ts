@@ -353,7 +353,11 @@ export async function seedWorld(
     `${MLFLOW}/registry-webhooks/create`,
     {
       body: {
-        events: ['MODEL_VERSION_CREATED', 'TRANSITION_REQUEST_CREATED'],
+        events: [
+          'MODEL_VERSION_CREATED',
+          'TRANSITION_REQUEST_CREATED',
+          'COMMENT_CREATED',
+        ],
         model_name: model,
         description: 'seeded',
         http_url_spec: {
@@ -365,6 +369,12 @@ export async function seedWorld(
       },
     }
   );
+  // An event for the webhook, so its delivery log has a delivery to list
+  // and redeliver.
+  await api.ok('POST', `${MLFLOW}/comments/create`, {
+    body: { name: model, version: '2', comment: 'for the delivery log' },
+  });
+  const deliveryId = await firstDelivery(api, webhook.webhook.id);
   const jobWebhook = await api.ok<{ webhook: { id: string } }>(
     'POST',
     `${MLFLOW}/registry-webhooks/create`,
@@ -422,6 +432,7 @@ export async function seedWorld(
       userCommentId: userComment.comment.id,
       webhookId: webhook.webhook.id,
       jobWebhookId: jobWebhook.webhook.id,
+      deliveryId,
       user,
       group: { id: group.id, displayName: group.displayName },
       servicePrincipal: { id: robot.id, applicationId: robot.applicationId },
@@ -728,4 +739,22 @@ export async function adminIdentity(
   const admins = groups.Resources[0];
   if (!admins) throw new Error('no admins group');
   return { adminId: me.id, adminsGroupId: admins.id };
+}
+
+/** The id of a webhook's first logged delivery, once dispatched. */
+async function firstDelivery(api: Api, webhookId: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const page = await api.ok<{ deliveries?: { id: string }[] }>(
+      'GET',
+      '/api/2.0/stagegate/registry-webhooks/deliveries/list',
+      { query: { id: webhookId } }
+    );
+    const [first] = page.deliveries ?? [];
+    if (first) return first.id;
+    if (Date.now() > deadline) {
+      throw new Error(`No delivery of webhook ${webhookId} within 30 s.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
