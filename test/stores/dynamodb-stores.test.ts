@@ -9,6 +9,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
@@ -25,6 +26,7 @@ import {
   startDynamoDBLocal,
 } from '#local/dynamodb/dynamodb-local.ts';
 import { findFreePort } from '#local/ports.ts';
+import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
@@ -214,6 +216,15 @@ describeTransitionRequestStoreContract('DynamoDB Local', async () => {
     outbox: new DynamoDBOutboxStore(options),
   };
 });
+
+describeDeliveryStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBDeliveryStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
 
 describe('bindLegacyWebhooks', () => {
   const T0 = 1_700_000_000_000;
