@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileDeliveryQueue } from '#adapters/queue/file-delivery-queue.ts';
@@ -125,6 +126,9 @@ function loop(options: {
   let again = false;
   let stopped = options.paused;
   let timer: NodeJS.Timeout | undefined;
+  // Kicks come from inside API calls; the runs they start are not part of
+  // those calls (their async context, e.g. the round-trip counters).
+  const outside = new AsyncResource(options.name);
   const schedule = () => {
     if (stopped) return;
     clearTimeout(timer);
@@ -136,7 +140,8 @@ function loop(options: {
     timer = setTimeout(kick, wait);
     timer.unref();
   };
-  const kick = () => {
+  const kick = () => outside.runInAsyncScope(start);
+  const start = () => {
     if (stopped) return;
     if (running) {
       again = true;

@@ -144,8 +144,14 @@ describe('Transition requests', () => {
         {
           id: expect.any(String),
           event: 'TRANSITION_REQUEST_CREATED',
+          events: [
+            'TRANSITION_REQUEST_CREATED',
+            'TRANSITION_REQUEST_TO_PRODUCTION_CREATED',
+          ],
           request_id: request.id,
           version: '1',
+          // Who may decide it: admins at least.
+          recipients: expect.arrayContaining([{ group_name: 'admins' }]),
           text: expect.stringContaining(reader.userName),
           creation_timestamp: expect.any(Number),
         },
@@ -752,6 +758,7 @@ describe('Transition requests', () => {
         name,
         separation_of_duties_stages: ['Production'],
         request_expiry_seconds: 7 * 24 * 3600,
+        reminder_after_seconds: 24 * 3600,
       });
       expect(request.available_actions).toEqual(['CANCEL_TRANSITION_REQUEST']);
       expectError(selfApproved, 403, 'PERMISSION_DENIED');
@@ -809,6 +816,7 @@ describe('Transition requests', () => {
         name,
         separation_of_duties_stages: ['Production', 'Staging'],
         request_expiry_seconds: 7 * 24 * 3600,
+        reminder_after_seconds: 24 * 3600,
       });
       expectError(selfApproved, 403, 'PERMISSION_DENIED');
       expectError(selfRejected, 403, 'PERMISSION_DENIED');
@@ -869,6 +877,7 @@ describe('Transition requests', () => {
         name,
         separation_of_duties_stages: ['Production'],
         request_expiry_seconds: 7 * 24 * 3600,
+        reminder_after_seconds: 24 * 3600,
       });
     });
   });

@@ -60,11 +60,15 @@ export interface CommentJson {
   available_actions: string[];
 }
 
+/** A notice to people: a version's event that has recipients. */
 export interface NotificationJson {
   id: string;
+  /** The generic type; `events` has the stage-specific one too. */
   event: string;
-  request_id: string;
+  events: string[];
+  request_id?: string;
   version: string;
+  recipients: Record<string, string>[];
   text: string;
   creation_timestamp: number;
 }
@@ -73,6 +77,7 @@ export interface SettingsJson {
   name: string;
   separation_of_duties_stages: string[];
   request_expiry_seconds: number;
+  reminder_after_seconds: number;
 }
 
 export interface ErrorJson {
