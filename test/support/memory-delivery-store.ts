@@ -45,8 +45,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   ): Promise<boolean> {
     const stored = this.#deliveries.get(`${delivery.webhookId}#${delivery.id}`);
     if (
-      !stored ||
-      stored.delivery.status !== 'PENDING' ||
+      stored?.delivery.status !== 'PENDING' ||
       (stored.claimedUntil !== undefined && stored.claimedUntil >= now)
     ) {
       return false;
