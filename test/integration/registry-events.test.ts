@@ -581,6 +581,65 @@ describe.runIf(local)('registry events to webhooks', () => {
   });
 });
 
+describe.runIf(local)('registration results', () => {
+  it('announces a version whose artifacts were registered (extension event)', async () => {
+    // Prepare: one small file uploaded through the registry.
+    const { createHash } = await import('node:crypto');
+    const model = await newModel();
+    const id = await webhook({
+      model_name: model.name,
+      events: ['MODEL_VERSION_REGISTRATION_READY'],
+    });
+    const data = Buffer.from('flavors: {}\n');
+    const created = await call<
+      { upload_id: string; files: { path: string; url: string }[] } & ErrorJson
+    >('POST', '/api/2.0/stagegate/uploads/create', {
+      body: {
+        name: model.name,
+        files: [{ path: 'MLmodel', size: data.length }],
+      },
+    });
+    expectStatus(created, 200);
+    const [target] = created.body.files;
+    const put = await fetch(target?.url ?? '', { method: 'PUT', body: data });
+    expect(put.status).toBe(200);
+    const completed = await call<{ source: string } & ErrorJson>(
+      'POST',
+      '/api/2.0/stagegate/uploads/complete',
+      {
+        body: {
+          upload_id: created.body.upload_id,
+          files: [
+            {
+              path: 'MLmodel',
+              size: data.length,
+              sha256: createHash('sha256').update(data).digest('hex'),
+            },
+          ],
+        },
+      }
+    );
+    expectStatus(completed, 200);
+
+    // Act
+    await ok('POST', `${MLFLOW}/model-versions/create`, {
+      name: model.name,
+      source: completed.body.source,
+    });
+    await receiver.until(() => bodiesFor(id).length > 0, 60_000);
+
+    // Assess
+    expect(bodiesFor(id)).toEqual([
+      expect.objectContaining({
+        event: 'MODEL_VERSION_REGISTRATION_READY',
+        model_name: model.name,
+        version: '1',
+        status: 'READY',
+      }),
+    ]);
+  });
+});
+
 describe.runIf(local)('reminders and expiry notices', () => {
   it('reminds the possible approvers of a request once, however often the job runs', async () => {
     // Prepare
