@@ -7,6 +7,11 @@ import { InvalidStateError } from '../errors.ts';
 import { type ModelVersion, parseVersionNumber } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
 import {
+  bypassComment,
+  isProtected,
+  type StagePolicy,
+} from '../stage-policy.ts';
+import {
   canonicalStage,
   isActiveStage,
   STAGES,
@@ -36,6 +41,12 @@ export interface TransitionInput {
   readonly stage: string;
   readonly archiveExistingVersions: boolean;
   readonly comment?: string | undefined;
+  /**
+   * The model's protected-stage policy, as the route's check read it (and
+   * let only an admin into a protected stage): such a move is recorded as
+   * the admin's bypass of the policy.
+   */
+  readonly policy?: StagePolicy | undefined;
 }
 
 export interface TransitionPlan {
@@ -59,6 +70,8 @@ export function planTransition(options: {
   archiveExistingVersions: boolean;
   caller: Principal;
   comment?: string | undefined;
+  /** Explains the target's APPLIED_TRANSITION (an admin's bypass). */
+  systemComment?: string | undefined;
   now: number;
   newId: () => string;
 }): TransitionPlan {
@@ -92,6 +105,9 @@ export function planTransition(options: {
       creationTimestamp: now,
       lastUpdatedTimestamp: now,
       comment: options.comment,
+      ...(options.systemComment === undefined
+        ? {}
+        : { systemComment: options.systemComment }),
     });
   }
   const target = final
@@ -147,6 +163,7 @@ export async function applyTransition(
     archiveExistingVersions: boolean;
     actor: Principal;
     comment?: string | undefined;
+    systemComment?: string | undefined;
     /**
      * Apply only if the version is still in this stage (an approved
      * request, made from it); otherwise refuse with InvalidStateError.
@@ -180,6 +197,7 @@ export async function applyTransition(
         archiveExistingVersions: options.archiveExistingVersions,
         caller: options.actor,
         comment: options.comment,
+        systemComment: options.systemComment,
         now: deps.now(),
         newId: deps.newId,
       });
@@ -218,6 +236,10 @@ export async function transitionModelVersionStage(
     archiveExistingVersions: input.archiveExistingVersions,
     actor: caller,
     comment: input.comment,
+    systemComment:
+      input.policy && caller.isAdmin && isProtected(input.policy, to)
+        ? bypassComment(input.policy, caller.userName, to)
+        : undefined,
   });
   return versionView(record.model, await requireVersion(deps, record, number), {
     withAliases: true,

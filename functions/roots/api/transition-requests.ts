@@ -6,9 +6,14 @@ import {
   updateCommentOperation,
 } from '#handlers/api/transition-requests/comments.ts';
 import {
+  getRegistryPolicyOperation,
+  updateRegistryPolicyOperation,
+} from '#handlers/api/transition-requests/policy.ts';
+import {
   approveTransitionRequestOperation,
   createTransitionRequestOperation,
   deleteTransitionRequestOperation,
+  listTransitionRequestInboxOperation,
   listTransitionRequestsOperation,
   rejectTransitionRequestOperation,
 } from '#handlers/api/transition-requests/requests.ts';
@@ -44,6 +49,9 @@ export const transitionRequestsRoot =
       getTransitionRequestSettingsOperation,
       setTransitionRequestSettingsOperation,
       listNotificationsOperation,
+      listTransitionRequestInboxOperation,
+      getRegistryPolicyOperation,
+      updateRegistryPolicyOperation,
     ],
     wire: ({ table, workflow }) => ({
       ...requestDependencies({ table, workflow }),

@@ -12,11 +12,14 @@ import { fields } from '#http/validation.ts';
 
 type Context = OperationContext<RequestDependencies>;
 
+/** The settings in force: the protected stages and approvals included. */
 function settingsJson(name: string, settings: TransitionRequestSettings) {
   return {
     name,
     separation_of_duties_stages: [...settings.separationOfDutiesStages],
     request_expiry_seconds: settings.requestExpirySeconds,
+    protected_stages: [...settings.protectedStages],
+    required_approvals: settings.requiredApprovals,
   };
 }
 
@@ -35,13 +38,18 @@ export const getTransitionRequestSettingsOperation = defineOperation({
   },
 });
 
-/** Extension (Can Manage): separation of duties per stage, request expiry. */
+/**
+ * Extension (Can Manage): separation of duties per stage, request expiry,
+ * and protected stages and approvals on top of the registry's policy.
+ */
 export const setTransitionRequestSettingsOperation = defineOperation({
   operation: 'setTransitionRequestSettings',
   input: z.object({
     name: fields.string(),
     separation_of_duties_stages: fields.stringList().optional(),
     request_expiry_seconds: fields.int64().optional(),
+    protected_stages: fields.stringList().optional(),
+    required_approvals: fields.int64().optional(),
   }),
   run: async (input, { deps, access }: Context) => ({
     settings: settingsJson(
@@ -52,6 +60,8 @@ export const setTransitionRequestSettingsOperation = defineOperation({
         {
           separationOfDutiesStages: input.separation_of_duties_stages,
           requestExpirySeconds: input.request_expiry_seconds,
+          protectedStages: input.protected_stages,
+          requiredApprovals: input.required_approvals,
         }
       )
     ),
