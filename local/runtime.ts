@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { repositionLegacyPendingRequests } from '#adapters/dynamodb/transition-request-store.ts';
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
@@ -232,6 +233,11 @@ export async function startLocalRuntime(
     );
     // Data directories from before webhooks were bound to model ids.
     await bindLegacyWebhooks({ client, tableName: LOCAL_TABLE_NAME });
+    // Data directories from before the inbox ordered pending requests.
+    await repositionLegacyPendingRequests({
+      client,
+      tableName: LOCAL_TABLE_NAME,
+    });
     client.destroy();
 
     const debug = process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true';

@@ -265,7 +265,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/transition-requests/approve`,
     group: 'transition-requests',
     operation: 'approveTransitionRequest',
-    action: 'registry:DecideTransitionRequest',
+    action: 'registry:ApproveTransitionRequest',
   },
   {
     method: 'POST',
@@ -315,6 +315,27 @@ export const routes: readonly RouteDefinition[] = [
     group: 'transition-requests',
     operation: 'setTransitionRequestSettings',
     action: 'registry:ManageTransitionSettings',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/transition-requests/inbox',
+    group: 'transition-requests',
+    operation: 'listTransitionRequestInbox',
+    action: 'registry:ListTransitionRequestInbox',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/registry/policy',
+    group: 'transition-requests',
+    operation: 'getRegistryPolicy',
+    action: 'registry:ReadRegistryPolicy',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/stagegate/registry/policy',
+    group: 'transition-requests',
+    operation: 'updateRegistryPolicy',
+    action: 'admin:ManageRegistryPolicy',
   },
   {
     method: 'GET',

@@ -1,7 +1,9 @@
 import type { Activity } from '#domain/activity.ts';
 import type { RegistryEvent } from '#domain/events.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type { Stage } from '#domain/stages.ts';
 import type {
+  Approval,
   TransitionRequest,
   TransitionRequestSettings,
 } from '#domain/transition-request.ts';
@@ -17,6 +19,35 @@ export interface LifecycleChange {
   readonly activity?: Activity | undefined;
   /** The events the step announces (the outbox, same transaction). */
   readonly events?: readonly RegistryEvent[] | undefined;
+  /**
+   * An approval to append to the request's approvals, committed only if
+   * the request still has exactly the approvals it was read with: of two
+   * concurrent approvals on one read, one commits.
+   */
+  readonly approval?: Approval | undefined;
+}
+
+/**
+ * What is stored for a model (its managers' choices: the protected stages
+ * and approvals they added on top of the registry's policy) and the
+ * registry's policy; the domain merges them with the defaults.
+ */
+export interface StoredSettings {
+  readonly model: Partial<TransitionRequestSettings>;
+  readonly registry: Partial<StagePolicy>;
+}
+
+/** An open request with its position in the newest-first walk. */
+export interface PositionedRequest {
+  readonly request: TransitionRequest;
+  /** Opaque; resume a walk strictly after it. */
+  readonly position: string;
+}
+
+export interface OpenRequestsPage {
+  readonly requests: readonly PositionedRequest[];
+  /** True when the walk has nothing after the last request returned. */
+  readonly exhausted: boolean;
 }
 
 /**
@@ -47,11 +78,24 @@ export interface TransitionRequestStore {
   ): Promise<TransitionRequest | undefined>;
   /** By id alone (callbacks); `undefined` when unknown. */
   findRequestById(requestId: string): Promise<TransitionRequest | undefined>;
-  /** A version's open requests, oldest first. */
+  /**
+   * A version's open requests (every version's, without one), oldest
+   * first.
+   */
   listOpenRequests(
     modelId: string,
-    version: number
+    version?: number
   ): Promise<readonly TransitionRequest[]>;
+  /**
+   * The registry's open requests, newest first (by creation, then id),
+   * strictly after `after` when given, at most `limit`: the inbox's walk,
+   * an index query, never a scan. Eventually consistent; approved
+   * requests not yet applied are left out.
+   */
+  listOpenRequestsNewestFirst(query: {
+    readonly after?: string | undefined;
+    readonly limit: number;
+  }): Promise<OpenRequestsPage>;
   /**
    * Every request of the registry whose workflow has work left (`isPending`:
    * open, or approved and not yet applied), for re-arming executions.
@@ -99,11 +143,29 @@ export interface TransitionRequestStore {
   ): Promise<void>;
   deleteComment(activity: Activity): Promise<void>;
 
-  getSettings(modelId: string): Promise<Partial<TransitionRequestSettings>>;
+  /**
+   * A model's stored settings with the registry's policy, in one round
+   * trip: every decision and every check of a direct transition needs
+   * both.
+   */
+  getSettings(modelId: string): Promise<StoredSettings>;
+  /**
+   * {@link getSettings} of many models at once (missing ones have `{}`),
+   * with the registry's policy read once.
+   */
+  getSettingsOfModels(modelIds: readonly string[]): Promise<{
+    readonly models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+    readonly registry: Partial<StagePolicy>;
+  }>;
+  /** Merges `settings` into the model's stored settings. */
   setSettings(
     modelId: string,
     settings: Partial<TransitionRequestSettings>
   ): Promise<void>;
+  /** The registry's stored protected-stage policy (`{}` until set). */
+  getRegistryPolicy(): Promise<Partial<StagePolicy>>;
+  /** Replaces the registry's protected-stage policy. */
+  setRegistryPolicy(policy: StagePolicy): Promise<void>;
 
   /**
    * Marks an open request reminded (`reminderSentAt`), with the reminder's

@@ -311,6 +311,90 @@ export function describeTransitionRequestStoreContract(
           [idOf(1), idOf(2), idOf(3), idOf(5)].sort()
         );
       });
+
+      it('lists every version’s open requests oldest first without a version', async () => {
+        // Prepare
+        const second = aRequest({
+          id: idOf(1),
+          version: 2,
+          creationTimestamp: T0 + 3000,
+        });
+        const first = aRequest({ id: idOf(2), creationTimestamp: T0 + 2000 });
+        const decided = aRequest({ id: idOf(3), version: 2, creator: 'z' });
+        const { requests } = await withRequests(2, second, first, decided);
+        await requests.commit(decided, 'reject', { at: T0 + 4000 });
+
+        // Act
+        const open = await requests.listOpenRequests(MODEL_ID);
+
+        // Assess
+        expect(open.map((r) => [r.id, r.version])).toEqual([
+          [idOf(2), 1],
+          [idOf(1), 2],
+        ]);
+      });
+    });
+
+    describe('listOpenRequestsNewestFirst', () => {
+      it('walks the open requests newest first, page by page after a position, leaving out decided ones', async () => {
+        // Prepare
+        const made = [1, 2, 3, 4, 5].map((n) =>
+          aRequest({
+            id: idOf(n),
+            creator: `user-${n}`,
+            // Two at the same time: the id breaks the tie.
+            creationTimestamp: T0 + 1000 * Math.min(n, 4),
+          })
+        );
+        const { requests } = await withRequests(1, ...made);
+        const [approved, , rejected] = made as [
+          TransitionRequest,
+          TransitionRequest,
+          TransitionRequest,
+        ];
+        await requests.commit(approved, 'approve', {
+          at: T0 + 9000,
+          decision: approval(T0 + 9000),
+        });
+        await requests.commit(rejected, 'reject', { at: T0 + 9000 });
+
+        // Act
+        const first = await requests.listOpenRequestsNewestFirst({ limit: 2 });
+        const second = await requests.listOpenRequestsNewestFirst({
+          after: first.requests.at(-1)?.position,
+          limit: 2,
+        });
+
+        // Assess
+        expect(first.requests.map((r) => r.request.id)).toEqual([
+          idOf(5),
+          idOf(4),
+        ]);
+        expect(first.exhausted).toBe(false);
+        expect(second.requests.map((r) => r.request.id)).toEqual([idOf(2)]);
+        expect(second.exhausted).toBe(true);
+        expect(second.requests[0]?.request).toMatchObject({
+          status: 'OPEN',
+          creator: 'user-2',
+        });
+      });
+
+      it('answers an empty, exhausted page past the last position', async () => {
+        // Prepare
+        const { requests } = await withRequests(1, aRequest());
+        const all = await requests.listOpenRequestsNewestFirst({ limit: 10 });
+
+        // Act
+        const past = await requests.listOpenRequestsNewestFirst({
+          after: all.requests.at(-1)?.position,
+          limit: 10,
+        });
+
+        // Assess
+        expect(all.requests).toHaveLength(1);
+        expect(all.exhausted).toBe(true);
+        expect(past).toEqual({ requests: [], exhausted: true });
+      });
     });
 
     describe('commit', () => {
@@ -351,6 +435,83 @@ export function describeTransitionRequestStoreContract(
         );
         const again = aRequest({ id: idOf(2) });
         await requests.createRequest(again, anActivity(again));
+      });
+
+      it('records a partial approval: still OPEN, locked and pending, with the approval appended', async () => {
+        // Prepare
+        const request = aRequest();
+        const { requests, models } = await withRequests(1, request);
+        const activity = anActivity(request, {
+          id: idOf(100),
+          activityType: 'APPROVED_REQUEST',
+          userId: 'carol@example.com',
+          creationTimestamp: T0 + 5000,
+          lastUpdatedTimestamp: T0 + 5000,
+        });
+
+        // Act
+        await requests.commit(request, 'approve-partially', {
+          at: T0 + 5000,
+          approval: { by: 'carol@example.com', at: T0 + 5000 },
+          activity,
+        });
+        const once = await requests.getRequest(MODEL_ID, 1, request.id);
+        if (!once) throw new Error('no request');
+        await requests.commit(once, 'approve', {
+          at: T0 + 6000,
+          decision: approval(T0 + 6000),
+          approval: { by: 'dave@example.com', at: T0 + 6000 },
+        });
+
+        // Assess
+        expect(once).toMatchObject({
+          status: 'OPEN',
+          lastUpdatedTimestamp: T0 + 5000,
+          approvals: [{ by: 'carol@example.com', at: T0 + 5000 }],
+        });
+        expect(once.decision).toBeUndefined();
+        expect(
+          await requests.getRequest(MODEL_ID, 1, request.id)
+        ).toMatchObject({
+          status: 'APPROVED',
+          approvals: [
+            { by: 'carol@example.com', at: T0 + 5000 },
+            { by: 'dave@example.com', at: T0 + 6000 },
+          ],
+        });
+        expect(
+          (await models.listActivities(MODEL_ID, 1)).map((a) => a.activityType)
+        ).toEqual(['REQUESTED_TRANSITION', 'APPROVED_REQUEST']);
+      });
+
+      it('lets one of two approvals planned on the same read count; the other writes nothing', async () => {
+        // Prepare
+        const request = aRequest();
+        const { requests, models } = await withRequests(1, request);
+        const approve = (by: string, id: number) =>
+          requests.commit(request, 'approve-partially', {
+            at: T0 + 5000,
+            approval: { by, at: T0 + 5000 },
+            activity: anActivity(request, {
+              id: idOf(id),
+              activityType: 'APPROVED_REQUEST',
+              userId: by,
+            }),
+          });
+        await approve('carol@example.com', 100);
+
+        // Act
+        const lost = approve('dave@example.com', 101);
+
+        // Assess
+        await expect(lost).rejects.toBeInstanceOf(InvalidStateError);
+        expect(
+          (await requests.getRequest(MODEL_ID, 1, request.id))?.approvals
+        ).toEqual([{ by: 'carol@example.com', at: T0 + 5000 }]);
+        expect(await models.listActivities(MODEL_ID, 1)).toHaveLength(2);
+        expect(
+          (await requests.listOpenRequests(MODEL_ID, 1)).map((r) => r.id)
+        ).toEqual([request.id]);
       });
 
       it('lets exactly one of two decisions from OPEN commit; the loser writes nothing', async () => {
@@ -602,10 +763,51 @@ export function describeTransitionRequestStoreContract(
         await requests.setSettings(MODEL_ID, { requestExpirySeconds: 60 });
 
         // Assess
-        expect(before).toEqual({});
+        expect(before).toEqual({ model: {}, registry: {} });
         expect(await requests.getSettings(MODEL_ID)).toEqual({
-          separationOfDutiesStages: ['Staging'],
-          requestExpirySeconds: 60,
+          model: {
+            separationOfDutiesStages: ['Staging'],
+            requestExpirySeconds: 60,
+          },
+          registry: {},
+        });
+      });
+
+      it('reads the registry’s policy with a model’s settings, and many models’ at once', async () => {
+        // Prepare
+        const { requests } = await withRequests(1);
+        const before = await requests.getRegistryPolicy();
+        await requests.setRegistryPolicy({
+          protectedStages: ['Staging', 'Production'],
+          requiredApprovals: 2,
+        });
+        await requests.setSettings(MODEL_ID, {
+          protectedStages: ['Staging', 'Production', 'Archived'],
+          requiredApprovals: 3,
+        });
+
+        // Act
+        const one = await requests.getSettings(MODEL_ID);
+        const many = await requests.getSettingsOfModels([MODEL_ID, 'other']);
+
+        // Assess
+        const registry = {
+          protectedStages: ['Staging', 'Production'],
+          requiredApprovals: 2,
+        };
+        expect(before).toEqual({});
+        expect(await requests.getRegistryPolicy()).toEqual(registry);
+        expect(one).toEqual({
+          model: {
+            protectedStages: ['Staging', 'Production', 'Archived'],
+            requiredApprovals: 3,
+          },
+          registry,
+        });
+        expect(many.registry).toEqual(registry);
+        expect(Object.fromEntries(many.models)).toEqual({
+          [MODEL_ID]: one.model,
+          other: {},
         });
       });
     });
@@ -773,7 +975,13 @@ export function describeTransitionRequestStoreContract(
         );
         expect(await requests.listOpenRequests(MODEL_ID, 1)).toEqual([]);
         expect(await requests.listPendingRequests()).toEqual([]);
-        expect(await requests.getSettings(MODEL_ID)).toEqual({});
+        expect(await requests.getSettings(MODEL_ID)).toEqual({
+          model: {},
+          registry: {},
+        });
+        expect(
+          await requests.listOpenRequestsNewestFirst({ limit: 10 })
+        ).toEqual({ requests: [], exhausted: true });
       });
     });
   });

@@ -7,6 +7,7 @@ import {
   StaleRequestError,
 } from '#domain/errors.ts';
 import type { RegistryEvent } from '#domain/events.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type {
   TransitionRequest,
   TransitionRequestSettings,
@@ -19,12 +20,19 @@ import {
 } from '#domain/transition-request-lifecycle.ts';
 import type {
   LifecycleChange,
+  OpenRequestsPage,
+  StoredSettings,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
 import type { MemoryModelRegistryStore } from './memory-model-registry-store.ts';
 
 function requestKey(modelId: string, version: number, id: string): string {
   return `${modelId}#${version}#${id}`;
+}
+
+/** As the DynamoDB adapter positions a request in its pending index. */
+function pendingPosition(request: TransitionRequest): string {
+  return `${String(request.creationTimestamp).padStart(15, '0')}#${request.id}`;
 }
 
 function lockKey(request: TransitionRequest): string {
@@ -46,6 +54,7 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
   readonly #locks = new Map<string, string>();
   readonly #commentIds = new Set<string>();
   readonly #settings = new Map<string, Partial<TransitionRequestSettings>>();
+  #registryPolicy: Partial<StagePolicy> = {};
 
   constructor(models: MemoryModelRegistryStore) {
     this.#models = models;
@@ -115,16 +124,47 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
 
   async listOpenRequests(
     modelId: string,
-    version: number
+    version?: number
   ): Promise<readonly TransitionRequest[]> {
     if (!(await this.#modelExists(modelId))) return [];
     return [...this.#requests.values()]
       .filter(
         (r) =>
-          r.modelId === modelId && r.version === version && r.status === 'OPEN'
+          r.modelId === modelId &&
+          (version === undefined || r.version === version) &&
+          r.status === 'OPEN'
       )
-      .sort((a, b) => a.creationTimestamp - b.creationTimestamp)
+      .sort(
+        (a, b) =>
+          a.creationTimestamp - b.creationTimestamp ||
+          a.version - b.version ||
+          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      )
       .map((r) => structuredClone(r));
+  }
+
+  async listOpenRequestsNewestFirst(query: {
+    after?: string | undefined;
+    limit: number;
+  }): Promise<OpenRequestsPage> {
+    const open: { request: TransitionRequest; position: string }[] = [];
+    for (const request of this.#requests.values()) {
+      const position = pendingPosition(request);
+      if (
+        request.status === 'OPEN' &&
+        (query.after === undefined || position < query.after) &&
+        (await this.#modelExists(request.modelId))
+      ) {
+        open.push({ request: structuredClone(request), position });
+      }
+    }
+    open.sort((a, b) =>
+      a.position < b.position ? 1 : a.position > b.position ? -1 : 0
+    );
+    return {
+      requests: open.slice(0, query.limit),
+      exhausted: open.length <= query.limit,
+    };
   }
 
   async listPendingRequests(): Promise<readonly TransitionRequest[]> {
@@ -154,6 +194,8 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     );
     if (
       stored?.status !== request.status ||
+      (change.approval &&
+        (stored.approvals?.length ?? 0) !== (request.approvals?.length ?? 0)) ||
       (change.activity && this.#models.activityItems.has(change.activity))
     ) {
       throw new InvalidStateError(
@@ -178,6 +220,14 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
       lastUpdatedTimestamp: change.at,
       ...(change.decision
         ? { decision: structuredClone(change.decision) }
+        : {}),
+      ...(change.approval
+        ? {
+            approvals: [
+              ...(stored.approvals ?? []),
+              { by: change.approval.by, at: change.approval.at },
+            ],
+          }
         : {}),
     });
     if (step.to !== 'OPEN') this.#locks.delete(lockKey(request));
@@ -254,11 +304,27 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     this.#models.activityItems.delete(activity);
   }
 
-  async getSettings(
+  async #modelSettings(
     modelId: string
   ): Promise<Partial<TransitionRequestSettings>> {
     if (!(await this.#modelExists(modelId))) return {};
     return structuredClone(this.#settings.get(modelId) ?? {});
+  }
+
+  async getSettings(modelId: string): Promise<StoredSettings> {
+    return {
+      model: await this.#modelSettings(modelId),
+      registry: structuredClone(this.#registryPolicy),
+    };
+  }
+
+  async getSettingsOfModels(modelIds: readonly string[]): Promise<{
+    models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+    registry: Partial<StagePolicy>;
+  }> {
+    const models = new Map<string, Partial<TransitionRequestSettings>>();
+    for (const id of modelIds) models.set(id, await this.#modelSettings(id));
+    return { models, registry: structuredClone(this.#registryPolicy) };
   }
 
   async setSettings(
@@ -266,9 +332,20 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     settings: Partial<TransitionRequestSettings>
   ): Promise<void> {
     this.#settings.set(modelId, {
-      ...(await this.getSettings(modelId)),
+      ...(await this.#modelSettings(modelId)),
       ...structuredClone(settings),
     });
+  }
+
+  async getRegistryPolicy(): Promise<Partial<StagePolicy>> {
+    return structuredClone(this.#registryPolicy);
+  }
+
+  async setRegistryPolicy(policy: StagePolicy): Promise<void> {
+    this.#registryPolicy = {
+      protectedStages: [...policy.protectedStages],
+      requiredApprovals: policy.requiredApprovals,
+    };
   }
 
   async recordReminder(

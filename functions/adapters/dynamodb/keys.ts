@@ -164,8 +164,9 @@ export const requestKeys = {
   byId: (id: string) => `TRID#${id}`,
   /**
    * GSI2 partition of every pending request (its workflow has work left:
-   * open, or approved and not yet applied), by expiry. The value predates
-   * approved requests staying in it.
+   * open, or approved and not yet applied), by creation time and id: the
+   * inbox walks it newest first. The value predates approved requests
+   * staying in it.
    */
   pending: 'TR#OPEN',
   /** GSI1 entry that finds a comment by id alone. */
@@ -174,4 +175,6 @@ export const requestKeys = {
     PK: modelPartition(modelId),
     SK: '#SETTINGS',
   }),
+  /** The registry-wide protected-stage policy. */
+  registryPolicy: { PK: 'POLICY#registry', SK: '#POLICY' },
 } as const;

@@ -13,7 +13,9 @@ import {
   StaleRequestError,
 } from '#domain/errors.ts';
 import type { RegistryEvent } from '#domain/events.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type {
+  Approval,
   TransitionRequest,
   TransitionRequestSettings,
   TransitionRequestStatus,
@@ -26,21 +28,27 @@ import {
 } from '#domain/transition-request-lifecycle.ts';
 import type {
   LifecycleChange,
+  OpenRequestsPage,
+  StoredSettings,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
 import { activityFromItem, activityItem, activityPut } from './activities.ts';
 import {
   activityPrefix,
   keys,
+  modelPartition,
+  REQUEST_PREFIX,
   requestKeys,
   requestPrefix,
   sortableTimestamp,
 } from './keys.ts';
 import { outboxPuts } from './outbox-store.ts';
 import {
+  batchGetAll,
   getItem,
   type Item,
   queryAll,
+  queryPage,
   type RegistryTable,
   type TransactItems,
   transactWrite,
@@ -53,8 +61,8 @@ import {
  * {@link TransitionRequestStore} on the registry table. Requests live in
  * their model's partition (so deleting the model purges them); GSI1 finds a
  * request or comment by id alone, and GSI2 lists the pending requests of
- * the whole registry by expiry, an entry removed once the request's
- * lifecycle reaches a final status.
+ * the whole registry by creation (the inbox walks it newest first), an
+ * entry removed once the request's lifecycle reaches a final status.
  */
 export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   readonly #table: RegistryTable;
@@ -138,7 +146,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
 
   async listOpenRequests(
     modelId: string,
-    version: number
+    version?: number
   ): Promise<readonly TransitionRequest[]> {
     const items = await queryAll(this.#table.client, {
       TableName: this.#table.tableName,
@@ -147,14 +155,54 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':pk': keys.registeredModel(modelId).PK,
-        ':prefix': requestPrefix(version),
+        ':prefix':
+          version === undefined ? REQUEST_PREFIX : requestPrefix(version),
         ':open': 'OPEN',
       },
       ConsistentRead: true,
     });
     return items
       .map(fromRequestItem)
-      .sort((a, b) => a.creationTimestamp - b.creationTimestamp);
+      .sort(
+        (a, b) =>
+          a.creationTimestamp - b.creationTimestamp ||
+          a.version - b.version ||
+          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      );
+  }
+
+  async listOpenRequestsNewestFirst(query: {
+    after?: string | undefined;
+    limit: number;
+  }): Promise<OpenRequestsPage> {
+    const page = await queryPage(
+      this.#table.client,
+      {
+        TableName: this.#table.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression:
+          query.after === undefined
+            ? 'GSI2PK = :pk'
+            : 'GSI2PK = :pk AND GSI2SK < :after',
+        // Approved requests wait only for their workflow, not for anyone.
+        FilterExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': requestKeys.pending,
+          ':open': 'OPEN',
+          ...(query.after === undefined ? {} : { ':after': query.after }),
+        },
+        ScanIndexForward: false,
+      },
+      query.limit
+    );
+    return {
+      requests: page.items.map((item) => ({
+        request: fromRequestItem(item),
+        position: String(item.GSI2SK),
+      })),
+      exhausted: page.exhausted,
+    };
   }
 
   async listPendingRequests(): Promise<readonly TransitionRequest[]> {
@@ -182,6 +230,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     // The request stays in the pending index while its workflow has work
     // left, so a restarted runtime can hand it to a new execution.
     const indexUpdate = isPending(step.to) ? '' : ' REMOVE GSI2PK, GSI2SK';
+    const approval = approvalUpdate(request, change.approval);
     const items: TransactItems = [
       {
         // The commit point: only a request still in the status the step
@@ -190,14 +239,15 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
         Update: {
           TableName: tableName,
           Key: key,
-          UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${indexUpdate}`,
-          ConditionExpression: '#status = :from',
+          UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${approval.set}${indexUpdate}`,
+          ConditionExpression: `#status = :from${approval.condition}`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':to': step.to,
             ':from': request.status,
             ':now': change.at,
             ...(change.decision ? { ':decision': change.decision } : {}),
+            ...approval.values,
           },
         },
       },
@@ -387,18 +437,64 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     );
   }
 
-  async getSettings(
-    modelId: string
-  ): Promise<Partial<TransitionRequestSettings>> {
-    const item = await getItem(this.#table, requestKeys.settings(modelId));
-    return (item?.settings ?? {}) as Partial<TransitionRequestSettings>;
+  async getSettings(modelId: string): Promise<StoredSettings> {
+    const { models, registry } = await this.getSettingsOfModels([modelId]);
+    return { model: models.get(modelId) ?? {}, registry };
+  }
+
+  async getSettingsOfModels(modelIds: readonly string[]): Promise<{
+    models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+    registry: Partial<StagePolicy>;
+  }> {
+    const items = await batchGetAll(this.#table, [
+      requestKeys.registryPolicy,
+      ...modelIds.map((id) => requestKeys.settings(id)),
+    ]);
+    const models = new Map<string, Partial<TransitionRequestSettings>>(
+      modelIds.map((id) => [id, {}])
+    );
+    let registry: Partial<StagePolicy> = {};
+    for (const item of items) {
+      if (item.PK === requestKeys.registryPolicy.PK) {
+        registry = (item.policy ?? {}) as Partial<StagePolicy>;
+      } else {
+        models.set(
+          String(item.PK).slice(modelPartition('').length),
+          (item.settings ?? {}) as Partial<TransitionRequestSettings>
+        );
+      }
+    }
+    return { models, registry };
+  }
+
+  async getRegistryPolicy(): Promise<Partial<StagePolicy>> {
+    const item = await getItem(this.#table, requestKeys.registryPolicy);
+    return (item?.policy ?? {}) as Partial<StagePolicy>;
+  }
+
+  async setRegistryPolicy(policy: StagePolicy): Promise<void> {
+    await writeItem(() =>
+      this.#table.client.send(
+        new PutCommand({
+          TableName: this.#table.tableName,
+          Item: {
+            ...requestKeys.registryPolicy,
+            entity: 'RegistryPolicy',
+            policy: {
+              protectedStages: [...policy.protectedStages],
+              requiredApprovals: policy.requiredApprovals,
+            },
+          },
+        })
+      )
+    );
   }
 
   async setSettings(
     modelId: string,
     settings: Partial<TransitionRequestSettings>
   ): Promise<void> {
-    const current = await this.getSettings(modelId);
+    const current = (await this.getSettings(modelId)).model;
     await writeItem(() =>
       this.#table.client.send(
         new PutCommand({
@@ -448,16 +544,94 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 }
 
+/**
+ * Tables written before the pending index was ordered by creation hold
+ * pending requests at their expiry: moves each to its creation position
+ * (the local runtime runs this at start). A request a commit took out of
+ * the index meanwhile stays out.
+ * @returns how many requests moved.
+ */
+export async function repositionLegacyPendingRequests(
+  table: RegistryTable
+): Promise<number> {
+  const { client, tableName } = table;
+  const items = await queryAll(client, {
+    TableName: tableName,
+    IndexName: 'GSI2',
+    KeyConditionExpression: 'GSI2PK = :pk',
+    ExpressionAttributeValues: { ':pk': requestKeys.pending },
+  });
+  let moved = 0;
+  for (const item of items) {
+    const request = fromRequestItem(item);
+    const position = pendingPosition(request);
+    if (item.GSI2SK === position) continue;
+    const wrote = await writeIf(() =>
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: requestKeys.request(
+            request.modelId,
+            request.version,
+            request.id
+          ),
+          UpdateExpression: 'SET GSI2SK = :position',
+          ConditionExpression: 'GSI2SK = :old',
+          ExpressionAttributeValues: {
+            ':position': position,
+            ':old': item.GSI2SK,
+          },
+        })
+      )
+    );
+    if (wrote) moved += 1;
+  }
+  return moved;
+}
+
+/**
+ * The request's position in the pending index: creation time, then id, so
+ * the inbox walks it newest first and resumes after a position.
+ */
+function pendingPosition(request: {
+  readonly creationTimestamp: number;
+  readonly id: string;
+}): string {
+  return `${sortableTimestamp(request.creationTimestamp)}#${request.id}`;
+}
+
+/**
+ * Appends an approval under the condition that the request still has the
+ * approvals it was read with (none: the attribute is absent), so two
+ * approvals planned on one read cannot both count.
+ */
+function approvalUpdate(
+  request: TransitionRequest,
+  approval: Approval | undefined
+): { set: string; condition: string; values: Record<string, unknown> } {
+  if (!approval) return { set: '', condition: '', values: {} };
+  const before = request.approvals?.length ?? 0;
+  return {
+    set: ', approvals = list_append(if_not_exists(approvals, :none), :approval)',
+    condition:
+      before === 0
+        ? ' AND attribute_not_exists(approvals)'
+        : ' AND size(approvals) = :before',
+    values: {
+      ':none': [],
+      ':approval': [{ by: approval.by, at: approval.at }],
+      ...(before === 0 ? {} : { ':before': before }),
+    },
+  };
+}
+
 function toRequestItem(request: TransitionRequest): Item {
   return {
     ...requestKeys.request(request.modelId, request.version, request.id),
     GSI1PK: requestKeys.byId(request.id),
     GSI1SK: '#TR',
     ...(isPending(request.status)
-      ? {
-          GSI2PK: requestKeys.pending,
-          GSI2SK: `${sortableTimestamp(request.expiresAt)}#${request.id}`,
-        }
+      ? { GSI2PK: requestKeys.pending, GSI2SK: pendingPosition(request) }
       : {}),
     entity: 'TransitionRequest',
     ...request,
@@ -479,6 +653,9 @@ function fromRequestItem(item: Item): TransitionRequest {
     expiresAt: Number(item.expiresAt),
     taskToken: item.taskToken as string | undefined,
     executionArn: item.executionArn as string | undefined,
+    ...(Array.isArray(item.approvals) && item.approvals.length > 0
+      ? { approvals: item.approvals as Approval[] }
+      : {}),
     decision: item.decision as TransitionRequest['decision'],
     ...(typeof item.reminderSentAt === 'number'
       ? { reminderSentAt: item.reminderSentAt }

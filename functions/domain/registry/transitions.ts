@@ -8,6 +8,11 @@ import { modelVersionTransitioned } from '../events.ts';
 import { type ModelVersion, parseVersionNumber } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
 import {
+  bypassComment,
+  isProtected,
+  type StagePolicy,
+} from '../stage-policy.ts';
+import {
   canonicalStage,
   isActiveStage,
   STAGES,
@@ -38,6 +43,12 @@ export interface TransitionInput {
   readonly stage: string;
   readonly archiveExistingVersions: boolean;
   readonly comment?: string | undefined;
+  /**
+   * The model's protected-stage policy, as the route's check read it (and
+   * let only an admin into a protected stage): such a move is recorded as
+   * the admin's bypass of the policy.
+   */
+  readonly policy?: StagePolicy | undefined;
 }
 
 export interface TransitionPlan {
@@ -61,6 +72,8 @@ export function planTransition(options: {
   archiveExistingVersions: boolean;
   caller: Principal;
   comment?: string | undefined;
+  /** Explains the target's APPLIED_TRANSITION (an admin's bypass). */
+  systemComment?: string | undefined;
   now: number;
   newId: () => string;
 }): TransitionPlan {
@@ -94,6 +107,9 @@ export function planTransition(options: {
       creationTimestamp: now,
       lastUpdatedTimestamp: now,
       comment: options.comment,
+      ...(options.systemComment === undefined
+        ? {}
+        : { systemComment: options.systemComment }),
     });
   }
   const target = final
@@ -167,6 +183,7 @@ export async function applyTransition(
     archiveExistingVersions: boolean;
     actor: Principal;
     comment?: string | undefined;
+    systemComment?: string | undefined;
     /**
      * Apply only if the version is still in this stage (an approved
      * request, made from it); otherwise refuse with InvalidStateError.
@@ -200,6 +217,7 @@ export async function applyTransition(
         archiveExistingVersions: options.archiveExistingVersions,
         caller: options.actor,
         comment: options.comment,
+        systemComment: options.systemComment,
         now: deps.now(),
         newId: deps.newId,
       });
@@ -238,6 +256,10 @@ export async function transitionModelVersionStage(
     archiveExistingVersions: input.archiveExistingVersions,
     actor: caller,
     comment: input.comment,
+    systemComment:
+      input.policy && caller.isAdmin && isProtected(input.policy, to)
+        ? bypassComment(input.policy, caller.userName, to)
+        : undefined,
   });
   return versionView(record.model, await requireVersion(deps, record, number), {
     withAliases: true,

@@ -7,9 +7,14 @@ import {
   updateCommentOperation,
 } from '#handlers/api/transition-requests/comments.ts';
 import {
+  getRegistryPolicyOperation,
+  updateRegistryPolicyOperation,
+} from '#handlers/api/transition-requests/policy.ts';
+import {
   approveTransitionRequestOperation,
   createTransitionRequestOperation,
   deleteTransitionRequestOperation,
+  listTransitionRequestInboxOperation,
   listTransitionRequestsOperation,
   rejectTransitionRequestOperation,
 } from '#handlers/api/transition-requests/requests.ts';
@@ -47,6 +52,9 @@ export const transitionRequestsRoot =
       getTransitionRequestSettingsOperation,
       setTransitionRequestSettingsOperation,
       listNotificationsOperation,
+      listTransitionRequestInboxOperation,
+      getRegistryPolicyOperation,
+      updateRegistryPolicyOperation,
     ],
     wire: ({ table, workflow }) => ({
       ...requestDependencies({ table, workflow }),

@@ -204,8 +204,14 @@ export const templates: Readonly<Record<string, Template>> = {
       name: w.model.name,
       separation_of_duties_stages: ['Production'],
       request_expiry_seconds: 3600,
+      protected_stages: ['Staging', 'Production', 'Archived'],
+      required_approvals: 10,
     }),
   listNotifications: (w) => input({ name: w.model.name, version: '1' }),
+  listTransitionRequestInbox: () => input({ max_results: 10 }),
+  getRegistryPolicy: () => input({}),
+  updateRegistryPolicy: () =>
+    input({ protected_stages: ['Production'], required_approvals: 1 }),
   createUploadSession: (w) =>
     input({
       name: w.model.name,

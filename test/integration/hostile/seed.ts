@@ -340,11 +340,17 @@ export async function seedWorld(
       body: { name: model, version: '1', comment: 'from the user' },
     }
   );
+  // Every stage protected, with the most approvals: the admin's valid
+  // registry-policy changes among the hostile requests cannot change what
+  // the snapshot reads of this model (a model's policy is the registry's
+  // with its own on top).
   await api.ok('PATCH', '/api/2.0/stagegate/transition-requests/settings', {
     body: {
       name: model,
       separation_of_duties_stages: ['Production'],
       request_expiry_seconds: 86_400,
+      protected_stages: ['Staging', 'Production', 'Archived'],
+      required_approvals: 10,
     },
   });
 

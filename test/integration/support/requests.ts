@@ -37,6 +37,11 @@ export interface RequestJson {
   last_updated_timestamp: number;
   comment?: string;
   available_actions: string[];
+  name: string;
+  version: string;
+  approvals_required: number;
+  approvals_remaining: number;
+  approved_by?: string[];
 }
 
 export interface ActivityJson {
@@ -78,6 +83,8 @@ export interface SettingsJson {
   separation_of_duties_stages: string[];
   request_expiry_seconds: number;
   reminder_after_seconds: number;
+  protected_stages: string[];
+  required_approvals: number;
 }
 
 export interface ErrorJson {
@@ -210,14 +217,16 @@ export function approve(
   },
   token?: string
 ) {
-  return call<{ activity: ActivityJson } & Partial<ErrorJson>>(
-    'POST',
-    `${REQUESTS}/approve`,
+  return call<
     {
-      body: { archive_existing_versions: false, ...body },
-      ...as(token),
-    }
-  );
+      activity: ActivityJson;
+      approvals_required: number;
+      approvals_remaining: number;
+    } & Partial<ErrorJson>
+  >('POST', `${REQUESTS}/approve`, {
+    body: { archive_existing_versions: false, ...body },
+    ...as(token),
+  });
 }
 
 export function reject(
@@ -356,6 +365,8 @@ export function patchSettings(
     name: string;
     separation_of_duties_stages?: string[];
     request_expiry_seconds?: number;
+    protected_stages?: string[];
+    required_approvals?: number;
   },
   token?: string
 ) {

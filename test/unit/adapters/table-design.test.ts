@@ -80,6 +80,7 @@ function itemKinds(
       s['<creator>']
     ),
     'request settings': r.settings(s['<model id>']),
+    'registry policy (protected stages)': r.registryPolicy,
     'registration lease (while pending)': {
       ...k.pendingRegistration(s['<model id>'], VERSION),
       gsi2: [k.pendingRegistrations],

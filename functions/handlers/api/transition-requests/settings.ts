@@ -14,12 +14,15 @@ import type { OutboxStore } from '#ports/outbox-store.ts';
 
 type Context = OperationContext<RequestDependencies>;
 
+/** The settings in force: the protected stages and approvals included. */
 function settingsJson(name: string, settings: TransitionRequestSettings) {
   return {
     name,
     separation_of_duties_stages: [...settings.separationOfDutiesStages],
     request_expiry_seconds: settings.requestExpirySeconds,
     reminder_after_seconds: settings.reminderAfterSeconds,
+    protected_stages: [...settings.protectedStages],
+    required_approvals: settings.requiredApprovals,
   };
 }
 
@@ -38,7 +41,10 @@ export const getTransitionRequestSettingsOperation = defineOperation({
   },
 });
 
-/** Extension (Can Manage): separation of duties per stage, request expiry. */
+/**
+ * Extension (Can Manage): separation of duties per stage, request expiry,
+ * and protected stages and approvals on top of the registry's policy.
+ */
 export const setTransitionRequestSettingsOperation = defineOperation({
   operation: 'setTransitionRequestSettings',
   input: z.object({
@@ -46,6 +52,8 @@ export const setTransitionRequestSettingsOperation = defineOperation({
     separation_of_duties_stages: fields.stringList().optional(),
     request_expiry_seconds: fields.int64().optional(),
     reminder_after_seconds: fields.int64().optional(),
+    protected_stages: fields.stringList().optional(),
+    required_approvals: fields.int64().optional(),
   }),
   run: async (input, { deps, access }: Context) => ({
     settings: settingsJson(
@@ -57,6 +65,8 @@ export const setTransitionRequestSettingsOperation = defineOperation({
           separationOfDutiesStages: input.separation_of_duties_stages,
           requestExpirySeconds: input.request_expiry_seconds,
           reminderAfterSeconds: input.reminder_after_seconds,
+          protectedStages: input.protected_stages,
+          requiredApprovals: input.required_approvals,
         }
       )
     ),
