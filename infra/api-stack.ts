@@ -395,6 +395,11 @@ export class ApiStack extends Stack {
       value: this.eventBus.eventBusName,
       description: `Registry events (source ${REGISTRY_EVENT_SOURCE}, detail-type = event type)`,
     });
+    new CfnOutput(this, 'SlackSecretArn', {
+      value: this.slackSecret.secretArn,
+      description:
+        'Put the Slack app\'s {"bot_token", "signing_secret"} here (docs/slack.md)',
+    });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
       value: this.webhookDeadLetterQueue.queueUrl,
       description: 'Webhook deliveries that gave up',

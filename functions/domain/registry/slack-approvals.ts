@@ -111,10 +111,11 @@ export async function showEventInSlack(
     at: event.timestamp,
     ...(event.comment === undefined ? {} : { comment: event.comment }),
   };
-  const message = await deps.slack.saveOutcome(ref, outcome);
-  if (!message?.location) return;
+  // Slack off: nothing was posted, and nothing is recorded.
   const credentials = await deps.secrets.get();
   if (!credentials) return;
+  const message = await deps.slack.saveOutcome(ref, outcome);
+  if (!message?.location) return;
   await deps
     .connect(credentials)
     .updateMessage(
