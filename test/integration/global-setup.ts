@@ -42,7 +42,11 @@ export default async function setup(project: TestProject) {
       adminToken,
       // Byte counters per route and "run the cleanup job now", for the
       // artifact tests (local only: they do not exist on AWS).
-      env: { STAGEGATE_DEBUG_ENDPOINTS: 'true' },
+      // Every answer held to its operation's published output schema.
+      env: {
+        STAGEGATE_DEBUG_ENDPOINTS: 'true',
+        STAGEGATE_CHECK_RESPONSES: 'true',
+      },
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });

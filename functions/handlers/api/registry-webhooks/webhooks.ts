@@ -8,9 +8,32 @@ import {
   updateWebhook,
   type WebhookDependencies,
 } from '#domain/registry/webhooks.ts';
-import { WEBHOOK_STATUSES, type WebhookView } from '#domain/webhook.ts';
+import {
+  WEBHOOK_EVENTS,
+  WEBHOOK_STATUSES,
+  type WebhookView,
+} from '#domain/webhook.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
+
+const webhookSchema = z
+  .object({
+    id: z.string(),
+    model_name: z.string().optional(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    description: z.string().optional(),
+    status: z.enum(WEBHOOK_STATUSES),
+    http_url_spec: z
+      .object({ url: z.string(), enable_ssl_verification: z.boolean() })
+      .optional(),
+    job_spec: z
+      .object({ job_id: z.string(), workspace_url: z.string().optional() })
+      .optional(),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+  })
+  .meta({ id: 'RegistryWebhook' });
 
 type Context = OperationContext<WebhookDependencies>;
 
@@ -19,13 +42,15 @@ type Context = OperationContext<WebhookDependencies>;
  * secret, the authorization header and the job's access token are stored
  * and used, never answered. `model_name` is the model's current name.
  */
-export function webhookJson(webhook: WebhookView) {
+export function webhookJson(
+  webhook: WebhookView
+): z.infer<typeof webhookSchema> {
   return {
     id: webhook.id,
     ...(webhook.modelName === undefined
       ? {}
       : { model_name: webhook.modelName }),
-    events: webhook.events,
+    events: [...webhook.events],
     ...(webhook.description === undefined
       ? {}
       : { description: webhook.description }),
@@ -105,6 +130,8 @@ const statusField = () => z.enum(WEBHOOK_STATUSES).optional();
 
 export const createWebhookOperation = defineOperation({
   operation: 'createRegistryWebhook',
+  summary: 'Create a registry webhook',
+  output: z.object({ webhook: webhookSchema }),
   input: z.object({
     events: z.array(fields.string()),
     model_name: fields.optionalString(),
@@ -129,6 +156,11 @@ export const createWebhookOperation = defineOperation({
 
 export const listWebhooksOperation = defineOperation({
   operation: 'listRegistryWebhooks',
+  summary: 'List registry webhooks',
+  output: z.object({
+    webhooks: z.array(webhookSchema),
+    next_page_token: z.string().optional(),
+  }),
   input: z.object({
     model_name: fields.optionalString(),
     events: fields.stringList().optional(),
@@ -153,6 +185,8 @@ export const listWebhooksOperation = defineOperation({
 
 export const updateWebhookOperation = defineOperation({
   operation: 'updateRegistryWebhook',
+  summary: 'Update a registry webhook',
+  output: z.object({ webhook: webhookSchema }),
   input: z.object({
     id: fields.string(),
     events: z.array(fields.string()).optional(),
@@ -177,6 +211,8 @@ export const updateWebhookOperation = defineOperation({
 
 export const deleteWebhookOperation = defineOperation({
   operation: 'deleteRegistryWebhook',
+  summary: 'Delete a registry webhook',
+  output: emptySchema,
   input: z.object({ id: fields.string() }),
   run: async (input, { deps, principal }: Context) => {
     await deleteWebhook(deps, principal, input);
@@ -187,6 +223,8 @@ export const deleteWebhookOperation = defineOperation({
 /** `{status_code, body}` at the top level, as the SDK reads it. */
 export const testWebhookOperation = defineOperation({
   operation: 'testRegistryWebhook',
+  summary: 'Send a test event to a registry webhook',
+  output: z.object({ status_code: z.number().int(), body: z.string() }),
   input: z.object({ id: fields.string(), event: fields.optionalString() }),
   run: async (input, { deps, principal }: Context) => {
     const { statusCode, body } = await testWebhook(deps, principal, input);

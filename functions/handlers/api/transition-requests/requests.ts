@@ -8,11 +8,35 @@ import {
   type RequestDependencies,
   rejectTransitionRequest,
 } from '#domain/registry/requests.ts';
-import type { TransitionRequest } from '#domain/transition-request.ts';
+import type {
+  TransitionRequest,
+  TransitionRequestAction,
+} from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
-import { activityJson } from '#http/wire.ts';
+import { activityJson, activitySchema, stageSchema } from '#http/wire.ts';
+
+/** A transition request, readable as the `REQUESTED_TRANSITION` activity. */
+const transitionRequestSchema = z
+  .object({
+    id: z.string().meta({ description: 'Stable id (extension).' }),
+    activity_type: z.literal('REQUESTED_TRANSITION'),
+    from_stage: stageSchema,
+    to_stage: stageSchema,
+    user_id: z.string().meta({ description: "The requester's user name." }),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+    comment: z.string().optional(),
+    available_actions: z.array(
+      z.enum([
+        'APPROVE_TRANSITION_REQUEST',
+        'REJECT_TRANSITION_REQUEST',
+        'CANCEL_TRANSITION_REQUEST',
+      ])
+    ),
+  })
+  .meta({ id: 'TransitionRequest' });
 
 type Context = OperationContext<RequestDependencies>;
 
@@ -20,7 +44,10 @@ type Context = OperationContext<RequestDependencies>;
  * Databricks' `TransitionRequest`, plus the stable `id` (an extension) and
  * `from_stage`, so it also reads as the `Activity` that `list` returns.
  */
-function requestJson(request: TransitionRequest, actions: readonly string[]) {
+function requestJson(
+  request: TransitionRequest,
+  actions: readonly TransitionRequestAction[]
+): z.infer<typeof transitionRequestSchema> {
   return {
     id: request.id,
     activity_type: 'REQUESTED_TRANSITION',
@@ -30,7 +57,7 @@ function requestJson(request: TransitionRequest, actions: readonly string[]) {
     creation_timestamp: request.creationTimestamp,
     last_updated_timestamp: request.lastUpdatedTimestamp,
     ...(request.comment ? { comment: request.comment } : {}),
-    available_actions: actions,
+    available_actions: [...actions],
   };
 }
 
@@ -44,6 +71,8 @@ const decisionFields = {
 
 export const createTransitionRequestOperation = defineOperation({
   operation: 'createTransitionRequest',
+  summary: 'Request a stage transition',
+  output: z.object({ request: transitionRequestSchema }),
   input: z.object({
     name: fields.string(),
     version: versionField(),
@@ -69,6 +98,8 @@ export const createTransitionRequestOperation = defineOperation({
 
 export const listTransitionRequestsOperation = defineOperation({
   operation: 'listTransitionRequests',
+  summary: "List a model version's open transition requests, oldest first",
+  output: z.object({ requests: z.array(transitionRequestSchema) }),
   input: z.object({ name: fields.string(), version: versionField() }),
   run: async (input, { deps, principal, access }: Context) => {
     const model = checked(access, 'model');
@@ -96,6 +127,9 @@ export const listTransitionRequestsOperation = defineOperation({
  */
 export const approveTransitionRequestOperation = defineOperation({
   operation: 'approveTransitionRequest',
+  summary:
+    'Approve a transition request; its workflow then applies the transition',
+  output: z.object({ activity: activitySchema }),
   metric: { name: 'TransitionDecisions', dimensions: { Decision: 'APPROVED' } },
   input: z.object({
     ...decisionFields,
@@ -118,6 +152,8 @@ export const approveTransitionRequestOperation = defineOperation({
 
 export const rejectTransitionRequestOperation = defineOperation({
   operation: 'rejectTransitionRequest',
+  summary: 'Reject a transition request',
+  output: z.object({ activity: activitySchema }),
   metric: { name: 'TransitionDecisions', dimensions: { Decision: 'REJECTED' } },
   input: z.object(decisionFields),
   run: async (input, { deps, principal, access }: Context) => ({
@@ -135,6 +171,8 @@ export const rejectTransitionRequestOperation = defineOperation({
 /** Databricks' delete is the cancel; `creator` names whose request it is. */
 export const deleteTransitionRequestOperation = defineOperation({
   operation: 'deleteTransitionRequest',
+  summary: 'Cancel a transition request',
+  output: z.object({ activity: activitySchema }),
   metric: {
     name: 'TransitionDecisions',
     dimensions: { Decision: 'CANCELLED' },

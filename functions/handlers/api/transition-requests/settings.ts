@@ -9,6 +9,29 @@ import type { TransitionRequestSettings } from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import { stageSchema } from '#http/wire.ts';
+
+const settingsSchema = z
+  .object({
+    name: z.string(),
+    separation_of_duties_stages: z.array(stageSchema).meta({
+      description:
+        'Stages whose requests their creator may not decide (default: Production).',
+    }),
+    request_expiry_seconds: z.number().int(),
+  })
+  .meta({ id: 'TransitionRequestSettings' });
+
+const notificationSchema = z
+  .object({
+    id: z.string(),
+    event: z.string(),
+    request_id: z.string(),
+    version: z.string(),
+    text: z.string(),
+    creation_timestamp: z.number().int(),
+  })
+  .meta({ id: 'Notification' });
 
 type Context = OperationContext<RequestDependencies>;
 
@@ -23,6 +46,8 @@ function settingsJson(name: string, settings: TransitionRequestSettings) {
 /** Extension: a model's transition-request settings. */
 export const getTransitionRequestSettingsOperation = defineOperation({
   operation: 'getTransitionRequestSettings',
+  summary: "Get a model's transition-request settings (extension)",
+  output: z.object({ settings: settingsSchema }),
   input: z.object({ name: fields.string() }),
   run: async (_input, { deps, access }: Context) => {
     const { record } = checked(access, 'model');
@@ -38,6 +63,8 @@ export const getTransitionRequestSettingsOperation = defineOperation({
 /** Extension (Can Manage): separation of duties per stage, request expiry. */
 export const setTransitionRequestSettingsOperation = defineOperation({
   operation: 'setTransitionRequestSettings',
+  summary: "Change a model's transition-request settings (extension)",
+  output: z.object({ settings: settingsSchema }),
   input: z.object({
     name: fields.string(),
     separation_of_duties_stages: fields.stringList().optional(),
@@ -61,6 +88,8 @@ export const setTransitionRequestSettingsOperation = defineOperation({
 /** Extension: the notifications the notifier recorded for a version. */
 export const listNotificationsOperation = defineOperation({
   operation: 'listNotifications',
+  summary: 'List the notifications recorded for a model version (extension)',
+  output: z.object({ notifications: z.array(notificationSchema) }),
   input: z.object({
     name: fields.string(),
     version: z.union([z.string(), z.number()]),
