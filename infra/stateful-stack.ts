@@ -26,7 +26,7 @@ import { TEMPORARY_PREFIX } from '../functions/domain/cleanup.ts';
 import { type KeyAttribute, registryTable } from './table-definition.ts';
 
 /**
- * Key prefixes of the artifact bucket (ARCHITECTURE.md, decision 5): clients
+ * Key prefixes of the artifact bucket (docs/architecture.md, decision 5): clients
  * upload to `temporary` through presigned URLs, registration copies the files
  * to `managed/<model-id>/<version>/`, and the cleanup job (with a lifecycle
  * rule as backstop) empties `temporary`.
