@@ -29,7 +29,7 @@ const grantSchema = z.object({
   inherited_from_object: z.array(z.string()).optional(),
 });
 
-const permissionsSchema = z
+export const permissionsSchema = z
   .object({
     object_id: z.string().meta({
       description: '`/registered-models/<id>` or `/registered-models/root`.',
@@ -46,7 +46,7 @@ const permissionsSchema = z
   })
   .meta({ id: 'RegisteredModelPermissions' });
 
-const permissionLevelsSchema = z.object({
+export const permissionLevelsSchema = z.object({
   permission_levels: z.array(
     z.object({
       permission_level: z.enum(ROOT_LEVELS),

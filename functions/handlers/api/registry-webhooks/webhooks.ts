@@ -17,7 +17,7 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { emptySchema } from '#http/wire.ts';
 
-const webhookSchema = z
+export const webhookSchema = z
   .object({
     id: z.string(),
     model_name: z.string().optional(),

@@ -13,7 +13,7 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
 import { emptySchema } from '#http/wire.ts';
 
-const commentSchema = z
+export const commentSchema = z
   .object({
     id: z.string(),
     comment: z.string(),

@@ -18,7 +18,7 @@ import { fields, versionField } from '#http/validation.ts';
 import { activityJson, activitySchema, stageSchema } from '#http/wire.ts';
 
 /** A transition request, readable as the `REQUESTED_TRANSITION` activity. */
-const transitionRequestSchema = z
+export const transitionRequestSchema = z
   .object({
     id: z.string().meta({ description: 'Stable id (extension).' }),
     activity_type: z.literal('REQUESTED_TRANSITION'),

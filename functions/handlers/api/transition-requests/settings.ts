@@ -11,7 +11,7 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { stageSchema } from '#http/wire.ts';
 
-const settingsSchema = z
+export const settingsSchema = z
   .object({
     name: z.string(),
     separation_of_duties_stages: z.array(stageSchema).meta({
