@@ -378,6 +378,42 @@ describe('stagegate (CLI) against a local registry', () => {
     );
   });
 
+  it("takes paths relative to the caller's directory through npm run", async () => {
+    // Prepare: a directory that exists only where the command is typed.
+    const here = mkdtempSync(join(tmpdir(), 'stagegate-e2e-cwd-'));
+    mkdirSync(join(here, 'model-only-here'));
+    writeFileSync(join(here, 'model-only-here', 'MLmodel'), 'flavors: {}\n');
+    const closed = `http://127.0.0.1:${await findFreePort()}`;
+
+    // Act
+    const result = await runProcess(
+      'npm',
+      [
+        '--prefix',
+        repositoryRoot,
+        'run',
+        '-s',
+        'stagegate',
+        '--',
+        'register',
+        'm',
+        './model-only-here',
+        '--host',
+        closed,
+        '--token',
+        WRONG_TOKEN,
+      ],
+      { cwd: here, env: userEnv() }
+    );
+    rmSync(here, { recursive: true, force: true });
+
+    // Assess: it found the directory, then could not reach the registry.
+    expect(result.stderr).toContain(
+      `registering 1 file (12 B) as a new version of m on ${closed}`
+    );
+    expect(result.code).toBe(1);
+  });
+
   it('exits 2 with usage for a wrong command line', async () => {
     // Act
     const result = await stagegate(['transition', 'm', 'one', 'Staging']);
