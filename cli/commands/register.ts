@@ -121,7 +121,16 @@ export async function register(context: Context): Promise<void> {
   context.info(
     `registering ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) as a new version of ${model} on ${client.target.host}`
   );
-  const createdModel = await ensureModel(client, model);
+  const createdModel = await ensureModel(client, model).catch(
+    (error: unknown) => {
+      if (context.signal?.aborted) {
+        throw new InterruptedError('interrupted; nothing was registered', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  );
   const leftBehind = createdModel
     ? `model ${model} was created and has no new version`
     : 'no version was created';
