@@ -401,6 +401,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     summary: 'cancel a transition request',
   },
+  {
+    words: ['requests'],
+    args: ['model', 'version?'],
+    options: {},
+    summary:
+      "list a model's open transition requests (one version's, or every version's)",
+  },
+  {
+    words: ['inbox'],
+    args: [],
+    options: {},
+    summary:
+      'list the open transition requests you may approve, on every model, newest first',
+  },
   // Comments
   {
     words: ['comments', 'list'],

@@ -33,6 +33,7 @@ import {
   transition,
   versionsList,
 } from './commands/registry.ts';
+import { inbox, requests } from './commands/requests.ts';
 import * as tokens from './commands/tokens.ts';
 import * as versions from './commands/versions.ts';
 import * as webhooks from './commands/webhooks.ts';
@@ -131,6 +132,8 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   approve,
   reject,
   cancel,
+  requests,
+  inbox,
   'comments list': comments.list,
   'comments add': comments.add,
   'comments edit': comments.edit,

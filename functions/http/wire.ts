@@ -6,8 +6,10 @@ import type {
   ModelVersionView,
   RegisteredModelView,
 } from '#domain/registry/dependencies.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import { STAGES } from '#domain/stages.ts';
 import type { TokenInfo } from '#domain/tokens.ts';
+import { WEBHOOK_EVENTS } from '#domain/webhook.ts';
 
 /**
  * MLflow/Databricks JSON shapes, each as a zod schema (what the API
@@ -70,6 +72,19 @@ export const registeredModelSchema = z
   })
   .meta({ id: 'RegisteredModel' });
 
+export const stagePolicySchema = z
+  .object({
+    protected_stages: z.array(stageSchema).meta({
+      description:
+        'Stages a version enters only through an approved transition request.',
+    }),
+    required_approvals: z.number().int().meta({
+      description:
+        'Approvals, from distinct approvers, a request into one needs.',
+    }),
+  })
+  .meta({ id: 'StagePolicy' });
+
 export const registeredModelDatabricksSchema = registeredModelSchema
   .extend({
     id: z.string().meta({
@@ -77,6 +92,7 @@ export const registeredModelDatabricksSchema = registeredModelSchema
         'Stable id, kept across renames: the `registered_model_id` of the permissions API.',
     }),
     permission_level: permissionLevelSchema().optional(),
+    stage_policy: stagePolicySchema,
   })
   .meta({ id: 'RegisteredModelDatabricks' });
 
@@ -113,6 +129,19 @@ export const tokenInfoSchema = z
     comment: z.string(),
   })
   .meta({ id: 'TokenInfo' });
+
+export const webhookEventSchema = z
+  .enum(WEBHOOK_EVENTS)
+  .meta({ id: 'RegistryWebhookEvent' });
+
+/** Who a notice is for: one user, group or service principal. */
+export const recipientSchema = z
+  .union([
+    z.object({ user_name: z.string() }),
+    z.object({ group_name: z.string() }),
+    z.object({ service_principal_name: z.string() }),
+  ])
+  .meta({ id: 'Recipient' });
 
 /** `{}`: what operations that change something and report nothing answer. */
 export const emptySchema = z.object({}).meta({ id: 'Empty' });
@@ -169,15 +198,31 @@ export function registeredModelJson(
   };
 }
 
-/** Databricks' `ModelDatabricks`: the model with its stable id and the caller's level. */
+/**
+ * Databricks' `ModelDatabricks`: the model with its stable id and the
+ * caller's level; extension: `stage_policy`, the protected stages and the
+ * approvals a request into one needs.
+ */
 export function registeredModelDatabricksJson(
   view: RegisteredModelView,
-  permissionLevel: EffectiveLevel | undefined
+  permissionLevel: EffectiveLevel | undefined,
+  policy: StagePolicy
 ): z.infer<typeof registeredModelDatabricksSchema> {
   return {
     ...registeredModelJson(view),
     id: view.model.id,
     ...permissionLevelJson(permissionLevel),
+    stage_policy: stagePolicyJson(policy),
+  };
+}
+
+/** The protected-stage policy (the registry's, or a model's in force). */
+export function stagePolicyJson(
+  policy: StagePolicy
+): z.infer<typeof stagePolicySchema> {
+  return {
+    protected_stages: [...policy.protectedStages],
+    required_approvals: policy.requiredApprovals,
   };
 }
 

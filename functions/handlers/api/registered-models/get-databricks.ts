@@ -1,26 +1,34 @@
 import { z } from 'zod';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { getRegisteredModel } from '#domain/registry/models.ts';
+import { settingsOf } from '#domain/registry/requests.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import {
   registeredModelDatabricksJson,
   registeredModelDatabricksSchema,
 } from '#http/wire.ts';
+import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 
-/** Databricks' get: the model with its stable `id` and the caller's level. */
+type Dependencies = RegistryDependencies & {
+  readonly requests?: Pick<TransitionRequestStore, 'getSettings'>;
+};
+
+/**
+ * Databricks' get: the model with its stable `id`, the caller's level and
+ * (extension) the protected-stage policy in force for it.
+ */
 export const getRegisteredModelDatabricksOperation = defineOperation({
   operation: 'getRegisteredModelDatabricks',
   summary:
-    "Get a registered model with its stable id and the caller's permission level (Databricks)",
+    "Get a registered model with its stable id, the caller's permission level and its stage policy",
   output: z.object({
     registered_model_databricks: registeredModelDatabricksSchema,
   }),
   input: z.object({ name: fields.string() }),
-  run: async (
-    input,
-    { deps, access }: OperationContext<RegistryDependencies>
-  ) => {
+  run: async (input, { deps, access }: OperationContext<Dependencies>) => {
+    const { requests } = deps;
+    if (!requests) throw new Error('This function has no request store.');
     const view = await getRegisteredModel(
       deps,
       input.name,
@@ -29,7 +37,8 @@ export const getRegisteredModelDatabricksOperation = defineOperation({
     return {
       registered_model_databricks: registeredModelDatabricksJson(
         view,
-        access.level
+        access.level,
+        await settingsOf({ requests }, view.model.id)
       ),
     };
   },

@@ -3,25 +3,25 @@ import { InvalidParameterValueError } from '#domain/errors.ts';
 import {
   createWebhook,
   deleteWebhook,
+  listWebhookDeliveries,
   listWebhooks,
+  redeliverWebhookDelivery,
   testWebhook,
   updateWebhook,
+  type WebhookDeliveryLogDependencies,
   type WebhookDependencies,
 } from '#domain/registry/webhooks.ts';
-import {
-  WEBHOOK_EVENTS,
-  WEBHOOK_STATUSES,
-  type WebhookView,
-} from '#domain/webhook.ts';
+import { WEBHOOK_STATUSES, type WebhookView } from '#domain/webhook.ts';
+import type { WebhookDelivery } from '#domain/webhook-delivery.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { emptySchema } from '#http/wire.ts';
+import { emptySchema, webhookEventSchema } from '#http/wire.ts';
 
 export const webhookSchema = z
   .object({
     id: z.string(),
     model_name: z.string().optional(),
-    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    events: z.array(webhookEventSchema),
     description: z.string().optional(),
     status: z.enum(WEBHOOK_STATUSES),
     http_url_spec: z
@@ -230,4 +230,114 @@ export const testWebhookOperation = defineOperation({
     const { statusCode, body } = await testWebhook(deps, principal, input);
     return { status_code: statusCode, body };
   },
+});
+
+type DeliveryLogContext = OperationContext<WebhookDeliveryLogDependencies>;
+
+export const webhookDeliverySchema = z
+  .object({
+    id: z.string(),
+    webhook_id: z.string(),
+    event: webhookEventSchema,
+    event_id: z.string(),
+    message_id: z.string().meta({
+      description:
+        'The `webhook-id` header of every attempt and redelivery of this message.',
+    }),
+    status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'CANCELLED']),
+    attempts: z.array(
+      z.object({
+        attempt: z.number().int(),
+        timestamp: z.number().int(),
+        status_code: z.number().int().optional(),
+        latency_ms: z.number(),
+        error: z.string().optional(),
+      })
+    ),
+    next_attempt_timestamp: z.number().int().optional(),
+    reason: z.string().optional(),
+    redelivery_of: z.string().optional(),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+/** A delivery as the log shows it (the body stays in the registry). */
+export function deliveryJson(
+  delivery: WebhookDelivery
+): z.infer<typeof webhookDeliverySchema> {
+  return {
+    id: delivery.id,
+    webhook_id: delivery.webhookId,
+    event: delivery.eventType,
+    event_id: delivery.eventId,
+    message_id: delivery.messageId,
+    status: delivery.status,
+    attempts: delivery.attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      timestamp: attempt.at,
+      ...(attempt.statusCode === undefined
+        ? {}
+        : { status_code: attempt.statusCode }),
+      latency_ms: attempt.latencyMs,
+      ...(attempt.error === undefined ? {} : { error: attempt.error }),
+    })),
+    ...(delivery.nextAttemptAt === undefined
+      ? {}
+      : { next_attempt_timestamp: delivery.nextAttemptAt }),
+    ...(delivery.reason === undefined ? {} : { reason: delivery.reason }),
+    ...(delivery.redeliveryOf === undefined
+      ? {}
+      : { redelivery_of: delivery.redeliveryOf }),
+    creation_timestamp: delivery.creationTimestamp,
+    last_updated_timestamp: delivery.lastUpdatedTimestamp,
+  };
+}
+
+/** Extension: a webhook's delivery log, newest first, paged. */
+export const listWebhookDeliveriesOperation = defineOperation({
+  operation: 'listRegistryWebhookDeliveries',
+  summary: "List a webhook's deliveries, newest first (extension)",
+  output: z.object({
+    deliveries: z.array(webhookDeliverySchema),
+    next_page_token: z.string().optional(),
+  }),
+  input: z.object({
+    id: fields.string(),
+    max_results: fields.int64().optional(),
+    page_token: fields.optionalString(),
+  }),
+  run: async (input, { deps, principal }: DeliveryLogContext) => {
+    const { deliveries, nextPageToken } = await listWebhookDeliveries(
+      deps,
+      principal,
+      {
+        id: input.id,
+        maxResults: input.max_results,
+        pageToken: input.page_token,
+      }
+    );
+    return {
+      deliveries: deliveries.map(deliveryJson),
+      ...(nextPageToken === undefined
+        ? {}
+        : { next_page_token: nextPageToken }),
+    };
+  },
+});
+
+/** Extension: sends a logged delivery again. */
+export const redeliverWebhookDeliveryOperation = defineOperation({
+  operation: 'redeliverRegistryWebhookDelivery',
+  summary: 'Send a logged webhook delivery again (extension)',
+  output: z.object({ delivery: webhookDeliverySchema }),
+  input: z.object({ id: fields.string(), delivery_id: fields.string() }),
+  run: async (input, { deps, principal }: DeliveryLogContext) => ({
+    delivery: deliveryJson(
+      await redeliverWebhookDelivery(deps, principal, {
+        id: input.id,
+        deliveryId: input.delivery_id,
+      })
+    ),
+  }),
 });

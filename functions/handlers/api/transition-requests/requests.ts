@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import type { ModelAccess } from '#domain/access.ts';
+import type { Principal } from '#domain/principal.ts';
+import { listInbox } from '#domain/registry/inbox.ts';
 import {
+  approvalProgress,
   approveTransitionRequest,
   availableActions,
   cancelTransitionRequest,
@@ -8,9 +12,10 @@ import {
   type RequestDependencies,
   rejectTransitionRequest,
 } from '#domain/registry/requests.ts';
+import type { Stage } from '#domain/stages.ts';
 import type {
   TransitionRequest,
-  TransitionRequestAction,
+  TransitionRequestSettings,
 } from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
@@ -21,6 +26,8 @@ import { activityJson, activitySchema, stageSchema } from '#http/wire.ts';
 export const transitionRequestSchema = z
   .object({
     id: z.string().meta({ description: 'Stable id (extension).' }),
+    name: z.string().meta({ description: "The model's name (extension)." }),
+    version: z.string().meta({ description: 'The version (extension).' }),
     activity_type: z.literal('REQUESTED_TRANSITION'),
     from_stage: stageSchema,
     to_stage: stageSchema,
@@ -35,21 +42,45 @@ export const transitionRequestSchema = z
         'CANCEL_TRANSITION_REQUEST',
       ])
     ),
+    approvals_required: z.number().int().meta({
+      description:
+        'Approvals from distinct approvers the request needs (extension).',
+    }),
+    approvals_remaining: z
+      .number()
+      .int()
+      .meta({ description: 'Approvals it still lacks (extension).' }),
+    approved_by: z.array(z.string()).optional().meta({
+      description: 'The user names that approved it so far (extension).',
+    }),
   })
   .meta({ id: 'TransitionRequest' });
 
 type Context = OperationContext<RequestDependencies>;
 
 /**
- * Databricks' `TransitionRequest`, plus the stable `id` (an extension) and
- * `from_stage`, so it also reads as the `Activity` that `list` returns.
+ * Databricks' `TransitionRequest` as the caller sees it, plus extensions:
+ * the stable `id`, `from_stage` (so it also reads as the `Activity` that
+ * `list` returns), the model's `name` and the `version` (the inbox and
+ * the list of every version mix them), and the approvals it needs under
+ * its model's protected-stage policy (`approvals_required`,
+ * `approvals_remaining`, `approved_by`).
  */
 function requestJson(
-  request: TransitionRequest,
-  actions: readonly TransitionRequestAction[]
+  caller: Principal,
+  view: {
+    readonly request: TransitionRequest;
+    readonly model: ModelAccess;
+    readonly currentStage: Stage;
+    readonly settings: TransitionRequestSettings;
+  }
 ): z.infer<typeof transitionRequestSchema> {
+  const { request, model, currentStage, settings } = view;
+  const progress = approvalProgress(request, settings);
   return {
     id: request.id,
+    name: model.record.model.name,
+    version: String(request.version),
     activity_type: 'REQUESTED_TRANSITION',
     from_stage: request.fromStage,
     to_stage: request.toStage,
@@ -57,7 +88,18 @@ function requestJson(
     creation_timestamp: request.creationTimestamp,
     last_updated_timestamp: request.lastUpdatedTimestamp,
     ...(request.comment ? { comment: request.comment } : {}),
-    available_actions: [...actions],
+    available_actions: availableActions(
+      caller,
+      model,
+      request,
+      currentStage,
+      settings
+    ),
+    approvals_required: progress.required,
+    approvals_remaining: progress.remaining,
+    ...(progress.approvers.length > 0
+      ? { approved_by: [...progress.approvers] }
+      : {}),
   };
 }
 
@@ -88,66 +130,111 @@ export const createTransitionRequestOperation = defineOperation({
       input
     );
     return {
-      request: requestJson(
+      request: requestJson(principal, {
         request,
-        availableActions(principal, model, request, request.fromStage, settings)
-      ),
+        model,
+        currentStage: request.fromStage,
+        settings,
+      }),
     };
   },
 });
 
+/** Databricks' list, by version; without one (extension), every version's. */
 export const listTransitionRequestsOperation = defineOperation({
   operation: 'listTransitionRequests',
-  summary: "List a model version's open transition requests, oldest first",
+  summary:
+    "List a model version's open transition requests, oldest first; without a version, every version's",
   output: z.object({ requests: z.array(transitionRequestSchema) }),
-  input: z.object({ name: fields.string(), version: versionField() }),
+  input: z.object({
+    name: fields.string(),
+    version: versionField().optional(),
+  }),
   run: async (input, { deps, principal, access }: Context) => {
     const model = checked(access, 'model');
     const listed = await listTransitionRequests(deps, model, input);
     return {
-      requests: listed.requests.map((request) =>
-        requestJson(
+      requests: listed.requests.map(({ request, currentStage }) =>
+        requestJson(principal, {
           request,
-          availableActions(
-            principal,
-            model,
-            request,
-            listed.currentStage,
-            listed.settings
-          )
-        )
+          model,
+          currentStage,
+          settings: listed.settings,
+        })
       ),
     };
   },
 });
 
 /**
- * Answers once the approval is committed and handed to the request's
- * workflow, which applies the transition (README, design notes).
+ * Extension: the open requests of every model that the caller may
+ * approve, newest first, paged (`max_results`, `page_token`).
+ */
+export const listTransitionRequestInboxOperation = defineOperation({
+  operation: 'listTransitionRequestInbox',
+  summary:
+    'List the open transition requests the caller may approve, newest first (extension)',
+  output: z.object({
+    requests: z.array(transitionRequestSchema),
+    next_page_token: z.string().optional(),
+  }),
+  input: z.object({
+    max_results: fields.int64().optional(),
+    page_token: fields.optionalString(),
+  }),
+  run: async (input, { deps, principal }: Context) => {
+    const page = await listInbox(deps, principal, {
+      maxResults: input.max_results,
+      pageToken: input.page_token,
+    });
+    return {
+      requests: page.entries.map((entry) => requestJson(principal, entry)),
+      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+    };
+  },
+});
+
+/**
+ * Answers once the approval is committed; the last approval the request
+ * needs is also handed to the request's workflow, which applies the
+ * transition (README, design notes). Extensions: how many approvals the
+ * request needs and how many it still lacks.
  */
 export const approveTransitionRequestOperation = defineOperation({
   operation: 'approveTransitionRequest',
   summary:
-    'Approve a transition request; its workflow then applies the transition',
-  output: z.object({ activity: activitySchema }),
+    'Approve a transition request; its last needed approval applies the transition',
+  output: z.object({
+    activity: activitySchema,
+    approvals_required: z.number().int().meta({
+      description: 'Approvals the request needs (extension).',
+    }),
+    approvals_remaining: z
+      .number()
+      .int()
+      .meta({ description: 'Approvals it still lacks (extension).' }),
+  }),
   metric: { name: 'TransitionDecisions', dimensions: { Decision: 'APPROVED' } },
   input: z.object({
     ...decisionFields,
     archive_existing_versions: fields.boolean(),
   }),
-  run: async (input, { deps, principal, access }: Context) => ({
-    activity: activityJson(
-      await approveTransitionRequest(
-        deps,
-        principal,
-        checked(access, 'request'),
-        {
-          comment: input.comment,
-          archiveExistingVersions: input.archive_existing_versions,
-        }
-      )
-    ),
-  }),
+  run: async (input, { deps, principal, access }: Context) => {
+    const { activity, progress } = await approveTransitionRequest(
+      deps,
+      principal,
+      checked(access, 'request'),
+      {
+        comment: input.comment,
+        archiveExistingVersions: input.archive_existing_versions,
+      }
+    );
+    return {
+      activity: activityJson(activity),
+      approvals_required: progress.required,
+      approvals_remaining: progress.remaining,
+    };
+  },
 });
 
 export const rejectTransitionRequestOperation = defineOperation({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recipientJson } from '#domain/events.ts';
 import { parseVersionNumber } from '#domain/model-version.ts';
 import {
   type RequestDependencies,
@@ -9,7 +10,12 @@ import type { TransitionRequestSettings } from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { stageSchema } from '#http/wire.ts';
+import {
+  recipientSchema,
+  stageSchema,
+  webhookEventSchema,
+} from '#http/wire.ts';
+import type { OutboxStore } from '#ports/outbox-store.ts';
 
 export const settingsSchema = z
   .object({
@@ -19,15 +25,27 @@ export const settingsSchema = z
         'Stages whose requests their creator may not decide (default: Production).',
     }),
     request_expiry_seconds: z.number().int(),
+    reminder_after_seconds: z.number().int().meta({
+      description: 'How long a request stays open before a reminder.',
+    }),
+    protected_stages: z.array(stageSchema).meta({
+      description:
+        "Stages in force (the registry's and the model's): entered only through an approved request.",
+    }),
+    required_approvals: z.number().int().meta({
+      description: 'Approvals from distinct approvers a request needs.',
+    }),
   })
   .meta({ id: 'TransitionRequestSettings' });
 
 const notificationSchema = z
   .object({
     id: z.string(),
-    event: z.string(),
-    request_id: z.string(),
+    event: webhookEventSchema,
+    events: z.array(webhookEventSchema),
+    request_id: z.string().optional(),
     version: z.string(),
+    recipients: z.array(recipientSchema),
     text: z.string(),
     creation_timestamp: z.number().int(),
   })
@@ -35,11 +53,15 @@ const notificationSchema = z
 
 type Context = OperationContext<RequestDependencies>;
 
+/** The settings in force: the protected stages and approvals included. */
 function settingsJson(name: string, settings: TransitionRequestSettings) {
   return {
     name,
     separation_of_duties_stages: [...settings.separationOfDutiesStages],
     request_expiry_seconds: settings.requestExpirySeconds,
+    reminder_after_seconds: settings.reminderAfterSeconds,
+    protected_stages: [...settings.protectedStages],
+    required_approvals: settings.requiredApprovals,
   };
 }
 
@@ -60,7 +82,10 @@ export const getTransitionRequestSettingsOperation = defineOperation({
   },
 });
 
-/** Extension (Can Manage): separation of duties per stage, request expiry. */
+/**
+ * Extension (Can Manage): separation of duties per stage, request expiry,
+ * and protected stages and approvals on top of the registry's policy.
+ */
 export const setTransitionRequestSettingsOperation = defineOperation({
   operation: 'setTransitionRequestSettings',
   summary: "Change a model's transition-request settings (extension)",
@@ -69,6 +94,9 @@ export const setTransitionRequestSettingsOperation = defineOperation({
     name: fields.string(),
     separation_of_duties_stages: fields.stringList().optional(),
     request_expiry_seconds: fields.int64().optional(),
+    reminder_after_seconds: fields.int64().optional(),
+    protected_stages: fields.stringList().optional(),
+    required_approvals: fields.int64().optional(),
   }),
   run: async (input, { deps, access }: Context) => ({
     settings: settingsJson(
@@ -79,13 +107,25 @@ export const setTransitionRequestSettingsOperation = defineOperation({
         {
           separationOfDutiesStages: input.separation_of_duties_stages,
           requestExpirySeconds: input.request_expiry_seconds,
+          reminderAfterSeconds: input.reminder_after_seconds,
+          protectedStages: input.protected_stages,
+          requiredApprovals: input.required_approvals,
         }
       )
     ),
   }),
 });
 
-/** Extension: the notifications the notifier recorded for a version. */
+/** Where the notification listing reads a version's events. */
+export interface NotificationDependencies {
+  readonly outbox: Pick<OutboxStore, 'listVersionEvents'>;
+}
+
+/**
+ * Extension: a version's notices to people, oldest first: the events with
+ * recipients (a request made, decided, expired, a reminder), as the outbox
+ * holds them (dispatched ones for 30 days).
+ */
 export const listNotificationsOperation = defineOperation({
   operation: 'listNotifications',
   summary: 'List the notifications recorded for a model version (extension)',
@@ -94,21 +134,30 @@ export const listNotificationsOperation = defineOperation({
     name: fields.string(),
     version: z.union([z.string(), z.number()]),
   }),
-  run: async (input, { deps, access }: Context) => {
+  run: async (
+    input,
+    { deps, access }: OperationContext<NotificationDependencies>
+  ) => {
     const { record } = checked(access, 'model');
-    const notifications = await deps.requests.listNotifications(
+    const events = await deps.outbox.listVersionEvents(
       record.model.id,
       parseVersionNumber(input.version)
     );
     return {
-      notifications: notifications.map((n) => ({
-        id: n.id,
-        event: n.event,
-        request_id: n.requestId,
-        version: String(n.version),
-        text: n.text,
-        creation_timestamp: n.creationTimestamp,
-      })),
+      notifications: events
+        .filter((event) => event.recipients !== undefined)
+        .map((event) => ({
+          id: event.id,
+          event: event.types[0],
+          events: [...event.types],
+          ...(event.requestId === undefined
+            ? {}
+            : { request_id: event.requestId }),
+          version: String(event.version),
+          recipients: (event.recipients ?? []).map(recipientJson),
+          text: event.text,
+          creation_timestamp: event.timestamp,
+        })),
     };
   },
 });
