@@ -279,6 +279,7 @@ export class ApiStack extends Stack {
     this.slackActionsFunction = this.bindNeeds(
       new RegistryFunction(this, 'SlackActionsFunction', {
         entry: handlerEntries.slackActions,
+        readsSecrets: true,
         description:
           'stagegate: decides transition requests clicked in Slack, as the clicking user',
       }),
@@ -312,6 +313,7 @@ export class ApiStack extends Stack {
       const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
+        readsSecrets: groupRoots[group].needs.slackSecret === true,
       });
       groupFunctions.set(
         group,
@@ -462,8 +464,9 @@ export class ApiStack extends Stack {
       new RegistryFunction(this, 'EventDispatcherFunction', {
         entry: handlerEntries.eventDispatcher,
         description:
-          'stagegate: dispatches registry events to webhooks and the event bus',
+          'stagegate: dispatches registry events to webhooks, the event bus and Slack',
         timeout: Duration.minutes(1),
+        readsSecrets: otherRoots.eventDispatcher.needs.slackSecret === true,
       }),
       otherRoots.eventDispatcher.needs,
       resources
@@ -765,7 +768,7 @@ export class ApiStack extends Stack {
       apiName: 'stagegate',
       description: 'stagegate model registry (MLflow and Databricks REST)',
       // `$default` serves the API at the origin root: the Databricks SDK
-      // drops any base path (ARCHITECTURE.md, decision 2).
+      // drops any base path (docs/architecture.md, decision 2).
       createDefaultStage: true,
     });
     this.configureDefaultStage(httpApi);
@@ -812,7 +815,7 @@ export class ApiStack extends Stack {
           reason:
             route.group === 'slack-callbacks'
               ? `${routeKey(route)} is Slack's callback: Slack cannot send a registry token, so its function verifies Slack's signature over the raw body (and refuses replays) before anything else.`
-              : `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
+              : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

@@ -632,6 +632,32 @@ describe('ApiStack', () => {
       expect(readers).toHaveLength(3);
     });
 
+    it('reads the secret through the Parameters and Secrets extension, in exactly the functions that may', () => {
+      // Act
+      const withLayer = Object.entries(
+        api.findResources('AWS::Lambda::Function')
+      )
+        .filter(([, fn]) =>
+          // CDK's region map of the extension's layer versions.
+          JSON.stringify(fn.Properties.Layers ?? []).includes(
+            'ParamsandsecretslayerMap'
+          )
+        )
+        .map(([id]) => id)
+        .sort();
+
+      // Assess
+      expect(withLayer).toEqual(
+        [
+          stagegate.api.slackActionsFunction,
+          stagegate.api.eventDispatcherFunction,
+          stagegate.api.groupFunctions.get('slack-callbacks'),
+        ]
+          .map((fn) => logicalIdOf(stagegate.api, fn as RegistryFunction))
+          .sort()
+      );
+    });
+
     it('runs each click once: no asynchronous retry of the actions function', () => {
       api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: {

@@ -1,5 +1,4 @@
 import { readFile, stat } from 'node:fs/promises';
-import { AwsJsonClient, AwsServiceError } from '#adapters/aws/json-client.ts';
 import type { SlackCredentials, SlackSecretSource } from '#ports/slack.ts';
 
 /** Slack's Web API, unless the secret names a stand-in. */
@@ -70,54 +69,53 @@ export class FileSlackSecret implements SlackSecretSource {
   }
 }
 
-/** How long a function trusts the secret it read (a rotation's delay). */
-const SECRET_TTL_MS = 5 * 60 * 1000;
-
 /**
- * The Slack secret in Secrets Manager (`GetSecretValue`, the one call the
- * function's role may make, on this one secret), kept for five minutes.
+ * The Slack secret in Secrets Manager, read through the AWS Parameters and
+ * Secrets Lambda Extension (a layer of the functions that read it): a GET
+ * on its local port, authenticated by the function's session token, which
+ * the extension answers from its cache (5 minutes) or with the function's
+ * own `GetSecretValue` permission on this one secret. No SDK client.
  */
-export class SecretsManagerSlackSecret implements SlackSecretSource {
+export class SecretsExtensionSlackSecret implements SlackSecretSource {
   readonly #secretId: string;
-  readonly #client: AwsJsonClient;
-  #cached: { at: number; value: SlackCredentials | undefined } | undefined;
+  readonly #endpoint: string;
 
-  constructor(options: { secretId: string; client?: AwsJsonClient }) {
+  constructor(options: {
+    secretId: string;
+    /** @default http://localhost:$PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (2773) */
+    endpoint?: string;
+  }) {
     this.#secretId = options.secretId;
-    this.#client =
-      options.client ??
-      new AwsJsonClient({
-        service: {
-          service: 'secretsmanager',
-          targetPrefix: 'secretsmanager',
-          jsonVersion: '1.1',
-        },
-      });
+    this.#endpoint =
+      options.endpoint ??
+      `http://localhost:${process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773'}`;
   }
 
   async get(): Promise<SlackCredentials | undefined> {
-    const now = Date.now();
-    if (this.#cached && now - this.#cached.at < SECRET_TTL_MS) {
-      return this.#cached.value;
-    }
-    let text: string | undefined;
-    try {
-      const answer = await this.#client.send<{ SecretString?: string }>(
-        'GetSecretValue',
-        { SecretId: this.#secretId }
-      );
-      text = answer.SecretString;
-    } catch (error) {
-      // No value set yet: Slack is not set up.
-      if (
-        !(error instanceof AwsServiceError) ||
-        error.code !== 'ResourceNotFoundException'
-      ) {
-        throw error;
+    const response = await fetch(
+      `${this.#endpoint}/secretsmanager/get?secretId=${encodeURIComponent(this.#secretId)}`,
+      {
+        headers: {
+          'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '',
+        },
+        signal: AbortSignal.timeout(5_000),
       }
+    );
+    const text = await response.text();
+    if (!response.ok) {
+      // Never the body: it could carry the value.
+      throw new Error(
+        `Reading the Slack secret failed with HTTP ${response.status}.`
+      );
     }
-    const value = text === undefined ? undefined : parseSlackSecret(text);
-    this.#cached = { at: now, value };
-    return value;
+    let answer: { SecretString?: unknown };
+    try {
+      answer = JSON.parse(text) as { SecretString?: unknown };
+    } catch {
+      return undefined;
+    }
+    return typeof answer.SecretString === 'string'
+      ? parseSlackSecret(answer.SecretString)
+      : undefined;
   }
 }

@@ -3,7 +3,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaSlackActionQueue } from '#adapters/lambda/slack-action-queue.ts';
 import {
   FileSlackSecret,
-  SecretsManagerSlackSecret,
+  SecretsExtensionSlackSecret,
 } from '#adapters/slack/slack-secret.ts';
 import type { SlackActionQueue, SlackSecretSource } from '#ports/slack.ts';
 import { getStringFromEnv } from '../config.ts';
@@ -11,7 +11,8 @@ import { needEnvironment } from '../needs.ts';
 import { tracer } from '../powertools.ts';
 
 /**
- * The Slack app's secret: a Secrets Manager secret by its ARN on AWS; a
+ * The Slack app's secret: a Secrets Manager secret by its ARN on AWS
+ * (through the Parameters and Secrets extension of the function); a
  * `file:` URL (the local runtime's `<data dir>/slack.json`) is that file.
  * @throws Error when `SLACK_SECRET_ID` is not set.
  */
@@ -19,7 +20,7 @@ export function slackSecretFromEnv(): SlackSecretSource {
   const id = getStringFromEnv(needEnvironment.slackSecret);
   return id.startsWith('file:')
     ? new FileSlackSecret(fileURLToPath(id))
-    : new SecretsManagerSlackSecret({ secretId: id });
+    : new SecretsExtensionSlackSecret({ secretId: id });
 }
 
 /**

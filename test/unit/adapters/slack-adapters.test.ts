@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FileSlackSecret,
   parseSlackSecret,
+  SecretsExtensionSlackSecret,
   SLACK_API_URL,
 } from '#adapters/slack/slack-secret.ts';
 import { SlackWebApi } from '#adapters/slack/slack-web-api.ts';
@@ -87,6 +88,9 @@ describe('SlackWebApi', () => {
         const answers: Record<string, unknown> = {
           '/api/chat.postMessage': { ok: true, channel: 'C1', ts: '1.2' },
           '/api/chat.update': { ok: false, error: 'message_not_found' },
+          '/extension/secretsmanager/get?secretId=x': {
+            SecretString: '{"bot_token":"xoxb-e","signing_secret":"s"}',
+          },
           '/api/users.info': {
             ok: true,
             user: {
@@ -140,6 +144,28 @@ describe('SlackWebApi', () => {
     await expect(failure).rejects.toThrow(SlackApiError);
     await expect(failure).rejects.toThrow('message_not_found');
     await expect(api().openView('t', {})).rejects.not.toThrow('xoxb');
+  });
+
+  it('reads the secret through the Parameters and Secrets extension, with the session token', async () => {
+    const source = new SecretsExtensionSlackSecret({
+      secretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:slack',
+      endpoint: base,
+    });
+    await expect(source.get()).rejects.toThrow(
+      'Reading the Slack secret failed with HTTP 500.'
+    );
+    expect(seen.at(-1)?.path).toBe(
+      '/secretsmanager/get?secretId=arn%3Aaws%3Asecretsmanager%3Aeu-west-1%3A1%3Asecret%3Aslack'
+    );
+    const answering = new SecretsExtensionSlackSecret({
+      secretId: 'x',
+      endpoint: `${base}/extension`,
+    });
+    expect(await answering.get()).toEqual({
+      botToken: 'xoxb-e',
+      signingSecret: 's',
+      apiUrl: SLACK_API_URL,
+    });
   });
 
   it("answers only to Slack's hooks host or the configured API's origin", async () => {

@@ -18,6 +18,28 @@ export interface SlackSettingsDependencies {
 
 type Context = OperationContext<SlackSettingsDependencies>;
 
+const modelSlackSettingsSchema = z.object({
+  name: z.string(),
+  channel: z
+    .string()
+    .optional()
+    .describe("The model's own channel, set by its managers."),
+  registry_channel: z
+    .string()
+    .optional()
+    .describe('The registry-wide channel, set by admins.'),
+  effective_channel: z
+    .string()
+    .optional()
+    .describe(
+      "Where the model's requests are posted: its own, else the registry's."
+    ),
+});
+
+const registrySlackSettingsSchema = z.object({
+  channel: z.string().optional(),
+});
+
 /** Where a model's Slack messages go, and why. */
 function slackSettingsJson(name: string, channels: SlackChannels) {
   const effective = channels.model ?? channels.registry;
@@ -32,6 +54,8 @@ function slackSettingsJson(name: string, channels: SlackChannels) {
 /** Extension: a model's Slack channel, and the registry's it falls back to. */
 export const getSlackSettingsOperation = defineOperation({
   operation: 'getSlackSettings',
+  summary: "Get a model's Slack channel (extension)",
+  output: z.object({ settings: modelSlackSettingsSchema }),
   input: z.object({ name: fields.string() }),
   run: async (_input, { deps, access }: Context) => {
     const { record } = checked(access, 'model');
@@ -47,6 +71,8 @@ export const getSlackSettingsOperation = defineOperation({
 /** Extension (the model's managers): the model's own Slack channel. */
 export const updateSlackSettingsOperation = defineOperation({
   operation: 'updateSlackSettings',
+  summary: "Set or clear a model's Slack channel (extension, Can Manage)",
+  output: z.object({ settings: modelSlackSettingsSchema }),
   input: z.object({ name: fields.string(), channel: fields.string() }),
   run: async (input, { deps, access }: Context) => {
     const { record } = checked(access, 'model');
@@ -66,6 +92,8 @@ export const updateSlackSettingsOperation = defineOperation({
 /** Extension: the registry-wide Slack channel (every model without one). */
 export const getRegistrySlackSettingsOperation = defineOperation({
   operation: 'getRegistrySlackSettings',
+  summary: 'Get the registry-wide Slack channel (extension)',
+  output: z.object({ settings: registrySlackSettingsSchema }),
   input: z.object({}),
   run: async (_input, { deps }: Context) => {
     const registry = await deps.slack.getRegistryChannel();
@@ -76,6 +104,8 @@ export const getRegistrySlackSettingsOperation = defineOperation({
 /** Extension (admins): sets or clears the registry-wide Slack channel. */
 export const updateRegistrySlackSettingsOperation = defineOperation({
   operation: 'updateRegistrySlackSettings',
+  summary: 'Set or clear the registry-wide Slack channel (extension, admins)',
+  output: z.object({ settings: registrySlackSettingsSchema }),
   input: z.object({ channel: fields.string() }),
   run: async (input, { deps }: Context) => {
     const channel = validateSlackChannel(input.channel);
