@@ -8,6 +8,7 @@ import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
+import { buildWebAssets } from '../web/build.ts';
 import {
   ensureRegistryTable,
   LOCAL_REGION,
@@ -245,6 +246,7 @@ export async function startLocalRuntime(
     if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
       debug,
+      web: await buildWebAssets(),
       roundTrips,
       jobs: {
         cleanup: runCleanupJob,
