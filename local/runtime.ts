@@ -246,7 +246,7 @@ export async function startLocalRuntime(
     if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
       debug,
-      web: await buildWebAssets(),
+      web: buildWebAssets(),
       roundTrips,
       jobs: {
         cleanup: runCleanupJob,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 import { repositoryRoot } from '#local/paths.ts';
 
 /** One file of the built page: its bytes and how to serve them. */
@@ -20,12 +20,13 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const NO_CACHE = 'no-cache';
 
 /**
- * Bundles the page with esbuild (about 0.1 s): the script and the style
+ * Bundles the page with esbuild (about 0.1 s; synchronous, so CDK
+ * synthesis can call it): the script and the style
  * sheet get content-hashed names, so a CDN may keep them forever, and the
  * HTML that names them is never cached.
  */
-export async function buildWebAssets(): Promise<WebAssets> {
-  const result = await build({
+export function buildWebAssets(): WebAssets {
+  const result = buildSync({
     entryPoints: [join(webRoot, 'src/main.ts')],
     bundle: true,
     minify: true,
@@ -73,9 +74,9 @@ export async function buildWebAssets(): Promise<WebAssets> {
 }
 
 /** Writes the built page to `directory` (for the CDK deployment). */
-export async function writeWebAssets(directory: string): Promise<void> {
+export function writeWebAssets(directory: string): void {
   rmSync(directory, { recursive: true, force: true });
-  for (const [path, asset] of await buildWebAssets()) {
+  for (const [path, asset] of buildWebAssets()) {
     const file = join(directory, path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, asset.body);

@@ -34,8 +34,20 @@ const NAV: readonly [string, string][] = [
 ];
 
 const root = document.getElementById('app') as HTMLElement;
-let me: Me | undefined;
+/**
+ * The caller, asked once per token and not waited for before the page's
+ * own calls: the two go out together, so the first paint costs one round
+ * trip, not two.
+ */
+let me: Promise<Me> | undefined;
 let rendering = 0;
+
+function signOutTo(main: HTMLElement, notice?: string) {
+  session.signOut();
+  me = undefined;
+  mount(root, main);
+  signInPage(main, () => void render(), notice);
+}
 
 async function render(): Promise<void> {
   const turn = ++rendering;
@@ -43,26 +55,24 @@ async function render(): Promise<void> {
   const [path = '/', queryText = ''] = hash.split('?', 2);
   const main = h('main', { id: 'main', tabindex: '-1' });
   if (!session.token()) {
-    me = undefined;
-    mount(root, main);
-    signInPage(main, () => void render());
+    signOutTo(main);
     return;
   }
   if (!me) {
-    try {
-      me = await call<Me>('me');
-    } catch (error) {
+    const asked = call<Me>('me');
+    me = asked;
+    asked.catch((error: unknown) => {
+      if (me !== asked) return;
       if (error instanceof ApiError && error.status === 401) {
-        session.signOut();
-        mount(root, main);
-        signInPage(main, () => void render(), 'That token was not accepted.');
-        return;
+        rendering += 1;
+        signOutTo(
+          h('main', { id: 'main', tabindex: '-1' }),
+          'That token was not accepted.'
+        );
       }
-      throw error;
-    }
+    });
   }
-  if (turn !== rendering) return;
-  mount(root, shell(path), main);
+  mount(root, shell(path, me), main);
   const matched = ROUTES.map(
     ([pattern, page]) => [pattern.exec(path), page] as const
   ).find(([match]) => match);
@@ -93,7 +103,14 @@ async function render(): Promise<void> {
   }
 }
 
-function shell(path: string): HTMLElement {
+function shell(path: string, caller: Promise<Me>): HTMLElement {
+  const who = h('span', null, 'Signed in');
+  caller.then(
+    (known) => {
+      who.textContent = `Signed in as ${known.userName}`;
+    },
+    () => undefined
+  );
   return h(
     'header',
     null,
@@ -130,14 +147,13 @@ function shell(path: string): HTMLElement {
     h(
       'div',
       { class: 'who' },
-      h('span', null, `Signed in as ${me?.userName ?? ''}`),
+      who,
       button(
         'Sign out',
         () => {
-          session.signOut();
-          me = undefined;
+          rendering += 1;
           location.hash = '#/models';
-          void render();
+          signOutTo(h('main', { id: 'main', tabindex: '-1' }));
         },
         { class: 'secondary' }
       )

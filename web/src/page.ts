@@ -3,8 +3,8 @@ import type { Me } from './api.ts';
 export interface PageContext {
   /** Where the page renders (the `<main>` landmark). */
   readonly main: HTMLElement;
-  /** The signed-in caller (SCIM `Me`). */
-  readonly me: Me;
+  /** The signed-in caller (SCIM `Me`), asked alongside the page's calls. */
+  readonly me: Promise<Me>;
   /** The query part of the hash (`#/models?filter=…`). */
   readonly query: URLSearchParams;
   /** Renders the current route again (after a change). */

@@ -59,6 +59,7 @@ export const versionPage: Page = async (context, [name = '', version = '']) => {
     { registered_model_databricks: model },
     activities,
     requests,
+    caller,
   ] = await Promise.all([
     call<{ model_version: ModelVersion }>('getVersion', { name, version }),
     call<{ registered_model_databricks: RegisteredModelDatabricks }>(
@@ -67,6 +68,7 @@ export const versionPage: Page = async (context, [name = '', version = '']) => {
     ),
     call<{ activities?: Activity[] }>('listActivities', { name, version }),
     call<{ requests?: TransitionRequest[] }>('listRequests', { name, version }),
+    me,
   ]);
   const alert = alertBox();
   const files = h('div', null, h('p', { class: 'muted' }, 'Loading files…'));
@@ -151,7 +153,7 @@ export const versionPage: Page = async (context, [name = '', version = '']) => {
     h('h2', null, 'Pending requests'),
     requestRows(requests.requests ?? [], rerender, false),
     h('h2', null, 'Activity'),
-    timeline(activities.activities ?? [], me.userName, alert, rerender),
+    timeline(activities.activities ?? [], caller.userName, alert, rerender),
     commentForm(name, version, alert, rerender)
   );
   if (hasManagedFiles(mv.source)) await loadFiles(files, name, version);
