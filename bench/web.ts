@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, signedInPage } from '../test/support/browser.ts';
 import { startRegistryProcess } from '../test/support/local-process.ts';
@@ -87,6 +87,8 @@ async function main() {
           models_list_first_row_ms_median: Math.round(median(listPaint)),
           models_list_first_row_ms_max: Math.round(Math.max(...listPaint)),
           first_contentful_paint_ms_median: Math.round(median(contentfulPaint)),
+          search_call_in_page_ms_median: Math.round(median(searchCall)),
+          load_average_1m: loadavg()[0],
         },
         null,
         2

@@ -35,7 +35,8 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
-import { WEB_SECURITY_HEADERS, writeWebAssets } from '../web/build.ts';
+import { WEB_SECURITY_HEADERS } from '../web/assets.ts';
+import { writeWebAssets } from '../web/build.ts';
 
 export interface WebStackProps extends StackProps {
   /** The registry's HTTP API, served by the distribution under `/api/*`. */

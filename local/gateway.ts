@@ -22,7 +22,7 @@ import {
   routeKey,
   routes,
 } from '#http/routes.ts';
-import { WEB_SECURITY_HEADERS, type WebAssets } from '../web/build.ts';
+import { WEB_SECURITY_HEADERS, type WebAssets } from '../web/assets.ts';
 import type { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { invokeLocally } from './lambda/invocation.ts';
 import { repositoryRoot } from './paths.ts';

@@ -8,7 +8,6 @@ import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
-import { buildWebAssets } from '../web/build.ts';
 import {
   ensureRegistryTable,
   LOCAL_REGION,
@@ -246,7 +245,8 @@ export async function startLocalRuntime(
     if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
       debug,
-      web: buildWebAssets(),
+      // Loaded here, not at import: `npm start --help` needs no esbuild.
+      web: (await import('../web/build.ts')).buildWebAssets(),
       roundTrips,
       jobs: {
         cleanup: runCleanupJob,

@@ -3,17 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { repositoryRoot } from '#local/paths.ts';
-
-/** One file of the built page: its bytes and how to serve them. */
-export interface WebAsset {
-  readonly body: Buffer;
-  readonly contentType: string;
-  /** `Cache-Control`: hashed assets forever, the HTML never. */
-  readonly cacheControl: string;
-}
-
-/** The built page by URL path (`/index.html`, `/assets/app-<hash>.js`, …). */
-export type WebAssets = ReadonlyMap<string, WebAsset>;
+import type { WebAsset, WebAssets } from './assets.ts';
 
 const webRoot = join(repositoryRoot, 'web');
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -86,16 +76,3 @@ export function writeWebAssets(directory: string): void {
 function hash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
 }
-
-/**
- * Security headers for the page, the same locally and on CloudFront: the
- * script and styles come from this origin only, API calls go to this
- * origin only, and no other site may frame the page.
- */
-export const WEB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type StagegateApp } from '../../infra/build-app.ts';
-import { WEB_SECURITY_HEADERS } from '../../web/build.ts';
+import { WEB_SECURITY_HEADERS } from '../../web/assets.ts';
 
 let stagegate: StagegateApp;
 let web: Template;

@@ -8,20 +8,23 @@ import {
 } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`), or CHROMIUM_PATH. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
 
 /**
  * Starts Chromium headless, or fails with what to install: the browser
  * tests never skip silently.
  */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium is missing at ${CHROMIUM_PATH}: install it (sudo apt-get install -y chromium) or set CHROMIUM_PATH; .ci/run installs it when run as root.`
+      `Chromium is missing at ${executablePath}: install it (sudo apt-get install -y chromium) or set CHROMIUM_PATH; .ci/run installs it when run as root.`
     );
   }
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
 }

@@ -235,7 +235,7 @@ describe('web page', () => {
     expect(asReader.errors).toEqual([]);
   });
 
-  it('the permissions dialog grants a group Can Manage Staging Versions, and a member then approves a Staging request', async () => {
+  it('the permissions dialog grants a group Can Manage Staging Versions and shows the lock-out guard refusing, and a member then approves a Staging request', async () => {
     // Prepare: a group with the member; the open Staging request of version 3
     const group = await createGroup('web-staging', [stagingMember.id]);
     const asAdmin = await open(registry().token);
@@ -257,6 +257,14 @@ describe('web page', () => {
       .getByText('Can Manage Staging Versions')
       .waitFor();
     await dialog.getByText('Inherited').first().waitFor();
+    // The guard keeps one direct manager; its refusal shows in the dialog.
+    await dialog
+      .getByRole('button', { name: "Remove admin's Can Manage" })
+      .click();
+    await dialog
+      .getByRole('alert')
+      .getByText('keep at least one manager', { exact: false })
+      .waitFor();
     await record(asAdmin.page, 'permissions-dialog');
     await dialog.getByRole('button', { name: 'Close' }).click();
 
@@ -275,7 +283,8 @@ describe('web page', () => {
     expect(await asMember.page.locator('.title-row .stage').textContent()).toBe(
       'Staging'
     );
-    expect(asAdmin.errors).toEqual([]);
+    // The browser logs the refused call itself; nothing else.
+    expect(asAdmin.errors).toEqual([expect.stringMatching(/status of 4\d\d/)]);
     expect(asMember.errors).toEqual([]);
   });
 
@@ -323,6 +332,9 @@ describe('web page', () => {
       'Registered models'
     );
     await asAdmin.page.getByRole('link', { name: model }).waitFor();
+    await asAdmin.page
+      .getByRole('cell', { name: 'Can Manage', exact: true })
+      .waitFor();
     await record(asAdmin.page, 'models');
     await visit(asAdmin.page, '#/registry', 'Registry');
     await record(asAdmin.page, 'registry');

@@ -132,6 +132,7 @@ async function load(body: HTMLElement, objectId: string) {
 
   mount(
     body,
+    alert,
     h(
       'table',
       null,
@@ -218,7 +219,6 @@ async function load(body: HTMLElement, objectId: string) {
         field('Permission', level),
         submit
       )
-    ),
-    alert
+    )
   );
 }

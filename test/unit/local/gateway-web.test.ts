@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalGateway } from '#local/gateway.ts';
-import { WEB_SECURITY_HEADERS, type WebAssets } from '../../../web/build.ts';
+import { WEB_SECURITY_HEADERS, type WebAssets } from '../../../web/assets.ts';
 
 let gateway: LocalGateway;
 let base: string;

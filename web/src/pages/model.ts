@@ -63,6 +63,8 @@ export const modelPage: Page = async (context, [name = '']) => {
         )
     ),
     alert,
+    h('h2', null, 'Pending requests'),
+    requestRows(requests.requests ?? [], rerender, true),
     h('h2', null, 'Description'),
     descriptionEditor(model.description, alert, async (description) => {
       await call('updateModel', { name, description });
@@ -188,9 +190,7 @@ export const modelPage: Page = async (context, [name = '']) => {
               )
             )
           )
-        ),
-    h('h2', null, 'Pending requests'),
-    requestRows(requests.requests ?? [], rerender, true)
+        )
   );
 };
 

@@ -130,6 +130,8 @@ export const versionPage: Page = async (context, [name = '', version = '']) => {
       h('dt', null, 'Aliases'),
       h('dd', null, mv.aliases?.map((a) => `@${a}`).join(', ') || '—')
     ),
+    h('h2', null, 'Pending requests'),
+    requestRows(requests.requests ?? [], rerender, false),
     h('h2', null, 'Description'),
     descriptionEditor(mv.description, alert, async (description) => {
       await call('updateVersion', { name, version, description });
@@ -150,8 +152,6 @@ export const versionPage: Page = async (context, [name = '', version = '']) => {
     }),
     h('h2', null, 'Files'),
     files,
-    h('h2', null, 'Pending requests'),
-    requestRows(requests.requests ?? [], rerender, false),
     h('h2', null, 'Activity'),
     timeline(activities.activities ?? [], caller.userName, alert, rerender),
     commentForm(name, version, alert, rerender)
