@@ -269,6 +269,8 @@ export async function startLocalRuntime(
     if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
       debug,
+      // Loaded here, not at import: `npm start --help` needs no esbuild.
+      web: (await import('../web/build.ts')).buildWebAssets(),
       roundTrips,
       jobs: {
         cleanup: runCleanupJob,
