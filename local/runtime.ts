@@ -293,25 +293,35 @@ function resolveAdminToken(
 /**
  * Executions live in this process's memory, so a restart loses the ones
  * that had work left. Their requests are still pending in the table (open,
- * or approved and not yet applied): a fresh execution takes each over, with
- * the time it has left, so it can still be approved (or expire on time),
- * or is applied. On AWS executions outlive any process.
+ * or approved and not yet applied): the reconciliation the cleanup job
+ * runs hourly on AWS hands each to a fresh execution, with the time it has
+ * left, so it can still be approved (or expire on time), or is applied; one
+ * already past its expiry is expired. On AWS executions outlive any
+ * process, and the job asks Step Functions which are gone.
  */
 async function rearmPendingRequests(): Promise<number> {
-  const [table, workflow, { requestDependencies }, { restartWorkflow }] =
+  const [table, workflow, { requestDependencies }, reconciliation] =
     await Promise.all([
       import('#shared/aws/table.ts'),
       import('#shared/aws/workflow.ts'),
       import('#shared/request-dependencies.ts'),
-      import('#domain/registry/requests.ts'),
+      import('#domain/registry/reconciliation.ts'),
     ]);
   const deps = requestDependencies({
     table: table.registryTableFromEnv(),
     workflow: workflow.approvalWorkflowFromEnv(),
   });
-  const pending = await deps.requests.listPendingRequests();
-  for (const request of pending) await restartWorkflow(deps, request);
-  return pending.length;
+  const report = await reconciliation.reconcilePendingRequests(deps, {
+    allExecutionsLost: true,
+    graceMs: 0,
+    maxPerRun: Number.POSITIVE_INFINITY,
+  });
+  for (const failure of report.failures) {
+    console.error(
+      `transition request ${failure.requestId} could not be re-armed: ${failure.error}`
+    );
+  }
+  return report.rearmed;
 }
 
 /** The same cleanup handler that EventBridge schedules on AWS. */

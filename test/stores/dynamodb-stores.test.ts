@@ -9,6 +9,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBArtifactPurgeStore } from '#adapters/dynamodb/artifact-purge-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
@@ -24,6 +25,7 @@ import {
   startDynamoDBLocal,
 } from '#local/dynamodb/dynamodb-local.ts';
 import { findFreePort } from '#local/ports.ts';
+import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
@@ -109,6 +111,14 @@ describeModelRegistryStoreContract(
       tableName: TABLE_NAME,
     })
 );
+
+describeArtifactPurgeStoreContract('DynamoDB Local', async () => {
+  const table = { client: await emptyTable(), tableName: TABLE_NAME };
+  return {
+    registry: new DynamoDBModelRegistryStore(table),
+    purges: new DynamoDBArtifactPurgeStore(table),
+  };
+});
 
 describeIdentityStoreContract(
   'DynamoDB Local',

@@ -1,3 +1,4 @@
+import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
@@ -22,4 +23,9 @@ describeWebhookStoreContract('in memory', async () => new MemoryWebhookStore());
 describeTransitionRequestStoreContract('in memory', async () => {
   const models = new MemoryModelRegistryStore();
   return { models, requests: new MemoryTransitionRequestStore(models) };
+});
+
+describeArtifactPurgeStoreContract('in memory', async () => {
+  const registry = new MemoryModelRegistryStore();
+  return { registry, purges: registry.purges };
 });

@@ -110,6 +110,14 @@ function itemKinds(
       gsi1: [k.webhooksOfModel(s['<model id>']), k.registryWebhooks],
       gsi2: [k.allWebhooks],
     },
+    'artifact purge (deleted version)': {
+      ...k.artifactPurge(s['<model id>'], VERSION),
+      gsi2: [k.artifactPurges],
+    },
+    'artifact purge (deleted model)': {
+      ...k.artifactPurge(s['<model id>'], undefined),
+      gsi2: [k.artifactPurges],
+    },
   };
 }
 
