@@ -60,8 +60,8 @@ export interface RegistryMonitoringProps {
  * | --- | --- |
  * | api-5xx-rate | over `api5xxRatePercent` % of ≥ 20 requests answer 5xx in 5 min |
  * | api-p99-latency | p99 over `apiP99LatencyMs` in 2 of 3 periods of 5 min |
- * | `<function>`-errors | any unhandled error or timeout of the function in 5 min |
- * | `<function>`-throttles | any throttled invocation in 5 min |
+ * | `<function>`-function-errors | any unhandled error or timeout of the function in 5 min (1 h for cleanup) |
+ * | `<function>`-function-throttles | any throttled invocation in 5 min (1 h for cleanup) |
  * | transition-requests-failed / -timed-out | any execution failed / timed out in 5 min |
  * | failed-registrations | any version ended FAILED_REGISTRATION in 5 min |
  * | cleanup-errors | the cleanup job failed, or left items for the next run, in 1 h |
@@ -148,7 +148,7 @@ export class RegistryMonitoring extends Construct {
       errors.set(
         name,
         this.alarm(`${construct(name)}FunctionErrors`, {
-          name: `${kebab(name)}-errors`,
+          name: `${kebab(name)}-function-errors`,
           description: `The ${name} function failed (unhandled error, timeout or crash).`,
           metric: fn.live.metricErrors({ period, statistic: 'Sum' }),
           threshold: 1,
@@ -157,7 +157,7 @@ export class RegistryMonitoring extends Construct {
       throttles.set(
         name,
         this.alarm(`${construct(name)}FunctionThrottles`, {
-          name: `${kebab(name)}-throttles`,
+          name: `${kebab(name)}-function-throttles`,
           description: `Invocations of the ${name} function were throttled.`,
           metric: fn.live.metricThrottles({ period, statistic: 'Sum' }),
           threshold: 1,

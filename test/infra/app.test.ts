@@ -1817,11 +1817,11 @@ describe('alarms and dashboard', () => {
       ...Object.fromEntries(
         functionNames(stagegate).flatMap((name) => [
           [
-            `${name}-errors`,
+            `${name}-function-errors`,
             { threshold: 1, operator: 'GreaterThanOrEqualToThreshold' },
           ],
           [
-            `${name}-throttles`,
+            `${name}-function-throttles`,
             { threshold: 1, operator: 'GreaterThanOrEqualToThreshold' },
           ],
         ])
@@ -1838,6 +1838,16 @@ describe('alarms and dashboard', () => {
       });
     }
     expect(functionNames(stagegate)).toHaveLength(functionGroups.length + 6);
+  });
+
+  it('names every alarm once (CloudFormation refuses a name twice)', () => {
+    // Act
+    const names = Object.values(
+      api.findResources('AWS::CloudWatch::Alarm')
+    ).map((alarm) => alarm.Properties.AlarmName);
+
+    // Assess
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('measures each alarm on what it names', () => {
@@ -1880,7 +1890,7 @@ describe('alarms and dashboard', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Statistic: 'Maximum',
     });
-    expect(found.get('authorizer-errors')).toMatchObject({
+    expect(found.get('authorizer-function-errors')).toMatchObject({
       MetricName: 'Errors',
       Dimensions: expect.arrayContaining([
         expect.objectContaining({ Name: 'Resource' }),
