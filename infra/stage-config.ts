@@ -203,6 +203,14 @@ export interface StageNames {
   readonly apiStack: string;
   /** Prefix of every named resource: `stagegate-<stage>`. */
   readonly prefix: string;
+  /**
+   * The registry table: named, so the operator scripts find it, and so
+   * CloudFormation can never replace it (a named resource is updated in
+   * place or the update fails).
+   */
+  readonly table: string;
+  /** The secret holding the bootstrap admin token. */
+  readonly bootstrapSecret: string;
 }
 
 export function stageNames(config: Pick<StageConfig, 'name'>): StageNames {
@@ -211,5 +219,7 @@ export function stageNames(config: Pick<StageConfig, 'name'>): StageNames {
     statefulStack: `${prefix}-stateful`,
     apiStack: `${prefix}-api`,
     prefix,
+    table: `${prefix}-registry`,
+    bootstrapSecret: `${prefix}/bootstrap-admin-token`,
   };
 }

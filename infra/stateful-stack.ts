@@ -84,6 +84,7 @@ export class StatefulStack extends Stack {
     const names = stageNames(config);
 
     this.table = new Table(this, 'RegistryTable', {
+      tableName: names.table,
       partitionKey: toAttribute(registryTable.partitionKey),
       sortKey: toAttribute(registryTable.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -163,7 +164,7 @@ export class StatefulStack extends Stack {
     }
 
     this.bootstrapAdminSecret = new Secret(this, 'BootstrapAdminToken', {
-      secretName: `${names.prefix}/bootstrap-admin-token`,
+      secretName: names.bootstrapSecret,
       description: `stagegate (${config.name}): the bootstrap admin's expiring token, written by npm run bootstrap-admin`,
     });
     Validations.of(this.bootstrapAdminSecret).acknowledge({

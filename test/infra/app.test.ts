@@ -1554,6 +1554,7 @@ describe('ApiStack', () => {
 /** The properties that name a resource in its account and region. */
 const RESOURCE_NAME_PROPERTIES = new Set([
   'FunctionName',
+  'TableName',
   'StateMachineName',
   'AlarmName',
   'DashboardName',
