@@ -6,6 +6,7 @@ import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
+import { functionTimeoutSeconds } from '#shared/function-limits.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
 import {
   ensureRegistryTable,
@@ -14,7 +15,7 @@ import {
 } from './dynamodb/dynamodb-local.ts';
 import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { LocalGateway } from './gateway.ts';
-import { invokeLocally } from './lambda/invocation.ts';
+import { invokeWithTimeout } from './lambda/invocation.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
@@ -123,16 +124,20 @@ export async function startLocalRuntime(
           const module = await import(
             '#handlers/workflow/transition-request.ts'
           );
-          return invokeLocally(
+          const timeoutMs =
+            functionTimeoutSeconds.transitionRequestWorkflow * 1000;
+          return invokeWithTimeout(
             module.handler,
             payload as never,
-            lambdaContext(LOCAL_WORKFLOW_FUNCTION)
+            lambdaContext(LOCAL_WORKFLOW_FUNCTION, timeoutMs),
+            timeoutMs
           );
         },
       },
     });
+    // The live alias, as on AWS (locally there is one version).
     const substitutions: TransitionRequestSubstitutions = {
-      TransitionRequestFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_WORKFLOW_FUNCTION}`,
+      TransitionRequestFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_WORKFLOW_FUNCTION}:live`,
     };
     stepFunctions.registerStateMachine({
       stateMachineArn: LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
@@ -162,6 +167,10 @@ export async function startLocalRuntime(
           return module.handler;
         },
       },
+      timeoutsMs: {
+        [LOCAL_REGISTRATION_FUNCTION]:
+          functionTimeoutSeconds.registration * 1000,
+      },
       loseAsyncInvocations: options.loseRegistrations ?? 0,
       credentials,
     });
@@ -177,7 +186,8 @@ export async function startLocalRuntime(
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SFN: sfnServer.url,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      REGISTRATION_FUNCTION_NAME: LOCAL_REGISTRATION_FUNCTION,
+      // The live alias, as on AWS.
+      REGISTRATION_FUNCTION_NAME: `${LOCAL_REGISTRATION_FUNCTION}:live`,
       TRANSITION_REQUEST_STATE_MACHINE_ARN:
         LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -327,10 +337,12 @@ async function rearmPendingRequests(): Promise<number> {
 /** The same cleanup handler that EventBridge schedules on AWS. */
 async function runCleanupJob(): Promise<unknown> {
   const job = await import('#handlers/jobs/cleanup.ts');
-  return invokeLocally(
+  const timeoutMs = functionTimeoutSeconds.cleanup * 1000;
+  return invokeWithTimeout(
     job.handler,
     undefined,
-    lambdaContext('stagegate-cleanup')
+    lambdaContext('stagegate-cleanup', timeoutMs),
+    timeoutMs
   );
 }
 
@@ -339,10 +351,12 @@ async function runRegistrationWatchdog(
   allLeasesLost: boolean
 ): Promise<unknown> {
   const job = await import('#handlers/jobs/registration-watchdog.ts');
-  return invokeLocally(
+  const timeoutMs = functionTimeoutSeconds.registrationWatchdog * 1000;
+  return invokeWithTimeout(
     job.handler,
     { allLeasesLost },
-    lambdaContext('stagegate-registration-watchdog')
+    lambdaContext('stagegate-registration-watchdog', timeoutMs),
+    timeoutMs
   );
 }
 

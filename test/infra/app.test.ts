@@ -11,6 +11,7 @@ import {
   routes,
 } from '../../functions/http/routes.ts';
 import { groupRoots, otherRoots } from '../../functions/roots/index.ts';
+import { functionTimeoutSeconds } from '../../functions/shared/function-limits.ts';
 import {
   environmentOf,
   type FunctionNeeds,
@@ -27,7 +28,10 @@ import {
   type StagegateApp,
   type StagegateDeployment,
 } from '../../infra/build-app.ts';
-import type { RegistryFunction } from '../../infra/constructs/registry-function.ts';
+import {
+  type RegistryFunction,
+  registryBundling,
+} from '../../infra/constructs/registry-function.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
 import type { StageInput } from '../../infra/stage-config.ts';
 import { artifactKeyPrefixes } from '../../infra/stateful-stack.ts';
@@ -1300,6 +1304,19 @@ describe('ApiStack', () => {
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
       }
+    });
+
+    it('bundles everything into each function, the AWS SDK at the versions package-lock pins included', () => {
+      expect(registryBundling.externalModules).toEqual([]);
+    });
+
+    it('deploys each function with its timeout from functionTimeoutSeconds, which the local runtime enforces', () => {
+      for (const [name, fn] of stagegate.api.functions) {
+        const { Properties } =
+          api.toJSON().Resources[logicalIdOf(stagegate.api, fn)];
+        expect(Properties.Timeout, name).toBe(functionTimeoutSeconds[name]);
+      }
+      expect(stagegate.api.functions.size).toBe(functionGroups.length + 6);
     });
 
     it('gives the public health function no policy beyond logs and tracing', () => {
