@@ -150,8 +150,14 @@ export class StatefulStack extends Stack {
           expiredObjectDeleteMarker: true,
         },
         {
+          // The backstop of the cleanup job, which aborts the multipart
+          // uploads of abandoned sessions: an upload may take as long as
+          // its client keeps asking for fresh URLs, up to the week the
+          // temporary prefix keeps objects anyway.
           id: 'AbortIncompleteMultipartUploads',
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(
+            TEMPORARY_UPLOAD_EXPIRY_DAYS
+          ),
         },
       ],
       cors: corsRules(config.allowedOrigins),

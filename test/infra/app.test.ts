@@ -530,7 +530,7 @@ describe('StatefulStack', () => {
       });
     });
 
-    it('expires temporary uploads after 7 days and aborts stale multipart uploads', () => {
+    it('expires temporary uploads after 7 days and aborts multipart uploads a week old', () => {
       expect(
         artifactBucket().resource.Properties.LifecycleConfiguration.Rules
       ).toEqual(
@@ -541,7 +541,7 @@ describe('StatefulStack', () => {
             Status: 'Enabled',
           }),
           expect.objectContaining({
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             Status: 'Enabled',
           }),
         ])
