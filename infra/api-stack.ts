@@ -34,7 +34,13 @@ import {
   LambdaDeploymentGroup,
 } from 'aws-cdk-lib/aws-codedeploy';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import {
+  EventBus,
+  type IEventBus,
+  Rule,
+  RuleTargetInput,
+  Schedule,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import {
   ManagedPolicy,
@@ -42,7 +48,17 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
+import {
+  FilterCriteria,
+  FilterRule,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import {
+  DynamoEventSource,
+  SqsDlq,
+  SqsEventSource,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
   AaaaRecord,
@@ -52,6 +68,7 @@ import {
 } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   DefinitionBody,
   type IStateMachine,
@@ -107,7 +124,31 @@ export const handlerEntries = {
   /** Invoked by every Task state of the transition-request workflow. */
   transitionRequestWorkflow:
     'functions/handlers/workflow/transition-request.ts',
+  /** The outbox's stream (and a sweep schedule) → queue and event bus. */
+  eventDispatcher: 'functions/handlers/jobs/event-dispatcher.ts',
+  /** The webhook delivery queue → receivers. */
+  webhookDeliveries: 'functions/handlers/jobs/webhook-deliveries.ts',
+  /** Reminders of requests left open (every 5 minutes). */
+  reminders: 'functions/handlers/jobs/reminders.ts',
 } as const;
+
+/** The fixed name of a stack's webhook delivery queue (its DLQ adds `-dlq`). */
+export function webhookQueueName(stackName: string): string {
+  if (Token.isUnresolved(stackName)) {
+    throw new Error('The API stack needs a concrete stack name');
+  }
+  // SQS allows 80 characters; `-dlq` takes 4 of them.
+  const name = `${stackName}-webhook-deliveries`;
+  if (name.length > 76) {
+    throw new Error(
+      `Queue name ${name} is longer than 76 characters: use a shorter stack name`
+    );
+  }
+  return name;
+}
+
+/** The source, detail types and detail of the registry's bus entries. */
+export const REGISTRY_EVENT_SOURCE = 'stagegate.registry';
 
 /** Step Functions' limit on state machine names. */
 const STATE_MACHINE_NAME_MAX_LENGTH = 80;
@@ -151,6 +192,17 @@ export function registrationFunctionName(prefix: string): string {
   return name;
 }
 
+/** The resources a function's needs are bound to. */
+interface Bindings {
+  readonly table: ITable;
+  readonly artifactBucket: IBucket;
+  /** Which one to bind: see the class comment of {@link ApiStack}. */
+  readonly stateMachine: IStateMachine;
+  readonly queue: IQueue;
+  readonly deadLetters: IQueue;
+  readonly bus: IEventBus;
+}
+
 export interface ApiStackProps extends StackProps {
   /** The stage deployed (`infra/stages.ts`). */
   readonly config: StageConfig;
@@ -158,13 +210,6 @@ export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   /** The artifact bucket (`StatefulStack.artifactBucket`). */
   readonly artifactBucket: IBucket;
-}
-
-interface Bindings {
-  readonly table: ITable;
-  readonly artifactBucket: IBucket;
-  /** Which one to bind: see the class comment. */
-  readonly stateMachine: IStateMachine;
 }
 
 /**
@@ -227,6 +272,22 @@ export class ApiStack extends Stack {
     RegistryFunctionName,
     LambdaDeploymentGroup
   >;
+  /**
+   * Stream batches the event dispatcher gave up on (their events stay
+   * pending in the table; the sweep dispatches them).
+   */
+  readonly eventDispatchFailures: FailureQueue;
+  /** One message per webhook delivery (and its dead-letter queue). */
+  readonly webhookQueue: Queue;
+  readonly webhookDeadLetterQueue: Queue;
+  /** Every registry event, for platform teams to route anywhere. */
+  readonly eventBus: EventBus;
+  /** The outbox's stream (and a 5-minute sweep) → queue and bus. */
+  readonly eventDispatcherFunction: RegistryFunction;
+  /** Sends queued webhook deliveries. */
+  readonly webhookDeliveriesFunction: RegistryFunction;
+  /** Every 5 minutes: one reminder per request left open too long. */
+  readonly remindersFunction: RegistryFunction;
   readonly #functions = new Map<RegistryFunctionName, RegistryFunction>();
   readonly #prefix: string;
 
@@ -255,6 +316,10 @@ export class ApiStack extends Stack {
         resourceName: stateMachineName,
       })
     );
+    const events = this.createEventResources();
+    this.webhookQueue = events.queue;
+    this.webhookDeadLetterQueue = events.deadLetters;
+    this.eventBus = events.bus;
     const workflowFunction = this.registryFunction(
       'transitionRequestWorkflow',
       'TransitionRequestWorkflowFunction',
@@ -266,7 +331,7 @@ export class ApiStack extends Stack {
     this.bindNeeds(
       workflowFunction,
       otherRoots.transitionRequestWorkflow.needs,
-      { ...props, stateMachine: stateMachineByName }
+      { ...props, ...events, stateMachine: stateMachineByName }
     );
     this.transitionRequestWorkflowFunction = workflowFunction;
     this.transitionRequestStateMachine = this.createStateMachine(
@@ -276,6 +341,7 @@ export class ApiStack extends Stack {
     const bindings: Bindings = {
       ...props,
       stateMachine: this.transitionRequestStateMachine,
+      ...events,
     };
 
     this.registrationFunction = this.createRegistrationFunction(bindings);
@@ -320,6 +386,21 @@ export class ApiStack extends Stack {
     this.registrationWatchdogFunction =
       this.createRegistrationWatchdog(bindings);
 
+    this.eventDispatchFailures = new FailureQueue(
+      this,
+      'EventDispatchFailures',
+      {
+        purpose:
+          'table-stream batches the event dispatcher gave up on (the events stay pending for its sweep)',
+      }
+    );
+    this.eventDispatcherFunction = this.createEventDispatcher(
+      props.table,
+      bindings
+    );
+    this.webhookDeliveriesFunction = this.createWebhookDeliveries(bindings);
+    this.remindersFunction = this.createReminders(bindings);
+
     this.monitoring = new RegistryMonitoring(this, 'Monitoring', {
       config: this.config,
       prefix: this.#prefix,
@@ -328,9 +409,11 @@ export class ApiStack extends Stack {
       cleanupFunction: this.cleanupFunction,
       stateMachine: this.transitionRequestStateMachine,
       table: props.table,
-      deadLetterQueues: new Map([
+      deadLetterQueues: new Map<string, IQueue>([
         ['registration-failures', this.registrationFailures.queue],
         ['scheduled-job-failures', this.scheduledJobFailures.queue],
+        ['event-dispatch-failures', this.eventDispatchFailures.queue],
+        ['webhook-deliveries', this.webhookDeadLetterQueue],
       ]),
     });
     this.deploymentGroups = this.createDeploymentGroups();
@@ -350,6 +433,14 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'DashboardName', {
       value: `${this.#prefix}`,
     });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: `Registry events (source ${REGISTRY_EVENT_SOURCE}, detail-type = event type)`,
+    });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
+      value: this.webhookDeadLetterQueue.queueUrl,
+      description: 'Webhook deliveries that gave up',
+    });
   }
 
   /**
@@ -368,6 +459,185 @@ export class ApiStack extends Stack {
       environment: functionSettings(this.config),
     });
     this.#functions.set(name, fn);
+    return fn;
+  }
+
+  /**
+   * The webhook delivery queue with its dead-letter queue, both with fixed
+   * names (the worker derives the dead-letter queue's URL from the
+   * queue's), and the registry's event bus.
+   */
+  private createEventResources(): {
+    queue: Queue;
+    deadLetters: Queue;
+    bus: EventBus;
+  } {
+    const name = webhookQueueName(this.stackName);
+    const deadLetters = new Queue(this, 'WebhookDeadLetterQueue', {
+      queueName: `${name}-dlq`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const deadLetterReason =
+      'This is the dead-letter queue of the webhook delivery queue; what lands here is kept 14 days for inspection and redrive (alarmed).';
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: deadLetterReason,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: deadLetterReason,
+    });
+    const queue = new Queue(this, 'WebhookQueue', {
+      queueName: name,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the worker's timeout, as Lambda recommends for an SQS
+      // event source: a batch being retried is not received twice.
+      visibilityTimeout: Duration.minutes(3),
+      retentionPeriod: Duration.days(4),
+      // A message whose processing keeps failing (it never reached a
+      // recorded outcome) ends up here too.
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+    const bus = new EventBus(this, 'RegistryEventBus', {
+      eventBusName: `${this.stackName}-registry-events`,
+      description: `stagegate registry events: source ${REGISTRY_EVENT_SOURCE}, detail-type the event type, detail Databricks' webhook payload with event_id and model_id`,
+    });
+    return { queue, deadLetters, bus };
+  }
+
+  /**
+   * The event dispatcher: the table's stream, filtered to the outbox's
+   * inserts, invokes it within a second of each commit; a schedule sweeps
+   * every 5 minutes what the stream's retries did not get through (the
+   * events stay pending in the table until dispatched, so none is lost
+   * when a batch is dropped or the stream's 24 h retention runs out).
+   */
+  private createEventDispatcher(
+    table: ITable,
+    resources: Bindings
+  ): RegistryFunction {
+    const fn = this.bindNeeds(
+      this.registryFunction('eventDispatcher', 'EventDispatcherFunction', {
+        entry: handlerEntries.eventDispatcher,
+        description:
+          'stagegate: dispatches registry events to webhooks and the event bus',
+      }),
+      otherRoots.eventDispatcher.needs,
+      resources
+    );
+    // Through the live alias, as every caller: a new version takes the
+    // stream gradually too.
+    fn.live.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 20,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        reportBatchItemFailures: true,
+        // What the retries do not get through is recorded (alarmed); its
+        // events stay pending in the table for the sweep.
+        onFailure: new SqsDlq(this.eventDispatchFailures.queue),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              NewImage: { entity: { S: FilterRule.isEqual('RegistryEvent') } },
+            },
+          }),
+        ],
+      })
+    );
+    Validations.of(fn.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams (granted with the stream event source) supports no resource-level permissions.',
+    });
+    // A sweep that fails is the next sweep's work five minutes later.
+    fn.live.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
+    });
+    new Rule(this, 'EventDispatcherSweep', {
+      description: `stagegate ${this.config.name}: dispatches registry events the table stream did not deliver (every 5 minutes)`,
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new LambdaFunction(fn.live, {
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(5),
+          deadLetterQueue: this.scheduledJobFailures.queue,
+          event: RuleTargetInput.fromObject({ olderThanSeconds: 60 }),
+        }),
+      ],
+    });
+    return fn;
+  }
+
+  /**
+   * The webhook delivery worker, fed by the queue (batches of 10, partial
+   * batch responses): it records each attempt, queues retries again with
+   * their delay and dead-letters what gives up.
+   */
+  private createWebhookDeliveries(resources: Bindings): RegistryFunction {
+    const fn = this.bindNeeds(
+      this.registryFunction('webhookDeliveries', 'WebhookDeliveriesFunction', {
+        entry: handlerEntries.webhookDeliveries,
+        description: 'stagegate: sends registry webhook deliveries',
+      }),
+      otherRoots.webhookDeliveries.needs,
+      resources
+    );
+    fn.live.addEventSource(
+      new SqsEventSource(resources.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: 10,
+      })
+    );
+    Validations.of(fn.live).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        "An SQS event source takes no on-failure destination: a message that keeps failing moves to the queue's own dead-letter queue (redrive policy, alarmed).",
+    });
+    return fn;
+  }
+
+  /**
+   * Reminders of transition requests left open: every 5 minutes, one per
+   * request past its reminder age (each marked, so a failed run is simply
+   * the next run's work: neither the schedule nor Lambda retries it; what
+   * could not be delivered or failed lands in the scheduled-job-failures
+   * queue, alarmed).
+   */
+  private createReminders(resources: Bindings): RegistryFunction {
+    const fn = this.bindNeeds(
+      this.registryFunction('reminders', 'RemindersFunction', {
+        entry: handlerEntries.reminders,
+        description:
+          'stagegate: reminds approvers of transition requests left open',
+      }),
+      otherRoots.reminders.needs,
+      resources
+    );
+    fn.live.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
+    });
+    new Rule(this, 'RemindersSchedule', {
+      description: `stagegate ${this.config.name}: reminders of transition requests open past their reminder age (every 5 minutes)`,
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new LambdaFunction(fn.live, {
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(5),
+          deadLetterQueue: this.scheduledJobFailures.queue,
+        }),
+      ],
+    });
     return fn;
   }
 
@@ -403,6 +673,14 @@ export class ApiStack extends Stack {
       );
     }
     if (needs.registrations) this.grantRegistrations(fn);
+    if (needs.webhookQueue) {
+      fn.bindWebhookQueue(
+        resources.queue,
+        resources.deadLetters,
+        needs.webhookQueue
+      );
+    }
+    if (needs.eventBus) fn.bindEventBus(resources.bus);
     return fn;
   }
 
@@ -596,13 +874,18 @@ export class ApiStack extends Stack {
       this.registrationFunction,
       this.cleanupFunction,
       this.registrationWatchdogFunction,
+      this.remindersFunction,
+      this.eventDispatcherFunction,
     ]);
     for (const fn of this.#functions.values()) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
-        reason: asynchronous.has(fn)
-          ? 'Invoked asynchronously through its live alias, whose on-failure destination (SQS, alarmed) receives every invocation that fails for good, with its error.'
-          : 'Invoked synchronously only (API Gateway, the state machine): the caller receives each failure, and a dead-letter queue applies to asynchronous invocations alone.',
+        reason:
+          fn === this.webhookDeliveriesFunction
+            ? 'Invoked by its SQS event source mapping (synchronously): a message that keeps failing moves to the delivery queue’s own dead-letter queue (alarmed).'
+            : asynchronous.has(fn)
+              ? 'Invoked asynchronously through its live alias, whose on-failure destination (SQS, alarmed) receives every invocation that fails for good, with its error.'
+              : 'Invoked synchronously only (API Gateway, the state machine): the caller receives each failure, and a dead-letter queue applies to asynchronous invocations alone.',
       });
     }
   }

@@ -17,6 +17,7 @@ import {
   AttributeType,
   BillingMode,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -95,6 +96,9 @@ export class StatefulStack extends Stack {
       // Retained on stack deletion, and DeleteTable is refused until an
       // operator turns this off on purpose.
       deletionProtection: true,
+      // The outbox's inserts wake the event dispatcher within a second
+      // (ARCHITECTURE.md, decision 9); new images carry the event.
+      stream: StreamViewType.NEW_IMAGE,
     });
     for (const index of registryTable.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -97,6 +97,7 @@ export class LocalGateway {
   readonly #timeouts: Readonly<Record<RegistryFunctionName, number>>;
   readonly #traffic = new Map<string, RouteTraffic>();
   readonly #debug: boolean;
+  readonly #afterChange: (() => void) | undefined;
   readonly #jobs: Readonly<Record<string, () => Promise<unknown>>>;
   readonly #load: HandlerLoader;
   readonly #roundTrips: DynamoDBRoundTrips | undefined;
@@ -121,9 +122,16 @@ export class LocalGateway {
        * @default functionTimeoutSeconds
        */
       timeouts?: Readonly<Record<RegistryFunctionName, number>>;
+      /**
+       * Called after a handler answered a call that may have changed
+       * something (not a GET): the local event dispatcher looks at the
+       * outbox at once, as DynamoDB Streams would wake it on AWS.
+       */
+      afterChange?: () => void;
     } = {}
   ) {
     this.#timeouts = options.timeouts ?? functionTimeoutSeconds;
+    this.#afterChange = options.afterChange;
     this.#debug = options.debug ?? false;
     this.#jobs = options.jobs ?? {};
     this.#load = options.load ?? importHandler;
@@ -339,6 +347,7 @@ export class LocalGateway {
       sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
       return;
     }
+    if (method !== 'GET') this.#afterChange?.();
     writeResult(response, result);
   }
 

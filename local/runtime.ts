@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { repositionLegacyPendingRequests } from '#adapters/dynamodb/transition-request-store.ts';
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
@@ -14,6 +15,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
+import { type EventLoops, eventPaths, startEventLoops } from './events.ts';
 import { LocalGateway } from './gateway.ts';
 import { invokeWithTimeout } from './lambda/invocation.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
@@ -56,6 +58,16 @@ export interface LocalRuntimeOptions {
    * that would run them dies. @default 0
    */
   readonly loseRegistrations?: number;
+  /** How often the outbox and the delivery queue are polled. @default 250 ms */
+  readonly eventsPollMs?: number;
+  /** How often the reminder job runs. @default 1 minute */
+  readonly reminderIntervalMs?: number;
+  /**
+   * Tests only: leaves one stage of the event pipeline idle (events stay
+   * in the outbox, or deliveries in the queue), so a test can kill the
+   * process while an event waits there.
+   */
+  readonly pauseEvents?: 'dispatch' | 'delivery' | undefined;
 }
 
 export interface LocalRuntime {
@@ -118,6 +130,7 @@ export async function startLocalRuntime(
     // The same ASL file and substitution keys as the CDK app deploys.
     // The workflow's Lambda runs in-process, loaded on first use (after the
     // environment below is set), as a cold start would load it.
+    let events: EventLoops | undefined;
     const stepFunctions = new LocalStepFunctionsEngine({
       handlers: {
         [LOCAL_WORKFLOW_FUNCTION]: async (payload) => {
@@ -126,12 +139,17 @@ export async function startLocalRuntime(
           );
           const timeoutMs =
             functionTimeoutSeconds.transitionRequestWorkflow * 1000;
-          return invokeWithTimeout(
-            module.handler,
-            payload as never,
-            lambdaContext(LOCAL_WORKFLOW_FUNCTION, timeoutMs),
-            timeoutMs
-          );
+          try {
+            return await invokeWithTimeout(
+              module.handler,
+              payload as never,
+              lambdaContext(LOCAL_WORKFLOW_FUNCTION, timeoutMs),
+              timeoutMs
+            );
+          } finally {
+            // A step may have committed events (an applied transition).
+            events?.kick();
+          }
         },
       },
     });
@@ -204,6 +222,8 @@ export async function startLocalRuntime(
       // Local webhooks may post to http and private hosts (127.0.0.1).
       STAGEGATE_ALLOW_HTTP_WEBHOOKS:
         process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
+      // The delivery queue and the event bus, in the data directory.
+      ...eventPaths(dataDir).environment,
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -223,6 +243,11 @@ export async function startLocalRuntime(
     );
     // Data directories from before webhooks were bound to model ids.
     await bindLegacyWebhooks({ client, tableName: LOCAL_TABLE_NAME });
+    // Data directories from before the inbox ordered pending requests.
+    await repositionLegacyPendingRequests({
+      client,
+      tableName: LOCAL_TABLE_NAME,
+    });
     client.destroy();
 
     const debug = process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true';
@@ -234,7 +259,9 @@ export async function startLocalRuntime(
       jobs: {
         cleanup: runCleanupJob,
         'registration-watchdog': () => runRegistrationWatchdog(false),
+        reminders: runReminders,
       },
+      afterChange: () => events?.kick(),
     });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
@@ -244,6 +271,16 @@ export async function startLocalRuntime(
     // renews their leases any more, so they resume now rather than once
     // the leases run out.
     await runRegistrationWatchdog(true);
+
+    // Events committed before a restart (or kill) are still pending in
+    // the outbox, and queued deliveries in the queue: both resume now.
+    events = startEventLoops({
+      dataDir,
+      pollMs: options.eventsPollMs ?? 250,
+      pause: options.pauseEvents,
+    });
+    const loops = events;
+    stops.push(() => loops.stop());
 
     const cleanup = startTimer(
       'cleanup job',
@@ -255,9 +292,15 @@ export async function startLocalRuntime(
       () => runRegistrationWatchdog(false),
       options.watchdogIntervalMs ?? 60_000
     );
+    const reminders = startTimer(
+      'reminders',
+      runReminders,
+      options.reminderIntervalMs ?? 60_000
+    );
     stops.push(async () => {
       clearInterval(cleanup);
       clearInterval(watchdog);
+      clearInterval(reminders);
     });
 
     return {
@@ -342,6 +385,18 @@ async function runCleanupJob(): Promise<unknown> {
     job.handler,
     undefined,
     lambdaContext('stagegate-cleanup', timeoutMs),
+    timeoutMs
+  );
+}
+
+/** The reminder job that EventBridge schedules on AWS. */
+async function runReminders(): Promise<unknown> {
+  const job = await import('#handlers/jobs/reminders.ts');
+  const timeoutMs = functionTimeoutSeconds.reminders * 1000;
+  return invokeWithTimeout(
+    job.handler,
+    undefined,
+    lambdaContext('stagegate-reminders', timeoutMs),
     timeoutMs
   );
 }

@@ -13,6 +13,11 @@ export type LifecycleEvent =
   | 'wait'
   /** A user's decisions (API now; Slack, e-mail, web page later). */
   | 'approve'
+  /**
+   * An approval that is not yet the last one a request to a protected
+   * stage needs: recorded, and the request stays open for the others.
+   */
+  | 'approve-partially'
   | 'reject'
   | 'cancel'
   /** Nobody decided before the request's expiry. */
@@ -104,6 +109,12 @@ export const LIFECYCLE: Readonly<
       release: 'approved',
       requiresFromStage: true,
     },
+    // Nothing is released: the execution keeps waiting for the last one.
+    'approve-partially': {
+      to: 'OPEN',
+      activity: { type: 'APPROVED_REQUEST', by: 'caller' },
+      requiresFromStage: true,
+    },
     reject: {
       to: 'REJECTED',
       activity: { type: 'REJECTED_REQUEST', by: 'caller' },
@@ -167,6 +178,18 @@ export function requireStep(
     );
   }
   return step;
+}
+
+/**
+ * The event a user's approval is, given the approvals the request already
+ * has and the ones it needs: the last needed one approves it (and hands it
+ * to the workflow); any before it is recorded and leaves it open.
+ */
+export function approvalEvent(
+  approvalsBefore: number,
+  required: number
+): Extract<LifecycleEvent, 'approve' | 'approve-partially'> {
+  return approvalsBefore + 1 >= required ? 'approve' : 'approve-partially';
 }
 
 /** The statuses `event` can leave. */

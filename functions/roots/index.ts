@@ -13,8 +13,11 @@ import { tokensRoot } from './api/tokens.ts';
 import { transitionRequestsRoot } from './api/transition-requests.ts';
 import { authorizerRoot } from './authorizer.ts';
 import { cleanupRoot } from './jobs/cleanup.ts';
+import { eventDispatcherRoot } from './jobs/event-dispatcher.ts';
 import { registrationRoot } from './jobs/registration.ts';
 import { registrationWatchdogRoot } from './jobs/registration-watchdog.ts';
+import { remindersRoot } from './jobs/reminders.ts';
+import { webhookDeliveriesRoot } from './jobs/webhook-deliveries.ts';
 import { transitionRequestWorkflowRoot } from './transition-request-workflow.ts';
 
 interface DeclaresNeeds {
@@ -46,4 +49,7 @@ export const otherRoots = {
   registrationWatchdog: registrationWatchdogRoot,
   registration: registrationRoot,
   transitionRequestWorkflow: transitionRequestWorkflowRoot,
+  eventDispatcher: eventDispatcherRoot,
+  webhookDeliveries: webhookDeliveriesRoot,
+  reminders: remindersRoot,
 } as const satisfies Record<string, DeclaresNeeds>;

@@ -38,6 +38,12 @@ export const functionTimeoutSeconds: Readonly<
   registration: 900,
   /** One step of a request: a few reads and one transaction. */
   transitionRequestWorkflow: 10,
+  /** A stream batch of 20 events, or a sweep of what the stream missed. */
+  eventDispatcher: 60,
+  /** A batch of 10 webhook deliveries, each bounded by its HTTP timeout. */
+  webhookDeliveries: 30,
+  /** Every 5 minutes: one reminder per request left open too long. */
+  reminders: 120,
 };
 
 /**

@@ -36,6 +36,13 @@ export type BucketAccess =
  */
 export type WorkflowAccess = 'request' | 'respond' | 'reconcile';
 
+/**
+ * What a function may do with the webhook delivery queue: `send` (the
+ * dispatcher, redeliver), or `consume` (the delivery worker: receive and
+ * delete, send retries again, and dead-letter).
+ */
+export type QueueAccess = 'send' | 'consume';
+
 export interface TableNeed {
   readonly access: TableAccess;
   /** The indexes its queries use; the others are not granted. */
@@ -63,6 +70,10 @@ export interface FunctionNeeds {
   readonly transitionRequestWorkflow?: WorkflowAccess;
   /** Starts asynchronous registrations (invokes the registration function). */
   readonly registrations?: true;
+  /** The queue of webhook deliveries (and its dead-letter queue). */
+  readonly webhookQueue?: QueueAccess;
+  /** Publishes registry events on the stack's event bus. */
+  readonly eventBus?: true;
 }
 
 /** The environment variable that carries each need's resource. */
@@ -72,6 +83,8 @@ export const needEnvironment = {
   bucketName: 'ARTIFACT_BUCKET_NAME',
   transitionRequestWorkflow: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
   registrations: 'REGISTRATION_FUNCTION_NAME',
+  webhookQueue: 'WEBHOOK_QUEUE_URL',
+  eventBus: 'EVENT_BUS_NAME',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

@@ -4,8 +4,15 @@ import type {
   ArtifactStore,
   ArtifactTransfers,
 } from '#ports/artifact-store.ts';
+import type { DeliveryQueue } from '#ports/delivery-queue.ts';
+import type { EventBus } from '#ports/event-bus.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
-import type { FunctionNeeds, PrefixNeed, WorkflowAccess } from './needs.ts';
+import type {
+  FunctionNeeds,
+  PrefixNeed,
+  QueueAccess,
+  WorkflowAccess,
+} from './needs.ts';
 
 /** The registry table: the function's one document client and the name. */
 export interface RegistryTable {
@@ -38,7 +45,11 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     : unknown) &
   (N extends { registrations: true }
     ? { readonly registrations: RegistrationQueue }
-    : unknown);
+    : unknown) &
+  (N extends { webhookQueue: QueueAccess }
+    ? { readonly queue: DeliveryQueue }
+    : unknown) &
+  (N extends { eventBus: true } ? { readonly bus: EventBus } : unknown);
 
 /**
  * How a Lambda entry point makes each resource of its root's needs (the

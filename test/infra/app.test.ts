@@ -144,8 +144,34 @@ function statementsOfRole(template: Template, roleId: string) {
   );
 }
 
+/** What reading the table's stream takes (the dispatcher's event source). */
+const STREAM_ACTIONS = new Set([
+  'dynamodb:ListStreams',
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+]);
+
 function actionsOf(statement: PolicyStatementJson): string[] {
   return [statement.Action].flat();
+}
+
+/**
+ * The one event source mapping of a function, which invokes its live
+ * alias (named as `<function name>:live`).
+ */
+function mappingOf(fn: RegistryFunction) {
+  const alias = logicalIdOf(stagegate.api, fn.live);
+  const mappings = Object.values(
+    api.findResources('AWS::Lambda::EventSourceMapping')
+  ).filter((mapping) =>
+    JSON.stringify(mapping.Properties.FunctionName).includes(`"${alias}"`)
+  );
+  const [mapping] = mappings;
+  expect(mappings).toHaveLength(1);
+  if (!mapping) throw new Error(`no event source mapping of ${alias}`);
+  expect(JSON.stringify(mapping.Properties.FunctionName)).toContain(':live');
+  return { resource: mapping };
 }
 
 /** The ARN of the test stage's scheduled-job-failures queue. */
@@ -707,8 +733,8 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 6);
+    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog, the event dispatcher, the webhook deliveries and the reminders', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 9);
     });
 
     it('grants dynamodb:Scan to nobody', () => {
@@ -756,6 +782,9 @@ describe('ApiStack', () => {
             'transitionRequestWorkflow',
             () => stagegate.api.transitionRequestWorkflowFunction,
           ],
+          ['eventDispatcher', () => stagegate.api.eventDispatcherFunction],
+          ['webhookDeliveries', () => stagegate.api.webhookDeliveriesFunction],
+          ['reminders', () => stagegate.api.remindersFunction],
         ] as const
       ).map(([name, fn]) => ({ name, needs: otherRoots[name].needs, fn })),
     ];
@@ -802,8 +831,13 @@ describe('ApiStack', () => {
 
       it(`${needs.table ? `may ${needs.table.access} the table and the indexes ${needs.table.indexes.join(', ') || '(none)'}` : 'has no access to the table'}, as its root declares`, () => {
         // Act
+        // The table's stream is the dispatcher's trigger, granted with its
+        // event source (see 'registry events'), not a table need.
         const dynamodb = functionOf().statements.filter((statement) =>
-          actionsOf(statement).some((action) => action.startsWith('dynamodb:'))
+          actionsOf(statement).some(
+            (action) =>
+              action.startsWith('dynamodb:') && !STREAM_ACTIONS.has(action)
+          )
         );
 
         // Assess
@@ -1005,6 +1039,17 @@ describe('ApiStack', () => {
           variable: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
           service: 'states:',
         },
+        {
+          variable: 'WEBHOOK_QUEUE_URL',
+          service: 'sqs:',
+          // Not the failure queues: Lambda's on-failure destinations send
+          // with the function's role.
+          on: [
+            logicalIdOf(stagegate.api, stagegate.api.webhookQueue),
+            logicalIdOf(stagegate.api, stagegate.api.webhookDeadLetterQueue),
+          ],
+        },
+        { variable: 'EVENT_BUS_NAME', service: 'events:' },
       ];
 
       // Act
@@ -1013,17 +1058,26 @@ describe('ApiStack', () => {
       ).flatMap(([id, { Properties }]) => {
         const environment: Record<string, unknown> =
           Properties.Environment?.Variables ?? {};
-        const actions = statementsOfRole(
+        const statements = statementsOfRole(
           api,
           Properties.Role['Fn::GetAtt'][0]
-        ).flatMap(actionsOf);
-        const granted = (service: string) =>
-          actions.some((action) => action.startsWith(service));
+        );
+        const granted = (service: string, on?: string[]) =>
+          statements.some(
+            (statement) =>
+              actionsOf(statement).some((action) =>
+                action.startsWith(service)
+              ) &&
+              (on === undefined ||
+                on.some((id) =>
+                  JSON.stringify(statement.Resource).includes(`"${id}"`)
+                ))
+          );
         return [
           ...resources
             .filter(
-              ({ variable, service }) =>
-                variable in environment !== granted(service)
+              ({ variable, service, on }) =>
+                variable in environment !== granted(service, on)
             )
             .map(
               ({ variable }) =>
@@ -1316,7 +1370,7 @@ describe('ApiStack', () => {
           api.toJSON().Resources[logicalIdOf(stagegate.api, fn)];
         expect(Properties.Timeout, name).toBe(functionTimeoutSeconds[name]);
       }
-      expect(stagegate.api.functions.size).toBe(functionGroups.length + 6);
+      expect(stagegate.api.functions.size).toBe(functionGroups.length + 9);
     });
 
     it('gives the public health function no policy beyond logs and tracing', () => {
@@ -1566,6 +1620,224 @@ describe('ApiStack', () => {
       });
     });
   });
+
+  describe('registry events', () => {
+    it('streams the table’s new images, for the outbox', () => {
+      stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      });
+    });
+
+    it('queues webhook deliveries on an encrypted, TLS-only queue with a dead-letter queue named after it', () => {
+      // Act
+      const queues = api.findResources('AWS::SQS::Queue');
+      const byName = Object.fromEntries(
+        Object.entries(queues)
+          // The failure queues (alarmed) have generated names.
+          .filter(([, queue]) => queue.Properties.QueueName !== undefined)
+          .map(([id, queue]) => [
+            queue.Properties.QueueName,
+            { id, properties: queue.Properties },
+          ])
+      );
+      const name = `${stagegate.api.stackName}-webhook-deliveries`;
+
+      // Assess
+      expect(Object.keys(byName).sort()).toEqual([name, `${name}-dlq`]);
+      expect(byName[name]?.properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: {
+            'Fn::GetAtt': [byName[`${name}-dlq`]?.id, 'Arn'],
+          },
+          maxReceiveCount: 5,
+        },
+      });
+      expect(byName[`${name}-dlq`]?.properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      const policies = Object.values(
+        api.findResources('AWS::SQS::QueuePolicy')
+      );
+      expect(policies).toHaveLength(Object.keys(queues).length);
+      for (const policy of policies) {
+        expect(
+          JSON.stringify(policy.Properties.PolicyDocument.Statement)
+        ).toContain('aws:SecureTransport');
+      }
+    });
+
+    it('creates the event bus and puts on it only from the dispatcher', () => {
+      // Act
+      const bus = onlyResource(api, 'AWS::Events::EventBus');
+      const putters = Object.entries(api.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+            .flatMap(actionsOf)
+            .includes('events:PutEvents')
+        )
+        .map(([, policy]) => policy.Properties.Roles[0].Ref as string);
+
+      // Assess
+      expect(bus.resource.Properties.Name).toBe(
+        `${stagegate.api.stackName}-registry-events`
+      );
+      expect(putters).toEqual([
+        logicalIdOf(
+          stagegate.api,
+          stagegate.api.eventDispatcherFunction.executionRole
+        ),
+      ]);
+    });
+
+    it('lets only the dispatcher read the table’s stream', () => {
+      // Act
+      const readers = Object.values(api.findResources('AWS::IAM::Policy'))
+        .filter((policy) =>
+          (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+            .flatMap(actionsOf)
+            .includes('dynamodb:GetRecords')
+        )
+        .map((policy) => policy.Properties.Roles[0].Ref as string);
+
+      // Assess
+      expect(readers).toEqual([
+        logicalIdOf(
+          stagegate.api,
+          stagegate.api.eventDispatcherFunction.executionRole
+        ),
+      ]);
+    });
+
+    it('wakes the dispatcher on the outbox’s inserts only, and sweeps every 5 minutes', () => {
+      // Act
+      const mapping = mappingOf(stagegate.api.eventDispatcherFunction);
+
+      // Assess
+      expect(mapping.resource.Properties).toMatchObject({
+        StartingPosition: 'LATEST',
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: {
+          OnFailure: {
+            Destination: {
+              'Fn::GetAtt': [
+                logicalIdOf(
+                  stagegate.api,
+                  stagegate.api.eventDispatchFailures.queue
+                ),
+                'Arn',
+              ],
+            },
+          },
+        },
+      });
+      expect(
+        JSON.parse(
+          mapping.resource.Properties.FilterCriteria.Filters[0].Pattern
+        )
+      ).toEqual({
+        eventName: ['INSERT'],
+        dynamodb: { NewImage: { entity: { S: ['RegistryEvent'] } } },
+      });
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              Ref: logicalIdOf(
+                stagegate.api,
+                stagegate.api.eventDispatcherFunction.live
+              ),
+            },
+            Input: JSON.stringify({ olderThanSeconds: 60 }),
+            DeadLetterConfig: { Arn: scheduledJobFailuresArn() },
+          }),
+        ],
+      });
+    });
+
+    it('feeds the delivery worker from the queue, with partial batch responses', () => {
+      // Act
+      const mapping = mappingOf(stagegate.api.webhookDeliveriesFunction);
+
+      // Assess
+      expect(mapping.resource.Properties).toMatchObject({
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        EventSourceArn: {
+          'Fn::GetAtt': [
+            logicalIdOf(stagegate.api, stagegate.api.webhookQueue),
+            'Arn',
+          ],
+        },
+      });
+    });
+
+    it('lets only the worker dead-letter, and only the worker, dispatcher and registry-webhooks group queue deliveries', () => {
+      // Act
+      const senders = (queue: IConstruct) => {
+        const arn = {
+          'Fn::GetAtt': [logicalIdOf(stagegate.api, queue), 'Arn'],
+        };
+        return Object.values(api.findResources('AWS::IAM::Policy'))
+          .filter((policy) =>
+            (
+              policy.Properties.PolicyDocument
+                .Statement as PolicyStatementJson[]
+            )
+              .filter((statement) =>
+                actionsOf(statement).includes('sqs:SendMessage')
+              )
+              .some((statement) =>
+                [statement.Resource]
+                  .flat()
+                  .some(
+                    (resource) =>
+                      JSON.stringify(resource) === JSON.stringify(arn)
+                  )
+              )
+          )
+          .map((policy) => policy.Properties.Roles[0].Ref as string)
+          .sort();
+      };
+      const role = (fn: RegistryFunction | undefined) => {
+        if (!fn) throw new Error('no function');
+        return logicalIdOf(stagegate.api, fn.executionRole);
+      };
+
+      // Assess
+      expect(senders(stagegate.api.webhookDeadLetterQueue)).toEqual([
+        role(stagegate.api.webhookDeliveriesFunction),
+      ]);
+      expect(senders(stagegate.api.webhookQueue)).toEqual(
+        [
+          role(stagegate.api.webhookDeliveriesFunction),
+          role(stagegate.api.eventDispatcherFunction),
+          role(stagegate.api.groupFunctions.get('registry-webhooks')),
+        ].sort()
+      );
+    });
+
+    it('runs the reminders every 5 minutes, without retrying a failed run', () => {
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              Ref: logicalIdOf(
+                stagegate.api,
+                stagegate.api.remindersFunction.live
+              ),
+            },
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 0 }),
+            DeadLetterConfig: { Arn: scheduledJobFailuresArn() },
+          }),
+        ],
+      });
+    });
+  });
 });
 
 /** The properties that name a resource in its account and region. */
@@ -1795,7 +2067,7 @@ describe('alarms and dashboard', () => {
     );
   }
 
-  it('has the alarms of the issue, each with its threshold', () => {
+  it('has the expected alarms, each with its threshold', () => {
     // Act
     const found = alarms();
     const expected: Record<string, { threshold: number; operator: string }> = {
@@ -1832,6 +2104,14 @@ describe('alarms and dashboard', () => {
         threshold: 1,
         operator: 'GreaterThanOrEqualToThreshold',
       },
+      'event-dispatch-failures-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'webhook-deliveries-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
       ...Object.fromEntries(
         functionNames(stagegate).flatMap((name) => [
           [
@@ -1855,7 +2135,7 @@ describe('alarms and dashboard', () => {
         TreatMissingData: 'notBreaching',
       });
     }
-    expect(functionNames(stagegate)).toHaveLength(functionGroups.length + 6);
+    expect(functionNames(stagegate)).toHaveLength(functionGroups.length + 9);
   });
 
   it('names every alarm once (CloudFormation refuses a name twice)', () => {
@@ -1983,6 +2263,8 @@ describe('failure handling', () => {
       stagegate.api.registrationFunction,
       stagegate.api.cleanupFunction,
       stagegate.api.registrationWatchdogFunction,
+      stagegate.api.eventDispatcherFunction,
+      stagegate.api.remindersFunction,
     ];
     const queues = new Set(Object.keys(api.findResources('AWS::SQS::Queue')));
 
@@ -2008,8 +2290,8 @@ describe('failure handling', () => {
       api.findResources('AWS::Events::Rule')
     ).flatMap((rule) => rule.Properties.Targets);
 
-    // Assess
-    expect(targets).toHaveLength(2);
+    // Assess: cleanup, watchdog, event sweep, reminders.
+    expect(targets).toHaveLength(4);
     for (const target of targets) {
       expect(target.DeadLetterConfig).toEqual({
         Arn: scheduledJobFailuresArn(),
@@ -2019,13 +2301,19 @@ describe('failure handling', () => {
   });
 
   it('keeps failed work 14 days, encrypted, TLS only', () => {
-    for (const queue of Object.values(api.findResources('AWS::SQS::Queue'))) {
+    // Every queue but the webhook delivery queue holds failed work.
+    const queues = Object.entries(api.findResources('AWS::SQS::Queue'));
+    const failed = queues.filter(
+      ([id]) => id !== logicalIdOf(stagegate.api, stagegate.api.webhookQueue)
+    );
+    expect(failed).toHaveLength(queues.length - 1);
+    for (const [, queue] of failed) {
       expect(queue.Properties).toMatchObject({
         MessageRetentionPeriod: 14 * 24 * 3600,
         SqsManagedSseEnabled: true,
       });
     }
-    api.resourceCountIs('AWS::SQS::QueuePolicy', 3);
+    api.resourceCountIs('AWS::SQS::QueuePolicy', queues.length);
   });
 });
 

@@ -42,7 +42,15 @@ export default async function setup(project: TestProject) {
       adminToken,
       // Byte counters per route and "run the cleanup job now", for the
       // artifact tests (local only: they do not exist on AWS).
-      env: { STAGEGATE_DEBUG_ENDPOINTS: 'true' },
+      env: {
+        STAGEGATE_DEBUG_ENDPOINTS: 'true',
+        // Webhook retries in tenths of a second, three attempts in all
+        // (test/integration/registry-events.test.ts).
+        WEBHOOK_RETRY_BASE_SECONDS: '0.05',
+        WEBHOOK_RETRY_MAX_SECONDS: '0.2',
+        WEBHOOK_MAX_ATTEMPTS: '3',
+        WEBHOOK_TIMEOUT_SECONDS: '2',
+      },
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });

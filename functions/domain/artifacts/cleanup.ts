@@ -7,6 +7,7 @@ import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { TEMPORARY_PREFIX } from '../cleanup.ts';
 import { formatDuration } from '../durations.ts';
 import { temporaryKey, temporaryPrefix } from './paths.ts';
+import { finishRegistration } from './registration.ts';
 import type { UploadSession } from './upload-session.ts';
 
 /** What the session part of the cleanup job needs. */
@@ -167,11 +168,10 @@ async function consumedVerdict(
   }
   const started = session.consumedAt ?? version.creationTimestamp;
   if (started <= now - options.registrationDeadlineMs) {
-    await deps.store.setVersionStatus(target.modelId, target.version, {
+    await finishRegistration(deps.store, target, {
       status: 'FAILED_REGISTRATION',
       statusMessage: `Copying artifacts did not finish within ${formatDuration(options.registrationDeadlineMs)} of the version's creation; register the files again from a new upload.`,
       now,
-      expectedStatus: 'PENDING_REGISTRATION',
     });
     return 'stalled';
   }

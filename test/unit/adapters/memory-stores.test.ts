@@ -1,8 +1,10 @@
 import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
+import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
+import { MemoryDeliveryStore } from '#test/support/memory-delivery-store.ts';
 import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
 import { MemoryTransitionRequestStore } from '#test/support/memory-transition-request-store.ts';
@@ -22,10 +24,18 @@ describeWebhookStoreContract('in memory', async () => new MemoryWebhookStore());
 
 describeTransitionRequestStoreContract('in memory', async () => {
   const models = new MemoryModelRegistryStore();
-  return { models, requests: new MemoryTransitionRequestStore(models) };
+  return {
+    models,
+    requests: new MemoryTransitionRequestStore(models),
+    outbox: models.outbox,
+  };
 });
 
 describeArtifactPurgeStoreContract('in memory', async () => {
   const registry = new MemoryModelRegistryStore();
   return { registry, purges: registry.purges };
 });
+describeDeliveryStoreContract(
+  'in memory',
+  async () => new MemoryDeliveryStore()
+);
