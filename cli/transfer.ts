@@ -161,6 +161,7 @@ export async function uploadFile(
   file: LocalFile,
   target: UploadTarget,
   progress: FileProgress,
+  signal?: AbortSignal,
   urls?: UploadUrlProvider
 ): Promise<{ parts?: { partNumber: number; etag: string }[] }> {
   try {
@@ -168,7 +169,7 @@ export async function uploadFile(
       const urlOf: UrlSource = urls
         ? (refused) => urls.url(target.path, undefined, { refused })
         : { fixed: target.url };
-      await putRange(urlOf, file, 0, file.size, progress);
+      await putRange(urlOf, file, 0, file.size, progress, signal);
       progress.done();
       return {};
     }
@@ -186,13 +187,20 @@ export async function uploadFile(
     const etags = await mapWithConcurrency(
       parts,
       PART_CONCURRENCY,
-      async (part, signal) => {
+      async (part, partSignal) => {
         const start = (part.partNumber - 1) * target.partSize;
         const end = Math.min(start + target.partSize, file.size);
         const urlOf: UrlSource = urls
           ? (refused) => urls.url(target.path, part.partNumber, { refused })
           : { fixed: part.url };
-        const etag = await putRange(urlOf, file, start, end, progress, signal);
+        const etag = await putRange(
+          urlOf,
+          file,
+          start,
+          end,
+          progress,
+          signal ? AbortSignal.any([signal, partSignal]) : partSignal
+        );
         if (!etag) {
           throw new StorageError(
             `storage sent no ETag for part ${part.partNumber} of ${file.path}`,
@@ -227,14 +235,15 @@ export async function uploadFile(
 export async function downloadFile(
   file: VersionFile,
   destination: string,
-  progress: FileProgress
+  progress: FileProgress,
+  signal?: AbortSignal
 ): Promise<void> {
   await mkdir(dirname(destination), { recursive: true });
   const partial = `${destination}.stagegate-partial`;
   const hash = createHash('sha256');
   let size = 0;
   try {
-    const { body } = await getPresigned(file.url);
+    const { body } = await getPresigned(file.url, signal);
     await pipeline(
       body,
       async function* (source: AsyncIterable<Buffer>) {
@@ -245,7 +254,8 @@ export async function downloadFile(
           yield chunk;
         }
       },
-      createWriteStream(partial)
+      createWriteStream(partial),
+      { signal: signal ?? new AbortController().signal }
     );
     const actual = hash.digest('hex');
     if (size !== file.size || actual !== file.sha256) {

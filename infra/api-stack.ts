@@ -965,7 +965,7 @@ export class ApiStack extends Stack {
       apiName: this.#prefix,
       description: `stagegate model registry (${this.config.name}; MLflow and Databricks REST)`,
       // `$default` serves the API at the origin root: the Databricks SDK
-      // drops any base path (ARCHITECTURE.md, decision 2).
+      // drops any base path (docs/architecture.md, decision 2).
       createDefaultStage: true,
       // With a domain of its own, every client uses it: the execute-api
       // URL changes when the API is re-created, the domain does not.
@@ -1017,7 +1017,7 @@ export class ApiStack extends Stack {
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
+          reason: `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

@@ -1,14 +1,16 @@
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
+import {
+  BOOTSTRAP_ADMIN_USAGE,
+  bootstrapAdminArguments,
+  EXIT_USAGE,
+  UsageError,
+} from '#local/usage.ts';
 import { bootstrapAdmin } from './operations/bootstrap-admin.ts';
 import { putSecretValue } from './secrets-manager.ts';
 import { stageNames } from './stage-config.ts';
-
-const USAGE =
-  'usage: npm run bootstrap-admin -- --stage <stage> [--region <region>] [--expires-in-hours <1..168, default 24>] [--revoke]';
 
 /**
  * `npm run bootstrap-admin -- --stage prod`: makes (or replaces) the
@@ -19,17 +21,10 @@ const USAGE =
  * table; the token is never printed and never taken as an argument.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      stage: { type: 'string' },
-      region: { type: 'string' },
-      'expires-in-hours': { type: 'string' },
-      revoke: { type: 'boolean' },
-    },
-  });
-  if (!values.stage) {
-    console.error(USAGE);
-    process.exit(2);
+  const values = bootstrapAdminArguments(process.argv.slice(2));
+  if (values.kind === 'help') {
+    process.stdout.write(BOOTSTRAP_ADMIN_USAGE);
+    return;
   }
   const names = stageNames({ name: values.stage });
   const dynamodb = new DynamoDBClient(
@@ -54,10 +49,8 @@ async function main(): Promise<void> {
       now: Date.now,
     },
     {
-      revoke: values.revoke === true,
-      ...(values['expires-in-hours'] === undefined
-        ? {}
-        : { hours: Number(values['expires-in-hours']) }),
+      revoke: values.revoke,
+      ...(values.hours === undefined ? {} : { hours: values.hours }),
     }
   );
   client.destroy();
@@ -73,6 +66,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`bootstrap-admin: ${error.message}`);
+    process.exit(EXIT_USAGE);
+  }
   console.error('bootstrap-admin failed:', (error as Error).message);
   process.exit(1);
 });

@@ -38,7 +38,7 @@ import { type StageConfig, stageNames } from './stage-config.ts';
 import { type KeyAttribute, registryTable } from './table-definition.ts';
 
 /**
- * Key prefixes of the artifact bucket (ARCHITECTURE.md, decision 5): clients
+ * Key prefixes of the artifact bucket (docs/architecture.md, decision 5): clients
  * upload to `temporary` through presigned URLs, registration copies the files
  * to `managed/<model-id>/<version>/`, and the cleanup job (with a lifecycle
  * rule as backstop) empties `temporary`.
@@ -97,7 +97,7 @@ export class StatefulStack extends Stack {
       // operator turns this off on purpose.
       deletionProtection: true,
       // The outbox's inserts wake the event dispatcher within a second
-      // (ARCHITECTURE.md, decision 9); new images carry the event.
+      // (docs/architecture.md, decision 11); new images carry the event.
       stream: StreamViewType.NEW_IMAGE,
     });
     for (const index of registryTable.globalSecondaryIndexes) {
