@@ -247,19 +247,42 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   return { ok: checks.every((entry) => entry.ok), model, checks };
 }
 
+const USAGE = `usage: npm run smoke -- --url <registry URL> [--token <token>] [--wait-seconds <n>]
+
+The post-deploy smoke test: health, auth, a temporary model and a presigned
+round trip, deleted again. The token may come from STAGEGATE_TOKEN instead
+of --token. Exit code 0 when every check passed, 1 otherwise.
+`;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      token: { type: 'string' },
-      'wait-seconds': { type: 'string' },
-    },
-  });
+  let values: {
+    url?: string | undefined;
+    token?: string | undefined;
+    'wait-seconds'?: string | undefined;
+    help?: boolean | undefined;
+  };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'wait-seconds': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    console.error(`smoke: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const token = values.token ?? process.env.STAGEGATE_TOKEN;
   if (!values.url || !token) {
-    console.error(
-      'usage: npm run smoke -- --url <registry URL> [--token <token>] [--wait-seconds <n>]\n(the token may come from STAGEGATE_TOKEN instead)'
-    );
+    console.error(`smoke: --url and a token are needed\n${USAGE}`);
     return 2;
   }
   const waitSeconds =
