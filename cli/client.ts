@@ -210,6 +210,14 @@ export interface UploadSession {
   readonly files: readonly UploadTarget[];
   /** ISO 8601; shown when a presigned URL has expired. */
   readonly expiresAt: string | undefined;
+  /** The same, epoch milliseconds: when to ask for fresh URLs. */
+  readonly expiresAtMs: number | undefined;
+}
+
+/** A file whose URLs to sign again: a part list for multipart files. */
+export interface FileToSign {
+  readonly path: string;
+  readonly partNumbers?: readonly number[];
 }
 
 export interface UploadedFile {
@@ -536,14 +544,32 @@ export class RegistryClient {
         },
         subject: { model: name },
       },
-      (body) => {
-        const uploadId = requireString(body, 'upload_id');
-        return {
-          uploadId,
-          files: list(body, 'files').map(uploadTarget),
-          expiresAt: timestampText(body.expires_at),
-        };
-      }
+      uploadSession
+    );
+  }
+
+  /**
+   * Fresh presigned URLs for files (or parts) of an open session, in the
+   * shape {@link createUpload} answers: for uploads that outlast the URLs
+   * they got (`UploadUrls` asks just before it needs them).
+   */
+  signUpload(
+    uploadId: string,
+    files: readonly FileToSign[]
+  ): Promise<UploadSession> {
+    return this.#call(
+      'POST',
+      `${STAGEGATE}/uploads/sign`,
+      {
+        body: {
+          upload_id: uploadId,
+          files: files.map((file) => ({
+            path: file.path,
+            ...(file.partNumbers ? { part_numbers: file.partNumbers } : {}),
+          })),
+        },
+      },
+      uploadSession
     );
   }
 
@@ -1477,6 +1503,16 @@ function modelVersion(value: unknown): ModelVersion {
     throw new ProtocolError(`the registry's answer has no current_stage`);
   }
   return version as unknown as ModelVersion;
+}
+
+function uploadSession(body: Record<string, unknown>): UploadSession {
+  const expiresAt = timestampText(body.expires_at);
+  return {
+    uploadId: requireString(body, 'upload_id'),
+    files: list(body, 'files').map(uploadTarget),
+    expiresAt,
+    expiresAtMs: expiresAt === undefined ? undefined : Date.parse(expiresAt),
+  };
 }
 
 function transitionRequest(value: unknown): TransitionRequest {

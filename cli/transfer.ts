@@ -78,17 +78,36 @@ function fileStream(
   return source;
 }
 
-/** One PUT with retries; bytes of a failed attempt are taken back from progress. */
+/**
+ * Where one PUT goes: the URL to use now, or one other than `refused`, the
+ * URL storage refused last (an expired presigned URL); `fixed` when there
+ * is no other URL to try.
+ */
+type UrlSource =
+  | { readonly fixed: string }
+  | ((refused: string | undefined) => Promise<string>);
+
+/**
+ * One PUT with retries; bytes of a failed attempt are taken back from
+ * progress. A 403 (storage refusing the URL, typically expired) is tried
+ * once more with a freshly signed URL.
+ */
 async function putRange(
-  url: string,
+  urlOf: UrlSource,
   file: LocalFile,
   start: number,
   end: number,
   progress: FileProgress,
   signal?: AbortSignal
 ): Promise<string | undefined> {
+  // Storage refusing a fixed URL would refuse it again; a signed one is
+  // replaced once.
+  let resigned = typeof urlOf !== 'function';
+  let refused: string | undefined;
   for (let attempt = 1; ; attempt++) {
     let sent = 0;
+    const url =
+      typeof urlOf === 'function' ? await urlOf(refused) : urlOf.fixed;
     const body = fileStream(file.absolutePath, start, end, (n) => {
       sent += n;
       progress.add(n);
@@ -97,6 +116,16 @@ async function putRange(
       return await putPresigned(url, body, end - start, signal);
     } catch (error) {
       progress.add(-sent);
+      if (
+        !signal?.aborted &&
+        !resigned &&
+        error instanceof StorageError &&
+        error.status === 403
+      ) {
+        resigned = true;
+        refused = url;
+        continue;
+      }
       if (
         signal?.aborted ||
         !(error instanceof StorageError && error.retryable) ||
@@ -110,7 +139,20 @@ async function putRange(
 }
 
 /**
- * Uploads one file to where the session says.
+ * The URLs of an upload session's files and parts; `UploadUrls` signs
+ * fresh ones as they are needed.
+ */
+export interface UploadUrlProvider {
+  url(
+    path: string,
+    partNumber?: number,
+    options?: { refused?: string | undefined }
+  ): Promise<string>;
+}
+
+/**
+ * Uploads one file to where the session says, through `urls` when given
+ * (fresh URLs on demand), else with the target's own URLs.
  * @returns the ETags of a multipart upload's parts, in part order.
  * @throws StorageError when storage refuses a PUT; CliError when the plan
  *   does not cover the file.
@@ -119,11 +161,15 @@ export async function uploadFile(
   file: LocalFile,
   target: UploadTarget,
   progress: FileProgress,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  urls?: UploadUrlProvider
 ): Promise<{ parts?: { partNumber: number; etag: string }[] }> {
   try {
     if (target.kind === 'single') {
-      await putRange(target.url, file, 0, file.size, progress, signal);
+      const urlOf: UrlSource = urls
+        ? (refused) => urls.url(target.path, undefined, { refused })
+        : { fixed: target.url };
+      await putRange(urlOf, file, 0, file.size, progress, signal);
       progress.done();
       return {};
     }
@@ -144,8 +190,11 @@ export async function uploadFile(
       async (part, partSignal) => {
         const start = (part.partNumber - 1) * target.partSize;
         const end = Math.min(start + target.partSize, file.size);
+        const urlOf: UrlSource = urls
+          ? (refused) => urls.url(target.path, part.partNumber, { refused })
+          : { fixed: part.url };
         const etag = await putRange(
-          part.url,
+          urlOf,
           file,
           start,
           end,

@@ -11,16 +11,28 @@ import {
 import {
   CfnAuthorizer,
   CfnStage,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
+  SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   HttpLambdaAuthorizer,
   HttpLambdaResponseType,
 } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  Certificate,
+  CertificateValidation,
+} from 'aws-cdk-lib/aws-certificatemanager';
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  LambdaApplication,
+  LambdaDeploymentConfig,
+  LambdaDeploymentGroup,
+} from 'aws-cdk-lib/aws-codedeploy';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   EventBus,
@@ -30,17 +42,31 @@ import {
   Schedule,
 } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  ManagedPolicy,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
   FilterRule,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import {
   DynamoEventSource,
+  SqsDlq,
   SqsEventSource,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import {
+  AaaaRecord,
+  ARecord,
+  HostedZone,
+  RecordTarget,
+} from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -62,13 +88,26 @@ import {
 import { groupRoots, otherRoots } from '../functions/roots/index.ts';
 import { PUBLIC_URL_VARIABLE } from '../functions/roots/jobs/slack-actions.ts';
 import {
+  functionTimeoutSeconds,
+  type RegistryFunctionName,
+} from '../functions/shared/function-limits.ts';
+import {
   type FunctionNeeds,
   needEnvironment,
 } from '../functions/shared/needs.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
-import { acknowledgeWildcardResource } from './constructs/nag.ts';
-import { RegistryFunction } from './constructs/registry-function.ts';
+import { FailureQueue } from './constructs/failure-queue.ts';
+import { RegistryMonitoring } from './constructs/monitoring.ts';
+import {
+  LIVE_ALIAS,
+  RegistryFunction,
+} from './constructs/registry-function.ts';
 import { fromRepoRoot } from './paths.ts';
+import {
+  functionSettings,
+  type StageConfig,
+  stageNames,
+} from './stage-config.ts';
 import { artifactKeyPrefixes } from './stateful-stack.ts';
 
 /** The transition-request workflow, relative to the repository root. */
@@ -119,37 +158,39 @@ export const REGISTRY_EVENT_SOURCE = 'stagegate.registry';
 const STATE_MACHINE_NAME_MAX_LENGTH = 80;
 
 /**
- * The fixed name of a stack's transition-request state machine
- * (`<stack name>-transition-request`); see {@link ApiStack} for why it is
- * not generated.
+ * The fixed name of a stage's transition-request state machine
+ * (`stagegate-<stage>-transition-request`); see {@link ApiStack} for why it
+ * is not generated. It never changes for a stage: replacing the state
+ * machine would stop the executions waiting on it (the reconciliation of
+ * the cleanup job re-arms their requests, but only once an hour).
  */
-export function transitionRequestStateMachineName(stackName: string): string {
-  if (Token.isUnresolved(stackName)) {
-    throw new Error('The API stack needs a concrete stack name');
+export function transitionRequestStateMachineName(prefix: string): string {
+  if (Token.isUnresolved(prefix)) {
+    throw new Error('The state machine needs a concrete name prefix');
   }
-  const name = `${stackName}-transition-request`;
+  const name = `${prefix}-transition-request`;
   if (name.length > STATE_MACHINE_NAME_MAX_LENGTH) {
     throw new Error(
-      `State machine name ${name} is longer than ${STATE_MACHINE_NAME_MAX_LENGTH} characters: use a shorter stack name`
+      `State machine name ${name} is longer than ${STATE_MACHINE_NAME_MAX_LENGTH} characters: use a shorter stage name`
     );
   }
   return name;
 }
 
 /**
- * The fixed name of a stack's registration function
- * (`<stack name>-registration`): the function invokes itself to continue a
- * long registration, and a reference to its own ARN in its policy would be
- * a dependency cycle.
+ * The fixed name of a stage's registration function
+ * (`stagegate-<stage>-registration`): the function invokes itself to
+ * continue a long registration, and a reference to its own ARN in its
+ * policy would be a dependency cycle.
  */
-export function registrationFunctionName(stackName: string): string {
-  if (Token.isUnresolved(stackName)) {
-    throw new Error('The API stack needs a concrete stack name');
+export function registrationFunctionName(prefix: string): string {
+  if (Token.isUnresolved(prefix)) {
+    throw new Error('The registration function needs a concrete name prefix');
   }
-  const name = `${stackName}-registration`;
+  const name = `${prefix}-registration`;
   if (name.length > 64) {
     throw new Error(
-      `Function name ${name} is longer than 64 characters: use a shorter stack name`
+      `Function name ${name} is longer than 64 characters: use a shorter stage name`
     );
   }
   return name;
@@ -171,6 +212,8 @@ interface Bindings {
 }
 
 export interface ApiStackProps extends StackProps {
+  /** The stage deployed (`infra/stages.ts`). */
+  readonly config: StageConfig;
   /** The registry table (`StatefulStack.table`). */
   readonly table: ITable;
   /** The artifact bucket (`StatefulStack.artifactBucket`). */
@@ -178,31 +221,42 @@ export interface ApiStackProps extends StackProps {
 }
 
 /**
- * The stateless part of stagegate: one Lambda per function group of the
- * route table behind an HTTP API (`$default` stage at the origin root) with
- * a Lambda REQUEST authorizer, the transition-request state machine loaded
- * from its ASL file with the function its Task states invoke, the hourly
- * cleanup job and the registration watchdog. Table and bucket come from
- * {@link StatefulStack} through the props.
+ * The stateless part of a stage: one Lambda per function group of the
+ * route table behind an HTTP API (`$default` stage at the origin root,
+ * optionally on the stage's own domain) with a Lambda REQUEST authorizer,
+ * the transition-request state machine loaded from its ASL file with the
+ * function its Task states invoke, the hourly cleanup job (which also
+ * reconciles pending transition requests), the registration watchdog, the
+ * queues where failed asynchronous work lands, and the alarms and
+ * dashboard ({@link RegistryMonitoring}). Table and bucket come from the
+ * stateful stack through the props.
+ *
+ * Every caller invokes a function's `live` alias, never the function: a
+ * new version takes the alias gradually (CodeDeploy, rolled back by the
+ * function's alarms) unless the stage deploys `all-at-once`.
  *
  * The state machine and its function refer to each other: the definition
- * names the function (`${TransitionRequestFunctionArn}`), and the function
- * answers task tokens of the state machine (its policy) and reads its ARN
- * (its environment). Referencing both resources would be a CloudFormation
- * dependency cycle. So the state machine gets a fixed name
+ * names the function's alias (`${TransitionRequestFunctionArn}`), and the
+ * function answers task tokens of the state machine (its policy) and reads
+ * its ARN (its environment). Referencing both resources would be a
+ * CloudFormation dependency cycle. So the state machine gets a fixed name
  * ({@link transitionRequestStateMachineName}) and the function gets the ARN
- * built from that name with `Stack.formatArn`, which references no resource:
- * the function is created first, then the state machine. The API groups
- * keep the reference (nothing points back at them), so they are created
- * after the state machine they start executions of.
+ * built from that name with `Stack.formatArn`, which references no
+ * resource: the function is created first, then the state machine. The API
+ * groups keep the reference (nothing points back at them), so they are
+ * created after the state machine they start executions of.
  */
 export class ApiStack extends Stack {
+  readonly config: StageConfig;
   readonly httpApi: HttpApi;
+  /** Where clients reach the registry: the custom domain, if any. */
+  readonly apiUrl: string;
   readonly authorizerFunction: RegistryFunction;
   /** The Lambda of each function group of the route table. */
   readonly groupFunctions: ReadonlyMap<FunctionGroup, RegistryFunction>;
   /** Serves the `$default` route (paths the route table does not know). */
   readonly notFoundFunction: RegistryFunction;
+  /** Hourly: temporary uploads, and pending requests whose execution is gone. */
   readonly cleanupFunction: RegistryFunction;
   /** Copies a version's upload into the managed prefix (async invocations). */
   readonly registrationFunction: RegistryFunction;
@@ -211,6 +265,26 @@ export class ApiStack extends Stack {
   /** Invoked by the Task states of the transition-request workflow. */
   readonly transitionRequestWorkflowFunction: RegistryFunction;
   readonly transitionRequestStateMachine: StateMachine;
+  /** Every function, by its name in `functionTimeoutSeconds`. */
+  readonly functions: ReadonlyMap<RegistryFunctionName, RegistryFunction>;
+  /** On-failure destination of the registration function. */
+  readonly registrationFailures: FailureQueue;
+  /**
+   * Dead-letter queue of the schedules, and on-failure destination of the
+   * scheduled functions.
+   */
+  readonly scheduledJobFailures: FailureQueue;
+  readonly monitoring: RegistryMonitoring;
+  /** The gradual deployment of each function (none when `all-at-once`). */
+  readonly deploymentGroups: ReadonlyMap<
+    RegistryFunctionName,
+    LambdaDeploymentGroup
+  >;
+  /**
+   * Stream batches the event dispatcher gave up on (their events stay
+   * pending in the table; the sweep dispatches them).
+   */
+  readonly eventDispatchFailures: FailureQueue;
   /** One message per webhook delivery (and its dead-letter queue). */
   readonly webhookQueue: Queue;
   readonly webhookDeadLetterQueue: Queue;
@@ -226,11 +300,25 @@ export class ApiStack extends Stack {
   readonly slackSecret: Secret;
   /** Acts on Slack clicks after the callback answered. */
   readonly slackActionsFunction: RegistryFunction;
+  /** Slack clicks whose asynchronous decision failed. */
+  readonly slackActionFailures: FailureQueue;
+  readonly #functions = new Map<RegistryFunctionName, RegistryFunction>();
+  readonly #prefix: string;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
+    this.config = props.config;
+    this.#prefix = stageNames(props.config).prefix;
+    this.functions = this.#functions;
 
-    const stateMachineName = transitionRequestStateMachineName(this.stackName);
+    this.registrationFailures = new FailureQueue(this, 'RegistrationFailures', {
+      purpose: 'registration invocations that never ran to their end',
+    });
+    this.scheduledJobFailures = new FailureQueue(this, 'ScheduledJobFailures', {
+      purpose: 'scheduled runs EventBridge could not deliver or that failed',
+    });
+
+    const stateMachineName = transitionRequestStateMachineName(this.#prefix);
     // The state machine by name, not by reference (see the class comment).
     const stateMachineByName = StateMachine.fromStateMachineArn(
       this,
@@ -247,8 +335,8 @@ export class ApiStack extends Stack {
     this.webhookDeadLetterQueue = events.deadLetters;
     this.eventBus = events.bus;
     this.slackSecret = this.createSlackSecret();
-    const workflowFunction = new RegistryFunction(
-      this,
+    const workflowFunction = this.registryFunction(
+      'transitionRequestWorkflow',
       'TransitionRequestWorkflowFunction',
       {
         entry: handlerEntries.transitionRequestWorkflow,
@@ -277,7 +365,7 @@ export class ApiStack extends Stack {
       slackSecret: this.slackSecret,
     };
     this.slackActionsFunction = this.bindNeeds(
-      new RegistryFunction(this, 'SlackActionsFunction', {
+      this.registryFunction('slackActions', 'SlackActionsFunction', {
         entry: handlerEntries.slackActions,
         readsSecrets: true,
         description:
@@ -287,10 +375,15 @@ export class ApiStack extends Stack {
       baseBindings
     );
     // Lambda does not retry a click: a second run would be refused anyway
-    // (the request is decided), and a lost one is clicked again.
-    this.slackActionsFunction.configureAsyncInvoke({
+    // (the request is decided), and a lost one is clicked again; the
+    // failed ones are kept (and alarmed) for the operator.
+    this.slackActionFailures = new FailureQueue(this, 'SlackActionFailures', {
+      purpose: 'Slack clicks whose decision never ran to its end',
+    });
+    this.slackActionsFunction.live.configureAsyncInvoke({
       retryAttempts: 0,
       maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.slackActionFailures.queue),
     });
     const bindings: Bindings = {
       ...baseBindings,
@@ -300,7 +393,7 @@ export class ApiStack extends Stack {
     this.registrationFunction = this.createRegistrationFunction(bindings);
 
     this.authorizerFunction = this.bindNeeds(
-      new RegistryFunction(this, 'Authorizer', {
+      this.registryFunction('authorizer', 'Authorizer', {
         entry: handlerEntries.authorizer,
         description: 'Resolves bearer tokens to principals for the HTTP API',
       }),
@@ -310,7 +403,7 @@ export class ApiStack extends Stack {
 
     const groupFunctions = new Map<FunctionGroup, RegistryFunction>();
     for (const group of functionGroups) {
-      const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
+      const fn = this.registryFunction(group, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
         readsSecrets: groupRoots[group].needs.slackSecret === true,
@@ -323,7 +416,7 @@ export class ApiStack extends Stack {
     this.groupFunctions = groupFunctions;
 
     this.notFoundFunction = this.bindNeeds(
-      new RegistryFunction(this, 'NotFoundFunction', {
+      this.registryFunction('notFound', 'NotFoundFunction', {
         entry: handlerEntries.notFound,
         description: 'stagegate API: paths outside the route table',
       }),
@@ -332,66 +425,67 @@ export class ApiStack extends Stack {
     );
 
     this.httpApi = this.createHttpApi();
-    // Links in Slack messages point at the version pages of this API.
-    this.slackActionsFunction.addEnvironment(
-      PUBLIC_URL_VARIABLE,
-      this.httpApi.apiEndpoint
-    );
+    this.apiUrl = this.config.domain
+      ? `https://${this.config.domain.name}`
+      : this.httpApi.apiEndpoint;
+    // Links in Slack messages point at the version pages of this registry.
+    this.slackActionsFunction.addEnvironment(PUBLIC_URL_VARIABLE, this.apiUrl);
 
-    this.cleanupFunction = this.bindNeeds(
-      new RegistryFunction(this, 'CleanupFunction', {
-        entry: handlerEntries.cleanup,
-        description:
-          'Removes temporary artifact copies of registered, failed and abandoned uploads',
-        timeout: Duration.minutes(5),
-      }),
-      otherRoots.cleanup.needs,
-      bindings
-    );
-    new Rule(this, 'CleanupSchedule', {
-      description: 'Hourly cleanup of temporary artifact uploads',
-      schedule: Schedule.rate(Duration.hours(1)),
-      targets: [new LambdaFunction(this.cleanupFunction)],
-    });
-
+    this.cleanupFunction = this.createCleanup(bindings);
     this.registrationWatchdogFunction =
       this.createRegistrationWatchdog(bindings);
 
+    this.eventDispatchFailures = new FailureQueue(
+      this,
+      'EventDispatchFailures',
+      {
+        purpose:
+          'table-stream batches the event dispatcher gave up on (the events stay pending for its sweep)',
+      }
+    );
     this.eventDispatcherFunction = this.createEventDispatcher(
       props.table,
       bindings
     );
     this.eventDispatcherFunction.addEnvironment(
       PUBLIC_URL_VARIABLE,
-      this.httpApi.apiEndpoint
+      this.apiUrl
     );
     this.webhookDeliveriesFunction = this.createWebhookDeliveries(bindings);
-    this.remindersFunction = this.bindNeeds(
-      new RegistryFunction(this, 'RemindersFunction', {
-        entry: handlerEntries.reminders,
-        description:
-          'stagegate: reminds approvers of transition requests left open',
-        timeout: Duration.minutes(2),
-      }),
-      otherRoots.reminders.needs,
-      bindings
-    );
-    new Rule(this, 'RemindersSchedule', {
-      description:
-        'Reminders of transition requests open past their reminder age (every 5 minutes)',
-      schedule: Schedule.rate(Duration.minutes(5)),
-      // A run that fails is the next run's work (each reminder is marked).
-      targets: [
-        new LambdaFunction(this.remindersFunction, { retryAttempts: 0 }),
-      ],
+    this.remindersFunction = this.createReminders(bindings);
+
+    this.monitoring = new RegistryMonitoring(this, 'Monitoring', {
+      config: this.config,
+      prefix: this.#prefix,
+      httpApi: this.httpApi,
+      functions: this.#functions,
+      cleanupFunction: this.cleanupFunction,
+      stateMachine: this.transitionRequestStateMachine,
+      table: props.table,
+      deadLetterQueues: new Map<string, IQueue>([
+        ['registration-failures', this.registrationFailures.queue],
+        ['scheduled-job-failures', this.scheduledJobFailures.queue],
+        ['event-dispatch-failures', this.eventDispatchFailures.queue],
+        ['webhook-deliveries', this.webhookDeadLetterQueue],
+        ['slack-action-failures', this.slackActionFailures.queue],
+      ]),
     });
+    this.deploymentGroups = this.createDeploymentGroups();
+    this.acknowledgeDeadLetterConfigs();
 
     new CfnOutput(this, 'ApiUrl', {
-      value: this.httpApi.apiEndpoint,
+      value: this.apiUrl,
       description: 'Registry URL (MLFLOW_TRACKING_URI / DATABRICKS_HOST)',
     });
     new CfnOutput(this, 'TransitionRequestStateMachineArn', {
       value: this.transitionRequestStateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Subscribe to it for the alarms (docs/operations.md)',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: `${this.#prefix}`,
     });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
@@ -406,6 +500,30 @@ export class ApiStack extends Stack {
       value: this.webhookDeadLetterQueue.queueUrl,
       description: 'Webhook deliveries that gave up',
     });
+  }
+
+  /**
+   * A function of the stage: its timeout from `functionTimeoutSeconds`,
+   * the stage's log retention and registry settings.
+   */
+  private registryFunction(
+    name: RegistryFunctionName,
+    id: string,
+    props: {
+      entry: string;
+      description: string;
+      functionName?: string;
+      readsSecrets?: boolean;
+    }
+  ): RegistryFunction {
+    const fn = new RegistryFunction(this, id, {
+      ...props,
+      timeout: Duration.seconds(functionTimeoutSeconds[name]),
+      logRetention: this.config.logRetentionDays,
+      environment: functionSettings(this.config),
+    });
+    this.#functions.set(name, fn);
+    return fn;
   }
 
   /**
@@ -425,10 +543,15 @@ export class ApiStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    const deadLetterReason =
+      'This is the dead-letter queue of the webhook delivery queue; what lands here is kept 14 days for inspection and redrive (alarmed).';
     Validations.of(deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason:
-        'This is the dead-letter queue of the webhook delivery queue; what lands here is kept 14 days for inspection and redrive.',
+      reason: deadLetterReason,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: deadLetterReason,
     });
     const queue = new Queue(this, 'WebhookQueue', {
       queueName: name,
@@ -461,23 +584,27 @@ export class ApiStack extends Stack {
     resources: Bindings
   ): RegistryFunction {
     const fn = this.bindNeeds(
-      new RegistryFunction(this, 'EventDispatcherFunction', {
+      this.registryFunction('eventDispatcher', 'EventDispatcherFunction', {
         entry: handlerEntries.eventDispatcher,
         description:
           'stagegate: dispatches registry events to webhooks, the event bus and Slack',
-        timeout: Duration.minutes(1),
         readsSecrets: otherRoots.eventDispatcher.needs.slackSecret === true,
       }),
       otherRoots.eventDispatcher.needs,
       resources
     );
-    fn.addEventSource(
+    // Through the live alias, as every caller: a new version takes the
+    // stream gradually too.
+    fn.live.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.LATEST,
         batchSize: 20,
         bisectBatchOnError: true,
         retryAttempts: 5,
         reportBatchItemFailures: true,
+        // What the retries do not get through is recorded (alarmed); its
+        // events stay pending in the table for the sweep.
+        onFailure: new SqsDlq(this.eventDispatchFailures.queue),
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
@@ -493,13 +620,20 @@ export class ApiStack extends Stack {
       reason:
         'dynamodb:ListStreams (granted with the stream event source) supports no resource-level permissions.',
     });
+    // A sweep that fails is the next sweep's work five minutes later.
+    fn.live.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
+    });
     new Rule(this, 'EventDispatcherSweep', {
-      description:
-        'Dispatches registry events the table stream did not deliver (every 5 minutes)',
+      description: `stagegate ${this.config.name}: dispatches registry events the table stream did not deliver (every 5 minutes)`,
       schedule: Schedule.rate(Duration.minutes(5)),
       targets: [
-        new LambdaFunction(fn, {
+        new LambdaFunction(fn.live, {
           retryAttempts: 0,
+          maxEventAge: Duration.minutes(5),
+          deadLetterQueue: this.scheduledJobFailures.queue,
           event: RuleTargetInput.fromObject({ olderThanSeconds: 60 }),
         }),
       ],
@@ -514,21 +648,61 @@ export class ApiStack extends Stack {
    */
   private createWebhookDeliveries(resources: Bindings): RegistryFunction {
     const fn = this.bindNeeds(
-      new RegistryFunction(this, 'WebhookDeliveriesFunction', {
+      this.registryFunction('webhookDeliveries', 'WebhookDeliveriesFunction', {
         entry: handlerEntries.webhookDeliveries,
         description: 'stagegate: sends registry webhook deliveries',
-        timeout: Duration.seconds(30),
       }),
       otherRoots.webhookDeliveries.needs,
       resources
     );
-    fn.addEventSource(
+    fn.live.addEventSource(
       new SqsEventSource(resources.queue, {
         batchSize: 10,
         reportBatchItemFailures: true,
         maxConcurrency: 10,
       })
     );
+    Validations.of(fn.live).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        "An SQS event source takes no on-failure destination: a message that keeps failing moves to the queue's own dead-letter queue (redrive policy, alarmed).",
+    });
+    return fn;
+  }
+
+  /**
+   * Reminders of transition requests left open: every 5 minutes, one per
+   * request past its reminder age (each marked, so a failed run is simply
+   * the next run's work: neither the schedule nor Lambda retries it; what
+   * could not be delivered or failed lands in the scheduled-job-failures
+   * queue, alarmed).
+   */
+  private createReminders(resources: Bindings): RegistryFunction {
+    const fn = this.bindNeeds(
+      this.registryFunction('reminders', 'RemindersFunction', {
+        entry: handlerEntries.reminders,
+        description:
+          'stagegate: reminds approvers of transition requests left open',
+      }),
+      otherRoots.reminders.needs,
+      resources
+    );
+    fn.live.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
+    });
+    new Rule(this, 'RemindersSchedule', {
+      description: `stagegate ${this.config.name}: reminders of transition requests open past their reminder age (every 5 minutes)`,
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new LambdaFunction(fn.live, {
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(5),
+          deadLetterQueue: this.scheduledJobFailures.queue,
+        }),
+      ],
+    });
     return fn;
   }
 
@@ -588,17 +762,12 @@ export class ApiStack extends Stack {
     if (needs.slackActions) {
       const actions = resources.slackActions;
       if (!actions) throw new Error('The Slack actions function comes first');
-      const invoke = actions.grantInvoke(fn);
-      for (const resource of invoke.principalStatements.flatMap(
-        (statement) => statement.resources
-      )) {
-        acknowledgeWildcardResource(
-          fn.executionRole,
-          resource,
-          'lambda:InvokeFunction on versions and aliases (`:*`) of the one Slack actions function; no other function.'
-        );
-      }
-      fn.addEnvironment(needEnvironment.slackActions, actions.functionName);
+      // The live alias, as every other invocation (safe upgrades).
+      actions.live.grantInvoke(fn);
+      fn.addEnvironment(
+        needEnvironment.slackActions,
+        actions.live.functionName
+      );
     }
     return fn;
   }
@@ -624,30 +793,32 @@ export class ApiStack extends Stack {
   /**
    * The asynchronous registration: reads (pinned versions of) the temporary
    * uploads, writes and verifies the managed copies, updates the version
-   * and reads the session in the table, and invokes itself (by its fixed
-   * name) to continue a registration that runs out of time. Lambda does not
-   * retry it: every failure is recorded on the version by the handler, and
-   * an invocation that never runs or dies is re-driven by the watchdog once
-   * its lease runs out.
+   * and reads the session in the table, and invokes its own `live` alias
+   * (by its fixed name) to continue a registration that runs out of time.
+   * Lambda does not retry it: every failure is recorded on the version by
+   * the handler, an invocation that never runs to its end lands in the
+   * registration-failures queue (alarmed), and the watchdog re-drives it
+   * once its lease runs out.
    */
   private createRegistrationFunction(resources: Bindings): RegistryFunction {
-    const functionName = registrationFunctionName(this.stackName);
-    const fn = new RegistryFunction(this, 'RegistrationFunction', {
+    const functionName = registrationFunctionName(this.#prefix);
+    const fn = this.registryFunction('registration', 'RegistrationFunction', {
       entry: handlerEntries.registration,
       description:
         'stagegate: copies a version from its upload into the managed prefix',
       functionName,
-      timeout: Duration.minutes(15),
     });
     // Its own `registrations` need is granted by name below: a reference
     // to its own ARN in its policy would be a dependency cycle.
     const { registrations, ...needs } = otherRoots.registration.needs;
     this.bindNeeds(fn, needs, resources);
-    fn.configureAsyncInvoke({
+    fn.live.configureAsyncInvoke({
       retryAttempts: 0,
       maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(this.registrationFailures.queue),
     });
     if (registrations) {
+      const self = `${functionName}:${LIVE_ALIAS}`;
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['lambda:InvokeFunction'],
@@ -656,13 +827,49 @@ export class ApiStack extends Stack {
               service: 'lambda',
               resource: 'function',
               arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              resourceName: functionName,
+              resourceName: self,
             }),
           ],
         })
       );
-      fn.addEnvironment(needEnvironment.registrations, functionName);
+      fn.addEnvironment(needEnvironment.registrations, self);
     }
+    return fn;
+  }
+
+  /**
+   * The hourly cleanup: temporary uploads and the managed files of deleted
+   * versions, then the reconciliation of pending transition requests whose
+   * execution is gone. Every step is idempotent and bounded, so EventBridge
+   * retries a delivery and Lambda a failed run; what still fails lands in
+   * the scheduled-job-failures queue.
+   */
+  private createCleanup(resources: Bindings): RegistryFunction {
+    const fn = this.bindNeeds(
+      this.registryFunction('cleanup', 'CleanupFunction', {
+        entry: handlerEntries.cleanup,
+        description:
+          'Removes temporary and deleted artifacts; re-arms or expires pending requests whose execution is gone',
+      }),
+      otherRoots.cleanup.needs,
+      resources
+    );
+    fn.live.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
+    });
+    new Rule(this, 'CleanupSchedule', {
+      description: `stagegate ${this.config.name}: hourly cleanup and reconciliation`,
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [
+        new LambdaFunction(fn.live, {
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: this.scheduledJobFailures.queue,
+        }),
+      ],
+    });
     return fn;
   }
 
@@ -671,44 +878,50 @@ export class ApiStack extends Stack {
    * starts the next attempt of each (invokes the registration function),
    * and when a registration is out of attempts or time marks it failed and
    * deletes its copies by key from the managed prefix (no listing, no
-   * reads). A run that fails is simply the next run's work, so the
-   * schedule does not retry it.
+   * reads). A run that fails is simply the next run's work five minutes
+   * later, so neither the schedule nor Lambda retries it; a run that could
+   * not be delivered, or failed, still lands in the scheduled-job-failures
+   * queue, so a watchdog that keeps failing is alarmed on.
    */
   private createRegistrationWatchdog(resources: Bindings): RegistryFunction {
     const fn = this.bindNeeds(
-      new RegistryFunction(this, 'RegistrationWatchdogFunction', {
-        entry: handlerEntries.registrationWatchdog,
-        description:
-          'stagegate: re-drives artifact registrations whose attempt stopped',
-        timeout: Duration.minutes(2),
-      }),
+      this.registryFunction(
+        'registrationWatchdog',
+        'RegistrationWatchdogFunction',
+        {
+          entry: handlerEntries.registrationWatchdog,
+          description:
+            'stagegate: re-drives artifact registrations whose attempt stopped',
+        }
+      ),
       otherRoots.registrationWatchdog.needs,
       resources
     );
+    fn.live.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
+    });
     new Rule(this, 'RegistrationWatchdogSchedule', {
-      description:
-        'Re-drives artifact registrations whose lease ran out (every 5 minutes)',
+      description: `stagegate ${this.config.name}: re-drives artifact registrations whose lease ran out (every 5 minutes)`,
       schedule: Schedule.rate(Duration.minutes(5)),
-      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+      targets: [
+        new LambdaFunction(fn.live, {
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(5),
+          deadLetterQueue: this.scheduledJobFailures.queue,
+        }),
+      ],
     });
     return fn;
   }
 
-  /** Lets a function start registrations (async invocations). */
+  /** Lets a function start registrations (async invocations of `live`). */
   private grantRegistrations(fn: RegistryFunction): void {
-    const invoke = this.registrationFunction.grantInvoke(fn);
-    for (const resource of invoke.principalStatements.flatMap(
-      (statement) => statement.resources
-    )) {
-      acknowledgeWildcardResource(
-        fn.executionRole,
-        resource,
-        'lambda:InvokeFunction on versions and aliases (`:*`) of the one registration function; no other function.'
-      );
-    }
+    this.registrationFunction.live.grantInvoke(fn);
     fn.addEnvironment(
       needEnvironment.registrations,
-      this.registrationFunction.functionName
+      this.registrationFunction.live.functionName
     );
   }
 
@@ -717,12 +930,15 @@ export class ApiStack extends Stack {
     workflowFunction: RegistryFunction
   ): StateMachine {
     // Typed by the placeholder list of the ASL file, so a new placeholder
-    // does not compile until it gets a value here.
+    // does not compile until it gets a value here. The Task states invoke
+    // the `live` alias: executions waiting for weeks call whatever version
+    // holds it then, which is why the function accepts every payload an
+    // earlier definition sends (docs/operations.md, "Waiting executions").
     const substitutions: TransitionRequestSubstitutions = {
-      TransitionRequestFunctionArn: workflowFunction.functionArn,
+      TransitionRequestFunctionArn: workflowFunction.live.functionArn,
     };
     const logGroup = new LogGroup(this, 'TransitionRequestLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: this.config.logRetentionDays,
     });
     const stateMachine = new StateMachine(this, 'TransitionRequest', {
       // Fixed: the workflow function builds the ARN from it.
@@ -748,34 +964,129 @@ export class ApiStack extends Stack {
       reason:
         'CloudWatch Logs delivery (logs:CreateLogDelivery, ...) and X-Ray (PutTraceSegments, ...) support no resource-level permissions.',
     });
-    // The Task states invoke the unqualified ARN; `grantInvoke` adds
-    // `<arn>:*` (versions and aliases of that one function) next to it.
-    const invoke = workflowFunction.grantInvoke(stateMachine);
-    for (const resource of invoke.principalStatements.flatMap(
-      (statement) => statement.resources
-    )) {
-      acknowledgeWildcardResource(
-        stateMachine.role,
-        resource,
-        'lambda:InvokeFunction on versions and aliases (`:*`) of the one workflow function the Task states invoke; no other function.'
-      );
-    }
+    workflowFunction.live.grantInvoke(stateMachine);
     return stateMachine;
   }
 
+  /**
+   * Lambda's function-level dead-letter queue catches failed asynchronous
+   * invocations only. The functions invoked asynchronously have an
+   * on-failure destination on their `live` alias instead (the invocation
+   * record, with the error, lands in SQS); the others are only ever
+   * invoked synchronously, and their caller sees each failure.
+   */
+  private acknowledgeDeadLetterConfigs(): void {
+    const asynchronous = new Set<RegistryFunction>([
+      this.registrationFunction,
+      this.cleanupFunction,
+      this.registrationWatchdogFunction,
+      this.remindersFunction,
+      this.eventDispatcherFunction,
+    ]);
+    for (const fn of this.#functions.values()) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          fn === this.webhookDeliveriesFunction
+            ? 'Invoked by its SQS event source mapping (synchronously): a message that keeps failing moves to the delivery queue’s own dead-letter queue (alarmed).'
+            : asynchronous.has(fn)
+              ? 'Invoked asynchronously through its live alias, whose on-failure destination (SQS, alarmed) receives every invocation that fails for good, with its error.'
+              : 'Invoked synchronously only (API Gateway, the state machine): the caller receives each failure, and a dead-letter queue applies to asynchronous invocations alone.',
+      });
+    }
+  }
+
+  /**
+   * With a gradual deployment, each function's new version takes 10% of
+   * its invocations first (canary: for 5 minutes; linear: 10% more every
+   * minute) and CodeDeploy moves the alias back if an alarm of the function
+   * (errors, throttles, and for API functions the API's 5xx rate) fires
+   * meanwhile. One role serves every deployment group.
+   */
+  private createDeploymentGroups(): ReadonlyMap<
+    RegistryFunctionName,
+    LambdaDeploymentGroup
+  > {
+    const groups = new Map<RegistryFunctionName, LambdaDeploymentGroup>();
+    if (this.config.deployment === 'all-at-once') return groups;
+    const application = new LambdaApplication(this, 'Deployments', {
+      applicationName: this.#prefix,
+    });
+    const role = new Role(this, 'DeploymentRole', {
+      assumedBy: new ServicePrincipal('codedeploy.amazonaws.com'),
+      description: `CodeDeploy of ${this.#prefix}: shifts the live aliases`,
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName(
+          'service-role/AWSCodeDeployRoleForLambdaLimited'
+        ),
+      ],
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+      reason:
+        "CodeDeploy's own service-role policy for Lambda deployments (alias updates, invoking hooks), kept current by AWS.",
+    });
+    const deploymentConfig =
+      this.config.deployment === 'canary'
+        ? LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES
+        : LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE;
+    const apiFunctions = new Set<RegistryFunction>([
+      ...this.groupFunctions.values(),
+      this.authorizerFunction,
+      this.notFoundFunction,
+    ]);
+    for (const [name, fn] of this.#functions) {
+      const alarms: IAlarm[] = [
+        this.requireAlarm(this.monitoring.functionErrors, name),
+        this.requireAlarm(this.monitoring.functionThrottles, name),
+        ...(apiFunctions.has(fn) ? [this.monitoring.api5xxRate] : []),
+      ];
+      groups.set(
+        name,
+        new LambdaDeploymentGroup(this, `${pascalCase(name)}Deployment`, {
+          application,
+          alias: fn.live,
+          deploymentConfig,
+          alarms,
+          role,
+          autoRollback: { failedDeployment: true, deploymentInAlarm: true },
+        })
+      );
+    }
+    return groups;
+  }
+
+  private requireAlarm(
+    alarms: ReadonlyMap<string, IAlarm>,
+    name: string
+  ): IAlarm {
+    const alarm = alarms.get(name);
+    if (!alarm) throw new Error(`No alarm for ${name}`);
+    return alarm;
+  }
+
   private createHttpApi(): HttpApi {
+    const domainName = this.createDomainName();
     const httpApi = new HttpApi(this, 'HttpApi', {
-      apiName: 'stagegate',
-      description: 'stagegate model registry (MLflow and Databricks REST)',
+      apiName: this.#prefix,
+      description: `stagegate model registry (${this.config.name}; MLflow and Databricks REST)`,
       // `$default` serves the API at the origin root: the Databricks SDK
       // drops any base path (docs/architecture.md, decision 2).
       createDefaultStage: true,
+      // With a domain of its own, every client uses it: the execute-api
+      // URL changes when the API is re-created, the domain does not.
+      ...(domainName
+        ? {
+            defaultDomainMapping: { domainName },
+            disableExecuteApiEndpoint: true,
+          }
+        : {}),
     });
     this.configureDefaultStage(httpApi);
 
     const authorizer = new HttpLambdaAuthorizer(
       'RegistryAuthorizer',
-      this.authorizerFunction,
+      this.authorizerFunction.live,
       {
         responseTypes: [HttpLambdaResponseType.IAM],
         // No identity source and no caching. With an identity source, API
@@ -794,7 +1105,7 @@ export class ApiStack extends Stack {
     for (const [group, fn] of this.groupFunctions) {
       integrations.set(
         group,
-        new HttpLambdaIntegration(`${pascalCase(group)}Integration`, fn)
+        new HttpLambdaIntegration(`${pascalCase(group)}Integration`, fn.live)
       );
     }
     for (const route of routes) {
@@ -824,7 +1135,7 @@ export class ApiStack extends Stack {
       routeKey: HttpRouteKey.DEFAULT,
       integration: new HttpLambdaIntegration(
         'NotFoundIntegration',
-        this.notFoundFunction
+        this.notFoundFunction.live
       ),
       authorizer,
     });
@@ -845,13 +1156,53 @@ export class ApiStack extends Stack {
   }
 
   /**
+   * The stage's own domain, when it has one: a certificate validated in
+   * its hosted zone, the API Gateway domain (TLS 1.2), and A and AAAA
+   * alias records to it.
+   */
+  private createDomainName(): DomainName | undefined {
+    const domain = this.config.domain;
+    if (!domain) return undefined;
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
+      hostedZoneId: domain.hostedZoneId,
+      zoneName: domain.hostedZoneName,
+    });
+    const certificate = new Certificate(this, 'Certificate', {
+      domainName: domain.name,
+      validation: CertificateValidation.fromDns(zone),
+    });
+    const domainName = new DomainName(this, 'DomainName', {
+      domainName: domain.name,
+      certificate,
+      securityPolicy: SecurityPolicy.TLS_1_2,
+    });
+    const target = RecordTarget.fromAlias(
+      new ApiGatewayv2DomainProperties(
+        domainName.regionalDomainName,
+        domainName.regionalHostedZoneId
+      )
+    );
+    new ARecord(this, 'DomainRecord', {
+      zone,
+      recordName: domain.name,
+      target,
+    });
+    new AaaaRecord(this, 'DomainRecordIpv6', {
+      zone,
+      recordName: domain.name,
+      target,
+    });
+    return domainName;
+  }
+
+  /**
    * Access logs and throttling on the `$default` stage. HttpApi creates that
    * stage without options, so they are set on its L1 resource (as properties,
    * not raw overrides, so cdk-nag sees them).
    */
   private configureDefaultStage(httpApi: HttpApi): void {
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: this.config.logRetentionDays,
     });
     const stage = defaultChildOf(httpApi.defaultStage, CfnStage);
     stage.accessLogSettings = {
@@ -873,8 +1224,8 @@ export class ApiStack extends Stack {
       }),
     };
     stage.defaultRouteSettings = {
-      throttlingBurstLimit: 200,
-      throttlingRateLimit: 100,
+      throttlingBurstLimit: this.config.api.burstLimit,
+      throttlingRateLimit: this.config.api.rateLimit,
     };
   }
 }
@@ -892,8 +1243,9 @@ function defaultChildOf<T extends IConstruct>(
   return child;
 }
 
-function pascalCase(kebab: string): string {
-  return kebab
+/** `registered-models`, `notFound` → `RegisteredModels`, `NotFound`. */
+function pascalCase(name: string): string {
+  return name
     .split('-')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');

@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
-import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
 import {
   BOOTSTRAP_ADMIN_USAGE,
@@ -9,12 +8,17 @@ import {
   EXIT_USAGE,
   UsageError,
 } from '#local/usage.ts';
+import { bootstrapAdmin } from './operations/bootstrap-admin.ts';
+import { putSecretValue } from './secrets-manager.ts';
+import { stageNames } from './stage-config.ts';
 
 /**
- * `npm run bootstrap-admin -- --table <RegistryTableName>`: creates (or
- * rotates) the bootstrap admin's token in a deployed registry, with the
- * operator's own AWS credentials, and prints it once. Only its hash is
- * stored. The same code path as `npm start` uses locally.
+ * `npm run bootstrap-admin -- --stage prod`: makes (or replaces) the
+ * deployed registry's bootstrap admin token with the operator's own AWS
+ * credentials, keeps it in the stage's secret and prints how to read it;
+ * it expires on its own. `--revoke` ends it once real admins exist
+ * (docs/deployment.md, "First admin"). Only the token's hash is in the
+ * table; the token is never printed and never taken as an argument.
  */
 async function main(): Promise<void> {
   const values = bootstrapAdminArguments(process.argv.slice(2));
@@ -22,20 +26,42 @@ async function main(): Promise<void> {
     process.stdout.write(BOOTSTRAP_ADMIN_USAGE);
     return;
   }
-  const token = values.token ?? generateTokenValue();
-  const client = createDocumentClient(
-    new DynamoDBClient(values.region ? { region: values.region } : {})
+  const names = stageNames({ name: values.stage });
+  const dynamodb = new DynamoDBClient(
+    values.region ? { region: values.region } : {}
   );
-  await ensureBootstrapAdmin(
-    new DynamoDBIdentityStore({ client, tableName: values.table }),
-    token,
-    Date.now()
+  const client = createDocumentClient(dynamodb);
+  const region = await dynamodb.config.region();
+  const result = await bootstrapAdmin(
+    {
+      identities: new DynamoDBIdentityStore({
+        client,
+        tableName: names.table,
+      }),
+      storeToken: async (token) =>
+        putSecretValue({
+          region,
+          credentials: await dynamodb.config.credentials(),
+          secretId: names.bootstrapSecret,
+          secretString: token,
+        }),
+      newToken: generateTokenValue,
+      now: Date.now,
+    },
+    {
+      revoke: values.revoke,
+      ...(values.hours === undefined ? {} : { hours: values.hours }),
+    }
   );
   client.destroy();
+  if (result.action === 'revoked') {
+    console.log(
+      `The bootstrap admin token of ${values.stage} is revoked (secret ${names.bootstrapSecret} overwritten).`
+    );
+    return;
+  }
   console.log(
-    values.token
-      ? 'The bootstrap admin token is set.'
-      : `Bootstrap admin token (shown once, keep it in a secret store): ${token}`
+    `The bootstrap admin token of ${values.stage} is in the secret ${names.bootstrapSecret} and expires at ${new Date(result.expiresAt).toISOString()}. Read it with:\n  aws secretsmanager get-secret-value --region ${region} --secret-id ${names.bootstrapSecret} --query SecretString --output text`
   );
 }
 

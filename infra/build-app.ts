@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { App, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack.ts';
 import { fromRepoRoot } from './paths.ts';
+import {
+  parseStageConfig,
+  type StageConfig,
+  type StageInput,
+  stageNames,
+} from './stage-config.ts';
+import { DEFAULT_STAGE, stages } from './stages.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { WebStack } from './web-stack.ts';
 
@@ -24,22 +31,41 @@ export interface BuildAppOptions {
    * @default - `cdk.json`'s context only
    */
   readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * The stages to build, side by side in one app. @default the stages of
+   * `infra/stages.ts` named by the `stage` context (comma-separated;
+   * `-c stage=prod`), else `dev`
+   */
+  readonly stages?: readonly StageInput[];
+}
+
+/** One stage: its configuration and its two stacks. */
+export interface StagegateDeployment {
+  readonly config: StageConfig;
+  readonly stateful: StatefulStack;
+  readonly api: ApiStack;
+  readonly web: WebStack;
 }
 
 export interface StagegateApp {
   readonly app: App;
+  /** Every stage built, in the order asked for. */
+  readonly deployments: readonly StagegateDeployment[];
+  /** The first stage's stacks. */
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
   readonly web: WebStack;
 }
 
 /**
- * Builds the stagegate CDK app: `Stagegate-Stateful` (table, bucket),
- * `Stagegate-Api` (functions, HTTP API, workflow, schedule) and
- * `Stagegate-Web` (the page on S3 behind CloudFront, with the API), checked by
- * cdk-nag's AwsSolutions pack. `infra/app.ts` synthesizes it for the CLI;
- * tests build it in-process. The feature flags are read from `cdk.json` so
- * an in-process app behaves exactly as the CLI's.
+ * Builds the stagegate CDK app: per stage, `stagegate-<stage>-stateful`
+ * (table, bucket, backups, the bootstrap secret), `stagegate-<stage>-api`
+ * (functions, HTTP API, workflow, schedules, alarms) and
+ * `stagegate-<stage>-web` (the page on S3 behind CloudFront, with the API on
+ * the same origin), checked by cdk-nag's AwsSolutions and Serverless packs.
+ * `infra/app.ts` synthesizes it for the CLI; tests build it in-process. The
+ * feature flags are read from `cdk.json` so an in-process app behaves
+ * exactly as the CLI's.
  */
 export function buildApp(options: BuildAppOptions = {}): StagegateApp {
   const app = new App({
@@ -50,24 +76,78 @@ export function buildApp(options: BuildAppOptions = {}): StagegateApp {
     },
     builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
   });
-  Tags.of(app).add('project', 'stagegate');
+  const inputs = options.stages ?? selectedStages(app);
+  const deployments = inputs.map((input) =>
+    buildStage(app, parseStageConfig(input))
+  );
+  const [first] = deployments;
+  if (!first) throw new Error('No stage to build.');
 
-  const stateful = new StatefulStack(app, 'Stagegate-Stateful', {
-    description: 'stagegate model registry: table and artifact bucket',
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new ServerlessChecks(app)
+  );
+  return {
+    app,
+    deployments,
+    stateful: first.stateful,
+    api: first.api,
+    web: first.web,
+  };
+}
+
+function buildStage(app: App, config: StageConfig): StagegateDeployment {
+  const names = stageNames(config);
+  const env =
+    config.account || config.region
+      ? { account: config.account, region: config.region }
+      : undefined;
+  const stateful = new StatefulStack(app, names.statefulStack, {
+    description: `stagegate model registry (${config.name}): table and artifact bucket`,
+    config,
+    env,
+    terminationProtection: config.terminationProtection,
   });
-  const api = new ApiStack(app, 'Stagegate-Api', {
-    description: 'stagegate model registry: API, functions and workflows',
+  const api = new ApiStack(app, names.apiStack, {
+    description: `stagegate model registry (${config.name}): API, functions, workflows and alarms`,
+    config,
+    env,
     table: stateful.table,
     artifactBucket: stateful.artifactBucket,
   });
-
-  const web = new WebStack(app, 'Stagegate-Web', {
-    description: 'stagegate model registry: the web page and its CDN',
-    httpApi: api.httpApi,
+  const web = new WebStack(app, names.webStack, {
+    description: `stagegate model registry (${config.name}): the web page and its CDN`,
+    env,
+    apiUrl: api.apiUrl,
   });
+  for (const stack of [stateful, api, web]) {
+    Tags.of(stack).add('project', 'stagegate');
+    Tags.of(stack).add('stage', config.name);
+    Tags.of(stack).add('owner', config.owner);
+  }
+  return { config, stateful, api, web };
+}
 
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stateful, api, web };
+/**
+ * The stages named by the `stage` context (`-c stage=prod`, or several:
+ * `-c stage=dev,prod`), else the default one.
+ * @throws Error naming the unknown stage and the known ones.
+ */
+function selectedStages(app: App): StageInput[] {
+  const context: unknown = app.node.tryGetContext('stage');
+  const names =
+    typeof context === 'string' && context.trim() !== ''
+      ? context.split(',').map((name) => name.trim())
+      : [DEFAULT_STAGE];
+  return names.map((name) => {
+    const stage = stages.find((candidate) => candidate.name === name);
+    if (!stage) {
+      throw new Error(
+        `No stage '${name}' in infra/stages.ts (known: ${stages.map((known) => known.name).join(', ')}).`
+      );
+    }
+    return stage;
+  });
 }
 
 function cdkJsonContext(): Record<string, unknown> {

@@ -10,7 +10,6 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AllowedMethods,
   CachePolicy,
@@ -39,8 +38,12 @@ import { WEB_SECURITY_HEADERS } from '../web/assets.ts';
 import { writeWebAssets } from '../web/build.ts';
 
 export interface WebStackProps extends StackProps {
-  /** The registry's HTTP API, served by the distribution under `/api/*`. */
-  readonly httpApi: HttpApi;
+  /**
+   * Where the registry's HTTP API answers (`https://<host>`: its custom
+   * domain when the stage has one, else its execute-api endpoint), served
+   * by the distribution under `/api/*`.
+   */
+  readonly apiUrl: string;
 }
 
 /**
@@ -109,8 +112,8 @@ export class WebStack extends Stack {
       },
     });
 
-    // `https://<api id>.execute-api.<region>.<suffix>`: the host alone.
-    const apiHost = Fn.select(2, Fn.split('/', props.httpApi.apiEndpoint));
+    // `https://<host>`: the host alone.
+    const apiHost = Fn.select(2, Fn.split('/', props.apiUrl));
     this.distribution = new Distribution(this, 'WebDistribution', {
       comment: 'stagegate: the web page and, under /api/, the registry API',
       defaultRootObject: 'index.html',

@@ -2,7 +2,8 @@ import { AsyncResource } from 'node:async_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileDeliveryQueue } from '#adapters/queue/file-delivery-queue.ts';
-import { invokeLocally } from './lambda/invocation.ts';
+import { functionTimeoutSeconds } from '#shared/function-limits.ts';
+import { invokeWithTimeout } from './lambda/invocation.ts';
 import { lambdaContext } from './lambda/server.ts';
 
 /**
@@ -56,10 +57,12 @@ export function startEventLoops(options: {
     paused: options.pause === 'dispatch',
     run: async () => {
       const module = await import('#handlers/jobs/event-dispatcher.ts');
-      await invokeLocally(
+      const timeoutMs = functionTimeoutSeconds.eventDispatcher * 1000;
+      await invokeWithTimeout(
         module.handler,
         { olderThanSeconds: 0 },
-        lambdaContext('stagegate-event-dispatcher')
+        lambdaContext('stagegate-event-dispatcher', timeoutMs),
+        timeoutMs
       );
     },
   });
@@ -72,7 +75,8 @@ export function startEventLoops(options: {
       for (;;) {
         const taken = queue.take(Date.now(), 10);
         if (taken.length === 0 || stopped) return;
-        const result = await invokeLocally(
+        const timeoutMs = functionTimeoutSeconds.webhookDeliveries * 1000;
+        const result = await invokeWithTimeout(
           module.handler,
           {
             Records: taken.map((message) => ({
@@ -80,7 +84,8 @@ export function startEventLoops(options: {
               body: JSON.stringify(message.message),
             })),
           },
-          lambdaContext('stagegate-webhook-deliveries')
+          lambdaContext('stagegate-webhook-deliveries', timeoutMs),
+          timeoutMs
         );
         const failed = new Set(
           result.batchItemFailures.map((failure) => failure.itemIdentifier)

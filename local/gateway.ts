@@ -22,15 +22,22 @@ import {
   routeKey,
   routes,
 } from '#http/routes.ts';
+import {
+  functionTimeoutSeconds,
+  type RegistryFunctionName,
+  SYNC_PAYLOAD_LIMIT_BYTES,
+} from '#shared/function-limits.ts';
 import { WEB_SECURITY_HEADERS, type WebAssets } from '../web/assets.ts';
 import type { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
-import { invokeLocally } from './lambda/invocation.ts';
+import { invokeWithTimeout } from './lambda/invocation.ts';
 import { repositoryRoot } from './paths.ts';
 
 /** HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-/** HTTP API's integration timeout. */
+/** HTTP API's integration timeout: no function may run longer behind it. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
+const AUTHORIZER_ENTRY = 'functions/handlers/authorizer.ts';
+const NOT_FOUND_ENTRY = 'functions/handlers/api/not-found.ts';
 const API_ID = 'local';
 const ROUTE_ARN_PREFIX = `arn:aws:execute-api:us-east-1:000000000000:${API_ID}/$default`;
 
@@ -88,6 +95,7 @@ export const ROUND_TRIPS_PATH = '/__stagegate/dynamodb-round-trips';
  */
 export class LocalGateway {
   readonly #handlers = new Map<string, Promise<LambdaHandler>>();
+  readonly #timeouts: Readonly<Record<RegistryFunctionName, number>>;
   readonly #traffic = new Map<string, RouteTraffic>();
   readonly #debug: boolean;
   readonly #afterChange: (() => void) | undefined;
@@ -111,6 +119,12 @@ export class LocalGateway {
       /** Counts each call's DynamoDB round trips (debug endpoints only). */
       roundTrips?: DynamoDBRoundTrips;
       /**
+       * Each function's timeout in seconds, as deployed. Tests shorten
+       * one to see a slow operation end as on Lambda.
+       * @default functionTimeoutSeconds
+       */
+      timeouts?: Readonly<Record<RegistryFunctionName, number>>;
+      /**
        * Called after a handler answered a call that may have changed
        * something (not a GET): the local event dispatcher looks at the
        * outbox at once, as DynamoDB Streams would wake it on AWS.
@@ -124,6 +138,7 @@ export class LocalGateway {
     } = {}
   ) {
     this.#web = options.web;
+    this.#timeouts = options.timeouts ?? functionTimeoutSeconds;
     this.#afterChange = options.afterChange;
     this.#debug = options.debug ?? false;
     this.#jobs = options.jobs ?? {};
@@ -287,13 +302,12 @@ export class LocalGateway {
     const routeArn = `${ROUTE_ARN_PREFIX}/${method}${url.pathname}`;
 
     if (matched.route?.action !== 'public') {
-      const authorizer = await this.#handler(
-        'functions/handlers/authorizer.ts'
-      );
+      const authorizer = await this.#handler(AUTHORIZER_ENTRY);
       let result: APIGatewayAuthorizerResult;
       try {
         const authorizerEvent = toAuthorizerEvent(event, routeArn);
-        const authorize = () => invoke(authorizer, authorizerEvent);
+        const authorize = () =>
+          invoke(authorizer, authorizerEvent, this.#timeoutMs('authorizer'));
         result = (await (this.#roundTrips
           ? this.#roundTrips.phase('authorizer', authorize)
           : authorize())) as APIGatewayAuthorizerResult;
@@ -319,19 +333,53 @@ export class LocalGateway {
       };
     }
 
+    const functionName: RegistryFunctionName = matched.route
+      ? (matched.route.group as FunctionGroup)
+      : 'notFound';
     const entry = matched.route
       ? handlerEntry(matched.route.group as FunctionGroup)
-      : 'functions/handlers/api/not-found.ts';
+      : NOT_FOUND_ENTRY;
+    // Lambda refuses a synchronous invocation whose event is over 6 MB,
+    // which API Gateway answers with 413.
+    const eventBytes = Buffer.byteLength(JSON.stringify(event));
+    if (eventBytes > SYNC_PAYLOAD_LIMIT_BYTES) {
+      sendError(
+        response,
+        413,
+        'INVALID_PARAMETER_VALUE',
+        `The request is ${eventBytes} bytes as a Lambda event; at most ${SYNC_PAYLOAD_LIMIT_BYTES} are accepted.`
+      );
+      return;
+    }
     let result: unknown;
     try {
-      result = await invoke(await this.#handler(entry), event);
+      result = await invoke(
+        await this.#handler(entry),
+        event,
+        this.#timeoutMs(functionName)
+      );
     } catch (error) {
       console.error(`handler ${entry} failed`, error);
       sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
       return;
     }
+    // A response over 6 MB fails the invocation on Lambda: a 500 to the
+    // client, whatever the handler meant to answer.
+    const resultBytes = Buffer.byteLength(JSON.stringify(result ?? null));
+    if (resultBytes > SYNC_PAYLOAD_LIMIT_BYTES) {
+      console.error(
+        `handler ${entry} answered ${resultBytes} bytes; Lambda refuses more than ${SYNC_PAYLOAD_LIMIT_BYTES}`
+      );
+      sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
+      return;
+    }
     if (method !== 'GET') this.#afterChange?.();
     writeResult(response, result);
+  }
+
+  /** A function's timeout, never beyond the integration's. */
+  #timeoutMs(name: RegistryFunctionName): number {
+    return Math.min(this.#timeouts[name] * 1000, INTEGRATION_TIMEOUT_MS);
   }
 }
 
@@ -542,29 +590,16 @@ function readBody(
 }
 
 /**
- * Runs a handler as Lambda would, in its own invocation scope, bounded by
- * the integration timeout.
+ * Runs a handler as Lambda would, in its own invocation scope, ended at
+ * its function's timeout (`FunctionTimeoutError`).
  */
-async function invoke(
+function invoke(
   handler: LambdaHandler,
-  event: unknown
+  event: unknown,
+  timeoutMs: number
 ): Promise<unknown> {
-  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
-  const context = lambdaContext(deadline);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      invokeLocally(handler, event, context),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error('Integration timeout')),
-          INTEGRATION_TIMEOUT_MS
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const context = lambdaContext(Date.now() + timeoutMs);
+  return invokeWithTimeout(handler, event, context, timeoutMs);
 }
 
 function lambdaContext(deadline: number): Context {

@@ -8,6 +8,7 @@ import { repositionLegacyPendingRequests } from '#adapters/dynamodb/transition-r
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
+import { functionTimeoutSeconds } from '#shared/function-limits.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
 import {
   ensureRegistryTable,
@@ -17,7 +18,7 @@ import {
 import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { type EventLoops, eventPaths, startEventLoops } from './events.ts';
 import { LocalGateway } from './gateway.ts';
-import { invokeLocally } from './lambda/invocation.ts';
+import { invokeWithTimeout } from './lambda/invocation.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
 import { repositoryRoot } from './paths.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
@@ -147,11 +148,14 @@ export async function startLocalRuntime(
           const module = await import(
             '#handlers/workflow/transition-request.ts'
           );
+          const timeoutMs =
+            functionTimeoutSeconds.transitionRequestWorkflow * 1000;
           try {
-            return await invokeLocally(
+            return await invokeWithTimeout(
               module.handler,
               payload as never,
-              lambdaContext(LOCAL_WORKFLOW_FUNCTION)
+              lambdaContext(LOCAL_WORKFLOW_FUNCTION, timeoutMs),
+              timeoutMs
             );
           } finally {
             // A step may have committed events (an applied transition).
@@ -160,8 +164,9 @@ export async function startLocalRuntime(
         },
       },
     });
+    // The live alias, as on AWS (locally there is one version).
     const substitutions: TransitionRequestSubstitutions = {
-      TransitionRequestFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_WORKFLOW_FUNCTION}`,
+      TransitionRequestFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_WORKFLOW_FUNCTION}:live`,
     };
     stepFunctions.registerStateMachine({
       stateMachineArn: LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
@@ -202,6 +207,10 @@ export async function startLocalRuntime(
           };
         },
       },
+      timeoutsMs: {
+        [LOCAL_REGISTRATION_FUNCTION]:
+          functionTimeoutSeconds.registration * 1000,
+      },
       loseAsyncInvocations: options.loseRegistrations ?? 0,
       credentials,
     });
@@ -217,7 +226,8 @@ export async function startLocalRuntime(
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SFN: sfnServer.url,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      REGISTRATION_FUNCTION_NAME: LOCAL_REGISTRATION_FUNCTION,
+      // The live alias, as on AWS.
+      REGISTRATION_FUNCTION_NAME: `${LOCAL_REGISTRATION_FUNCTION}:live`,
       TRANSITION_REQUEST_STATE_MACHINE_ARN:
         LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -364,44 +374,58 @@ function resolveAdminToken(
 /**
  * Executions live in this process's memory, so a restart loses the ones
  * that had work left. Their requests are still pending in the table (open,
- * or approved and not yet applied): a fresh execution takes each over, with
- * the time it has left, so it can still be approved (or expire on time),
- * or is applied. On AWS executions outlive any process.
+ * or approved and not yet applied): the reconciliation the cleanup job
+ * runs hourly on AWS hands each to a fresh execution, with the time it has
+ * left, so it can still be approved (or expire on time), or is applied; one
+ * already past its expiry is expired. On AWS executions outlive any
+ * process, and the job asks Step Functions which are gone.
  */
 async function rearmPendingRequests(): Promise<number> {
-  const [table, workflow, { requestDependencies }, { restartWorkflow }] =
+  const [table, workflow, { requestDependencies }, reconciliation] =
     await Promise.all([
       import('#shared/aws/table.ts'),
       import('#shared/aws/workflow.ts'),
       import('#shared/request-dependencies.ts'),
-      import('#domain/registry/requests.ts'),
+      import('#domain/registry/reconciliation.ts'),
     ]);
   const deps = requestDependencies({
     table: table.registryTableFromEnv(),
     workflow: workflow.approvalWorkflowFromEnv(),
   });
-  const pending = await deps.requests.listPendingRequests();
-  for (const request of pending) await restartWorkflow(deps, request);
-  return pending.length;
+  const report = await reconciliation.reconcilePendingRequests(deps, {
+    allExecutionsLost: true,
+    graceMs: 0,
+    maxPerRun: Number.POSITIVE_INFINITY,
+  });
+  for (const failure of report.failures) {
+    console.error(
+      `transition request ${failure.requestId} could not be re-armed: ${failure.error}`
+    );
+  }
+  return report.rearmed;
 }
 
 /** The same cleanup handler that EventBridge schedules on AWS. */
 async function runCleanupJob(): Promise<unknown> {
   const job = await import('#handlers/jobs/cleanup.ts');
-  return invokeLocally(
+  const timeoutMs = functionTimeoutSeconds.cleanup * 1000;
+  return invokeWithTimeout(
     job.handler,
     undefined,
-    lambdaContext('stagegate-cleanup')
+    lambdaContext('stagegate-cleanup', timeoutMs),
+    timeoutMs
   );
 }
 
 /** The reminder job that EventBridge schedules on AWS. */
 async function runReminders(): Promise<unknown> {
   const job = await import('#handlers/jobs/reminders.ts');
-  return invokeLocally(
+  const timeoutMs = functionTimeoutSeconds.reminders * 1000;
+  return invokeWithTimeout(
     job.handler,
     undefined,
-    lambdaContext('stagegate-reminders')
+    lambdaContext('stagegate-reminders', timeoutMs),
+    timeoutMs
   );
 }
 
@@ -410,10 +434,12 @@ async function runRegistrationWatchdog(
   allLeasesLost: boolean
 ): Promise<unknown> {
   const job = await import('#handlers/jobs/registration-watchdog.ts');
-  return invokeLocally(
+  const timeoutMs = functionTimeoutSeconds.registrationWatchdog * 1000;
+  return invokeWithTimeout(
     job.handler,
     { allLeasesLost },
-    lambdaContext('stagegate-registration-watchdog')
+    lambdaContext('stagegate-registration-watchdog', timeoutMs),
+    timeoutMs
   );
 }
 

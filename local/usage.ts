@@ -110,17 +110,19 @@ ${table(START_SETTINGS)}
 Example: STAGEGATE_PORT=9090 STAGEGATE_DATA_DIR=/tmp/registry npm start
 `;
 
-export const BOOTSTRAP_ADMIN_USAGE = `usage: npm run bootstrap-admin -- --table <name> [--region <region>] [--token <dapi…>]
+export const BOOTSTRAP_ADMIN_USAGE = `usage: npm run bootstrap-admin -- --stage <stage> [--region <region>] [--expires-in-hours <hours>] [--revoke]
 
-Creates the bootstrap admin of a deployed registry (or gives it a new
-token) with your own AWS credentials, and prints its token once. Only the
-token's SHA-256 hash is stored.
+Creates the bootstrap admin of a deployed stage (or gives it a new token)
+with your own AWS credentials. The token goes to the stage's secret
+(stagegate-<stage>/bootstrap-admin-token), never to the terminal, and
+expires on its own; only its SHA-256 hash is stored in the table. Create
+the real admins with it, then revoke it (docs/deployment.md).
 
-  --table <name>      the registry's table: the RegistryTableName output of
-                      the Stagegate-Stateful stack
-  --region <region>   the stack's AWS region (default: your AWS profile's)
-  --token <dapi…>     use this token instead of generating one
-  -h, --help          show this help
+  --stage <stage>            the stage (infra/stages.ts), e.g. prod
+  --region <region>          the stage's AWS region (default: your AWS profile's)
+  --expires-in-hours <hours> the token's lifetime, at most 168 (default 24)
+  --revoke                   end the token and overwrite the secret
+  -h, --help                 show this help
 `;
 
 /**
@@ -160,30 +162,48 @@ export function startArguments(argv: readonly string[]): 'help' | 'start' {
   return parse('npm start', argv, {}) === undefined ? 'help' : 'start';
 }
 
-/** `npm run bootstrap-admin`. */
+/**
+ * `npm run bootstrap-admin`. The token is never an argument: command
+ * lines end up in shell histories and process lists.
+ */
 export function bootstrapAdminArguments(argv: readonly string[]):
   | { readonly kind: 'help' }
   | {
       readonly kind: 'run';
-      readonly table: string;
+      readonly stage: string;
       readonly region: string | undefined;
-      readonly token: string | undefined;
+      readonly hours: number | undefined;
+      readonly revoke: boolean;
     } {
   const values = parse('npm run bootstrap-admin', argv, {
-    table: { type: 'string' },
+    stage: { type: 'string' },
     region: { type: 'string' },
-    token: { type: 'string' },
+    'expires-in-hours': { type: 'string' },
+    revoke: { type: 'boolean' },
   });
   if (values === undefined) return { kind: 'help' };
   const text = (key: string) => {
     const value = values[key];
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
-  const table = text('table');
-  if (table === undefined) {
+  const stage = text('stage');
+  if (stage === undefined) {
     throw new UsageError(
-      'missing --table <name> (the RegistryTableName output of Stagegate-Stateful); npm run bootstrap-admin -- --help shows what it takes'
+      'missing --stage <stage> (a stage of infra/stages.ts); npm run bootstrap-admin -- --help shows what it takes'
     );
   }
-  return { kind: 'run', table, region: text('region'), token: text('token') };
+  const hoursText = text('expires-in-hours');
+  const hours = hoursText === undefined ? undefined : Number(hoursText);
+  if (hours !== undefined && !Number.isFinite(hours)) {
+    throw new UsageError(
+      `--expires-in-hours takes a number of hours, not '${hoursText}'; npm run bootstrap-admin -- --help shows what it takes`
+    );
+  }
+  return {
+    kind: 'run',
+    stage,
+    region: text('region'),
+    hours,
+    revoke: values.revoke === true,
+  };
 }

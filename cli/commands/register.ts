@@ -1,7 +1,8 @@
 /**
  * `register <model> <dir>`: the upload session flow of the artifact API.
  *
- *   walk + hash ─▶ uploads/create ─▶ PUT each file (parts 4 at a time)
+ *   walk + hash ─▶ uploads/create ─▶ PUT each file (parts 4 at a time;
+ *     URLs about to expire signed again with uploads/sign)
  *     ─▶ uploads/complete ─▶ model-versions/create (PENDING_REGISTRATION)
  *     ─▶ poll model-versions/get until READY | FAILED_REGISTRATION
  *
@@ -20,6 +21,7 @@ import { type LocalFile, sha256File, walkDirectory } from '../files.ts';
 import type { Context } from '../main.ts';
 import { formatBytes, ProgressReporter } from '../progress.ts';
 import { uploadFile } from '../transfer.ts';
+import { UploadUrls } from '../upload-urls.ts';
 
 const DEFAULT_WAIT_SECONDS = 600;
 const FIRST_POLL_MS = 500;
@@ -214,6 +216,8 @@ async function uploadAll(
   }
   const session = await client.createUpload(model, files);
   const targets = new Map(session.files.map((t) => [t.path, t]));
+  // However long the upload takes: URLs about to expire are signed again.
+  const urls = new UploadUrls({ client, session, now: () => context.now() });
   const progress = new ProgressReporter(context.io.stderr, context.now, {
     files: files.length,
     bytes: total,
@@ -232,7 +236,8 @@ async function uploadAll(
         file,
         target,
         progress.start(file.path, file.size),
-        context.signal
+        context.signal,
+        urls
       ).catch((error: unknown) => {
         throw withExpiryHint(error, session.expiresAt);
       });

@@ -401,6 +401,13 @@ export const routes: readonly RouteDefinition[] = [
   },
   {
     method: 'POST',
+    path: '/api/2.0/stagegate/uploads/sign',
+    group: 'artifacts',
+    operation: 'signUploadUrls',
+    action: 'artifacts:UploadArtifacts',
+  },
+  {
+    method: 'POST',
     path: '/api/2.0/stagegate/uploads/complete',
     group: 'artifacts',
     operation: 'completeUploadSession',

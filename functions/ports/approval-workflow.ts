@@ -31,4 +31,13 @@ export interface ApprovalWorkflow {
     taskToken: string,
     outcome: DecisionOutcome
   ): Promise<'delivered' | 'gone'>;
+  /**
+   * Whether the execution recorded on a request still runs: `running`,
+   * `ended` (succeeded, failed, timed out or stopped) or `missing` (never
+   * existed here, or deleted with its state machine). Only the scheduled
+   * reconciliation asks.
+   */
+  executionState(executionArn: string): Promise<ExecutionState>;
 }
+
+export type ExecutionState = 'running' | 'ended' | 'missing';

@@ -248,9 +248,17 @@ export interface ModelActivityStore {
 }
 
 /** Deletions, each committed first and then purging what hung off it. */
+/**
+ * Deletions. Each records, in the same transaction, the purge of the
+ * managed files it leaves (`ArtifactPurgeStore`), which the cleanup job
+ * carries out.
+ */
 export interface ModelDeletionStore {
-  /** Removes the model with its versions, tags, aliases and activities. */
-  deleteModel(record: ModelRecord): Promise<void>;
+  /**
+   * Removes the model with its versions, tags, aliases and activities.
+   * @param now when (epoch milliseconds), for the purge of its files.
+   */
+  deleteModel(record: ModelRecord, now: number): Promise<void>;
   deleteVersion(deletion: VersionDeletion): Promise<void>;
 }
 

@@ -17,6 +17,13 @@ export interface UploadSessionStore {
   /** Sessions by id (missing ones are left out). */
   getMany(ids: readonly string[]): Promise<readonly UploadSession[]>;
   /**
+   * Records that an OPEN session's client got fresh URLs (until
+   * `urlsExpireAt`) at `now`: the cleanup measures its abandonment from
+   * then.
+   * @returns false when the session is no longer OPEN.
+   */
+  renew(id: string, urlsExpireAt: number, now: number): Promise<boolean>;
+  /**
    * OPEN → COMPLETED with the manifest.
    * @returns false when the session was no longer OPEN.
    */
@@ -35,7 +42,7 @@ export interface UploadSessionStore {
   markCleaned(id: string, now: number): Promise<void>;
   /**
    * Sessions waiting for the cleanup job, oldest first: OPEN and COMPLETED
-   * by creation time, CONSUMED by consumption time (only those not
+   * by creation time (or the last renewal), CONSUMED by consumption time (only those not
    * cleaned yet), up to `before` (exclusive) when given.
    */
   listForCleanup(

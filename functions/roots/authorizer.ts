@@ -3,8 +3,8 @@ import {
   type AuthorizerDependencies,
   createAuthorizerHandler,
 } from '#http/authorizer.ts';
-import { getOptionalStringFromEnv } from '#shared/config.ts';
 import { defineRoot } from '#shared/root.ts';
+import { authorizerCacheTtlFromEnv } from '#shared/settings.ts';
 import { now } from '#shared/system.ts';
 
 /**
@@ -20,19 +20,3 @@ export const authorizerRoot = defineRoot({
   }),
   build: createAuthorizerHandler,
 });
-
-/**
- * `AUTHORIZER_CACHE_TTL_SECONDS`, how long a resolved token is trusted.
- * @default 10 seconds
- * @throws Error at cold start for a value that is not a number ≥ 0.
- */
-function authorizerCacheTtlFromEnv(): number {
-  const raw = getOptionalStringFromEnv('AUTHORIZER_CACHE_TTL_SECONDS') ?? '10';
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new Error(
-      `AUTHORIZER_CACHE_TTL_SECONDS must be a number of seconds, got '${raw}'.`
-    );
-  }
-  return seconds * 1000;
-}

@@ -6,7 +6,7 @@ import {
 } from '#domain/artifacts/registration.ts';
 import { uploadLimits } from '#domain/artifacts/upload-session.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
-import { getOptionalStringFromEnv } from './config.ts';
+import { type Environment, getOptionalStringFromEnv } from './config.ts';
 import type { RegistryTable } from './resources.ts';
 
 /**
@@ -17,8 +17,9 @@ import type { RegistryTable } from './resources.ts';
  * @throws Error at cold start for a value that is not a whole number of
  *   seconds in range.
  */
-export function artifactUrlTtlFromEnv(): number {
-  const raw = getOptionalStringFromEnv('ARTIFACT_URL_TTL_SECONDS') ?? '900';
+export function artifactUrlTtlFromEnv(env: Environment = process.env): number {
+  const raw =
+    getOptionalStringFromEnv('ARTIFACT_URL_TTL_SECONDS', env) ?? '900';
   const seconds = Number(raw);
   if (
     !Number.isInteger(seconds) ||
@@ -56,24 +57,29 @@ export function managedArtifacts(resources: {
  * `REGISTRATION_DEADLINE_HOURS` (6).
  * @throws Error at cold start for a value out of range.
  */
-export function registrationPolicyFromEnv(): RegistrationPolicy {
+export function registrationPolicyFromEnv(
+  env: Environment = process.env
+): RegistrationPolicy {
   const defaults = registrationPolicyDefaults;
   const leaseSeconds = numberFromEnv(
     'REGISTRATION_LEASE_SECONDS',
     defaults.leaseMs / 1000,
-    { min: 1 }
+    { min: 1 },
+    env
   );
   const maxAttempts = numberFromEnv(
     'REGISTRATION_MAX_ATTEMPTS',
     defaults.maxAttempts,
-    { min: 1, integer: true }
+    { min: 1, integer: true },
+    env
   );
   return {
     leaseMs: leaseSeconds * 1000,
     maxAttempts,
     deadlineMs: hoursFromEnv(
       'REGISTRATION_DEADLINE_HOURS',
-      defaults.deadlineMs / 3_600_000
+      defaults.deadlineMs / 3_600_000,
+      env
     ),
   };
 }
@@ -81,9 +87,10 @@ export function registrationPolicyFromEnv(): RegistrationPolicy {
 function numberFromEnv(
   name: string,
   defaultValue: number,
-  bounds: { min: number; integer?: boolean }
+  bounds: { min: number; integer?: boolean },
+  env: Environment
 ): number {
-  const raw = getOptionalStringFromEnv(name);
+  const raw = getOptionalStringFromEnv(name, env);
   const value = raw === undefined ? defaultValue : Number(raw);
   if (
     !Number.isFinite(value) ||
@@ -98,8 +105,12 @@ function numberFromEnv(
 }
 
 /** A number of hours (fractions allowed) from the environment, as milliseconds. */
-export function hoursFromEnv(name: string, defaultHours: number): number {
-  const raw = getOptionalStringFromEnv(name);
+export function hoursFromEnv(
+  name: string,
+  defaultHours: number,
+  env: Environment = process.env
+): number {
+  const raw = getOptionalStringFromEnv(name, env);
   const hours = raw === undefined ? defaultHours : Number(raw);
   if (!Number.isFinite(hours) || hours < 0) {
     throw new Error(`${name} must be a number of hours, got '${raw}'.`);

@@ -28,10 +28,13 @@ export type BucketAccess =
   | 'copyTarget';
 
 /**
- * What a function may do with the transition-request workflow: `request`
- * for the API groups, `respond` for the function its Task states invoke.
+ * What a function may do with the transition-request workflow: `respond`
+ * (the function its Task states invoke) answers task tokens; `request`
+ * (the API groups) also starts executions; `reconcile` (the scheduled
+ * job) also reads the status of executions, to re-arm or expire the
+ * requests whose execution is gone.
  */
-export type WorkflowAccess = 'request' | 'respond';
+export type WorkflowAccess = 'request' | 'respond' | 'reconcile';
 
 /**
  * What a function may do with the webhook delivery queue: `send` (the

@@ -4,8 +4,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { terminalLine } from './log-format.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metric-names.ts';
 
-const SERVICE_NAME = 'stagegate';
+const SERVICE_NAME = METRICS_SERVICE;
 
 /**
  * Powertools' logger, printing either its JSON entries (Lambda, pipes,
@@ -66,14 +67,23 @@ export const logger = new StagegateLogger({
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /**
+ * The deployment a function belongs to (`STAGEGATE_STAGE`, set by the CDK
+ * app): every metric carries it as the `stage` dimension, so two stages in
+ * one account keep their own metrics and alarms.
+ */
+const stage = process.env.STAGEGATE_STAGE;
+
+/**
  * The one metrics buffer, flushed once per invocation as CloudWatch EMF
- * (namespace `stagegate`). `POWERTOOLS_METRICS_DISABLED=true` keeps it
- * from printing (the local stack sets it).
+ * (namespace `stagegate`, dimensions `service` and `stage`).
+ * `POWERTOOLS_METRICS_DISABLED=true` keeps it from printing (the local
+ * stack sets it).
  */
 export const metrics = new Metrics({
-  namespace: SERVICE_NAME,
+  namespace: METRICS_NAMESPACE,
   serviceName: SERVICE_NAME,
   logger,
+  ...(stage ? { defaultDimensions: { stage } } : {}),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import {
@@ -8,6 +8,7 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import {
+  Alias,
   Architecture,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsLogLevel,
@@ -15,7 +16,11 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -47,11 +52,11 @@ export interface RegistryFunctionProps {
   /** @default - no description */
   readonly description?: string;
   /**
-   * API functions keep the default: API Gateway gives up on an integration
-   * after 29 s and clients retry long before that.
-   * @default Duration.seconds(10)
+   * The function's timeout: its entry of `functionTimeoutSeconds`
+   * (functions/shared/function-limits.ts), which the local runtime
+   * enforces too.
    */
-  readonly timeout?: Duration;
+  readonly timeout: Duration;
   /** @default 512 */
   readonly memorySize?: number;
   /**
@@ -61,8 +66,9 @@ export interface RegistryFunctionProps {
    */
   readonly functionName?: string;
   /**
-   * Added to the defaults (`POWERTOOLS_SERVICE_NAME`, `NODE_OPTIONS`, ...).
-   * The `bind*` helpers add the variables of what they bind.
+   * Added to the defaults (`POWERTOOLS_SERVICE_NAME`, `NODE_OPTIONS`, ...):
+   * the stage's registry settings. The `bind*` helpers add the variables
+   * of what they bind.
    * @default - the defaults only
    */
   readonly environment?: Readonly<Record<string, string>>;
@@ -72,12 +78,40 @@ export interface RegistryFunctionProps {
    * @default false
    */
   readonly readsSecrets?: boolean;
+  /** How long CloudWatch keeps the function's logs. @default one month */
+  readonly logRetention?: RetentionDays;
 }
+
+/** The alias every caller invokes; deployments move it between versions. */
+export const LIVE_ALIAS = 'live';
+
+/**
+ * How every function is bundled: one minified ESM file with source maps,
+ * **everything included**, the AWS SDK too, so a function runs the SDK
+ * versions package-lock.json pins and the tests run, not whichever the
+ * Lambda runtime happens to ship.
+ */
+export const registryBundling = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  // Some bundled dependencies are CommonJS and call `require`, which
+  // does not exist in an ES module.
+  banner:
+    "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  externalModules: [],
+} as const satisfies BundlingOptions;
 
 /**
  * A stagegate Lambda: Node.js 22 on arm64, bundled by local esbuild to one
- * minified ESM file with source maps, the AWS SDK v3 taken from the runtime,
- * active X-Ray tracing, and its own log group with one month of retention.
+ * minified ESM file with source maps and the pinned AWS SDK inside
+ * ({@link registryBundling}), active X-Ray tracing, its own log group with
+ * the stage's retention, and a `live` alias on its current version: the
+ * only thing anything invokes, so a deployment (gradual, when the stage
+ * asks for it) moves traffic by moving the alias, and a rollback moves it
+ * back. Versions are retained, so an earlier one can take the alias again.
  *
  * The function starts with no permission except writing to its log group
  * and sending traces; it gets the rest only through the `bind*` helpers,
@@ -92,6 +126,8 @@ export interface RegistryFunctionProps {
 export class RegistryFunction extends NodejsFunction {
   /** The execution role; grants made by the `bind*` helpers land here. */
   readonly executionRole: IRole;
+  /** The alias every caller (API, state machine, schedules) invokes. */
+  readonly live: Alias;
 
   constructor(scope: Construct, id: string, props: RegistryFunctionProps) {
     const executionRole = new Role(scope, `${id}Role`, {
@@ -99,7 +135,7 @@ export class RegistryFunction extends NodejsFunction {
       description: `Execution role of ${id}`,
     });
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
-      retention: RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
     });
 
     super(scope, id, {
@@ -124,7 +160,7 @@ export class RegistryFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout,
       tracing: Tracing.ACTIVE,
       role: executionRole,
       logGroup,
@@ -135,23 +171,26 @@ export class RegistryFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Some bundled dependencies are CommonJS and call `require`, which
-        // does not exist in an ES module.
-        banner:
-          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        externalModules: ['@aws-sdk/*'],
+        ...registryBundling,
+        mainFields: [...registryBundling.mainFields],
+        externalModules: [...registryBundling.externalModules],
       },
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
     this.executionRole = executionRole;
+    this.live = new Alias(this, 'Live', {
+      aliasName: LIVE_ALIAS,
+      version: this.currentVersion,
+    });
+    const runtimeReason =
+      'Node.js 22 is the runtime the product targets everywhere (docs/architecture.md, decision 1: Lambda, local runs and tests); 24 is newer than that target.';
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason:
-        'Node.js 22 is the runtime the product targets everywhere (docs/architecture.md, decision 1: Lambda, local runs and tests); 24 is newer than that target.',
+      reason: runtimeReason,
+    });
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaLatestVersion',
+      reason: runtimeReason,
     });
 
     logGroup.grantWrite(executionRole);
@@ -284,31 +323,31 @@ export class RegistryFunction extends NodejsFunction {
 
   /**
    * Lets the function take part in the transition-request workflow and sets
-   * `TRANSITION_REQUEST_STATE_MACHINE_ARN`.
+   * `TRANSITION_REQUEST_STATE_MACHINE_ARN`. Only the calls the adapter
+   * makes are granted (`SfnApprovalWorkflow`): it never fails a task or
+   * sends heartbeats.
    *
    * @param stateMachine the transition-request state machine; for the
    *   workflow's own function, an import by ARN (see `ApiStack`: a
    *   reference to the resource would close a dependency cycle)
-   * @param access `request` (API groups): start executions, answer their
-   *   task tokens (approve / reject / cancel) and read the state of their
-   *   executions; `respond` (the function the Task states invoke, which
-   *   forwards decisions): answer task tokens only, with SendTaskSuccess and
-   *   SendTaskFailure.
+   * @param access `respond` (the function the Task states invoke, which
+   *   forwards decisions): SendTaskSuccess; `request` (API groups): also
+   *   StartExecution (a request, or a fresh execution taking one over);
+   *   `reconcile` (the scheduled job): also DescribeExecution of this state
+   *   machine's executions, to find requests whose execution is gone.
    */
   bindTransitionRequestWorkflow(
     stateMachine: IStateMachine,
     access: WorkflowAccess
   ): this {
-    if (access === 'respond') {
-      this.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-          resources: [stateMachine.stateMachineArn],
-        })
-      );
-    } else {
-      stateMachine.grantStartExecution(this);
-      stateMachine.grantTaskResponse(this);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess'],
+        resources: [stateMachine.stateMachineArn],
+      })
+    );
+    if (access !== 'respond') stateMachine.grantStartExecution(this);
+    if (access === 'reconcile') {
       const grant = stateMachine.grantExecution(
         this,
         'states:DescribeExecution'

@@ -34,3 +34,44 @@ export async function invokeLocally<E, R>(
     () => handler(event, context)
   );
 }
+
+/**
+ * The error of an invocation that outlasted its function's timeout, as
+ * Lambda reports it (`Sandbox.Timedout`, "Task timed out after … seconds").
+ */
+export class FunctionTimeoutError extends Error {
+  override readonly name = 'Sandbox.Timedout';
+
+  constructor(timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  }
+}
+
+/**
+ * Runs one invocation as `invokeLocally` does, ended after `timeoutMs` as
+ * Lambda ends it: the caller gets `FunctionTimeoutError` at the deadline
+ * (the handler's `getRemainingTimeInMillis` reaches 0 then). Unlike
+ * Lambda, the handler's own work is not frozen; whatever it still does
+ * runs on in the local process, and its result is dropped.
+ */
+export async function invokeWithTimeout<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  event: E,
+  context: Context,
+  timeoutMs: number
+): Promise<R> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      invokeLocally(handler, event, context),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new FunctionTimeoutError(timeoutMs)),
+          timeoutMs
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,11 +7,11 @@ import {
 } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { hasValidSignature } from '../sigv4.ts';
-import { invokeLocally } from './invocation.ts';
+import { invokeWithTimeout } from './invocation.ts';
 
 /** Larger payloads get 413 (Lambda's own limit for async invocations is 1 MB). */
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
-/** Lambda's maximum timeout, which the registration function is deployed with. */
+/** Lambda's maximum timeout, for a function given none. */
 const FUNCTION_TIMEOUT_MS = 15 * 60 * 1000;
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -25,6 +25,11 @@ export interface LambdaServerOptions {
   readonly functions: Readonly<
     Record<string, () => Promise<LocalLambdaHandler>>
   >;
+  /**
+   * Each function's timeout (milliseconds), as deployed: an invocation
+   * that outlasts it fails as on Lambda. @default 15 minutes
+   */
+  readonly timeoutsMs?: Readonly<Record<string, number>>;
   /** Receives failures of asynchronous invocations. @default console.error */
   readonly onAsyncError?: (functionName: string, error: unknown) => void;
   /**
@@ -69,6 +74,8 @@ export async function startLambdaServer(
     options.onAsyncError ??
     ((name: string, error: unknown) =>
       console.error(`local Lambda ${name} failed`, error));
+  const timeoutOf = (name: string) =>
+    options.timeoutsMs?.[name] ?? FUNCTION_TIMEOUT_MS;
   const handlerOf = (name: string) => {
     const load = options.functions[name];
     if (!load) return undefined;
@@ -91,7 +98,11 @@ export async function startLambdaServer(
     const name = decodeURIComponent(
       INVOKE_PATH.exec(new URL(request.url ?? '/', 'http://x').pathname)?.[1] ??
         ''
-    ).replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '');
+    )
+      .replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '')
+      // A qualified name (`name:live`) invokes that alias; locally there is
+      // only ever the one version.
+      .replace(/:[^:]+$/, '');
     if (request.method !== 'POST' || name === '') {
       sendError(
         response,
@@ -160,7 +171,12 @@ export async function startLambdaServer(
       }
       const run = new Promise<void>((resolve) => setImmediate(resolve))
         .then(async () =>
-          invokeLocally(await handler, event, lambdaContext(name))
+          invokeWithTimeout(
+            await handler,
+            event,
+            lambdaContext(name, timeoutOf(name)),
+            timeoutOf(name)
+          )
         )
         .then(
           () => undefined,
@@ -171,10 +187,11 @@ export async function startLambdaServer(
       return;
     }
     try {
-      const result = await invokeLocally(
+      const result = await invokeWithTimeout(
         await handler,
         event,
-        lambdaContext(name)
+        lambdaContext(name, timeoutOf(name)),
+        timeoutOf(name)
       );
       response.statusCode = 200;
       response.setHeader('content-type', 'application/json');
@@ -217,11 +234,14 @@ export async function startLambdaServer(
 
 /**
  * A Lambda `Context` for one local invocation of `functionName`: a fresh
- * request id and Lambda's longest timeout as the deadline.
+ * request id and its timeout (default: Lambda's longest) as the deadline.
  */
-export function lambdaContext(functionName: string): Context {
+export function lambdaContext(
+  functionName: string,
+  timeoutMs: number = FUNCTION_TIMEOUT_MS
+): Context {
   const requestId = randomUUID();
-  const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +11,7 @@ import {
   routes,
 } from '../../functions/http/routes.ts';
 import { groupRoots, otherRoots } from '../../functions/roots/index.ts';
+import { functionTimeoutSeconds } from '../../functions/shared/function-limits.ts';
 import {
   environmentOf,
   type FunctionNeeds,
@@ -22,18 +23,64 @@ import {
   TRANSITION_REQUEST_ASL,
   transitionRequestStateMachineName,
 } from '../../infra/api-stack.ts';
-import { buildApp, type StagegateApp } from '../../infra/build-app.ts';
-import type { RegistryFunction } from '../../infra/constructs/registry-function.ts';
+import {
+  buildApp,
+  type StagegateApp,
+  type StagegateDeployment,
+} from '../../infra/build-app.ts';
+import {
+  type RegistryFunction,
+  registryBundling,
+} from '../../infra/constructs/registry-function.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
+import type { StageInput } from '../../infra/stage-config.ts';
 import { artifactKeyPrefixes } from '../../infra/stateful-stack.ts';
 import {
   type KeyAttribute,
   registryTable,
 } from '../../infra/table-definition.ts';
 
+/**
+ * The stage most tests look at: every option on (gradual deployments, a
+ * domain, alarm e-mail, backups, browser origins, its own settings).
+ */
+const TEST_STAGE = {
+  name: 'test',
+  owner: 'ml-platform',
+  logRetentionDays: 90,
+  logLevel: 'WARN',
+  api: { rateLimit: 50, burstLimit: 80 },
+  registry: { artifactUrlTtlSeconds: 600, cleanupMaxAgeHours: 12 },
+  allowedOrigins: ['https://ml.example.com'],
+  alarms: {
+    email: 'oncall@example.com',
+    api5xxRatePercent: 2,
+    apiP99LatencyMs: 3000,
+  },
+  domain: {
+    name: 'registry.example.com',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    hostedZoneName: 'example.com',
+  },
+  deployment: 'canary',
+  backup: { retentionDays: 35 },
+  noncurrentArtifactDays: 30,
+} as const satisfies StageInput;
+
+/** A second stage in the same app and account, with the defaults. */
+const OTHER_STAGE = {
+  name: 'other',
+  owner: 'data-team',
+  deployment: 'all-at-once',
+  terminationProtection: false,
+} as const satisfies StageInput;
+
 let stagegate: StagegateApp;
 let stateful: Template;
 let api: Template;
+let other: StagegateDeployment;
+let otherStateful: Template;
+let otherApi: Template;
 
 beforeAll(() => {
   stagegate = buildApp({
@@ -43,9 +90,15 @@ beforeAll(() => {
     // An unacknowledged cdk-nag error then fails the cdk-nag test, with the
     // list of findings, instead of the synthesis every test depends on.
     context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+    stages: [TEST_STAGE, OTHER_STAGE],
   });
   stateful = Template.fromStack(stagegate.stateful);
   api = Template.fromStack(stagegate.api);
+  const second = stagegate.deployments[1];
+  if (!second) throw new Error('the second stage was not built');
+  other = second;
+  otherStateful = Template.fromStack(other.stateful);
+  otherApi = Template.fromStack(other.api);
 });
 
 function keySchema(partitionKey: KeyAttribute, sortKey: KeyAttribute) {
@@ -103,6 +156,34 @@ function actionsOf(statement: PolicyStatementJson): string[] {
   return [statement.Action].flat();
 }
 
+/**
+ * The one event source mapping of a function, which invokes its live
+ * alias (named as `<function name>:live`).
+ */
+function mappingOf(fn: RegistryFunction) {
+  const alias = logicalIdOf(stagegate.api, fn.live);
+  const mappings = Object.values(
+    api.findResources('AWS::Lambda::EventSourceMapping')
+  ).filter((mapping) =>
+    JSON.stringify(mapping.Properties.FunctionName).includes(`"${alias}"`)
+  );
+  const [mapping] = mappings;
+  expect(mappings).toHaveLength(1);
+  if (!mapping) throw new Error(`no event source mapping of ${alias}`);
+  expect(JSON.stringify(mapping.Properties.FunctionName)).toContain(':live');
+  return { resource: mapping };
+}
+
+/** The ARN of the test stage's scheduled-job-failures queue. */
+function scheduledJobFailuresArn() {
+  return {
+    'Fn::GetAtt': [
+      logicalIdOf(stagegate.api, stagegate.api.scheduledJobFailures.queue),
+      'Arn',
+    ],
+  };
+}
+
 /** The state machine's definition as a string (CDK may render a Fn::Join). */
 function definitionTextOf(definition: unknown): string {
   if (typeof definition === 'string') return definition;
@@ -131,6 +212,8 @@ function substituteDefinition(
 }
 
 function renderIntrinsic(value: unknown): string {
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref) return `{{Ref:${ref}}}`;
   const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
   if (!getAtt) throw new Error(`unexpected value ${JSON.stringify(value)}`);
   return `{{Fn::GetAtt:${getAtt[0]}.${getAtt[1]}}}`;
@@ -246,8 +329,8 @@ interface Reach {
   /** Reads and writes the registry table. */
   readonly table: boolean;
   /**
-   * Transition-request executions: start, answer and describe them
-   * (`request`), or only answer their task tokens (`respond`).
+   * Transition-request executions: start them and answer their task
+   * tokens (`request`), or only answer (`respond`).
    */
   readonly workflow?: 'request' | 'respond';
   /** Any S3 action on the artifact bucket (the prefixes: below). */
@@ -279,28 +362,47 @@ const workflowReach: Reach = {
   artifacts: false,
 };
 
-describe('cdk-nag AwsSolutions', () => {
-  it.each([
-    ['Stagegate-Stateful', () => stagegate.stateful],
-    ['Stagegate-Api', () => stagegate.api],
-  ])('reports no unacknowledged error or warning in %s', (_name, stack) => {
-    // Prepare
-    // After synthesis (beforeAll), like `cdk synth`: wildcard resources of
-    // another stack are acknowledged only once references are resolved.
-    const checks = new AwsSolutionsChecks();
-
-    // Act
-    const report = checks.validateScope(stack());
-
-    // Assess
-    const findings = report.violations.flatMap((violation) =>
-      violation.violatingResources.map(
-        (resource) =>
-          `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`
+describe('cdk-nag', () => {
+  it.each(
+    [
+      ['AwsSolutions', () => new AwsSolutionsChecks()],
+      ['Serverless', () => new ServerlessChecks()],
+    ].flatMap(([pack, checks]) =>
+      [
+        ['test stateful', () => stagegate.stateful],
+        ['test API', () => stagegate.api],
+        ['other stateful', () => other.stateful],
+        ['other API', () => other.api],
+      ].map(
+        ([stack, of]) =>
+          [pack, stack, checks, of] as [
+            string,
+            string,
+            () => AwsSolutionsChecks | ServerlessChecks,
+            () => Stack,
+          ]
       )
-    );
-    expect(findings).toEqual([]);
-  });
+    )
+  )(
+    '%s reports no unacknowledged error or warning in the %s stack',
+    (_pack, _stack, checks, stack) => {
+      // Prepare
+      // After synthesis (beforeAll), like `cdk synth`: wildcard resources of
+      // another stack are acknowledged only once references are resolved.
+
+      // Act
+      const report = checks().validateScope(stack());
+
+      // Assess
+      const findings = report.violations.flatMap((violation) =>
+        violation.violatingResources.map(
+          (resource) =>
+            `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`
+        )
+      );
+      expect(findings).toEqual([]);
+    }
+  );
 });
 
 describe('stacks', () => {
@@ -456,7 +558,7 @@ describe('StatefulStack', () => {
       });
     });
 
-    it('expires temporary uploads after 7 days and aborts stale multipart uploads', () => {
+    it('expires temporary uploads after 7 days and aborts multipart uploads a week old', () => {
       expect(
         artifactBucket().resource.Properties.LifecycleConfiguration.Rules
       ).toEqual(
@@ -467,23 +569,49 @@ describe('StatefulStack', () => {
             Status: 'Enabled',
           }),
           expect.objectContaining({
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             Status: 'Enabled',
           }),
         ])
       );
     });
 
-    it('lets browsers PUT and GET through presigned URLs and read the ETag', () => {
+    it("lets browsers of the stage's origins PUT and GET through presigned URLs and read the ETag", () => {
       expect(
         artifactBucket().resource.Properties.CorsConfiguration.CorsRules
       ).toEqual([
         expect.objectContaining({
           AllowedMethods: ['PUT', 'GET'],
-          AllowedOrigins: ['*'],
+          AllowedOrigins: ['https://ml.example.com'],
           ExposedHeaders: ['ETag'],
         }),
       ]);
+    });
+
+    it('allows no cross-origin request in a stage without origins', () => {
+      // Act
+      const [bucket] = Object.values(
+        otherStateful.findResources('AWS::S3::Bucket', {
+          Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+        })
+      );
+
+      // Assess
+      expect(bucket?.Properties).toBeDefined();
+      expect(bucket?.Properties.CorsConfiguration).toBeUndefined();
+    });
+
+    it("removes managed files' noncurrent versions and delete markers after the stage's retention", () => {
+      expect(
+        artifactBucket().resource.Properties.LifecycleConfiguration.Rules
+      ).toContainEqual(
+        expect.objectContaining({
+          Prefix: artifactKeyPrefixes.managed,
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          ExpiredObjectDeleteMarker: true,
+          Status: 'Enabled',
+        })
+      );
     });
   });
 });
@@ -499,8 +627,8 @@ describe('ApiStack', () => {
           Format: Match.stringLikeRegexp('\\$context\\.requestId'),
         },
         DefaultRouteSettings: {
-          ThrottlingBurstLimit: 200,
-          ThrottlingRateLimit: 100,
+          ThrottlingBurstLimit: 80,
+          ThrottlingRateLimit: 50,
         },
       });
     });
@@ -550,14 +678,11 @@ describe('ApiStack', () => {
       }
     });
 
-    it('integrates each route with the Lambda of its group', () => {
+    it("integrates each route with the live alias of its group's Lambda", () => {
       // Prepare
       const functionOfIntegration = new Map(
         Object.entries(api.findResources('AWS::ApiGatewayV2::Integration')).map(
-          ([id, resource]) => [
-            id,
-            resource.Properties.IntegrationUri['Fn::GetAtt'][0],
-          ]
+          ([id, resource]) => [id, resource.Properties.IntegrationUri.Ref]
         )
       );
 
@@ -582,12 +707,12 @@ describe('ApiStack', () => {
         expect(fn, route.group).toBeDefined();
         if (fn) {
           expect(functionOfRoute.get(routeKey(route)), routeKey(route)).toBe(
-            logicalIdOf(stagegate.api, fn)
+            logicalIdOf(stagegate.api, fn.live)
           );
         }
       }
       expect(functionOfRoute.get('$default')).toBe(
-        logicalIdOf(stagegate.api, stagegate.api.notFoundFunction)
+        logicalIdOf(stagegate.api, stagegate.api.notFoundFunction.live)
       );
     });
 
@@ -604,10 +729,7 @@ describe('ApiStack', () => {
       expect(resource.Properties.EnableSimpleResponses ?? false).toBe(false);
       expect(resource.Properties.IdentitySource).toBeUndefined();
       expect(resource.Properties.AuthorizerUri['Fn::Join'][1]).toContainEqual({
-        'Fn::GetAtt': [
-          logicalIdOf(stagegate.api, stagegate.api.authorizerFunction),
-          'Arn',
-        ],
+        Ref: logicalIdOf(stagegate.api, stagegate.api.authorizerFunction.live),
       });
     });
   });
@@ -667,16 +789,17 @@ describe('ApiStack', () => {
       });
     });
 
-    it('links messages to the version pages of this API', () => {
+    it('links messages to the version pages of this registry, at its public URL', () => {
       for (const fn of [
         stagegate.api.slackActionsFunction,
         stagegate.api.eventDispatcherFunction,
       ]) {
         const { Properties } =
           api.toJSON().Resources[logicalIdOf(stagegate.api, fn)];
-        expect(
-          JSON.stringify(Properties.Environment.Variables.STAGEGATE_PUBLIC_URL)
-        ).toContain(logicalIdOf(stagegate.api, stagegate.api.httpApi));
+        // The test stage has a custom domain: the registry's stable URL.
+        expect(Properties.Environment.Variables.STAGEGATE_PUBLIC_URL).toBe(
+          `https://${TEST_STAGE.domain?.name}`
+        );
       }
     });
   });
@@ -830,7 +953,7 @@ describe('ApiStack', () => {
         );
       });
 
-      it(`${needs.transitionRequestWorkflow ? `may ${needs.transitionRequestWorkflow === 'request' ? 'start, answer and describe' : 'answer'}` : 'has no access to'} transition-request executions, as its root declares`, () => {
+      it(`${needs.transitionRequestWorkflow ? `may ${{ request: 'start and answer', respond: 'answer', reconcile: 'start, answer and describe' }[needs.transitionRequestWorkflow]}` : 'has no access to'} transition-request executions (and nothing more), as its root declares`, () => {
         // Prepare
         const stateMachineId = logicalIdOf(
           stagegate.api,
@@ -845,34 +968,46 @@ describe('ApiStack', () => {
         const statesActions = states.flatMap(actionsOf);
 
         // Assess
+        // Exactly the calls its adapter makes (SfnApprovalWorkflow): it
+        // never fails a task or sends a heartbeat, and only the scheduled
+        // reconciliation reads executions.
+        const expected = {
+          respond: ['states:SendTaskSuccess'],
+          request: ['states:SendTaskSuccess', 'states:StartExecution'],
+          reconcile: [
+            'states:DescribeExecution',
+            'states:SendTaskSuccess',
+            'states:StartExecution',
+          ],
+        };
         if (!needs.transitionRequestWorkflow) {
           expect(statesActions).toEqual([]);
-        } else if (needs.transitionRequestWorkflow === 'request') {
-          expect(environment.TRANSITION_REQUEST_STATE_MACHINE_ARN).toEqual({
-            Ref: stateMachineId,
-          });
-          expect(statesActions).toEqual(
-            expect.arrayContaining([
-              'states:StartExecution',
-              'states:SendTaskSuccess',
-              'states:DescribeExecution',
-            ])
-          );
-        } else {
+          return;
+        }
+        expect(statesActions.sort()).toEqual(
+          expected[needs.transitionRequestWorkflow]
+        );
+        const arn = environment.TRANSITION_REQUEST_STATE_MACHINE_ARN;
+        if (needs.transitionRequestWorkflow === 'respond') {
           // The ARN is built from the fixed name: a reference to the state
           // machine would close a cycle through its definition.
-          const arn = environment.TRANSITION_REQUEST_STATE_MACHINE_ARN;
           expect(JSON.stringify(arn)).toContain(
-            `:stateMachine:${transitionRequestStateMachineName(stagegate.api.stackName)}`
+            `:stateMachine:${transitionRequestStateMachineName('stagegate-test')}`
           );
           expect(JSON.stringify(arn)).not.toContain(stateMachineId);
-          expect(states).toEqual([
-            expect.objectContaining({
-              Effect: 'Allow',
-              Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
-              Resource: arn,
-            }),
-          ]);
+        } else {
+          expect(arn).toEqual({ Ref: stateMachineId });
+        }
+        for (const statement of states) {
+          const actions = actionsOf(statement);
+          const resource = JSON.stringify(statement.Resource);
+          if (actions.includes('states:DescribeExecution')) {
+            expect(actions).toEqual(['states:DescribeExecution']);
+            expect(resource).toContain(':execution:');
+            expect(resource).toContain(stateMachineId);
+          } else {
+            expect(statement.Resource).toEqual(arn);
+          }
         }
       });
 
@@ -886,10 +1021,11 @@ describe('ApiStack', () => {
           .filter(
             (statement) => !actionsOf(statement).includes('s3:ListBucket')
           )
+          .flatMap((statement) => [statement.Resource].flat())
           .map(
-            (statement) =>
+            (resource) =>
               Object.entries(artifactKeyPrefixes).find(([, prefix]) =>
-                JSON.stringify(statement.Resource).includes(`/${prefix}*`)
+                JSON.stringify(resource).includes(`/${prefix}*`)
               )?.[0]
           );
         const listed = s3
@@ -925,6 +1061,12 @@ describe('ApiStack', () => {
         expect(invokes).toHaveLength(
           (needs.registrations ? 1 : 0) + (needs.slackActions ? 1 : 0)
         );
+        // The live alias, never the function or another version.
+        for (const statement of functionOf().statements) {
+          if (actionsOf(statement).includes('lambda:InvokeFunction')) {
+            expect(JSON.stringify(statement.Resource)).toMatch(/live|Live/);
+          }
+        }
       });
 
       it(`${needs.slackSecret ? 'may read only' : 'may not read'} the Slack secret, as its root declares`, () => {
@@ -994,7 +1136,16 @@ describe('ApiStack', () => {
           variable: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
           service: 'states:',
         },
-        { variable: 'WEBHOOK_QUEUE_URL', service: 'sqs:' },
+        {
+          variable: 'WEBHOOK_QUEUE_URL',
+          service: 'sqs:',
+          // Not the failure queues: Lambda's on-failure destinations send
+          // with the function's role.
+          on: [
+            logicalIdOf(stagegate.api, stagegate.api.webhookQueue),
+            logicalIdOf(stagegate.api, stagegate.api.webhookDeadLetterQueue),
+          ],
+        },
         { variable: 'EVENT_BUS_NAME', service: 'events:' },
       ];
 
@@ -1004,17 +1155,26 @@ describe('ApiStack', () => {
       ).flatMap(([id, { Properties }]) => {
         const environment: Record<string, unknown> =
           Properties.Environment?.Variables ?? {};
-        const actions = statementsOfRole(
+        const statements = statementsOfRole(
           api,
           Properties.Role['Fn::GetAtt'][0]
-        ).flatMap(actionsOf);
-        const granted = (service: string) =>
-          actions.some((action) => action.startsWith(service));
+        );
+        const granted = (service: string, on?: string[]) =>
+          statements.some(
+            (statement) =>
+              actionsOf(statement).some((action) =>
+                action.startsWith(service)
+              ) &&
+              (on === undefined ||
+                on.some((id) =>
+                  JSON.stringify(statement.Resource).includes(`"${id}"`)
+                ))
+          );
         return [
           ...resources
             .filter(
-              ({ variable, service }) =>
-                variable in environment !== granted(service)
+              ({ variable, service, on }) =>
+                variable in environment !== granted(service, on)
             )
             .map(
               ({ variable }) =>
@@ -1094,15 +1254,15 @@ describe('ApiStack', () => {
         expect(environmentOf(fn).ARTIFACT_BUCKET_NAME).toBeDefined();
       });
 
-      it('lets model-versions invoke the registration function, and nothing in S3', () => {
+      it("lets model-versions invoke the registration function's live alias, and nothing in S3", () => {
         // Prepare
         const fn = stagegate.api.groupFunctions.get('model-versions');
         if (!fn) throw new Error('no model-versions function');
-        const registrationArn = {
-          'Fn::GetAtt': [
-            logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
-            'Arn',
-          ],
+        const registrationAlias = {
+          Ref: logicalIdOf(
+            stagegate.api,
+            stagegate.api.registrationFunction.live
+          ),
         };
 
         // Act
@@ -1120,15 +1280,14 @@ describe('ApiStack', () => {
         ).toEqual([
           expect.objectContaining({
             Effect: 'Allow',
-            Resource: [
-              registrationArn,
-              { 'Fn::Join': ['', [registrationArn, ':*']] },
-            ],
+            Resource: registrationAlias,
           }),
         ]);
-        expect(environment.REGISTRATION_FUNCTION_NAME).toEqual({
-          Ref: logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
-        });
+        expect(environment.REGISTRATION_FUNCTION_NAME).toEqual(
+          stagegate.api.resolve(
+            stagegate.api.registrationFunction.live.functionName
+          )
+        );
         expect(environment.ARTIFACT_BUCKET_NAME).toBeDefined();
       });
 
@@ -1151,11 +1310,11 @@ describe('ApiStack', () => {
         ]);
         expect(listedPrefixes(statements)).toEqual([]);
         expect(environmentOf(fn).REGISTRATION_FUNCTION_NAME).toBe(
-          registrationFunctionName(stagegate.api.stackName)
+          `${registrationFunctionName('stagegate-test')}:live`
         );
       });
 
-      it('runs the registration for up to 15 minutes, invoked asynchronously without retries, continuing by invoking itself', () => {
+      it('runs the registration for up to 15 minutes, invoked asynchronously through its alias without retries, failures to a queue, continuing by invoking its alias', () => {
         // Prepare
         const id = logicalIdOf(
           stagegate.api,
@@ -1173,26 +1332,56 @@ describe('ApiStack', () => {
         // Assess
         expect(Properties).toMatchObject({
           Timeout: 900,
-          FunctionName: 'Stagegate-Api-registration',
+          FunctionName: 'stagegate-test-registration',
         });
         api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
           FunctionName: { Ref: id },
+          // 'live', read from the alias's ARN at deployment.
+          Qualifier: {
+            'Fn::Select': [
+              7,
+              {
+                'Fn::Split': [
+                  ':',
+                  {
+                    Ref: logicalIdOf(
+                      stagegate.api,
+                      stagegate.api.registrationFunction.live
+                    ),
+                  },
+                ],
+              },
+            ],
+          },
           MaximumRetryAttempts: 0,
           MaximumEventAgeInSeconds: 3600,
+          DestinationConfig: {
+            OnFailure: {
+              Destination: {
+                'Fn::GetAtt': [
+                  logicalIdOf(
+                    stagegate.api,
+                    stagegate.api.registrationFailures.queue
+                  ),
+                  'Arn',
+                ],
+              },
+            },
+          },
         });
         expect(JSON.stringify(selfInvoke)).toContain(
-          ':function:Stagegate-Api-registration'
+          ':function:stagegate-test-registration:live'
         );
       });
 
       it('lets the registration watchdog start registrations, use the table and delete managed copies by key, and nothing else', () => {
         // Prepare
         const fn = stagegate.api.registrationWatchdogFunction;
-        const registrationArn = {
-          'Fn::GetAtt': [
-            logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
-            'Arn',
-          ],
+        const registrationAlias = {
+          Ref: logicalIdOf(
+            stagegate.api,
+            stagegate.api.registrationFunction.live
+          ),
         };
 
         // Act
@@ -1215,10 +1404,7 @@ describe('ApiStack', () => {
         ).toEqual([
           expect.objectContaining({
             Effect: 'Allow',
-            Resource: [
-              registrationArn,
-              { 'Fn::Join': ['', [registrationArn, ':*']] },
-            ],
+            Resource: registrationAlias,
           }),
         ]);
         expect(
@@ -1227,12 +1413,14 @@ describe('ApiStack', () => {
             .filter((action) => action.startsWith('dynamodb:'))
         ).not.toContain('dynamodb:Scan');
         expect(environment.REGISTRY_TABLE_NAME).toBeDefined();
-        expect(environment.REGISTRATION_FUNCTION_NAME).toEqual({
-          Ref: logicalIdOf(stagegate.api, stagegate.api.registrationFunction),
-        });
+        expect(environment.REGISTRATION_FUNCTION_NAME).toEqual(
+          stagegate.api.resolve(
+            stagegate.api.registrationFunction.live.functionName
+          )
+        );
       });
 
-      it('lets the cleanup job delete temporary objects and abort their multipart uploads, and nothing else in S3', () => {
+      it("lets the cleanup job delete (and list) temporary objects and deleted versions' managed files, and nothing else in S3", () => {
         // Act
         const statements = statementsOf(stagegate.api.cleanupFunction);
 
@@ -1240,10 +1428,12 @@ describe('ApiStack', () => {
         expect(
           objectActions(statements, artifactKeyPrefixes.temporary)
         ).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject']);
-        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual(
-          []
-        );
-        expect(listedPrefixes(statements)).toEqual([
+        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual([
+          's3:AbortMultipartUpload',
+          's3:DeleteObject',
+        ]);
+        expect(listedPrefixes(statements).sort()).toEqual([
+          `${artifactKeyPrefixes.managed}*`,
           `${artifactKeyPrefixes.temporary}*`,
         ]);
       });
@@ -1265,6 +1455,19 @@ describe('ApiStack', () => {
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
       }
+    });
+
+    it('bundles everything into each function, the AWS SDK at the versions package-lock pins included', () => {
+      expect(registryBundling.externalModules).toEqual([]);
+    });
+
+    it('deploys each function with its timeout from functionTimeoutSeconds, which the local runtime enforces', () => {
+      for (const [name, fn] of stagegate.api.functions) {
+        const { Properties } =
+          api.toJSON().Resources[logicalIdOf(stagegate.api, fn)];
+        expect(Properties.Timeout, name).toBe(functionTimeoutSeconds[name]);
+      }
+      expect(stagegate.api.functions.size).toBe(functionGroups.length + 10);
     });
 
     it('gives the public health function no policy beyond logs and tracing', () => {
@@ -1352,23 +1555,20 @@ describe('ApiStack', () => {
       expect(
         resource.Properties.DefinitionSubstitutions.TransitionRequestFunctionArn
       ).toEqual({
-        'Fn::GetAtt': [
-          logicalIdOf(
-            stagegate.api,
-            stagegate.api.transitionRequestWorkflowFunction
-          ),
-          'Arn',
-        ],
+        Ref: logicalIdOf(
+          stagegate.api,
+          stagegate.api.transitionRequestWorkflowFunction.live
+        ),
       });
     });
 
-    it('deploys that very file, every Task invoking the workflow function', () => {
+    it("deploys that very file, every Task invoking the workflow function's live alias", () => {
       // Prepare
       const asl = readFileSync(fromRepoRoot(TRANSITION_REQUEST_ASL), 'utf8');
-      const workflowFunctionArn = `{{Fn::GetAtt:${logicalIdOf(
+      const workflowFunctionArn = `{{Ref:${logicalIdOf(
         stagegate.api,
-        stagegate.api.transitionRequestWorkflowFunction
-      )}.Arn}}`;
+        stagegate.api.transitionRequestWorkflowFunction.live
+      )}}}`;
 
       // Act
       const { resource } = onlyResource(
@@ -1399,12 +1599,12 @@ describe('ApiStack', () => {
       }
     });
 
-    it('has the fixed name the workflow function builds its ARN from', () => {
+    it('has the fixed name, from the stage, the workflow function builds its ARN from', () => {
       api.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-        StateMachineName: 'Stagegate-Api-transition-request',
+        StateMachineName: 'stagegate-test-transition-request',
       });
-      expect(transitionRequestStateMachineName(stagegate.api.stackName)).toBe(
-        'Stagegate-Api-transition-request'
+      expect(transitionRequestStateMachineName('stagegate-test')).toBe(
+        'stagegate-test-transition-request'
       );
       expect(() => transitionRequestStateMachineName('S'.repeat(62))).toThrow(
         /longer than 80/
@@ -1432,21 +1632,18 @@ describe('ApiStack', () => {
       });
     });
 
-    it('may invoke the workflow function and no other', () => {
+    it("may invoke the workflow function's live alias and nothing else", () => {
       // Prepare
       const { resource } = onlyResource(
         api,
         'AWS::StepFunctions::StateMachine'
       );
       const roleId = resource.Properties.RoleArn['Fn::GetAtt'][0];
-      const workflowFunctionArn = {
-        'Fn::GetAtt': [
-          logicalIdOf(
-            stagegate.api,
-            stagegate.api.transitionRequestWorkflowFunction
-          ),
-          'Arn',
-        ],
+      const workflowAlias = {
+        Ref: logicalIdOf(
+          stagegate.api,
+          stagegate.api.transitionRequestWorkflowFunction.live
+        ),
       };
 
       // Act
@@ -1459,10 +1656,7 @@ describe('ApiStack', () => {
         expect.objectContaining({
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
-          Resource: [
-            workflowFunctionArn,
-            { 'Fn::Join': ['', [workflowFunctionArn, ':*']] },
-          ],
+          Resource: workflowAlias,
         }),
       ]);
     });
@@ -1477,22 +1671,23 @@ describe('ApiStack', () => {
   });
 
   describe('registration watchdog schedule', () => {
-    it('invokes the watchdog every 5 minutes, without retrying a failed run', () => {
+    it("invokes the watchdog's live alias every 5 minutes, without retrying a run, undeliverable runs to the dead-letter queue", () => {
       api.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
         State: 'ENABLED',
         Targets: [
           Match.objectLike({
             Arn: {
-              'Fn::GetAtt': [
-                logicalIdOf(
-                  stagegate.api,
-                  stagegate.api.registrationWatchdogFunction
-                ),
-                'Arn',
-              ],
+              Ref: logicalIdOf(
+                stagegate.api,
+                stagegate.api.registrationWatchdogFunction.live
+              ),
             },
-            RetryPolicy: { MaximumRetryAttempts: 0 },
+            RetryPolicy: {
+              MaximumRetryAttempts: 0,
+              MaximumEventAgeInSeconds: 300,
+            },
+            DeadLetterConfig: { Arn: scheduledJobFailuresArn() },
           }),
         ],
       });
@@ -1500,18 +1695,23 @@ describe('ApiStack', () => {
   });
 
   describe('cleanup schedule', () => {
-    it('invokes the cleanup function every hour', () => {
+    it("invokes the cleanup function's live alias every hour, retrying a delivery, undeliverable runs to the dead-letter queue", () => {
       api.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(1 hour)',
         State: 'ENABLED',
         Targets: [
           Match.objectLike({
             Arn: {
-              'Fn::GetAtt': [
-                logicalIdOf(stagegate.api, stagegate.api.cleanupFunction),
-                'Arn',
-              ],
+              Ref: logicalIdOf(
+                stagegate.api,
+                stagegate.api.cleanupFunction.live
+              ),
             },
+            RetryPolicy: {
+              MaximumRetryAttempts: 3,
+              MaximumEventAgeInSeconds: 3600,
+            },
+            DeadLetterConfig: { Arn: scheduledJobFailuresArn() },
           }),
         ],
       });
@@ -1529,12 +1729,15 @@ describe('ApiStack', () => {
       // Act
       const queues = api.findResources('AWS::SQS::Queue');
       const byName = Object.fromEntries(
-        Object.entries(queues).map(([id, queue]) => [
-          queue.Properties.QueueName,
-          { id, properties: queue.Properties },
-        ])
+        Object.entries(queues)
+          // The failure queues (alarmed) have generated names.
+          .filter(([, queue]) => queue.Properties.QueueName !== undefined)
+          .map(([id, queue]) => [
+            queue.Properties.QueueName,
+            { id, properties: queue.Properties },
+          ])
       );
-      const name = 'Stagegate-Api-webhook-deliveries';
+      const name = `${stagegate.api.stackName}-webhook-deliveries`;
 
       // Assess
       expect(Object.keys(byName).sort()).toEqual([name, `${name}-dlq`]);
@@ -1554,7 +1757,7 @@ describe('ApiStack', () => {
       const policies = Object.values(
         api.findResources('AWS::SQS::QueuePolicy')
       );
-      expect(policies).toHaveLength(2);
+      expect(policies).toHaveLength(Object.keys(queues).length);
       for (const policy of policies) {
         expect(
           JSON.stringify(policy.Properties.PolicyDocument.Statement)
@@ -1575,7 +1778,7 @@ describe('ApiStack', () => {
 
       // Assess
       expect(bus.resource.Properties.Name).toBe(
-        'Stagegate-Api-registry-events'
+        `${stagegate.api.stackName}-registry-events`
       );
       expect(putters).toEqual([
         logicalIdOf(
@@ -1606,19 +1809,26 @@ describe('ApiStack', () => {
 
     it('wakes the dispatcher on the outbox’s inserts only, and sweeps every 5 minutes', () => {
       // Act
-      const dispatcher = logicalIdOf(
-        stagegate.api,
-        stagegate.api.eventDispatcherFunction
-      );
-      const mapping = onlyResource(api, 'AWS::Lambda::EventSourceMapping', {
-        Properties: { FunctionName: { Ref: dispatcher } },
-      });
+      const mapping = mappingOf(stagegate.api.eventDispatcherFunction);
 
       // Assess
       expect(mapping.resource.Properties).toMatchObject({
         StartingPosition: 'LATEST',
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: {
+          OnFailure: {
+            Destination: {
+              'Fn::GetAtt': [
+                logicalIdOf(
+                  stagegate.api,
+                  stagegate.api.eventDispatchFailures.queue
+                ),
+                'Arn',
+              ],
+            },
+          },
+        },
       });
       expect(
         JSON.parse(
@@ -1632,8 +1842,14 @@ describe('ApiStack', () => {
         ScheduleExpression: 'rate(5 minutes)',
         Targets: [
           Match.objectLike({
-            Arn: { 'Fn::GetAtt': [dispatcher, 'Arn'] },
+            Arn: {
+              Ref: logicalIdOf(
+                stagegate.api,
+                stagegate.api.eventDispatcherFunction.live
+              ),
+            },
             Input: JSON.stringify({ olderThanSeconds: 60 }),
+            DeadLetterConfig: { Arn: scheduledJobFailuresArn() },
           }),
         ],
       });
@@ -1641,13 +1857,7 @@ describe('ApiStack', () => {
 
     it('feeds the delivery worker from the queue, with partial batch responses', () => {
       // Act
-      const worker = logicalIdOf(
-        stagegate.api,
-        stagegate.api.webhookDeliveriesFunction
-      );
-      const mapping = onlyResource(api, 'AWS::Lambda::EventSourceMapping', {
-        Properties: { FunctionName: { Ref: worker } },
-      });
+      const mapping = mappingOf(stagegate.api.webhookDeliveriesFunction);
 
       // Assess
       expect(mapping.resource.Properties).toMatchObject({
@@ -1677,9 +1887,13 @@ describe('ApiStack', () => {
               .filter((statement) =>
                 actionsOf(statement).includes('sqs:SendMessage')
               )
-              .some(
-                (statement) =>
-                  JSON.stringify(statement.Resource) === JSON.stringify(arn)
+              .some((statement) =>
+                [statement.Resource]
+                  .flat()
+                  .some(
+                    (resource) =>
+                      JSON.stringify(resource) === JSON.stringify(arn)
+                  )
               )
           )
           .map((policy) => policy.Properties.Roles[0].Ref as string)
@@ -1709,15 +1923,653 @@ describe('ApiStack', () => {
         Targets: [
           Match.objectLike({
             Arn: {
-              'Fn::GetAtt': [
-                logicalIdOf(stagegate.api, stagegate.api.remindersFunction),
-                'Arn',
-              ],
+              Ref: logicalIdOf(
+                stagegate.api,
+                stagegate.api.remindersFunction.live
+              ),
             },
-            RetryPolicy: { MaximumRetryAttempts: 0 },
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 0 }),
+            DeadLetterConfig: { Arn: scheduledJobFailuresArn() },
           }),
         ],
       });
     });
+  });
+});
+
+/** The properties that name a resource in its account and region. */
+const RESOURCE_NAME_PROPERTIES = new Set([
+  'FunctionName',
+  'TableName',
+  'StateMachineName',
+  'AlarmName',
+  'DashboardName',
+  'TopicName',
+  'Name',
+  'BackupVaultName',
+  'ApplicationName',
+]);
+
+/** Every name the templates give a resource, by resource type. */
+function namedResources(...templates: Template[]): string[] {
+  return templates.flatMap((template) =>
+    Object.values(
+      template.toJSON().Resources as Record<
+        string,
+        { Type: string; Properties?: Record<string, unknown> }
+      >
+    ).flatMap(({ Type, Properties }) =>
+      Object.entries(Properties ?? {})
+        .filter(
+          ([key, value]) =>
+            RESOURCE_NAME_PROPERTIES.has(key) &&
+            typeof value === 'string' &&
+            // Named within their function or API, not the account.
+            Type !== 'AWS::Lambda::Alias' &&
+            Type !== 'AWS::ApiGatewayV2::Authorizer'
+        )
+        .map(([key, value]) => `${Type} ${key}=${value}`)
+    )
+  );
+}
+
+describe('stages', () => {
+  it('builds two stages side by side in one app, every stack and named resource apart', () => {
+    // Act
+    const test = namedResources(stateful, api);
+    const second = namedResources(otherStateful, otherApi);
+
+    // Assess
+    expect(
+      stagegate.deployments.flatMap(({ stateful, api }) => [
+        stateful.stackName,
+        api.stackName,
+      ])
+    ).toEqual([
+      'stagegate-test-stateful',
+      'stagegate-test-api',
+      'stagegate-other-stateful',
+      'stagegate-other-api',
+    ]);
+    expect(test.length).toBeGreaterThan(20);
+    expect(test.filter((name) => second.includes(name))).toEqual([]);
+    for (const name of test.filter((name) => !name.includes('Route53'))) {
+      expect(name).toContain('stagegate-test');
+    }
+    for (const name of second) expect(name).toContain('stagegate-other');
+    expect(other.api.dependencies).toEqual([other.stateful]);
+  });
+
+  it.each([
+    ['test', () => [stateful, api], TEST_STAGE.owner],
+    ['other', () => [otherStateful, otherApi], OTHER_STAGE.owner],
+  ] as const)(
+    'tags the %s stage’s resources with project, stage and owner',
+    (stage, templates, owner) => {
+      for (const template of templates()) {
+        for (const type of [
+          'AWS::Lambda::Function',
+          'AWS::DynamoDB::Table',
+          'AWS::S3::Bucket',
+          'AWS::SQS::Queue',
+        ]) {
+          for (const resource of Object.values(template.findResources(type))) {
+            expect(resource.Properties.Tags ?? []).toEqual(
+              expect.arrayContaining([
+                { Key: 'project', Value: 'stagegate' },
+                { Key: 'stage', Value: stage },
+                { Key: 'owner', Value: owner },
+              ])
+            );
+          }
+        }
+      }
+    }
+  );
+
+  it("passes the stage's settings to every function, and only the settings it sets", () => {
+    // Act
+    const environments = [api, otherApi].map((template) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => fn.Properties.Environment.Variables as Record<string, unknown>
+      )
+    );
+
+    // Assess
+    for (const environment of environments[0] ?? []) {
+      expect(environment).toMatchObject({
+        STAGEGATE_STAGE: 'test',
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        ARTIFACT_URL_TTL_SECONDS: '600',
+        CLEANUP_MAX_AGE_HOURS: '12',
+      });
+      expect(environment.FAILED_RETENTION_HOURS).toBeUndefined();
+    }
+    for (const environment of environments[1] ?? []) {
+      expect(environment).toMatchObject({
+        STAGEGATE_STAGE: 'other',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      expect(environment.ARTIFACT_URL_TTL_SECONDS).toBeUndefined();
+    }
+  });
+
+  it("keeps every log group the stage's retention", () => {
+    for (const [template, days] of [
+      [api, 90],
+      [otherApi, 30],
+    ] as const) {
+      const groups = Object.values(
+        template.findResources('AWS::Logs::LogGroup')
+      );
+      expect(groups.length).toBeGreaterThan(functionGroups.length);
+      for (const group of groups) {
+        expect(group.Properties.RetentionInDays).toBe(days);
+      }
+    }
+  });
+
+  it('refuses a stage whose settings the functions would refuse at cold start', () => {
+    expect(() =>
+      buildApp({
+        bundling: false,
+        cloudFormationValidation: false,
+        stages: [
+          {
+            name: 'bad',
+            owner: 'x',
+            registry: { artifactUrlTtlSeconds: 8 * 24 * 3600 },
+          },
+        ],
+      })
+    ).toThrow(/Stage bad is misconfigured: ARTIFACT_URL_TTL_SECONDS/);
+    expect(() =>
+      buildApp({
+        bundling: false,
+        cloudFormationValidation: false,
+        stages: [{ name: 'Prod!', owner: 'x' }],
+      })
+    ).toThrow(/lower-case letters/);
+  });
+});
+
+describe('custom domain', () => {
+  it('serves the API on the stage domain, with a DNS-validated certificate and alias records', () => {
+    // Prepare
+    const domain = TEST_STAGE.domain;
+
+    // Assess
+    api.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: domain.name,
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [
+        { DomainName: domain.name, HostedZoneId: domain.hostedZoneId },
+      ],
+    });
+    api.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: domain.name,
+      DomainNameConfigurations: [
+        Match.objectLike({
+          EndpointType: 'REGIONAL',
+          SecurityPolicy: 'TLS_1_2',
+        }),
+      ],
+    });
+    api.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+      Stage: '$default',
+    });
+    for (const type of ['A', 'AAAA']) {
+      api.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: `${domain.name}.`,
+        Type: type,
+        HostedZoneId: domain.hostedZoneId,
+        AliasTarget: Match.anyValue(),
+      });
+    }
+    expect(api.toJSON().Outputs.ApiUrl.Value).toBe(`https://${domain.name}`);
+  });
+
+  it('disables the execute-api endpoint when the stage has a domain, and only then', () => {
+    api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      DisableExecuteApiEndpoint: true,
+    });
+    expect(
+      onlyResource(otherApi, 'AWS::ApiGatewayV2::Api').resource.Properties
+        .DisableExecuteApiEndpoint ?? false
+    ).toBe(false);
+    otherApi.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+});
+
+describe('alarms and dashboard', () => {
+  /** The test stage's alarms by name (without the `stagegate-test-` prefix). */
+  function alarms(template: Template = api) {
+    return new Map(
+      Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+        (alarm) => [
+          String(alarm.Properties.AlarmName).replace(/^stagegate-\w+-/, ''),
+          alarm.Properties,
+        ]
+      )
+    );
+  }
+
+  function functionNames(deployment: {
+    api:
+      | { functions: Map<string, unknown> }
+      | { functions: ReadonlyMap<string, unknown> };
+  }) {
+    return [...deployment.api.functions.keys()].map((name) =>
+      name.replaceAll(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+    );
+  }
+
+  it('has the expected alarms, each with its threshold', () => {
+    // Act
+    const found = alarms();
+    const expected: Record<string, { threshold: number; operator: string }> = {
+      'api-5xx-rate': { threshold: 2, operator: 'GreaterThanThreshold' },
+      'api-p99-latency': {
+        threshold: 3000,
+        operator: 'GreaterThanThreshold',
+      },
+      'transition-requests-failed': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'transition-requests-timed-out': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'failed-registrations': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'cleanup-errors': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'table-throttles': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'registration-failures-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'scheduled-job-failures-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'event-dispatch-failures-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'webhook-deliveries-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      'slack-action-failures-dead-letters': {
+        threshold: 1,
+        operator: 'GreaterThanOrEqualToThreshold',
+      },
+      ...Object.fromEntries(
+        functionNames(stagegate).flatMap((name) => [
+          [
+            `${name}-function-errors`,
+            { threshold: 1, operator: 'GreaterThanOrEqualToThreshold' },
+          ],
+          [
+            `${name}-function-throttles`,
+            { threshold: 1, operator: 'GreaterThanOrEqualToThreshold' },
+          ],
+        ])
+      ),
+    };
+
+    // Assess
+    expect([...found.keys()].sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, { threshold, operator }] of Object.entries(expected)) {
+      expect(found.get(name), name).toMatchObject({
+        Threshold: threshold,
+        ComparisonOperator: operator,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(functionNames(stagegate)).toHaveLength(functionGroups.length + 10);
+  });
+
+  it('names every alarm once (CloudFormation refuses a name twice)', () => {
+    // Act
+    const names = Object.values(
+      api.findResources('AWS::CloudWatch::Alarm')
+    ).map((alarm) => alarm.Properties.AlarmName);
+
+    // Assess
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('measures each alarm on what it names', () => {
+    // Act
+    const found = alarms();
+    const metricNamesOf = (name: string) =>
+      JSON.stringify(found.get(name)?.Metrics ?? found.get(name)?.MetricName);
+
+    // Assess
+    expect(metricNamesOf('api-5xx-rate')).toMatch(
+      /"5xx".*"Count"|"Count".*"5xx"/
+    );
+    expect(metricNamesOf('api-5xx-rate')).toContain('100 * errors / requests');
+    expect(found.get('api-p99-latency')).toMatchObject({
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    expect(found.get('transition-requests-failed')?.MetricName).toBe(
+      'ExecutionsFailed'
+    );
+    expect(found.get('transition-requests-timed-out')?.MetricName).toBe(
+      'ExecutionsTimedOut'
+    );
+    expect(found.get('failed-registrations')).toMatchObject({
+      Namespace: 'stagegate',
+      MetricName: 'FailedRegistrations',
+      Dimensions: expect.arrayContaining([
+        { Name: 'stage', Value: 'test' },
+        { Name: 'service', Value: 'stagegate' },
+      ]),
+    });
+    expect(metricNamesOf('cleanup-errors')).toContain('CleanupFailures');
+    expect(metricNamesOf('cleanup-errors')).toContain('"Errors"');
+    expect(metricNamesOf('table-throttles')).toContain('ReadThrottleEvents');
+    expect(metricNamesOf('table-throttles')).toContain('WriteThrottleEvents');
+    expect(metricNamesOf('table-throttles')).toContain('GSI2');
+    expect(found.get('registration-failures-dead-letters')).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+    });
+    expect(found.get('authorizer-function-errors')).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: expect.arrayContaining([
+        expect.objectContaining({ Name: 'Resource' }),
+      ]),
+    });
+  });
+
+  it('notifies the stage topic, subscribed by e-mail with its own dead-letter queue, on ALARM and OK', () => {
+    // Prepare
+    const topic = onlyResource(api, 'AWS::SNS::Topic');
+
+    // Act
+    const found = alarms();
+
+    // Assess
+    for (const [name, alarm] of found) {
+      expect(alarm.AlarmActions, name).toEqual([{ Ref: topic.id }]);
+      expect(alarm.OKActions, name).toEqual([{ Ref: topic.id }]);
+    }
+    api.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: topic.id },
+      RedrivePolicy: Match.objectLike({
+        deadLetterTargetArn: Match.anyValue(),
+      }),
+    });
+    otherApi.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('keeps the two stages apart: own alarm names, own metric dimension', () => {
+    // Act
+    const mine = [...alarms(api).values()].map((alarm) => alarm.AlarmName);
+    const theirs = alarms(otherApi);
+
+    // Assess
+    expect(
+      mine.every((name) => String(name).startsWith('stagegate-test-'))
+    ).toBe(true);
+    expect(theirs.get('failed-registrations')?.Dimensions).toContainEqual({
+      Name: 'stage',
+      Value: 'other',
+    });
+  });
+
+  it('has one dashboard per stage, with the alarms on it', () => {
+    // Act
+    const { resource } = onlyResource(api, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(resource.Properties.DashboardBody);
+
+    // Assess
+    expect(resource.Properties.DashboardName).toBe('stagegate-test');
+    expect(body).toContain(
+      logicalIdOf(stagegate.api, stagegate.api.monitoring.api5xxRate)
+    );
+    for (const metric of [
+      'FailedRegistrations',
+      'RequestsReconciled',
+      'ExecutionsFailed',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(metric);
+    }
+    otherApi.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('failure handling', () => {
+  it('gives every asynchronously invoked function an on-failure destination (SQS) on the alias callers invoke', () => {
+    // Prepare: what the registry invokes asynchronously.
+    const asynchronous = [
+      stagegate.api.registrationFunction,
+      stagegate.api.cleanupFunction,
+      stagegate.api.registrationWatchdogFunction,
+      stagegate.api.eventDispatcherFunction,
+      stagegate.api.remindersFunction,
+      stagegate.api.slackActionsFunction,
+    ];
+    const queues = new Set(Object.keys(api.findResources('AWS::SQS::Queue')));
+
+    // Act
+    const configs = Object.values(
+      api.findResources('AWS::Lambda::EventInvokeConfig')
+    ).map((config) => config.Properties);
+
+    // Assess
+    expect(configs.map((config) => config.FunctionName.Ref).sort()).toEqual(
+      asynchronous.map((fn) => logicalIdOf(stagegate.api, fn)).sort()
+    );
+    for (const config of configs) {
+      const destination = config.DestinationConfig.OnFailure.Destination;
+      expect(queues.has(destination['Fn::GetAtt'][0])).toBe(true);
+      expect(JSON.stringify(config.Qualifier)).toMatch(/Live/);
+    }
+  });
+
+  it('is invoked asynchronously only by the schedules, and every schedule target has a dead-letter queue', () => {
+    // Act
+    const targets = Object.values(
+      api.findResources('AWS::Events::Rule')
+    ).flatMap((rule) => rule.Properties.Targets);
+
+    // Assess: cleanup, watchdog, event sweep, reminders.
+    expect(targets).toHaveLength(4);
+    for (const target of targets) {
+      expect(target.DeadLetterConfig).toEqual({
+        Arn: scheduledJobFailuresArn(),
+      });
+      expect(target.RetryPolicy).toBeDefined();
+    }
+  });
+
+  it('keeps failed work 14 days, encrypted, TLS only', () => {
+    // Every queue but the webhook delivery queue holds failed work.
+    const queues = Object.entries(api.findResources('AWS::SQS::Queue'));
+    const failed = queues.filter(
+      ([id]) => id !== logicalIdOf(stagegate.api, stagegate.api.webhookQueue)
+    );
+    expect(failed).toHaveLength(queues.length - 1);
+    for (const [, queue] of failed) {
+      expect(queue.Properties).toMatchObject({
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        SqsManagedSseEnabled: true,
+      });
+    }
+    api.resourceCountIs('AWS::SQS::QueuePolicy', queues.length);
+  });
+});
+
+describe('safe upgrades', () => {
+  it('gives every function a retained version and a live alias on it', () => {
+    // Act
+    const versions = api.findResources('AWS::Lambda::Version');
+    const aliases = Object.values(api.findResources('AWS::Lambda::Alias'));
+
+    // Assess
+    expect(aliases).toHaveLength(stagegate.api.functions.size);
+    for (const alias of aliases) {
+      expect(alias.Properties.Name).toBe('live');
+      const version = alias.Properties.FunctionVersion['Fn::GetAtt'][0];
+      expect(versions[version]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+
+  it('invokes nothing but the live aliases: routes, authorizer, state machine, schedules, registrations', () => {
+    // Prepare
+    const aliases = new Set(
+      Object.keys(api.findResources('AWS::Lambda::Alias'))
+    );
+    const functions = new Set(
+      Object.keys(api.findResources('AWS::Lambda::Function'))
+    );
+
+    // Act
+    const permissions = Object.values(
+      api.findResources('AWS::Lambda::Permission')
+    ).map((permission) => permission.Properties.FunctionName);
+    const invokeGrants = Object.values(api.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) =>
+          policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]
+      )
+      .filter((statement) =>
+        actionsOf(statement).includes('lambda:InvokeFunction')
+      )
+      .flatMap((statement) => [statement.Resource].flat());
+
+    // Assess
+    expect(permissions.length).toBeGreaterThan(functionGroups.length);
+    for (const target of permissions) {
+      expect(aliases.has(target.Ref), JSON.stringify(target)).toBe(true);
+    }
+    for (const resource of invokeGrants) {
+      const text = JSON.stringify(resource);
+      expect(
+        aliases.has((resource as { Ref?: string }).Ref ?? '') ||
+          text.endsWith(':live"]]}'),
+        text
+      ).toBe(true);
+      expect([...functions].some((id) => text.includes(`"${id}"`))).toBe(false);
+    }
+  });
+
+  it('shifts each alias gradually (canary), rolled back by the alarms of its function', () => {
+    // Prepare
+    const alarmIds = (...alarms: IConstruct[]) =>
+      alarms.map((alarm) => ({
+        Name: { Ref: logicalIdOf(stagegate.api, alarm) },
+      }));
+    const monitoring = stagegate.api.monitoring;
+
+    // Act
+    const groups = Object.values(
+      api.findResources('AWS::CodeDeploy::DeploymentGroup')
+    );
+
+    // Assess
+    expect(groups).toHaveLength(stagegate.api.functions.size);
+    for (const group of groups) {
+      expect(group.Properties).toMatchObject({
+        DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+        AutoRollbackConfiguration: {
+          Enabled: true,
+          Events: expect.arrayContaining([
+            'DEPLOYMENT_FAILURE',
+            'DEPLOYMENT_STOP_ON_ALARM',
+          ]),
+        },
+        AlarmConfiguration: { Enabled: true },
+      });
+    }
+    for (const alias of Object.values(
+      api.findResources('AWS::Lambda::Alias')
+    )) {
+      expect(alias.UpdatePolicy?.CodeDeployLambdaAliasUpdate).toBeDefined();
+    }
+    const errors = monitoring.functionErrors.get('registered-models');
+    const throttles = monitoring.functionThrottles.get('registered-models');
+    if (!errors || !throttles) throw new Error('no registered-models alarms');
+    const ofRegisteredModels = groups.find((group) =>
+      JSON.stringify(group.Properties.AlarmConfiguration.Alarms).includes(
+        logicalIdOf(stagegate.api, errors)
+      )
+    );
+    expect(ofRegisteredModels?.Properties.AlarmConfiguration.Alarms).toEqual(
+      expect.arrayContaining(alarmIds(errors, throttles, monitoring.api5xxRate))
+    );
+  });
+
+  it('moves aliases in the stack update when the stage deploys all at once', () => {
+    otherApi.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 0);
+    otherApi.resourceCountIs('AWS::Lambda::Alias', other.api.functions.size);
+  });
+});
+
+describe('data safety', () => {
+  it('protects the table from deletion, in every stage', () => {
+    for (const template of [stateful, otherStateful]) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        DeletionProtectionEnabled: true,
+      });
+    }
+  });
+
+  it('protects the stateful stack from termination unless the stage says otherwise', () => {
+    expect(stagegate.stateful.terminationProtection).toBe(true);
+    expect(other.stateful.terminationProtection).toBe(false);
+    expect(stagegate.api.terminationProtection).toBe(false);
+  });
+
+  it('backs the table and the bucket up daily into a retained vault when the stage asks', () => {
+    // Act
+    const plan = onlyResource(stateful, 'AWS::Backup::BackupPlan');
+    const selection = onlyResource(stateful, 'AWS::Backup::BackupSelection');
+
+    // Assess
+    expect(plan.resource.Properties.BackupPlan.BackupPlanRule).toEqual([
+      expect.objectContaining({
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        Lifecycle: { DeleteAfterDays: 35 },
+      }),
+    ]);
+    expect(
+      JSON.stringify(selection.resource.Properties.BackupSelection.Resources)
+    ).toMatch(/RegistryTable.*ArtifactBucket|ArtifactBucket.*RegistryTable/);
+    stateful.hasResource('AWS::Backup::BackupVault', {
+      DeletionPolicy: 'Retain',
+    });
+    otherStateful.resourceCountIs('AWS::Backup::BackupPlan', 0);
+  });
+
+  it('keeps the bootstrap admin token in a secret of the stage', () => {
+    stateful.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'stagegate-test/bootstrap-admin-token',
+    });
+    expect(Object.keys(stateful.toJSON().Outputs)).toContain(
+      'BootstrapAdminSecretName'
+    );
   });
 });

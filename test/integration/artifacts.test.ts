@@ -585,6 +585,48 @@ describe('artifacts', () => {
       expect(theirs.body).toMatchObject({ error_code: 'PERMISSION_DENIED' });
     });
 
+    it('signs the files and parts of an open upload again: the fresh URLs take the bytes, only for its creator', async () => {
+      // Prepare
+      const files = [directory[0], directory[3]].filter(
+        (file): file is LocalFile => file !== undefined
+      );
+      const created = await createUpload(name, files);
+      const sign = (token?: string) =>
+        call<CreatedUpload & { error_code?: string }>(
+          'POST',
+          `${UPLOADS}/sign`,
+          {
+            body: {
+              upload_id: created.upload_id,
+              files: files.map((file) => ({ path: file.path })),
+            },
+            ...(token === undefined ? {} : { token }),
+          }
+        );
+
+      // Act
+      const theirs = await sign(robot.token);
+      const signed = await sign();
+      expectOk(signed, 'uploads/sign');
+      const put = await putFiles(signed.body, files);
+      const completed = await completeUpload(created.upload_id, put);
+      const afterCompletion = await sign();
+
+      // Assess
+      expect(theirs.status).toBe(403);
+      expect(theirs.body).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+      const weights = signed.body.files.find((f) => 'parts' in f);
+      expect(weights && 'parts' in weights ? weights.parts : []).toHaveLength(
+        5
+      );
+      expect(signed.body.expires_at).toBeGreaterThan(Date.now());
+      expectOk(completed, 'uploads/complete');
+      expect(afterCompletion.status).toBe(409);
+      expect(afterCompletion.body).toMatchObject({
+        error_code: 'INVALID_STATE',
+      });
+    });
+
     it.each([
       ['CAN_READ', 403],
       ['CAN_EDIT', 200],

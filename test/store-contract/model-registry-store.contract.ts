@@ -860,7 +860,7 @@ export function describeModelRegistryStoreContract(
         const current = await recordOf(store, record.model.name);
 
         // Act
-        await store.deleteModel(current);
+        await store.deleteModel(current, T0);
 
         // Assess
         expect(
@@ -885,7 +885,7 @@ export function describeModelRegistryStoreContract(
         await store.createVersion(stale, aVersion(stale));
 
         // Act
-        const attempt = store.deleteModel(stale);
+        const attempt = store.deleteModel(stale, T0);
 
         // Assess
         await expectConcurrentModification(attempt);

@@ -967,7 +967,7 @@ export function describeTransitionRequestStoreContract(
         if (!record) throw new Error('no model');
 
         // Act
-        await models.deleteModel(record);
+        await models.deleteModel(record, T0);
 
         // Assess
         expect(await requests.getRequest(MODEL_ID, 1, request.id)).toBe(

@@ -226,7 +226,7 @@ describe('DynamoDBRegistrationLeaseStore', () => {
     if (!record) throw new Error('no model');
 
     // Act
-    await registry.deleteModel(record);
+    await registry.deleteModel(record, Date.now());
 
     // Assess
     expect(await expired(Number.POSITIVE_INFINITY)).toEqual([]);

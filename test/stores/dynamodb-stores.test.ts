@@ -9,6 +9,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBArtifactPurgeStore } from '#adapters/dynamodb/artifact-purge-store.ts';
 import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
@@ -31,6 +32,7 @@ import {
   startDynamoDBLocal,
 } from '#local/dynamodb/dynamodb-local.ts';
 import { findFreePort } from '#local/ports.ts';
+import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
@@ -117,6 +119,14 @@ describeModelRegistryStoreContract(
       tableName: TABLE_NAME,
     })
 );
+
+describeArtifactPurgeStoreContract('DynamoDB Local', async () => {
+  const table = { client: await emptyTable(), tableName: TABLE_NAME };
+  return {
+    registry: new DynamoDBModelRegistryStore(table),
+    purges: new DynamoDBArtifactPurgeStore(table),
+  };
+});
 
 describeIdentityStoreContract(
   'DynamoDB Local',

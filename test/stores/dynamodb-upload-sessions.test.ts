@@ -214,6 +214,33 @@ describe('DynamoDBUploadSessionStore', () => {
   });
 });
 
+describe('DynamoDBUploadSessionStore.renew', () => {
+  it('measures an open session’s abandonment from its last renewal, and renews only open ones', async () => {
+    // Prepare
+    const { uploads } = stores();
+    const session = openSession({ createdAt: NOW - 10_000 });
+    await uploads.create(session);
+
+    // Act
+    const renewed = await uploads.renew(session.id, NOW + 900_000, NOW + 5000);
+    const listed = await uploads.listForCleanup('OPEN', {
+      before: NOW,
+      limit: 100,
+    });
+    await uploads.expire(session.id, NOW + 6000);
+    const renewedExpired = await uploads.renew(session.id, NOW, NOW + 7000);
+
+    // Assess
+    expect(renewed).toBe(true);
+    expect(listed.map((s) => s.id)).not.toContain(session.id);
+    expect(renewedExpired).toBe(false);
+    expect(await uploads.get(session.id)).toMatchObject({
+      urlsExpireAt: NOW + 900_000,
+      renewedAt: NOW + 5000,
+    });
+  });
+});
+
 describe('DynamoDBModelRegistryStore.createVersion with an upload', () => {
   it('consumes a completed session of the owner in the version transaction', async () => {
     // Prepare

@@ -12,6 +12,7 @@ import type { DecisionOutcome } from '#domain/transition-request.ts';
 import type {
   ApprovalWorkflow,
   ApprovalWorkflowInput,
+  ExecutionState,
 } from '#ports/approval-workflow.ts';
 import { MemoryModelRegistryStore } from './memory-model-registry-store.ts';
 import { MemoryTransitionRequestStore } from './memory-transition-request-store.ts';
@@ -40,6 +41,16 @@ export class FakeApprovalWorkflow implements ApprovalWorkflow {
   ): Promise<'delivered' | 'gone'> {
     this.sent.push({ taskToken, outcome });
     return this.goneTokens.has(taskToken) ? 'gone' : 'delivered';
+  }
+
+  /** Execution ARNs and their state; an ARN not listed is `missing`. */
+  readonly executions = new Map<string, ExecutionState>();
+  /** Makes `executionState` fail, as a throttled Step Functions would. */
+  failDescribe: Error | undefined;
+
+  async executionState(executionArn: string): Promise<ExecutionState> {
+    if (this.failDescribe) throw this.failDescribe;
+    return this.executions.get(executionArn) ?? 'missing';
   }
 }
 

@@ -17,6 +17,10 @@ import type {
 import type { RegisteredModel } from '#domain/registered-model.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 import type {
+  ArtifactPurge,
+  ArtifactPurgeStore,
+} from '#ports/artifact-purge-store.ts';
+import type {
   ModelAccess,
   ModelListingPage,
   ModelListingQuery,
@@ -102,6 +106,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   readonly #versions = new Map<string, StoredVersion>();
   readonly #activities = new Map<string, Activity>();
   readonly #registrations = new Map<string, PendingRegistration>();
+  readonly #purges = new Map<string, ArtifactPurge>();
   #rootAcl: Map<string, string> | undefined;
   /**
    * The activity items in the models' partitions, for the fakes of the
@@ -138,6 +143,8 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   readonly leases: RegistrationLeaseStore = new MemoryRegistrationLeases(
     this.#registrations
   );
+  /** The artifact purges this store's deletions record, as the adapter's transactions do. */
+  readonly purges: ArtifactPurgeStore = new MemoryArtifactPurges(this.#purges);
   /**
    * The upload sessions a version may consume (the DynamoDB adapter's third
    * transaction item); `createVersion` with a consumption fails without it.
@@ -306,7 +313,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     stored.revision += 1;
   }
 
-  async deleteModel(record: ModelRecord): Promise<void> {
+  async deleteModel(record: ModelRecord, now: number): Promise<void> {
     const { model } = record;
     const stored = this.#models.get(model.id);
     if (
@@ -326,6 +333,10 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     for (const [key, activity] of this.#activities) {
       if (activity.modelId === model.id) this.#activities.delete(key);
     }
+    this.#purges.set(purgeKey(model.id, undefined), {
+      modelId: model.id,
+      requestedAt: now,
+    });
   }
 
   async setModelTag(modelId: string, key: string, value: string) {
@@ -525,6 +536,11 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
         this.#activities.delete(activityKey);
       }
     }
+    this.#purges.set(purgeKey(model.id, deletion.version), {
+      modelId: model.id,
+      version: deletion.version,
+      requestedAt: deletion.now,
+    });
   }
 
   async commitTransition(commit: TransitionCommit): Promise<void> {
@@ -720,6 +736,34 @@ function toActivity(activity: Activity): Activity {
     comment: activity.comment,
     systemComment: activity.systemComment,
   };
+}
+
+function purgeKey(modelId: string, version: number | undefined): string {
+  return `${modelId}#${version ?? 'MODEL'}`;
+}
+
+/** The purges of one store's deletions, oldest first. */
+class MemoryArtifactPurges implements ArtifactPurgeStore {
+  readonly #purges: Map<string, ArtifactPurge>;
+
+  constructor(purges: Map<string, ArtifactPurge>) {
+    this.#purges = purges;
+  }
+
+  async listPurges(
+    before: number,
+    limit: number
+  ): Promise<readonly ArtifactPurge[]> {
+    return [...this.#purges.values()]
+      .filter((purge) => purge.requestedAt < before)
+      .sort((a, b) => a.requestedAt - b.requestedAt)
+      .slice(0, limit)
+      .map((purge) => ({ ...purge }));
+  }
+
+  async finishPurge(purge: ArtifactPurge): Promise<void> {
+    this.#purges.delete(purgeKey(purge.modelId, purge.version));
+  }
 }
 
 /** The adapter's conditions on the attempt (and expiry), over one map. */

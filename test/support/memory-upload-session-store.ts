@@ -35,6 +35,14 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
     });
   }
 
+  async renew(id: string, urlsExpireAt: number, now: number): Promise<boolean> {
+    const session = this.#sessions.get(id);
+    if (session?.status !== 'OPEN') return false;
+    session.urlsExpireAt = urlsExpireAt;
+    session.renewedAt = now;
+    return true;
+  }
+
   async complete(
     id: string,
     manifest: readonly ManifestEntry[],
@@ -69,7 +77,9 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
     options: { before?: number | undefined; limit: number }
   ): Promise<readonly UploadSession[]> {
     const at = (s: UploadSession) =>
-      status === 'CONSUMED' ? (s.consumedAt ?? 0) : s.createdAt;
+      status === 'CONSUMED'
+        ? (s.consumedAt ?? 0)
+        : (s.renewedAt ?? s.createdAt);
     return [...this.#sessions.values()]
       .filter((s) => s.status === status && s.cleanedAt === undefined)
       .filter((s) => options.before === undefined || at(s) < options.before)

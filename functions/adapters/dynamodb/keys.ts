@@ -89,6 +89,20 @@ export const keys = {
   /** GSI2 partition listing every webhook by id. */
   allWebhooks: 'WEBHOOKS',
   /**
+   * The managed files a deletion left for the cleanup job: a version's, or
+   * (`#MODEL`) a whole model's. Outside the model's partition, which the
+   * model's deletion empties.
+   */
+  artifactPurge: (modelId: string, version: number | undefined) => ({
+    PK: `PURGE#${modelId}`,
+    SK:
+      version === undefined
+        ? '#MODEL'
+        : `${VERSION_PREFIX}${padVersion(version)}`,
+  }),
+  /** GSI2 partition of the pending artifact purges, oldest first. */
+  artifactPurges: 'ARTIFACTS#PURGE',
+  /**
    * A registry event in the outbox (`EVENT#<id>`), written by the
    * transaction of its change; outside its model's partition, so a
    * model's deletion never takes an event not dispatched yet.

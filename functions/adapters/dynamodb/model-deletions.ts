@@ -3,6 +3,7 @@ import type {
   ModelRecord,
   VersionDeletion,
 } from '#ports/model-registry-store.ts';
+import { artifactPurgePut } from './artifact-purge-store.ts';
 import {
   activityPrefix,
   keys,
@@ -20,7 +21,8 @@ import {
 /**
  * {@link ModelDeletionStore}: a deletion commits in one conditional
  * transaction on the items that lead to the rest (the name and model
- * items; the version item and the model's stage set), then purges what
+ * items; the version item and the model's stage set), together with the
+ * purge of its managed files (`ArtifactPurgeStore`), then purges what
  * nothing reaches any more from the model's partition.
  */
 export class DynamoDBModelDeletions implements ModelDeletionStore {
@@ -30,7 +32,7 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
     this.#table = table;
   }
 
-  async deleteModel(record: ModelRecord): Promise<void> {
+  async deleteModel(record: ModelRecord, now: number): Promise<void> {
     const { model } = record;
     const { client, tableName } = this.#table;
     // The commit point: once the name and model items are gone, nothing
@@ -52,6 +54,7 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
           ExpressionAttributeValues: { ':revision': record.revision },
         },
       },
+      artifactPurgePut(tableName, { modelId: model.id, requestedAt: now }),
     ]);
     await this.#purge(modelPartition(model.id), '');
   }
@@ -91,6 +94,11 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
           ExpressionAttributeValues: { ':stage': deletion.stage },
         },
       },
+      artifactPurgePut(tableName, {
+        modelId: model.id,
+        version: deletion.version,
+        requestedAt: deletion.now,
+      }),
     ]);
     await this.#purge(
       modelPartition(model.id),

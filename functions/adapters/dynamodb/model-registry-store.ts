@@ -202,8 +202,8 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     return this.#activities.listActivities(modelId, version);
   }
 
-  deleteModel(record: ModelRecord): Promise<void> {
-    return this.#deletions.deleteModel(record);
+  deleteModel(record: ModelRecord, now: number): Promise<void> {
+    return this.#deletions.deleteModel(record, now);
   }
 
   deleteVersion(deletion: VersionDeletion): Promise<void> {

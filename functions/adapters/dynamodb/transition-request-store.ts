@@ -625,7 +625,14 @@ function approvalUpdate(
   };
 }
 
+/**
+ * The item of a request. Its expiry (epoch milliseconds) is stored as
+ * `decisionDeadline`, never under the table's TTL attribute (`expiresAt`,
+ * epoch seconds): a request is history and stays, and milliseconds there
+ * would read as a date some 50,000 years away.
+ */
 function toRequestItem(request: TransitionRequest): Item {
+  const { expiresAt, ...rest } = request;
   return {
     ...requestKeys.request(request.modelId, request.version, request.id),
     GSI1PK: requestKeys.byId(request.id),
@@ -634,7 +641,8 @@ function toRequestItem(request: TransitionRequest): Item {
       ? { GSI2PK: requestKeys.pending, GSI2SK: pendingPosition(request) }
       : {}),
     entity: 'TransitionRequest',
-    ...request,
+    ...rest,
+    decisionDeadline: expiresAt,
   };
 }
 
@@ -650,7 +658,8 @@ function fromRequestItem(item: Item): TransitionRequest {
     status: item.status as TransitionRequestStatus,
     creationTimestamp: Number(item.creationTimestamp),
     lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
-    expiresAt: Number(item.expiresAt),
+    // Items written before `decisionDeadline` kept it in `expiresAt`.
+    expiresAt: Number(item.decisionDeadline ?? item.expiresAt),
     taskToken: item.taskToken as string | undefined,
     executionArn: item.executionArn as string | undefined,
     ...(Array.isArray(item.approvals) && item.approvals.length > 0

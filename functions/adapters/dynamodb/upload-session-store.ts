@@ -80,6 +80,24 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
     return items.map(toSession);
   }
 
+  async renew(id: string, urlsExpireAt: number, now: number): Promise<boolean> {
+    return this.#conditionalUpdate({
+      Key: keys.uploadSession(id),
+      // The index position moves to now: the cleanup takes an OPEN session
+      // for abandoned by its position.
+      UpdateExpression:
+        'SET urlsExpireAt = :expires, renewedAt = :now, GSI2SK = :position',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':expires': urlsExpireAt,
+        ':now': now,
+        ':position': position(now, id),
+        ':open': 'OPEN',
+      },
+    });
+  }
+
   async complete(
     id: string,
     manifest: readonly ManifestEntry[],
@@ -87,8 +105,8 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
   ): Promise<boolean> {
     return this.#conditionalUpdate({
       Key: keys.uploadSession(id),
-      // The index position (creation time) stays: abandonment is measured
-      // from creation whatever the status.
+      // The index position (creation, or the last renewal) stays:
+      // abandonment is measured from it whatever the status.
       UpdateExpression:
         'SET #status = :completed, manifest = :manifest, completedAt = :now, GSI2PK = :pk REMOVE files',
       ConditionExpression: '#status = :open',
@@ -249,6 +267,7 @@ function toSession(item: Item): UploadSession {
     status: item.status as UploadSessionStatus,
     createdAt: Number(item.createdAt),
     urlsExpireAt: Number(item.urlsExpireAt),
+    renewedAt: optionalNumber(item.renewedAt),
     files,
     manifest,
     completedAt: optionalNumber(item.completedAt),

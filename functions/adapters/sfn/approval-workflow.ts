@@ -1,5 +1,7 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   InvalidToken,
   SendTaskSuccessCommand,
   type SFNClient,
@@ -9,6 +11,7 @@ import {
 import type {
   ApprovalWorkflow,
   ApprovalWorkflowInput,
+  ExecutionState,
 } from '#ports/approval-workflow.ts';
 
 /** {@link ApprovalWorkflow} on a Standard Step Functions state machine. */
@@ -55,6 +58,20 @@ export class SfnApprovalWorkflow implements ApprovalWorkflow {
       if (error instanceof TaskTimedOut || error instanceof InvalidToken) {
         return 'gone';
       }
+      throw error;
+    }
+  }
+
+  async executionState(executionArn: string): Promise<ExecutionState> {
+    try {
+      const { status } = await this.#client.send(
+        new DescribeExecutionCommand({ executionArn })
+      );
+      return status === 'RUNNING' || status === 'PENDING_REDRIVE'
+        ? 'running'
+        : 'ended';
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return 'missing';
       throw error;
     }
   }

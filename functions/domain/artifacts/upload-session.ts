@@ -55,8 +55,14 @@ export interface UploadSession {
   readonly status: UploadSessionStatus;
   /** Epoch milliseconds. */
   readonly createdAt: number;
-  /** When the presigned URLs handed out at creation stop working. */
+  /** When the presigned URLs handed out last stop working. */
   readonly urlsExpireAt: number;
+  /**
+   * When the client last asked for fresh URLs (`uploads/sign`): an upload
+   * still in progress, so the cleanup measures abandonment from here
+   * rather than from `createdAt`.
+   */
+  readonly renewedAt?: number | undefined;
   readonly files: readonly PlannedFile[];
   readonly manifest?: readonly ManifestEntry[] | undefined;
   readonly completedAt?: number | undefined;

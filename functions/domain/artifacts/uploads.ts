@@ -138,11 +138,16 @@ export async function createUploadSession(
   };
 }
 
+/**
+ * The presigned URL of a file, or of its parts (`partNumbers`, each from 1
+ * to its part count; all of them when not given).
+ */
 async function presignTarget(
   transfers: ArtifactTransfers,
   uploadId: string,
   file: PlannedFile,
-  ttlSeconds: number
+  ttlSeconds: number,
+  partNumbers?: readonly number[]
 ): Promise<UploadTarget & { expiresAt: number }> {
   const key = temporaryKey(uploadId, file.path);
   if (!file.multipart) {
@@ -150,15 +155,18 @@ async function presignTarget(
     return { path: file.path, url, expiresAt };
   }
   const { multipart } = file;
+  const numbers =
+    partNumbers ??
+    Array.from({ length: multipart.partCount }, (_, index) => index + 1);
   const parts = await Promise.all(
-    Array.from({ length: multipart.partCount }, async (_, index) => {
+    numbers.map(async (partNumber) => {
       const presigned = await transfers.presignUploadPart(
         key,
         multipart.uploadId,
-        index + 1,
+        partNumber,
         ttlSeconds
       );
-      return { partNumber: index + 1, ...presigned };
+      return { partNumber, ...presigned };
     })
   );
   return {
@@ -181,6 +189,121 @@ function urlLifetime(
     );
   }
   return Math.min(requested, configured, uploadLimits.maxUrlTtlSeconds);
+}
+
+export interface SignUploadInput {
+  readonly uploadId: string;
+  /**
+   * The files to sign again, each once; for a multipart file, the parts
+   * (all of them when left out).
+   */
+  readonly files: readonly {
+    readonly path: string;
+    readonly partNumbers?: readonly number[] | undefined;
+  }[];
+  /** As for `createUploadSession`: at most the registry's lifetime. */
+  readonly expiresInSeconds?: number | undefined;
+}
+
+/**
+ * Fresh presigned URLs for files (or parts) of an OPEN session: a client
+ * whose upload outlasts the URLs it got asks for the next ones just before
+ * it needs them, so an upload of any duration works with short-lived
+ * URLs. Only the session's creator (or an admin) may. Each call renews the
+ * session, so the cleanup job does not take an upload in progress for
+ * abandoned; the bucket's lifecycle still ends a multipart upload 7 days
+ * after it began.
+ * @throws ResourceDoesNotExistError, PermissionDeniedError;
+ *   InvalidStateError for a session no longer OPEN;
+ *   InvalidParameterValueError for files or parts not in the session.
+ */
+export async function signUploadUrls(
+  deps: UploadDependencies,
+  caller: Principal,
+  input: SignUploadInput
+): Promise<CreatedUpload> {
+  const session = await ownedSession(deps.uploads, caller, input.uploadId);
+  if (session.status !== 'OPEN') {
+    throw new InvalidStateError(
+      `Upload ${session.id} is ${session.status === 'EXPIRED' ? 'expired; start a new upload' : 'completed; its files can no longer change'}.`
+    );
+  }
+  const ttlSeconds = urlLifetime(deps.urlTtlSeconds, input.expiresInSeconds);
+  const wanted = plannedSubset(session, input.files);
+  const targets = await mapWithConcurrency(
+    wanted,
+    S3_CONCURRENCY,
+    ({ file, partNumbers }) =>
+      presignTarget(deps.transfers, session.id, file, ttlSeconds, partNumbers)
+  );
+  const expiresAt = Math.min(...targets.map((target) => target.expiresAt));
+  if (!(await deps.uploads.renew(session.id, expiresAt, deps.now()))) {
+    throw new InvalidStateError(
+      `Upload ${session.id} was completed or expired meanwhile.`
+    );
+  }
+  return {
+    uploadId: session.id,
+    files: targets.map(({ expiresAt: _, ...target }) => target),
+    expiresAt,
+  };
+}
+
+/** The planned files (and parts) a signing asks for, checked. */
+function plannedSubset(
+  session: UploadSession,
+  files: SignUploadInput['files']
+): { file: PlannedFile; partNumbers?: readonly number[] | undefined }[] {
+  if (files.length === 0) {
+    throw new InvalidParameterValueError('files must name at least one file.');
+  }
+  const planned = new Map(session.files.map((file) => [file.path, file]));
+  const seen = new Set<string>();
+  let urls = 0;
+  const subset = files.map(({ path, partNumbers }) => {
+    const file = planned.get(path);
+    if (!file) {
+      throw new InvalidParameterValueError(
+        `File '${path}' is not part of upload ${session.id}.`
+      );
+    }
+    if (seen.has(path)) {
+      throw new InvalidParameterValueError(`The path '${path}' appears twice.`);
+    }
+    seen.add(path);
+    if (!file.multipart) {
+      if (partNumbers !== undefined) {
+        throw new InvalidParameterValueError(
+          `File '${path}' is uploaded in one piece; it has no parts.`
+        );
+      }
+      urls += 1;
+      return { file };
+    }
+    const count = file.multipart.partCount;
+    const numbers = partNumbers ?? undefined;
+    if (numbers !== undefined) {
+      if (
+        numbers.length === 0 ||
+        new Set(numbers).size !== numbers.length ||
+        numbers.some(
+          (number) => !Number.isInteger(number) || number < 1 || number > count
+        )
+      ) {
+        throw new InvalidParameterValueError(
+          `part_numbers of '${path}' must be distinct whole numbers from 1 to ${count}.`
+        );
+      }
+    }
+    urls += numbers?.length ?? count;
+    return { file, partNumbers: numbers };
+  });
+  if (urls > uploadLimits.maxUrls) {
+    throw new InvalidParameterValueError(
+      `These files need ${urls} upload URLs; one call hands out at most ${uploadLimits.maxUrls}.`
+    );
+  }
+  return subset;
 }
 
 export interface CompletedFileInput {

@@ -139,7 +139,7 @@ export async function deleteRegisteredModel(
       record.stages,
       `delete registered model '${input.name}'`
     );
-    await deps.store.deleteModel(record);
+    await deps.store.deleteModel(record, deps.now());
     return record.model.id;
   });
   // Unreachable since the model went (they are bound to its id); removed

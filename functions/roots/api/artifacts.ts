@@ -10,6 +10,7 @@ import {
 import {
   completeUploadSessionOperation,
   createUploadSessionOperation,
+  signUploadUrlsOperation,
 } from '#handlers/api/artifacts/uploads.ts';
 import { artifactUrlTtlFromEnv } from '#shared/artifacts.ts';
 import { newId, now } from '#shared/system.ts';
@@ -40,6 +41,7 @@ export const artifactsRoot = defineApiRoot<ArtifactsRootDependencies>()({
   },
   operations: [
     createUploadSessionOperation,
+    signUploadUrlsOperation,
     completeUploadSessionOperation,
     listArtifactsOperation,
     downloadArtifactOperation,

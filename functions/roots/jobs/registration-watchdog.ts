@@ -9,7 +9,8 @@ import {
   type WatchdogReport,
 } from '#domain/artifacts/registration-watchdog.ts';
 import { registrationPolicyFromEnv } from '#shared/artifacts.ts';
-import { observedHandler } from '#shared/invocation.ts';
+import { observedHandler, recordMetric } from '#shared/invocation.ts';
+import { metricNames } from '#shared/metric-names.ts';
 import { logger } from '#shared/powertools.ts';
 import { defineRoot } from '#shared/root.ts';
 import { now } from '#shared/system.ts';
@@ -64,6 +65,14 @@ export const registrationWatchdogRoot = defineRoot({
       if (report.examined > 0) {
         logger.info('Registration watchdog finished', { report });
       }
+      recordMetric({
+        name: metricNames.failedRegistrations,
+        value: report.failed,
+      });
+      recordMetric({
+        name: metricNames.registrationsRedriven,
+        value: report.redriven,
+      });
       return report;
     }),
 });

@@ -11,6 +11,7 @@ import {
 } from '#domain/artifacts/registration.ts';
 import { registrationPolicyFromEnv } from '#shared/artifacts.ts';
 import { observedHandler, recordMetric } from '#shared/invocation.ts';
+import { metricNames } from '#shared/metric-names.ts';
 import { logger } from '#shared/powertools.ts';
 import { defineRoot } from '#shared/root.ts';
 import { now } from '#shared/system.ts';
@@ -84,6 +85,9 @@ export const registrationRoot = defineRoot({
         logger.info('Registration finished', { outcome });
         if (outcome === 'READY')
           await recordRegistrationTime(deps, parsed.data);
+        if (outcome === 'FAILED_REGISTRATION') {
+          recordMetric({ name: metricNames.failedRegistrations });
+        }
         return { outcome };
       }
     ),
@@ -103,7 +107,7 @@ async function recordRegistrationTime(
   );
   if (!version) return;
   recordMetric({
-    name: 'RegistrationTime',
+    name: metricNames.registrationTime,
     unit: MetricUnit.Milliseconds,
     value: Math.max(0, deps.now() - version.creationTimestamp),
   });

@@ -226,6 +226,12 @@ export const templates: Readonly<Record<string, Template>> = {
       files: [{ path: 'MLmodel', size: 10 }],
       expires_in_seconds: 600,
     }),
+  signUploadUrls: (w) =>
+    input({
+      upload_id: w.upload.id,
+      files: w.upload.files.map((file) => ({ path: file.path })),
+      expires_in_seconds: 600,
+    }),
   completeUploadSession: (w) =>
     input({
       upload_id: w.upload.id,

@@ -1,3 +1,4 @@
+import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
@@ -30,6 +31,10 @@ describeTransitionRequestStoreContract('in memory', async () => {
   };
 });
 
+describeArtifactPurgeStoreContract('in memory', async () => {
+  const registry = new MemoryModelRegistryStore();
+  return { registry, purges: registry.purges };
+});
 describeDeliveryStoreContract(
   'in memory',
   async () => new MemoryDeliveryStore()

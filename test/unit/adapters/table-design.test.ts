@@ -108,6 +108,14 @@ function itemKinds(
       gsi1: [k.webhooksOfModel(s['<model id>']), k.registryWebhooks],
       gsi2: [k.allWebhooks],
     },
+    'artifact purge (deleted version)': {
+      ...k.artifactPurge(s['<model id>'], VERSION),
+      gsi2: [k.artifactPurges],
+    },
+    'artifact purge (deleted model)': {
+      ...k.artifactPurge(s['<model id>'], undefined),
+      gsi2: [k.artifactPurges],
+    },
     'registry event (outbox)': {
       ...k.event(s['<id>']),
       gsi1: [k.eventsOf(s['<model id>'], VERSION), k.eventsOf(s['<model id>'])],

@@ -132,6 +132,46 @@ describe('stagegate register', () => {
     ).toBe(true);
   });
 
+  it.each([
+    ['about to expire', 'past', 0],
+    ['refused by storage', 'unannounced', 5],
+  ] as const)(
+    'signs upload URLs %s again and finishes the upload',
+    async (_, staleCreatedUrls, refusedPuts) => {
+      // Prepare
+      await startRegistry({ ...multipart, staleCreatedUrls });
+      const { root, files } = modelDirectory();
+
+      // Act
+      const result = await cli(['register', 'fraud', root]);
+
+      // Assess
+      expect(result.stderr).not.toContain('failed');
+      expect(result.code).toBe(0);
+      const [version] = registry.versions;
+      for (const [path, bytes] of Object.entries(files)) {
+        expect(version?.files.get(path)?.equals(bytes)).toBe(true);
+      }
+      const signings = registry.apiRequests
+        .filter((r) => r.path.endsWith('/uploads/sign'))
+        .flatMap((r) => (r.body as { files: unknown[] }).files);
+      // One signing per single file, and one for the parts of weights.bin
+      // from the first part asked (concurrent parts wait for it).
+      expect(signings).toEqual(
+        expect.arrayContaining([
+          { path: 'MLmodel' },
+          { path: 'data/config.json' },
+          { path: 'data/weights.bin', part_numbers: [1, 2, 3] },
+        ])
+      );
+      expect(signings).toHaveLength(3);
+      const puts = registry.storageRequests.filter((r) => r.method === 'PUT');
+      // 3 files, 5 PUTs (two single files, three parts) that succeed, plus
+      // the refused first tries when storage is the first to say so.
+      expect(puts).toHaveLength(5 + refusedPuts);
+    }
+  );
+
   it('uses an existing model without creating it', async () => {
     // Prepare
     await startRegistry();

@@ -30,6 +30,7 @@ import {
   type CreateUploadInput,
   completeUploadSession,
   createUploadSession,
+  signUploadUrls,
   type UploadDependencies,
 } from '#domain/artifacts/uploads.ts';
 import { cleanupTemporaryArtifacts } from '#domain/cleanup.ts';
@@ -613,6 +614,154 @@ describe('artifacts', () => {
           files,
         })
       ).rejects.toThrow(ResourceDoesNotExistError);
+    });
+  });
+
+  describe('signUploadUrls', () => {
+    it('signs the asked parts again with fresh URLs, each part once', async () => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [
+          { path: 'weights.bin', size: MULTIPART.length },
+          { path: 'MLmodel', size: 3 },
+        ],
+      });
+      w.advance(HOUR);
+
+      // Act
+      const signed = await signUploadUrls(w.uploadDeps, alice, {
+        uploadId: created.uploadId,
+        files: [
+          { path: 'weights.bin', partNumbers: [4, 5] },
+          { path: 'MLmodel' },
+        ],
+      });
+
+      // Assess
+      const key = `tmp-external-source/${created.uploadId}`;
+      expect(signed).toEqual({
+        uploadId: created.uploadId,
+        expiresAt: w.now() + 900_000,
+        files: [
+          {
+            path: 'weights.bin',
+            multipartUploadId: expect.any(String),
+            partSize: 16 * MiB,
+            parts: [4, 5].map((partNumber) => ({
+              partNumber,
+              url: expect.stringContaining(`${key}/weights.bin`),
+            })),
+          },
+          {
+            path: 'MLmodel',
+            url: expect.stringContaining(`${key}/MLmodel`),
+          },
+        ],
+      });
+      expect(
+        (signed.files[0] as { multipartUploadId: string }).multipartUploadId
+      ).toBe(
+        (created.files[0] as { multipartUploadId: string }).multipartUploadId
+      );
+    });
+
+    it('signs every part when none is named', async () => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [{ path: 'weights.bin', size: MULTIPART.length }],
+      });
+
+      // Act
+      const signed = await signUploadUrls(w.uploadDeps, alice, {
+        uploadId: created.uploadId,
+        files: [{ path: 'weights.bin' }],
+      });
+
+      // Assess
+      const [target] = signed.files;
+      expect(
+        target && 'parts' in target
+          ? target.parts.map((part) => part.partNumber)
+          : []
+      ).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('keeps a session whose client keeps signing from counting as abandoned', async () => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [{ path: 'a', size: 3 }],
+      });
+      const abandonedBefore = (at: number) =>
+        w.uploads.listForCleanup('OPEN', { before: at, limit: 10 });
+
+      // Act
+      w.advance(23 * HOUR);
+      await signUploadUrls(w.uploadDeps, alice, {
+        uploadId: created.uploadId,
+        files: [{ path: 'a' }],
+      });
+      w.advance(2 * HOUR);
+
+      // Assess: 25 hours after creation, 2 after the last signing.
+      expect(await abandonedBefore(w.now() - 24 * HOUR)).toEqual([]);
+      expect(
+        (await abandonedBefore(w.now() - HOUR)).map((session) => session.id)
+      ).toEqual([created.uploadId]);
+    });
+
+    it('refuses files and parts the session does not have, and a session no longer open', async () => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [
+          { path: 'weights.bin', size: MULTIPART.length },
+          { path: 'a', size: 3 },
+        ],
+      });
+      const sign = (files: { path: string; partNumbers?: number[] }[]) =>
+        signUploadUrls(w.uploadDeps, alice, {
+          uploadId: created.uploadId,
+          files,
+        });
+
+      // Act & Assess
+      await expect(sign([])).rejects.toThrow(InvalidParameterValueError);
+      await expect(sign([{ path: 'b' }])).rejects.toThrow(/not part of upload/);
+      await expect(sign([{ path: 'a' }, { path: 'a' }])).rejects.toThrow(
+        /appears twice/
+      );
+      await expect(sign([{ path: 'a', partNumbers: [1] }])).rejects.toThrow(
+        /no parts/
+      );
+      for (const partNumbers of [[0], [6], [1, 1], [], [1.5]]) {
+        await expect(
+          sign([{ path: 'weights.bin', partNumbers }])
+        ).rejects.toThrow(/from 1 to 5/);
+      }
+      await w.uploads.expire(created.uploadId, w.now());
+      await expect(sign([{ path: 'a' }])).rejects.toThrow(InvalidStateError);
+    });
+
+    it("lets only the session's creator or an admin sign", async () => {
+      // Prepare
+      const w = world();
+      const created = await openUpload(w, alice, {
+        files: [{ path: 'a', size: 3 }],
+      });
+      const as = (caller: Principal) =>
+        signUploadUrls(w.uploadDeps, caller, {
+          uploadId: created.uploadId,
+          files: [{ path: 'a' }],
+        });
+
+      // Act & Assess
+      await expect(as(bob)).rejects.toThrow(PermissionDeniedError);
+      await expect(as(admin)).resolves.toMatchObject({
+        uploadId: created.uploadId,
+      });
     });
   });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BOOTSTRAP_TOKEN_ID, ensureBootstrapAdmin } from '#domain/bootstrap.ts';
+import {
+  BOOTSTRAP_TOKEN_ID,
+  ensureBootstrapAdmin,
+  revokeBootstrapToken,
+} from '#domain/bootstrap.ts';
 import { UnauthenticatedError } from '#domain/errors.ts';
 import { BOOTSTRAP_ADMIN, type Principal } from '#domain/principal.ts';
 import { authenticate, hashToken } from '#domain/tokens.ts';
@@ -160,6 +164,61 @@ describe('bootstrap', () => {
       expect(await identities.getPrincipal(BOOTSTRAP_ADMIN.id)).toStrictEqual(
         BOOTSTRAP_ADMIN
       );
+    });
+
+    it('gives the token the expiry asked for, after which it is refused', async () => {
+      // Prepare
+      const identities = new MemoryIdentityStore();
+      const expiresAt = NOW + 24 * 3_600_000;
+
+      // Act
+      await ensureBootstrapAdmin(identities, FIRST_VALUE, NOW, { expiresAt });
+
+      // Assess
+      await expect(
+        authenticate({ identities, now: () => expiresAt - 1 }, FIRST_VALUE)
+      ).resolves.toMatchObject({ principal: BOOTSTRAP_ADMIN });
+      await expect(
+        authenticate({ identities, now: () => expiresAt + 1 }, FIRST_VALUE)
+      ).rejects.toThrow(UnauthenticatedError);
+    });
+
+    it('replaces a token with the same value but another expiry', async () => {
+      // Prepare
+      const identities = new MemoryIdentityStore();
+      await ensureBootstrapAdmin(identities, FIRST_VALUE, NOW);
+
+      // Act
+      await ensureBootstrapAdmin(identities, FIRST_VALUE, NOW, {
+        expiresAt: NOW + 1000,
+      });
+
+      // Assess
+      expect(
+        (await identities.listTokens(BOOTSTRAP_ADMIN.id)).map(
+          (token) => token.expiryTime
+        )
+      ).toEqual([NOW + 1000]);
+    });
+  });
+
+  describe('revokeBootstrapToken', () => {
+    it('removes the bootstrap token and keeps the admin', async () => {
+      // Prepare
+      const identities = new MemoryIdentityStore();
+      await ensureBootstrapAdmin(identities, FIRST_VALUE, NOW);
+
+      // Act
+      await revokeBootstrapToken(identities);
+
+      // Assess
+      expect(await identities.listTokens(BOOTSTRAP_ADMIN.id)).toEqual([]);
+      expect(await identities.getPrincipal(BOOTSTRAP_ADMIN.id)).toStrictEqual(
+        BOOTSTRAP_ADMIN
+      );
+      await expect(
+        authenticate({ identities, now: () => NOW }, FIRST_VALUE)
+      ).rejects.toThrow(UnauthenticatedError);
     });
   });
 });

@@ -50,6 +50,69 @@ describe('local Lambda endpoint', () => {
     expect(events).toEqual([job]);
   });
 
+  it('invokes a qualified name (the live alias), as Lambda does', async () => {
+    // Prepare
+    const events: unknown[] = [];
+    let resolveRan: () => void = () => undefined;
+    const ran = new Promise<void>((resolve) => {
+      resolveRan = resolve;
+    });
+    server = await startLambdaServer({
+      functions: {
+        registration: async () => async (event) => {
+          events.push(event);
+          resolveRan();
+        },
+      },
+    });
+
+    // Act
+    await queue(server.url, 'registration:live').enqueue({
+      modelId: 'm',
+      version: 1,
+      uploadId: 'u',
+    });
+    await ran;
+
+    // Assess
+    expect(events).toHaveLength(1);
+  });
+
+  it("ends an invocation at its function's timeout, as Lambda does", async () => {
+    // Prepare
+    const failures: string[] = [];
+    let remaining: number | undefined;
+    let reported: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    server = await startLambdaServer({
+      functions: {
+        slow: async () => (_event, context) => {
+          remaining = context.getRemainingTimeInMillis();
+          return new Promise(() => undefined);
+        },
+      },
+      timeoutsMs: { slow: 50 },
+      onAsyncError: (name, error) => {
+        failures.push(`${name}: ${(error as Error).name}`);
+        reported();
+      },
+    });
+
+    // Act
+    await queue(server.url, 'slow').enqueue({
+      modelId: 'm',
+      version: 1,
+      uploadId: 'u',
+    });
+    await failed;
+
+    // Assess
+    expect(failures).toEqual(['slow: Sandbox.Timedout']);
+    expect(remaining).toBeLessThanOrEqual(50);
+  });
+
   it('answers an unknown function with ResourceNotFoundException', async () => {
     server = await startLambdaServer({ functions: {} });
     await expect(

@@ -76,28 +76,38 @@ describe('npm start', () => {
 
 describe('npm run bootstrap-admin', () => {
   describe('bootstrapAdminArguments', () => {
-    it('takes the table, the region and a token', () => {
+    it('takes the stage, the region, the lifetime and --revoke', () => {
       // Act
       const parsed = bootstrapAdminArguments([
-        '--table',
-        'Stagegate-Stateful-Registry',
+        '--stage',
+        'prod',
         '--region=eu-west-1',
+        '--expires-in-hours',
+        '2',
+        '--revoke',
       ]);
 
       // Assess
       expect(parsed).toEqual({
         kind: 'run',
-        table: 'Stagegate-Stateful-Registry',
+        stage: 'prod',
         region: 'eu-west-1',
-        token: undefined,
+        hours: 2,
+        revoke: true,
       });
     });
 
-    it('needs the table', () => {
+    it('needs the stage, and never takes the token from the command line', () => {
       // Act & Assess
       expect(() => bootstrapAdminArguments([])).toThrow(
-        /^missing --table <name>/
+        /^missing --stage <stage>/
       );
+      expect(() =>
+        bootstrapAdminArguments(['--stage', 'prod', '--token', 'dapi0'])
+      ).toThrow(/^unknown option --token/);
+      expect(() =>
+        bootstrapAdminArguments(['--stage', 'prod', '--expires-in-hours', 'x'])
+      ).toThrow(/--expires-in-hours takes a number of hours/);
     });
   });
 
@@ -108,7 +118,7 @@ describe('npm run bootstrap-admin', () => {
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      /^usage: npm run bootstrap-admin -- --table <name>/
+      /^usage: npm run bootstrap-admin -- --stage <stage>/
     );
     expect(result.stdout).toContain('-h, --help');
     expect(result.stderr).toBe('');
@@ -116,12 +126,12 @@ describe('npm run bootstrap-admin', () => {
 
   it('exits 2 with one line for an option it does not take', () => {
     // Act
-    const result = run('infra/bootstrap-admin.ts', ['--tabel', 'x']);
+    const result = run('infra/bootstrap-admin.ts', ['--stgae', 'x']);
 
     // Assess
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      'bootstrap-admin: unknown option --tabel; npm run bootstrap-admin -- --help shows what it takes\n'
+      'bootstrap-admin: unknown option --stgae; npm run bootstrap-admin -- --help shows what it takes\n'
     );
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   completeUploadSession,
   createUploadSession,
+  signUploadUrls,
   type UploadTarget,
 } from '#domain/artifacts/uploads.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
@@ -79,6 +80,44 @@ function uploadTargetJson(target: UploadTarget) {
     })),
   };
 }
+
+/**
+ * `POST /api/2.0/stagegate/uploads/sign {upload_id, files: [{path,
+ * part_numbers?}], expires_in_seconds?}` → fresh presigned URLs for files
+ * (or parts) of an open session, in the shape `uploads/create` answers;
+ * clients ask just before they need them, so uploads of any duration work.
+ */
+export const signUploadUrlsOperation = defineOperation({
+  operation: 'signUploadUrls',
+  summary:
+    'Sign files or parts of an open upload again: fresh presigned PUT URLs, for uploads of any duration (extension)',
+  output: uploadSessionSchema,
+  input: z.object({
+    upload_id: fields.string(),
+    files: z.array(
+      z.object({
+        path: fields.string(),
+        part_numbers: z.array(fields.int64()).optional(),
+      })
+    ),
+    expires_in_seconds: fields.int64().optional(),
+  }),
+  run: async (input, { deps, principal }: Context) => {
+    const signed = await signUploadUrls(deps, principal, {
+      uploadId: input.upload_id,
+      files: input.files.map((file) => ({
+        path: file.path,
+        partNumbers: file.part_numbers,
+      })),
+      expiresInSeconds: input.expires_in_seconds,
+    });
+    return {
+      upload_id: signed.uploadId,
+      files: signed.files.map(uploadTargetJson),
+      expires_at: signed.expiresAt,
+    };
+  },
+});
 
 /**
  * `POST /api/2.0/stagegate/uploads/complete {upload_id, files: [{path,

@@ -32,6 +32,13 @@ export interface FakeRegistryOptions {
   /** Storage refuses every PUT as S3 refuses an expired presigned URL. */
   readonly expiredUrls?: boolean;
   /**
+   * `uploads/create` answers URLs storage refuses as expired: `past` says
+   * so in `expires_at` (the client should sign again before using them),
+   * `unannounced` does not (storage's 403 is the first sign). URLs from
+   * `uploads/sign` work.
+   */
+  readonly staleCreatedUrls?: 'past' | 'unannounced';
+  /**
    * `model-versions/get` calls that still show the old stage after an
    * approval (the registry's workflow applies it after the call answers);
    * `Infinity` for an approval never applied. @default 1
@@ -389,29 +396,48 @@ export class FakeRegistry {
         const threshold = this.options.multipartThreshold ?? 64 * 1024 * 1024;
         const partSize = this.options.partSize ?? 16 * 1024 * 1024;
         const files = new Map<string, { size: number; parts?: number }>();
+        const signature = this.options.staleCreatedUrls ? 'stale' : 'secret';
         const plan = (body.files as { path: string; size: number }[]).map(
           (file) => {
             if (file.size < threshold) {
               files.set(file.path, { size: file.size });
-              return {
-                path: file.path,
-                url: `${this.url}/storage/${id}/${file.path}?X-Amz-Signature=secret`,
-              };
+            } else {
+              files.set(file.path, {
+                size: file.size,
+                parts: Math.ceil(file.size / partSize),
+              });
             }
-            const count = Math.ceil(file.size / partSize);
-            files.set(file.path, { size: file.size, parts: count });
-            return {
-              path: file.path,
-              multipart_upload_id: `mp-${file.path}`,
-              part_size: partSize,
-              parts: Array.from({ length: count }, (_, i) => ({
-                part_number: i + 1,
-                url: `${this.url}/storage/${id}/${file.path}?partNumber=${i + 1}&X-Amz-Signature=secret`,
-              })),
-            };
+            return this.#target(id, file.path, files, partSize, signature);
           }
         );
         this.uploads.set(id, { files });
+        return json(200, {
+          upload_id: id,
+          files: plan,
+          expires_at:
+            this.options.staleCreatedUrls === 'past'
+              ? Date.parse('2020-01-01T00:00:00Z')
+              : Date.parse('2030-01-01T00:00:00Z'),
+        });
+      }
+      case 'POST /api/2.0/stagegate/uploads/sign': {
+        const id = String(body.upload_id);
+        const upload = this.uploads.get(id);
+        if (!upload)
+          return fail(404, 'RESOURCE_DOES_NOT_EXIST', 'no such upload');
+        const partSize = this.options.partSize ?? 16 * 1024 * 1024;
+        const plan = (
+          body.files as { path: string; part_numbers?: number[] }[]
+        ).map((file) =>
+          this.#target(
+            id,
+            file.path,
+            upload.files,
+            partSize,
+            'fresh',
+            file.part_numbers
+          )
+        );
         return json(200, {
           upload_id: id,
           files: plan,
@@ -498,6 +524,36 @@ export class FakeRegistry {
     }
   }
 
+  /** What the registry answers for a file: one URL, or the asked parts'. */
+  #target(
+    id: string,
+    path: string,
+    files: Map<string, { size: number; parts?: number }>,
+    partSize: number,
+    signature: string,
+    partNumbers?: number[]
+  ) {
+    const planned = files.get(path);
+    if (planned?.parts === undefined) {
+      return {
+        path,
+        url: `${this.url}/storage/${id}/${path}?X-Amz-Signature=${signature}`,
+      };
+    }
+    const numbers =
+      partNumbers ??
+      Array.from({ length: planned.parts }, (_, index) => index + 1);
+    return {
+      path,
+      multipart_upload_id: `mp-${path}`,
+      part_size: partSize,
+      parts: numbers.map((number) => ({
+        part_number: number,
+        url: `${this.url}/storage/${id}/${path}?partNumber=${number}&X-Amz-Signature=${signature}`,
+      })),
+    };
+  }
+
   async #storage(
     req: IncomingMessage,
     res: ServerResponse,
@@ -533,7 +589,10 @@ export class FakeRegistry {
     );
     try {
       await new Promise((r) => setTimeout(r, this.options.putDelayMs ?? 0));
-      if (this.options.expiredUrls) {
+      if (
+        this.options.expiredUrls ||
+        url.searchParams.get('X-Amz-Signature') === 'stale'
+      ) {
         res.statusCode = 403;
         return res.end(
           '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'
