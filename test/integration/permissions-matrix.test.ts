@@ -87,8 +87,8 @@ interface WriteRow {
   /**
    * The call moves a version into a protected stage (Production, by the
    * registry's default policy): the levels holding the ability are
-   * refused too, by the policy and not by their level (README, "Protected
-   * stages"); the others by their level.
+   * refused too, by the policy and not by their level (docs/transition-requests.md,
+   * "Protected stages"); the others by their level.
    */
   readonly intoProtectedStage?: true;
 }
