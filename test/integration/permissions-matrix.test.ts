@@ -26,7 +26,7 @@ import { pollUntil } from './support/requests.ts';
  * endpoint, exercised at every level by three kinds of grantee. What is
  * expected comes from `PERMISSION_TABLE` itself, so this proves that the
  * API enforces the very table the domain declares (and the unit test of
- * the table proves that table is seed 001's).
+ * the table proves that table is Databricks').
  */
 
 /** No Permissions is the absence of a grant. */
