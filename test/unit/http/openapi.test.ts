@@ -116,7 +116,11 @@ describe('OpenAPI document', () => {
       .map(routeKey);
 
     // Assess
-    expect(open).toEqual(['GET /health', 'GET /api/openapi.json']);
+    expect(open).toEqual([
+      'GET /health',
+      'GET /api/openapi.json',
+      'POST /callbacks/slack/interactions',
+    ]);
   });
 
   it('fails, naming the route, when a route has no operation with schemas', () => {
