@@ -271,6 +271,16 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: 'seconds',
         help: 'how long a transition request waits for a decision',
       },
+      'protected-stages': {
+        type: 'string',
+        value: 'stages',
+        help: "stages entered only through an approved request, comma-separated, on top of the registry's",
+      },
+      'required-approvals': {
+        type: 'string',
+        value: 'count',
+        help: "approvals a request to a protected stage needs (at least the registry's)",
+      },
     },
     summary: "show or change a model's transition-request settings",
   },
@@ -681,6 +691,25 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
     },
     summary: "send a test event and show the receiver's answer",
+  },
+  {
+    words: ['webhooks', 'deliveries'],
+    args: ['id'],
+    options: {
+      limit: {
+        type: 'string',
+        value: 'count',
+        help: 'show at most this many, newest first (default: 50)',
+      },
+    },
+    summary:
+      "a webhook's delivery log, newest first: each event sent, its attempts and outcome",
+  },
+  {
+    words: ['webhooks', 'redeliver'],
+    args: ['id', 'delivery-id'],
+    options: {},
+    summary: 'send a logged delivery again (the same message, a new delivery)',
   },
 ];
 

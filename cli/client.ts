@@ -15,7 +15,10 @@ import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { permissionsSchema } from '../functions/handlers/api/permissions/registered-models.ts';
-import type { webhookSchema } from '../functions/handlers/api/registry-webhooks/webhooks.ts';
+import type {
+  webhookDeliverySchema,
+  webhookSchema,
+} from '../functions/handlers/api/registry-webhooks/webhooks.ts';
 import type { commentSchema } from '../functions/handlers/api/transition-requests/comments.ts';
 import type { transitionRequestSchema } from '../functions/handlers/api/transition-requests/requests.ts';
 import type { settingsSchema } from '../functions/handlers/api/transition-requests/settings.ts';
@@ -150,6 +153,7 @@ export type ScimGroup = z.infer<typeof groupSchema>;
 export type TokenInfo = z.infer<typeof tokenInfoSchema>;
 export type ManagedTokenInfo = z.infer<typeof managedTokenInfoSchema>;
 export type Webhook = z.infer<typeof webhookSchema>;
+export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 
 /** The SCIM resource collections. */
 export type ScimKind = 'Users' | 'Groups' | 'ServicePrincipals';
@@ -729,6 +733,8 @@ export class RegistryClient {
     settings: {
       separation_of_duties_stages?: readonly string[] | undefined;
       request_expiry_seconds?: number | undefined;
+      protected_stages?: readonly string[] | undefined;
+      required_approvals?: number | undefined;
     }
   ): Promise<TransitionRequestSettings> {
     return this.#call(
@@ -1122,6 +1128,41 @@ export class RegistryClient {
         statusCode: requireNumber(body, 'status_code'),
         body: typeof body.body === 'string' ? body.body : '',
       })
+    );
+  }
+
+  /** One page of a webhook's delivery log, newest first. */
+  listWebhookDeliveries(input: {
+    id: string;
+    maxResults?: number | undefined;
+    pageToken?: string | undefined;
+  }): Promise<Page<WebhookDelivery>> {
+    return this.#call(
+      'GET',
+      `${STAGEGATE}/registry-webhooks/deliveries/list`,
+      {
+        query: {
+          id: input.id,
+          max_results: input.maxResults,
+          page_token: input.pageToken,
+        },
+      },
+      (body) => ({
+        items: list(body, 'deliveries').map(deliveryOf),
+        nextPageToken: optionalString(body, 'next_page_token'),
+      })
+    );
+  }
+
+  redeliverWebhookDelivery(
+    id: string,
+    deliveryId: string
+  ): Promise<WebhookDelivery> {
+    return this.#call(
+      'POST',
+      `${STAGEGATE}/registry-webhooks/deliveries/redeliver`,
+      { body: { id, delivery_id: deliveryId } },
+      (body) => deliveryOf(body.delivery)
     );
   }
 
@@ -1559,6 +1600,13 @@ function webhookOf(value: unknown): Webhook {
   const webhook = record(value, 'webhook');
   requireString(webhook, 'id');
   return webhook as unknown as Webhook;
+}
+
+function deliveryOf(value: unknown): WebhookDelivery {
+  const delivery = record(value, 'delivery');
+  requireString(delivery, 'id');
+  requireString(delivery, 'status');
+  return delivery as unknown as WebhookDelivery;
 }
 
 function webhookBody(spec: WebhookSpec): Record<string, unknown> {

@@ -165,6 +165,8 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   'webhooks update': webhooks.update,
   'webhooks delete': webhooks.remove,
   'webhooks test': webhooks.test,
+  'webhooks deliveries': webhooks.deliveries,
+  'webhooks redeliver': webhooks.redeliver,
 };
 
 /** The command names with a handler (a test holds the table to it). */

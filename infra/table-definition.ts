@@ -23,7 +23,7 @@ export interface TableDefinition {
 }
 
 /**
- * Single-table design (README, "Table design"):
+ * Single-table design (docs/design-notes.md, "Table design"):
  * - `PK`/`SK` address every item;
  * - `GSI1` lists items of one kind in a stable order (models by name,
  *   a principal's tokens by id);

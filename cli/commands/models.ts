@@ -3,13 +3,7 @@ import type { RegisteredModel } from '../client.ts';
 import { UsageError } from '../errors.ts';
 import type { Context } from '../main.ts';
 import { canonicalStage, versionNumber } from '../model-uri.ts';
-import {
-  cell,
-  formatTimestamp,
-  renderFields,
-  renderTable,
-  tagsCell,
-} from '../output.ts';
+import { cell, formatTimestamp, renderFields, tagsCell } from '../output.ts';
 import { modelsList } from './registry.ts';
 
 export const list = modelsList;
@@ -148,53 +142,72 @@ export async function unalias(context: Context): Promise<void> {
   context.emit({}, () => `deleted alias ${aliasName} of ${name}`);
 }
 
+/** `a, b` → canonical stages; '' is none. */
+function stageList(text: string, option: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => {
+      const stage = canonicalStage(s);
+      if (!stage) {
+        throw new UsageError(
+          `${option}: unknown stage '${s}': use None, Staging, Production or Archived`,
+          'models settings'
+        );
+      }
+      return stage;
+    });
+}
+
+function wholeNumber(text: string | undefined, option: string) {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(
+      `${option} takes a whole number, not '${text}'`,
+      'models settings'
+    );
+  }
+  return Number(text);
+}
+
 /** Shows the settings, or changes those given. */
 export async function settings(context: Context): Promise<void> {
   const client = await context.client();
   const name = context.arg('name');
-  const stagesText = context.option('separation-of-duties');
-  const expiryText = context.option('request-expiry');
-  let stages: string[] | undefined;
-  if (stagesText !== undefined) {
-    stages = stagesText
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .map((s) => {
-        const stage = canonicalStage(s);
-        if (!stage) {
-          throw new UsageError(
-            `unknown stage '${s}': use None, Staging, Production or Archived`,
-            'models settings'
-          );
-        }
-        return stage;
-      });
-  }
-  if (expiryText !== undefined && !/^\d+$/.test(expiryText)) {
-    throw new UsageError(
-      `--request-expiry takes whole seconds, not '${expiryText}'`,
-      'models settings'
-    );
-  }
-  const result =
-    stages === undefined && expiryText === undefined
-      ? await client.getRequestSettings(name)
-      : await client.setRequestSettings(name, {
-          separation_of_duties_stages: stages,
-          request_expiry_seconds:
-            expiryText === undefined ? undefined : Number(expiryText),
-        });
+  const option = (key: string) => context.option(key);
+  const sod = option('separation-of-duties');
+  const protectedText = option('protected-stages');
+  const change = {
+    separation_of_duties_stages:
+      sod === undefined ? undefined : stageList(sod, '--separation-of-duties'),
+    request_expiry_seconds: wholeNumber(
+      option('request-expiry'),
+      '--request-expiry'
+    ),
+    protected_stages:
+      protectedText === undefined
+        ? undefined
+        : stageList(protectedText, '--protected-stages'),
+    required_approvals: wholeNumber(
+      option('required-approvals'),
+      '--required-approvals'
+    ),
+  };
+  const result = Object.values(change).every((v) => v === undefined)
+    ? await client.getRequestSettings(name)
+    : await client.setRequestSettings(name, change);
   context.emit({ settings: result }, () =>
-    renderTable(
-      ['MODEL', 'SEPARATION OF DUTIES', 'REQUEST EXPIRY'],
+    renderFields([
+      ['model', result.name],
+      ['protected stages', result.protected_stages.join(', ') || 'none'],
+      ['required approvals', String(result.required_approvals)],
       [
-        [
-          result.name,
-          result.separation_of_duties_stages.join(', ') || 'none',
-          `${result.request_expiry_seconds} s`,
-        ],
-      ]
-    )
+        'separation of duties',
+        result.separation_of_duties_stages.join(', ') || 'none',
+      ],
+      ['request expiry', `${result.request_expiry_seconds} s`],
+      ['reminder after', `${result.reminder_after_seconds} s`],
+    ])
   );
 }

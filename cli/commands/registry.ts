@@ -209,7 +209,7 @@ const MAX_POLL_MS = 1_000;
 
 /**
  * The registry answers an approval once it is committed; the request's
- * workflow then applies the transition (README, design notes). Polls the
+ * workflow then applies the transition (docs/design-notes.md). Polls the
  * version until it is in `stage` or the time is up, backing off from
  * 50 ms to 1 s.
  * @returns the stage last seen.

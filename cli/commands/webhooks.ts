@@ -1,8 +1,11 @@
-/** `webhooks list|create|update|delete|test`: registry webhooks (HTTP). */
-import type { WebhookSpec } from '../client.ts';
+/**
+ * `webhooks list|create|update|delete|test|deliveries|redeliver`: registry
+ * webhooks (HTTP) and their delivery log.
+ */
+import type { WebhookDelivery, WebhookSpec } from '../client.ts';
 import { UsageError } from '../errors.ts';
 import type { Context } from '../main.ts';
-import { renderTable } from '../output.ts';
+import { formatTimestamp, renderTable } from '../output.ts';
 
 /** The spec the options give; `--secret -` reads the secret from stdin. */
 async function spec(context: Context): Promise<WebhookSpec> {
@@ -94,5 +97,69 @@ export async function test(context: Context): Promise<void> {
     { status_code: result.statusCode, body: result.body },
     () =>
       `the receiver answered ${result.statusCode}${result.body ? `: ${result.body.slice(0, 200)}` : ''}`
+  );
+}
+
+function deliveryRow(d: WebhookDelivery): string[] {
+  const last = d.attempts.at(-1);
+  return [
+    d.id,
+    d.event,
+    d.status,
+    String(d.attempts.length),
+    last?.status_code === undefined
+      ? (last?.error ?? '-')
+      : String(last.status_code),
+    formatTimestamp(d.creation_timestamp),
+  ];
+}
+
+const DELIVERY_HEADER = [
+  'ID',
+  'EVENT',
+  'STATUS',
+  'ATTEMPTS',
+  'LAST',
+  'CREATED',
+];
+
+export async function deliveries(context: Context): Promise<void> {
+  const limitText = context.option('limit') ?? '50';
+  if (!/^[1-9]\d*$/.test(limitText)) {
+    throw new UsageError(
+      `--limit takes a positive whole number, not '${limitText}'`,
+      'webhooks deliveries'
+    );
+  }
+  const limit = Number(limitText);
+  const client = await context.client();
+  const id = context.arg('id');
+  const shown: WebhookDelivery[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await client.listWebhookDeliveries({
+      id,
+      maxResults: Math.min(limit - shown.length, 500),
+      pageToken,
+    });
+    shown.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined && shown.length < limit);
+  context.emit({ deliveries: shown }, () =>
+    shown.length === 0
+      ? `no deliveries for webhook ${id}`
+      : renderTable(DELIVERY_HEADER, shown.slice(0, limit).map(deliveryRow))
+  );
+}
+
+export async function redeliver(context: Context): Promise<void> {
+  const client = await context.client();
+  const delivery = await client.redeliverWebhookDelivery(
+    context.arg('id'),
+    context.arg('delivery-id')
+  );
+  context.emit(
+    { delivery },
+    () => `queued delivery ${delivery.id} (${delivery.event}) again`
   );
 }

@@ -126,7 +126,7 @@ export interface AbilityRule {
 
 /**
  * Every ability the routes and the use cases ask about, by its IAM-style
- * action name: seed 001's rows (held by their own levels), and the ones
+ * action name: the permission table's rows (held by their own levels), and the ones
  * defined in terms of them. The one vocabulary of the route table, the
  * docs and the tests; `authorize` is its one reader.
  */

@@ -1,6 +1,6 @@
 import type { ArtifactObject, ArtifactStore } from '#ports/artifact-store.ts';
 
-/** Where clients upload before a version is registered (seed 002's prefix). */
+/** Where clients upload before a version is registered (docs/architecture.md, decision 5). */
 export const TEMPORARY_PREFIX = 'tmp-external-source/';
 
 export interface CleanupOptions {

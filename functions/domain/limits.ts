@@ -1,6 +1,6 @@
 /**
  * Input limits, following what MLflow's server enforces (and the column sizes
- * of its SQL store where the server itself is silent). README, "Limits".
+ * of its SQL store where the server itself is silent): docs/limits.md.
  *
  * Every string a request carries is bounded at the edge
  * (`functions/http/input-check.ts`) by the limit of its field, so nothing

@@ -26,7 +26,7 @@ const PRODUCTION_UP: readonly EffectiveLevel[] = PERMISSION_LEVELS.slice(3);
 const MANAGE: readonly EffectiveLevel[] = ['CAN_MANAGE'];
 
 /**
- * Seed 001's table, abilities × levels: the levels that hold each ability
+ * Databricks' permission table, abilities × levels: the levels that hold each ability
  * on a registered model. No Permissions holds none. Each ability is named
  * by its IAM-style action, the one vocabulary of the route table,
  * `authorize()`, the docs and the tests; the abilities that are not about a
@@ -57,7 +57,7 @@ export const PERMISSION_TABLE = {
   'registry:DeleteModelVersion': MANAGE,
 } as const satisfies Readonly<Record<string, readonly EffectiveLevel[]>>;
 
-/** An ability of seed 001's table, held by levels on a model. */
+/** An ability of Databricks' permission table, held by levels on a model. */
 export type ModelAbility = keyof typeof PERMISSION_TABLE;
 
 /** Human descriptions, as `permissionLevels` returns them. */

@@ -77,7 +77,7 @@ export interface Approval {
 }
 
 /**
- * The per-model workflow settings (README, "Transition requests"), with
+ * The per-model workflow settings (docs/transition-requests.md), with
  * the model's protected-stage policy: what `settingsOf` answers is the
  * policy in force, the registry's with what the model's managers added.
  */

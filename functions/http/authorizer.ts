@@ -20,8 +20,9 @@ import { principalPolicy, unauthenticatedPolicy } from './authorizer-policy.ts';
 export interface AuthorizerDependencies extends TokenDependencies {
   /**
    * How long a resolved token is trusted without a table read. This bounds
-   * how late a revoked token stops working (README, "Tokens"); expiry
-   * itself is checked on every request against the cached expiry time.
+   * how late a revoked token stops working (docs/users-and-tokens.md);
+   * expiry itself is checked on every request against the cached expiry
+   * time.
    */
   readonly cacheTtlMs: number;
 }

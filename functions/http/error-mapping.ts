@@ -5,7 +5,7 @@ import { responseJson } from './json-text.ts';
 /**
  * The one `error_code → HTTP status` table (MLflow's `ERROR_CODE_TO_HTTP_STATUS`).
  *
- * Deliberate choices (README, design notes):
+ * Deliberate choices (docs/design-notes.md):
  * - RESOURCE_ALREADY_EXISTS is 400, as MLflow and Databricks answer it, not
  *   409: clients branch on the code, and `register_model` expects MLflow's.
  * - INVALID_STATE is 409, not MLflow's 500: it means "lost a race or the

@@ -59,7 +59,7 @@ export interface TransitionCommit {
   /** The record the commit was planned on; its revision is the condition. */
   readonly record: ModelRecord;
   readonly now: number;
-  /** Absent for a chunk that only archives (large archival, see README). */
+  /** Absent for a chunk that only archives (large archival, docs/design-notes.md). */
   readonly target?:
     | { readonly version: number; readonly from: Stage; readonly to: Stage }
     | undefined;

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -22,6 +22,7 @@ import {
   startRegistryProcess,
 } from '../support/local-process.ts';
 import { processesMatching } from '../support/processes.ts';
+import { systemNode } from '../support/system-node.ts';
 
 const MLFLOW = '/api/2.0/mlflow';
 const ADMIN_TOKEN = `dapi${randomBytes(16).toString('hex')}`;
@@ -597,21 +598,6 @@ describe('stagegate (CLI) for a team, against a local registry', () => {
     );
   });
 });
-
-/**
- * The Node a user has, outside the project: the first `node` on PATH that
- * is not the project's own (node_modules/.bin). On this kind of machine it
- * is the system's Node 20.
- */
-function systemNode(): { path: string; version: string } {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '' || dir.includes('node_modules')) continue;
-    const path = join(dir, 'node');
-    const result = spawnSync(path, ['--version'], { encoding: 'utf8' });
-    if (result.status === 0) return { path, version: result.stdout.trim() };
-  }
-  throw new Error('no node on PATH outside the project');
-}
 
 describe("the packed CLI, installed under the user's Node", () => {
   const node = systemNode();

@@ -16,7 +16,7 @@ import {
 } from './support/requests.ts';
 
 /**
- * The inbox (README, "Transition requests"): the open requests of every
+ * The inbox (docs/transition-requests.md): the open requests of every
  * model that the caller may approve, newest first, paged; and
  * `transition-requests/list` without a version.
  */

@@ -26,7 +26,7 @@ import { pollUntil } from './support/requests.ts';
  * endpoint, exercised at every level by three kinds of grantee. What is
  * expected comes from `PERMISSION_TABLE` itself, so this proves that the
  * API enforces the very table the domain declares (and the unit test of
- * the table proves that table is seed 001's).
+ * the table proves that table is Databricks').
  */
 
 /** No Permissions is the absence of a grant. */
@@ -87,8 +87,8 @@ interface WriteRow {
   /**
    * The call moves a version into a protected stage (Production, by the
    * registry's default policy): the levels holding the ability are
-   * refused too, by the policy and not by their level (README, "Protected
-   * stages"); the others by their level.
+   * refused too, by the policy and not by their level (docs/transition-requests.md,
+   * "Protected stages"); the others by their level.
    */
   readonly intoProtectedStage?: true;
 }

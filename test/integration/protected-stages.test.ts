@@ -22,7 +22,7 @@ import {
 } from './support/requests.ts';
 
 /**
- * Protected stages (README, "Protected stages"): a version enters one only
+ * Protected stages (docs/transition-requests.md): a version enters one only
  * through an approved request, with `required_approvals` distinct
  * approvers other than the requester; an admin's direct move is recorded
  * as a bypass. By default Production is protected with one approval.

@@ -13,8 +13,8 @@ interface CreatedToken {
 }
 
 /**
- * Revocation takes effect within the authorizer's cache lifetime (README,
- * "Tokens": 10 s by default); poll until then instead of sleeping.
+ * Revocation takes effect within the authorizer's cache lifetime
+ * (docs/users-and-tokens.md: 10 s by default); poll until then instead of sleeping.
  */
 async function untilRefused(token: string, withinMs: number) {
   const deadline = Date.now() + withinMs;

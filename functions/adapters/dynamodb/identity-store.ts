@@ -60,7 +60,7 @@ const KIND_NAME: Record<PrincipalKind, { noun: string; name: string }> = {
 };
 
 /**
- * {@link IdentityStore} on the registry's table (README, "Table design"):
+ * {@link IdentityStore} on the registry's table (docs/design-notes.md, "Table design"):
  *
  * | item                  | PK                                  | GSI1 (PK / SK)                     | GSI2        |
  * | --------------------- | ----------------------------------- | ---------------------------------- | ----------- |

@@ -1,8 +1,8 @@
 import type { Stage } from '#domain/stages.ts';
 
 /**
- * Item keys and index partitions of the single-table design (README,
- * "Table design", which a unit test holds to this file): each is built here
+ * Item keys and index partitions of the single-table design
+ * (docs/design-notes.md, "Table design", which a unit test holds to this file): each is built here
  * and nowhere else. Index sort keys are built by the adapter that writes
  * the item.
  */

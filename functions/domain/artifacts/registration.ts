@@ -47,7 +47,7 @@ export interface ManagedArtifactsDependencies {
 }
 
 /**
- * How registrations are kept alive and re-driven (README, "Configuration").
+ * How registrations are kept alive and re-driven (docs/configuration.md).
  */
 export interface RegistrationPolicy {
   /**

@@ -18,7 +18,7 @@ import {
   settingsIn,
 } from './requests.ts';
 
-/** Page sizes of the inbox (README, "Transition requests"). */
+/** Page sizes of the inbox (docs/transition-requests.md). */
 export const INBOX_PAGE = { defaultMaxResults: 100, maxMaxResults: 1000 };
 
 /**

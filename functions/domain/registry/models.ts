@@ -61,7 +61,7 @@ export async function createRegisteredModel(
     ),
     aliases: [],
   };
-  // The creator gets Can Manage on the model (seed 001), as a direct grant
+  // The creator gets Can Manage on the model (as in Databricks), as a direct grant
   // that the permissions API shows and a manager may later change.
   const [creator] = granteesOf(caller);
   const grants: Grant[] = creator

@@ -414,8 +414,8 @@ export interface ApprovalResult {
  * Approves the addressed request. The last approval its policy needs
  * decides it: committed (the commit point) and handed to the request's
  * workflow, which applies the transition; the caller sees it applied in
- * the APPLIED_TRANSITION activity and the version's stage (README, design
- * notes). An approval before that is recorded, and the request stays open.
+ * the APPLIED_TRANSITION activity and the version's stage
+ * (docs/design-notes.md). An approval before that is recorded, and the request stays open.
  */
 export async function approveTransitionRequest(
   deps: RequestDependencies,

@@ -304,8 +304,8 @@ export async function stageOf(name: string, version: string): Promise<string> {
 /**
  * The stage of a version whose request was just approved. The approve call
  * answers once the decision is committed and handed to the request's
- * workflow, which applies the transition shortly after (README, design
- * notes): this polls until the version is in `stage` or `timeoutMs`
+ * workflow, which applies the transition shortly after
+ * (docs/design-notes.md): this polls until the version is in `stage` or `timeoutMs`
  * passes, and answers the last stage either way, so the caller's
  * assertion fails with what was last seen.
  */

@@ -9,14 +9,14 @@ import {
 import { fromRepoRoot } from '#infra/paths.ts';
 
 /**
- * The README's "Table design" table against `keys.ts`, which builds every
+ * The "Table design" table of docs/design-notes.md against `keys.ts`, which builds every
  * key: each row's PK, SK and index partitions are built here with sample
  * values and compared with the row (its `<placeholders>` replaced by the
  * same values), both ways, and every key builder must appear in a row.
  * The index sort keys are described in words and not compared.
  */
 
-/** The value each README placeholder stands for in the keys built below. */
+/** The value each placeholder of the table stands for in the keys built below. */
 const SAMPLE = {
   '<model id>': 'model-1',
   '<id>': 'id-1',
@@ -48,7 +48,7 @@ interface ItemKeys {
   readonly gsi2?: readonly string[];
 }
 
-/** Every item kind of the table, by its README name, built by keys.ts. */
+/** Every item kind of the table, by its name in the table, built by keys.ts. */
 function itemKinds(
   k: typeof keys,
   r: typeof requestKeys
@@ -169,9 +169,9 @@ function codeSpans(cell: string, indexCell = false): string[] {
 }
 
 /** The rows of the first table after the "**Table design**" note. */
-function readmeTableDesign(): ReadmeRow[] {
-  const readme = readFileSync(fromRepoRoot('README.md'), 'utf8');
-  const lines = readme.slice(readme.indexOf('**Table design**')).split('\n');
+function documentedTableDesign(): ReadmeRow[] {
+  const notes = readFileSync(fromRepoRoot('docs/design-notes.md'), 'utf8');
+  const lines = notes.slice(notes.indexOf('**Table design**')).split('\n');
   const first = lines.findIndex((line) => line.trim().startsWith('|'));
   const table: string[] = [];
   for (const line of lines.slice(first)) {
@@ -193,33 +193,33 @@ function readmeTableDesign(): ReadmeRow[] {
   });
 }
 
-/** A README key with each placeholder replaced by its sample value. */
+/** A documented key with each placeholder replaced by its sample value. */
 function withSamples(pattern: string): string {
   return pattern.replaceAll(/<[^>]*>/g, (placeholder) => {
     if (!(placeholder in SAMPLE)) {
       throw new Error(
-        `Unknown placeholder ${placeholder} in README's table design; add it to SAMPLE.`
+        `Unknown placeholder ${placeholder} in the table design (docs/design-notes.md); add it to SAMPLE.`
       );
     }
     return SAMPLE[placeholder as keyof typeof SAMPLE];
   });
 }
 
-const readmeRows = readmeTableDesign();
+const documentedRows = documentedTableDesign();
 const used = new Set<string>();
 const built = itemKinds(
   recorded('keys', keys, used),
   recorded('requestKeys', requestKeys, used)
 );
 
-describe("README's table design", () => {
+describe('The table design in docs/design-notes.md', () => {
   it('is found, with a row per item kind', () => {
-    expect(readmeRows.length).toBeGreaterThan(10);
+    expect(documentedRows.length).toBeGreaterThan(10);
   });
 
   it('has a row for every item kind keys.ts builds, and no other', () => {
     // Act
-    const documented = readmeRows.map((row) => row.item).sort();
+    const documented = documentedRows.map((row) => row.item).sort();
 
     // Assess
     expect(documented).toEqual(Object.keys(built).sort());
@@ -229,8 +229,8 @@ describe("README's table design", () => {
     'shows the keys of the %s as keys.ts builds them',
     (item, expected) => {
       // Prepare
-      const row = readmeRows.find((candidate) => candidate.item === item);
-      if (!row) throw new Error(`README has no row '${item}'`);
+      const row = documentedRows.find((candidate) => candidate.item === item);
+      if (!row) throw new Error(`docs/design-notes.md has no row '${item}'`);
 
       // Act
       const shown = {

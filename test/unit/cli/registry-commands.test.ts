@@ -679,3 +679,142 @@ describe('stagegate webhooks', () => {
     });
   });
 });
+
+describe('stagegate webhooks deliveries', () => {
+  const DELIVERIES = '/api/2.0/stagegate/registry-webhooks/deliveries';
+
+  function delivery(id: string, status: string, statusCode?: number) {
+    return {
+      id,
+      webhook_id: 'w1',
+      event: 'MODEL_VERSION_CREATED',
+      event_id: `e-${id}`,
+      message_id: `m-${id}`,
+      status,
+      attempts: [
+        {
+          attempt: 1,
+          timestamp: 1_700_000_000_000,
+          latency_ms: 12,
+          ...(statusCode === undefined
+            ? { error: 'connection refused' }
+            : { status_code: statusCode }),
+        },
+      ],
+      creation_timestamp: 1_700_000_000_000,
+      last_updated_timestamp: 1_700_000_000_000,
+    };
+  }
+
+  it('follows the pages up to --limit and shows each outcome', async () => {
+    // Prepare
+    registry.respond('GET', `${DELIVERIES}/list`, (input) =>
+      input.page_token === undefined
+        ? {
+            body: {
+              deliveries: [delivery('d3', 'DELIVERED', 204)],
+              next_page_token: 'p2',
+            },
+          }
+        : { body: { deliveries: [delivery('d2', 'PENDING')] } }
+    );
+
+    // Act
+    const result = await cli(['webhooks', 'deliveries', 'w1', '--limit', '2']);
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^d3 +MODEL_VERSION_CREATED +DELIVERED +1 +204 /m
+    );
+    expect(result.stdout).toMatch(
+      /^d2 +MODEL_VERSION_CREATED +PENDING +1 +connection refused /m
+    );
+    expect(calls().map((c) => c.input)).toEqual([
+      { id: 'w1', max_results: '2' },
+      { id: 'w1', max_results: '1', page_token: 'p2' },
+    ]);
+  });
+
+  it('refuses a --limit that is not a positive number', async () => {
+    // Act
+    const result = await cli(['webhooks', 'deliveries', 'w1', '--limit', '0']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(calls()).toEqual([]);
+  });
+
+  it('redelivers a logged delivery', async () => {
+    // Prepare
+    registry.respond('POST', `${DELIVERIES}/redeliver`, () => ({
+      body: { delivery: delivery('d9', 'PENDING') },
+    }));
+
+    // Act
+    const result = await cli(['webhooks', 'redeliver', 'w1', 'd3']);
+
+    // Assess
+    expect(result.stdout).toBe(
+      'queued delivery d9 (MODEL_VERSION_CREATED) again\n'
+    );
+    expect(calls()[0]?.input).toEqual({ id: 'w1', delivery_id: 'd3' });
+  });
+});
+
+describe('stagegate models settings', () => {
+  const SETTINGS = '/api/2.0/stagegate/transition-requests/settings';
+  const answer = {
+    settings: {
+      name: 'fraud',
+      separation_of_duties_stages: ['Production'],
+      request_expiry_seconds: 604_800,
+      reminder_after_seconds: 86_400,
+      protected_stages: ['Staging', 'Production'],
+      required_approvals: 2,
+    },
+  };
+
+  it('sets protected stages and approvals, and shows the settings in force', async () => {
+    // Prepare
+    registry.models.set('fraud', {});
+    registry.respond('PATCH', SETTINGS, () => ({ body: answer }));
+
+    // Act
+    const result = await cli([
+      'models',
+      'settings',
+      'fraud',
+      '--protected-stages',
+      'staging, production',
+      '--required-approvals',
+      '2',
+    ]);
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(calls()[0]?.input).toEqual({
+      name: 'fraud',
+      protected_stages: ['Staging', 'Production'],
+      required_approvals: 2,
+    });
+    expect(result.stdout).toMatch(/^protected stages: +Staging, Production$/m);
+    expect(result.stdout).toMatch(/^required approvals: +2$/m);
+  });
+
+  it('refuses an unknown stage before calling the registry', async () => {
+    // Act
+    const result = await cli([
+      'models',
+      'settings',
+      'fraud',
+      '--protected-stages',
+      'Prod',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown stage 'Prod'");
+    expect(calls()).toEqual([]);
+  });
+});

@@ -19,7 +19,7 @@ import type { Principal } from '#domain/principal.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 
 /**
- * Seed 001's table (Databricks, "Share MLflow Models"), as published:
+ * The permission table (Databricks, "Share MLflow Models"), as published:
  * ability × No Permissions, Can Read, Can Edit, Can Manage Staging
  * Versions, Can Manage Production Versions, Can Manage.
  */
@@ -38,7 +38,7 @@ const SEED_001 = `
 | Delete model and model versions | | | | | | x |
 `;
 
-/** The seed's columns, in order. */
+/** The table's columns, in order. */
 const COLUMNS: readonly EffectiveLevel[] = [
   'NO_PERMISSIONS',
   ...PERMISSION_LEVELS,
@@ -86,7 +86,7 @@ const SEED_ROWS: Readonly<
   },
 };
 
-/** The seed's rows: ability text → cell text per level. */
+/** The table's rows: ability text → cell text per level. */
 function seedTable(): Map<string, Record<EffectiveLevel, string>> {
   const lines = SEED_001.trim().split('\n').slice(1);
   return new Map(
@@ -130,7 +130,7 @@ const robot = (name: string): Grantee => ({ kind: 'service_principal', name });
 
 describe('permissions', () => {
   describe('PERMISSION_TABLE', () => {
-    it('covers every row of seed 001, and only the abilities named for them plus aliases', () => {
+    it('covers every row of the published table, and only the abilities named for them plus aliases', () => {
       // Prepare
       const mapped = Object.values(SEED_ROWS).flatMap((row) => [
         ...row.any,
@@ -153,7 +153,7 @@ describe('permissions', () => {
     });
 
     it.each(Object.entries(SEED_ROWS))(
-      'matches seed 001 cell by cell for "%s"',
+      'matches the published table cell by cell for "%s"',
       (text, abilities) => {
         // Prepare
         const row = seedTable().get(text);

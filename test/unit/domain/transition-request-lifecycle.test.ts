@@ -31,7 +31,7 @@ const EVENTS: readonly LifecycleEvent[] = [
 ];
 
 /**
- * The lifecycle as the README tells it, every cell of status × event:
+ * The lifecycle as docs/transition-requests.md tells it, every cell of status × event:
  * `→ next status, activity by whom, decision released` or `—` (cannot
  * happen). A change to the table must change this too.
  */

@@ -34,7 +34,7 @@ describe('route abilities', () => {
       expect(unknown).toEqual([]);
     });
 
-    it('name every ability of seed 001 that has an endpoint in the IAM-style vocabulary', () => {
+    it('name every ability of the permission table that has an endpoint in the IAM-style vocabulary', () => {
       // Prepare
       const named = new Set<string>(routes.map((route) => route.action));
 
@@ -43,7 +43,7 @@ describe('route abilities', () => {
         named.has(ability)
       );
 
-      // Assess: the seed's stage abilities are reached through the
+      // Assess: the table's stage abilities are reached through the
       // stage-change and decision abilities, derived from the stages.
       expect(seedAbilities.every((a) => a.startsWith('registry:'))).toBe(true);
       expect(seedAbilities.length).toBeGreaterThan(5);

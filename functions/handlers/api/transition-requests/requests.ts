@@ -197,7 +197,7 @@ export const listTransitionRequestInboxOperation = defineOperation({
 /**
  * Answers once the approval is committed; the last approval the request
  * needs is also handed to the request's workflow, which applies the
- * transition (README, design notes). Extensions: how many approvals the
+ * transition (docs/design-notes.md). Extensions: how many approvals the
  * request needs and how many it still lacks.
  */
 export const approveTransitionRequestOperation = defineOperation({
