@@ -318,7 +318,8 @@ function stageUpdate(
   };
 }
 
-function toVersionItem(version: ModelVersion): Item {
+/** A version's item, as `createVersion` stores it. */
+export function toVersionItem(version: ModelVersion): Item {
   return {
     ...keys.modelVersion(version.modelId, version.version),
     ...(version.runId
@@ -344,7 +345,7 @@ function toVersionItem(version: ModelVersion): Item {
   };
 }
 
-function toModelVersion(item: Item): ModelVersion {
+export function toModelVersion(item: Item): ModelVersion {
   return {
     modelId: String(item.modelId),
     version: Number(item.version),
