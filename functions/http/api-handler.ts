@@ -255,15 +255,17 @@ export function createApiHandler<D>(options: {
           `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
         );
       }
-      const principal = await options.guard.principal(
-        principalFromEvent(event)
-      );
+      const fromAuthorizer = principalFromEvent(event);
       logger.appendKeys({
         operation: target.operation.operation,
-        principalId: principal.id,
+        principalId: fromAuthorizer.id,
       });
       const input = rawInput(event);
-      const access = await options.guard.check(target.route, principal, input);
+      const { principal, access } = await options.guard.admit(
+        target.route,
+        fromAuthorizer,
+        input
+      );
       const body = await target.operation.execute(input, {
         principal,
         deps: options.deps,

@@ -1,3 +1,4 @@
+import { DynamoDBAccessReads } from '#adapters/dynamodb/access-reads.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
 import type { RequestDependencies } from '#domain/registry/requests.ts';
@@ -60,5 +61,6 @@ export const transitionRequestsRoot =
       ...requestDependencies({ table, workflow }),
       outbox: new DynamoDBOutboxStore(table),
       identities: new DynamoDBIdentityStore(table),
+      reads: new DynamoDBAccessReads(table),
     }),
   });

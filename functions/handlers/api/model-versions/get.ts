@@ -13,15 +13,23 @@ const versionKey = z.object({ name: fields.string(), version: versionField() });
 export const getModelVersionOperation = defineOperation({
   operation: 'getModelVersion',
   input: versionKey,
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
-    model_version: modelVersionJson(await getModelVersion(deps, input)),
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => ({
+    model_version: modelVersionJson(
+      await getModelVersion(deps, input, access.model)
+    ),
   }),
 });
 
 export const getModelVersionDownloadUriOperation = defineOperation({
   operation: 'getModelVersionDownloadUri',
   input: versionKey,
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
-    artifact_uri: await getModelVersionDownloadUri(deps, input),
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => ({
+    artifact_uri: await getModelVersionDownloadUri(deps, input, access.model),
   }),
 });
