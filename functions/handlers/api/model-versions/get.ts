@@ -6,12 +6,14 @@ import {
 } from '#domain/registry/versions.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
-import { modelVersionJson } from '#http/wire.ts';
+import { modelVersionJson, modelVersionSchema } from '#http/wire.ts';
 
 const versionKey = z.object({ name: fields.string(), version: versionField() });
 
 export const getModelVersionOperation = defineOperation({
   operation: 'getModelVersion',
+  summary: 'Get a model version',
+  output: z.object({ model_version: modelVersionSchema }),
   input: versionKey,
   run: async (
     input,
@@ -25,6 +27,8 @@ export const getModelVersionOperation = defineOperation({
 
 export const getModelVersionDownloadUriOperation = defineOperation({
   operation: 'getModelVersionDownloadUri',
+  summary: "Get the URI of a model version's artifacts",
+  output: z.object({ artifact_uri: z.string() }),
   input: versionKey,
   run: async (
     input,
