@@ -73,12 +73,15 @@ export interface RouteGuard {
   /**
    * {@link principal} then {@link check}, reading the caller together with
    * the model the request names where the function can (one round trip).
+   * `known` hears of the caller as soon as it is established, before the
+   * check (for the request's log lines).
    * @throws what either throws.
    */
   admit(
     route: RouteDefinition,
     fromAuthorizer: Principal,
-    input: Record<string, unknown>
+    input: Record<string, unknown>,
+    known?: (principal: Principal) => void
   ): Promise<{ principal: Principal; access: AccessContext }>;
   /**
    * The caller as stored now, so group, admin and deactivation changes
@@ -383,10 +386,11 @@ export function createRouteGuard(deps: {
   }
 
   return {
-    async admit(route, fromAuthorizer, input) {
+    async admit(route, fromAuthorizer, input, known) {
       const named = deps.reads ? modelNamedBy(route, input) : undefined;
       if (!deps.reads || !named) {
         const principal = await currentPrincipal(fromAuthorizer);
+        known?.(principal);
         return { principal, access: await check(route, principal, input) };
       }
       // An admin's reads of a model do not depend on the registry-wide
@@ -402,6 +406,7 @@ export function createRouteGuard(deps: {
         versions: versionsNamed(input),
       });
       const principal = stillActive(read.principal);
+      known?.(principal);
       const root =
         read.rootGrants ??
         (rootSkipped && !principal.isAdmin

@@ -322,16 +322,16 @@ export function createApiHandler<D>(options: {
           `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
         );
       }
-      const fromAuthorizer = principalFromEvent(event);
-      logger.appendKeys({
-        operation: target.operation.operation,
-        principalId: fromAuthorizer.id,
-      });
       const input = rawInput(event);
       const { principal, access } = await options.guard.admit(
         target.route,
-        fromAuthorizer,
-        input
+        principalFromEvent(event),
+        input,
+        (caller) =>
+          logger.appendKeys({
+            operation: target.operation.operation,
+            principalId: caller.id,
+          })
       );
       const body = await target.operation.execute(input, {
         principal,
