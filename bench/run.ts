@@ -28,7 +28,7 @@ import { startRegistryProcess } from '../test/support/local-process.ts';
  * loop at the same concurrency, and `GET /health` (the gateway alone).
  * Then the DynamoDB round trips of each call (counted by the local
  * gateway), and whether the cost stays flat as a model or the registry
- * grows (items seeded with BatchWriteItem). Everything stays on 127.0.0.1;
+ * grows (items written with BatchWriteItem). Everything stays on 127.0.0.1;
  * every loop is bounded (BENCH_CALLS calls per operation and level).
  * `BENCH_PART=cost-flat` runs the size checks alone.
  */
@@ -173,7 +173,7 @@ async function batchWrite(
 }
 
 /** `count` more versions of a model (None stage), written directly. */
-async function seedVersions(
+async function writeVersions(
   client: DynamoDBDocumentClient,
   modelId: string,
   from: number,
@@ -218,7 +218,7 @@ async function seedVersions(
 }
 
 /** `count` models named `<prefix>-<n>`, written directly. */
-async function seedModels(
+async function writeModelItems(
   client: DynamoDBDocumentClient,
   prefix: string,
   count: number
@@ -292,7 +292,7 @@ async function main() {
     const readModels = Array.from({ length: 8 }, (_, i) => model(`read-${i}`));
     for (const name of readModels) {
       await api.post(`${MLFLOW}/registered-models/create`, { name });
-      await seedVersions(dynamodb, await modelId(api, name), 1, 3);
+      await writeVersions(dynamodb, await modelId(api, name), 1, 3);
       await api.post(`${MLFLOW}/model-versions/transition-stage`, {
         name,
         version: '1',
@@ -301,7 +301,7 @@ async function main() {
       });
     }
     const writePrefix = model('w');
-    await seedModels(dynamodb, writePrefix, 100);
+    await writeModelItems(dynamodb, writePrefix, 100);
     const writeModels = Array.from(
       { length: 100 },
       (_, i) => `${writePrefix}-${String(i).padStart(5, '0')}`
@@ -391,7 +391,7 @@ async function main() {
     for (const level of LEVELS) {
       const name = model(`archive-${level}`);
       await api.post(`${MLFLOW}/registered-models/create`, { name });
-      await seedVersions(
+      await writeVersions(
         dynamodb,
         await modelId(api, name),
         1,
@@ -416,7 +416,7 @@ async function main() {
     for (const level of LEVELS) {
       const name = model(`approve-${level}`);
       await api.post(`${MLFLOW}/registered-models/create`, { name });
-      await seedVersions(
+      await writeVersions(
         dynamodb,
         await modelId(api, name),
         1,
@@ -622,8 +622,8 @@ async function costFlat(
   for (const name of [small, big]) {
     await api.post(`${MLFLOW}/registered-models/create`, { name });
   }
-  await seedVersions(dynamodb, await modelId(api, small), 1, 3);
-  await seedVersions(dynamodb, await modelId(api, big), 1, BIG_MODEL_VERSIONS);
+  await writeVersions(dynamodb, await modelId(api, small), 1, 3);
+  await writeVersions(dynamodb, await modelId(api, big), 1, BIG_MODEL_VERSIONS);
   const getOf = (name: string) => () =>
     api.get(`${MLFLOW}/registered-models/get`, { name }).then(() => undefined);
   progress('cost flat: get model');
@@ -633,17 +633,17 @@ async function costFlat(
     api
       .get(`${MLFLOW}/registered-models/search`, { max_results: '100' })
       .then(() => undefined);
-  await seedModels(dynamodb, model('few'), 100);
+  await writeModelItems(dynamodb, model('few'), 100);
   progress('cost flat: search (100 models)');
   const search100 = await load(8, CALLS, page);
-  progress(`cost flat: seeding ${BIG_REGISTRY_MODELS} models`);
-  const seeded = performance.now();
-  await seedModels(dynamodb, model('many'), BIG_REGISTRY_MODELS);
-  const seedMs = performance.now() - seeded;
+  progress(`cost flat: writing ${BIG_REGISTRY_MODELS} models`);
+  const writing = performance.now();
+  await writeModelItems(dynamodb, model('many'), BIG_REGISTRY_MODELS);
+  const writeMs = performance.now() - writing;
   progress('cost flat: search');
   const searchMany = await load(8, CALLS, page);
   console.log(
-    `\ncost flat in size (c8; ${BIG_REGISTRY_MODELS} models seeded in ${(seedMs / 1000).toFixed(1)} s)\n`
+    `\ncost flat in size (c8; ${BIG_REGISTRY_MODELS} models written in ${(writeMs / 1000).toFixed(1)} s)\n`
   );
   console.log(row('call', ['rps', 'p50', 'p99', 'p50 ratio']));
   console.log(
