@@ -1,4 +1,3 @@
-import type { ModelRecord } from '#ports/model-registry-store.ts';
 import type { ModelAccess } from '../access.ts';
 import {
   InvalidParameterValueError,
