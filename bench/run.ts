@@ -2,64 +2,258 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { keys, stageAttribute } from '#adapters/dynamodb/keys.ts';
+import { toVersionItem } from '#adapters/dynamodb/model-versions.ts';
+import { newModelItems } from '#adapters/dynamodb/registered-models.ts';
+import { chunks, type Item } from '#adapters/dynamodb/toolkit.ts';
+import { dataDirCredentials } from '#local/private-data.ts';
+import { LOCAL_TABLE_NAME } from '#local/runtime.ts';
 import { isRead } from '../local/dynamodb/round-trips.ts';
 import { ROUND_TRIPS_PATH } from '../local/gateway.ts';
 import { startRegistryProcess } from '../test/support/local-process.ts';
 
 /**
- * Latency of the registry's hot paths through the whole local stack
- * (gateway emulator → authorizer → middy handler → DynamoDB Local), against
- * two baselines measured in the same run on the same machine:
- * - `GET /health`: the gateway and HTTP cost alone (no authorizer, no table);
- * - `token/list`: authorizer plus one GSI query, the cheapest authorized call.
- * Loops are bounded and everything stays on 127.0.0.1.
+ * The registry's hot paths through the whole local stack (gateway emulator
+ * → authorizer → handler → DynamoDB Local, one process besides DynamoDB
+ * Local), as an MLflow-style load loop: `CONCURRENCY` clients each sending
+ * their next request as soon as the last one answered. Measured in the
+ * same run, as the physical reference: a plain DynamoDB Local `GetItem`
+ * loop at the same concurrency, and `GET /health` (the gateway alone).
+ * Then the DynamoDB round trips of each call (counted by the local
+ * gateway), and whether the cost stays flat as a model or the registry
+ * grows (items written with BatchWriteItem). Everything stays on 127.0.0.1;
+ * every loop is bounded (BENCH_CALLS calls per operation and level).
+ * `BENCH_PART=cost-flat` runs the size checks alone.
  */
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? '300');
-const WARMUP = 30;
-/** Requests approved one by one for the round-trip and apply figures. */
-const APPROVALS = Number(process.env.BENCH_APPROVALS ?? '100');
-/** How long the stage may take to follow an approval before the bench fails. */
+const CALLS = Number(process.env.BENCH_CALLS ?? '200');
+const LEVELS = [1, 8] as const;
+/** Approve → applied waits for the workflow; fewer calls keep it bounded. */
+const FLOW_CALLS = Math.max(8, Math.floor(CALLS / 5));
 const APPLY_BOUND_MS = 30_000;
+const BIG_MODEL_VERSIONS = 2_500;
+const BIG_REGISTRY_MODELS = 10_000;
 
 interface Stats {
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly rps: number;
 }
 
-function stats(samples: number[], wallMs: number): Stats {
+function stats(samples: readonly number[], wallMs: number): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return {
     p50: at(0.5),
-    p95: at(0.95),
     p99: at(0.99),
-    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
     rps: (samples.length / wallMs) * 1000,
   };
 }
 
-async function measure(
-  label: string,
-  call: (i: number) => Promise<Response>
-): Promise<[string, Stats]> {
-  for (let i = 0; i < WARMUP; i += 1) {
-    const response = await call(-1 - i);
-    await response.arrayBuffer();
-  }
+/** `calls` calls of `call(i)`, `concurrency` at a time, after a warm-up. */
+async function load(
+  concurrency: number,
+  calls: number,
+  call: (i: number) => Promise<void>
+): Promise<Stats> {
+  for (let i = 0; i < concurrency * 2; i += 1) await call(-1 - i);
   const samples: number[] = [];
+  let next = 0;
   const started = performance.now();
-  for (let i = 0; i < ITERATIONS; i += 1) {
-    const t0 = performance.now();
-    const response = await call(i);
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`${label}: HTTP ${response.status}`);
-    samples.push(performance.now() - t0);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < calls; i = next++) {
+        const t0 = performance.now();
+        await call(i);
+        samples.push(performance.now() - t0);
+      }
+    })
+  );
+  return stats(samples, performance.now() - started);
+}
+
+class Client {
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+
+  constructor(url: string, token: string) {
+    this.#url = url;
+    this.#headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    };
   }
-  return [label, stats(samples, performance.now() - started)];
+
+  async get(path: string, query: Record<string, string> = {}) {
+    const response = await fetch(
+      `${this.#url}${path}?${new URLSearchParams(query)}`,
+      { headers: this.#headers }
+    );
+    return this.#answer(path, response);
+  }
+
+  async post(path: string, body: unknown) {
+    const response = await fetch(`${this.#url}${path}`, {
+      method: 'POST',
+      headers: this.#headers,
+      body: JSON.stringify(body),
+    });
+    return this.#answer(path, response);
+  }
+
+  async #answer(path: string, response: Response) {
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
+    return { json: JSON.parse(text) as Record<string, unknown>, response };
+  }
+}
+
+const MLFLOW = '/api/2.0/mlflow';
+
+interface RoundTrips {
+  readonly reads: number;
+  readonly writes: number;
+  readonly authorizerReads: number;
+}
+
+/** The handler's DynamoDB round trips in the call that sent `response`. */
+async function roundTripsOf(
+  url: string,
+  response: Response
+): Promise<RoundTrips> {
+  const requestId = response.headers.get('apigw-requestid');
+  const listed = (await (await fetch(`${url}${ROUND_TRIPS_PATH}`)).json()) as {
+    calls: {
+      requestId?: string;
+      roundTrips: { operation: string; phase: string }[];
+    }[];
+  };
+  const call = listed.calls.find((c) => c.requestId === requestId);
+  if (!call) throw new Error(`no round trips recorded for ${requestId}`);
+  const handler = call.roundTrips.filter((r) => r.phase === 'handler');
+  return {
+    reads: handler.filter((r) => isRead(r.operation)).length,
+    writes: handler.filter((r) => !isRead(r.operation)).length,
+    authorizerReads: call.roundTrips.filter(
+      (r) => r.phase === 'authorizer' && isRead(r.operation)
+    ).length,
+  };
+}
+
+async function batchWrite(
+  client: DynamoDBDocumentClient,
+  items: readonly Item[]
+): Promise<void> {
+  const batches = chunks(items, 25);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < batches.length; i = next++) {
+        let pending = batches[i]?.map((Item) => ({ PutRequest: { Item } }));
+        while (pending && pending.length > 0) {
+          const out = await client.send(
+            new BatchWriteCommand({
+              RequestItems: { [LOCAL_TABLE_NAME]: pending },
+            })
+          );
+          pending = out.UnprocessedItems?.[LOCAL_TABLE_NAME] as
+            | typeof pending
+            | undefined;
+        }
+      }
+    })
+  );
+}
+
+/** `count` more versions of a model (None stage), written directly. */
+async function writeVersions(
+  client: DynamoDBDocumentClient,
+  modelId: string,
+  from: number,
+  count: number
+): Promise<void> {
+  const now = Date.now();
+  const numbers = Array.from({ length: count }, (_, i) => from + i);
+  await batchWrite(
+    client,
+    numbers.map((version) =>
+      toVersionItem({
+        modelId,
+        version,
+        currentStage: 'None',
+        description: '',
+        source: `s3://bench/models/${version}`,
+        runId: '',
+        runLink: '',
+        status: 'READY',
+        statusMessage: '',
+        tags: [],
+        creationTimestamp: now,
+        lastUpdatedTimestamp: now,
+        userId: 'admin',
+      })
+    )
+  );
+  await client.send(
+    new UpdateCommand({
+      TableName: LOCAL_TABLE_NAME,
+      Key: keys.registeredModel(modelId),
+      UpdateExpression:
+        'SET versionCounter = :last, revision = revision + :one ADD #none :numbers',
+      ExpressionAttributeNames: { '#none': stageAttribute('None') },
+      ExpressionAttributeValues: {
+        ':last': from + count - 1,
+        ':one': 1,
+        ':numbers': new Set(numbers),
+      },
+    })
+  );
+}
+
+/** `count` models named `<prefix>-<n>`, written directly. */
+async function writeModelItems(
+  client: DynamoDBDocumentClient,
+  prefix: string,
+  count: number
+): Promise<void> {
+  const now = Date.now();
+  await batchWrite(
+    client,
+    Array.from({ length: count }, (_, i) =>
+      newModelItems(
+        {
+          id: randomBytes(16).toString('hex'),
+          name: `${prefix}-${String(i).padStart(5, '0')}`,
+          description: '',
+          creationTimestamp: now,
+          lastUpdatedTimestamp: now,
+          userId: 'admin',
+          tags: [],
+          aliases: [],
+        },
+        []
+      )
+    ).flat()
+  );
+}
+
+const benchStarted = performance.now();
+
+/** Progress on stderr, so a slow phase on a loaded machine shows. */
+function progress(what: string): void {
+  const seconds = ((performance.now() - benchStarted) / 1000).toFixed(0);
+  process.stderr.write(`[bench ${seconds} s] ${what}\n`);
+}
+
+function row(label: string, cells: readonly string[], width = 44): string {
+  return `${label.padEnd(width)}${cells.map((c) => c.padStart(10)).join('')}`;
 }
 
 async function main() {
@@ -68,266 +262,421 @@ async function main() {
   const registry = await startRegistryProcess({
     dataDir,
     adminToken: token,
-    // The debug endpoints count each call's DynamoDB round trips.
     env: {
       AUTHORIZER_CACHE_TTL_SECONDS: '10',
+      // The debug endpoints count each call's DynamoDB round trips.
       STAGEGATE_DEBUG_ENDPOINTS: 'true',
     },
   });
-  const auth = { authorization: `Bearer ${token}` };
-  const json = { ...auth, 'content-type': 'application/json' };
-  const prefix = `bench-${Date.now().toString(36)}`;
+  const endpoint = /DynamoDB Local \(debug\): (\S+)/.exec(
+    registry.output()
+  )?.[1];
+  if (!endpoint) throw new Error('the registry did not print its DynamoDB');
+  const dynamodb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: dataDirCredentials(dataDir),
+    })
+  );
+  const api = new Client(registry.url, token);
+  const run = Date.now().toString(36);
+  const model = (suffix: string) => `bench-${run}-${suffix}`;
   try {
-    const results = [
-      await measure('baseline: GET /health', () =>
-        fetch(`${registry.url}/health`)
-      ),
-      await measure('baseline: GET token/list', () =>
-        fetch(`${registry.url}/api/2.0/token/list`, { headers: auth })
-      ),
-      await measure('POST registered-models/create', (i) =>
-        fetch(`${registry.url}/api/2.0/mlflow/registered-models/create`, {
-          method: 'POST',
-          headers: json,
-          body: JSON.stringify({ name: `${prefix}-${i}` }),
-        })
-      ),
-      await measure('GET registered-models/get', (i) =>
-        fetch(
-          `${registry.url}/api/2.0/mlflow/registered-models/get?name=${prefix}-${Math.max(0, i) % ITERATIONS}`,
-          { headers: auth }
-        )
-      ),
-      await measure('GET registered-models/search (100)', () =>
-        fetch(
-          `${registry.url}/api/2.0/mlflow/registered-models/search?max_results=100`,
-          { headers: auth }
-        )
-      ),
-      await measure('POST model-versions/create', () =>
-        fetch(`${registry.url}/api/2.0/mlflow/model-versions/create`, {
-          method: 'POST',
-          headers: json,
-          body: JSON.stringify({ name: `${prefix}-0`, source: 's3://b/m' }),
-        })
-      ),
-      await measure('POST transition-stage (archive)', (i) =>
-        fetch(
-          `${registry.url}/api/2.0/mlflow/model-versions/transition-stage`,
-          {
-            method: 'POST',
-            headers: json,
-            body: JSON.stringify({
-              name: `${prefix}-0`,
-              version: String(
-                ((i + WARMUP + ITERATIONS) % (ITERATIONS + WARMUP)) + 1
-              ),
-              stage: 'Production',
-              archive_existing_versions: true,
-            }),
-          }
-        )
-      ),
-      await measure('request + approve (answered)', async (i) => {
-        const version = String(
-          ((i + WARMUP + ITERATIONS) % (ITERATIONS + WARMUP)) + 1
-        );
-        // Every version is used once, and none is in Staging yet.
-        const stage = 'Staging';
-        const created = await fetch(
-          `${registry.url}/api/2.0/mlflow/transition-requests/create`,
-          {
-            method: 'POST',
-            headers: json,
-            body: JSON.stringify({ name: `${prefix}-0`, version, stage }),
-          }
-        );
-        await created.arrayBuffer();
-        return fetch(
-          `${registry.url}/api/2.0/mlflow/transition-requests/approve`,
-          {
-            method: 'POST',
-            headers: json,
-            body: JSON.stringify({
-              name: `${prefix}-0`,
-              version,
-              stage,
-              archive_existing_versions: false,
-            }),
-          }
-        );
-      }),
-      await measure('GET model-versions/search (name=)', () =>
-        fetch(
-          `${registry.url}/api/2.0/mlflow/model-versions/search?max_results=100&filter=${encodeURIComponent(`name='${prefix}-0'`)}`,
-          { headers: auth }
-        )
-      ),
-    ];
-    const health = results[0]?.[1].p50 ?? 1;
-    console.log(
-      `\n${ITERATIONS} sequential calls each after ${WARMUP} warm-up, local stack, ${new Date().toISOString()}\n`
+    if (process.env.BENCH_PART === 'cost-flat') {
+      await costFlat(dynamodb, api, model);
+      return;
+    }
+    // Models read by the loops (3 versions each, version 1 in Production)
+    // and the 100 that "create version (100 models)" writes to.
+    const readModels = Array.from({ length: 8 }, (_, i) => model(`read-${i}`));
+    for (const name of readModels) {
+      await api.post(`${MLFLOW}/registered-models/create`, { name });
+      await writeVersions(dynamodb, await modelId(api, name), 1, 3);
+      await api.post(`${MLFLOW}/model-versions/transition-stage`, {
+        name,
+        version: '1',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+    }
+    const writePrefix = model('w');
+    await writeModelItems(dynamodb, writePrefix, 100);
+    const writeModels = Array.from(
+      { length: 100 },
+      (_, i) => `${writePrefix}-${String(i).padStart(5, '0')}`
     );
-    console.log(
-      'operation                              p50 ms  p95 ms  p99 ms  req/s   p50 vs /health'
+
+    const results: [string, ...Stats[]][] = [];
+    const measure = async (
+      label: string,
+      call: (i: number, level: number) => Promise<void>,
+      calls = CALLS
+    ) => {
+      const byLevel: Stats[] = [];
+      progress(label);
+      for (const level of LEVELS) {
+        byLevel.push(await load(level, calls, (i) => call(i, level)));
+      }
+      results.push([label, ...byLevel]);
+      return byLevel;
+    };
+
+    const [, rawGet8] = await measure('DynamoDB Local GetItem (raw)', () =>
+      dynamodb
+        .send(
+          new GetCommand({
+            TableName: LOCAL_TABLE_NAME,
+            Key: keys.rootAcl,
+            ConsistentRead: true,
+          })
+        )
+        .then(() => undefined)
     );
-    for (const [label, s] of results) {
-      console.log(
-        `${label.padEnd(38)} ${s.p50.toFixed(2).padStart(6)}  ${s.p95.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}  ${s.rps.toFixed(0).padStart(5)}   ×${(s.p50 / health).toFixed(1)}`
+    await measure('GET /health (gateway alone)', async () => {
+      const response = await fetch(`${registry.url}/health`);
+      await response.arrayBuffer();
+    });
+    const [, getModel8] = await measure('GET registered-models/get', (i) =>
+      api
+        .get(`${MLFLOW}/registered-models/get`, {
+          name: readModels[Math.abs(i) % readModels.length] ?? '',
+        })
+        .then(() => undefined)
+    );
+    await measure('GET model-versions/get', (i) =>
+      api
+        .get(`${MLFLOW}/model-versions/get`, {
+          name: readModels[Math.abs(i) % readModels.length] ?? '',
+          version: String((Math.abs(i) % 3) + 1),
+        })
+        .then(() => undefined)
+    );
+    await measure('GET registered-models/search (page 100)', () =>
+      api
+        .get(`${MLFLOW}/registered-models/search`, { max_results: '100' })
+        .then(() => undefined)
+    );
+    const createOne: Stats[] = [];
+    for (const level of LEVELS) {
+      const name = model(`one-${level}`);
+      await api.post(`${MLFLOW}/registered-models/create`, { name });
+      createOne.push(
+        await load(level, CALLS, () =>
+          api
+            .post(`${MLFLOW}/model-versions/create`, {
+              name,
+              source: 's3://bench/m',
+            })
+            .then(() => undefined)
+        )
+      );
+      await assertGapFree(api, name, CALLS + level * 2);
+    }
+    results.push([
+      'POST model-versions/create (one model)',
+      ...createOne,
+    ] as const);
+    await measure('POST model-versions/create (100 models)', (i) =>
+      api
+        .post(`${MLFLOW}/model-versions/create`, {
+          name: writeModels[Math.abs(i) % writeModels.length],
+          source: 's3://bench/m',
+        })
+        .then(() => undefined)
+    );
+    // Each call moves the next version of one model to Production,
+    // archiving the one there.
+    const transitions: Stats[] = [];
+    for (const level of LEVELS) {
+      const name = model(`archive-${level}`);
+      await api.post(`${MLFLOW}/registered-models/create`, { name });
+      await writeVersions(
+        dynamodb,
+        await modelId(api, name),
+        1,
+        CALLS + level * 2
+      );
+      let version = 0;
+      transitions.push(
+        await load(level, CALLS, async () => {
+          version += 1;
+          await api.post(`${MLFLOW}/model-versions/transition-stage`, {
+            name,
+            version: String(version),
+            stage: 'Production',
+            archive_existing_versions: true,
+          });
+        })
       );
     }
-    await roundTripsAndApplication(registry.url, auth, json, prefix);
-    const rss = process.memoryUsage().rss / 1024 / 1024;
-    console.log(`\nbench process RSS ${rss.toFixed(0)} MB`);
+    results.push(['POST transition-stage (archive)', ...transitions]);
+    // Request, approve, then poll until the version is in its new stage.
+    const flows: Stats[] = [];
+    for (const level of LEVELS) {
+      const name = model(`approve-${level}`);
+      await api.post(`${MLFLOW}/registered-models/create`, { name });
+      await writeVersions(
+        dynamodb,
+        await modelId(api, name),
+        1,
+        FLOW_CALLS + level * 2
+      );
+      let version = 0;
+      flows.push(
+        await load(level, FLOW_CALLS, async () => {
+          version += 1;
+          const mine = String(version);
+          await api.post(`${MLFLOW}/transition-requests/create`, {
+            name,
+            version: mine,
+            stage: 'Staging',
+          });
+          const started = performance.now();
+          await api.post(`${MLFLOW}/transition-requests/approve`, {
+            name,
+            version: mine,
+            stage: 'Staging',
+            archive_existing_versions: false,
+          });
+          for (;;) {
+            const { json } = await api.get(`${MLFLOW}/model-versions/get`, {
+              name,
+              version: mine,
+            });
+            const got = json.model_version as { current_stage?: string };
+            if (got.current_stage === 'Staging') return;
+            if (performance.now() - started > APPLY_BOUND_MS) {
+              throw new Error(`${name} v${mine} not applied in time`);
+            }
+          }
+        })
+      );
+    }
+    results.push(['request, approve → applied', ...flows]);
+
+    console.log(
+      `\n${CALLS} calls per operation and level (${FLOW_CALLS} for approve → applied), local stack, ${new Date().toISOString()}\n`
+    );
+    console.log(
+      row(
+        'operation',
+        LEVELS.flatMap((c) => [`c${c} rps`, `c${c} p50`, `c${c} p99`])
+      )
+    );
+    for (const [label, ...byLevel] of results) {
+      console.log(
+        row(
+          label,
+          byLevel.flatMap((s) => [
+            s.rps.toFixed(0),
+            s.p50.toFixed(2),
+            s.p99.toFixed(2),
+          ])
+        )
+      );
+    }
+    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    const one8 = createOne[1];
+    console.log('\nchecks in this run');
+    if (getModel8 && rawGet8) {
+      console.log(
+        `  get model at c8 / raw GetItem at c8: ${ratio(getModel8.rps, rawGet8.rps)} (rps)`
+      );
+    }
+    if (one8) {
+      console.log(
+        `  create version, one model, c8: p99 / p50 = ${ratio(one8.p99, one8.p50)}`
+      );
+    }
+
+    progress('round trips per call');
+    await roundTripsPerCall(registry.url, api, readModels[0] ?? '');
+    await costFlat(dynamodb, api, model);
   } finally {
+    dynamodb.destroy();
     registry.child.kill('SIGTERM');
     await registry.exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-interface RoundTripCount {
-  /** The authorizer's (its cache usually answers). */
-  authorizerReads: number;
-  reads: number;
-  writes: number;
-  /** Reads the handler sent before its first write (the commit, for approve). */
-  readsBeforeFirstWrite: number;
+async function modelId(api: Client, name: string): Promise<string> {
+  const { json } = await api.get(`${MLFLOW}/databricks/registered-models/get`, {
+    name,
+  });
+  const id = (json.registered_model_databricks as { id?: unknown })?.id;
+  if (typeof id !== 'string') throw new Error(`no id for ${name}`);
+  return id;
 }
 
-/** The handler's DynamoDB round trips in the last call to `routeKey`. */
-async function lastCall(
-  url: string,
-  routeKey: string
-): Promise<RoundTripCount> {
-  const response = await fetch(`${url}${ROUND_TRIPS_PATH}`);
-  const { calls } = (await response.json()) as {
-    calls: {
-      routeKey: string;
-      roundTrips: { operation: string; phase: string }[];
-    }[];
-  };
-  const call = calls.filter((c) => c.routeKey === routeKey).at(-1);
-  if (!call) throw new Error(`no round trips recorded for ${routeKey}`);
-  const handler = call.roundTrips.filter((r) => r.phase === 'handler');
-  const firstWrite = handler.findIndex((r) => !isRead(r.operation));
-  return {
-    authorizerReads: call.roundTrips.filter(
-      (r) => r.phase === 'authorizer' && isRead(r.operation)
-    ).length,
-    reads: handler.filter((r) => isRead(r.operation)).length,
-    writes: handler.filter((r) => !isRead(r.operation)).length,
-    readsBeforeFirstWrite: (firstWrite < 0
-      ? handler
-      : handler.slice(0, firstWrite)
-    ).filter((r) => isRead(r.operation)).length,
-  };
-}
-
-/**
- * DynamoDB round trips per call (get model, approve) and the time from an
- * approve call until the version is in its new stage, each request
- * approved alone (its workflow waiting for the decision).
- */
-async function roundTripsAndApplication(
-  url: string,
-  auth: Record<string, string>,
-  json: Record<string, string>,
-  prefix: string
-) {
-  const MLFLOW = `${url}/api/2.0/mlflow`;
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${MLFLOW}${path}`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify(body),
+/** Every number from 1 to `count` exists, once. */
+async function assertGapFree(api: Client, name: string, count: number) {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const { json } = await api.get(`${MLFLOW}/model-versions/search`, {
+      filter: `name='${name}'`,
+      max_results: '1000',
+      ...(token ? { page_token: token } : {}),
     });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
-  const name = `${prefix}-approvals`;
-  await post('/registered-models/create', { name });
-  for (let i = 0; i < APPROVALS; i += 1) {
-    await post('/model-versions/create', { name, source: 's3://b/m' });
-  }
-
-  await fetch(`${MLFLOW}/registered-models/get?name=${name}`, {
-    headers: auth,
-  }).then((r) => r.arrayBuffer());
-  const getModel = await lastCall(
-    url,
-    'GET /api/2.0/mlflow/registered-models/get'
-  );
-
-  const approveCounts: RoundTripCount[] = [];
-  const approveMs: number[] = [];
-  const appliedMs: number[] = [];
-  for (let version = 1; version <= APPROVALS; version += 1) {
-    await post('/transition-requests/create', {
-      name,
-      version: String(version),
-      stage: 'Staging',
-    });
-    const started = performance.now();
-    await post('/transition-requests/approve', {
-      name,
-      version: String(version),
-      stage: 'Staging',
-      archive_existing_versions: false,
-    });
-    approveMs.push(performance.now() - started);
-    approveCounts.push(
-      await lastCall(url, 'POST /api/2.0/mlflow/transition-requests/approve')
-    );
-    for (;;) {
-      const response = await fetch(
-        `${MLFLOW}/model-versions/get?name=${name}&version=${version}`,
-        { headers: auth }
-      );
-      const body = (await response.json()) as {
-        model_version?: { current_stage?: string };
-      };
-      const elapsed = performance.now() - started;
-      if (body.model_version?.current_stage === 'Staging') {
-        appliedMs.push(elapsed);
-        break;
-      }
-      if (elapsed > APPLY_BOUND_MS) {
-        throw new Error(
-          `version ${version} not in Staging ${APPLY_BOUND_MS} ms after approve: ${JSON.stringify(body)}`
-        );
-      }
+    for (const v of (json.model_versions ?? []) as { version: string }[]) {
+      seen.add(v.version);
     }
+    token = json.next_page_token as string | undefined;
+  } while (token);
+  for (let v = 1; v <= count; v += 1) {
+    if (!seen.has(String(v))) throw new Error(`${name}: version ${v} missing`);
   }
+  if (seen.size !== count) {
+    throw new Error(`${name}: ${seen.size} versions, ${count} expected`);
+  }
+}
 
-  const most = (pick: (c: RoundTripCount) => number) =>
-    Math.max(...approveCounts.map(pick));
-  const least = (pick: (c: RoundTripCount) => number) =>
-    Math.min(...approveCounts.map(pick));
-  const range = (pick: (c: RoundTripCount) => number) =>
-    least(pick) === most(pick)
-      ? String(most(pick))
-      : `${least(pick)}–${most(pick)}`;
-  console.log('\nDynamoDB round trips per call (handler; authorizer apart)\n');
+async function roundTripsPerCall(url: string, api: Client, name: string) {
+  const fresh = `${name}-rt`;
+  await api.post(`${MLFLOW}/registered-models/create`, { name: fresh });
+  await api.post(`${MLFLOW}/model-versions/create`, {
+    name: fresh,
+    source: 's3://bench/m',
+  });
+  const calls: [string, () => Promise<{ response: Response }>][] = [
+    [
+      'GET registered-models/get',
+      () => api.get(`${MLFLOW}/registered-models/get`, { name }),
+    ],
+    [
+      'GET model-versions/get',
+      () => api.get(`${MLFLOW}/model-versions/get`, { name, version: '2' }),
+    ],
+    [
+      'GET registered-models/search (page 100)',
+      () =>
+        api.get(`${MLFLOW}/registered-models/search`, { max_results: '100' }),
+    ],
+    [
+      'POST model-versions/create',
+      () =>
+        api.post(`${MLFLOW}/model-versions/create`, {
+          name: fresh,
+          source: 's3://bench/m',
+        }),
+    ],
+    [
+      'POST transition-stage (archive)',
+      () =>
+        api.post(`${MLFLOW}/model-versions/transition-stage`, {
+          name: fresh,
+          version: '2',
+          stage: 'Production',
+          archive_existing_versions: true,
+        }),
+    ],
+    [
+      'POST transition-requests/create',
+      () =>
+        api.post(`${MLFLOW}/transition-requests/create`, {
+          name: fresh,
+          version: '1',
+          stage: 'Staging',
+        }),
+    ],
+    [
+      'POST transition-requests/approve',
+      () =>
+        api.post(`${MLFLOW}/transition-requests/approve`, {
+          name: fresh,
+          version: '1',
+          stage: 'Staging',
+          archive_existing_versions: false,
+        }),
+    ],
+  ];
+  console.log('\nDynamoDB round trips per call (a second call, warm caches)\n');
+  console.log(row('call', ['handler', 'reads', 'writes', 'authorizer'], 44));
+  for (const [label, send] of calls) {
+    if (!label.includes('create') && !label.includes('approve')) {
+      await send();
+    }
+    const { response } = await send();
+    const counted = await roundTripsOf(url, response);
+    console.log(
+      row(label, [
+        String(counted.reads + counted.writes),
+        String(counted.reads),
+        String(counted.writes),
+        String(counted.authorizerReads),
+      ])
+    );
+  }
+}
+
+/** Get model with many versions vs few; a search page over many models. */
+async function costFlat(
+  dynamodb: DynamoDBDocumentClient,
+  api: Client,
+  model: (suffix: string) => string
+) {
+  const small = model('flat-3');
+  const big = model('flat-2500');
+  for (const name of [small, big]) {
+    await api.post(`${MLFLOW}/registered-models/create`, { name });
+  }
+  await writeVersions(dynamodb, await modelId(api, small), 1, 3);
+  await writeVersions(dynamodb, await modelId(api, big), 1, BIG_MODEL_VERSIONS);
+  const getOf = (name: string) => () =>
+    api.get(`${MLFLOW}/registered-models/get`, { name }).then(() => undefined);
+  progress('cost flat: get model');
+  const few = await load(8, CALLS, getOf(small));
+  const many = await load(8, CALLS, getOf(big));
+  const page = () =>
+    api
+      .get(`${MLFLOW}/registered-models/search`, { max_results: '100' })
+      .then(() => undefined);
+  await writeModelItems(dynamodb, model('few'), 100);
+  progress('cost flat: search (100 models)');
+  const search100 = await load(8, CALLS, page);
+  progress(`cost flat: writing ${BIG_REGISTRY_MODELS} models`);
+  const writing = performance.now();
+  await writeModelItems(dynamodb, model('many'), BIG_REGISTRY_MODELS);
+  const writeMs = performance.now() - writing;
+  progress('cost flat: search');
+  const searchMany = await load(8, CALLS, page);
   console.log(
-    'call                       reads before commit  reads  writes  authorizer reads'
+    `\ncost flat in size (c8; ${BIG_REGISTRY_MODELS} models written in ${(writeMs / 1000).toFixed(1)} s)\n`
+  );
+  console.log(row('call', ['rps', 'p50', 'p99', 'p50 ratio']));
+  console.log(
+    row('get model, 3 versions', [
+      few.rps.toFixed(0),
+      few.p50.toFixed(2),
+      few.p99.toFixed(2),
+      '',
+    ])
   );
   console.log(
-    `${'GET registered-models/get'.padEnd(26)} ${String(getModel.readsBeforeFirstWrite).padStart(19)}  ${String(getModel.reads).padStart(5)}  ${String(getModel.writes).padStart(6)}  ${String(getModel.authorizerReads).padStart(16)}`
+    row(`get model, ${BIG_MODEL_VERSIONS} versions`, [
+      many.rps.toFixed(0),
+      many.p50.toFixed(2),
+      many.p99.toFixed(2),
+      (many.p50 / few.p50).toFixed(2),
+    ])
   );
   console.log(
-    `${'POST approve'.padEnd(26)} ${range((c) => c.readsBeforeFirstWrite).padStart(19)}  ${range((c) => c.reads).padStart(5)}  ${range((c) => c.writes).padStart(6)}  ${range((c) => c.authorizerReads).padStart(16)}`
-  );
-  const call = stats(approveMs, 1);
-  const applied = stats(appliedMs, 1);
-  console.log(`\n${APPROVALS} requests approved one at a time\n`);
-  console.log('                                       p50 ms  p99 ms');
-  console.log(
-    `${'approve call answers'.padEnd(38)} ${call.p50.toFixed(1).padStart(6)}  ${call.p99.toFixed(1).padStart(6)}`
+    row('search page, registry of ~100 models', [
+      search100.rps.toFixed(0),
+      search100.p50.toFixed(2),
+      search100.p99.toFixed(2),
+      '',
+    ])
   );
   console.log(
-    `${'approve → version in its new stage'.padEnd(38)} ${applied.p50.toFixed(1).padStart(6)}  ${applied.p99.toFixed(1).padStart(6)}`
+    row(`search page, ${BIG_REGISTRY_MODELS}+ models`, [
+      searchMany.rps.toFixed(0),
+      searchMany.p50.toFixed(2),
+      searchMany.p99.toFixed(2),
+      (searchMany.p50 / search100.p50).toFixed(2),
+    ])
   );
 }
 

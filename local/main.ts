@@ -61,6 +61,9 @@ async function main(): Promise<void> {
   } else {
     lines.push('  admin token: the one in STAGEGATE_ADMIN_TOKEN');
   }
+  if (process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true') {
+    lines.push(`  DynamoDB Local (debug): ${runtime.dynamodbEndpoint}`);
+  }
   lines.push('Press Ctrl-C to stop.');
   console.log(lines.join('\n'));
   handleSignals(runtime);

@@ -88,6 +88,8 @@ export interface LocalRuntime {
   /** True when this start generated the admin token (print it once). */
   readonly adminTokenGenerated: boolean;
   readonly adminTokenFile: string | undefined;
+  /** DynamoDB Local's endpoint (the bench's physical reference). */
+  readonly dynamodbEndpoint: string;
   stop(): Promise<void>;
 }
 
@@ -337,6 +339,7 @@ export async function startLocalRuntime(
       adminToken: admin.token,
       adminTokenGenerated: admin.generated,
       adminTokenFile: admin.file,
+      dynamodbEndpoint: dynamodb.endpoint,
       stop: async () => {
         await stopAll();
         releaseDataDir(dataDir);

@@ -4,6 +4,7 @@ import type {
 } from '#ports/model-registry-store.ts';
 import type { ModelResource } from './authorization.ts';
 import { findModelRecord } from './model-lookup.ts';
+import type { ModelVersion } from './model-version.ts';
 import {
   DEFAULT_ROOT_GRANTS,
   type Grant,
@@ -20,6 +21,11 @@ import type { Stage } from './stages.ts';
 export interface ModelAccess {
   readonly record: ModelRecord;
   readonly rootGrants: readonly Grant<RootPermissionLevel>[];
+  /**
+   * Versions of the model read with it (those the request names, and
+   * latest ones where the read could take them along), by number.
+   */
+  readonly versions?: ReadonlyMap<number, ModelVersion>;
 }
 
 /** The registry-wide grants, or the defaults until an admin sets them. */

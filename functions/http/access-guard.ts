@@ -24,8 +24,12 @@ import {
   UnauthenticatedError,
 } from '#domain/errors.ts';
 import { parseVersionNumber } from '#domain/model-version.ts';
-import type { EffectiveLevel } from '#domain/permissions.ts';
+import {
+  DEFAULT_ROOT_GRANTS,
+  type EffectiveLevel,
+} from '#domain/permissions.ts';
 import type { Principal } from '#domain/principal.ts';
+import { validateModelName } from '#domain/registered-model.ts';
 import {
   addressRequest,
   type RequestAddress,
@@ -34,7 +38,8 @@ import {
 } from '#domain/registry/requests.ts';
 import { canonicalStage } from '#domain/stages.ts';
 import type { TransitionRequestSettings } from '#domain/transition-request.ts';
-import type { IdentityStore } from '#ports/identity-store.ts';
+import type { AccessReads } from '#ports/access-reads.ts';
+import type { IdentityStore, StoredPrincipal } from '#ports/identity-store.ts';
 import type {
   ModelRecord,
   ModelRegistryStore,
@@ -65,6 +70,19 @@ export interface AccessContext {
 }
 
 export interface RouteGuard {
+  /**
+   * {@link principal} then {@link check}, reading the caller together with
+   * the model the request names where the function can (one round trip).
+   * `known` hears of the caller as soon as it is established, before the
+   * check (for the request's log lines).
+   * @throws what either throws.
+   */
+  admit(
+    route: RouteDefinition,
+    fromAuthorizer: Principal,
+    input: Record<string, unknown>,
+    known?: (principal: Principal) => void
+  ): Promise<{ principal: Principal; access: AccessContext }>;
   /**
    * The caller as stored now, so group, admin and deactivation changes
    * apply on the next request whatever the authorizer cached.
@@ -139,6 +157,8 @@ interface Resolved {
 export function createRouteGuard(deps: {
   identities: Pick<IdentityStore, 'getPrincipal'>;
   store?: ModelRegistryStore;
+  /** The caller and the model in one read (else one after the other). */
+  reads?: AccessReads;
   requests?: Pick<
     TransitionRequestStore,
     'listOpenRequests' | 'getSettings' | 'findCommentById'
@@ -155,16 +175,30 @@ export function createRouteGuard(deps: {
     return deps.requests;
   };
 
-  /** The model the request names by `name`, or the 404. */
-  async function modelNamed(name: string): Promise<ModelAccess> {
-    const found = await findModelAccess(needStore(), name);
+  /**
+   * The model the request names by `name`, or the 404; `read` is what
+   * {@link admit} read for that name (absent: read it now).
+   */
+  async function modelNamed(
+    name: string,
+    read?: ReadModel
+  ): Promise<ModelAccess> {
+    const found =
+      read?.record || (read && !name.includes('\ufffd'))
+        ? read
+        : await findModelAccess(needStore(), name);
     if (!found.record) throw new RegisteredModelDoesNotExistError(name);
-    return { record: found.record, rootGrants: found.rootGrants };
+    return {
+      record: found.record,
+      rootGrants: found.rootGrants,
+      ...(read?.versions ? { versions: read.versions } : {}),
+    };
   }
 
   async function resolve(
     action: Ability,
-    input: Record<string, unknown>
+    input: Record<string, unknown>,
+    read?: ReadModel
   ): Promise<Resolved | undefined> {
     const [kind = 'registry'] = ABILITIES[action].on;
     switch (LOCATORS[kind]) {
@@ -182,7 +216,7 @@ export function createRouteGuard(deps: {
         // validation answers 400.
         const { name } = input;
         if (typeof name !== 'string') return undefined;
-        const model = await modelNamed(name);
+        const model = await modelNamed(name, read);
         return {
           resource: { kind: 'model', model: modelResource(model, name) },
           context: { model },
@@ -193,7 +227,7 @@ export function createRouteGuard(deps: {
         if (!named) return undefined;
         const to = canonicalStage(named.stage);
         const number = parseVersionNumber(named.version);
-        const model = await modelNamed(named.name);
+        const model = await modelNamed(named.name, read);
         const settings = await settingsOf(
           { requests: needRequests() },
           model.record.model.id
@@ -214,7 +248,7 @@ export function createRouteGuard(deps: {
       case 'request': {
         const named = namedStageChange(input);
         if (!named) return undefined;
-        const model = await modelNamed(named.name);
+        const model = await modelNamed(named.name, read);
         const request = await addressRequest(needRequests(), model, {
           version: named.version,
           stage: named.stage,
@@ -253,14 +287,17 @@ export function createRouteGuard(deps: {
    * The permissions API names a model by its id (a refusal then names only
    * that id), or the registry-wide object as `root`.
    */
-  async function resolveById(objectId: string): Promise<Resolved> {
+  async function resolveById(
+    objectId: string,
+    read?: ReadModel
+  ): Promise<Resolved> {
     if (objectId === ROOT_OBJECT_ID) {
       return {
         resource: { kind: 'root', rootGrants: await rootGrants(needStore()) },
         context: {},
       };
     }
-    const found = await findModelAccessById(needStore(), objectId);
+    const found = read ?? (await findModelAccessById(needStore(), objectId));
     if (!found.record) {
       throw new ResourceDoesNotExistError(
         `Registered model with id ${objectId} not found.`
@@ -308,48 +345,142 @@ export function createRouteGuard(deps: {
     return context;
   }
 
+  async function check(
+    route: RouteDefinition,
+    caller: Principal,
+    input: Record<string, unknown>,
+    read?: ReadModel
+  ): Promise<AccessContext> {
+    const action = route.action;
+    if (action === 'public') return EVERYTHING;
+    if (route.modelBy === 'artifact-path') {
+      return checkArtifactPaths(action, caller, input);
+    }
+    const resolved =
+      route.modelBy === 'id'
+        ? await resolveById(String(input.registered_model_id ?? ''), read)
+        : await resolve(action, input, read);
+    if (!resolved) return EVERYTHING;
+    authorize(caller, action, resolved.resource);
+    const { resource } = resolved;
+    const model = 'model' in resource ? resource.model : undefined;
+    return {
+      ...resolved.context,
+      ...(model ? { level: levelOn(caller, model) } : {}),
+      visible:
+        resource.kind === 'root'
+          ? (record) =>
+              allows(caller, 'registry:ReadRegisteredModel', {
+                kind: 'model',
+                model: modelResource({
+                  record,
+                  rootGrants: resource.rootGrants,
+                }),
+              })
+          : EVERYTHING.visible,
+    };
+  }
+
+  async function currentPrincipal(fromAuthorizer: Principal) {
+    return stillActive(await deps.identities.getPrincipal(fromAuthorizer.id));
+  }
+
   return {
-    async principal(fromAuthorizer) {
-      const current = await deps.identities.getPrincipal(fromAuthorizer.id);
-      if (!current) {
-        throw new UnauthenticatedError('The principal no longer exists.');
+    async admit(route, fromAuthorizer, input, known) {
+      const named = deps.reads ? modelNamedBy(route, input) : undefined;
+      if (!deps.reads || !named) {
+        const principal = await currentPrincipal(fromAuthorizer);
+        known?.(principal);
+        return { principal, access: await check(route, principal, input) };
       }
-      if (current.active === false) {
-        throw new UnauthenticatedError('The principal is deactivated.');
-      }
-      return current;
+      // An admin's reads of a model do not depend on the registry-wide
+      // grants: they are left out of the read (and read after all when
+      // the caller turns out to be an admin no longer).
+      const rootSkipped =
+        fromAuthorizer.isAdmin &&
+        route.action === 'registry:ReadRegisteredModel';
+      const read = await deps.reads.read({
+        principalId: fromAuthorizer.id,
+        model: named,
+        rootGrants: !rootSkipped,
+        versions: versionsNamed(input),
+      });
+      const principal = stillActive(read.principal);
+      known?.(principal);
+      const root =
+        read.rootGrants ??
+        (rootSkipped && !principal.isAdmin
+          ? await needStore().getRootGrants()
+          : undefined);
+      const access = await check(route, principal, input, {
+        record: read.record,
+        rootGrants: root ?? DEFAULT_ROOT_GRANTS,
+        versions: read.versions,
+      });
+      return { principal, access };
     },
-    async check(route, caller, input) {
-      const action = route.action;
-      if (action === 'public') return EVERYTHING;
-      if (route.modelBy === 'artifact-path') {
-        return checkArtifactPaths(action, caller, input);
-      }
-      const resolved =
-        route.modelBy === 'id'
-          ? await resolveById(String(input.registered_model_id ?? ''))
-          : await resolve(action, input);
-      if (!resolved) return EVERYTHING;
-      authorize(caller, action, resolved.resource);
-      const { resource } = resolved;
-      const model = 'model' in resource ? resource.model : undefined;
-      return {
-        ...resolved.context,
-        ...(model ? { level: levelOn(caller, model) } : {}),
-        visible:
-          resource.kind === 'root'
-            ? (record) =>
-                allows(caller, 'registry:ReadRegisteredModel', {
-                  kind: 'model',
-                  model: modelResource({
-                    record,
-                    rootGrants: resource.rootGrants,
-                  }),
-                })
-            : EVERYTHING.visible,
-      };
-    },
+    principal: currentPrincipal,
+    check: (route, caller, input) => check(route, caller, input),
   };
+}
+
+/** A model as {@link RouteGuard.admit} read it with the caller. */
+interface ReadModel {
+  readonly record: ModelRecord | undefined;
+  readonly rootGrants: ModelAccess['rootGrants'];
+  readonly versions?: ModelAccess['versions'];
+}
+
+/**
+ * The caller as stored now.
+ * @throws UnauthenticatedError when the principal no longer exists or is
+ *   deactivated.
+ */
+function stillActive(current: StoredPrincipal | undefined): Principal {
+  if (!current) {
+    throw new UnauthenticatedError('The principal no longer exists.');
+  }
+  if (current.active === false) {
+    throw new UnauthenticatedError('The principal is deactivated.');
+  }
+  return current;
+}
+
+/**
+ * The one model a request names (by name, or by id on the permissions
+ * API), as {@link RouteGuard.admit} reads it with the caller; `undefined`
+ * for requests that name none (or name it another way).
+ */
+function modelNamedBy(
+  route: RouteDefinition,
+  input: Record<string, unknown>
+): { name: string } | { id: string } | undefined {
+  const { action } = route;
+  if (action === 'public' || route.modelBy === 'artifact-path') {
+    return undefined;
+  }
+  if (route.modelBy === 'id') {
+    const id = input.registered_model_id;
+    return typeof id === 'string' && id !== ROOT_OBJECT_ID ? { id } : undefined;
+  }
+  const [kind = 'registry'] = ABILITIES[action].on;
+  const locator = LOCATORS[kind];
+  const byName =
+    locator === 'model' || locator === 'stage-change' || locator === 'request';
+  return byName && typeof input.name === 'string'
+    ? { name: validateModelName(input.name) }
+    : undefined;
+}
+
+/** The version the request names, when it names one well-formed. */
+function versionsNamed(input: Record<string, unknown>): number[] {
+  const { version } = input;
+  if (typeof version !== 'string' && typeof version !== 'number') return [];
+  try {
+    return [parseVersionNumber(version)];
+  } catch {
+    return [];
+  }
 }
 
 /** The model, version and target stage a stage change names, if well typed. */

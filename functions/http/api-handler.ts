@@ -322,15 +322,17 @@ export function createApiHandler<D>(options: {
           `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
         );
       }
-      const principal = await options.guard.principal(
-        principalFromEvent(event)
-      );
-      logger.appendKeys({
-        operation: target.operation.operation,
-        principalId: principal.id,
-      });
       const input = rawInput(event);
-      const access = await options.guard.check(target.route, principal, input);
+      const { principal, access } = await options.guard.admit(
+        target.route,
+        principalFromEvent(event),
+        input,
+        (caller) =>
+          logger.appendKeys({
+            operation: target.operation.operation,
+            principalId: caller.id,
+          })
+      );
       const body = await target.operation.execute(input, {
         principal,
         deps: options.deps,

@@ -183,11 +183,13 @@ export interface ModelAclStore {
 /** Model versions: numbering, registration status, tags and stages. */
 export interface ModelVersionStore {
   /**
-   * Stores version `versionCounter + 1` of the record's model, consuming
-   * the upload session it is registered from in the same transaction, with
-   * the lease of its registration's first attempt, and the events that
-   * announce it (the outbox).
-   * @throws ConcurrentModificationError when another version got the number;
+   * Stores version `versionCounter + 1` of the record's model (or, with
+   * `claimed`, the number {@link claimVersionNumber} gave the caller),
+   * consuming the upload session it is registered from in the same
+   * transaction, with the lease of its registration's first attempt, and
+   * the events that announce it (the outbox).
+   * @throws ConcurrentModificationError when another version got the number
+   *   (or, claimed, when the model is gone or the write collided);
    *   UploadNotUsableError when the session is not a COMPLETED one of the
    *   owner (anymore).
    */
@@ -195,8 +197,22 @@ export interface ModelVersionStore {
     record: ModelRecord,
     version: ModelVersion,
     consume?: UploadConsumption,
-    events?: readonly RegistryEvent[]
+    events?: readonly RegistryEvent[],
+    claimed?: boolean
   ): Promise<void>;
+  /**
+   * Takes the model's next version number for one create alone, in one
+   * write that never loses a race: concurrent creates on one model each get
+   * their own number instead of retrying for the same one. The caller then
+   * stores its version under it (`createVersion(..., claimed = true)`).
+   * @returns undefined when the model already counts `atMost` versions.
+   * @throws ConcurrentModificationError when the model is gone (the caller
+   *   re-reads it and answers 404).
+   */
+  claimVersionNumber(
+    modelId: string,
+    atMost: number
+  ): Promise<number | undefined>;
   /**
    * Sets a version's registration status (and its last-update time), only
    * from `expectedStatus`.

@@ -5,6 +5,7 @@ import {
   type Operation,
 } from '#http/api-handler.ts';
 import type { FunctionGroup } from '#http/routes.ts';
+import type { AccessReads } from '#ports/access-reads.ts';
 import type { IdentityStore } from '#ports/identity-store.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
@@ -27,6 +28,8 @@ export interface GuardDependencies {
   readonly identities: Pick<IdentityStore, 'getPrincipal'>;
   /** For groups whose routes check permissions on models. */
   readonly store?: ModelRegistryStore;
+  /** The caller and the model a request names, read together. */
+  readonly reads?: AccessReads;
   /** For groups whose routes address transition requests and comments. */
   readonly requests?: Pick<
     TransitionRequestStore,
@@ -64,6 +67,7 @@ export function defineApiRoot<D extends GuardDependencies>() {
         guard: createRouteGuard({
           identities: deps.identities,
           ...(deps.store ? { store: deps.store } : {}),
+          ...(deps.reads ? { reads: deps.reads } : {}),
           ...(deps.requests ? { requests: deps.requests } : {}),
         }),
       }),

@@ -53,23 +53,88 @@ async function roundTripsOf(response: ApiResponse<unknown>): Promise<Counted> {
 }
 
 describe.runIf(local)('DynamoDB round trips per call', () => {
-  it('reads a model with one read after the caller’s check (principal, name and root grants, model)', async () => {
-    // Prepare
-    const { name } = await createModel(1, 'rt');
-
-    // Act
-    const got = await call('GET', `${MLFLOW}/registered-models/get`, {
+  it('reads a model, and a version, in one round trip after authentication once the function has read that model', async () => {
+    // Prepare: version 1 in Staging, version 2 in None.
+    const { name } = await createModel(2, 'rt');
+    await call('POST', `${MLFLOW}/model-versions/transition-stage`, {
+      body: { name, version: '1', stage: 'Staging' },
+    });
+    const first = await call('GET', `${MLFLOW}/registered-models/get`, {
       query: { name },
     });
 
+    // Act
+    const model = await call('GET', `${MLFLOW}/registered-models/get`, {
+      query: { name },
+    });
+    const version = await call('GET', `${MLFLOW}/model-versions/get`, {
+      query: { name, version: '1' },
+    });
+
+    // Assess: the caller, the model, its latest versions (and the
+    // version asked for) in one BatchGetItem.
+    expectStatus(first, 200);
+    expectStatus(model, 200);
+    expectStatus(version, 200);
+    expect((await roundTripsOf(first)).handler.length).toBeLessThanOrEqual(3);
+    expect((await roundTripsOf(model)).handler).toEqual(['BatchGetItem']);
+    expect(
+      (model.body as { registered_model: { latest_versions: unknown[] } })
+        .registered_model.latest_versions
+    ).toHaveLength(2);
+    expect((await roundTripsOf(version)).handler).toEqual(['BatchGetItem']);
+  });
+
+  it('creates a version in two round trips when nothing conflicts', async () => {
+    // Prepare
+    const { name } = await createModel(1, 'rt');
+    await call('GET', `${MLFLOW}/registered-models/get`, { query: { name } });
+
+    // Act
+    const created = await call('POST', `${MLFLOW}/model-versions/create`, {
+      body: { name, source: 's3://bucket/model' },
+    });
+
     // Assess
-    expectStatus(got, 200);
-    expect((await roundTripsOf(got)).handler).toEqual([
-      'GetItem',
+    expectStatus(created, 200);
+    expect((await roundTripsOf(created)).handler).toEqual([
       'BatchGetItem',
-      'GetItem',
-      'BatchGetItem',
+      'TransactWriteItems',
     ]);
+  });
+
+  it('never answers a name with the model it named before a rename', async () => {
+    // Prepare: the function has read `name` as the first model.
+    const { name } = await createModel(1, 'rt');
+    const before = await call<{ registered_model_databricks: { id: string } }>(
+      'GET',
+      `${MLFLOW}/databricks/registered-models/get`,
+      { query: { name } }
+    );
+    await call('POST', `${MLFLOW}/registered-models/rename`, {
+      body: { name, new_name: `${name}-renamed` },
+    });
+    await call('POST', `${MLFLOW}/registered-models/create`, {
+      body: { name },
+    });
+
+    // Act
+    const after = await call<{ registered_model_databricks: { id: string } }>(
+      'GET',
+      `${MLFLOW}/databricks/registered-models/get`,
+      { query: { name } }
+    );
+    const version = await call('GET', `${MLFLOW}/model-versions/get`, {
+      query: { name, version: '1' },
+    });
+
+    // Assess
+    expectStatus(before, 200);
+    expectStatus(after, 200);
+    expect(after.body.registered_model_databricks.id).not.toBe(
+      before.body.registered_model_databricks.id
+    );
+    expect(version.status).toBe(404);
   });
 
   it('approves with at most 5 reads before its commit, and does not wait for the application', async () => {
@@ -111,14 +176,13 @@ describe.runIf(local)(
       // Assess
       expectStatus(moved, 200);
       const counted = await roundTripsOf(moved);
-      // Principal; name and root grants; model; settings and registry policy.
-      expect(counted.handler.slice(0, 4)).toEqual([
-        'GetItem',
+      // The caller with the model, root grants and version; the model's
+      // settings with the registry's policy.
+      expect(counted.handler.slice(0, 2)).toEqual([
         'BatchGetItem',
-        'GetItem',
         'BatchGetItem',
       ]);
-      expect(counted.readsBeforeFirstWrite).toBeLessThanOrEqual(7);
+      expect(counted.readsBeforeFirstWrite).toBeLessThanOrEqual(5);
     });
 
     it('reads the inbox three times per hundred requests it examines, after the caller and root', async () => {

@@ -1126,6 +1126,46 @@ export function describeModelRegistryStoreContract(
         expect(await store.listVersions(record.model.id)).toHaveLength(1);
       });
 
+      it('gives the creates that lost the race numbers of their own, gap-free', async () => {
+        // Prepare: five creates planned on one record; four lose.
+        const store = await createStore();
+        await store.createRegisteredModel(aModel(), []);
+        const record = await recordOf(store, 'fraud-detector');
+        const results = await Promise.allSettled(
+          Array.from({ length: 5 }, () =>
+            store.createVersion(record, aVersion(record))
+          )
+        );
+        const losers = results.filter((r) => r.status === 'rejected');
+
+        // Act
+        const claimed = await Promise.all(
+          losers.map(async () => {
+            const number = await store.claimVersionNumber(record.model.id, 10);
+            if (number === undefined) throw new Error('no number claimed');
+            await store.createVersion(
+              record,
+              aVersion(record, { version: number }),
+              undefined,
+              undefined,
+              true
+            );
+            return number;
+          })
+        );
+        const pastLimit = await store.claimVersionNumber(record.model.id, 5);
+
+        // Assess
+        expect([...claimed].sort()).toStrictEqual([2, 3, 4, 5]);
+        expect(pastLimit).toBeUndefined();
+        const after = await recordOf(store, 'fraud-detector');
+        expect(after.versionCounter).toBe(5);
+        expect(after.stages.None).toStrictEqual([1, 2, 3, 4, 5]);
+        expect(
+          (await store.listVersions(record.model.id)).map((v) => v.version)
+        ).toStrictEqual([1, 2, 3, 4, 5]);
+      });
+
       it('refuses a record whose counter is stale', async () => {
         // Prepare
         const store = await createStore();

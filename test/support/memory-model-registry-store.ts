@@ -364,13 +364,27 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     this.#existingModel(modelId).aliases.delete(alias);
   }
 
+  async claimVersionNumber(
+    modelId: string,
+    atMost: number
+  ): Promise<number | undefined> {
+    const stored = this.#models.get(modelId);
+    if (!stored) {
+      throw new ConcurrentModificationError(`Model ${modelId} is gone.`);
+    }
+    if (stored.versionCounter >= atMost) return undefined;
+    stored.versionCounter += 1;
+    return stored.versionCounter;
+  }
+
   async createVersion(
     record: ModelRecord,
     version: ModelVersion,
     consume?: UploadConsumption,
-    events?: readonly RegistryEvent[]
+    events?: readonly RegistryEvent[],
+    claimed = false
   ) {
-    const number = record.versionCounter + 1;
+    const number = claimed ? version.version : record.versionCounter + 1;
     if (version.version !== number) {
       throw new Error(
         `Version ${version.version} is not the next number ${number}`
@@ -379,7 +393,10 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     const stored = this.#models.get(version.modelId);
     const key = versionKey(version.modelId, number);
     if (
-      stored?.versionCounter !== record.versionCounter ||
+      !stored ||
+      (claimed
+        ? stored.versionCounter < number
+        : stored.versionCounter !== record.versionCounter) ||
       this.#versions.has(key)
     ) {
       throw new ConcurrentModificationError(
@@ -392,7 +409,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
       this.uploads.consume(consume, version);
     }
     this.outbox.append(events);
-    stored.versionCounter = number;
+    if (!claimed) stored.versionCounter = number;
     stored.lastUpdatedTimestamp = version.creationTimestamp;
     stored.updatePosition = lastUpdatedPosition(
       version.creationTimestamp,

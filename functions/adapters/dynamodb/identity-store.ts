@@ -39,6 +39,7 @@ import {
   batchGetAll,
   chunks,
   getItem,
+  type Item,
   queryAll,
   type RegistryTable,
   type TransactItems,
@@ -86,31 +87,8 @@ export class DynamoDBIdentityStore implements IdentityStore {
   // --- Authentication
 
   async getPrincipal(id: string): Promise<StoredPrincipal | undefined> {
-    const item = (await getItem(this.#table, keys.principal(id))) as
-      | PrincipalItem
-      | undefined;
-    if (!item) return undefined;
-    if (item.memberOf === undefined) {
-      return {
-        id: item.id,
-        userName: item.userName,
-        kind: item.kind,
-        isAdmin: item.isAdmin ?? false,
-        groups: item.groups ?? [],
-        ...(item.active === false ? { active: false } : {}),
-      };
-    }
-    const principal = directoryPrincipalFromItem(item);
-    const groups = principal.groups.map((group) => group.displayName);
-    return {
-      id: principal.id,
-      userName: principal.userName,
-      kind: principal.kind,
-      // Derived, never stored: membership of `admins` is what makes an admin.
-      isAdmin: groups.includes(ADMINS_GROUP),
-      groups,
-      ...(principal.active ? {} : { active: false }),
-    };
+    const item = await getItem(this.#table, keys.principal(id));
+    return item ? storedPrincipalFromItem(item) : undefined;
   }
 
   getTokenByHash(tokenHash: string): Promise<StoredToken | undefined> {
@@ -638,4 +616,30 @@ function groupNameTaken(displayName: string) {
   return new ResourceAlreadyExistsError(
     `Group with name ${displayName} already exists.`
   );
+}
+
+/** A principal's item as the caller's checks see it (its groups by name). */
+export function storedPrincipalFromItem(stored: Item): StoredPrincipal {
+  const item = stored as unknown as PrincipalItem;
+  if (item.memberOf === undefined) {
+    return {
+      id: item.id,
+      userName: item.userName,
+      kind: item.kind,
+      isAdmin: item.isAdmin ?? false,
+      groups: item.groups ?? [],
+      ...(item.active === false ? { active: false } : {}),
+    };
+  }
+  const principal = directoryPrincipalFromItem(item);
+  const groups = principal.groups.map((group) => group.displayName);
+  return {
+    id: principal.id,
+    userName: principal.userName,
+    kind: principal.kind,
+    // Derived, never stored: membership of `admins` is what makes an admin.
+    isAdmin: groups.includes(ADMINS_GROUP),
+    groups,
+    ...(principal.active ? {} : { active: false }),
+  };
 }

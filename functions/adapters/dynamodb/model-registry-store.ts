@@ -125,9 +125,23 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     record: ModelRecord,
     version: ModelVersion,
     consume?: UploadConsumption,
-    events?: readonly RegistryEvent[]
+    events?: readonly RegistryEvent[],
+    claimed?: boolean
   ): Promise<void> {
-    return this.#versions.createVersion(record, version, consume, events);
+    return this.#versions.createVersion(
+      record,
+      version,
+      consume,
+      events,
+      claimed
+    );
+  }
+
+  claimVersionNumber(
+    modelId: string,
+    atMost: number
+  ): Promise<number | undefined> {
+    return this.#versions.claimVersionNumber(modelId, atMost);
   }
 
   setVersionStatus(

@@ -27,10 +27,12 @@ import {
   batchGetAll,
   getItem,
   type Item,
+  itemAtFailure,
   queryAll,
   type RegistryTable,
   type TransactItems,
   transactWrite,
+  translateWriteError,
   updateExisting,
   writeIf,
 } from './toolkit.ts';
@@ -56,9 +58,10 @@ export class DynamoDBModelVersions implements ModelVersionStore {
     record: ModelRecord,
     version: ModelVersion,
     consume?: UploadConsumption,
-    events?: readonly RegistryEvent[]
+    events?: readonly RegistryEvent[],
+    claimed = false
   ) {
-    const number = record.versionCounter + 1;
+    const number = claimed ? version.version : record.versionCounter + 1;
     if (version.version !== number) {
       throw new Error(
         `Version ${version.version} is not the next number ${number}`
@@ -74,14 +77,20 @@ export class DynamoDBModelVersions implements ModelVersionStore {
             Key: keys.registeredModel(version.modelId),
             // The counter's condition is what makes numbers gap-free and
             // unique: of two concurrent creates reading the same counter,
-            // exactly one commits; the other re-reads and takes the next.
-            UpdateExpression:
-              'SET versionCounter = :number, lastUpdatedTimestamp = :now, GSI2SK = :position, revision = revision + :one ADD #stage :versions',
-            ConditionExpression: 'versionCounter = :counter',
+            // exactly one commits; the other claims the next number
+            // (claimVersionNumber), which this write then only fills.
+            UpdateExpression: claimed
+              ? 'SET lastUpdatedTimestamp = :now, GSI2SK = :position, revision = revision + :one ADD #stage :versions'
+              : 'SET versionCounter = :number, lastUpdatedTimestamp = :now, GSI2SK = :position, revision = revision + :one ADD #stage :versions',
+            ConditionExpression: claimed
+              ? 'versionCounter >= :number'
+              : 'versionCounter = :counter',
             ExpressionAttributeNames: { '#stage': stageAttribute('None') },
             ExpressionAttributeValues: {
-              ':number': number,
-              ':counter': record.versionCounter,
+              ...(claimed
+                ? {}
+                : { ':number': number, ':counter': record.versionCounter }),
+              ...(claimed ? { ':number': number } : {}),
               ':now': version.creationTimestamp,
               ':position': lastUpdatedPosition(
                 version.creationTimestamp,
@@ -104,6 +113,29 @@ export class DynamoDBModelVersions implements ModelVersionStore {
       ],
       consume ? { 2: () => uploadNotUsable(consume) } : {}
     );
+  }
+
+  async claimVersionNumber(
+    modelId: string,
+    atMost: number
+  ): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: keys.registeredModel(modelId),
+          UpdateExpression: 'SET versionCounter = versionCounter + :one',
+          ConditionExpression: 'attribute_exists(PK) AND versionCounter < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': atMost },
+          ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        })
+      );
+      return Number(Attributes?.versionCounter);
+    } catch (error) {
+      if (itemAtFailure(error, 0)) return undefined;
+      throw translateWriteError(error);
+    }
   }
 
   async setVersionStatus(
@@ -318,7 +350,8 @@ function stageUpdate(
   };
 }
 
-function toVersionItem(version: ModelVersion): Item {
+/** A version's item, as `createVersion` stores it. */
+export function toVersionItem(version: ModelVersion): Item {
   return {
     ...keys.modelVersion(version.modelId, version.version),
     ...(version.runId
@@ -344,7 +377,7 @@ function toVersionItem(version: ModelVersion): Item {
   };
 }
 
-function toModelVersion(item: Item): ModelVersion {
+export function toModelVersion(item: Item): ModelVersion {
   return {
     modelId: String(item.modelId),
     version: Number(item.version),

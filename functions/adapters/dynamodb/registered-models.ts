@@ -55,17 +55,14 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
     events?: readonly RegistryEvent[]
   ): Promise<void> {
     const { client, tableName } = this.#table;
+    const [nameItem, modelItem] = newModelItems(model, grants);
     await transactWrite(
       client,
       [
         {
           Put: {
             TableName: tableName,
-            Item: {
-              ...keys.registeredModelName(model.name),
-              entity: 'RegisteredModelName',
-              modelId: model.id,
-            },
+            Item: nameItem,
             // The name item is the lock: a concurrent create of the same
             // name cancels the whole transaction, model item included. On
             // AWS that may surface as a conflict rather than a failed
@@ -76,22 +73,7 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
         {
           Put: {
             TableName: tableName,
-            Item: {
-              ...keys.registeredModel(model.id),
-              ...modelIndexKeys(model.name, model.lastUpdatedTimestamp),
-              entity: 'RegisteredModel',
-              id: model.id,
-              name: model.name,
-              description: model.description,
-              creationTimestamp: model.creationTimestamp,
-              lastUpdatedTimestamp: model.lastUpdatedTimestamp,
-              userId: model.userId,
-              tags: tagMap(model.tags),
-              aliases: {},
-              acl: aclMap(grants),
-              revision: 0,
-              versionCounter: 0,
-            },
+            Item: modelItem,
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
@@ -321,6 +303,36 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
       ExpressionAttributeNames: { '#alias': alias },
     });
   }
+}
+
+/** A new model's name item and model item, as its creation stores them. */
+export function newModelItems(
+  model: RegisteredModel,
+  grants: readonly Grant[]
+): [nameItem: Item, modelItem: Item] {
+  return [
+    {
+      ...keys.registeredModelName(model.name),
+      entity: 'RegisteredModelName',
+      modelId: model.id,
+    },
+    {
+      ...keys.registeredModel(model.id),
+      ...modelIndexKeys(model.name, model.lastUpdatedTimestamp),
+      entity: 'RegisteredModel',
+      id: model.id,
+      name: model.name,
+      description: model.description,
+      creationTimestamp: model.creationTimestamp,
+      lastUpdatedTimestamp: model.lastUpdatedTimestamp,
+      userId: model.userId,
+      tags: tagMap(model.tags),
+      aliases: {},
+      acl: aclMap(grants),
+      revision: 0,
+      versionCounter: 0,
+    },
+  ];
 }
 
 /** DynamoDB orders string keys by their UTF-8 bytes. */

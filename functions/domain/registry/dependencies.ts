@@ -135,20 +135,25 @@ export function latestVersionNumbers(
     .map(({ stage, version }) => ({ stage, version }));
 }
 
-/** Views of many models with their latest versions, fetched in one batch. */
+/**
+ * Views of many models with their latest versions, fetched in one batch
+ * (none when `known`, versions already read, holds them all).
+ */
 export async function modelViews(
   deps: RegistryDependencies,
-  records: readonly ModelRecord[]
+  records: readonly ModelRecord[],
+  known: Iterable<ModelVersion> = []
 ): Promise<RegisteredModelView[]> {
+  const byKey = new Map<string, ModelVersion>();
+  for (const v of known) byKey.set(`${v.modelId}#${v.version}`, v);
   const wanted = records.flatMap((record) =>
-    latestVersionNumbers(record.stages).map(({ version }) => ({
-      modelId: record.model.id,
-      version,
-    }))
+    latestVersionNumbers(record.stages)
+      .map(({ version }) => ({ modelId: record.model.id, version }))
+      .filter((k) => !byKey.has(`${k.modelId}#${k.version}`))
   );
   const versions =
     wanted.length > 0 ? await deps.store.getVersions(wanted) : [];
-  const byKey = new Map(versions.map((v) => [`${v.modelId}#${v.version}`, v]));
+  for (const v of versions) byKey.set(`${v.modelId}#${v.version}`, v);
   return records.map((record) => ({
     model: record.model,
     latestVersions: latestVersionNumbers(record.stages).flatMap(
@@ -164,9 +169,10 @@ export async function modelViews(
 
 export async function modelView(
   deps: RegistryDependencies,
-  record: ModelRecord
+  record: ModelRecord,
+  known?: Iterable<ModelVersion>
 ): Promise<RegisteredModelView> {
-  const [view] = await modelViews(deps, [record]);
+  const [view] = await modelViews(deps, [record], known);
   if (!view) throw new RegisteredModelDoesNotExistError(record.model.name);
   return view;
 }

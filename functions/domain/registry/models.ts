@@ -1,4 +1,4 @@
-import type { ModelRecord } from '#ports/model-registry-store.ts';
+import type { ModelAccess } from '../access.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
@@ -77,15 +77,18 @@ export async function createRegisteredModel(
 }
 
 /**
- * @param known the model's record when the caller already read it (the
- *   route's check did), so it is not read again.
+ * @param known the model's record, and versions read with it, when the
+ *   caller already read them (the route's check did), so they are not
+ *   read again.
  */
 export async function getRegisteredModel(
   deps: RegistryDependencies,
   name: string,
-  known?: ModelRecord
+  known?: Pick<ModelAccess, 'record' | 'versions'>
 ): Promise<RegisteredModelView> {
-  return modelView(deps, known ?? (await requireRecord(deps, name)));
+  return known
+    ? modelView(deps, known.record, known.versions?.values())
+    : modelView(deps, await requireRecord(deps, name));
 }
 
 export async function updateRegisteredModel(
@@ -242,13 +245,14 @@ export async function getModelVersionByAlias(
  */
 export async function getLatestVersions(
   deps: RegistryDependencies,
-  input: { name: string; stages?: readonly string[] | undefined }
+  input: { name: string; stages?: readonly string[] | undefined },
+  known?: Pick<ModelAccess, 'record' | 'versions'>
 ): Promise<readonly ModelVersionView[]> {
   const wanted =
     input.stages && input.stages.length > 0
       ? new Set(input.stages.map(canonicalStage))
       : undefined;
-  const view = await getRegisteredModel(deps, input.name);
+  const view = await getRegisteredModel(deps, input.name, known);
   return view.latestVersions.filter(
     (version) => !wanted || wanted.has(version.currentStage)
   );

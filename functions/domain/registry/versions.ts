@@ -1,3 +1,5 @@
+import type { ModelRecord } from '#ports/model-registry-store.ts';
+import type { ModelAccess } from '../access.ts';
 import type { Activity } from '../activity.ts';
 import { assertDownloadable, managedUploadOf } from '../artifacts/downloads.ts';
 import { managedDownloadUri, managedUploadId } from '../artifacts/paths.ts';
@@ -7,6 +9,7 @@ import {
   uploadToConsume,
 } from '../artifacts/registration.ts';
 import {
+  ConcurrentModificationError,
   InvalidParameterValueError,
   InvalidStateError,
   ResourceDoesNotExistError,
@@ -61,22 +64,37 @@ export interface CreateModelVersionInput {
  * READY or FAILED_REGISTRATION. Any other source is recorded as given,
  * READY at once (as MLflow records sources it does not manage).
  */
+/**
+ * @param known the model's record when the route's check read it: the
+ *   first attempt plans on it.
+ */
 export async function createModelVersion(
   deps: RegistryDependencies,
   caller: Principal,
-  input: CreateModelVersionInput
+  input: CreateModelVersionInput,
+  known?: ModelRecord
 ): Promise<ModelVersionView> {
   const source = validateSource(input.source);
   managedUploadId(source, deps.artifacts?.bucketName);
   validateRunFields(input);
   const description = validateDescription(input.description ?? '');
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
+  const tooMany = (record: ModelRecord) =>
+    new InvalidParameterValueError(
+      `Registered model '${record.model.name}' has had ${record.versionCounter} versions, the most one model can hold (${limits.versionsPerModel}); register further versions under another model.`
+    );
+  let fresh = known;
+  // The number this create took for itself after losing the race for the
+  // next one: kept across attempts, so a retry never takes a second one.
+  let claimed: number | undefined;
   const created = await withOptimisticRetry(deps, async () => {
-    const record = await requireRecord(deps, input.name);
-    if (record.versionCounter >= limits.versionsPerModel) {
-      throw new InvalidParameterValueError(
-        `Registered model '${record.model.name}' has had ${record.versionCounter} versions, the most one model can hold (${limits.versionsPerModel}); register further versions under another model.`
-      );
+    const record = fresh ?? (await requireRecord(deps, input.name));
+    fresh = undefined;
+    if (
+      claimed === undefined &&
+      record.versionCounter >= limits.versionsPerModel
+    ) {
+      throw tooMany(record);
     }
     const now = deps.now();
     const consume = await uploadToConsume(
@@ -86,28 +104,56 @@ export async function createModelVersion(
       now,
       record.model.id
     );
-    const version: ModelVersion = {
-      modelId: record.model.id,
-      version: record.versionCounter + 1,
-      currentStage: 'None',
-      description,
-      source,
-      runId: input.runId ?? '',
-      runLink: input.runLink ?? '',
-      status: consume ? 'PENDING_REGISTRATION' : 'READY',
-      statusMessage: consume ? COPYING_MESSAGE : '',
-      tags,
-      creationTimestamp: now,
-      lastUpdatedTimestamp: now,
-      userId: caller.userName,
+    const store = async (number: number, isClaimed: boolean) => {
+      const version: ModelVersion = {
+        modelId: record.model.id,
+        version: number,
+        currentStage: 'None',
+        description,
+        source,
+        runId: input.runId ?? '',
+        runLink: input.runLink ?? '',
+        status: consume ? 'PENDING_REGISTRATION' : 'READY',
+        statusMessage: consume ? COPYING_MESSAGE : '',
+        tags,
+        creationTimestamp: now,
+        lastUpdatedTimestamp: now,
+        userId: caller.userName,
+      };
+      await deps.store.createVersion(
+        record,
+        version,
+        consume,
+        [
+          modelVersionCreated(
+            { id: deps.newId(), at: now },
+            record.model,
+            version
+          ),
+        ],
+        isClaimed
+      );
+      return {
+        view: versionView(record.model, version, { withAliases: true }),
+        consume,
+      };
     };
-    await deps.store.createVersion(record, version, consume, [
-      modelVersionCreated({ id: deps.newId(), at: now }, record.model, version),
-    ]);
-    return {
-      view: versionView(record.model, version, { withAliases: true }),
-      consume,
-    };
+    if (claimed === undefined) {
+      try {
+        return await store(record.versionCounter + 1, false);
+      } catch (error) {
+        if (!(error instanceof ConcurrentModificationError)) throw error;
+        // Another create took the next number. Retrying for the one after
+        // would race the same writers again (a retry storm whose tail grows
+        // with them); a number of its own ends the race in one write.
+        claimed = await deps.store.claimVersionNumber(
+          record.model.id,
+          limits.versionsPerModel
+        );
+        if (claimed === undefined) throw tooMany(record);
+      }
+    }
+    return store(claimed, true);
   });
   if (!created.consume || !deps.artifacts) return created.view;
   const started = await startRegistration(
@@ -118,13 +164,20 @@ export async function createModelVersion(
   return { ...created.view, ...started };
 }
 
+/**
+ * @param known the model's record, and versions read with it, when the
+ *   caller already read them (the route's check did).
+ */
 export async function getModelVersion(
   deps: RegistryDependencies,
-  input: { name: string; version: string | number }
+  input: { name: string; version: string | number },
+  known?: Pick<ModelAccess, 'record' | 'versions'>
 ): Promise<ModelVersionView> {
   const number = parseVersionNumber(input.version);
-  const record = await requireRecord(deps, input.name);
-  const version = await requireVersion(deps, record, number);
+  const record = known?.record ?? (await requireRecord(deps, input.name));
+  const version =
+    known?.versions?.get(number) ??
+    (await requireVersion(deps, record, number));
   return versionView(record.model, version, { withAliases: true });
 }
 
@@ -240,9 +293,10 @@ export async function deleteModelVersionTag(
  */
 export async function getModelVersionDownloadUri(
   deps: RegistryDependencies,
-  input: { name: string; version: string | number }
+  input: { name: string; version: string | number },
+  known?: Pick<ModelAccess, 'record' | 'versions'>
 ): Promise<string> {
-  const version = await getModelVersion(deps, input);
+  const version = await getModelVersion(deps, input, known);
   if (managedUploadOf(version, deps.artifacts?.bucketName) === undefined) {
     return version.source;
   }

@@ -1,3 +1,4 @@
+import { DynamoDBAccessReads } from '#adapters/dynamodb/access-reads.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { listActivitiesOperation } from '#handlers/api/model-versions/activities.ts';
@@ -57,5 +58,6 @@ export const modelVersionsRoot = defineApiRoot<ModelVersionsDependencies>()({
     ...requestDependencies({ table, workflow }),
     artifacts: managedArtifacts({ table, bucketName, registrations }),
     identities: new DynamoDBIdentityStore(table),
+    reads: new DynamoDBAccessReads(table),
   }),
 });

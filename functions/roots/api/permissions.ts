@@ -1,3 +1,4 @@
+import { DynamoDBAccessReads } from '#adapters/dynamodb/access-reads.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import {
@@ -29,5 +30,6 @@ export const permissionsRoot = defineApiRoot<PermissionsApiDependencies>()({
   wire: ({ table }) => ({
     store: new DynamoDBModelRegistryStore(table),
     identities: new DynamoDBIdentityStore(table),
+    reads: new DynamoDBAccessReads(table),
   }),
 });

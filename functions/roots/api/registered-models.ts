@@ -1,3 +1,4 @@
+import { DynamoDBAccessReads } from '#adapters/dynamodb/access-reads.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import {
@@ -55,5 +56,6 @@ export const registeredModelsRoot =
     wire: ({ table, workflow }) => ({
       ...requestDependencies({ table, workflow }),
       identities: new DynamoDBIdentityStore(table),
+      reads: new DynamoDBAccessReads(table),
     }),
   });

@@ -1,3 +1,4 @@
+import { DynamoDBAccessReads } from '#adapters/dynamodb/access-reads.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
 import { DynamoDBSlackStore } from '#adapters/dynamodb/slack-store.ts';
@@ -74,5 +75,6 @@ export const transitionRequestsRoot =
       outbox: new DynamoDBOutboxStore(table),
       identities: new DynamoDBIdentityStore(table),
       slack: new DynamoDBSlackStore(table),
+      reads: new DynamoDBAccessReads(table),
     }),
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ConcurrentModificationError,
   InvalidParameterValueError,
   InvalidStateError,
   ModelVersionDoesNotExistError,
@@ -119,6 +120,73 @@ describe('registry versions', () => {
       expect(created.map((v) => v.version).sort()).toStrictEqual([
         1, 2, 3, 4, 5,
       ]);
+    });
+
+    it('takes a number of its own after losing the race, never racing again', async () => {
+      // Prepare
+      let attempts = 0;
+      const store = new (class extends MemoryModelRegistryStore {
+        override async createVersion(
+          ...args: Parameters<MemoryModelRegistryStore['createVersion']>
+        ): Promise<void> {
+          attempts += 1;
+          return super.createVersion(...args);
+        }
+      })();
+      const world = registryWorld(store);
+      await createRegisteredModel(world, alice, { name: 'fraud' });
+
+      // Act
+      const created = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          createModelVersion(world, alice, {
+            name: 'fraud',
+            source: `s3://bucket/fraud/${i}`,
+          })
+        )
+      );
+
+      // Assess: one write each, plus one lost race for all but the first.
+      expect(created.map((v) => Number(v.version)).sort()).toStrictEqual([
+        1, 2, 3, 4, 5, 6, 7, 8,
+      ]);
+      expect(attempts).toBe(15);
+      const record = await requireRecord(world, 'fraud');
+      expect(record.versionCounter).toBe(8);
+      expect(record.stages.None).toStrictEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it('refuses a claimed number past the bound', async () => {
+      // Prepare: the counter moves on between the read and the write.
+      const store = new (class extends MemoryModelRegistryStore {
+        override async createVersion(
+          ...args: Parameters<MemoryModelRegistryStore['createVersion']>
+        ): Promise<void> {
+          if (!args[4]) {
+            throw new ConcurrentModificationError('taken');
+          }
+          return super.createVersion(...args);
+        }
+        override async claimVersionNumber(): Promise<number | undefined> {
+          return undefined;
+        }
+      })();
+      const world = registryWorld(store);
+      await createRegisteredModel(world, alice, { name: 'fraud' });
+
+      // Act
+      const attempt = createModelVersion(world, alice, {
+        name: 'fraud',
+        source: 's3://bucket/fraud/x',
+      });
+
+      // Assess
+      await expectRefusal(
+        attempt,
+        InvalidParameterValueError,
+        'INVALID_PARAMETER_VALUE',
+        `the most one model can hold (${limits.versionsPerModel})`
+      );
     });
 
     it(`refuses a version past ${limits.versionsPerModel}, naming the bound`, async () => {

@@ -12,6 +12,7 @@ import {
 } from '#domain/registry/requests.ts';
 import { checked, createRouteGuard } from '#http/access-guard.ts';
 import { type RouteDefinition, routes } from '#http/routes.ts';
+import type { AccessQuery, AccessReads } from '#ports/access-reads.ts';
 import {
   ADMIN,
   accessTo,
@@ -81,6 +82,105 @@ describe('route guard', () => {
       expect(current.userName).toBe('reader');
       expect(gone).toBeInstanceOf(UnauthenticatedError);
       expect(inactive).toBeInstanceOf(UnauthenticatedError);
+    });
+  });
+
+  describe('admit', () => {
+    /** AccessReads over the memory stores, recording each query. */
+    function readsOver(
+      deps: GovernanceDependencies,
+      identities: MemoryIdentityStore
+    ): AccessReads & { queries: AccessQuery[] } {
+      const queries: AccessQuery[] = [];
+      return {
+        queries,
+        async read(query) {
+          queries.push(query);
+          const found =
+            'name' in query.model
+              ? await deps.store.getModelAccessByName(query.model.name)
+              : await deps.store.getModelAccessById(query.model.id);
+          const versions = found.record
+            ? await deps.store.getVersions(
+                query.versions.map((version) => ({
+                  modelId: found.record?.model.id ?? '',
+                  version,
+                }))
+              )
+            : [];
+          return {
+            principal: await identities.getPrincipal(query.principalId),
+            record: found.record,
+            rootGrants: query.rootGrants ? found.rootGrants : undefined,
+            versions: new Map(versions.map((v) => [v.version, v])),
+          };
+        },
+      };
+    }
+
+    it('reads the caller with the model and the version the request names, in one read', async () => {
+      // Prepare
+      const { deps, identities } = await setUp();
+      const reads = readsOver(deps, identities);
+      const guard = createRouteGuard({ identities, store: deps.store, reads });
+
+      // Act
+      const { principal, access } = await guard.admit(
+        route('getModelVersion'),
+        reader,
+        { name: 'm', version: '1' }
+      );
+      const asAdmin = await guard.admit(route('getRegisteredModel'), ADMIN, {
+        name: 'm',
+      });
+
+      // Assess
+      expect(principal.userName).toBe('reader');
+      expect(access.model?.record.model.name).toBe('m');
+      expect(access.model?.versions?.get(1)?.version).toBe(1);
+      expect(asAdmin.access.level).toBe('CAN_MANAGE');
+      expect(reads.queries).toStrictEqual([
+        {
+          principalId: reader.id,
+          model: { name: 'm' },
+          rootGrants: true,
+          versions: [1],
+        },
+        // An admin's read does not depend on the registry-wide grants.
+        {
+          principalId: ADMIN.id,
+          model: { name: 'm' },
+          rootGrants: false,
+          versions: [],
+        },
+      ]);
+    });
+
+    it('refuses a caller deactivated since the authorizer resolved it, and a stranger', async () => {
+      // Prepare
+      const { deps, identities } = await setUp();
+      const guard = createRouteGuard({
+        identities,
+        store: deps.store,
+        reads: readsOver(deps, identities),
+      });
+      identities.deactivate(reader.id);
+
+      // Act
+      const inactive = await rejectionOf(
+        guard.admit(route('getRegisteredModel'), reader, { name: 'm' })
+      );
+      const refused = await rejectionOf(
+        guard.admit(route('getRegisteredModel'), stranger, { name: 'm' })
+      );
+      const missing = await rejectionOf(
+        guard.admit(route('getRegisteredModel'), ADMIN, { name: 'nope' })
+      );
+
+      // Assess
+      expect(inactive).toBeInstanceOf(UnauthenticatedError);
+      expect(refused).toBeInstanceOf(PermissionDeniedError);
+      expect(missing).toBeInstanceOf(RegisteredModelDoesNotExistError);
     });
   });
 

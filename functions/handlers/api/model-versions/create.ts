@@ -19,17 +19,22 @@ export const createModelVersionOperation = defineOperation({
   }),
   run: async (
     input,
-    { deps, principal }: OperationContext<RegistryDependencies>
+    { deps, principal, access }: OperationContext<RegistryDependencies>
   ) => ({
     model_version: modelVersionJson(
-      await createModelVersion(deps, principal, {
-        name: input.name,
-        source: input.source,
-        runId: input.run_id,
-        runLink: input.run_link,
-        description: input.description,
-        tags: input.tags,
-      })
+      await createModelVersion(
+        deps,
+        principal,
+        {
+          name: input.name,
+          source: input.source,
+          runId: input.run_id,
+          runLink: input.run_link,
+          description: input.description,
+          tags: input.tags,
+        },
+        access.model?.record
+      )
     ),
   }),
 });

@@ -15,8 +15,13 @@ export const getModelVersionOperation = defineOperation({
   summary: 'Get a model version',
   output: z.object({ model_version: modelVersionSchema }),
   input: versionKey,
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
-    model_version: modelVersionJson(await getModelVersion(deps, input)),
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => ({
+    model_version: modelVersionJson(
+      await getModelVersion(deps, input, access.model)
+    ),
   }),
 });
 
@@ -25,7 +30,10 @@ export const getModelVersionDownloadUriOperation = defineOperation({
   summary: "Get the URI of a model version's artifacts",
   output: z.object({ artifact_uri: z.string() }),
   input: versionKey,
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
-    artifact_uri: await getModelVersionDownloadUri(deps, input),
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => ({
+    artifact_uri: await getModelVersionDownloadUri(deps, input, access.model),
   }),
 });

@@ -29,11 +29,7 @@ export const getRegisteredModelDatabricksOperation = defineOperation({
   run: async (input, { deps, access }: OperationContext<Dependencies>) => {
     const { requests } = deps;
     if (!requests) throw new Error('This function has no request store.');
-    const view = await getRegisteredModel(
-      deps,
-      input.name,
-      access.model?.record
-    );
+    const view = await getRegisteredModel(deps, input.name, access.model);
     return {
       registered_model_databricks: registeredModelDatabricksJson(
         view,

@@ -14,8 +14,11 @@ export const getLatestVersionsOperation = defineOperation({
     name: fields.string(),
     stages: fields.stringList().optional(),
   }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
-    const versions = await getLatestVersions(deps, input);
+  run: async (
+    input,
+    { deps, access }: OperationContext<RegistryDependencies>
+  ) => {
+    const versions = await getLatestVersions(deps, input, access.model);
     return versions.length > 0
       ? { model_versions: versions.map(modelVersionJson) }
       : {};

@@ -15,7 +15,7 @@ export const getRegisteredModelOperation = defineOperation({
     { deps, access }: OperationContext<RegistryDependencies>
   ) => ({
     registered_model: registeredModelJson(
-      await getRegisteredModel(deps, input.name, access.model?.record)
+      await getRegisteredModel(deps, input.name, access.model)
     ),
   }),
 });

@@ -1,0 +1,143 @@
+import type { ModelVersion } from '#domain/model-version.ts';
+import type { RootPermissionLevel } from '#domain/permissions.ts';
+import { latestVersionNumbers } from '#domain/registry/dependencies.ts';
+import type {
+  AccessQuery,
+  AccessRead,
+  AccessReads,
+} from '#ports/access-reads.ts';
+import type { ModelRecord } from '#ports/model-registry-store.ts';
+import { storedPrincipalFromItem } from './identity-store.ts';
+import { keys, modelPartition, VERSION_PREFIX } from './keys.ts';
+import { grantsFrom } from './model-acls.ts';
+import { toModelVersion } from './model-versions.ts';
+import { toModelRecord } from './registered-models.ts';
+import { batchGetAll, type Item, type RegistryTable } from './toolkit.ts';
+
+/** Hints kept per process; past this many the hints start over. */
+const MAX_HINTS = 10_000;
+
+/**
+ * {@link AccessReads} in one BatchGetItem once this process has read the
+ * model: the caller's principal item, the model item, the root access
+ * list (when it can change the answer) and the versions the operation
+ * reads, with the latest version of each stage as last seen.
+ *
+ * Two hints make that possible, and neither is ever trusted: a model's id
+ * by name (the model item read with it must still carry that name, so a
+ * renamed, deleted or reused name falls back to the name item and can
+ * never answer with another model: ids are never reused), and the latest
+ * version numbers of a model (only which items to read along; what they
+ * hold is read fresh, and a stage whose latest version changed is read in
+ * a second trip by the use case). Without a hint, the name item is read
+ * first, with the caller.
+ */
+export class DynamoDBAccessReads implements AccessReads {
+  readonly #table: RegistryTable;
+  readonly #modelIds = new Map<string, string>();
+  readonly #latest = new Map<string, readonly number[]>();
+
+  constructor(table: RegistryTable) {
+    this.#table = table;
+  }
+
+  async read(query: AccessQuery): Promise<AccessRead> {
+    const principalKey = keys.principal(query.principalId);
+    const named = 'name' in query.model ? query.model.name : undefined;
+    const hinted =
+      'id' in query.model ? query.model.id : this.#modelIds.get(named ?? '');
+    const first = await batchGetAll(this.#table, [
+      principalKey,
+      ...(query.rootGrants ? [keys.rootAcl] : []),
+      ...(hinted === undefined
+        ? [keys.registeredModelName(named ?? '')]
+        : this.#modelKeys(hinted, query.versions, true)),
+    ]);
+    const principalItem = first.find((item) => item.PK === principalKey.PK);
+    const root = first.find((item) => item.PK === keys.rootAcl.PK);
+    let modelId = hinted;
+    let items = first;
+    let found = hinted === undefined ? undefined : modelIn(items, hinted);
+    if (named !== undefined && found?.name !== named) {
+      // No hint, or a stale one: the name item says which model it is now.
+      if (hinted !== undefined) this.#modelIds.delete(named);
+      const nameItem =
+        hinted === undefined
+          ? first.find((item) => item.PK === keys.registeredModelName(named).PK)
+          : await batchGetAll(this.#table, [
+              keys.registeredModelName(named),
+            ]).then(([item]) => item);
+      modelId =
+        typeof nameItem?.modelId === 'string' ? nameItem.modelId : undefined;
+      items =
+        modelId === undefined
+          ? []
+          : await batchGetAll(
+              this.#table,
+              this.#modelKeys(modelId, query.versions, false)
+            );
+      found = modelId === undefined ? undefined : modelIn(items, modelId);
+      // A rename between the two reads: the id now answers to another name.
+      if (found?.name !== named) found = undefined;
+    }
+    const record = found ? toModelRecord(found) : undefined;
+    if (record) this.#remember(named, record);
+    return {
+      principal: principalItem
+        ? storedPrincipalFromItem(principalItem)
+        : undefined,
+      record,
+      rootGrants: root ? grantsFrom<RootPermissionLevel>(root.acl) : undefined,
+      versions: record ? versionsIn(items, record.model.id) : new Map(),
+    };
+  }
+
+  #modelKeys(
+    modelId: string,
+    versions: readonly number[],
+    withLatest: boolean
+  ): Item[] {
+    const numbers = new Set([
+      ...versions,
+      ...(withLatest ? (this.#latest.get(modelId) ?? []) : []),
+    ]);
+    return [
+      keys.registeredModel(modelId),
+      ...[...numbers].map((n) => keys.modelVersion(modelId, n)),
+    ];
+  }
+
+  #remember(name: string | undefined, record: ModelRecord): void {
+    if (this.#latest.size >= MAX_HINTS) this.#latest.clear();
+    this.#latest.set(
+      record.model.id,
+      latestVersionNumbers(record.stages).map(({ version }) => version)
+    );
+    if (name === undefined) return;
+    if (this.#modelIds.size >= MAX_HINTS) this.#modelIds.clear();
+    this.#modelIds.set(name, record.model.id);
+  }
+}
+
+function modelIn(items: readonly Item[], modelId: string): Item | undefined {
+  const { PK, SK } = keys.registeredModel(modelId);
+  return items.find((item) => item.PK === PK && item.SK === SK);
+}
+
+function versionsIn(
+  items: readonly Item[],
+  modelId: string
+): Map<number, ModelVersion> {
+  const partition = modelPartition(modelId);
+  return new Map(
+    items
+      .filter(
+        (item) =>
+          item.PK === partition && String(item.SK).startsWith(VERSION_PREFIX)
+      )
+      .map((item) => {
+        const version = toModelVersion(item);
+        return [version.version, version];
+      })
+  );
+}
