@@ -202,9 +202,13 @@ beforeAll(async () => {
   const checks = {
     secrets,
     marks: [FRESH_SECRET_MARK],
-    publicPaths: new Set(
-      routes.filter((r) => r.action === 'public').map((r) => r.path)
-    ),
+    // The public routes, and the web page's own files (served without a
+    // token, as CloudFront serves them on AWS; they hold no registry data).
+    publicPaths: new Set([
+      ...routes.filter((r) => r.action === 'public').map((r) => r.path),
+      '/',
+      '/index.html',
+    ]),
   };
   failures = outcomes.flatMap((outcome) => check(outcome, checks));
   phase('checks');

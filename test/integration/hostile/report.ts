@@ -81,7 +81,8 @@ export function check(outcome: Outcome, checks: Checks): Failure[] {
   if (
     credentialless &&
     answer.status < 400 &&
-    !checks.publicPaths.has(request.path)
+    !checks.publicPaths.has(request.path) &&
+    !request.path.startsWith('/assets/')
   ) {
     fail(
       'accepted without valid credentials',
