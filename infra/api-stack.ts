@@ -42,6 +42,8 @@ import {
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   DefinitionBody,
@@ -160,6 +162,40 @@ interface Bindings {
   readonly queue: IQueue;
   readonly deadLetters: IQueue;
   readonly bus: IEventBus;
+  /** Absent for the workflow's function, made before them. */
+  readonly email?: EmailResources | undefined;
+}
+
+/** E-mail: the link key, and the sender where e-mail is on. */
+interface EmailResources {
+  readonly linkKey: Secret;
+  readonly sender?: {
+    readonly address: string;
+    readonly identity: EmailIdentity;
+  };
+  /** Where links point: the configured URL, else the HTTP API's. */
+  readonly publicUrl: () => string;
+}
+
+/**
+ * E-mail of approvals (docs/email.md). Without `sender`, e-mail is off:
+ * no SES identity, and the event dispatcher mails nobody.
+ */
+export interface EmailProps {
+  /** The `From` address, e.g. `registry@example.com`. */
+  readonly sender: string;
+  /**
+   * The SES identity to create and send as: a domain (`example.com`,
+   * verified by its DNS records) or the sender's address (verified by a
+   * mail SES sends to it).
+   * @default the sender's address
+   */
+  readonly identity?: string | undefined;
+  /**
+   * The registry's public URL, where links point (a custom domain).
+   * @default the HTTP API's endpoint
+   */
+  readonly publicUrl?: string | undefined;
 }
 
 export interface ApiStackProps extends StackProps {
@@ -167,6 +203,8 @@ export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   /** The artifact bucket (`StatefulStack.artifactBucket`). */
   readonly artifactBucket: IBucket;
+  /** @default e-mail off */
+  readonly email?: EmailProps | undefined;
 }
 
 /**
@@ -214,6 +252,10 @@ export class ApiStack extends Stack {
   readonly webhookDeliveriesFunction: RegistryFunction;
   /** Every 5 minutes: one reminder per request left open too long. */
   readonly remindersFunction: RegistryFunction;
+  /** Signs e-mail links (generated; never leaves Secrets Manager but to the functions). */
+  readonly emailLinkKey: Secret;
+  /** The SES identity mail is sent as, where e-mail is on. */
+  readonly emailIdentity: EmailIdentity | undefined;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -245,17 +287,27 @@ export class ApiStack extends Stack {
     this.bindNeeds(
       workflowFunction,
       otherRoots.transitionRequestWorkflow.needs,
-      { ...props, ...events, stateMachine: stateMachineByName }
+      {
+        table: props.table,
+        artifactBucket: props.artifactBucket,
+        ...events,
+        stateMachine: stateMachineByName,
+      }
     );
     this.transitionRequestWorkflowFunction = workflowFunction;
     this.transitionRequestStateMachine = this.createStateMachine(
       stateMachineName,
       this.transitionRequestWorkflowFunction
     );
+    const email = this.createEmailResources(props.email);
+    this.emailLinkKey = email.linkKey;
+    this.emailIdentity = email.sender?.identity;
     const bindings: Bindings = {
-      ...props,
+      table: props.table,
+      artifactBucket: props.artifactBucket,
       stateMachine: this.transitionRequestStateMachine,
       ...events,
+      email,
     };
 
     this.registrationFunction = this.createRegistrationFunction(bindings);
@@ -517,7 +569,57 @@ export class ApiStack extends Stack {
       );
     }
     if (needs.eventBus) fn.bindEventBus(resources.bus);
+    if (needs.mail || needs.emailLinkKey) {
+      const { email } = resources;
+      if (!email) throw new Error('No e-mail resources to bind yet.');
+      if (needs.mail) this.bindMail(fn, email);
+      if (needs.emailLinkKey) {
+        email.linkKey.grantRead(fn);
+        fn.addEnvironment(
+          needEnvironment.emailLinkKey,
+          email.linkKey.secretArn
+        );
+      }
+    }
     return fn;
+  }
+
+  /** `MAIL_TRANSPORT` and its settings; SES sending as the one identity. */
+  private bindMail(fn: RegistryFunction, email: EmailResources): void {
+    if (!email.sender) {
+      fn.addEnvironment(needEnvironment.mail, 'off');
+      return;
+    }
+    fn.addEnvironment(needEnvironment.mail, 'ses');
+    fn.addEnvironment('MAIL_FROM', email.sender.address);
+    fn.addEnvironment('STAGEGATE_PUBLIC_URL', email.publicUrl());
+    email.sender.identity.grantSendEmail(fn);
+  }
+
+  private createEmailResources(props: EmailProps | undefined): EmailResources {
+    const linkKey = new Secret(this, 'EmailLinkKey', {
+      description:
+        'stagegate: signs the Approve/Reject links of approval e-mails (rotating it voids the links out)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(linkKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An HMAC key with no external party: rotating it voids every approval link sent (at most 72 h old); operators rotate it by hand (docs/email.md).',
+    });
+    const publicUrl = () => props?.publicUrl ?? this.httpApi.apiEndpoint;
+    if (!props) return { linkKey, publicUrl };
+    const identity = new EmailIdentity(this, 'MailSender', {
+      identity:
+        props.identity === undefined || props.identity.includes('@')
+          ? Identity.email(props.identity ?? props.sender)
+          : Identity.domain(props.identity),
+    });
+    return {
+      linkKey,
+      sender: { address: props.sender, identity },
+      publicUrl,
+    };
   }
 
   /**
@@ -711,7 +813,10 @@ export class ApiStack extends Stack {
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
+          reason:
+            route.group === 'email-callbacks'
+              ? `${routeKey(route)} is public by contract: the page behind approval e-mails, whose signed, single-use link is the credential, verified by its function (docs/email.md).`
+              : `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
         });
       }
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ApiStack } from './api-stack.ts';
+import { ApiStack, type EmailProps } from './api-stack.ts';
 import { fromRepoRoot } from './paths.ts';
 import { StatefulStack } from './stateful-stack.ts';
 
@@ -56,10 +56,30 @@ export function buildApp(options: BuildAppOptions = {}): StagegateApp {
     description: 'stagegate model registry: API, functions and workflows',
     table: stateful.table,
     artifactBucket: stateful.artifactBucket,
+    email: emailContext(app),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };
+}
+
+/**
+ * E-mail from the context (`-c stagegate:emailSender=registry@example.com`,
+ * optionally `stagegate:emailIdentity`, `stagegate:publicUrl`); off
+ * without a sender.
+ */
+function emailContext(app: App): EmailProps | undefined {
+  const text = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(`stagegate:${key}`);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const sender = text('emailSender');
+  if (sender === undefined) return undefined;
+  return {
+    sender,
+    identity: text('emailIdentity'),
+    publicUrl: text('publicUrl'),
+  };
 }
 
 function cdkJsonContext(): Record<string, unknown> {

@@ -14,6 +14,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
+import { emailPaths, setPublicUrl } from './email.ts';
 import { type EventLoops, eventPaths, startEventLoops } from './events.ts';
 import { LocalGateway } from './gateway.ts';
 import { invokeLocally } from './lambda/invocation.ts';
@@ -214,6 +215,8 @@ export async function startLocalRuntime(
         process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
       // The delivery queue and the event bus, in the data directory.
       ...eventPaths(dataDir).environment,
+      // E-mail: the `.eml` outbox and the link key, in the data directory.
+      ...emailPaths(dataDir).environment,
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -255,6 +258,7 @@ export async function startLocalRuntime(
     });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
+    setPublicUrl(`http://127.0.0.1:${port}`);
 
     await rearmPendingRequests();
     // Registrations that were copying when the last process died: nothing

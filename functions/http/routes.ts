@@ -20,7 +20,8 @@ export type FunctionGroup =
   | 'permissions'
   | 'transition-requests'
   | 'artifacts'
-  | 'registry-webhooks';
+  | 'registry-webhooks'
+  | 'email-callbacks';
 
 /**
  * What a route does: an ability of the one table (`ABILITIES` in
@@ -62,6 +63,22 @@ export const routes: readonly RouteDefinition[] = [
     path: '/health',
     group: 'health',
     operation: 'health',
+    action: 'public',
+  },
+  // The page behind approval e-mails' links: public, the signed link is
+  // its credential (functions/domain/email/email-decisions.ts).
+  {
+    method: 'GET',
+    path: '/callbacks/email/decision',
+    group: 'email-callbacks',
+    operation: 'openEmailLink',
+    action: 'public',
+  },
+  {
+    method: 'POST',
+    path: '/callbacks/email/decision',
+    group: 'email-callbacks',
+    operation: 'useEmailLink',
     action: 'public',
   },
   {

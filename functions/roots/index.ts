@@ -1,6 +1,7 @@
 import type { FunctionGroup } from '#http/routes.ts';
 import type { FunctionNeeds } from '#shared/needs.ts';
 import { artifactsRoot } from './api/artifacts.ts';
+import { emailCallbacksRoot } from './api/email-callbacks.ts';
 import { healthRoot } from './api/health.ts';
 import { modelVersionsRoot } from './api/model-versions.ts';
 import { notFoundRoot } from './api/not-found.ts';
@@ -39,6 +40,7 @@ export const groupRoots: Readonly<Record<FunctionGroup, DeclaresNeeds>> = {
   permissions: permissionsRoot,
   artifacts: artifactsRoot,
   'registry-webhooks': registryWebhooksRoot,
+  'email-callbacks': emailCallbacksRoot,
 };
 
 /** The roots of the functions outside the route table's groups. */

@@ -71,6 +71,10 @@ export interface FunctionNeeds {
   readonly webhookQueue?: QueueAccess;
   /** Publishes registry events on the stack's event bus. */
   readonly eventBus?: true;
+  /** Sends e-mail (SES on AWS, the `.eml` outbox locally). */
+  readonly mail?: true;
+  /** Reads the key that signs e-mail links (a Secrets Manager secret). */
+  readonly emailLinkKey?: true;
 }
 
 /** The environment variable that carries each need's resource. */
@@ -82,6 +86,8 @@ export const needEnvironment = {
   registrations: 'REGISTRATION_FUNCTION_NAME',
   webhookQueue: 'WEBHOOK_QUEUE_URL',
   eventBus: 'EVENT_BUS_NAME',
+  mail: 'MAIL_TRANSPORT',
+  emailLinkKey: 'EMAIL_LINK_KEY',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

@@ -269,6 +269,8 @@ const groupReach: Record<FunctionGroup, Reach> = {
   permissions: { table: true, artifacts: false },
   artifacts: { table: true, artifacts: true },
   'registry-webhooks': { table: true, artifacts: false },
+  // Decides requests from e-mail links, as 'transition-requests' does.
+  'email-callbacks': { table: true, workflow: 'request', artifacts: false },
 };
 
 const workflowReach: Reach = {
@@ -1622,5 +1624,131 @@ describe('ApiStack', () => {
         ],
       });
     });
+  });
+});
+
+describe('e-mail', () => {
+  let mailing: StagegateApp;
+  let template: Template;
+
+  beforeAll(() => {
+    mailing = buildApp({
+      bundling: false,
+      cloudFormationValidation: false,
+      context: {
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+        'stagegate:emailSender': 'registry@example.com',
+        'stagegate:emailIdentity': 'example.com',
+      },
+    });
+    template = Template.fromStack(mailing.api);
+  });
+
+  function roleOf(app: StagegateApp, fn: RegistryFunction | undefined) {
+    if (!fn) throw new Error('no function');
+    return logicalIdOf(app.api, fn.executionRole);
+  }
+
+  /** The roles granted `action` in `policies`, sorted. */
+  function rolesGranted(on: Template, action: string): string[] {
+    return Object.values(on.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+          .flatMap(actionsOf)
+          .includes(action)
+      )
+      .flatMap((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref)
+      )
+      .sort();
+  }
+
+  function variablesOf(on: Template, app: StagegateApp, fn: IConstruct) {
+    return (on.toJSON().Resources[logicalIdOf(app.api, fn)].Properties
+      .Environment?.Variables ?? {}) as Record<string, unknown>;
+  }
+
+  it('reports no unacknowledged cdk-nag finding with e-mail on', () => {
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(mailing.api);
+
+    // Assess
+    expect(
+      report.violations.flatMap((violation) =>
+        violation.violatingResources.map(
+          (resource) => `${violation.ruleName} at ${resource.constructPath}`
+        )
+      )
+    ).toEqual([]);
+  });
+
+  it('creates the SES identity, and lets only the event dispatcher send as it', () => {
+    // Act
+    const identity = onlyResource(template, 'AWS::SES::EmailIdentity');
+    const senders = rolesGranted(template, 'ses:SendEmail');
+    const statements = statementsOfRole(
+      template,
+      roleOf(mailing, mailing.api.eventDispatcherFunction)
+    ).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('ses:'))
+    );
+
+    // Assess
+    expect(identity.resource.Properties.EmailIdentity).toBe('example.com');
+    expect(senders).toEqual([
+      roleOf(mailing, mailing.api.eventDispatcherFunction),
+    ]);
+    expect(JSON.stringify(statements.map((s) => s.Resource))).not.toContain(
+      '"*"'
+    );
+    expect(
+      variablesOf(template, mailing, mailing.api.eventDispatcherFunction)
+    ).toMatchObject({
+      MAIL_TRANSPORT: 'ses',
+      MAIL_FROM: 'registry@example.com',
+    });
+  });
+
+  it('keeps the link key in Secrets Manager, readable by the dispatcher and the e-mail page only', () => {
+    // Act
+    const secret = onlyResource(template, 'AWS::SecretsManager::Secret');
+    const readers = rolesGranted(template, 'secretsmanager:GetSecretValue');
+
+    // Assess
+    expect(secret.resource.Properties.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+    });
+    expect(readers).toEqual(
+      [
+        roleOf(mailing, mailing.api.eventDispatcherFunction),
+        roleOf(mailing, mailing.api.groupFunctions.get('email-callbacks')),
+      ].sort()
+    );
+    expect(
+      variablesOf(
+        template,
+        mailing,
+        mailing.api.groupFunctions.get('email-callbacks') as IConstruct
+      )[needEnvironment.emailLinkKey]
+    ).toEqual({ Ref: secret.id });
+  });
+
+  it('serves the e-mail page without the authorizer, and turns mail off without a sender', () => {
+    // Act
+    const page = Object.values(
+      api.findResources('AWS::ApiGatewayV2::Route', {
+        Properties: { RouteKey: 'POST /callbacks/email/decision' },
+      })
+    );
+
+    // Assess
+    expect(page).toHaveLength(1);
+    expect(page[0]?.Properties.AuthorizationType).toBe('NONE');
+    expect(api.findResources('AWS::SES::EmailIdentity')).toEqual({});
+    expect(rolesGranted(api, 'ses:SendEmail')).toEqual([]);
+    expect(
+      variablesOf(api, stagegate, stagegate.api.eventDispatcherFunction)
+        .MAIL_TRANSPORT
+    ).toBe('off');
   });
 });

@@ -102,8 +102,8 @@ export class AwsJsonClient {
   }
 }
 
-/** SHA-256 and HMAC-SHA256 for the signer, from node:crypto. */
-class NodeSha256 {
+/** SHA-256 and HMAC-SHA256 for the signer, from node:crypto (SES signs with it too). */
+export class NodeSha256 {
   readonly #secret: Uint8Array | string | undefined;
   #hash: Hash | Hmac;
 

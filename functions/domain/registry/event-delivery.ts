@@ -1,6 +1,7 @@
 import type { DeliveryMessage, DeliveryQueue } from '#ports/delivery-queue.ts';
 import type { DeliveryStore } from '#ports/delivery-store.ts';
 import type { EventBus } from '#ports/event-bus.ts';
+import type { EventNotifier } from '#ports/event-notifier.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { OutboxStore } from '#ports/outbox-store.ts';
 import type { WebhookSender } from '#ports/webhook-sender.ts';
@@ -47,6 +48,8 @@ export interface DispatchDependencies {
   readonly bus: EventBus;
   /** Names the model of events written without its name. */
   readonly store: Pick<ModelRegistryStore, 'getModelRecordById'>;
+  /** Channels that tell people (e-mail): each event, before it is marked. */
+  readonly notifiers?: readonly EventNotifier[] | undefined;
   readonly now: () => number;
 }
 
@@ -66,7 +69,8 @@ export function subscribes(
 
 /**
  * Dispatches one committed event: a delivery per subscribed (ACTIVE, http)
- * webhook and type, stored then queued; its entries on the event bus;
+ * webhook and type, stored then queued; the notifiers; its entries on the
+ * event bus;
  * then the event leaves the pending ones. Repeating it repeats nothing
  * the receivers see twice except bus entries (which carry stable ids).
  * @returns the deliveries it queued.
@@ -104,6 +108,9 @@ export async function dispatchEvent(
   if (deliveries.length > 0) {
     await deps.deliveries.create(deliveries);
     await deps.queue.enqueue(deliveries.map(messageOf));
+  }
+  for (const notifier of deps.notifiers ?? []) {
+    await notifier.notify(event, modelName);
   }
   await deps.bus.publish(busEntries(event, modelName));
   await deps.outbox.markDispatched(event, now);

@@ -13,6 +13,7 @@ import {
   dispatchEvent,
   dispatchPending,
 } from '#domain/registry/event-delivery.ts';
+import { emailNotifiersOf } from '#shared/email-notifier.ts';
 import { observedHandler, recordMetric } from '#shared/invocation.ts';
 import { logger } from '#shared/powertools.ts';
 import { defineRoot } from '#shared/root.ts';
@@ -63,14 +64,19 @@ export const eventDispatcherRoot = defineRoot({
     table: registryTableNeed,
     webhookQueue: 'send',
     eventBus: true,
+    // Mails approvers and requesters (reads principals and groups, signs
+    // links, records each mail sent).
+    mail: true,
+    emailLinkKey: true,
   },
-  wire: ({ table, queue, bus }): DispatchDependencies => ({
+  wire: ({ table, queue, bus, mail, linkKey }): DispatchDependencies => ({
     outbox: new DynamoDBOutboxStore(table),
     webhooks: new DynamoDBWebhookStore(table),
     deliveries: new DynamoDBDeliveryStore(table),
     store: new DynamoDBModelRegistryStore(table),
     queue,
     bus,
+    notifiers: emailNotifiersOf({ table, mail, linkKey }),
     now,
   }),
   build: (deps: DispatchDependencies) =>

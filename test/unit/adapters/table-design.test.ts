@@ -116,6 +116,7 @@ function itemKinds(
       ...k.delivery(s['<webhook id>'], s['<id>']),
       gsi1: [k.deliveriesOf(s['<webhook id>'])],
     },
+    'e-mail (sent, links used)': k.email(s['<id>']),
   };
 }
 

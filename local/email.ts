@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * E-mail in the local runtime: mails are `.eml` files in
+ * `<data dir>/mail-outbox` (open them with any mail program), and links
+ * are signed with `<data dir>/email-link-key` (0600, made on first use).
+ * `MAIL_TRANSPORT`, `MAIL_FROM` and `STAGEGATE_PUBLIC_URL` set in the
+ * environment win (docs/email.md).
+ */
+export function emailPaths(dataDir: string) {
+  const outbox = join(dataDir, 'mail-outbox');
+  const linkKey = join(dataDir, 'email-link-key');
+  return {
+    outbox,
+    linkKey,
+    /** The variables the functions read, but the public URL (see below). */
+    environment: {
+      MAIL_TRANSPORT: process.env.MAIL_TRANSPORT ?? pathToFileURL(outbox).href,
+      MAIL_FROM: process.env.MAIL_FROM ?? 'stagegate@registry.localhost',
+      EMAIL_LINK_KEY: pathToFileURL(linkKey).href,
+    },
+  };
+}
+
+/** Links point at the gateway, once it listens, unless set otherwise. */
+export function setPublicUrl(url: string): void {
+  process.env.STAGEGATE_PUBLIC_URL ??= url;
+}
