@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { DynamoDBEmailLedger } from '#adapters/dynamodb/email-ledger.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
@@ -32,6 +33,7 @@ import {
 } from '#local/dynamodb/dynamodb-local.ts';
 import { findFreePort } from '#local/ports.ts';
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
+import { describeEmailLedgerContract } from '#test/store-contract/email-ledger.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
@@ -226,6 +228,15 @@ describeDeliveryStoreContract(
   'DynamoDB Local',
   async () =>
     new DynamoDBDeliveryStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describeEmailLedgerContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBEmailLedger({
       client: await emptyTable(),
       tableName: TABLE_NAME,
     })

@@ -179,6 +179,40 @@ describe('event delivery', () => {
       ).toBe('DELIVERED');
     });
 
+    it('hands each event to the notifiers with its model name, and leaves it pending when one fails', async () => {
+      // Prepare
+      const world = dispatchWorld([]);
+      await world.ready;
+      const told: string[] = [];
+      let failing = true;
+      const deps: DispatchDependencies = {
+        ...world.deps,
+        notifiers: [
+          {
+            notify: async (event, modelName) => {
+              told.push(`${event.id}:${modelName}`);
+              if (failing) throw new Error('mail store down');
+            },
+          },
+        ],
+      };
+      const event = transitionEvent();
+      world.outbox.append([event]);
+
+      // Act
+      await expect(dispatchEvent(deps, event)).rejects.toThrow(
+        'mail store down'
+      );
+      const pendingAfterFailure = await world.outbox.listPending({ limit: 10 });
+      failing = false;
+      await dispatchEvent(deps, event);
+
+      // Assess
+      expect(told).toEqual([`${event.id}:fraud`, `${event.id}:fraud`]);
+      expect(pendingAfterFailure.map((e) => e.id)).toEqual([event.id]);
+      expect(await world.outbox.listPending({ limit: 10 })).toEqual([]);
+    });
+
     it('names the model as it is now when the event was written without its name', async () => {
       // Prepare
       const world = dispatchWorld([aWebhook(1)]);

@@ -1,0 +1,207 @@
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsJsonClient } from '#adapters/aws/json-client.ts';
+import { FileMailTransport } from '#adapters/email/file-mail-transport.ts';
+import { fileLinkKey, secretLinkKey } from '#adapters/email/link-keys.ts';
+import { SesMailTransport } from '#adapters/email/ses-mail-transport.ts';
+import { renderMail } from '#domain/email/email-mime.ts';
+import { hasValidSignature } from '#local/sigv4.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-email-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const mail = renderMail({
+  id: 'f'.repeat(32),
+  from: 'registry@example.com',
+  to: 'alice@example.com',
+  subject: 'Approval requested',
+  text: 'Approve: https://x',
+  html: '<p>x</p>',
+  date: 1_700_000_000_000,
+});
+
+describe('FileMailTransport', () => {
+  it('writes each mail whole as a private .eml file', async () => {
+    // Prepare
+    const dir = join(tempDir(), 'mail-outbox');
+    const transport = new FileMailTransport(dir);
+
+    // Act
+    await transport.send(mail);
+    await transport.send({ ...mail, id: 'e'.repeat(32) });
+
+    // Assess
+    const names = readdirSync(dir);
+    expect(names).toHaveLength(2);
+    expect(names.every((name) => /^\d{15}-[0-9a-f]{32}\.eml$/.test(name))).toBe(
+      true
+    );
+    const first = join(
+      dir,
+      names.find((n) => n.includes('f'.repeat(32))) ?? ''
+    );
+    expect(readFileSync(first, 'utf8')).toBe(mail.raw);
+    expect(statSync(first).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('link keys', () => {
+  it('makes a private key file once and reads the same key after', async () => {
+    // Prepare
+    const path = join(tempDir(), 'email-link-key');
+
+    // Act
+    const first = await fileLinkKey(path)();
+    const again = await fileLinkKey(path)();
+
+    // Assess
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(Buffer.from(again).equals(Buffer.from(first))).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads the secret once, tries again after a failure, and refuses a short one', async () => {
+    // Prepare
+    const answers: (string | Error)[] = [
+      new Error('throttled'),
+      'k'.repeat(64),
+    ];
+    const asked: unknown[] = [];
+    const client = {
+      send: async (operation: string, input: unknown) => {
+        asked.push([operation, input]);
+        const answer = answers.shift();
+        if (answer instanceof Error) throw answer;
+        return { SecretString: answer };
+      },
+    } as unknown as AwsJsonClient;
+    const key = secretLinkKey('arn:secret', client);
+    const short = secretLinkKey('arn:short', {
+      send: async () => ({ SecretString: 'short' }),
+    } as unknown as AwsJsonClient);
+
+    // Act
+    await expect(key()).rejects.toThrow('throttled');
+    const read = await key();
+    await key();
+
+    // Assess
+    expect(Buffer.from(read).toString()).toBe('k'.repeat(64));
+    expect(asked).toEqual([
+      ['GetSecretValue', { SecretId: 'arn:secret' }],
+      ['GetSecretValue', { SecretId: 'arn:secret' }],
+    ]);
+    await expect(short()).rejects.toThrow(/fewer than 32 bytes/);
+  });
+});
+
+describe('SesMailTransport', () => {
+  const credentials = {
+    accessKeyId: 'AKIDEXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  };
+  let server: Server;
+  let endpoint: string;
+  const calls: { path: string; body: string; signed: boolean }[] = [];
+  let answer: { status: number; body: unknown } = { status: 200, body: {} };
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        calls.push({
+          path: request.url ?? '',
+          body: body.toString('utf8'),
+          signed: hasValidSignature(
+            {
+              method: request.method ?? '',
+              url: request.url ?? '/',
+              headers: request.headers,
+              body,
+            },
+            credentials
+          ),
+        });
+        response.writeHead(answer.status, {
+          'content-type': 'application/json',
+          ...(answer.status >= 400
+            ? { 'x-amzn-errortype': 'MessageRejected:http://internal' }
+            : {}),
+        });
+        response.end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve())
+    );
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the raw message with SendEmail, signed', async () => {
+    // Prepare
+    const transport = new SesMailTransport({
+      endpoint,
+      region: 'eu-west-1',
+      credentials: async () => credentials,
+    });
+    answer = { status: 200, body: { MessageId: 'm-1' } };
+
+    // Act
+    await transport.send(mail);
+
+    // Assess
+    const call = calls.at(-1);
+    expect(call?.path).toBe('/v2/email/outbound-emails');
+    expect(call?.signed).toBe(true);
+    expect(JSON.parse(call?.body ?? '{}')).toEqual({
+      FromEmailAddress: 'registry@example.com',
+      Destination: { ToAddresses: ['alice@example.com'] },
+      Content: { Raw: { Data: Buffer.from(mail.raw).toString('base64') } },
+    });
+  });
+
+  it("throws SES's error, named", async () => {
+    // Prepare
+    const transport = new SesMailTransport({
+      endpoint,
+      region: 'eu-west-1',
+      credentials: async () => credentials,
+    });
+    answer = {
+      status: 400,
+      body: { message: 'Email address is not verified.' },
+    };
+
+    // Act
+    const sent = transport.send(mail);
+
+    // Assess
+    await expect(sent).rejects.toThrow(
+      'MessageRejected: Email address is not verified.'
+    );
+  });
+});
