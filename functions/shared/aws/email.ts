@@ -6,6 +6,7 @@ import {
   secretLinkKey,
 } from '#adapters/email/link-keys.ts';
 import { SesMailTransport } from '#adapters/email/ses-mail-transport.ts';
+import { SmtpMailTransport } from '#adapters/email/smtp-mail-transport.ts';
 import { DEFAULT_LINK_TTL_MS } from '#domain/email/email-links.ts';
 import { isMailAddress } from '#domain/email/email-mime.ts';
 import type { MailTransport } from '#ports/mail-transport.ts';
@@ -15,8 +16,8 @@ import type { MailChannel } from '../resources.ts';
 
 /**
  * The mail channel from `MAIL_TRANSPORT`: `ses` (the stack's SES
- * identity), a `file:` URL (the local runtime's `<data dir>/mail-outbox`),
- * or `off`. With a transport, `MAIL_FROM` (the sender) and
+ * identity), an `smtp://` or `smtps://` URL (a relay), a `file:` URL (the
+ * local runtime's `<data dir>/mail-outbox`), or `off`. With a transport, `MAIL_FROM` (the sender) and
  * `STAGEGATE_PUBLIC_URL` (where links point) must be set;
  * `EMAIL_LINK_TTL_HOURS` bounds the links' lifetime (default 72).
  * @throws Error when a variable is missing or not usable.
@@ -48,8 +49,12 @@ function transportOf(spec: string): MailTransport {
   if (spec.startsWith('file:')) {
     return new FileMailTransport(fileURLToPath(spec));
   }
+  if (spec.startsWith('smtp:') || spec.startsWith('smtps:')) {
+    return new SmtpMailTransport(spec);
+  }
+  // Never the value itself: an SMTP URL may carry a password.
   throw new Error(
-    `${needEnvironment.mail} must be ses, a file: URL or off (it is ${spec.split(':')[0]}:…).`
+    `${needEnvironment.mail} must be ses, an smtp:// or smtps:// URL, a file: URL or off (it starts with ${spec.split(':')[0]}).`
   );
 }
 

@@ -6,7 +6,11 @@ import {
   statSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createTcpServer,
+  type Server as TcpServer,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +18,7 @@ import type { AwsJsonClient } from '#adapters/aws/json-client.ts';
 import { FileMailTransport } from '#adapters/email/file-mail-transport.ts';
 import { fileLinkKey, secretLinkKey } from '#adapters/email/link-keys.ts';
 import { SesMailTransport } from '#adapters/email/ses-mail-transport.ts';
+import { SmtpMailTransport } from '#adapters/email/smtp-mail-transport.ts';
 import { renderMail } from '#domain/email/email-mime.ts';
 import { hasValidSignature } from '#local/sigv4.ts';
 
@@ -203,5 +208,138 @@ describe('SesMailTransport', () => {
     await expect(sent).rejects.toThrow(
       'MessageRejected: Email address is not verified.'
     );
+  });
+});
+
+/**
+ * An SMTP server that speaks just enough (no TLS): records each command
+ * and the message, and answers RCPT for `refused@example.com` with 550.
+ */
+function fakeSmtp(options: { offerAuth?: boolean } = {}) {
+  const commands: string[] = [];
+  const messages: string[] = [];
+  const server: TcpServer = createTcpServer((socket) => {
+    socket.setEncoding('utf8');
+    let buffer = '';
+    let data: string[] | undefined;
+    socket.write('220 fake ESMTP\r\n');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\r\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        if (data) {
+          if (line === '.') {
+            messages.push(data.join('\r\n'));
+            data = undefined;
+            socket.write('250 queued\r\n');
+          } else {
+            data.push(line);
+          }
+          continue;
+        }
+        commands.push(line);
+        if (line.startsWith('EHLO')) {
+          socket.write(
+            `250-fake\r\n250-SIZE 1000000\r\n250 ${options.offerAuth ? 'AUTH PLAIN' : '8BITMIME'}\r\n`
+          );
+        } else if (line.startsWith('RCPT') && line.includes('refused@')) {
+          socket.write('550 5.1.1 no such user\r\n');
+        } else if (line === 'DATA') {
+          data = [];
+          socket.write('354 go ahead\r\n');
+        } else if (line === 'QUIT') {
+          socket.end('221 bye\r\n');
+        } else {
+          socket.write('250 ok\r\n');
+        }
+      }
+    });
+  });
+  return { server, commands, messages };
+}
+
+describe('SmtpMailTransport', () => {
+  let smtp: ReturnType<typeof fakeSmtp>;
+  let port: number;
+
+  beforeAll(async () => {
+    smtp = fakeSmtp({ offerAuth: true });
+    await new Promise<void>((resolve) =>
+      smtp.server.listen(0, '127.0.0.1', () => resolve())
+    );
+    port = (smtp.server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => smtp.server.close(resolve));
+  });
+
+  it("relays the message, dot-stuffed, to the envelope's recipient", async () => {
+    // Prepare
+    const transport = new SmtpMailTransport(`smtp://127.0.0.1:${port}`);
+    const dotted = { ...mail, raw: `${mail.raw}\r\n.hidden line\r\n` };
+
+    // Act
+    await transport.send(dotted);
+
+    // Assess
+    expect(smtp.commands.slice(-5)).toEqual([
+      expect.stringMatching(/^EHLO /),
+      'MAIL FROM:<registry@example.com>',
+      'RCPT TO:<alice@example.com>',
+      'DATA',
+      'QUIT',
+    ]);
+    expect(smtp.messages.at(-1)).toBe(
+      `${mail.raw.replace(/\r\n$/, '')}\r\n\r\n..hidden line`
+    );
+  });
+
+  it('throws the refusal, and never sends credentials without TLS', async () => {
+    // Prepare
+    const plain = new SmtpMailTransport(`smtp://127.0.0.1:${port}`);
+    const withPassword = new SmtpMailTransport(
+      `smtp://user:s3cret-pass@127.0.0.1:${port}`
+    );
+    const before = smtp.commands.length;
+
+    // Act
+    const refused = await plain
+      .send({ ...mail, to: 'refused@example.com' })
+      .catch((error: Error) => error);
+    const clear = await withPassword.send(mail).catch((error: Error) => error);
+
+    // Assess
+    expect(refused).toEqual(
+      new Error('The SMTP server refused RCPT: 550 5.1.1 no such user')
+    );
+    expect(clear).toEqual(
+      new Error(
+        'The SMTP server offers no STARTTLS: credentials are not sent in the clear.'
+      )
+    );
+    const sent = smtp.commands.slice(before).join('\n');
+    expect(sent).not.toContain('AUTH');
+    expect(sent).not.toContain('s3cret');
+  });
+
+  it('fails within its time when nobody answers', async () => {
+    // Prepare
+    const silent = createTcpServer(() => undefined);
+    await new Promise<void>((resolve) =>
+      silent.listen(0, '127.0.0.1', () => resolve())
+    );
+    const transport = new SmtpMailTransport(
+      `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      { timeoutMs: 200 }
+    );
+
+    // Act
+    const sent = transport.send(mail);
+
+    // Assess
+    await expect(sent).rejects.toThrow(/did not answer greeting in time/);
+    await new Promise((resolve) => silent.close(resolve));
   });
 });
