@@ -769,7 +769,7 @@ export class ApiStack extends Stack {
       apiName: 'stagegate',
       description: 'stagegate model registry (MLflow and Databricks REST)',
       // `$default` serves the API at the origin root: the Databricks SDK
-      // drops any base path (ARCHITECTURE.md, decision 2).
+      // drops any base path (docs/architecture.md, decision 2).
       createDefaultStage: true,
     });
     this.configureDefaultStage(httpApi);
@@ -816,7 +816,7 @@ export class ApiStack extends Stack {
           reason:
             route.group === 'email-callbacks'
               ? `${routeKey(route)} is public by contract: the page behind approval e-mails, whose signed, single-use link is the credential, verified by its function (docs/email.md).`
-              : `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
+              : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

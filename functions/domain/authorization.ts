@@ -18,6 +18,7 @@ import {
   type StagePolicy,
 } from './stage-policy.ts';
 import type { Stage } from './stages.ts';
+import { separatesDuties } from './transition-request.ts';
 
 /** A registered model as authorization sees it. */
 export interface ModelResource {
@@ -401,8 +402,13 @@ function refusal(
     rule.separationOfDuties &&
     resource.kind === 'request' &&
     resource.creator === principal.userName &&
-    (resource.separationOfDutiesStages.includes(resource.to) ||
-      isProtected(resource.policy, resource.to))
+    separatesDuties(
+      {
+        separationOfDutiesStages: resource.separationOfDutiesStages,
+        ...resource.policy,
+      },
+      resource.to
+    )
   ) {
     return `Separation of duties: the creator of a request to ${resource.to} may not decide it${isProtected(resource.policy, resource.to) ? ` (${resource.to} is a protected stage: its approvals come from others)` : ''}.`;
   }

@@ -9,9 +9,12 @@ import type {
 export type LifecycleEvent =
   /** An execution of the request's workflow takes it over. */
   | 'start'
-  /** The execution has notified approvers and waits for a decision. */
+  /**
+   * The execution waits for a decision. Approvers were told by the
+   * request's `TRANSITION_REQUEST_CREATED` event, written with it.
+   */
   | 'wait'
-  /** A user's decisions (API now; Slack, e-mail, web page later). */
+  /** A user's decisions, from any channel, through the one decide path. */
   | 'approve'
   /**
    * An approval that is not yet the last one a request to a protected
@@ -48,7 +51,7 @@ export type ActivityAuthor =
 
 /** What the request's execution does in a status. */
 export type WorkflowWork =
-  /** Notify approvers, then wait for a decision (until the expiry). */
+  /** Wait for a decision (until the expiry). */
   | 'wait'
   /** Apply the approved transition. */
   | 'apply'

@@ -1,4 +1,8 @@
-import { DEFAULT_REGISTRY_POLICY, type StagePolicy } from './stage-policy.ts';
+import {
+  DEFAULT_REGISTRY_POLICY,
+  isProtected,
+  type StagePolicy,
+} from './stage-policy.ts';
 import type { Stage } from './stages.ts';
 
 /**
@@ -90,6 +94,22 @@ export interface TransitionRequestSettings extends StagePolicy {
    * reminder (`TRANSITION_REQUEST_REMINDER`); 0 sends none. @default 1 day
    */
   readonly reminderAfterSeconds: number;
+}
+
+/**
+ * Whether the creator of a request to `to` is kept from deciding it: the
+ * stage is one of the separation-of-duties stages, or a protected stage
+ * (whose approvals come from others). The one rule both the authorization
+ * check and the list of possible approvers follow.
+ */
+export function separatesDuties(
+  settings: Pick<TransitionRequestSettings, 'separationOfDutiesStages'> &
+    StagePolicy,
+  to: Stage
+): boolean {
+  return (
+    settings.separationOfDutiesStages.includes(to) || isProtected(settings, to)
+  );
 }
 
 /** The settings of a model nobody configured, under the default policy. */

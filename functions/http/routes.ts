@@ -82,6 +82,13 @@ export const routes: readonly RouteDefinition[] = [
     action: 'public',
   },
   {
+    method: 'GET',
+    path: '/api/openapi.json',
+    group: 'health',
+    operation: 'getOpenApiDocument',
+    action: 'public',
+  },
+  {
     method: 'POST',
     path: `${MLFLOW}/registered-models/create`,
     group: 'registered-models',

@@ -47,6 +47,8 @@ export default async function setup(project: TestProject) {
       // artifact tests (local only: they do not exist on AWS).
       env: {
         STAGEGATE_DEBUG_ENDPOINTS: 'true',
+        // Every answer held to its operation's published output schema.
+        STAGEGATE_CHECK_RESPONSES: 'true',
         // Webhook retries in tenths of a second, three attempts in all
         // (test/integration/registry-events.test.ts).
         WEBHOOK_RETRY_BASE_SECONDS: '0.05',

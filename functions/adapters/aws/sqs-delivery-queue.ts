@@ -1,5 +1,5 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage, DeliveryQueue } from '#ports/delivery-queue.ts';
-import { AwsJsonClient } from './json-client.ts';
 
 /** SQS's longest delivery delay. */
 export const SQS_MAX_DELAY_SECONDS = 900;
@@ -13,21 +13,14 @@ const BATCH = 10;
  * is the queue's with `-dlq` (the stack names them so).
  */
 export class SqsDeliveryQueue implements DeliveryQueue {
-  readonly #client: AwsJsonClient;
+  readonly #client: SQSClient;
   readonly #queueUrl: string;
 
-  constructor(options: { queueUrl: string; client?: AwsJsonClient }) {
+  constructor(options: { queueUrl: string; client?: SQSClient }) {
     this.#queueUrl = options.queueUrl;
+    const region = regionOf(options.queueUrl);
     this.#client =
-      options.client ??
-      new AwsJsonClient({
-        service: {
-          service: 'sqs',
-          targetPrefix: 'AmazonSQS',
-          jsonVersion: '1.0',
-        },
-        region: regionOf(options.queueUrl),
-      });
+      options.client ?? new SQSClient(region === undefined ? {} : { region });
   }
 
   async enqueue(
@@ -56,18 +49,20 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     messages: readonly DeliveryMessage[],
     delaySeconds: number
   ): Promise<void> {
-    const result = await this.#client.send<{
-      Failed?: { Id: string; Code: string; Message?: string }[];
-    }>('SendMessageBatch', {
-      QueueUrl: queueUrl,
-      Entries: messages.map((message, index) => ({
-        Id: String(index),
-        MessageBody: JSON.stringify(message),
-        DelaySeconds: delaySeconds,
-      })),
-    });
+    const result = await this.#client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((message, index) => ({
+          Id: String(index),
+          MessageBody: JSON.stringify(message),
+          DelaySeconds: delaySeconds,
+        })),
+      })
+    );
     const [failed] = result.Failed ?? [];
     if (failed) {
+      // A partly refused batch fails as a whole: the dispatcher retries the
+      // event, and a delivery sent twice is told apart by its delivery id.
       throw new Error(
         `SQS refused ${result.Failed?.length} message(s): ${failed.Code} ${failed.Message ?? ''}`
       );

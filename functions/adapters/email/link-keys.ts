@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { AwsJsonClient } from '#adapters/aws/json-client.ts';
 import { MIN_LINK_KEY_BYTES } from '#domain/email/email-links.ts';
+import { AwsSigner } from './aws-signed.ts';
 
 /**
  * The key that signs e-mail links, read once per process and kept in
@@ -39,19 +39,19 @@ export function fileLinkKey(path: string): LinkKeySource {
  */
 export function secretLinkKey(
   secretId: string,
-  client: AwsJsonClient = new AwsJsonClient({
-    service: {
-      service: 'secretsmanager',
-      targetPrefix: 'secretsmanager',
-      jsonVersion: '1.1',
-    },
-  })
+  signer: Pick<AwsSigner, 'send' | 'region'> = new AwsSigner()
 ): LinkKeySource {
   let key: Promise<Uint8Array> | undefined;
   return () => {
-    key ??= client
-      .send<{ SecretString?: string }>('GetSecretValue', {
-        SecretId: secretId,
+    key ??= signer
+      .send<{ SecretString?: string }>({
+        service: 'secretsmanager',
+        url: new URL(`https://secretsmanager.${signer.region}.amazonaws.com/`),
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'secretsmanager.GetSecretValue',
+        },
+        body: JSON.stringify({ SecretId: secretId }),
       })
       .then((secret) => checked(Buffer.from(secret.SecretString ?? '', 'utf8')))
       .catch((error: unknown) => {

@@ -1,8 +1,6 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { AwsServiceError, NodeSha256 } from '#adapters/aws/json-client.ts';
 import type { MailTransport, OutgoingMail } from '#ports/mail-transport.ts';
+import { AwsSigner } from './aws-signed.ts';
 
 /**
  * {@link MailTransport} on Amazon SES (API v2 `SendEmail`, raw content),
@@ -12,8 +10,7 @@ import type { MailTransport, OutgoingMail } from '#ports/mail-transport.ts';
  */
 export class SesMailTransport implements MailTransport {
   readonly #endpoint: string;
-  readonly #signer: SignatureV4;
-  readonly #configurationSet: string | undefined;
+  readonly #signer: AwsSigner;
 
   constructor(
     options: {
@@ -22,61 +19,23 @@ export class SesMailTransport implements MailTransport {
       /** @default https://email.<region>.amazonaws.com */
       endpoint?: string;
       credentials?: AwsCredentialIdentityProvider;
-      configurationSet?: string | undefined;
     } = {}
   ) {
-    const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    this.#signer = new AwsSigner(options);
     this.#endpoint =
-      options.endpoint ?? `https://email.${region}.amazonaws.com`;
-    this.#configurationSet = options.configurationSet;
-    this.#signer = new SignatureV4({
-      service: 'ses',
-      region,
-      credentials: options.credentials ?? defaultProvider(),
-      sha256: NodeSha256,
-    });
+      options.endpoint ?? `https://email.${this.#signer.region}.amazonaws.com`;
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    const url = new URL('/v2/email/outbound-emails', this.#endpoint);
-    const body = JSON.stringify({
-      FromEmailAddress: mail.from,
-      Destination: { ToAddresses: [mail.to] },
-      Content: { Raw: { Data: Buffer.from(mail.raw).toString('base64') } },
-      ...(this.#configurationSet === undefined
-        ? {}
-        : { ConfigurationSetName: this.#configurationSet }),
+    await this.#signer.send({
+      service: 'ses',
+      url: new URL('/v2/email/outbound-emails', this.#endpoint),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FromEmailAddress: mail.from,
+        Destination: { ToAddresses: [mail.to] },
+        Content: { Raw: { Data: Buffer.from(mail.raw).toString('base64') } },
+      }),
     });
-    const signed = await this.#signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: url.pathname,
-      query: {},
-      headers: { host: url.host, 'content-type': 'application/json' },
-      body,
-    });
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: signed.headers,
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (response.ok) return;
-    const text = await response.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw new AwsServiceError(
-      String(
-        response.headers.get('x-amzn-errortype') ?? parsed.__type ?? 'Error'
-      ).replace(/[:#].*$/, ''),
-      String(parsed.message ?? parsed.Message ?? response.statusText),
-      response.status
-    );
   }
 }

@@ -8,9 +8,10 @@ import {
   transitionRequestExpired,
   transitionRequestReminder,
 } from '../events.ts';
-import type {
-  TransitionRequest,
-  TransitionRequestSettings,
+import {
+  separatesDuties,
+  type TransitionRequest,
+  type TransitionRequestSettings,
 } from '../transition-request.ts';
 import type { LifecycleEvent } from '../transition-request-lifecycle.ts';
 
@@ -28,7 +29,10 @@ interface EventSource {
 export function approversOf(
   model: ModelAccess,
   request: Pick<TransitionRequest, 'fromStage' | 'toStage' | 'creator'>,
-  settings: Pick<TransitionRequestSettings, 'separationOfDutiesStages'>
+  settings: Pick<
+    TransitionRequestSettings,
+    'separationOfDutiesStages' | 'protectedStages' | 'requiredApprovals'
+  >
 ) {
   return possibleApprovers({
     grants: model.record.grants,
@@ -36,9 +40,7 @@ export function approversOf(
     from: request.fromStage,
     to: request.toStage,
     requester: request.creator,
-    separationOfDuties: settings.separationOfDutiesStages.includes(
-      request.toStage
-    ),
+    separationOfDuties: separatesDuties(settings, request.toStage),
   });
 }
 
@@ -47,7 +49,10 @@ export function requestCreatedEvents(
   deps: EventSource,
   request: TransitionRequest,
   model: ModelAccess,
-  settings: Pick<TransitionRequestSettings, 'separationOfDutiesStages'>
+  settings: Pick<
+    TransitionRequestSettings,
+    'separationOfDutiesStages' | 'protectedStages' | 'requiredApprovals'
+  >
 ): RegistryEvent[] {
   return [
     transitionRequestCreated(
@@ -98,7 +103,10 @@ export function requestReminderEvents(
   deps: EventSource,
   request: TransitionRequest,
   model: ModelAccess,
-  settings: Pick<TransitionRequestSettings, 'separationOfDutiesStages'>
+  settings: Pick<
+    TransitionRequestSettings,
+    'separationOfDutiesStages' | 'protectedStages' | 'requiredApprovals'
+  >
 ): RegistryEvent[] {
   return [
     transitionRequestReminder(

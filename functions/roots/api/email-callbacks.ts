@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { z } from 'zod';
 import { DynamoDBEmailLedger } from '#adapters/dynamodb/email-ledger.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import {
@@ -13,12 +14,40 @@ import {
   type ApiResult,
   apiObservability,
   mlflowErrors,
+  type OperationSpec,
 } from '#http/api-handler.ts';
 import { tokenFromHeader } from '#http/authorizer.ts';
 import { acceptsHtml, pageResponse } from '#http/email-pages.ts';
+import { fields, parseInput } from '#http/validation.ts';
 import { requestDependencies } from '#shared/request-dependencies.ts';
 import { defineRoot } from '#shared/root.ts';
 import { registryTableNeed } from '../api-root.ts';
+
+/** The link page's fields (the form's, or a JSON body's). */
+const openInput = z.object({ link: fields.string() });
+const useInput = z.object({
+  link: fields.string(),
+  comment: fields.optionalString(),
+  archive_existing_versions: fields.boolean().optional(),
+});
+
+/** The link page's operations, as the API reference shows them. */
+const operations: readonly OperationSpec[] = [
+  {
+    operation: 'openEmailLink',
+    summary:
+      "Show the confirmation page of an approval e-mail's link (decides nothing)",
+    input: openInput,
+    output: 'html',
+  },
+  {
+    operation: 'useEmailLink',
+    summary:
+      "Approve or reject as the approver an e-mail's link was sent to (once per e-mail)",
+    input: useInput,
+    output: 'html',
+  },
+];
 
 /**
  * `GET` and `POST /callbacks/email/decision`: the page behind the links of
@@ -27,50 +56,52 @@ import { registryTableNeed } from '../api-root.ts';
  * be the link's approver's. What it decides, it decides through the
  * transition-request use cases, as the API does.
  */
-export const emailCallbacksRoot = defineRoot({
-  // Decides requests as the API's transition-requests group does
-  // (requests, activities, outbox; starts workflows), reads principals
-  // and tokens, and marks links used.
-  needs: {
-    table: registryTableNeed,
-    transitionRequestWorkflow: 'request',
-    emailLinkKey: true,
-  },
-  wire: ({ table, workflow, linkKey }): EmailDecisionDependencies => ({
-    ...requestDependencies({ table, workflow }),
-    identities: new DynamoDBIdentityStore(table),
-    ledger: new DynamoDBEmailLedger(table),
-    linkKey,
+export const emailCallbacksRoot = {
+  operations,
+  ...defineRoot({
+    // Decides requests as the API's transition-requests group does
+    // (requests, activities, outbox; starts workflows), reads principals
+    // and tokens, and marks links used.
+    needs: {
+      table: registryTableNeed,
+      transitionRequestWorkflow: 'request',
+      emailLinkKey: true,
+    },
+    wire: ({ table, workflow, linkKey }): EmailDecisionDependencies => ({
+      ...requestDependencies({ table, workflow }),
+      identities: new DynamoDBIdentityStore(table),
+      ledger: new DynamoDBEmailLedger(table),
+      linkKey,
+    }),
+    build: (deps: EmailDecisionDependencies): ApiHandler =>
+      middy<APIGatewayProxyEventV2, ApiResult, Error, Context>()
+        .use(apiObservability())
+        .use(mlflowErrors())
+        .handler(async (event) => {
+          const html = acceptsHtml(event.headers?.accept);
+          const caller = {
+            token: tokenFromHeader(event.headers?.authorization),
+          };
+          if (event.requestContext.http.method === 'GET') {
+            const { link } = parseInput(
+              openInput,
+              Object.fromEntries(new URLSearchParams(event.rawQueryString))
+            );
+            const page = await openEmailLink(deps, link, caller);
+            return pageResponse(page, { html, link });
+          }
+          const form = parseInput(useInput, bodyFields(event));
+          const page = await useEmailLink(deps, form.link, caller, {
+            comment: form.comment,
+            archiveExistingVersions: form.archive_existing_versions,
+          });
+          return pageResponse(page, { html });
+        }),
   }),
-  build: (deps: EmailDecisionDependencies): ApiHandler =>
-    middy<APIGatewayProxyEventV2, ApiResult, Error, Context>()
-      .use(apiObservability())
-      .use(mlflowErrors())
-      .handler(async (event) => {
-        const html = acceptsHtml(event.headers?.accept);
-        const caller = {
-          token: tokenFromHeader(event.headers?.authorization),
-        };
-        if (event.requestContext.http.method === 'GET') {
-          const link = new URLSearchParams(event.rawQueryString).get('link');
-          const page = await openEmailLink(deps, link ?? '', caller);
-          return pageResponse(page, { html, link: link ?? undefined });
-        }
-        const form = formOf(event);
-        const page = await useEmailLink(deps, form.link, caller, {
-          comment: form.comment,
-          archiveExistingVersions: form.archiveExistingVersions,
-        });
-        return pageResponse(page, { html });
-      }),
-});
+};
 
-/** The confirmation form, posted by the page (or as JSON by a client). */
-function formOf(event: APIGatewayProxyEventV2): {
-  link: string;
-  comment: string | undefined;
-  archiveExistingVersions: boolean;
-} {
+/** The body's fields: the page's form, or a JSON object. */
+function bodyFields(event: APIGatewayProxyEventV2): Record<string, unknown> {
   const text =
     event.body === undefined
       ? ''
@@ -81,10 +112,10 @@ function formOf(event: APIGatewayProxyEventV2): {
     .split(';')[0]
     ?.trim()
     .toLowerCase();
-  let fields: Record<string, unknown>;
   if (type === 'application/x-www-form-urlencoded') {
-    fields = Object.fromEntries(new URLSearchParams(text));
-  } else if (type === 'application/json') {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  if (type === 'application/json') {
     let parsed: unknown;
     try {
       parsed = text === '' ? {} : JSON.parse(text);
@@ -98,32 +129,9 @@ function formOf(event: APIGatewayProxyEventV2): {
     ) {
       throw new InvalidParameterValueError('The body must be a JSON object.');
     }
-    fields = parsed as Record<string, unknown>;
-  } else {
-    throw new InvalidParameterValueError(
-      'The body must be a form (application/x-www-form-urlencoded) or JSON.'
-    );
+    return parsed as Record<string, unknown>;
   }
-  const { link, comment, archive_existing_versions: archive } = fields;
-  if (typeof link !== 'string') {
-    throw new InvalidParameterValueError('link must be a string.');
-  }
-  if (comment !== undefined && typeof comment !== 'string') {
-    throw new InvalidParameterValueError('comment must be a string.');
-  }
-  if (
-    archive !== undefined &&
-    typeof archive !== 'boolean' &&
-    archive !== 'true' &&
-    archive !== 'false'
-  ) {
-    throw new InvalidParameterValueError(
-      'archive_existing_versions must be true or false.'
-    );
-  }
-  return {
-    link,
-    comment,
-    archiveExistingVersions: archive === true || archive === 'true',
-  };
+  throw new InvalidParameterValueError(
+    'The body must be a form (application/x-www-form-urlencoded) or JSON.'
+  );
 }

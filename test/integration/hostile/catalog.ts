@@ -102,6 +102,7 @@ export function versionSearch(world: Pick<World, 'model'>) {
  */
 export const templates: Readonly<Record<string, Template>> = {
   health: () => input({}),
+  getOpenApiDocument: () => input({}),
   // A well-formed link to the world's request whose signature is not the
   // registry's (its key is not the suite's to use): refused before any
   // read, so no mutation of it can decide the seeded request.

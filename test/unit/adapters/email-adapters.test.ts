@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsJsonClient } from '#adapters/aws/json-client.ts';
+import type { AwsSigner } from '#adapters/email/aws-signed.ts';
 import { FileMailTransport } from '#adapters/email/file-mail-transport.ts';
 import { fileLinkKey, secretLinkKey } from '#adapters/email/link-keys.ts';
 import { SesMailTransport } from '#adapters/email/ses-mail-transport.ts';
@@ -90,18 +90,20 @@ describe('link keys', () => {
       'k'.repeat(64),
     ];
     const asked: unknown[] = [];
-    const client = {
-      send: async (operation: string, input: unknown) => {
-        asked.push([operation, input]);
+    const signer = {
+      region: 'eu-west-1',
+      send: async (call: { url: URL; headers: object; body: string }) => {
+        asked.push([call.url.href, call.headers, JSON.parse(call.body)]);
         const answer = answers.shift();
         if (answer instanceof Error) throw answer;
         return { SecretString: answer };
       },
-    } as unknown as AwsJsonClient;
-    const key = secretLinkKey('arn:secret', client);
+    } as unknown as AwsSigner;
+    const key = secretLinkKey('arn:secret', signer);
     const short = secretLinkKey('arn:short', {
+      region: 'eu-west-1',
       send: async () => ({ SecretString: 'short' }),
-    } as unknown as AwsJsonClient);
+    } as unknown as AwsSigner);
 
     // Act
     await expect(key()).rejects.toThrow('throttled');
@@ -110,10 +112,15 @@ describe('link keys', () => {
 
     // Assess
     expect(Buffer.from(read).toString()).toBe('k'.repeat(64));
-    expect(asked).toEqual([
-      ['GetSecretValue', { SecretId: 'arn:secret' }],
-      ['GetSecretValue', { SecretId: 'arn:secret' }],
-    ]);
+    const call = [
+      'https://secretsmanager.eu-west-1.amazonaws.com/',
+      {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'secretsmanager.GetSecretValue',
+      },
+      { SecretId: 'arn:secret' },
+    ];
+    expect(asked).toEqual([call, call]);
     await expect(short()).rejects.toThrow(/fewer than 32 bytes/);
   });
 });

@@ -153,3 +153,30 @@ describe('request events', () => {
     expect(validateReminderAfter(360 * 24 * 3600)).toBe(360 * 24 * 3600);
   });
 });
+
+describe('possible approvers of a protected stage', () => {
+  it('leave out the requester, as the separation of duties check does', async () => {
+    // Prepare: Staging protected for this model, outside the SoD stages.
+    const deps = await world();
+    const { record } = await accessTo(deps, 'm');
+    await setTransitionRequestSettings(deps, record, {
+      separationOfDutiesStages: [],
+      protectedStages: ['Staging', 'Production'],
+    });
+    const carol = aPrincipal('carol@example.com');
+
+    // Act
+    await createTransitionRequest(deps, carol, await accessTo(deps, 'm'), {
+      version: 1,
+      stage: 'Staging',
+    });
+
+    // Assess
+    const [created] = deps.store.outbox
+      .all()
+      .filter((event) => event.types[0] === 'TRANSITION_REQUEST_CREATED');
+    const names = created?.recipients?.map((recipient) => recipient.name);
+    expect(names).toContain('admins');
+    expect(names).not.toContain('carol@example.com');
+  });
+});

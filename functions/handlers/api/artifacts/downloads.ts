@@ -12,6 +12,34 @@ import {
 import { fields, versionField } from '#http/validation.ts';
 import type { ArtifactsApiDependencies } from './dependencies.ts';
 
+const artifactListingSchema = z.object({
+  files: z
+    .array(
+      z.object({
+        path: z.string(),
+        is_dir: z.boolean(),
+        file_size: z.number().int().optional(),
+      })
+    )
+    .optional(),
+});
+
+const versionFilesSchema = z
+  .object({
+    files: z.array(
+      z.object({
+        path: z.string(),
+        size: z.number().int(),
+        sha256: z.string(),
+        url: z.string().meta({ description: 'A presigned GET URL.' }),
+      })
+    ),
+    expires_at: z.number().int().meta({
+      description: 'When the first URL stops working (epoch milliseconds).',
+    }),
+  })
+  .meta({ id: 'ModelVersionFiles' });
+
 type Context = OperationContext<ArtifactsApiDependencies>;
 
 /**
@@ -21,6 +49,8 @@ type Context = OperationContext<ArtifactsApiDependencies>;
  */
 export const listArtifactsOperation = defineOperation({
   operation: 'listArtifacts',
+  summary: "List one directory of a managed version's artifacts (MLflow)",
+  output: artifactListingSchema,
   input: z.object({ path: fields.optionalString() }),
   run: async (input, { deps }: Context) => {
     const entries = await listManagedArtifacts(deps, input.path ?? '');
@@ -44,6 +74,8 @@ export const listArtifactsOperation = defineOperation({
  */
 export const downloadArtifactOperation = defineOperation({
   operation: 'downloadArtifact',
+  summary: 'Download an artifact: a redirect to a presigned URL (MLflow)',
+  output: 'redirect',
   input: z.object({ proxy: fields.string() }),
   run: async (input, { deps }: Context) => {
     const { url } = await managedArtifactUrl(deps, input.proxy);
@@ -57,6 +89,9 @@ export const downloadArtifactOperation = defineOperation({
  */
 export const listModelVersionFilesOperation = defineOperation({
   operation: 'listModelVersionFiles',
+  summary:
+    "List a managed version's files with sizes, SHA-256 and presigned URLs (extension)",
+  output: versionFilesSchema,
   input: z.object({ name: fields.string(), version: versionField() }),
   run: async (input, { deps }: Context) => {
     const listed = await managedVersionFiles(deps, input);
