@@ -78,14 +78,19 @@ describe('route abilities', () => {
       expect(adminRoutes).toEqual(adminActions);
     });
 
-    it('leave only the health probe and the API reference public', () => {
+    it('leave only the health probe, the e-mail link page (its link is the credential) and the API reference public', () => {
       // Act
       const open = routes
         .filter((route) => route.action === 'public')
         .map(routeKey);
 
       // Assess
-      expect(open).toEqual(['GET /health', 'GET /api/openapi.json']);
+      expect(open).toEqual([
+        'GET /health',
+        'GET /callbacks/email/decision',
+        'POST /callbacks/email/decision',
+        'GET /api/openapi.json',
+      ]);
     });
   });
 
