@@ -50,7 +50,7 @@ export class SmtpMailTransport implements MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    const session = await SmtpSession.open(
+    const smtp = await SmtpConversation.open(
       this.#implicitTls
         ? connectTls({
             host: this.#host,
@@ -63,15 +63,15 @@ export class SmtpMailTransport implements MailTransport {
       this.#implicitTls ? 'secureConnect' : 'connect'
     );
     try {
-      await session.reply([220]);
+      await smtp.reply([220]);
       const name = hostname() || 'stagegate';
-      let offers = await session.command(`EHLO ${name}`, [250]);
+      let offers = await smtp.command(`EHLO ${name}`, [250]);
       let secure = this.#implicitTls;
       if (!secure && /^STARTTLS$/im.test(offers.join('\n'))) {
-        await session.command('STARTTLS', [220]);
-        await session.upgrade(this.#host, this.#rejectUnauthorized);
+        await smtp.command('STARTTLS', [220]);
+        await smtp.upgrade(this.#host, this.#rejectUnauthorized);
         secure = true;
-        offers = await session.command(`EHLO ${name}`, [250]);
+        offers = await smtp.command(`EHLO ${name}`, [250]);
       }
       if (this.#user !== undefined) {
         if (!secure) {
@@ -82,23 +82,23 @@ export class SmtpMailTransport implements MailTransport {
         const plain = Buffer.from(
           `\0${this.#user}\0${this.#password ?? ''}`
         ).toString('base64');
-        await session.command(`AUTH PLAIN ${plain}`, [235], 'AUTH PLAIN');
+        await smtp.command(`AUTH PLAIN ${plain}`, [235], 'AUTH PLAIN');
       }
-      await session.command(`MAIL FROM:<${mail.from}>`, [250]);
-      await session.command(`RCPT TO:<${mail.to}>`, [250, 251]);
-      await session.command('DATA', [354]);
+      await smtp.command(`MAIL FROM:<${mail.from}>`, [250]);
+      await smtp.command(`RCPT TO:<${mail.to}>`, [250, 251]);
+      await smtp.command('DATA', [354]);
       // A line starting with a dot gets a second one (RFC 5321, 4.5.2).
       const data = mail.raw.replace(/\r\n$/, '').replace(/^\./gm, '..');
-      await session.command(`${data}\r\n.`, [250], 'message');
-      await session.command('QUIT', [221]).catch(() => undefined);
+      await smtp.command(`${data}\r\n.`, [250], 'message');
+      await smtp.command('QUIT', [221]).catch(() => undefined);
     } finally {
-      session.close();
+      smtp.close();
     }
   }
 }
 
 /** One SMTP conversation: commands and their (multi-line) replies. */
-class SmtpSession {
+class SmtpConversation {
   #socket: Socket;
   readonly #timeoutMs: number;
   #buffer = '';
@@ -116,7 +116,7 @@ class SmtpSession {
     socket: Socket,
     timeoutMs: number,
     ready: 'connect' | 'secureConnect'
-  ): Promise<SmtpSession> {
+  ): Promise<SmtpConversation> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -128,7 +128,7 @@ class SmtpSession {
       });
       socket.once(ready, () => {
         clearTimeout(timer);
-        resolve(new SmtpSession(socket, timeoutMs));
+        resolve(new SmtpConversation(socket, timeoutMs));
       });
     });
   }
