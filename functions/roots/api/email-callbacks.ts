@@ -18,6 +18,8 @@ import {
 } from '#http/api-handler.ts';
 import { tokenFromHeader } from '#http/authorizer.ts';
 import { acceptsHtml, pageResponse } from '#http/email-pages.ts';
+import { checkInput } from '#http/input-check.ts';
+import { parseJsonBody, parseQueryString } from '#http/request.ts';
 import { fields, parseInput } from '#http/validation.ts';
 import { requestDependencies } from '#shared/request-dependencies.ts';
 import { defineRoot } from '#shared/root.ts';
@@ -83,14 +85,16 @@ export const emailCallbacksRoot = {
             token: tokenFromHeader(event.headers?.authorization),
           };
           if (event.requestContext.http.method === 'GET') {
-            const { link } = parseInput(
-              openInput,
-              Object.fromEntries(new URLSearchParams(event.rawQueryString))
-            );
+            const query = parseQueryString(event.rawQueryString ?? '');
+            checkInput(query);
+            const { link } = parseInput(openInput, query);
             const page = await openEmailLink(deps, link, caller);
             return pageResponse(page, { html, link });
           }
-          const form = parseInput(useInput, bodyFields(event));
+          const body = bodyFields(event);
+          // The one edge check (lengths, depth) before anything reads it.
+          checkInput(body);
+          const form = parseInput(useInput, body);
           const page = await useEmailLink(deps, form.link, caller, {
             comment: form.comment,
             archiveExistingVersions: form.archive_existing_versions,
@@ -113,24 +117,9 @@ function bodyFields(event: APIGatewayProxyEventV2): Record<string, unknown> {
     ?.trim()
     .toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
-    return Object.fromEntries(new URLSearchParams(text));
+    return parseQueryString(text);
   }
-  if (type === 'application/json') {
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? {} : JSON.parse(text);
-    } catch {
-      throw new InvalidParameterValueError('The body is not valid JSON.');
-    }
-    if (
-      typeof parsed !== 'object' ||
-      parsed === null ||
-      Array.isArray(parsed)
-    ) {
-      throw new InvalidParameterValueError('The body must be a JSON object.');
-    }
-    return parsed as Record<string, unknown>;
-  }
+  if (type === 'application/json') return parseJsonBody(event);
   throw new InvalidParameterValueError(
     'The body must be a form (application/x-www-form-urlencoded) or JSON.'
   );
