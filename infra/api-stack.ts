@@ -42,7 +42,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
@@ -61,6 +61,7 @@ import {
   routes,
 } from '../functions/http/routes.ts';
 import { groupRoots, otherRoots } from '../functions/roots/index.ts';
+import { PUBLIC_URL_VARIABLE } from '../functions/roots/jobs/slack-actions.ts';
 import {
   type FunctionNeeds,
   needEnvironment,
@@ -93,6 +94,8 @@ export const handlerEntries = {
   webhookDeliveries: 'functions/handlers/jobs/webhook-deliveries.ts',
   /** Reminders of requests left open (every 5 minutes). */
   reminders: 'functions/handlers/jobs/reminders.ts',
+  /** Slack clicks, invoked asynchronously by the Slack callback. */
+  slackActions: 'functions/handlers/jobs/slack-actions.ts',
 } as const;
 
 /** The fixed name of a stack's webhook delivery queue (its DLQ adds `-dlq`). */
@@ -162,7 +165,11 @@ interface Bindings {
   readonly queue: IQueue;
   readonly deadLetters: IQueue;
   readonly bus: IEventBus;
-  /** Absent for the workflow's function, made before them. */
+  /** The Slack app's bot token and signing secret (docs/slack.md). */
+  readonly slackSecret: ISecret;
+  /** Acts on Slack clicks; bound once it exists. */
+  readonly slackActions?: RegistryFunction | undefined;
+  /** E-mail; absent for the functions made before it (the workflow's). */
   readonly email?: EmailResources | undefined;
 }
 
@@ -256,6 +263,10 @@ export class ApiStack extends Stack {
   readonly emailLinkKey: Secret;
   /** The SES identity mail is sent as, where e-mail is on. */
   readonly emailIdentity: EmailIdentity | undefined;
+  /** The Slack app's secret: created here, its value set by the operator. */
+  readonly slackSecret: Secret;
+  /** Acts on Slack clicks after the callback answered. */
+  readonly slackActionsFunction: RegistryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -276,6 +287,7 @@ export class ApiStack extends Stack {
     this.webhookQueue = events.queue;
     this.webhookDeadLetterQueue = events.deadLetters;
     this.eventBus = events.bus;
+    this.slackSecret = this.createSlackSecret();
     const workflowFunction = new RegistryFunction(
       this,
       'TransitionRequestWorkflowFunction',
@@ -292,6 +304,7 @@ export class ApiStack extends Stack {
         artifactBucket: props.artifactBucket,
         ...events,
         stateMachine: stateMachineByName,
+        slackSecret: this.slackSecret,
       }
     );
     this.transitionRequestWorkflowFunction = workflowFunction;
@@ -302,12 +315,33 @@ export class ApiStack extends Stack {
     const email = this.createEmailResources(props.email);
     this.emailLinkKey = email.linkKey;
     this.emailIdentity = email.sender?.identity;
-    const bindings: Bindings = {
+    const baseBindings: Bindings = {
       table: props.table,
       artifactBucket: props.artifactBucket,
       stateMachine: this.transitionRequestStateMachine,
       ...events,
+      slackSecret: this.slackSecret,
       email,
+    };
+    this.slackActionsFunction = this.bindNeeds(
+      new RegistryFunction(this, 'SlackActionsFunction', {
+        entry: handlerEntries.slackActions,
+        readsSecrets: true,
+        description:
+          'stagegate: decides transition requests clicked in Slack, as the clicking user',
+      }),
+      otherRoots.slackActions.needs,
+      baseBindings
+    );
+    // Lambda does not retry a click: a second run would be refused anyway
+    // (the request is decided), and a lost one is clicked again.
+    this.slackActionsFunction.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+    });
+    const bindings: Bindings = {
+      ...baseBindings,
+      slackActions: this.slackActionsFunction,
     };
 
     this.registrationFunction = this.createRegistrationFunction(bindings);
@@ -326,6 +360,7 @@ export class ApiStack extends Stack {
       const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
+        readsSecrets: groupRoots[group].needs.slackSecret === true,
       });
       groupFunctions.set(
         group,
@@ -344,6 +379,12 @@ export class ApiStack extends Stack {
     );
 
     this.httpApi = this.createHttpApi();
+    // Links in Slack messages and e-mails point at this API (or the
+    // configured public URL).
+    this.slackActionsFunction.addEnvironment(
+      PUBLIC_URL_VARIABLE,
+      email.publicUrl()
+    );
 
     this.cleanupFunction = this.bindNeeds(
       new RegistryFunction(this, 'CleanupFunction', {
@@ -367,6 +408,10 @@ export class ApiStack extends Stack {
     this.eventDispatcherFunction = this.createEventDispatcher(
       props.table,
       bindings
+    );
+    this.eventDispatcherFunction.addEnvironment(
+      PUBLIC_URL_VARIABLE,
+      email.publicUrl()
     );
     this.webhookDeliveriesFunction = this.createWebhookDeliveries(bindings);
     this.remindersFunction = this.bindNeeds(
@@ -399,6 +444,11 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description: `Registry events (source ${REGISTRY_EVENT_SOURCE}, detail-type = event type)`,
+    });
+    new CfnOutput(this, 'SlackSecretArn', {
+      value: this.slackSecret.secretArn,
+      description:
+        'Put the Slack app\'s {"bot_token", "signing_secret"} here (docs/slack.md)',
     });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
       value: this.webhookDeadLetterQueue.queueUrl,
@@ -462,8 +512,9 @@ export class ApiStack extends Stack {
       new RegistryFunction(this, 'EventDispatcherFunction', {
         entry: handlerEntries.eventDispatcher,
         description:
-          'stagegate: dispatches registry events to webhooks and the event bus',
+          'stagegate: dispatches registry events to webhooks, the event bus and Slack',
         timeout: Duration.minutes(1),
+        readsSecrets: otherRoots.eventDispatcher.needs.slackSecret === true,
       }),
       otherRoots.eventDispatcher.needs,
       resources
@@ -574,12 +625,46 @@ export class ApiStack extends Stack {
       if (!email) throw new Error('No e-mail resources to bind yet.');
       if (needs.mail) this.bindMail(fn, email);
       if (needs.emailLinkKey) {
-        email.linkKey.grantRead(fn);
+        // GetSecretValue on the one secret (not grantRead's DescribeSecret).
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [email.linkKey.secretArn],
+          })
+        );
         fn.addEnvironment(
           needEnvironment.emailLinkKey,
           email.linkKey.secretArn
         );
       }
+    }
+    if (needs.slackSecret) {
+      // GetSecretValue on the one secret (not grantRead's DescribeSecret).
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [resources.slackSecret.secretArn],
+        })
+      );
+      fn.addEnvironment(
+        needEnvironment.slackSecret,
+        resources.slackSecret.secretArn
+      );
+    }
+    if (needs.slackActions) {
+      const actions = resources.slackActions;
+      if (!actions) throw new Error('The Slack actions function comes first');
+      const invoke = actions.grantInvoke(fn);
+      for (const resource of invoke.principalStatements.flatMap(
+        (statement) => statement.resources
+      )) {
+        acknowledgeWildcardResource(
+          fn.executionRole,
+          resource,
+          'lambda:InvokeFunction on versions and aliases (`:*`) of the one Slack actions function; no other function.'
+        );
+      }
+      fn.addEnvironment(needEnvironment.slackActions, actions.functionName);
     }
     return fn;
   }
@@ -591,8 +676,8 @@ export class ApiStack extends Stack {
       return;
     }
     fn.addEnvironment(needEnvironment.mail, 'ses');
+    // Links point at STAGEGATE_PUBLIC_URL, set on the dispatcher below.
     fn.addEnvironment('MAIL_FROM', email.sender.address);
-    fn.addEnvironment('STAGEGATE_PUBLIC_URL', email.publicUrl());
     email.sender.identity.grantSendEmail(fn);
   }
 
@@ -620,6 +705,24 @@ export class ApiStack extends Stack {
       sender: { address: props.sender, identity },
       publicUrl,
     };
+  }
+
+  /**
+   * The Slack app's secret, JSON `{"bot_token", "signing_secret"}` set by
+   * the operator after deploying (docs/slack.md); until then its generated
+   * placeholder reads as "Slack is not set up".
+   */
+  private createSlackSecret(): Secret {
+    const secret = new Secret(this, 'SlackSecret', {
+      description:
+        'stagegate Slack app: {"bot_token": "xoxb-...", "signing_secret": "..."} (docs/slack.md)',
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "Slack issues the bot token and signing secret; they are rotated in Slack's app settings and put here by the operator, so there is no rotation Lambda.",
+    });
+    return secret;
   }
 
   /**
@@ -816,7 +919,9 @@ export class ApiStack extends Stack {
           reason:
             route.group === 'email-callbacks'
               ? `${routeKey(route)} is public by contract: the page behind approval e-mails, whose signed, single-use link is the credential, verified by its function (docs/email.md).`
-              : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
+              : route.group === 'slack-callbacks'
+                ? `${routeKey(route)} is Slack's callback: Slack cannot send a registry token, so its function verifies Slack's signature over the raw body (and refuses replays) before anything else.`
+                : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

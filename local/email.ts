@@ -31,8 +31,3 @@ export function emailPaths(dataDir: string) {
     },
   };
 }
-
-/** Links point at the gateway, once it listens, unless set otherwise. */
-export function setPublicUrl(url: string): void {
-  process.env.STAGEGATE_PUBLIC_URL ??= url;
-}

@@ -10,6 +10,7 @@ import { permissionsRoot } from './api/permissions.ts';
 import { registeredModelsRoot } from './api/registered-models.ts';
 import { registryWebhooksRoot } from './api/registry-webhooks.ts';
 import { scimRoot } from './api/scim.ts';
+import { slackCallbacksRoot } from './api/slack-callbacks.ts';
 import { tokenManagementRoot } from './api/token-management.ts';
 import { tokensRoot } from './api/tokens.ts';
 import { transitionRequestsRoot } from './api/transition-requests.ts';
@@ -19,6 +20,7 @@ import { eventDispatcherRoot } from './jobs/event-dispatcher.ts';
 import { registrationRoot } from './jobs/registration.ts';
 import { registrationWatchdogRoot } from './jobs/registration-watchdog.ts';
 import { remindersRoot } from './jobs/reminders.ts';
+import { slackActionsRoot } from './jobs/slack-actions.ts';
 import { webhookDeliveriesRoot } from './jobs/webhook-deliveries.ts';
 import { transitionRequestWorkflowRoot } from './transition-request-workflow.ts';
 
@@ -47,6 +49,7 @@ export const groupRoots: Readonly<Record<FunctionGroup, GroupRoot>> = {
   artifacts: artifactsRoot,
   'registry-webhooks': registryWebhooksRoot,
   'email-callbacks': emailCallbacksRoot,
+  'slack-callbacks': slackCallbacksRoot,
 };
 
 /** The roots of the functions outside the route table's groups. */
@@ -60,4 +63,5 @@ export const otherRoots = {
   eventDispatcher: eventDispatcherRoot,
   webhookDeliveries: webhookDeliveriesRoot,
   reminders: remindersRoot,
+  slackActions: slackActionsRoot,
 } as const satisfies Record<string, DeclaresNeeds>;

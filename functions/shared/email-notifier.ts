@@ -7,7 +7,7 @@ import {
   notifyByEmail,
 } from '#domain/email/email-notifications.ts';
 import type { RegistryEventType } from '#domain/events.ts';
-import type { EventNotifier } from '#ports/event-notifier.ts';
+import type { EventNotifier } from '#domain/registry/event-delivery.ts';
 import { recordMetric } from './invocation.ts';
 import { logger } from './powertools.ts';
 import type { MailChannel, RegistryTable } from './resources.ts';
@@ -24,17 +24,19 @@ const MAILED: ReadonlySet<RegistryEventType> = new Set([
 ]);
 
 /**
- * E-mail as an {@link EventNotifier} of the event dispatcher. A mail the
- * transport refuses is logged (its recipient and the transport's error,
- * never its links) and counted, not retried: the request stays in the
- * approvers' inbox, and the reminder mails them again.
+ * E-mail as an {@link EventNotifier} of the event dispatcher. It never
+ * throws (an e-mail outage holds back no other channel's events): a mail
+ * the transport refuses, or the event's mails as a whole when a read
+ * fails, is logged (recipients and errors, never links) and counted, not
+ * retried; the request stays in the approvers' inbox, and the reminder
+ * mails them again.
  */
 export function emailNotifier(
   deps: EmailNotificationDependencies
 ): EventNotifier {
-  return {
-    notify: async (event, modelName) => {
-      if (!MAILED.has(event.types[0])) return;
+  return async (event, modelName) => {
+    if (!MAILED.has(event.types[0])) return;
+    try {
       const report = await notifyByEmail(deps, event, modelName);
       if (report.sent > 0) {
         recordMetric({ name: 'EmailsSent', value: report.sent });
@@ -46,7 +48,13 @@ export function emailNotifier(
           failed: report.failed,
         });
       }
-    },
+    } catch (error) {
+      recordMetric({ name: 'EmailsFailed' });
+      logger.error('The e-mails of an event were not sent', {
+        eventId: event.id,
+        error,
+      });
+    }
   };
 }
 

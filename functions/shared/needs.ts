@@ -75,6 +75,10 @@ export interface FunctionNeeds {
   readonly mail?: true;
   /** Reads the key that signs e-mail links (a Secrets Manager secret). */
   readonly emailLinkKey?: true;
+  /** Reads the Slack app's secret (bot token and signing secret). */
+  readonly slackSecret?: true;
+  /** Queues Slack clicks (invokes the Slack actions function). */
+  readonly slackActions?: true;
 }
 
 /** The environment variable that carries each need's resource. */
@@ -88,6 +92,8 @@ export const needEnvironment = {
   eventBus: 'EVENT_BUS_NAME',
   mail: 'MAIL_TRANSPORT',
   emailLinkKey: 'EMAIL_LINK_KEY',
+  slackSecret: 'SLACK_SECRET_ID',
+  slackActions: 'SLACK_ACTIONS_FUNCTION_NAME',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

@@ -9,6 +9,7 @@ import type { DeliveryQueue } from '#ports/delivery-queue.ts';
 import type { EventBus } from '#ports/event-bus.ts';
 import type { MailTransport } from '#ports/mail-transport.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
+import type { SlackActionQueue, SlackSecretSource } from '#ports/slack.ts';
 import type {
   FunctionNeeds,
   PrefixNeed,
@@ -66,6 +67,12 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     : unknown) &
   (N extends { emailLinkKey: true }
     ? { readonly linkKey: () => Promise<Uint8Array> }
+    : unknown) &
+  (N extends { slackSecret: true }
+    ? { readonly slackSecret: SlackSecretSource }
+    : unknown) &
+  (N extends { slackActions: true }
+    ? { readonly slackActions: SlackActionQueue }
     : unknown);
 
 /**

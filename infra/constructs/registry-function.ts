@@ -7,7 +7,14 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -59,6 +66,12 @@ export interface RegistryFunctionProps {
    * @default - the defaults only
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Adds the AWS Parameters and Secrets Lambda Extension, through which
+   * the function reads its secrets (cached 5 minutes), with no SDK client.
+   * @default false
+   */
+  readonly readsSecrets?: boolean;
 }
 
 /**
@@ -96,6 +109,18 @@ export class RegistryFunction extends NodejsFunction {
       depsLockFilePath: fromRepoRoot('package-lock.json'),
       description: props.description,
       ...(props.functionName ? { functionName: props.functionName } : {}),
+      ...(props.readsSecrets
+        ? {
+            paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(
+              ParamsAndSecretsVersions.V1_0_103,
+              {
+                cacheSize: 10,
+                secretsManagerTtl: Duration.minutes(5),
+                logLevel: ParamsAndSecretsLogLevel.WARN,
+              }
+            ),
+          }
+        : {}),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,

@@ -271,6 +271,8 @@ const groupReach: Record<FunctionGroup, Reach> = {
   'registry-webhooks': { table: true, artifacts: false },
   // Decides requests from e-mail links, as 'transition-requests' does.
   'email-callbacks': { table: true, workflow: 'request', artifacts: false },
+  // The replay guard's conditional puts; decisions are the actions'.
+  'slack-callbacks': { table: true, artifacts: false },
 };
 
 const workflowReach: Reach = {
@@ -612,9 +614,78 @@ describe('ApiStack', () => {
     });
   });
 
+  describe('Slack', () => {
+    it('creates the Slack secret for the operator to fill, read by the callback, the dispatcher and the actions only', () => {
+      // Prepare
+      const secretId = logicalIdOf(stagegate.api, stagegate.api.slackSecret);
+
+      // Act
+      const readers = Object.entries(api.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          JSON.stringify(policy.Properties.PolicyDocument).includes(
+            'secretsmanager:'
+          )
+        )
+        .map(([id]) => id);
+
+      // Assess
+      api.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      expect(api.toJSON().Resources[secretId].DeletionPolicy).toBe('Delete');
+      expect(readers).toHaveLength(3);
+    });
+
+    it('reads the secret through the Parameters and Secrets extension, in exactly the functions that may', () => {
+      // Act
+      const withLayer = Object.entries(
+        api.findResources('AWS::Lambda::Function')
+      )
+        .filter(([, fn]) =>
+          // CDK's region map of the extension's layer versions.
+          JSON.stringify(fn.Properties.Layers ?? []).includes(
+            'ParamsandsecretslayerMap'
+          )
+        )
+        .map(([id]) => id)
+        .sort();
+
+      // Assess
+      expect(withLayer).toEqual(
+        [
+          stagegate.api.slackActionsFunction,
+          stagegate.api.eventDispatcherFunction,
+          stagegate.api.groupFunctions.get('slack-callbacks'),
+        ]
+          .map((fn) => logicalIdOf(stagegate.api, fn as RegistryFunction))
+          .sort()
+      );
+    });
+
+    it('runs each click once: no asynchronous retry of the actions function', () => {
+      api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: {
+          Ref: logicalIdOf(stagegate.api, stagegate.api.slackActionsFunction),
+        },
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    it('links messages to the version pages of this API', () => {
+      for (const fn of [
+        stagegate.api.slackActionsFunction,
+        stagegate.api.eventDispatcherFunction,
+      ]) {
+        const { Properties } =
+          api.toJSON().Resources[logicalIdOf(stagegate.api, fn)];
+        expect(
+          JSON.stringify(Properties.Environment.Variables.STAGEGATE_PUBLIC_URL)
+        ).toContain(logicalIdOf(stagegate.api, stagegate.api.httpApi));
+      }
+    });
+  });
+
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog, the event dispatcher, the webhook deliveries and the reminders', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 9);
+    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog, the event dispatcher, the webhook deliveries, the reminders and the Slack actions', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 10);
     });
 
     it('grants dynamodb:Scan to nobody', () => {
@@ -665,6 +736,7 @@ describe('ApiStack', () => {
           ['eventDispatcher', () => stagegate.api.eventDispatcherFunction],
           ['webhookDeliveries', () => stagegate.api.webhookDeliveriesFunction],
           ['reminders', () => stagegate.api.remindersFunction],
+          ['slackActions', () => stagegate.api.slackActionsFunction],
         ] as const
       ).map(([name, fn]) => ({ name, needs: otherRoots[name].needs, fn })),
     ];
@@ -845,14 +917,39 @@ describe('ApiStack', () => {
         );
       });
 
-      it(`${needs.registrations ? 'may' : 'may not'} invoke the registration function, as its root declares`, () => {
+      it(`${needs.registrations ? 'may' : 'may not'} invoke the registration function${needs.slackActions ? ' (and may invoke the Slack actions function)' : ''}, as its root declares`, () => {
         // Act
         const invokes = functionOf()
           .statements.flatMap(actionsOf)
           .filter((action) => action === 'lambda:InvokeFunction');
 
         // Assess
-        expect(invokes).toHaveLength(needs.registrations ? 1 : 0);
+        expect(invokes).toHaveLength(
+          (needs.registrations ? 1 : 0) + (needs.slackActions ? 1 : 0)
+        );
+      });
+
+      it(`${needs.slackSecret ? 'may read only' : 'may not read'} the Slack secret, as its root declares`, () => {
+        // Act
+        const secrets = functionOf().statements.filter((statement) =>
+          actionsOf(statement).some((action) =>
+            action.startsWith('secretsmanager:')
+          )
+        );
+
+        // Assess
+        expect(secrets).toEqual(
+          needs.slackSecret
+            ? [
+                expect.objectContaining({
+                  Action: 'secretsmanager:GetSecretValue',
+                  Resource: {
+                    Ref: logicalIdOf(stagegate.api, stagegate.api.slackSecret),
+                  },
+                }),
+              ]
+            : []
+        );
       });
     });
 
@@ -1711,8 +1808,31 @@ describe('e-mail', () => {
 
   it('keeps the link key in Secrets Manager, readable by the dispatcher and the e-mail page only', () => {
     // Act
-    const secret = onlyResource(template, 'AWS::SecretsManager::Secret');
-    const readers = rolesGranted(template, 'secretsmanager:GetSecretValue');
+    const [secretId] = Object.keys(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('e-mails') },
+      })
+    );
+    const secret = {
+      id: secretId ?? '',
+      resource: template.toJSON().Resources[secretId ?? ''],
+    };
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+          .filter((statement) =>
+            actionsOf(statement).includes('secretsmanager:GetSecretValue')
+          )
+          .some(
+            (statement) =>
+              JSON.stringify(statement.Resource) ===
+              JSON.stringify({ Ref: secretId })
+          )
+      )
+      .flatMap((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref)
+      )
+      .sort();
 
     // Assess
     expect(secret.resource.Properties.GenerateSecretString).toMatchObject({

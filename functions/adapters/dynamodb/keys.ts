@@ -113,6 +113,23 @@ export const keys = {
    * (removed by TTL once its links have expired).
    */
   email: (id: string) => ({ PK: `EMAIL#${id}`, SK: '#EMAIL' }),
+  /** A model's Slack channel, in its partition (it goes with the model). */
+  slackModelChannel: (modelId: string) => ({
+    PK: modelPartition(modelId),
+    SK: '#SLACK',
+  }),
+  /** The registry-wide Slack channel. */
+  slackRegistryChannel: { PK: 'SLACK#registry', SK: '#SLACK' },
+  /** Where a request's Slack message is, and how the request ended. */
+  slackMessage: (modelId: string, requestId: string) => ({
+    PK: modelPartition(modelId),
+    SK: `SLACKMSG#${requestId}`,
+  }),
+  /** A Slack callback's signature seen (the replay guard; TTL-deleted). */
+  slackSignature: (signature: string) => ({
+    PK: `SLACKSIG#${signature}`,
+    SK: '#SLACKSIG',
+  }),
 } as const;
 
 export const VERSION_PREFIX = 'MV#';

@@ -1,7 +1,6 @@
 import type { DeliveryMessage, DeliveryQueue } from '#ports/delivery-queue.ts';
 import type { DeliveryStore } from '#ports/delivery-store.ts';
 import type { EventBus } from '#ports/event-bus.ts';
-import type { EventNotifier } from '#ports/event-notifier.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { OutboxStore } from '#ports/outbox-store.ts';
 import type { WebhookSender } from '#ports/webhook-sender.ts';
@@ -48,10 +47,20 @@ export interface DispatchDependencies {
   readonly bus: EventBus;
   /** Names the model of events written without its name. */
   readonly store: Pick<ModelRegistryStore, 'getModelRecordById'>;
-  /** Channels that tell people (e-mail): each event, before it is marked. */
-  readonly notifiers?: readonly EventNotifier[] | undefined;
   readonly now: () => number;
+  /**
+   * Channels that show events to people (Slack, e-mail), after the webhooks and
+   * the bus; each handles its own failures (a channel's outage never holds
+   * back the others' events).
+   */
+  readonly notifiers?: readonly EventNotifier[] | undefined;
 }
+
+/** Shows one dispatched event in a channel; never throws. */
+export type EventNotifier = (
+  event: RegistryEvent,
+  modelName: string
+) => Promise<void>;
 
 /** Whether a webhook receives one type of an event. */
 export function subscribes(
@@ -69,8 +78,7 @@ export function subscribes(
 
 /**
  * Dispatches one committed event: a delivery per subscribed (ACTIVE, http)
- * webhook and type, stored then queued; the notifiers; its entries on the
- * event bus;
+ * webhook and type, stored then queued; its entries on the event bus;
  * then the event leaves the pending ones. Repeating it repeats nothing
  * the receivers see twice except bus entries (which carry stable ids).
  * @returns the deliveries it queued.
@@ -109,10 +117,8 @@ export async function dispatchEvent(
     await deps.deliveries.create(deliveries);
     await deps.queue.enqueue(deliveries.map(messageOf));
   }
-  for (const notifier of deps.notifiers ?? []) {
-    await notifier.notify(event, modelName);
-  }
   await deps.bus.publish(busEntries(event, modelName));
+  for (const notify of deps.notifiers ?? []) await notify(event, modelName);
   await deps.outbox.markDispatched(event, now);
   return deliveries;
 }

@@ -1,6 +1,7 @@
 import { eventDispatcherRoot } from '#roots/jobs/event-dispatcher.ts';
 import { emailLinkKeyFromEnv, mailFromEnv } from '#shared/aws/email.ts';
 import { eventBusFromEnv, webhookQueueFromEnv } from '#shared/aws/events.ts';
+import { slackSecretFromEnv } from '#shared/aws/slack.ts';
 import { registryTableFromEnv } from '#shared/aws/table.ts';
 import { handlerFromEnv } from '#shared/root.ts';
 
@@ -10,4 +11,5 @@ export const handler = handlerFromEnv(eventDispatcherRoot, {
   bus: eventBusFromEnv,
   mail: mailFromEnv,
   linkKey: emailLinkKeyFromEnv,
+  slackSecret: slackSecretFromEnv,
 });

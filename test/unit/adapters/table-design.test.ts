@@ -33,6 +33,7 @@ const SAMPLE = {
   '<run_id>': 'run-1',
   '<status>': 'COMPLETED',
   '<webhook id>': 'webhook-1',
+  '<signature>': 'v0=ab12cd34',
 } as const;
 
 const VERSION = 7;
@@ -117,6 +118,15 @@ function itemKinds(
       gsi1: [k.deliveriesOf(s['<webhook id>'])],
     },
     'e-mail (sent, links used)': k.email(s['<id>']),
+    'Slack channel of a model': k.slackModelChannel(s['<model id>']),
+    'Slack channel of the registry': k.slackRegistryChannel,
+    'Slack message of a request': k.slackMessage(
+      s['<model id>'],
+      s['<request id>']
+    ),
+    'Slack callback signature (replay guard)': k.slackSignature(
+      s['<signature>']
+    ),
   };
 }
 

@@ -124,6 +124,7 @@ describe('OpenAPI document', () => {
       'GET /callbacks/email/decision',
       'POST /callbacks/email/decision',
       'GET /api/openapi.json',
+      'POST /callbacks/slack/interactions',
     ]);
   });
 
