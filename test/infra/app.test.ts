@@ -622,14 +622,26 @@ describe('ApiStack', () => {
       // Act
       const readers = Object.entries(api.findResources('AWS::IAM::Policy'))
         .filter(([, policy]) =>
-          JSON.stringify(policy.Properties.PolicyDocument).includes(
-            'secretsmanager:'
-          )
+          (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+            .filter((statement) =>
+              actionsOf(statement).some((a) => a.startsWith('secretsmanager:'))
+            )
+            .some((statement) =>
+              // CDK merges statements of one action into one resource list.
+              [statement.Resource]
+                .flat()
+                .some(
+                  (resource) =>
+                    JSON.stringify(resource) ===
+                    JSON.stringify({ Ref: secretId })
+                )
+            )
         )
         .map(([id]) => id);
 
       // Assess
-      api.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      // The other secret is the e-mail link key ('e-mail' below).
+      api.resourceCountIs('AWS::SecretsManager::Secret', 2);
       expect(api.toJSON().Resources[secretId].DeletionPolicy).toBe('Delete');
       expect(readers).toHaveLength(3);
     });
@@ -929,7 +941,7 @@ describe('ApiStack', () => {
         );
       });
 
-      it(`${needs.slackSecret ? 'may read only' : 'may not read'} the Slack secret, as its root declares`, () => {
+      it(`may read ${[needs.slackSecret ? 'the Slack secret' : '', needs.emailLinkKey ? 'the e-mail link key' : ''].filter(Boolean).join(' and ') || 'no secret'}, as its root declares`, () => {
         // Act
         const secrets = functionOf().statements.filter((statement) =>
           actionsOf(statement).some((action) =>
@@ -938,18 +950,19 @@ describe('ApiStack', () => {
         );
 
         // Assess
-        expect(secrets).toEqual(
-          needs.slackSecret
-            ? [
-                expect.objectContaining({
-                  Action: 'secretsmanager:GetSecretValue',
-                  Resource: {
-                    Ref: logicalIdOf(stagegate.api, stagegate.api.slackSecret),
-                  },
-                }),
-              ]
-            : []
+        // CDK merges statements of one action into one resource list.
+        expect([...new Set(secrets.flatMap(actionsOf))]).toEqual(
+          secrets.length > 0 ? ['secretsmanager:GetSecretValue'] : []
         );
+        const readable = (secret: IConstruct) => ({
+          Ref: logicalIdOf(stagegate.api, secret),
+        });
+        expect(
+          secrets.flatMap((statement) => [statement.Resource].flat())
+        ).toEqual([
+          ...(needs.emailLinkKey ? [readable(stagegate.api.emailLinkKey)] : []),
+          ...(needs.slackSecret ? [readable(stagegate.api.slackSecret)] : []),
+        ]);
       });
     });
 
@@ -1823,10 +1836,13 @@ describe('e-mail', () => {
           .filter((statement) =>
             actionsOf(statement).includes('secretsmanager:GetSecretValue')
           )
-          .some(
-            (statement) =>
-              JSON.stringify(statement.Resource) ===
-              JSON.stringify({ Ref: secretId })
+          .some((statement) =>
+            [statement.Resource]
+              .flat()
+              .some(
+                (resource) =>
+                  JSON.stringify(resource) === JSON.stringify({ Ref: secretId })
+              )
           )
       )
       .flatMap((policy) =>
