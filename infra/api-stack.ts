@@ -69,6 +69,7 @@ import {
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   DefinitionBody,
@@ -209,6 +210,40 @@ interface Bindings {
   readonly slackSecret: ISecret;
   /** Acts on Slack clicks; bound once it exists. */
   readonly slackActions?: RegistryFunction | undefined;
+  /** E-mail; absent for the functions made before it (the workflow's). */
+  readonly email?: EmailResources | undefined;
+}
+
+/** E-mail: the link key, and the sender where e-mail is on. */
+interface EmailResources {
+  readonly linkKey: Secret;
+  readonly sender?: {
+    readonly address: string;
+    readonly identity: EmailIdentity;
+  };
+  /** Where links point: the configured URL, else the HTTP API's. */
+  readonly publicUrl: () => string;
+}
+
+/**
+ * E-mail of approvals (docs/email.md). Without `sender`, e-mail is off:
+ * no SES identity, and the event dispatcher mails nobody.
+ */
+export interface EmailProps {
+  /** The `From` address, e.g. `registry@example.com`. */
+  readonly sender: string;
+  /**
+   * The SES identity to create and send as: a domain (`example.com`,
+   * verified by its DNS records) or the sender's address (verified by a
+   * mail SES sends to it).
+   * @default the sender's address
+   */
+  readonly identity?: string | undefined;
+  /**
+   * The registry's public URL, where links point (a custom domain).
+   * @default the HTTP API's endpoint
+   */
+  readonly publicUrl?: string | undefined;
 }
 
 export interface ApiStackProps extends StackProps {
@@ -218,6 +253,8 @@ export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   /** The artifact bucket (`StatefulStack.artifactBucket`). */
   readonly artifactBucket: IBucket;
+  /** @default e-mail off */
+  readonly email?: EmailProps | undefined;
 }
 
 /**
@@ -296,6 +333,10 @@ export class ApiStack extends Stack {
   readonly webhookDeliveriesFunction: RegistryFunction;
   /** Every 5 minutes: one reminder per request left open too long. */
   readonly remindersFunction: RegistryFunction;
+  /** Signs e-mail links (generated; never leaves Secrets Manager but to the functions). */
+  readonly emailLinkKey: Secret;
+  /** The SES identity mail is sent as, where e-mail is on. */
+  readonly emailIdentity: EmailIdentity | undefined;
   /** The Slack app's secret: created here, its value set by the operator. */
   readonly slackSecret: Secret;
   /** Acts on Slack clicks after the callback answered. */
@@ -347,7 +388,8 @@ export class ApiStack extends Stack {
       workflowFunction,
       otherRoots.transitionRequestWorkflow.needs,
       {
-        ...props,
+        table: props.table,
+        artifactBucket: props.artifactBucket,
         ...events,
         stateMachine: stateMachineByName,
         slackSecret: this.slackSecret,
@@ -358,11 +400,16 @@ export class ApiStack extends Stack {
       stateMachineName,
       this.transitionRequestWorkflowFunction
     );
+    const email = this.createEmailResources(props.email);
+    this.emailLinkKey = email.linkKey;
+    this.emailIdentity = email.sender?.identity;
     const baseBindings: Bindings = {
-      ...props,
+      table: props.table,
+      artifactBucket: props.artifactBucket,
       stateMachine: this.transitionRequestStateMachine,
       ...events,
       slackSecret: this.slackSecret,
+      email,
     };
     this.slackActionsFunction = this.bindNeeds(
       this.registryFunction('slackActions', 'SlackActionsFunction', {
@@ -428,8 +475,12 @@ export class ApiStack extends Stack {
     this.apiUrl = this.config.domain
       ? `https://${this.config.domain.name}`
       : this.httpApi.apiEndpoint;
-    // Links in Slack messages point at the version pages of this registry.
-    this.slackActionsFunction.addEnvironment(PUBLIC_URL_VARIABLE, this.apiUrl);
+    // Links in Slack messages and e-mails point at the registry's public
+    // URL (its custom domain, or the configured public URL).
+    this.slackActionsFunction.addEnvironment(
+      PUBLIC_URL_VARIABLE,
+      email.publicUrl()
+    );
 
     this.cleanupFunction = this.createCleanup(bindings);
     this.registrationWatchdogFunction =
@@ -449,7 +500,7 @@ export class ApiStack extends Stack {
     );
     this.eventDispatcherFunction.addEnvironment(
       PUBLIC_URL_VARIABLE,
-      this.apiUrl
+      email.publicUrl()
     );
     this.webhookDeliveriesFunction = this.createWebhookDeliveries(bindings);
     this.remindersFunction = this.createReminders(bindings);
@@ -746,6 +797,24 @@ export class ApiStack extends Stack {
       );
     }
     if (needs.eventBus) fn.bindEventBus(resources.bus);
+    if (needs.mail || needs.emailLinkKey) {
+      const { email } = resources;
+      if (!email) throw new Error('No e-mail resources to bind yet.');
+      if (needs.mail) this.bindMail(fn, email);
+      if (needs.emailLinkKey) {
+        // GetSecretValue on the one secret (not grantRead's DescribeSecret).
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [email.linkKey.secretArn],
+          })
+        );
+        fn.addEnvironment(
+          needEnvironment.emailLinkKey,
+          email.linkKey.secretArn
+        );
+      }
+    }
     if (needs.slackSecret) {
       // GetSecretValue on the one secret (not grantRead's DescribeSecret).
       fn.addToRolePolicy(
@@ -770,6 +839,44 @@ export class ApiStack extends Stack {
       );
     }
     return fn;
+  }
+
+  /** `MAIL_TRANSPORT` and its settings; SES sending as the one identity. */
+  private bindMail(fn: RegistryFunction, email: EmailResources): void {
+    if (!email.sender) {
+      fn.addEnvironment(needEnvironment.mail, 'off');
+      return;
+    }
+    fn.addEnvironment(needEnvironment.mail, 'ses');
+    // Links point at STAGEGATE_PUBLIC_URL, set on the dispatcher below.
+    fn.addEnvironment('MAIL_FROM', email.sender.address);
+    email.sender.identity.grantSendEmail(fn);
+  }
+
+  private createEmailResources(props: EmailProps | undefined): EmailResources {
+    const linkKey = new Secret(this, 'EmailLinkKey', {
+      description:
+        'stagegate: signs the Approve/Reject links of approval e-mails (rotating it voids the links out)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(linkKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An HMAC key with no external party: rotating it voids every approval link sent (at most 72 h old); operators rotate it by hand (docs/email.md).',
+    });
+    const publicUrl = () => props?.publicUrl ?? this.apiUrl;
+    if (!props) return { linkKey, publicUrl };
+    const identity = new EmailIdentity(this, 'MailSender', {
+      identity:
+        props.identity === undefined || props.identity.includes('@')
+          ? Identity.email(props.identity ?? props.sender)
+          : Identity.domain(props.identity),
+    });
+    return {
+      linkKey,
+      sender: { address: props.sender, identity },
+      publicUrl,
+    };
   }
 
   /**
@@ -1124,9 +1231,11 @@ export class ApiStack extends Stack {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason:
-            route.group === 'slack-callbacks'
-              ? `${routeKey(route)} is Slack's callback: Slack cannot send a registry token, so its function verifies Slack's signature over the raw body (and refuses replays) before anything else.`
-              : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
+            route.group === 'email-callbacks'
+              ? `${routeKey(route)} is public by contract: the page behind approval e-mails, whose signed, single-use link is the credential, verified by its function (docs/email.md).`
+              : route.group === 'slack-callbacks'
+                ? `${routeKey(route)} is Slack's callback: Slack cannot send a registry token, so its function verifies Slack's signature over the raw body (and refuses replays) before anything else.`
+                : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { ApiStack } from './api-stack.ts';
+import { ApiStack, type EmailProps } from './api-stack.ts';
 import { fromRepoRoot } from './paths.ts';
 import {
   parseStageConfig,
@@ -114,6 +114,7 @@ function buildStage(app: App, config: StageConfig): StagegateDeployment {
     env,
     table: stateful.table,
     artifactBucket: stateful.artifactBucket,
+    email: emailContext(app),
   });
   const web = new WebStack(app, names.webStack, {
     description: `stagegate model registry (${config.name}): the web page and its CDN`,
@@ -148,6 +149,25 @@ function selectedStages(app: App): StageInput[] {
     }
     return stage;
   });
+}
+
+/**
+ * E-mail from the context (`-c stagegate:emailSender=registry@example.com`,
+ * optionally `stagegate:emailIdentity`, `stagegate:publicUrl`); off
+ * without a sender.
+ */
+function emailContext(app: App): EmailProps | undefined {
+  const text = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(`stagegate:${key}`);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const sender = text('emailSender');
+  if (sender === undefined) return undefined;
+  return {
+    sender,
+    identity: text('emailIdentity'),
+    publicUrl: text('publicUrl'),
+  };
 }
 
 function cdkJsonContext(): Record<string, unknown> {

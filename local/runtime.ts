@@ -16,6 +16,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
+import { emailPaths } from './email.ts';
 import { type EventLoops, eventPaths, startEventLoops } from './events.ts';
 import { LocalGateway } from './gateway.ts';
 import { invokeWithTimeout } from './lambda/invocation.ts';
@@ -248,6 +249,8 @@ export async function startLocalRuntime(
         process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
       // The delivery queue and the event bus, in the data directory.
       ...eventPaths(dataDir).environment,
+      // E-mail: the `.eml` outbox and the link key, in the data directory.
+      ...emailPaths(dataDir).environment,
       SLACK_SECRET_ID: pathToFileURL(slackSecretFile(dataDir)).href,
       SLACK_ACTIONS_FUNCTION_NAME: LOCAL_SLACK_ACTIONS_FUNCTION,
     });
@@ -293,7 +296,7 @@ export async function startLocalRuntime(
     });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
-    // Links in Slack messages: the version pages of this registry.
+    // Links in Slack messages and e-mails: this registry.
     process.env.STAGEGATE_PUBLIC_URL ??= `http://127.0.0.1:${port}`;
 
     await rearmPendingRequests();

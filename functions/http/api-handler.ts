@@ -60,8 +60,11 @@ export interface Operation<D> {
   readonly summary: string;
   /** Validates and types the request's fields (query, body, path). */
   readonly input: z.ZodType;
-  /** The 200 answer's JSON body; `redirect` for a 302 to a presigned URL. */
-  readonly output: z.ZodType | 'redirect';
+  /**
+   * The 200 answer's JSON body; `redirect` for a 302 to a presigned URL;
+   * `html` for a page meant for a browser (the e-mail link page).
+   */
+  readonly output: z.ZodType | 'redirect' | 'html';
   /** Recorded each time the operation succeeds (a business metric). */
   readonly metric?: MetricRecord;
   execute(
@@ -260,8 +263,10 @@ function callerOf(
 const checkResponses = process.env.STAGEGATE_CHECK_RESPONSES === 'true';
 
 function checkResponse(operation: OperationSpec, body: unknown): void {
-  if (operation.output === 'redirect') {
-    throw new Error(`${operation.operation} answered a body, not a redirect`);
+  if (operation.output === 'redirect' || operation.output === 'html') {
+    throw new Error(
+      `${operation.operation} answered a JSON body, not a ${operation.output}`
+    );
   }
   const sent = JSON.parse(responseJson(body)) as unknown;
   const result = operation.output.safeParse(sent);

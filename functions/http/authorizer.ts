@@ -103,7 +103,9 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
  */
 const AUTHORIZATION = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/;
 
-function tokenFromHeader(header: string | undefined): string | undefined {
+export function tokenFromHeader(
+  header: string | undefined
+): string | undefined {
   const [, scheme, credentials] =
     AUTHORIZATION.exec(header?.trim() ?? '') ?? [];
   if (!scheme || !credentials) return undefined;

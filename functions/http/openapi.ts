@@ -187,23 +187,30 @@ function operationObject(
     };
   }
   const success =
-    operation.output === 'redirect'
+    operation.output === 'html'
       ? {
-          '302': {
-            description: 'A redirect to a short-lived presigned URL.',
-            headers: { Location: { schema: { type: 'string' } } },
+          '200': {
+            description: 'A page for a browser.',
+            content: { 'text/html': { schema: { type: 'string' } } },
           },
         }
-      : {
-          '200': {
-            description: 'OK',
-            content: {
-              'application/json': {
-                schema: components.schema(operation.output, 'output'),
+      : operation.output === 'redirect'
+        ? {
+            '302': {
+              description: 'A redirect to a short-lived presigned URL.',
+              headers: { Location: { schema: { type: 'string' } } },
+            },
+          }
+        : {
+            '200': {
+              description: 'OK',
+              content: {
+                'application/json': {
+                  schema: components.schema(operation.output, 'output'),
+                },
               },
             },
-          },
-        };
+          };
   return {
     operationId: repeated
       ? `${route.operation}${route.method[0]}${route.method.slice(1).toLowerCase()}`

@@ -21,6 +21,7 @@ export type FunctionGroup =
   | 'transition-requests'
   | 'artifacts'
   | 'registry-webhooks'
+  | 'email-callbacks'
   | 'slack-callbacks';
 
 /**
@@ -63,6 +64,22 @@ export const routes: readonly RouteDefinition[] = [
     path: '/health',
     group: 'health',
     operation: 'health',
+    action: 'public',
+  },
+  // The page behind approval e-mails' links: public, the signed link is
+  // its credential (functions/domain/email/email-decisions.ts).
+  {
+    method: 'GET',
+    path: '/callbacks/email/decision',
+    group: 'email-callbacks',
+    operation: 'openEmailLink',
+    action: 'public',
+  },
+  {
+    method: 'POST',
+    path: '/callbacks/email/decision',
+    group: 'email-callbacks',
+    operation: 'useEmailLink',
     action: 'public',
   },
   {

@@ -2,6 +2,7 @@ import type { OperationSpec } from '#http/api-handler.ts';
 import type { FunctionGroup } from '#http/routes.ts';
 import type { FunctionNeeds } from '#shared/needs.ts';
 import { artifactsRoot } from './api/artifacts.ts';
+import { emailCallbacksRoot } from './api/email-callbacks.ts';
 import { healthRoot } from './api/health.ts';
 import { modelVersionsRoot } from './api/model-versions.ts';
 import { notFoundRoot } from './api/not-found.ts';
@@ -47,6 +48,7 @@ export const groupRoots: Readonly<Record<FunctionGroup, GroupRoot>> = {
   permissions: permissionsRoot,
   artifacts: artifactsRoot,
   'registry-webhooks': registryWebhooksRoot,
+  'email-callbacks': emailCallbacksRoot,
   'slack-callbacks': slackCallbacksRoot,
 };
 

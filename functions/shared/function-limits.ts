@@ -30,6 +30,8 @@ export const functionTimeoutSeconds: Readonly<
   'registry-webhooks': 10,
   /** Verifies a Slack click and hands it on: Slack waits 3 s. */
   'slack-callbacks': 10,
+  /** Shows or decides one e-mail link: a few reads and one transaction. */
+  'email-callbacks': 10,
   authorizer: 10,
   notFound: 10,
   /** Bounded runs (sessions, objects, requests per run); hourly. */

@@ -74,6 +74,10 @@ export interface FunctionNeeds {
   readonly webhookQueue?: QueueAccess;
   /** Publishes registry events on the stack's event bus. */
   readonly eventBus?: true;
+  /** Sends e-mail (SES on AWS, the `.eml` outbox locally). */
+  readonly mail?: true;
+  /** Reads the key that signs e-mail links (a Secrets Manager secret). */
+  readonly emailLinkKey?: true;
   /** Reads the Slack app's secret (bot token and signing secret). */
   readonly slackSecret?: true;
   /** Queues Slack clicks (invokes the Slack actions function). */
@@ -89,6 +93,8 @@ export const needEnvironment = {
   registrations: 'REGISTRATION_FUNCTION_NAME',
   webhookQueue: 'WEBHOOK_QUEUE_URL',
   eventBus: 'EVENT_BUS_NAME',
+  mail: 'MAIL_TRANSPORT',
+  emailLinkKey: 'EMAIL_LINK_KEY',
   slackSecret: 'SLACK_SECRET_ID',
   slackActions: 'SLACK_ACTIONS_FUNCTION_NAME',
 } as const satisfies Record<keyof FunctionNeeds, string>;

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EmailSettings } from '#domain/email/email-notifications.ts';
 import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
 import type {
   ArtifactStore,
@@ -6,6 +7,7 @@ import type {
 } from '#ports/artifact-store.ts';
 import type { DeliveryQueue } from '#ports/delivery-queue.ts';
 import type { EventBus } from '#ports/event-bus.ts';
+import type { MailTransport } from '#ports/mail-transport.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
 import type { SlackActionQueue, SlackSecretSource } from '#ports/slack.ts';
 import type {
@@ -25,6 +27,15 @@ export interface RegistryTable {
 export interface ArtifactBucket {
   readonly bucketName: string;
   readonly artifacts: ArtifactStore & ArtifactTransfers;
+}
+
+/**
+ * Where the registry's e-mail goes and what it says it is from;
+ * `undefined` where e-mail is off (`MAIL_TRANSPORT=off`).
+ */
+export interface MailChannel {
+  readonly transport: MailTransport;
+  readonly settings: EmailSettings;
 }
 
 /**
@@ -51,6 +62,12 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     ? { readonly queue: DeliveryQueue }
     : unknown) &
   (N extends { eventBus: true } ? { readonly bus: EventBus } : unknown) &
+  (N extends { mail: true }
+    ? { readonly mail: MailChannel | undefined }
+    : unknown) &
+  (N extends { emailLinkKey: true }
+    ? { readonly linkKey: () => Promise<Uint8Array> }
+    : unknown) &
   (N extends { slackSecret: true }
     ? { readonly slackSecret: SlackSecretSource }
     : unknown) &

@@ -352,6 +352,8 @@ const groupReach: Record<FunctionGroup, Reach> = {
   permissions: { table: true, artifacts: false },
   artifacts: { table: true, artifacts: true },
   'registry-webhooks': { table: true, artifacts: false },
+  // Decides requests from e-mail links, as 'transition-requests' does.
+  'email-callbacks': { table: true, workflow: 'request', artifacts: false },
   // The replay guard's conditional puts; decisions are the actions'.
   'slack-callbacks': { table: true, artifacts: false },
 };
@@ -742,14 +744,26 @@ describe('ApiStack', () => {
       // Act
       const readers = Object.entries(api.findResources('AWS::IAM::Policy'))
         .filter(([, policy]) =>
-          JSON.stringify(policy.Properties.PolicyDocument).includes(
-            'secretsmanager:'
-          )
+          (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+            .filter((statement) =>
+              actionsOf(statement).some((a) => a.startsWith('secretsmanager:'))
+            )
+            .some((statement) =>
+              // CDK merges statements of one action into one resource list.
+              [statement.Resource]
+                .flat()
+                .some(
+                  (resource) =>
+                    JSON.stringify(resource) ===
+                    JSON.stringify({ Ref: secretId })
+                )
+            )
         )
         .map(([id]) => id);
 
       // Assess
-      api.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      // The other secret is the e-mail link key ('e-mail' below).
+      api.resourceCountIs('AWS::SecretsManager::Secret', 2);
       expect(api.toJSON().Resources[secretId].DeletionPolicy).toBe('Delete');
       expect(readers).toHaveLength(3);
     });
@@ -1069,7 +1083,7 @@ describe('ApiStack', () => {
         }
       });
 
-      it(`${needs.slackSecret ? 'may read only' : 'may not read'} the Slack secret, as its root declares`, () => {
+      it(`may read ${[needs.slackSecret ? 'the Slack secret' : '', needs.emailLinkKey ? 'the e-mail link key' : ''].filter(Boolean).join(' and ') || 'no secret'}, as its root declares`, () => {
         // Act
         const secrets = functionOf().statements.filter((statement) =>
           actionsOf(statement).some((action) =>
@@ -1078,18 +1092,19 @@ describe('ApiStack', () => {
         );
 
         // Assess
-        expect(secrets).toEqual(
-          needs.slackSecret
-            ? [
-                expect.objectContaining({
-                  Action: 'secretsmanager:GetSecretValue',
-                  Resource: {
-                    Ref: logicalIdOf(stagegate.api, stagegate.api.slackSecret),
-                  },
-                }),
-              ]
-            : []
+        // CDK merges statements of one action into one resource list.
+        expect([...new Set(secrets.flatMap(actionsOf))]).toEqual(
+          secrets.length > 0 ? ['secretsmanager:GetSecretValue'] : []
         );
+        const readable = (secret: IConstruct) => ({
+          Ref: logicalIdOf(stagegate.api, secret),
+        });
+        expect(
+          secrets.flatMap((statement) => [statement.Resource].flat())
+        ).toEqual([
+          ...(needs.emailLinkKey ? [readable(stagegate.api.emailLinkKey)] : []),
+          ...(needs.slackSecret ? [readable(stagegate.api.slackSecret)] : []),
+        ]);
       });
     });
 
@@ -2571,5 +2586,157 @@ describe('data safety', () => {
     expect(Object.keys(stateful.toJSON().Outputs)).toContain(
       'BootstrapAdminSecretName'
     );
+  });
+});
+
+describe('e-mail', () => {
+  let mailing: StagegateApp;
+  let template: Template;
+
+  beforeAll(() => {
+    mailing = buildApp({
+      bundling: false,
+      cloudFormationValidation: false,
+      context: {
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+        'stagegate:emailSender': 'registry@example.com',
+        'stagegate:emailIdentity': 'example.com',
+      },
+    });
+    template = Template.fromStack(mailing.api);
+  });
+
+  function roleOf(app: StagegateApp, fn: RegistryFunction | undefined) {
+    if (!fn) throw new Error('no function');
+    return logicalIdOf(app.api, fn.executionRole);
+  }
+
+  /** The roles granted `action` in `policies`, sorted. */
+  function rolesGranted(on: Template, action: string): string[] {
+    return Object.values(on.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+          .flatMap(actionsOf)
+          .includes(action)
+      )
+      .flatMap((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref)
+      )
+      .sort();
+  }
+
+  function variablesOf(on: Template, app: StagegateApp, fn: IConstruct) {
+    return (on.toJSON().Resources[logicalIdOf(app.api, fn)].Properties
+      .Environment?.Variables ?? {}) as Record<string, unknown>;
+  }
+
+  it('reports no unacknowledged cdk-nag finding with e-mail on', () => {
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(mailing.api);
+
+    // Assess
+    expect(
+      report.violations.flatMap((violation) =>
+        violation.violatingResources.map(
+          (resource) => `${violation.ruleName} at ${resource.constructPath}`
+        )
+      )
+    ).toEqual([]);
+  });
+
+  it('creates the SES identity, and lets only the event dispatcher send as it', () => {
+    // Act
+    const identity = onlyResource(template, 'AWS::SES::EmailIdentity');
+    const senders = rolesGranted(template, 'ses:SendEmail');
+    const statements = statementsOfRole(
+      template,
+      roleOf(mailing, mailing.api.eventDispatcherFunction)
+    ).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('ses:'))
+    );
+
+    // Assess
+    expect(identity.resource.Properties.EmailIdentity).toBe('example.com');
+    expect(senders).toEqual([
+      roleOf(mailing, mailing.api.eventDispatcherFunction),
+    ]);
+    expect(JSON.stringify(statements.map((s) => s.Resource))).not.toContain(
+      '"*"'
+    );
+    expect(
+      variablesOf(template, mailing, mailing.api.eventDispatcherFunction)
+    ).toMatchObject({
+      MAIL_TRANSPORT: 'ses',
+      MAIL_FROM: 'registry@example.com',
+    });
+  });
+
+  it('keeps the link key in Secrets Manager, readable by the dispatcher and the e-mail page only', () => {
+    // Act
+    const [secretId] = Object.keys(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('e-mails') },
+      })
+    );
+    const secret = {
+      id: secretId ?? '',
+      resource: template.toJSON().Resources[secretId ?? ''],
+    };
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+          .filter((statement) =>
+            actionsOf(statement).includes('secretsmanager:GetSecretValue')
+          )
+          .some((statement) =>
+            [statement.Resource]
+              .flat()
+              .some(
+                (resource) =>
+                  JSON.stringify(resource) === JSON.stringify({ Ref: secretId })
+              )
+          )
+      )
+      .flatMap((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref)
+      )
+      .sort();
+
+    // Assess
+    expect(secret.resource.Properties.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+    });
+    expect(readers).toEqual(
+      [
+        roleOf(mailing, mailing.api.eventDispatcherFunction),
+        roleOf(mailing, mailing.api.groupFunctions.get('email-callbacks')),
+      ].sort()
+    );
+    expect(
+      variablesOf(
+        template,
+        mailing,
+        mailing.api.groupFunctions.get('email-callbacks') as IConstruct
+      )[needEnvironment.emailLinkKey]
+    ).toEqual({ Ref: secret.id });
+  });
+
+  it('serves the e-mail page without the authorizer, and turns mail off without a sender', () => {
+    // Act
+    const page = Object.values(
+      api.findResources('AWS::ApiGatewayV2::Route', {
+        Properties: { RouteKey: 'POST /callbacks/email/decision' },
+      })
+    );
+
+    // Assess
+    expect(page).toHaveLength(1);
+    expect(page[0]?.Properties.AuthorizationType).toBe('NONE');
+    expect(api.findResources('AWS::SES::EmailIdentity')).toEqual({});
+    expect(rolesGranted(api, 'ses:SendEmail')).toEqual([]);
+    expect(
+      variablesOf(api, stagegate, stagegate.api.eventDispatcherFunction)
+        .MAIL_TRANSPORT
+    ).toBe('off');
   });
 });

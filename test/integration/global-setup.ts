@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     stagegateUrl: string;
     stagegateToken: string;
+    /** The local stack's data directory (its mail outbox); '' for a remote one. */
+    stagegateDataDir: string;
   }
 }
 
@@ -31,6 +33,7 @@ export default async function setup(project: TestProject) {
     }
     project.provide('stagegateUrl', url.replace(/\/$/, ''));
     project.provide('stagegateToken', token);
+    project.provide('stagegateDataDir', '');
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-it-'));
@@ -60,6 +63,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('stagegateUrl', registry.url);
   project.provide('stagegateToken', adminToken);
+  project.provide('stagegateDataDir', dataDir);
   return async () => {
     registry?.child.kill('SIGTERM');
     await registry?.exited;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBArtifactPurgeStore } from '#adapters/dynamodb/artifact-purge-store.ts';
 import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { DynamoDBEmailLedger } from '#adapters/dynamodb/email-ledger.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
@@ -34,6 +35,7 @@ import {
 import { findFreePort } from '#local/ports.ts';
 import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
+import { describeEmailLedgerContract } from '#test/store-contract/email-ledger.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
@@ -236,6 +238,15 @@ describeDeliveryStoreContract(
   'DynamoDB Local',
   async () =>
     new DynamoDBDeliveryStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describeEmailLedgerContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBEmailLedger({
       client: await emptyTable(),
       tableName: TABLE_NAME,
     })

@@ -122,6 +122,11 @@ export const keys = {
   }),
   /** GSI1 partition listing one webhook's deliveries by creation. */
   deliveriesOf: (webhookId: string) => `DELIVERIES#${webhookId}`,
+  /**
+   * What became of one e-mail (`EMAIL#<id>`): sent, and its links used
+   * (removed by TTL once its links have expired).
+   */
+  email: (id: string) => ({ PK: `EMAIL#${id}`, SK: '#EMAIL' }),
   /** A model's Slack channel, in its partition (it goes with the model). */
   slackModelChannel: (modelId: string) => ({
     PK: modelPartition(modelId),

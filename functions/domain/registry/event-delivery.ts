@@ -49,7 +49,7 @@ export interface DispatchDependencies {
   readonly store: Pick<ModelRegistryStore, 'getModelRecordById'>;
   readonly now: () => number;
   /**
-   * Channels that show events to people (Slack), after the webhooks and
+   * Channels that show events to people (Slack, e-mail), after the webhooks and
    * the bus; each handles its own failures (a channel's outage never holds
    * back the others' events).
    */

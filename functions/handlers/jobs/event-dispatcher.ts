@@ -1,4 +1,5 @@
 import { eventDispatcherRoot } from '#roots/jobs/event-dispatcher.ts';
+import { emailLinkKeyFromEnv, mailFromEnv } from '#shared/aws/email.ts';
 import { eventBusFromEnv, webhookQueueFromEnv } from '#shared/aws/events.ts';
 import { slackSecretFromEnv } from '#shared/aws/slack.ts';
 import { registryTableFromEnv } from '#shared/aws/table.ts';
@@ -8,5 +9,7 @@ export const handler = handlerFromEnv(eventDispatcherRoot, {
   table: registryTableFromEnv,
   queue: webhookQueueFromEnv,
   bus: eventBusFromEnv,
+  mail: mailFromEnv,
+  linkKey: emailLinkKeyFromEnv,
   slackSecret: slackSecretFromEnv,
 });

@@ -22,6 +22,7 @@ import {
   showEventInSlack,
 } from '#domain/registry/slack-approvals.ts';
 import { getOptionalStringFromEnv } from '#shared/config.ts';
+import { emailNotifiersOf } from '#shared/email-notifier.ts';
 import { observedHandler, recordMetric } from '#shared/invocation.ts';
 import { logger } from '#shared/powertools.ts';
 import { defineRoot } from '#shared/root.ts';
@@ -75,8 +76,19 @@ export const eventDispatcherRoot = defineRoot({
     eventBus: true,
     // Posts and updates requests' Slack messages.
     slackSecret: true,
+    // Mails approvers and requesters (reads principals and groups, signs
+    // links, records each mail sent).
+    mail: true,
+    emailLinkKey: true,
   },
-  wire: ({ table, queue, bus, slackSecret }): DispatchDependencies => ({
+  wire: ({
+    table,
+    queue,
+    bus,
+    slackSecret,
+    mail,
+    linkKey,
+  }): DispatchDependencies => ({
     outbox: new DynamoDBOutboxStore(table),
     webhooks: new DynamoDBWebhookStore(table),
     deliveries: new DynamoDBDeliveryStore(table),
@@ -85,6 +97,7 @@ export const eventDispatcherRoot = defineRoot({
     bus,
     now,
     notifiers: [
+      ...emailNotifiersOf({ table, mail, linkKey }),
       slackNotifier({
         secrets: slackSecret,
         connect: (credentials) => new SlackWebApi(credentials),

@@ -79,6 +79,12 @@ function input(fields: { readonly [field: string]: Json }): ValidRequest {
   return { params: {}, input: fields };
 }
 
+/** An e-mail link as the registry makes them, with a signature of zeros. */
+function emailLink(world: Pick<World, 'request' | 'user'>): string {
+  const expiry = (Date.now() + 3_600_000).toString(36);
+  return `v1.${'0'.repeat(32)}.${world.request.id}.${world.user.id}.a.${expiry}.${'A'.repeat(43)}`;
+}
+
 /** The search the `models` page token continues. */
 export function modelSearch(world: Pick<World, 'prefix'>) {
   return { filter: `name LIKE '${world.prefix}%'`, max_results: 1 };
@@ -97,6 +103,11 @@ export function versionSearch(world: Pick<World, 'model'>) {
 export const templates: Readonly<Record<string, Template>> = {
   health: () => input({}),
   getOpenApiDocument: () => input({}),
+  // A well-formed link to the world's request whose signature is not the
+  // registry's (its key is not the suite's to use): refused before any
+  // read, so no mutation of it can decide the seeded request.
+  openEmailLink: (w) => input({ link: emailLink(w) }),
+  useEmailLink: (w) => input({ link: emailLink(w), comment: 'by e-mail' }),
   createRegisteredModel: (_w, fresh) =>
     input({
       name: `fresh-${fresh}`,

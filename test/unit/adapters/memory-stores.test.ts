@@ -1,10 +1,12 @@
 import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
+import { describeEmailLedgerContract } from '#test/store-contract/email-ledger.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 import { MemoryDeliveryStore } from '#test/support/memory-delivery-store.ts';
+import { MemoryEmailLedger } from '#test/support/memory-email-ledger.ts';
 import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
 import { MemoryTransitionRequestStore } from '#test/support/memory-transition-request-store.ts';
@@ -39,3 +41,5 @@ describeDeliveryStoreContract(
   'in memory',
   async () => new MemoryDeliveryStore()
 );
+
+describeEmailLedgerContract('in memory', async () => new MemoryEmailLedger());

@@ -125,6 +125,7 @@ function itemKinds(
       ...k.delivery(s['<webhook id>'], s['<id>']),
       gsi1: [k.deliveriesOf(s['<webhook id>'])],
     },
+    'e-mail (sent, links used)': k.email(s['<id>']),
     'Slack channel of a model': k.slackModelChannel(s['<model id>']),
     'Slack channel of the registry': k.slackRegistryChannel,
     'Slack message of a request': k.slackMessage(

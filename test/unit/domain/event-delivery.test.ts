@@ -179,6 +179,35 @@ describe('event delivery', () => {
       ).toBe('DELIVERED');
     });
 
+    it('hands each event to every notifier with its model name, after the bus', async () => {
+      // Prepare
+      const world = dispatchWorld([]);
+      await world.ready;
+      const told: string[] = [];
+      const deps: DispatchDependencies = {
+        ...world.deps,
+        notifiers: [
+          async (event, modelName) => {
+            told.push(
+              `e-mail ${event.id} ${modelName} ${world.published.length}`
+            );
+          },
+          async (event) => {
+            told.push(`slack ${event.id}`);
+          },
+        ],
+      };
+      const event = transitionEvent();
+      world.outbox.append([event]);
+
+      // Act
+      await dispatchEvent(deps, event);
+
+      // Assess
+      expect(told).toEqual([`e-mail ${event.id} fraud 2`, `slack ${event.id}`]);
+      expect(await world.outbox.listPending({ limit: 10 })).toEqual([]);
+    });
+
     it('names the model as it is now when the event was written without its name', async () => {
       // Prepare
       const world = dispatchWorld([aWebhook(1)]);

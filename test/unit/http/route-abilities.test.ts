@@ -78,7 +78,7 @@ describe('route abilities', () => {
       expect(adminRoutes).toEqual(adminActions);
     });
 
-    it("leave only the health probe, the API reference and Slack's signed callback public", () => {
+    it("leave only the health probe, the e-mail link page (its link is the credential), the API reference and Slack's signed callback public", () => {
       // Act
       const open = routes
         .filter((route) => route.action === 'public')
@@ -87,6 +87,8 @@ describe('route abilities', () => {
       // Assess
       expect(open).toEqual([
         'GET /health',
+        'GET /callbacks/email/decision',
+        'POST /callbacks/email/decision',
         'GET /api/openapi.json',
         'POST /callbacks/slack/interactions',
       ]);
