@@ -35,6 +35,7 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
+import type { S3Prefix } from '../functions/domain/artifacts/sources.ts';
 import {
   type FunctionGroup,
   functionGroups,
@@ -116,6 +117,13 @@ export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   /** The artifact bucket (`StatefulStack.artifactBucket`). */
   readonly artifactBucket: IBucket;
+  /**
+   * The `s3://` prefixes an admin allow-lists for registering versions by
+   * path (context `externalSourcePrefixes`); the functions that read them
+   * are granted exactly these.
+   * @default - none
+   */
+  readonly externalSourcePrefixes?: readonly S3Prefix[];
 }
 
 /**
@@ -267,9 +275,16 @@ export class ApiStack extends Stack {
       artifactBucket: IBucket;
       /** Which one to bind: see the class comment. */
       stateMachine: IStateMachine;
+      externalSourcePrefixes?: readonly S3Prefix[] | undefined;
     }
   ): RegistryFunction {
     if (needs.table) fn.bindTable(resources.table, needs.table);
+    if (needs.externalSources) {
+      fn.bindExternalSources(
+        resources.externalSourcePrefixes ?? [],
+        needs.externalSources
+      );
+    }
     for (const { prefix, access, list } of needs.bucket ?? []) {
       fn.bindBucket(
         resources.artifactBucket,
@@ -307,6 +322,7 @@ export class ApiStack extends Stack {
     table: ITable;
     artifactBucket: IBucket;
     stateMachine: IStateMachine;
+    externalSourcePrefixes?: readonly S3Prefix[] | undefined;
   }): RegistryFunction {
     const functionName = registrationFunctionName(this.stackName);
     const fn = new RegistryFunction(this, 'RegistrationFunction', {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseExternalSourcePrefixes } from '../functions/domain/artifacts/sources.ts';
 import { ApiStack } from './api-stack.ts';
 import { fromRepoRoot } from './paths.ts';
 import { StatefulStack } from './stateful-stack.ts';
@@ -56,10 +57,22 @@ export function buildApp(options: BuildAppOptions = {}): StagegateApp {
     description: 'stagegate model registry: API, functions and workflows',
     table: stateful.table,
     artifactBucket: stateful.artifactBucket,
+    // `cdk deploy -c externalSourcePrefixes=s3://team-bucket/models/,…`
+    externalSourcePrefixes: parseExternalSourcePrefixes(
+      contextString(app, 'externalSourcePrefixes')
+    ),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };
+}
+
+/** A context value given as a string or a list of strings. */
+function contextString(app: App, key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(String).join(',');
+  return String(value);
 }
 
 function cdkJsonContext(): Record<string, unknown> {

@@ -15,6 +15,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { policyAllows } from '#http/authorizer-policy.ts';
+import { LOCAL_BODY } from '#http/request.ts';
 import {
   type FunctionGroup,
   handlerEntry,
@@ -28,6 +29,12 @@ import { repositoryRoot } from './paths.ts';
 
 /** HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Routes whose body is a file (`body: 'raw'`, the DBFS API) have no such
+ * limit here (seed 002's temporary copies hold whole model files); S3's
+ * limit on one PUT is theirs.
+ */
+const MAX_RAW_BODY_BYTES = 5 * 1024 * 1024 * 1024;
 /** HTTP API's integration timeout. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 const API_ID = 'local';
@@ -233,7 +240,9 @@ export class LocalGateway {
     method: string,
     matched: MatchedRoute
   ) {
-    const { body, size } = await readBody(request);
+    const limit =
+      matched.route?.body === 'raw' ? MAX_RAW_BODY_BYTES : MAX_BODY_BYTES;
+    const { body, size } = await readBody(request, limit);
     response.once('finish', () =>
       this.#count(matched.routeKey, size, bytesWritten(response))
     );
@@ -242,7 +251,7 @@ export class LocalGateway {
         response,
         413,
         'INVALID_PARAMETER_VALUE',
-        `The request body has ${size} bytes; at most ${MAX_BODY_BYTES} are accepted.`
+        `The request body has ${size} bytes; at most ${limit} are accepted.`
       );
       return;
     }
@@ -410,9 +419,12 @@ function toEvent(
         ? `${queryStringParameters[key]},${value}`
         : value;
   }
-  const textual = isTextual(headers['content-type']);
+  // A file's bytes are binary whatever the content type says (the MLflow
+  // client sends none); API Gateway hands binary bodies over base64-encoded.
+  const raw = matched.route?.body === 'raw';
+  const textual = !raw && isTextual(headers['content-type']);
   const now = new Date();
-  return {
+  const event: LocalEvent = {
     version: '2.0',
     routeKey: matched.routeKey,
     rawPath: url.pathname,
@@ -441,13 +453,18 @@ function toEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0
+    ...(body.length > 0 && !(raw && body.length > MAX_BODY_BYTES)
       ? {
           body: textual ? body.toString('utf8') : body.toString('base64'),
           isBase64Encoded: !textual,
         }
       : { isBase64Encoded: false }),
   };
+  if (raw && body.length > MAX_BODY_BYTES) {
+    // Beyond what API Gateway carries: the bytes themselves (`bodyBytes`).
+    Object.defineProperty(event, LOCAL_BODY, { value: body });
+  }
+  return event;
 }
 
 function toAuthorizerEvent(
@@ -488,7 +505,8 @@ function isTextual(contentType: string | undefined): boolean {
 
 /** The body (undefined past HTTP API's limit) and how many bytes came. */
 function readBody(
-  request: IncomingMessage
+  request: IncomingMessage,
+  limit: number
 ): Promise<{ body: Buffer | undefined; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -496,7 +514,7 @@ function readBody(
     let tooLarge = false;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
     request.on('end', () =>

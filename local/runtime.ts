@@ -4,6 +4,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
+import {
+  NO_EXTERNAL_SOURCES,
+  parseExternalSourcePrefixes,
+} from '#domain/artifacts/sources.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
 import type { TransitionRequestSubstitutions } from '../statemachines/substitutions.ts';
@@ -103,6 +107,14 @@ export async function startLocalRuntime(
       startLocalS3({
         directory: join(dataDir, 's3'),
         bucketName: LOCAL_BUCKET_NAME,
+        // The allow-listed sources live in the local S3 server too.
+        otherBuckets: [
+          ...new Set(
+            parseExternalSourcePrefixes(
+              process.env.EXTERNAL_SOURCE_PREFIXES
+            ).map((prefix) => prefix.bucket)
+          ),
+        ],
         credentials,
       }),
     ]);
@@ -184,6 +196,9 @@ export async function startLocalRuntime(
       REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
       ARTIFACT_BUCKET_NAME: LOCAL_BUCKET_NAME,
       S3_FORCE_PATH_STYLE: 'true',
+      // The admin's allow-list of s3:// sources, as the CDK stack sets it.
+      EXTERNAL_SOURCE_PREFIXES:
+        process.env.EXTERNAL_SOURCE_PREFIXES || NO_EXTERNAL_SOURCES,
       // INFO: one line per request (the access entry), readable in a
       // terminal (`STAGEGATE_LOG_FORMAT`); WARN keeps only problems.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
@@ -234,6 +249,11 @@ export async function startLocalRuntime(
     // renews their leases any more, so they resume now rather than once
     // the leases run out.
     await runRegistrationWatchdog(true);
+    // Temporary copies whose grace ran out while the registry was stopped
+    // (a laptop is off more often than not): removed now, not an hour on.
+    await runCleanupJob().catch((error: unknown) =>
+      console.error('cleanup job failed', error)
+    );
 
     const cleanup = startTimer(
       'cleanup job',

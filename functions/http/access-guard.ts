@@ -94,8 +94,9 @@ export function checked<K extends 'model' | 'request' | 'comment'>(
 }
 
 /**
- * Where the resource of each kind comes from. Uploads and webhooks are
- * read by their use cases, which authorize on what they read.
+ * Where the resource of each kind comes from. Uploads, webhooks and
+ * temporary copies are read by their use cases, which authorize on what
+ * they read.
  */
 type Locator =
   | 'nothing'
@@ -115,6 +116,7 @@ const LOCATORS: Readonly<Record<ResourceKind, Locator>> = {
   comment: 'comment',
   upload: 'use-case',
   webhook: 'use-case',
+  'temporary-copies': 'use-case',
 };
 
 /** What the check resolved: the resource, and what the operation reuses. */

@@ -22,7 +22,7 @@ import type { AccessContext, RouteGuard } from './access-guard.ts';
 import { principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
 import { responseJson } from './json-text.ts';
-import { rawInput } from './request.ts';
+import { bodyBytes, rawInput } from './request.ts';
 import {
   type FunctionGroup,
   type RouteDefinition,
@@ -47,6 +47,8 @@ export interface OperationContext<D> {
   readonly route: RouteDefinition;
   /** What the route's access check established (see route-checks.ts). */
   readonly access: AccessContext;
+  /** The body's bytes, for a route whose body is a file (`body: 'raw'`). */
+  readonly body: () => Buffer;
 }
 
 /** One API operation: its input schema and its use-case call. */
@@ -262,13 +264,16 @@ export function createApiHandler<D>(options: {
         operation: target.operation.operation,
         principalId: principal.id,
       });
-      const input = rawInput(event);
+      const input = rawInput(event, {
+        rawBody: target.route.body === 'raw',
+      });
       const access = await options.guard.check(target.route, principal, input);
       const body = await target.operation.execute(input, {
         principal,
         deps: options.deps,
         route: target.route,
         access,
+        body: () => bodyBytes(event),
       });
       if (target.operation.metric) recordMetric(target.operation.metric);
       return body instanceof RawResponse ? body.result : jsonResponse(body);

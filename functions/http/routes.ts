@@ -20,6 +20,7 @@ export type FunctionGroup =
   | 'permissions'
   | 'transition-requests'
   | 'artifacts'
+  | 'dbfs'
   | 'registry-webhooks';
 
 /**
@@ -47,6 +48,12 @@ export interface RouteDefinition {
    * MLflow artifact path (`mlflow-registry/<model id>/…`).
    */
   readonly modelBy?: 'id' | 'artifact-path';
+  /**
+   * `raw`: the body is a file's bytes (any content type, binary), not a
+   * JSON object; the input is the query string and the path parameters.
+   * @default - a JSON body (POST, PUT, PATCH)
+   */
+  readonly body?: 'raw';
 }
 
 /** Workspace-admin routes: those whose ability admins alone hold. */
@@ -344,14 +351,14 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/stagegate/model-versions/files',
     group: 'artifacts',
     operation: 'listModelVersionFiles',
-    action: 'registry:ReadRegisteredModel',
+    action: 'registry:ReadArtifacts',
   },
   {
     method: 'GET',
     path: '/api/2.0/mlflow-artifacts/artifacts',
     group: 'artifacts',
     operation: 'listArtifacts',
-    action: 'registry:ReadRegisteredModel',
+    action: 'registry:ReadArtifacts',
     modelBy: 'artifact-path',
   },
   {
@@ -360,8 +367,48 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/mlflow-artifacts/artifacts/{proxy+}',
     group: 'artifacts',
     operation: 'downloadArtifact',
-    action: 'registry:ReadRegisteredModel',
+    action: 'registry:ReadArtifacts',
     modelBy: 'artifact-path',
+  },
+  {
+    // Databricks' loading path (MLflow's DatabricksModelsArtifactRepository).
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/list-artifacts`,
+    group: 'artifacts',
+    operation: 'listModelVersionArtifacts',
+    action: 'registry:ReadArtifacts',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/get-signed-download-uri`,
+    group: 'artifacts',
+    operation: 'getModelVersionSignedDownloadUri',
+    action: 'registry:ReadArtifacts',
+  },
+  {
+    // The DBFS area of seed 002's temporary copies, each principal's own.
+    method: 'GET',
+    path: '/api/2.0/dbfs/list',
+    group: 'dbfs',
+    operation: 'listDbfs',
+    action: 'artifacts:ReadTemporaryCopies',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/dbfs/get-status',
+    group: 'dbfs',
+    operation: 'getDbfsStatus',
+    action: 'artifacts:ReadTemporaryCopies',
+  },
+  {
+    // One whole file per request, its bytes as the body (MLflow's
+    // DbfsRestArtifactRepository); the path follows `/dbfs`.
+    method: 'POST',
+    path: '/dbfs/{proxy+}',
+    group: 'dbfs',
+    operation: 'putDbfsFile',
+    action: 'artifacts:WriteTemporaryCopies',
+    body: 'raw',
   },
   {
     method: 'POST',

@@ -1,6 +1,7 @@
 import type { FunctionGroup } from '#http/routes.ts';
 import type { FunctionNeeds } from '#shared/needs.ts';
 import { artifactsRoot } from './api/artifacts.ts';
+import { dbfsRoot } from './api/dbfs.ts';
 import { healthRoot } from './api/health.ts';
 import { modelVersionsRoot } from './api/model-versions.ts';
 import { notFoundRoot } from './api/not-found.ts';
@@ -35,6 +36,7 @@ export const groupRoots: Readonly<Record<FunctionGroup, DeclaresNeeds>> = {
   scim: scimRoot,
   permissions: permissionsRoot,
   artifacts: artifactsRoot,
+  dbfs: dbfsRoot,
   'registry-webhooks': registryWebhooksRoot,
 };
 

@@ -60,7 +60,15 @@ export interface FunctionNeeds {
   readonly transitionRequestWorkflow?: WorkflowAccess;
   /** Starts asynchronous registrations (invokes the registration function). */
   readonly registrations?: true;
+  /**
+   * The admin-allow-listed `s3://` prefixes versions may be registered from
+   * (deploy-time configuration): `read` (list them and HEAD their
+   * objects) or `copySource` (copy pinned versions of their objects).
+   */
+  readonly externalSources?: ExternalSourceAccess;
 }
+
+export type ExternalSourceAccess = 'read' | 'copySource';
 
 /** The environment variable that carries each need's resource. */
 export const needEnvironment = {
@@ -69,6 +77,7 @@ export const needEnvironment = {
   bucketName: 'ARTIFACT_BUCKET_NAME',
   transitionRequestWorkflow: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
   registrations: 'REGISTRATION_FUNCTION_NAME',
+  externalSources: 'EXTERNAL_SOURCE_PREFIXES',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

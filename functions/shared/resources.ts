@@ -1,11 +1,18 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Prefix } from '#domain/artifacts/sources.ts';
 import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
 import type {
+  ArtifactSourceReader,
   ArtifactStore,
   ArtifactTransfers,
 } from '#ports/artifact-store.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
-import type { FunctionNeeds, PrefixNeed, WorkflowAccess } from './needs.ts';
+import type {
+  ExternalSourceAccess,
+  FunctionNeeds,
+  PrefixNeed,
+  WorkflowAccess,
+} from './needs.ts';
 
 /** The registry table: the function's one document client and the name. */
 export interface RegistryTable {
@@ -16,7 +23,7 @@ export interface RegistryTable {
 /** The objects of the artifact bucket, under the prefixes it was granted. */
 export interface ArtifactBucket {
   readonly bucketName: string;
-  readonly artifacts: ArtifactStore & ArtifactTransfers;
+  readonly artifacts: ArtifactStore & ArtifactTransfers & ArtifactSourceReader;
 }
 
 /**
@@ -38,6 +45,9 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     : unknown) &
   (N extends { registrations: true }
     ? { readonly registrations: RegistrationQueue }
+    : unknown) &
+  (N extends { externalSources: ExternalSourceAccess }
+    ? { readonly externalPrefixes: readonly S3Prefix[] }
     : unknown);
 
 /**

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   type IRole,
@@ -13,7 +13,12 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  NO_EXTERNAL_SOURCES,
+  type S3Prefix,
+} from '../../functions/domain/artifacts/sources.ts';
+import {
   type BucketAccess,
+  type ExternalSourceAccess,
   needEnvironment,
   type TableNeed,
   type WorkflowAccess,
@@ -251,6 +256,64 @@ export class RegistryFunction extends NodejsFunction {
       `Artifact keys under ${keyPrefix} are created at run time (one per file of a model version); access is limited to that prefix.`
     );
     this.addEnvironment(needEnvironment.bucket, bucket.bucketName);
+    return this;
+  }
+
+  /**
+   * Lets the function read the admin-allow-listed `s3://` prefixes that
+   * versions may be registered from, and sets `EXTERNAL_SOURCE_PREFIXES`
+   * to exactly those (empty: nothing is granted and no `s3://` source is
+   * copied).
+   *
+   * @param prefixes the allow-list (deploy-time context
+   *   `externalSourcePrefixes`)
+   * @param access `read`: GetObject (HEAD) under each prefix and
+   *   ListBucket limited to it; `copySource`: GetObject and
+   *   GetObjectVersion under each prefix (CopyObject of a pinned version).
+   */
+  bindExternalSources(
+    prefixes: readonly S3Prefix[],
+    access: ExternalSourceAccess
+  ): this {
+    const stack = Stack.of(this);
+    for (const { bucket, prefix } of prefixes) {
+      const bucketArn = stack.formatArn({
+        service: 's3',
+        region: '',
+        account: '',
+        resource: bucket,
+      });
+      const objects = `${bucketArn}/${prefix}*`;
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions:
+            access === 'read'
+              ? ['s3:GetObject']
+              : ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [objects],
+        })
+      );
+      if (access === 'read') {
+        this.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [bucketArn],
+            conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+          })
+        );
+      }
+      acknowledgeWildcardResource(
+        this.executionRole,
+        objects,
+        `Model files under the allow-listed source s3://${bucket}/${prefix} are named by the versions registered from them; access is limited to that prefix, read only.`
+      );
+    }
+    this.addEnvironment(
+      needEnvironment.externalSources,
+      prefixes.length === 0
+        ? NO_EXTERNAL_SOURCES
+        : prefixes.map((p) => `s3://${p.bucket}/${p.prefix}`).join(',')
+    );
     return this;
   }
 

@@ -252,14 +252,17 @@ const groupReach: Record<FunctionGroup, Reach> = {
   // Writes here can make transition requests stale, which the workflow
   // closes.
   'registered-models': { table: true, workflow: 'request', artifacts: false },
-  // Only starts registrations (the registration function copies).
-  'model-versions': { table: true, workflow: 'request', artifacts: false },
+  // Starts registrations (the registration function copies); lists and
+  // HEADs the files at a version's source to pin what is copied.
+  'model-versions': { table: true, workflow: 'request', artifacts: true },
   'transition-requests': { table: true, workflow: 'request', artifacts: false },
   tokens: { table: true, artifacts: false },
   'token-management': { table: true, artifacts: false },
   scim: { table: true, artifacts: false },
   permissions: { table: true, artifacts: false },
   artifacts: { table: true, artifacts: true },
+  // Temporary copies (DBFS API): the one function artifact bytes pass.
+  dbfs: { table: true, artifacts: true },
   'registry-webhooks': { table: true, artifacts: false },
 };
 

@@ -331,6 +331,10 @@ function toVersionItem(version: ModelVersion): Item {
     creationTimestamp: version.creationTimestamp,
     lastUpdatedTimestamp: version.lastUpdatedTimestamp,
     userId: version.userId,
+    ...(version.uploadId === undefined ? {} : { uploadId: version.uploadId }),
+    ...(version.storageLocation === undefined
+      ? {}
+      : { storageLocation: version.storageLocation }),
   };
 }
 
@@ -349,5 +353,9 @@ function toModelVersion(item: Item): ModelVersion {
     creationTimestamp: Number(item.creationTimestamp),
     lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
     userId: String(item.userId ?? ''),
+    ...(typeof item.uploadId === 'string' ? { uploadId: item.uploadId } : {}),
+    ...(typeof item.storageLocation === 'string'
+      ? { storageLocation: item.storageLocation }
+      : {}),
   };
 }

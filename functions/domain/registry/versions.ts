@@ -1,11 +1,18 @@
 import type { Activity } from '../activity.ts';
 import { assertDownloadable, managedUploadOf } from '../artifacts/downloads.ts';
-import { managedDownloadUri, managedUploadId } from '../artifacts/paths.ts';
+import { managedDownloadUri } from '../artifacts/paths.ts';
 import {
   COPYING_MESSAGE,
   startRegistration,
   uploadToConsume,
 } from '../artifacts/registration.ts';
+import {
+  classifySource,
+  dbfsOrigin,
+  type SourceKind,
+  type SourceToSnapshot,
+  sessionFromSource,
+} from '../artifacts/sources.ts';
 import {
   InvalidParameterValueError,
   InvalidStateError,
@@ -38,6 +45,7 @@ import {
   versionView,
   withOptimisticRetry,
 } from './dependencies.ts';
+import { resolveModelReference } from './model-references.ts';
 
 export interface CreateModelVersionInput {
   readonly name: string;
@@ -54,10 +62,14 @@ export interface CreateModelVersionInput {
  * takes `versionCounter + 1` under a condition on the counter, and a lost
  * race re-reads and takes the next one.
  *
- * A source naming an upload session of this registry creates the version
- * in PENDING_REGISTRATION, consumes the session in the same transaction,
- * and starts the asynchronous copy into the managed prefix, which sets it
- * READY or FAILED_REGISTRATION. Any other source is recorded as given,
+ * A source whose files the registry copies — an upload session, the
+ * caller's temporary copy (`dbfs:/databricks/mlflow/tmp-external-source/…`),
+ * an allow-listed `s3://` prefix, or a managed version (`models:/…`) —
+ * creates the version in PENDING_REGISTRATION, consumes the session of
+ * those files in the same transaction, and starts the asynchronous copy
+ * into the managed prefix, which sets it READY or FAILED_REGISTRATION. A
+ * `models:/` source naming a version whose files are elsewhere records
+ * that version's download location. Any other source is recorded as given,
  * READY at once (as MLflow records sources it does not manage).
  */
 export async function createModelVersion(
@@ -66,10 +78,14 @@ export async function createModelVersion(
   input: CreateModelVersionInput
 ): Promise<ModelVersionView> {
   const source = validateSource(input.source);
-  managedUploadId(source, deps.artifacts?.bucketName);
+  const kind = classifySource(source, {
+    bucketName: deps.artifacts?.bucketName,
+    externalPrefixes: deps.artifacts?.externalPrefixes,
+  });
   validateRunFields(input);
   const description = validateDescription(input.description ?? '');
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
+  const files = await filesOfSource(deps, caller, input.name, source, kind);
   const created = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
     if (record.versionCounter >= limits.versionsPerModel) {
@@ -78,13 +94,16 @@ export async function createModelVersion(
       );
     }
     const now = deps.now();
-    const consume = await uploadToConsume(
-      deps.artifacts,
-      caller,
-      source,
-      now,
-      record.model.id
-    );
+    const consume =
+      files.uploadId !== undefined && deps.artifacts
+        ? await uploadToConsume(
+            deps.artifacts,
+            caller,
+            files.uploadId,
+            now,
+            record.model.id
+          )
+        : undefined;
     const version: ModelVersion = {
       modelId: record.model.id,
       version: record.versionCounter + 1,
@@ -99,6 +118,12 @@ export async function createModelVersion(
       creationTimestamp: now,
       lastUpdatedTimestamp: now,
       userId: caller.userName,
+      ...(consume && kind.kind !== 'upload'
+        ? { uploadId: consume.uploadId }
+        : {}),
+      ...(files.storageLocation === undefined
+        ? {}
+        : { storageLocation: files.storageLocation }),
     };
     await deps.store.createVersion(record, version, consume);
     return {
@@ -113,6 +138,66 @@ export async function createModelVersion(
     created.consume.uploadId
   );
   return { ...created.view, ...started };
+}
+
+/**
+ * Where a new version's files come from: the session to consume (an
+ * upload's, or one made now from the files at the source), or the
+ * download location a `models:/` source resolved to.
+ */
+async function filesOfSource(
+  deps: RegistryDependencies,
+  caller: Principal,
+  name: string,
+  source: string,
+  kind: SourceKind
+): Promise<{ uploadId?: string; storageLocation?: string }> {
+  if (kind.kind === 'unmanaged') return {};
+  const artifacts = deps.artifacts;
+  if (!artifacts) {
+    throw new InvalidStateError(
+      'This registry is not configured to manage artifact uploads.'
+    );
+  }
+  if (kind.kind === 'upload') return { uploadId: kind.uploadId };
+  let target: SourceToSnapshot;
+  if (kind.kind === 'model-reference') {
+    const resolved = await resolveModelReference(deps, caller, source);
+    if (resolved.kind === 'location') {
+      return { storageLocation: resolved.storageLocation };
+    }
+    target = {
+      source,
+      origin: { kind: 'model-version', keyPrefix: resolved.keyPrefix },
+      sha256s: resolved.sha256s,
+    };
+  } else {
+    target = {
+      source,
+      origin:
+        kind.kind === 'dbfs'
+          ? dbfsOrigin(caller, kind.relative)
+          : { kind: 's3', bucket: kind.bucket, keyPrefix: kind.keyPrefix },
+    };
+  }
+  if (!artifacts.sources) {
+    throw new InvalidStateError(
+      'This registry is not configured to read artifact sources.'
+    );
+  }
+  const record = await requireRecord(deps, name);
+  const uploadId = await sessionFromSource(
+    {
+      uploads: artifacts.uploads,
+      sources: artifacts.sources,
+      now: deps.now,
+      newId: deps.newId,
+    },
+    caller,
+    record.model.id,
+    target
+  );
+  return { uploadId };
 }
 
 export async function getModelVersion(
@@ -218,11 +303,13 @@ export async function deleteModelVersionTag(
 }
 
 /**
- * Where the version's files are. For a version registered from an upload,
- * its managed copy as an `mlflow-artifacts:/` URI, which MLflow's client
- * then lists and downloads through this server's artifact endpoints (only
- * once READY); for any other source, the source as registered (MLflow
- * returns it the same way for sources it does not manage).
+ * Where the version's files are. For a version whose files the registry
+ * manages, its managed copy as an `mlflow-artifacts:/` URI, which MLflow's
+ * client then lists and downloads through this server's artifact
+ * endpoints (only once READY); for a `models:/` source resolved to files
+ * elsewhere, the location recorded at creation; for any other source, the
+ * source as registered (MLflow returns it the same way for sources it does
+ * not manage).
  * @throws InvalidStateError for a managed version that is not READY.
  */
 export async function getModelVersionDownloadUri(
@@ -230,6 +317,7 @@ export async function getModelVersionDownloadUri(
   input: { name: string; version: string | number }
 ): Promise<string> {
   const version = await getModelVersion(deps, input);
+  if (version.storageLocation !== undefined) return version.storageLocation;
   if (managedUploadOf(version, deps.artifacts?.bucketName) === undefined) {
     return version.source;
   }

@@ -29,8 +29,14 @@ export interface CleanupJobDependencies extends SessionCleanupDependencies {
    */
   readonly maxAgeMs: number;
   /**
-   * How long the upload of a FAILED_REGISTRATION version is kept to look
-   * into the failure. `FAILED_RETENTION_HOURS`, default 72.
+   * How long a READY version's temporary copy (upload or DBFS copy) is
+   * kept. `TEMPORARY_COPY_GRACE_HOURS`, default 1.
+   */
+  readonly readyGraceMs: number;
+  /**
+   * How long the temporary copy of a FAILED_REGISTRATION version is kept to
+   * look into the failure. `FAILED_RETENTION_HOURS`, default the grace
+   * period.
    */
   readonly failedRetentionMs: number;
   /**
@@ -73,13 +79,18 @@ export const cleanupRoot = defineRoot({
     artifacts: bucket.artifacts,
     now,
     maxAgeMs: hoursFromEnv('CLEANUP_MAX_AGE_HOURS', 24),
-    failedRetentionMs: hoursFromEnv('FAILED_RETENTION_HOURS', 72),
+    readyGraceMs: hoursFromEnv('TEMPORARY_COPY_GRACE_HOURS', 1),
+    failedRetentionMs: hoursFromEnv(
+      'FAILED_RETENTION_HOURS',
+      hoursFromEnv('TEMPORARY_COPY_GRACE_HOURS', 1) / 3_600_000
+    ),
     registrationDeadlineMs: hoursFromEnv('REGISTRATION_DEADLINE_HOURS', 6),
   }),
   build: (deps: CleanupJobDependencies) =>
     observedHandler(async (_event: unknown): Promise<CleanupJobReport> => {
       const sessions = await cleanupUploadSessions(deps, {
         maxAgeMs: deps.maxAgeMs,
+        readyGraceMs: deps.readyGraceMs,
         failedRetentionMs: deps.failedRetentionMs,
         registrationDeadlineMs: deps.registrationDeadlineMs,
         maxSessionsPerRun: MAX_SESSIONS_PER_RUN,
