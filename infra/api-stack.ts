@@ -27,6 +27,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   DefinitionBody,
   type IStateMachine,
@@ -117,6 +118,8 @@ export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   /** The artifact bucket (`StatefulStack.artifactBucket`). */
   readonly artifactBucket: IBucket;
+  /** The OAuth signing key (`StatefulStack.oauthSigningKey`). */
+  readonly oauthSigningKey: ISecret;
   /**
    * The `s3://` prefixes an admin allow-lists for registering versions by
    * path (context `externalSourcePrefixes`); the functions that read them
@@ -204,6 +207,7 @@ export class ApiStack extends Stack {
     this.authorizerFunction = this.bindNeeds(
       new RegistryFunction(this, 'Authorizer', {
         entry: handlerEntries.authorizer,
+        readsSecrets: otherRoots.authorizer.needs.oauthSigningKey,
         description: 'Resolves bearer tokens to principals for the HTTP API',
       }),
       otherRoots.authorizer.needs,
@@ -212,9 +216,11 @@ export class ApiStack extends Stack {
 
     const groupFunctions = new Map<FunctionGroup, RegistryFunction>();
     for (const group of functionGroups) {
+      const needs: FunctionNeeds = groupRoots[group].needs;
       const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
+        readsSecrets: needs.oauthSigningKey === true,
       });
       groupFunctions.set(
         group,
@@ -276,9 +282,16 @@ export class ApiStack extends Stack {
       /** Which one to bind: see the class comment. */
       stateMachine: IStateMachine;
       externalSourcePrefixes?: readonly S3Prefix[] | undefined;
+      oauthSigningKey?: ISecret | undefined;
     }
   ): RegistryFunction {
     if (needs.table) fn.bindTable(resources.table, needs.table);
+    if (needs.oauthSigningKey) {
+      if (!resources.oauthSigningKey) {
+        throw new Error('No OAuth signing key to bind');
+      }
+      fn.bindSigningKey(resources.oauthSigningKey);
+    }
     if (needs.externalSources) {
       fn.bindExternalSources(
         resources.externalSourcePrefixes ?? [],

@@ -57,6 +57,7 @@ export function buildApp(options: BuildAppOptions = {}): StagegateApp {
     description: 'stagegate model registry: API, functions and workflows',
     table: stateful.table,
     artifactBucket: stateful.artifactBucket,
+    oauthSigningKey: stateful.oauthSigningKey,
     // `cdk deploy -c externalSourcePrefixes=s3://team-bucket/models/,…`
     externalSourcePrefixes: parseExternalSourcePrefixes(
       contextString(app, 'externalSourcePrefixes')

@@ -21,6 +21,7 @@ import {
   HttpMethods,
   type IBucket,
 } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TEMPORARY_PREFIX } from '../functions/domain/cleanup.ts';
 import { type KeyAttribute, registryTable } from './table-definition.ts';
@@ -51,6 +52,12 @@ export class StatefulStack extends Stack {
   readonly table: Table;
   /** Model artifacts: temporary uploads and managed version copies. */
   readonly artifactBucket: IBucket;
+  /**
+   * The key that signs OAuth access tokens (HS256): 64 random characters.
+   * Rotate with `aws secretsmanager put-secret-value` and a new random
+   * string; the previous version verifies tokens until they expire.
+   */
+  readonly oauthSigningKey: Secret;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -125,6 +132,18 @@ export class StatefulStack extends Stack {
           maxAge: 3000,
         },
       ],
+    });
+
+    this.oauthSigningKey = new Secret(this, 'OAuthSigningKey', {
+      description:
+        'stagegate: signs OAuth access tokens (HS256); its previous version verifies until they expire',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.oauthSigningKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotated by putting a new random value (README, "OAuth"): a rotation Lambda would only do the same, and the previous version keeps verifying the tokens it signed (at most an hour).',
     });
 
     // A retained bucket must keep its TLS-only (and log delivery) policy

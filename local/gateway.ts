@@ -410,6 +410,11 @@ function toEvent(
   }
   const cookies = headers.cookie?.split(';').map((cookie) => cookie.trim());
   delete headers.cookie;
+  // As API Gateway adds them (the caller's own are replaced).
+  const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-for'] = sourceIp;
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(request.socket.localPort ?? '');
   const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : '';
   // API Gateway's own (lossy) view: repeated keys comma-joined.
   const queryStringParameters: Record<string, string> = {};
@@ -444,7 +449,7 @@ function toEvent(
         method,
         path: url.pathname,
         protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -214,6 +215,9 @@ export async function startLocalRuntime(
     delete process.env.AWS_PROFILE;
 
     const admin = resolveAdminToken(dataDir, options.adminToken);
+    // The key that signs OAuth access tokens, as Secrets Manager keeps it
+    // on AWS; the token endpoint and the authorizer read it.
+    process.env.OAUTH_SIGNING_KEY_FILE = ensureSigningKeyFile(dataDir);
     const client = createDocumentClient(
       new DynamoDBClient({
         endpoint: dynamodb.endpoint,
@@ -308,6 +312,26 @@ function resolveAdminToken(
   const token = generateTokenValue();
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, generated: true, file };
+}
+
+/**
+ * `<dataDir>/oauth-signing-key` (mode 0600): the OAuth signing keys, a
+ * random 256-bit key made at the first start. To rotate, put a new key
+ * first in its `keys`; keep the old one until its tokens expired.
+ */
+function ensureSigningKeyFile(dataDir: string): string {
+  const file = join(dataDir, 'oauth-signing-key');
+  if (!existsSync(file)) {
+    const key = {
+      kid: randomBytes(8).toString('hex'),
+      secret: randomBytes(32).toString('base64url'),
+    };
+    writeFileSync(file, `${JSON.stringify({ keys: [key] })}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  }
+  return file;
 }
 
 /**

@@ -96,6 +96,12 @@ export interface AbilityRule {
   /** Workspace admins only. */
   readonly admins?: true;
   /**
+   * Manages credentials (personal access tokens, OAuth secrets): refused to
+   * a caller with an OAuth access token, whose scope is the registry, so a
+   * short-lived token never buys a long-lived one.
+   */
+  readonly credentials?: true;
+  /**
    * Held on some model, not a named one: the resource carries a model on
    * which the principal holds `needs`, or none when there is no such model
    * (then only admins hold it).
@@ -237,9 +243,15 @@ export const ABILITIES = {
     someModel: true,
   },
   'identity:ReadSelf': { on: ['registry'] },
-  'identity:ManageOwnTokens': { on: ['registry'] },
+  'identity:ManageOwnTokens': { on: ['registry'], credentials: true },
   'admin:ManageIdentities': { on: ['registry'], admins: true },
-  'admin:ManageTokens': { on: ['registry'], admins: true },
+  'admin:ManageTokens': { on: ['registry'], admins: true, credentials: true },
+  'admin:ManageServicePrincipalSecrets': {
+    on: ['registry'],
+    admins: true,
+    credentials: true,
+  },
+  'admin:ManageIpAccessLists': { on: ['registry'], admins: true },
 } as const satisfies Readonly<Record<string, AbilityRule>>;
 
 export type Ability = keyof typeof ABILITIES;
@@ -345,6 +357,9 @@ function refusal(
   if (!rule.on.includes(resource.kind)) {
     // A wiring error, not a caller's: the route names the wrong resource.
     throw new Error(`${ability} is not asked about a ${resource.kind}.`);
+  }
+  if (rule.credentials && principal.viaOAuth) {
+    return `${ability} needs a personal access token: an OAuth access token's scope is the registry, and it may not manage credentials.`;
   }
   if (rule.admins) {
     return principal.isAdmin

@@ -307,11 +307,12 @@ export function createRouteGuard(deps: {
       if (current.active === false) {
         throw new UnauthenticatedError('The principal is deactivated.');
       }
-      return current;
+      // How the caller authenticated is the request's, not the store's.
+      return fromAuthorizer.viaOAuth ? { ...current, viaOAuth: true } : current;
     },
     async check(route, caller, input) {
       const action = route.action;
-      if (action === 'public') return EVERYTHING;
+      if (action === 'public' || action === 'client') return EVERYTHING;
       if (route.modelBy === 'artifact-path') {
         return checkArtifactPaths(action, caller, input);
       }

@@ -19,7 +19,7 @@ import {
 import { ACCESS_MESSAGE, type AccessFields } from '#shared/log-format.ts';
 import { logger } from '#shared/powertools.ts';
 import type { AccessContext, RouteGuard } from './access-guard.ts';
-import { principalFromEvent } from './auth-context.ts';
+import { assertSourceAllowed, principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
 import { responseJson } from './json-text.ts';
 import { bodyBytes, rawInput } from './request.ts';
@@ -49,7 +49,26 @@ export interface OperationContext<D> {
   readonly access: AccessContext;
   /** The body's bytes, for a route whose body is a file (`body: 'raw'`). */
   readonly body: () => Buffer;
+  /** What the operation may need of the request beyond its input. */
+  readonly request: {
+    /** The caller's address, as API Gateway (or the local socket) saw it. */
+    readonly sourceIp: string;
+    /** A header (lower-case name). */
+    header(name: string): string | undefined;
+  };
 }
+
+/**
+ * The principal of a `client` route's operation: nobody yet (the operation
+ * authenticates the client itself).
+ */
+const CLIENT: Principal = {
+  id: '',
+  userName: '',
+  kind: 'service_principal',
+  isAdmin: false,
+  groups: [],
+};
 
 /** One API operation: its input schema and its use-case call. */
 export interface Operation<D> {
@@ -257,13 +276,17 @@ export function createApiHandler<D>(options: {
           `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
         );
       }
-      const principal = await options.guard.principal(
-        principalFromEvent(event)
-      );
-      logger.appendKeys({
-        operation: target.operation.operation,
-        principalId: principal.id,
-      });
+      let principal = CLIENT;
+      if (target.route.action === 'client') {
+        assertSourceAllowed(event);
+        logger.appendKeys({ operation: target.operation.operation });
+      } else {
+        principal = await options.guard.principal(principalFromEvent(event));
+        logger.appendKeys({
+          operation: target.operation.operation,
+          principalId: principal.id,
+        });
+      }
       const input = rawInput(event, {
         rawBody: target.route.body === 'raw',
       });
@@ -274,6 +297,10 @@ export function createApiHandler<D>(options: {
         route: target.route,
         access,
         body: () => bodyBytes(event),
+        request: {
+          sourceIp: event.requestContext.http.sourceIp,
+          header: (name) => event.headers?.[name],
+        },
       });
       if (target.operation.metric) recordMetric(target.operation.metric);
       return body instanceof RawResponse ? body.result : jsonResponse(body);

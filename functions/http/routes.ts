@@ -21,14 +21,19 @@ export type FunctionGroup =
   | 'transition-requests'
   | 'artifacts'
   | 'dbfs'
+  | 'oauth'
+  | 'workspace'
   | 'registry-webhooks';
 
 /**
  * What a route does: an ability of the one table (`ABILITIES` in
- * functions/domain/authorization.ts, by its IAM-style action name), or
- * `public` for the routes that need no token.
+ * functions/domain/authorization.ts, by its IAM-style action name),
+ * `public` for the routes that need no token (no authorizer either), or
+ * `client` for OAuth's endpoints, where the client authenticates itself to
+ * the operation (client credentials) and the authorizer still runs first
+ * (the IP access lists).
  */
-export type RouteAction = Ability | 'public';
+export type RouteAction = Ability | 'public' | 'client';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -58,7 +63,11 @@ export interface RouteDefinition {
 
 /** Workspace-admin routes: those whose ability admins alone hold. */
 export function isAdminRoute(route: Pick<RouteDefinition, 'action'>): boolean {
-  return route.action !== 'public' && isAdminOnly(route.action);
+  return (
+    route.action !== 'public' &&
+    route.action !== 'client' &&
+    isAdminOnly(route.action)
+  );
 }
 
 const MLFLOW = '/api/2.0/mlflow';
@@ -602,6 +611,102 @@ export const routes: readonly RouteDefinition[] = [
     operation: 'getPermissionLevels',
     action: 'registry:ReadRegisteredModel',
     modelBy: 'id',
+  },
+  {
+    // OAuth machine-to-machine (Databricks' discovery and token endpoints,
+    // which the SDK's `oauth-m2m` reads).
+    method: 'GET',
+    path: '/oidc/.well-known/oauth-authorization-server',
+    group: 'oauth',
+    operation: 'getOAuthAuthorizationServer',
+    action: 'client',
+  },
+  {
+    // A form-encoded body (RFC 6749), hence raw.
+    method: 'POST',
+    path: '/oidc/v1/token',
+    group: 'oauth',
+    operation: 'issueOAuthToken',
+    action: 'client',
+    body: 'raw',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/accounts/servicePrincipals/{service_principal_id}/credentials/secrets',
+    group: 'oauth',
+    operation: 'createServicePrincipalSecret',
+    action: 'admin:ManageServicePrincipalSecrets',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/accounts/servicePrincipals/{service_principal_id}/credentials/secrets',
+    group: 'oauth',
+    operation: 'listServicePrincipalSecrets',
+    action: 'admin:ManageServicePrincipalSecrets',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/accounts/servicePrincipals/{service_principal_id}/credentials/secrets/{secret_id}',
+    group: 'oauth',
+    operation: 'deleteServicePrincipalSecret',
+    action: 'admin:ManageServicePrincipalSecrets',
+  },
+  {
+    // IP access lists (Databricks' workspace API) and their switch.
+    method: 'POST',
+    path: '/api/2.0/ip-access-lists',
+    group: 'workspace',
+    operation: 'createIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/ip-access-lists',
+    group: 'workspace',
+    operation: 'listIpAccessLists',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'getIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'PUT',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'replaceIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'updateIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'deleteIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/workspace-conf',
+    group: 'workspace',
+    operation: 'getWorkspaceConf',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/workspace-conf',
+    group: 'workspace',
+    operation: 'setWorkspaceConf',
+    action: 'admin:ManageIpAccessLists',
   },
   {
     method: 'POST',

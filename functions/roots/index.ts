@@ -5,6 +5,7 @@ import { dbfsRoot } from './api/dbfs.ts';
 import { healthRoot } from './api/health.ts';
 import { modelVersionsRoot } from './api/model-versions.ts';
 import { notFoundRoot } from './api/not-found.ts';
+import { oauthRoot } from './api/oauth.ts';
 import { permissionsRoot } from './api/permissions.ts';
 import { registeredModelsRoot } from './api/registered-models.ts';
 import { registryWebhooksRoot } from './api/registry-webhooks.ts';
@@ -12,6 +13,7 @@ import { scimRoot } from './api/scim.ts';
 import { tokenManagementRoot } from './api/token-management.ts';
 import { tokensRoot } from './api/tokens.ts';
 import { transitionRequestsRoot } from './api/transition-requests.ts';
+import { workspaceRoot } from './api/workspace.ts';
 import { authorizerRoot } from './authorizer.ts';
 import { cleanupRoot } from './jobs/cleanup.ts';
 import { registrationRoot } from './jobs/registration.ts';
@@ -37,6 +39,8 @@ export const groupRoots: Readonly<Record<FunctionGroup, DeclaresNeeds>> = {
   permissions: permissionsRoot,
   artifacts: artifactsRoot,
   dbfs: dbfsRoot,
+  oauth: oauthRoot,
+  workspace: workspaceRoot,
   'registry-webhooks': registryWebhooksRoot,
 };
 

@@ -66,6 +66,12 @@ export interface FunctionNeeds {
    * objects) or `copySource` (copy pinned versions of their objects).
    */
   readonly externalSources?: ExternalSourceAccess;
+  /**
+   * The key that signs OAuth access tokens (the token endpoint) and
+   * verifies them (the authorizer): a Secrets Manager secret, read
+   * through the Parameters and Secrets extension.
+   */
+  readonly oauthSigningKey?: true;
 }
 
 export type ExternalSourceAccess = 'read' | 'copySource';
@@ -78,6 +84,7 @@ export const needEnvironment = {
   transitionRequestWorkflow: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
   registrations: 'REGISTRATION_FUNCTION_NAME',
   externalSources: 'EXTERNAL_SOURCE_PREFIXES',
+  oauthSigningKey: 'OAUTH_SIGNING_SECRET_ARN',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

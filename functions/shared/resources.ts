@@ -7,6 +7,7 @@ import type {
   ArtifactTransfers,
 } from '#ports/artifact-store.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
+import type { SigningKeys } from '#ports/signing-keys.ts';
 import type {
   ExternalSourceAccess,
   FunctionNeeds,
@@ -48,6 +49,9 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     : unknown) &
   (N extends { externalSources: ExternalSourceAccess }
     ? { readonly externalPrefixes: readonly S3Prefix[] }
+    : unknown) &
+  (N extends { oauthSigningKey: true }
+    ? { readonly signingKeys: SigningKeys }
     : unknown);
 
 /**

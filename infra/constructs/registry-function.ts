@@ -6,10 +6,17 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
@@ -61,6 +68,12 @@ export interface RegistryFunctionProps {
    * @default - the defaults only
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Reads Secrets Manager secrets (the OAuth signing key) through the AWS
+   * Parameters and Secrets extension, which caches them: adds its layer.
+   * @default false
+   */
+  readonly readsSecrets?: boolean | undefined;
 }
 
 /**
@@ -105,6 +118,14 @@ export class RegistryFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       role: executionRole,
       logGroup,
+      ...(props.readsSecrets
+        ? {
+            paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(
+              ParamsAndSecretsVersions.V1_0_103,
+              { cacheEnabled: true, secretsManagerTtl: Duration.minutes(5) }
+            ),
+          }
+        : {}),
       environment: {
         POWERTOOLS_SERVICE_NAME: 'stagegate',
         NODE_OPTIONS: '--enable-source-maps',
@@ -256,6 +277,17 @@ export class RegistryFunction extends NodejsFunction {
       `Artifact keys under ${keyPrefix} are created at run time (one per file of a model version); access is limited to that prefix.`
     );
     this.addEnvironment(needEnvironment.bucket, bucket.bucketName);
+    return this;
+  }
+
+  /**
+   * Lets the function read the OAuth signing key (GetSecretValue on that
+   * one secret) and sets `OAUTH_SIGNING_SECRET_ARN`; the function must be
+   * made with `readsSecrets` (the extension it reads it through).
+   */
+  bindSigningKey(secret: ISecret): this {
+    secret.grantRead(this);
+    this.addEnvironment(needEnvironment.oauthSigningKey, secret.secretArn);
     return this;
   }
 

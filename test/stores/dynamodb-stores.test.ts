@@ -11,7 +11,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { DynamoDBIpAccessStore } from '#adapters/dynamodb/ip-access-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import { DynamoDBOAuthSecretStore } from '#adapters/dynamodb/oauth-secret-store.ts';
 import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
 import {
   bindLegacyWebhooks,
@@ -25,7 +27,9 @@ import {
 } from '#local/dynamodb/dynamodb-local.ts';
 import { findFreePort } from '#local/ports.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
+import { describeIpAccessStoreContract } from '#test/store-contract/ip-access-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeOAuthSecretStoreContract } from '#test/store-contract/oauth-secret-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 
@@ -114,6 +118,24 @@ describeIdentityStoreContract(
   'DynamoDB Local',
   async () =>
     new DynamoDBIdentityStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describeIpAccessStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBIpAccessStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describeOAuthSecretStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBOAuthSecretStore({
       client: await emptyTable(),
       tableName: TABLE_NAME,
     })

@@ -1,9 +1,13 @@
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
+import { describeIpAccessStoreContract } from '#test/store-contract/ip-access-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeOAuthSecretStoreContract } from '#test/store-contract/oauth-secret-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
+import { MemoryIpAccessStore } from '#test/support/memory-ip-access-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
+import { MemoryOAuthSecretStore } from '#test/support/memory-oauth-secret-store.ts';
 import { MemoryTransitionRequestStore } from '#test/support/memory-transition-request-store.ts';
 import { MemoryWebhookStore } from '#test/support/memory-webhook-store.ts';
 
@@ -23,3 +27,13 @@ describeTransitionRequestStoreContract('in memory', async () => {
   const models = new MemoryModelRegistryStore();
   return { models, requests: new MemoryTransitionRequestStore(models) };
 });
+
+describeIpAccessStoreContract(
+  'in memory',
+  async () => new MemoryIpAccessStore()
+);
+
+describeOAuthSecretStoreContract(
+  'in memory',
+  async () => new MemoryOAuthSecretStore()
+);

@@ -110,6 +110,11 @@ function itemKinds(
       gsi1: [k.webhooksOfModel(s['<model id>']), k.registryWebhooks],
       gsi2: [k.allWebhooks],
     },
+    'OAuth secret (by hash)': {
+      ...k.oauthSecret(s['<sha256>']),
+      gsi1: [k.oauthSecretsOfPrincipal(s['<principal id>'])],
+    },
+    'IP access lists (with their enforcement)': k.ipAccessSettings,
   };
 }
 

@@ -124,7 +124,12 @@ describe('authorization', () => {
       expect(entries.filter(([, rule]) => rule.on.length === 0)).toEqual([]);
       expect(
         entries.filter(([ability]) => isAdminOnly(ability)).map(([a]) => a)
-      ).toEqual(['admin:ManageIdentities', 'admin:ManageTokens']);
+      ).toEqual([
+        'admin:ManageIdentities',
+        'admin:ManageTokens',
+        'admin:ManageServicePrincipalSecrets',
+        'admin:ManageIpAccessLists',
+      ]);
     });
 
     it('names every ability in the IAM style, by service', () => {
