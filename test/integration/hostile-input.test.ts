@@ -197,13 +197,18 @@ beforeAll(async () => {
       stored.webhookSecret,
       stored.webhookAuthorization,
       stored.jobAccessToken,
+      stored.oauthSecret,
     ]),
   ];
   const checks = {
     secrets,
     marks: [FRESH_SECRET_MARK],
+    // OAuth's endpoints authenticate the client themselves (discovery
+    // answers anyone, the token endpoint only a client with its secret).
     publicPaths: new Set(
-      routes.filter((r) => r.action === 'public').map((r) => r.path)
+      routes
+        .filter((r) => r.action === 'public' || r.action === 'client')
+        .map((r) => r.path)
     ),
   };
   failures = outcomes.flatMap((outcome) => check(outcome, checks));
