@@ -2,7 +2,6 @@ import type { IpAccessStore } from '#ports/ip-access-store.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
-  PermissionDeniedError,
   ResourceDoesNotExistError,
 } from './errors.ts';
 import {
@@ -289,13 +288,4 @@ function knownKey(key: string): void {
       `Unsupported workspace configuration key '${key.slice(0, 64)}': this registry knows ${WORKSPACE_CONF_KEYS.join(', ')}.`
     );
   }
-}
-
-/**
- * Refuses a request from a blocked address (the authorizer's verdict, in
- * the handler: a denial there would be API Gateway's own body).
- * @throws PermissionDeniedError
- */
-export function refuseBlocked(message: string): never {
-  throw new PermissionDeniedError(message);
 }

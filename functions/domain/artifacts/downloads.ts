@@ -271,6 +271,8 @@ export async function listVersionArtifacts(
     version: string | number;
     path?: string | undefined;
     pageToken?: string | undefined;
+    /** @default LIST_ARTIFACTS_PAGE */
+    pageSize?: number | undefined;
   }
 ): Promise<{ files: readonly VersionArtifact[]; nextPageToken?: string }> {
   const { record, version } = await readyManagedVersion(deps, input);
@@ -309,7 +311,7 @@ export async function listVersionArtifacts(
   const after = pageTokenPath(input.pageToken);
   const rest =
     after === undefined ? entries : entries.filter((e) => e.path > after);
-  const page = rest.slice(0, LIST_ARTIFACTS_PAGE);
+  const page = rest.slice(0, input.pageSize ?? LIST_ARTIFACTS_PAGE);
   const last = page.at(-1);
   return rest.length > page.length && last
     ? {
