@@ -1,7 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkspaceClient } from '@databricks/sdk-experimental';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectApiError, failureOf } from '../contract/support.ts';
 import { MLFLOW, uniqueName } from '../support/api.ts';
 import { type OwnRegistry, startOwnRegistry } from './support/own-registry.ts';
 
@@ -329,6 +331,37 @@ describe('access tokens at the authorizer', () => {
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ error_code: 'UNAUTHENTICATED' });
   });
+
+  it.each([
+    ['expired', () => forged({ exp: Math.floor(Date.now() / 1000) - 5 })],
+    ['for another audience', () => forged({ aud: 'some-other-service' })],
+    [
+      'tampered with',
+      () => {
+        const [header, payload, signature = ''] = forged({}).split('.');
+        const last = signature.at(-2) === 'A' ? 'B' : 'A';
+        return `${header}.${payload}.${signature.slice(0, -2)}${last}${signature.at(-1)}`;
+      },
+    ],
+  ])(
+    'is reported by the Databricks SDK as UNAUTHENTICATED when %s',
+    async (_what, token) => {
+      // Prepare: the SDK 0.17.0 sending the token as it comes
+      const w = new WorkspaceClient({
+        host: registry.url,
+        token: token(),
+        authType: 'pat',
+        env: {},
+        retryTimeoutSeconds: 10,
+      });
+
+      // Act
+      const failure = await failureOf(w.modelRegistry.searchModels({}).next());
+
+      // Assess
+      expectApiError(failure, 'UNAUTHENTICATED', 401);
+    }
+  );
 
   it('accepts a token signed with the key and within its claims', async () => {
     // Act
