@@ -18,6 +18,8 @@ export interface CommandSpec {
   /** `models list` → ['models', 'list']. */
   readonly words: readonly string[];
   readonly args: readonly string[];
+  /** Positional arguments after `args` that may be left out, in order. */
+  readonly optionalArgs?: readonly string[];
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly summary: string;
 }
@@ -158,6 +160,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { comment, 'request-id': requestId },
     summary: 'reject a transition request',
   },
+  {
+    words: ['requests'],
+    args: ['model'],
+    optionalArgs: ['version'],
+    options: {},
+    summary:
+      "list a model's open transition requests (one version's, or every version's)",
+  },
+  {
+    words: ['inbox'],
+    args: [],
+    options: {},
+    summary:
+      'list the open transition requests you may approve, on every model, newest first',
+  },
 ];
 
 export interface GlobalOptions {
@@ -172,7 +189,10 @@ export type Invocation =
   | {
       readonly kind: 'command';
       readonly command: CommandSpec;
-      /** Positional arguments by the names in `command.args`. */
+      /**
+       * Positional arguments by the names in `command.args` (and those of
+       * `command.optionalArgs` that were given).
+       */
       readonly args: Readonly<Record<string, string>>;
       /** The command's own options (for `profile set`, its --host/--token too). */
       readonly options: Readonly<Record<string, string | boolean | undefined>>;
@@ -263,19 +283,23 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     throw new UsageError((error as Error).message, commandName(command));
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== command.args.length) {
+  const names = [...command.args, ...(command.optionalArgs ?? [])];
+  if (
+    positionals.length < command.args.length ||
+    positionals.length > names.length
+  ) {
     throw new UsageError(
       positionals.length < command.args.length
         ? `missing ${command.args
             .slice(positionals.length)
             .map((a) => `<${a}>`)
             .join(' ')}`
-        : `unexpected argument '${positionals[command.args.length]}'`,
+        : `unexpected argument '${positionals[names.length]}'`,
       commandName(command)
     );
   }
   const args = Object.fromEntries(
-    command.args.map((name, i) => [name, positionals[i] as string])
+    positionals.map((value, i) => [names[i] as string, value as string])
   );
   const text = (key: string) => {
     const value = values[key];
@@ -303,6 +327,14 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   };
 }
 
+/** `<model> [version]`: the positional arguments as usage shows them. */
+function usageArgs(command: CommandSpec): string {
+  return [
+    ...command.args.map((a) => `<${a}>`),
+    ...(command.optionalArgs ?? []).map((a) => `[${a}]`),
+  ].join(' ');
+}
+
 function optionLine(name: string, spec: OptionSpec): string {
   const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` <${spec.value}>` : ''}`;
   return `  ${flag.padEnd(28)} ${spec.help}`;
@@ -316,7 +348,7 @@ export function helpText(topic?: string): string {
   if (matching.length === 1 && matching[0]) {
     const command = matching[0];
     const lines = [
-      `usage: stagegate ${commandName(command)} ${command.args.map((a) => `<${a}>`).join(' ')} [options]`,
+      `usage: ${['stagegate', commandName(command), usageArgs(command), '[options]'].filter(Boolean).join(' ')}`,
       '',
       command.summary,
       '',
@@ -334,7 +366,7 @@ export function helpText(topic?: string): string {
     '',
     'commands:',
     ...listed.map((c) => {
-      const usage = `${commandName(c)} ${c.args.map((a) => `<${a}>`).join(' ')}`;
+      const usage = `${commandName(c)} ${usageArgs(c)}`;
       return `  ${usage.padEnd(36)} ${c.summary}`;
     }),
     '',

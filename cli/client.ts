@@ -126,13 +126,29 @@ export interface ModelVersion {
   readonly last_updated_timestamp?: number;
 }
 
-/** Databricks' transition request, with stagegate's stable `id`. */
+/**
+ * Databricks' transition request, with stagegate's extensions: the stable
+ * `id`, the model's `name` and the `version`, and the approvals it needs.
+ */
 export interface TransitionRequest {
   readonly id?: string;
+  readonly name?: string;
+  readonly version?: string;
   readonly to_stage: string;
   readonly from_stage?: string;
   readonly user_id?: string;
   readonly comment?: string;
+  readonly creation_timestamp?: number;
+  readonly available_actions?: readonly string[];
+  readonly approvals_required?: number;
+  readonly approvals_remaining?: number;
+}
+
+/** What an approve or reject answered. */
+export interface Decision {
+  readonly activity: Activity;
+  /** Approvals the request still needs (stagegate's protected stages). */
+  readonly approvalsRemaining?: number | undefined;
 }
 
 export interface Activity {
@@ -400,7 +416,7 @@ export class RegistryClient {
       comment?: string | undefined;
       requestId?: string | undefined;
     }
-  ): Promise<Activity> {
+  ): Promise<Decision> {
     return this.#call(
       'POST',
       `${MLFLOW}/transition-requests/${decision}`,
@@ -423,8 +439,47 @@ export class RegistryClient {
       (body) => {
         const activity = record(field(body, 'activity'), 'activity');
         requireString(activity, 'activity_type');
-        return activity as unknown as Activity;
+        const remaining = body.approvals_remaining;
+        return {
+          activity: activity as unknown as Activity,
+          approvalsRemaining:
+            typeof remaining === 'number' ? remaining : undefined,
+        };
       }
+    );
+  }
+
+  /** The open requests of a version, or of every version without one. */
+  listTransitionRequests(input: {
+    name: string;
+    version?: string | undefined;
+  }): Promise<TransitionRequest[]> {
+    return this.#call(
+      'GET',
+      `${MLFLOW}/transition-requests/list`,
+      {
+        query: { name: input.name, version: input.version },
+        subject: { model: input.name, version: input.version },
+      },
+      (body) => list(body, 'requests').map(transitionRequest)
+    );
+  }
+
+  /** One page of the requests the caller may approve, newest first. */
+  transitionRequestInbox(input: {
+    maxResults?: number | undefined;
+    pageToken?: string | undefined;
+  }): Promise<Page<TransitionRequest>> {
+    return this.#call(
+      'GET',
+      `${STAGEGATE}/transition-requests/inbox`,
+      {
+        query: { max_results: input.maxResults, page_token: input.pageToken },
+      },
+      (body) => ({
+        items: list(body, 'requests').map(transitionRequest),
+        nextPageToken: optionalString(body, 'next_page_token'),
+      })
     );
   }
 
@@ -874,6 +929,12 @@ function modelVersion(value: unknown): ModelVersion {
     throw new ProtocolError(`the registry's answer has no current_stage`);
   }
   return version as unknown as ModelVersion;
+}
+
+function transitionRequest(value: unknown): TransitionRequest {
+  const request = record(value, 'request');
+  requireString(request, 'to_stage');
+  return request as unknown as TransitionRequest;
 }
 
 function uploadTarget(value: unknown): UploadTarget {

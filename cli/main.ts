@@ -26,6 +26,7 @@ import {
   transition,
   versionsList,
 } from './commands/registry.ts';
+import { inbox, requests } from './commands/requests.ts';
 import { configPath, loadConfig, resolveTarget } from './config.ts';
 import { describeError, EXIT_OK, UsageError } from './errors.ts';
 import type { ProgressSink } from './progress.ts';
@@ -79,6 +80,8 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   request,
   approve,
   reject,
+  requests,
+  inbox,
 };
 
 /** Runs one command line; resolves with the exit code (never throws). */

@@ -22,12 +22,28 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import {
+  EventBus,
+  type IEventBus,
+  Rule,
+  RuleTargetInput,
+  Schedule,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  FilterCriteria,
+  FilterRule,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import {
+  DynamoEventSource,
+  SqsEventSource,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   DefinitionBody,
   type IStateMachine,
@@ -71,7 +87,31 @@ export const handlerEntries = {
   /** Invoked by every Task state of the transition-request workflow. */
   transitionRequestWorkflow:
     'functions/handlers/workflow/transition-request.ts',
+  /** The outbox's stream (and a sweep schedule) → queue and event bus. */
+  eventDispatcher: 'functions/handlers/jobs/event-dispatcher.ts',
+  /** The webhook delivery queue → receivers. */
+  webhookDeliveries: 'functions/handlers/jobs/webhook-deliveries.ts',
+  /** Reminders of requests left open (every 5 minutes). */
+  reminders: 'functions/handlers/jobs/reminders.ts',
 } as const;
+
+/** The fixed name of a stack's webhook delivery queue (its DLQ adds `-dlq`). */
+export function webhookQueueName(stackName: string): string {
+  if (Token.isUnresolved(stackName)) {
+    throw new Error('The API stack needs a concrete stack name');
+  }
+  // SQS allows 80 characters; `-dlq` takes 4 of them.
+  const name = `${stackName}-webhook-deliveries`;
+  if (name.length > 76) {
+    throw new Error(
+      `Queue name ${name} is longer than 76 characters: use a shorter stack name`
+    );
+  }
+  return name;
+}
+
+/** The source, detail types and detail of the registry's bus entries. */
+export const REGISTRY_EVENT_SOURCE = 'stagegate.registry';
 
 /** Step Functions' limit on state machine names. */
 const STATE_MACHINE_NAME_MAX_LENGTH = 80;
@@ -111,6 +151,19 @@ export function registrationFunctionName(stackName: string): string {
     );
   }
   return name;
+}
+
+/** The resources a function's needs are bound to. */
+interface Bindings {
+  readonly table: ITable;
+  readonly artifactBucket: IBucket;
+  /** Which one to bind: see the class comment of {@link ApiStack}. */
+  readonly stateMachine: IStateMachine;
+  readonly queue: IQueue;
+  readonly deadLetters: IQueue;
+  readonly bus: IEventBus;
+  readonly oauthSigningKey?: ISecret | undefined;
+  readonly externalSourcePrefixes?: readonly S3Prefix[] | undefined;
 }
 
 export interface ApiStackProps extends StackProps {
@@ -163,6 +216,17 @@ export class ApiStack extends Stack {
   /** Invoked by the Task states of the transition-request workflow. */
   readonly transitionRequestWorkflowFunction: RegistryFunction;
   readonly transitionRequestStateMachine: StateMachine;
+  /** One message per webhook delivery (and its dead-letter queue). */
+  readonly webhookQueue: Queue;
+  readonly webhookDeadLetterQueue: Queue;
+  /** Every registry event, for platform teams to route anywhere. */
+  readonly eventBus: EventBus;
+  /** The outbox's stream (and a 5-minute sweep) → queue and bus. */
+  readonly eventDispatcherFunction: RegistryFunction;
+  /** Sends queued webhook deliveries. */
+  readonly webhookDeliveriesFunction: RegistryFunction;
+  /** Every 5 minutes: one reminder per request left open too long. */
+  readonly remindersFunction: RegistryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -179,6 +243,10 @@ export class ApiStack extends Stack {
         resourceName: stateMachineName,
       })
     );
+    const events = this.createEventResources();
+    this.webhookQueue = events.queue;
+    this.webhookDeadLetterQueue = events.deadLetters;
+    this.eventBus = events.bus;
     const workflowFunction = new RegistryFunction(
       this,
       'TransitionRequestWorkflowFunction',
@@ -190,16 +258,17 @@ export class ApiStack extends Stack {
     this.bindNeeds(
       workflowFunction,
       otherRoots.transitionRequestWorkflow.needs,
-      { ...props, stateMachine: stateMachineByName }
+      { ...props, ...events, stateMachine: stateMachineByName }
     );
     this.transitionRequestWorkflowFunction = workflowFunction;
     this.transitionRequestStateMachine = this.createStateMachine(
       stateMachineName,
       this.transitionRequestWorkflowFunction
     );
-    const bindings = {
+    const bindings: Bindings = {
       ...props,
       stateMachine: this.transitionRequestStateMachine,
+      ...events,
     };
 
     this.registrationFunction = this.createRegistrationFunction(bindings);
@@ -259,6 +328,31 @@ export class ApiStack extends Stack {
     this.registrationWatchdogFunction =
       this.createRegistrationWatchdog(bindings);
 
+    this.eventDispatcherFunction = this.createEventDispatcher(
+      props.table,
+      bindings
+    );
+    this.webhookDeliveriesFunction = this.createWebhookDeliveries(bindings);
+    this.remindersFunction = this.bindNeeds(
+      new RegistryFunction(this, 'RemindersFunction', {
+        entry: handlerEntries.reminders,
+        description:
+          'stagegate: reminds approvers of transition requests left open',
+        timeout: Duration.minutes(2),
+      }),
+      otherRoots.reminders.needs,
+      bindings
+    );
+    new Rule(this, 'RemindersSchedule', {
+      description:
+        'Reminders of transition requests open past their reminder age (every 5 minutes)',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      // A run that fails is the next run's work (each reminder is marked).
+      targets: [
+        new LambdaFunction(this.remindersFunction, { retryAttempts: 0 }),
+      ],
+    });
+
     new CfnOutput(this, 'ApiUrl', {
       value: this.httpApi.apiEndpoint,
       description: 'Registry URL (MLFLOW_TRACKING_URI / DATABRICKS_HOST)',
@@ -266,6 +360,137 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'TransitionRequestStateMachineArn', {
       value: this.transitionRequestStateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: `Registry events (source ${REGISTRY_EVENT_SOURCE}, detail-type = event type)`,
+    });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
+      value: this.webhookDeadLetterQueue.queueUrl,
+      description: 'Webhook deliveries that gave up',
+    });
+  }
+
+  /**
+   * The webhook delivery queue with its dead-letter queue, both with fixed
+   * names (the worker derives the dead-letter queue's URL from the
+   * queue's), and the registry's event bus.
+   */
+  private createEventResources(): {
+    queue: Queue;
+    deadLetters: Queue;
+    bus: EventBus;
+  } {
+    const name = webhookQueueName(this.stackName);
+    const deadLetters = new Queue(this, 'WebhookDeadLetterQueue', {
+      queueName: `${name}-dlq`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This is the dead-letter queue of the webhook delivery queue; what lands here is kept 14 days for inspection and redrive.',
+    });
+    const queue = new Queue(this, 'WebhookQueue', {
+      queueName: name,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the worker's timeout, as Lambda recommends for an SQS
+      // event source: a batch being retried is not received twice.
+      visibilityTimeout: Duration.minutes(3),
+      retentionPeriod: Duration.days(4),
+      // A message whose processing keeps failing (it never reached a
+      // recorded outcome) ends up here too.
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+    const bus = new EventBus(this, 'RegistryEventBus', {
+      eventBusName: `${this.stackName}-registry-events`,
+      description: `stagegate registry events: source ${REGISTRY_EVENT_SOURCE}, detail-type the event type, detail Databricks' webhook payload with event_id and model_id`,
+    });
+    return { queue, deadLetters, bus };
+  }
+
+  /**
+   * The event dispatcher: the table's stream, filtered to the outbox's
+   * inserts, invokes it within a second of each commit; a schedule sweeps
+   * every 5 minutes what the stream's retries did not get through (the
+   * events stay pending in the table until dispatched, so none is lost
+   * when a batch is dropped or the stream's 24 h retention runs out).
+   */
+  private createEventDispatcher(
+    table: ITable,
+    resources: Bindings
+  ): RegistryFunction {
+    const fn = this.bindNeeds(
+      new RegistryFunction(this, 'EventDispatcherFunction', {
+        entry: handlerEntries.eventDispatcher,
+        description:
+          'stagegate: dispatches registry events to webhooks and the event bus',
+        timeout: Duration.minutes(1),
+      }),
+      otherRoots.eventDispatcher.needs,
+      resources
+    );
+    fn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 20,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        reportBatchItemFailures: true,
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              NewImage: { entity: { S: FilterRule.isEqual('RegistryEvent') } },
+            },
+          }),
+        ],
+      })
+    );
+    Validations.of(fn.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams (granted with the stream event source) supports no resource-level permissions.',
+    });
+    new Rule(this, 'EventDispatcherSweep', {
+      description:
+        'Dispatches registry events the table stream did not deliver (every 5 minutes)',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new LambdaFunction(fn, {
+          retryAttempts: 0,
+          event: RuleTargetInput.fromObject({ olderThanSeconds: 60 }),
+        }),
+      ],
+    });
+    return fn;
+  }
+
+  /**
+   * The webhook delivery worker, fed by the queue (batches of 10, partial
+   * batch responses): it records each attempt, queues retries again with
+   * their delay and dead-letters what gives up.
+   */
+  private createWebhookDeliveries(resources: Bindings): RegistryFunction {
+    const fn = this.bindNeeds(
+      new RegistryFunction(this, 'WebhookDeliveriesFunction', {
+        entry: handlerEntries.webhookDeliveries,
+        description: 'stagegate: sends registry webhook deliveries',
+        timeout: Duration.seconds(30),
+      }),
+      otherRoots.webhookDeliveries.needs,
+      resources
+    );
+    fn.addEventSource(
+      new SqsEventSource(resources.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: 10,
+      })
+    );
+    return fn;
   }
 
   /**
@@ -276,14 +501,7 @@ export class ApiStack extends Stack {
   private bindNeeds(
     fn: RegistryFunction,
     needs: FunctionNeeds,
-    resources: {
-      table: ITable;
-      artifactBucket: IBucket;
-      /** Which one to bind: see the class comment. */
-      stateMachine: IStateMachine;
-      externalSourcePrefixes?: readonly S3Prefix[] | undefined;
-      oauthSigningKey?: ISecret | undefined;
-    }
+    resources: Bindings
   ): RegistryFunction {
     if (needs.table) fn.bindTable(resources.table, needs.table);
     if (needs.oauthSigningKey) {
@@ -319,6 +537,14 @@ export class ApiStack extends Stack {
       );
     }
     if (needs.registrations) this.grantRegistrations(fn);
+    if (needs.webhookQueue) {
+      fn.bindWebhookQueue(
+        resources.queue,
+        resources.deadLetters,
+        needs.webhookQueue
+      );
+    }
+    if (needs.eventBus) fn.bindEventBus(resources.bus);
     return fn;
   }
 
@@ -331,12 +557,7 @@ export class ApiStack extends Stack {
    * an invocation that never runs or dies is re-driven by the watchdog once
    * its lease runs out.
    */
-  private createRegistrationFunction(resources: {
-    table: ITable;
-    artifactBucket: IBucket;
-    stateMachine: IStateMachine;
-    externalSourcePrefixes?: readonly S3Prefix[] | undefined;
-  }): RegistryFunction {
+  private createRegistrationFunction(resources: Bindings): RegistryFunction {
     const functionName = registrationFunctionName(this.stackName);
     const fn = new RegistryFunction(this, 'RegistrationFunction', {
       entry: handlerEntries.registration,
@@ -380,11 +601,7 @@ export class ApiStack extends Stack {
    * reads). A run that fails is simply the next run's work, so the
    * schedule does not retry it.
    */
-  private createRegistrationWatchdog(resources: {
-    table: ITable;
-    artifactBucket: IBucket;
-    stateMachine: IStateMachine;
-  }): RegistryFunction {
+  private createRegistrationWatchdog(resources: Bindings): RegistryFunction {
     const fn = this.bindNeeds(
       new RegistryFunction(this, 'RegistrationWatchdogFunction', {
         entry: handlerEntries.registrationWatchdog,

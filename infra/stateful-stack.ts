@@ -11,6 +11,7 @@ import {
   AttributeType,
   BillingMode,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -70,6 +71,9 @@ export class StatefulStack extends Stack {
       timeToLiveAttribute: registryTable.timeToLiveAttribute,
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The outbox's inserts wake the event dispatcher within a second
+      // (ARCHITECTURE.md, decision 9); new images carry the event.
+      stream: StreamViewType.NEW_IMAGE,
     });
     for (const index of registryTable.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -96,6 +96,7 @@ export class LocalGateway {
   readonly #handlers = new Map<string, Promise<LambdaHandler>>();
   readonly #traffic = new Map<string, RouteTraffic>();
   readonly #debug: boolean;
+  readonly #afterChange: (() => void) | undefined;
   readonly #jobs: Readonly<Record<string, () => Promise<unknown>>>;
   readonly #load: HandlerLoader;
   readonly #roundTrips: DynamoDBRoundTrips | undefined;
@@ -114,8 +115,15 @@ export class LocalGateway {
       load?: HandlerLoader;
       /** Counts each call's DynamoDB round trips (debug endpoints only). */
       roundTrips?: DynamoDBRoundTrips;
+      /**
+       * Called after a handler answered a call that may have changed
+       * something (not a GET): the local event dispatcher looks at the
+       * outbox at once, as DynamoDB Streams would wake it on AWS.
+       */
+      afterChange?: () => void;
     } = {}
   ) {
+    this.#afterChange = options.afterChange;
     this.#debug = options.debug ?? false;
     this.#jobs = options.jobs ?? {};
     this.#load = options.load ?? importHandler;
@@ -305,6 +313,7 @@ export class LocalGateway {
       sendError(response, 500, 'INTERNAL_ERROR', 'Internal error.');
       return;
     }
+    if (method !== 'GET') this.#afterChange?.();
     writeResult(response, result);
   }
 }

@@ -32,6 +32,11 @@ async function main(): Promise<void> {
     loseRegistrations: Number(
       process.env.STAGEGATE_TEST_LOSE_REGISTRATIONS ?? '0'
     ),
+    eventsPollMs: positiveNumber('STAGEGATE_EVENTS_POLL_MS', 250),
+    reminderIntervalMs:
+      positiveNumber('STAGEGATE_REMINDER_INTERVAL_SECONDS', 60) * 1000,
+    // Tests only (test/e2e/event-restart.test.ts).
+    pauseEvents: pauseFromEnv(),
   });
   const lines = [
     `stagegate is listening on ${runtime.url} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
@@ -49,6 +54,23 @@ async function main(): Promise<void> {
   lines.push('Press Ctrl-C to stop.');
   console.log(lines.join('\n'));
   handleSignals(runtime);
+}
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new LocalRuntimeError(
+      `${name} must be a positive number, got '${raw}'.`
+    );
+  }
+  return value;
+}
+
+function pauseFromEnv(): 'dispatch' | 'delivery' | undefined {
+  const raw = process.env.STAGEGATE_TEST_PAUSE_EVENTS;
+  return raw === 'dispatch' || raw === 'delivery' ? raw : undefined;
 }
 
 function handleSignals(runtime: LocalRuntime): void {

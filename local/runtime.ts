@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { repositionLegacyPendingRequests } from '#adapters/dynamodb/transition-request-store.ts';
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
 import {
   NO_EXTERNAL_SOURCES,
@@ -18,6 +19,7 @@ import {
   startDynamoDBLocal,
 } from './dynamodb/dynamodb-local.ts';
 import { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
+import { type EventLoops, eventPaths, startEventLoops } from './events.ts';
 import { LocalGateway } from './gateway.ts';
 import { invokeLocally } from './lambda/invocation.ts';
 import { lambdaContext, startLambdaServer } from './lambda/server.ts';
@@ -60,6 +62,16 @@ export interface LocalRuntimeOptions {
    * that would run them dies. @default 0
    */
   readonly loseRegistrations?: number;
+  /** How often the outbox and the delivery queue are polled. @default 250 ms */
+  readonly eventsPollMs?: number;
+  /** How often the reminder job runs. @default 1 minute */
+  readonly reminderIntervalMs?: number;
+  /**
+   * Tests only: leaves one stage of the event pipeline idle (events stay
+   * in the outbox, or deliveries in the queue), so a test can kill the
+   * process while an event waits there.
+   */
+  readonly pauseEvents?: 'dispatch' | 'delivery' | undefined;
 }
 
 export interface LocalRuntime {
@@ -130,17 +142,23 @@ export async function startLocalRuntime(
     // The same ASL file and substitution keys as the CDK app deploys.
     // The workflow's Lambda runs in-process, loaded on first use (after the
     // environment below is set), as a cold start would load it.
+    let events: EventLoops | undefined;
     const stepFunctions = new LocalStepFunctionsEngine({
       handlers: {
         [LOCAL_WORKFLOW_FUNCTION]: async (payload) => {
           const module = await import(
             '#handlers/workflow/transition-request.ts'
           );
-          return invokeLocally(
-            module.handler,
-            payload as never,
-            lambdaContext(LOCAL_WORKFLOW_FUNCTION)
-          );
+          try {
+            return await invokeLocally(
+              module.handler,
+              payload as never,
+              lambdaContext(LOCAL_WORKFLOW_FUNCTION)
+            );
+          } finally {
+            // A step may have committed events (an applied transition).
+            events?.kick();
+          }
         },
       },
     });
@@ -210,6 +228,8 @@ export async function startLocalRuntime(
       // Local webhooks may post to http and private hosts (127.0.0.1).
       STAGEGATE_ALLOW_HTTP_WEBHOOKS:
         process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
+      // The delivery queue and the event bus, in the data directory.
+      ...eventPaths(dataDir).environment,
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -232,6 +252,11 @@ export async function startLocalRuntime(
     );
     // Data directories from before webhooks were bound to model ids.
     await bindLegacyWebhooks({ client, tableName: LOCAL_TABLE_NAME });
+    // Data directories from before the inbox ordered pending requests.
+    await repositionLegacyPendingRequests({
+      client,
+      tableName: LOCAL_TABLE_NAME,
+    });
     client.destroy();
 
     const debug = process.env.STAGEGATE_DEBUG_ENDPOINTS === 'true';
@@ -243,7 +268,9 @@ export async function startLocalRuntime(
       jobs: {
         cleanup: runCleanupJob,
         'registration-watchdog': () => runRegistrationWatchdog(false),
+        reminders: runReminders,
       },
+      afterChange: () => events?.kick(),
     });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
@@ -259,6 +286,16 @@ export async function startLocalRuntime(
       console.error('cleanup job failed', error)
     );
 
+    // Events committed before a restart (or kill) are still pending in
+    // the outbox, and queued deliveries in the queue: both resume now.
+    events = startEventLoops({
+      dataDir,
+      pollMs: options.eventsPollMs ?? 250,
+      pause: options.pauseEvents,
+    });
+    const loops = events;
+    stops.push(() => loops.stop());
+
     const cleanup = startTimer(
       'cleanup job',
       runCleanupJob,
@@ -269,9 +306,15 @@ export async function startLocalRuntime(
       () => runRegistrationWatchdog(false),
       options.watchdogIntervalMs ?? 60_000
     );
+    const reminders = startTimer(
+      'reminders',
+      runReminders,
+      options.reminderIntervalMs ?? 60_000
+    );
     stops.push(async () => {
       clearInterval(cleanup);
       clearInterval(watchdog);
+      clearInterval(reminders);
     });
 
     return {
@@ -365,6 +408,16 @@ async function runCleanupJob(): Promise<unknown> {
     job.handler,
     undefined,
     lambdaContext('stagegate-cleanup')
+  );
+}
+
+/** The reminder job that EventBridge schedules on AWS. */
+async function runReminders(): Promise<unknown> {
+  const job = await import('#handlers/jobs/reminders.ts');
+  return invokeLocally(
+    job.handler,
+    undefined,
+    lambdaContext('stagegate-reminders')
   );
 }
 

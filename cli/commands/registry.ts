@@ -219,21 +219,36 @@ async function decide(context: Context, decision: 'approve' | 'reject') {
   const stage = stageArg(context);
   const client = await context.client();
   const model = context.arg('model');
-  const activity = await client.decideTransitionRequest(decision, {
-    name: model,
-    version,
-    stage,
-    archiveExistingVersions: context.flag('archive'),
-    comment: context.option('comment'),
-    requestId: context.option('request-id'),
-  });
+  const { activity, approvalsRemaining } = await client.decideTransitionRequest(
+    decision,
+    {
+      name: model,
+      version,
+      stage,
+      archiveExistingVersions: context.flag('archive'),
+      comment: context.option('comment'),
+      requestId: context.option('request-id'),
+    }
+  );
   if (context.invocation.global.json) {
-    context.printJson({ activity });
+    context.printJson({
+      activity,
+      ...(approvalsRemaining === undefined
+        ? {}
+        : { approvals_remaining: approvalsRemaining }),
+    });
     return;
   }
   if (decision === 'reject') {
     context.print(
       `rejected the request to move ${model} version ${version} to ${stage}`
+    );
+    return;
+  }
+  if (approvalsRemaining !== undefined && approvalsRemaining > 0) {
+    // A protected stage: the request stays open for the other approvers.
+    context.print(
+      `approved: the request to move ${model} version ${version} to ${stage} needs ${approvalsRemaining} more approval${approvalsRemaining === 1 ? '' : 's'} (by others than the requester and you) before it is applied`
     );
     return;
   }

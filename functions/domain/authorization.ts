@@ -11,7 +11,14 @@ import {
   transitionAbility,
 } from './permissions.ts';
 import type { Principal } from './principal.ts';
+import {
+  approvalsRequired,
+  isProtected,
+  protectedStageRefusal,
+  type StagePolicy,
+} from './stage-policy.ts';
 import type { Stage } from './stages.ts';
+import { separatesDuties } from './transition-request.ts';
 
 /** A registered model as authorization sees it. */
 export interface ModelResource {
@@ -35,17 +42,22 @@ export type Resource =
       readonly rootGrants: readonly Grant<RootPermissionLevel>[];
     }
   | { readonly kind: 'model'; readonly model: ModelResource }
-  /** A version's move from `from` (its current stage) to `to`. */
+  /**
+   * A version's move from `from` (its current stage) to `to`, under the
+   * model's protected-stage policy.
+   */
   | {
       readonly kind: 'stage-change';
       readonly model: ModelResource;
       readonly from: Stage;
       readonly to: Stage;
+      readonly policy: StagePolicy;
     }
   /**
    * A transition request of a version now in `from`, to `to`; `creator`
    * is the addressed request's, when one was found (deciding or
-   * cancelling nothing is the use case's 404 to report).
+   * cancelling nothing is the use case's 404 to report), and `approvers`
+   * those who approved it so far.
    */
   | {
       readonly kind: 'request';
@@ -53,7 +65,9 @@ export type Resource =
       readonly from: Stage;
       readonly to: Stage;
       readonly separationOfDutiesStages: readonly Stage[];
+      readonly policy: StagePolicy;
       readonly creator?: string | undefined;
+      readonly approvers?: readonly string[] | undefined;
     }
   | {
       readonly kind: 'comment';
@@ -117,9 +131,17 @@ export interface AbilityRule {
   readonly ownerOr?: ModelAbility | 'admins' | 'nobody';
   /**
    * The creator of a request may not decide it when its target stage is
-   * one of the model's separation-of-duties stages (admins included).
+   * one of the model's separation-of-duties stages or protected stages
+   * (admins included).
    */
   readonly separationOfDuties?: true;
+  /**
+   * A version enters a protected stage of the resource's policy only
+   * through an approved request: refused to everyone but admins.
+   */
+  readonly protectedStages?: true;
+  /** Each approval of a request comes from a different approver. */
+  readonly distinctApprovers?: true;
 }
 
 /**
@@ -196,12 +218,26 @@ export const ABILITIES = {
   'registry:TransitionModelVersionStage': {
     on: ['stage-change'],
     byStage: 'transition',
+    protectedStages: true,
   },
+  // Reject (and the inbox's question: may the caller decide it at all).
   'registry:DecideTransitionRequest': {
     on: ['request'],
     byStage: 'approve',
     separationOfDuties: true,
   },
+  'registry:ApproveTransitionRequest': {
+    on: ['request'],
+    byStage: 'approve',
+    separationOfDuties: true,
+    distinctApprovers: true,
+  },
+  // Anyone lists what waits for them; the list holds only what they may
+  // approve.
+  'registry:ListTransitionRequestInbox': { on: ['registry'] },
+  // Anyone reads the registry's protected-stage policy; admins set it.
+  'registry:ReadRegistryPolicy': { on: ['registry'] },
+  'admin:ManageRegistryPolicy': { on: ['registry'], admins: true },
   'registry:CommentOnModelVersion': {
     on: ['model'],
     needs: 'registry:ReadRegisteredModel',
@@ -399,12 +435,37 @@ function refusal(
       return ownerRefusal(principal, ability, resource);
   }
   if (
+    rule.protectedStages &&
+    resource.kind === 'stage-change' &&
+    !principal.isAdmin &&
+    isProtected(resource.policy, resource.to)
+  ) {
+    return protectedStageRefusal(
+      resource.policy,
+      resource.model.named,
+      resource.to
+    );
+  }
+  if (
     rule.separationOfDuties &&
     resource.kind === 'request' &&
     resource.creator === principal.userName &&
-    resource.separationOfDutiesStages.includes(resource.to)
+    separatesDuties(
+      {
+        separationOfDutiesStages: resource.separationOfDutiesStages,
+        ...resource.policy,
+      },
+      resource.to
+    )
   ) {
-    return `Separation of duties: the creator of a request to ${resource.to} may not decide it.`;
+    return `Separation of duties: the creator of a request to ${resource.to} may not decide it${isProtected(resource.policy, resource.to) ? ` (${resource.to} is a protected stage: its approvals come from others)` : ''}.`;
+  }
+  if (
+    rule.distinctApprovers &&
+    resource.kind === 'request' &&
+    resource.approvers?.includes(principal.userName)
+  ) {
+    return `${principal.userName} has already approved this request: each of the ${approvalsRequired(resource.policy, resource.to)} approvals it needs comes from a different approver.`;
   }
   return undefined;
 }

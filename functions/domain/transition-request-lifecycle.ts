@@ -9,10 +9,18 @@ import type {
 export type LifecycleEvent =
   /** An execution of the request's workflow takes it over. */
   | 'start'
-  /** The execution has notified approvers and waits for a decision. */
+  /**
+   * The execution waits for a decision. Approvers were told by the
+   * request's `TRANSITION_REQUEST_CREATED` event, written with it.
+   */
   | 'wait'
-  /** A user's decisions (API now; Slack, e-mail, web page later). */
+  /** A user's decisions, from any channel, through the one decide path. */
   | 'approve'
+  /**
+   * An approval that is not yet the last one a request to a protected
+   * stage needs: recorded, and the request stays open for the others.
+   */
+  | 'approve-partially'
   | 'reject'
   | 'cancel'
   /** Nobody decided before the request's expiry. */
@@ -43,7 +51,7 @@ export type ActivityAuthor =
 
 /** What the request's execution does in a status. */
 export type WorkflowWork =
-  /** Notify approvers, then wait for a decision (until the expiry). */
+  /** Wait for a decision (until the expiry). */
   | 'wait'
   /** Apply the approved transition. */
   | 'apply'
@@ -102,6 +110,12 @@ export const LIFECYCLE: Readonly<
       to: 'APPROVED',
       activity: { type: 'APPROVED_REQUEST', by: 'caller' },
       release: 'approved',
+      requiresFromStage: true,
+    },
+    // Nothing is released: the execution keeps waiting for the last one.
+    'approve-partially': {
+      to: 'OPEN',
+      activity: { type: 'APPROVED_REQUEST', by: 'caller' },
       requiresFromStage: true,
     },
     reject: {
@@ -167,6 +181,18 @@ export function requireStep(
     );
   }
   return step;
+}
+
+/**
+ * The event a user's approval is, given the approvals the request already
+ * has and the ones it needs: the last needed one approves it (and hands it
+ * to the workflow); any before it is recorded and leaves it open.
+ */
+export function approvalEvent(
+  approvalsBefore: number,
+  required: number
+): Extract<LifecycleEvent, 'approve' | 'approve-partially'> {
+  return approvalsBefore + 1 >= required ? 'approve' : 'approve-partially';
 }
 
 /** The statuses `event` can leave. */

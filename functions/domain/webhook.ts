@@ -4,7 +4,7 @@ import { InvalidParameterValueError } from './errors.ts';
 import { limits } from './limits.ts';
 
 /** Databricks' `RegistryWebhookEvent`. */
-export const WEBHOOK_EVENTS = [
+export const DATABRICKS_WEBHOOK_EVENTS = [
   'MODEL_VERSION_CREATED',
   'MODEL_VERSION_TRANSITIONED_STAGE',
   'TRANSITION_REQUEST_CREATED',
@@ -17,6 +17,27 @@ export const WEBHOOK_EVENTS = [
   'TRANSITION_REQUEST_TO_STAGING_CREATED',
   'TRANSITION_REQUEST_TO_PRODUCTION_CREATED',
   'TRANSITION_REQUEST_TO_ARCHIVED_CREATED',
+] as const;
+
+/**
+ * Events beyond Databricks' (extensions): what happened to a request after
+ * it was made, a reminder of one still open, and the outcome of a
+ * version's artifact registration. Like every event, fired only to
+ * webhooks subscribed to them.
+ */
+export const EXTENSION_WEBHOOK_EVENTS = [
+  'TRANSITION_REQUEST_APPROVED',
+  'TRANSITION_REQUEST_REJECTED',
+  'TRANSITION_REQUEST_CANCELLED',
+  'TRANSITION_REQUEST_EXPIRED',
+  'TRANSITION_REQUEST_REMINDER',
+  'MODEL_VERSION_REGISTRATION_READY',
+  'MODEL_VERSION_REGISTRATION_FAILED',
+] as const;
+
+export const WEBHOOK_EVENTS = [
+  ...DATABRICKS_WEBHOOK_EVENTS,
+  ...EXTENSION_WEBHOOK_EVENTS,
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -48,9 +69,9 @@ export interface JobSpec {
 /**
  * A registry webhook. A model-specific one is bound to its model's stable
  * id (the name can change, and can be taken by another model after a
- * rename or delete); without `modelId` it is registry-wide. Delivery on
- * real registry events is not implemented yet (a later issue): webhooks
- * are stored, listed, updated, deleted and tested only.
+ * rename or delete); without `modelId` it is registry-wide. `ACTIVE`
+ * http webhooks receive the registry's events (`functions/domain/registry/
+ * event-delivery.ts`); job webhooks are stored only.
  */
 export interface Webhook {
   readonly id: string;
@@ -342,4 +363,15 @@ export function webhookSignature(secret: string, body: string): string {
  * not work, so 400 `INVALID_PARAMETER_VALUE` (never a 5xx, which would read
  * as the registry failing).
  */
-export class WebhookDeliveryError extends InvalidParameterValueError {}
+export class WebhookDeliveryError extends InvalidParameterValueError {
+  /**
+   * Whether trying again may help: not for an address the filter refuses
+   * (the receiver's DNS would have to change), yes for anything else.
+   */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { retryable?: boolean } = {}) {
+    super(message);
+    this.retryable = options.retryable ?? true;
+  }
+}

@@ -30,8 +30,10 @@ import {
   addressRequest,
   type RequestAddress,
   requestResource,
+  settingsOf,
 } from '#domain/registry/requests.ts';
 import { canonicalStage } from '#domain/stages.ts';
+import type { TransitionRequestSettings } from '#domain/transition-request.ts';
 import type { IdentityStore } from '#ports/identity-store.ts';
 import type {
   ModelRecord,
@@ -53,6 +55,11 @@ export interface AccessContext {
   readonly model?: ModelAccess;
   /** Decision and cancel routes: the addressed request and its context. */
   readonly request?: RequestAddress;
+  /**
+   * Stage-change routes: the model's settings in force, its
+   * protected-stage policy included.
+   */
+  readonly settings?: TransitionRequestSettings;
   /** Comment routes: the comment the request names. */
   readonly comment?: Activity;
 }
@@ -84,7 +91,7 @@ const EVERYTHING: AccessContext = { visible: () => true };
  * @throws Error when it resolved none: the route names another resource
  *   (a wiring error, not the caller's).
  */
-export function checked<K extends 'model' | 'request' | 'comment'>(
+export function checked<K extends 'model' | 'request' | 'comment' | 'settings'>(
   access: AccessContext,
   key: K
 ): NonNullable<AccessContext[K]> {
@@ -189,6 +196,10 @@ export function createRouteGuard(deps: {
         const to = canonicalStage(named.stage);
         const number = parseVersionNumber(named.version);
         const model = await modelNamed(named.name);
+        const settings = await settingsOf(
+          { requests: needRequests() },
+          model.record.model.id
+        );
         return {
           resource: {
             kind: 'stage-change',
@@ -197,8 +208,9 @@ export function createRouteGuard(deps: {
             // check on the target stage alone.
             from: stageOfVersion(model.record, number) ?? 'None',
             to,
+            policy: settings,
           },
-          context: { model },
+          context: { model, settings },
         };
       }
       case 'request': {

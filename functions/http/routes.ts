@@ -281,7 +281,7 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/transition-requests/approve`,
     group: 'transition-requests',
     operation: 'approveTransitionRequest',
-    action: 'registry:DecideTransitionRequest',
+    action: 'registry:ApproveTransitionRequest',
   },
   {
     method: 'POST',
@@ -331,6 +331,27 @@ export const routes: readonly RouteDefinition[] = [
     group: 'transition-requests',
     operation: 'setTransitionRequestSettings',
     action: 'registry:ManageTransitionSettings',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/transition-requests/inbox',
+    group: 'transition-requests',
+    operation: 'listTransitionRequestInbox',
+    action: 'registry:ListTransitionRequestInbox',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/registry/policy',
+    group: 'transition-requests',
+    operation: 'getRegistryPolicy',
+    action: 'registry:ReadRegistryPolicy',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/stagegate/registry/policy',
+    group: 'transition-requests',
+    operation: 'updateRegistryPolicy',
+    action: 'admin:ManageRegistryPolicy',
   },
   {
     method: 'GET',
@@ -741,6 +762,21 @@ export const routes: readonly RouteDefinition[] = [
     path: `${MLFLOW}/registry-webhooks/test`,
     group: 'registry-webhooks',
     operation: 'testRegistryWebhook',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    // The webhook named by `id`: its managers (the use case checks).
+    method: 'GET',
+    path: '/api/2.0/stagegate/registry-webhooks/deliveries/list',
+    group: 'registry-webhooks',
+    operation: 'listRegistryWebhookDeliveries',
+    action: 'registry:ManageWebhooks',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/stagegate/registry-webhooks/deliveries/redeliver',
+    group: 'registry-webhooks',
+    operation: 'redeliverRegistryWebhookDelivery',
     action: 'registry:ManageWebhooks',
   },
 ];

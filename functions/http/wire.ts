@@ -5,6 +5,7 @@ import type {
   ModelVersionView,
   RegisteredModelView,
 } from '#domain/registry/dependencies.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type { TokenInfo } from '#domain/tokens.ts';
 
 /**
@@ -57,15 +58,29 @@ export function registeredModelJson(
   };
 }
 
-/** Databricks' `ModelDatabricks`: the model with its stable id and the caller's level. */
+/**
+ * Databricks' `ModelDatabricks`: the model with its stable id and the
+ * caller's level; extension: `stage_policy`, the protected stages and the
+ * approvals a request into one needs.
+ */
 export function registeredModelDatabricksJson(
   view: RegisteredModelView,
-  permissionLevel: EffectiveLevel | undefined
+  permissionLevel: EffectiveLevel | undefined,
+  policy: StagePolicy
 ) {
   return {
     ...registeredModelJson(view),
     id: view.model.id,
     ...permissionLevelJson(permissionLevel),
+    stage_policy: stagePolicyJson(policy),
+  };
+}
+
+/** The protected-stage policy (the registry's, or a model's in force). */
+export function stagePolicyJson(policy: StagePolicy) {
+  return {
+    protected_stages: [...policy.protectedStages],
+    required_approvals: policy.requiredApprovals,
   };
 }
 

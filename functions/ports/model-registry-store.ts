@@ -1,4 +1,5 @@
 import type { Activity } from '#domain/activity.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import type {
   ModelVersion,
   ModelVersionStatus,
@@ -66,6 +67,8 @@ export interface TransitionCommit {
   readonly archived: readonly number[];
   readonly archivedFrom?: Stage | undefined;
   readonly activities: readonly Activity[];
+  /** The events the commit announces (the outbox, same transaction). */
+  readonly events?: readonly RegistryEvent[] | undefined;
   /** Stage membership once committed (computed by the domain). */
   readonly stagesAfter: Readonly<Record<Stage, readonly number[]>>;
 }
@@ -114,6 +117,8 @@ export interface VersionStatusUpdate {
   readonly lease?:
     | { readonly attempt: number; readonly expiresAt?: number | undefined }
     | undefined;
+  /** The events the change announces (the outbox, same transaction). */
+  readonly events?: readonly RegistryEvent[] | undefined;
 }
 
 /**
@@ -121,14 +126,16 @@ export interface VersionStatusUpdate {
  */
 export interface RegisteredModelStore {
   /**
-   * Stores a new model with its initial grants (the creator's Can Manage).
+   * Stores a new model with its initial grants (the creator's Can Manage)
+   * and the events that announce it (the outbox, same transaction).
    * @throws RegisteredModelAlreadyExistsError when the name is taken;
    *   ConcurrentModificationError when a concurrent write on the same name
    *   collided with it (nothing was written: the caller retries).
    */
   createRegisteredModel(
     model: RegisteredModel,
-    grants: readonly Grant[]
+    grants: readonly Grant[],
+    events?: readonly RegistryEvent[]
   ): Promise<void>;
   getModelRecordByName(name: string): Promise<ModelRecord | undefined>;
   /**
@@ -178,7 +185,8 @@ export interface ModelVersionStore {
   /**
    * Stores version `versionCounter + 1` of the record's model, consuming
    * the upload session it is registered from in the same transaction, with
-   * the lease of its registration's first attempt.
+   * the lease of its registration's first attempt, and the events that
+   * announce it (the outbox).
    * @throws ConcurrentModificationError when another version got the number;
    *   UploadNotUsableError when the session is not a COMPLETED one of the
    *   owner (anymore).
@@ -186,7 +194,8 @@ export interface ModelVersionStore {
   createVersion(
     record: ModelRecord,
     version: ModelVersion,
-    consume?: UploadConsumption
+    consume?: UploadConsumption,
+    events?: readonly RegistryEvent[]
   ): Promise<void>;
   /**
    * Sets a version's registration status (and its last-update time), only
@@ -213,11 +222,13 @@ export interface ModelVersionStore {
     description: string,
     now: number
   ): Promise<void>;
+  /** Sets one tag, with the events that announce it (same transaction). */
   setVersionTag(
     modelId: string,
     version: number,
     key: string,
-    value: string
+    value: string,
+    events?: readonly RegistryEvent[]
   ): Promise<void>;
   deleteVersionTag(
     modelId: string,

@@ -1,21 +1,13 @@
 import type { Activity } from '#domain/activity.ts';
+import type { RegistryEvent } from '#domain/events.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type { Stage } from '#domain/stages.ts';
 import type {
+  Approval,
   TransitionRequest,
   TransitionRequestSettings,
 } from '#domain/transition-request.ts';
 import type { LifecycleEvent } from '#domain/transition-request-lifecycle.ts';
-
-/** A notification the notifier recorded (the outbox). */
-export interface Notification {
-  readonly id: string;
-  readonly modelId: string;
-  readonly version: number;
-  readonly requestId: string;
-  readonly event: 'TRANSITION_REQUEST_CREATED';
-  readonly text: string;
-  readonly creationTimestamp: number;
-}
 
 /** What a lifecycle step writes besides the request's new status. */
 export interface LifecycleChange {
@@ -25,23 +17,60 @@ export interface LifecycleChange {
   readonly decision?: TransitionRequest['decision'];
   /** The step's activity, in the same transaction. */
   readonly activity?: Activity | undefined;
+  /** The events the step announces (the outbox, same transaction). */
+  readonly events?: readonly RegistryEvent[] | undefined;
+  /**
+   * An approval to append to the request's approvals, committed only if
+   * the request still has exactly the approvals it was read with: of two
+   * concurrent approvals on one read, one commits.
+   */
+  readonly approval?: Approval | undefined;
 }
 
 /**
- * Transition requests, their lifecycle, comments, settings and the
- * notification outbox. Every change of a request's status is one cell of
+ * What is stored for a model (its managers' choices: the protected stages
+ * and approvals they added on top of the registry's policy) and the
+ * registry's policy; the domain merges them with the defaults.
+ */
+export interface StoredSettings {
+  readonly model: Partial<TransitionRequestSettings>;
+  readonly registry: Partial<StagePolicy>;
+}
+
+/** An open request with its position in the newest-first walk. */
+export interface PositionedRequest {
+  readonly request: TransitionRequest;
+  /** Opaque; resume a walk strictly after it. */
+  readonly position: string;
+}
+
+export interface OpenRequestsPage {
+  readonly requests: readonly PositionedRequest[];
+  /** True when the walk has nothing after the last request returned. */
+  readonly exhausted: boolean;
+}
+
+/**
+ * Transition requests, their lifecycle, comments and settings; each write
+ * that announces something takes its events into the same transaction
+ * (the outbox). Every change of a request's status is one cell of
  * `LIFECYCLE` (transition-request-lifecycle.ts), committed conditioned on
  * the status it leaves: of concurrent events exactly one commits.
  */
 export interface TransitionRequestStore {
   /**
-   * Stores an open request with its REQUESTED_TRANSITION activity, if the
+   * Stores an open request with its REQUESTED_TRANSITION activity and
+   * events, if the
    * version is still in `fromStage` and the creator has no open request for
    * the same version and stage.
    * @throws ResourceAlreadyExistsError for a duplicate open request;
    *   ConcurrentModificationError when the version changed stage.
    */
-  createRequest(request: TransitionRequest, activity: Activity): Promise<void>;
+  createRequest(
+    request: TransitionRequest,
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void>;
   getRequest(
     modelId: string,
     version: number,
@@ -49,11 +78,24 @@ export interface TransitionRequestStore {
   ): Promise<TransitionRequest | undefined>;
   /** By id alone (callbacks); `undefined` when unknown. */
   findRequestById(requestId: string): Promise<TransitionRequest | undefined>;
-  /** A version's open requests, oldest first. */
+  /**
+   * A version's open requests (every version's, without one), oldest
+   * first.
+   */
   listOpenRequests(
     modelId: string,
-    version: number
+    version?: number
   ): Promise<readonly TransitionRequest[]>;
+  /**
+   * The registry's open requests, newest first (by creation, then id),
+   * strictly after `after` when given, at most `limit`: the inbox's walk,
+   * an index query, never a scan. Eventually consistent; approved
+   * requests not yet applied are left out.
+   */
+  listOpenRequestsNewestFirst(query: {
+    readonly after?: string | undefined;
+    readonly limit: number;
+  }): Promise<OpenRequestsPage>;
   /**
    * Every request of the registry whose workflow has work left (`isPending`:
    * open, or approved and not yet applied), for re-arming executions.
@@ -88,7 +130,11 @@ export interface TransitionRequestStore {
    */
   setTaskToken(request: TransitionRequest, taskToken: string): Promise<boolean>;
 
-  putComment(activity: Activity): Promise<void>;
+  /** Stores a comment with the events that announce it. */
+  putComment(
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void>;
   findCommentById(commentId: string): Promise<Activity | undefined>;
   updateComment(
     activity: Activity,
@@ -97,17 +143,40 @@ export interface TransitionRequestStore {
   ): Promise<void>;
   deleteComment(activity: Activity): Promise<void>;
 
-  getSettings(modelId: string): Promise<Partial<TransitionRequestSettings>>;
+  /**
+   * A model's stored settings with the registry's policy, in one round
+   * trip: every decision and every check of a direct transition needs
+   * both.
+   */
+  getSettings(modelId: string): Promise<StoredSettings>;
+  /**
+   * {@link getSettings} of many models at once (missing ones have `{}`),
+   * with the registry's policy read once.
+   */
+  getSettingsOfModels(modelIds: readonly string[]): Promise<{
+    readonly models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+    readonly registry: Partial<StagePolicy>;
+  }>;
+  /** Merges `settings` into the model's stored settings. */
   setSettings(
     modelId: string,
     settings: Partial<TransitionRequestSettings>
   ): Promise<void>;
+  /** The registry's stored protected-stage policy (`{}` until set). */
+  getRegistryPolicy(): Promise<Partial<StagePolicy>>;
+  /** Replaces the registry's protected-stage policy. */
+  setRegistryPolicy(policy: StagePolicy): Promise<void>;
 
-  recordNotification(notification: Notification): Promise<void>;
-  listNotifications(
-    modelId: string,
-    version: number
-  ): Promise<readonly Notification[]>;
+  /**
+   * Marks an open request reminded (`reminderSentAt`), with the reminder's
+   * events, once: only while it is still OPEN and was never reminded.
+   * @returns false when it was reminded already or is no longer open.
+   */
+  recordReminder(
+    request: TransitionRequest,
+    at: number,
+    events: readonly RegistryEvent[]
+  ): Promise<boolean>;
 }
 
 export type { Stage };

@@ -13,6 +13,8 @@ export interface WebhookResponse {
   readonly statusCode: number;
   /** The receiver's body as text, truncated to a bounded size. */
   readonly body: string;
+  /** The receiver's `Retry-After` header, when it sent one. */
+  readonly retryAfter?: string | undefined;
 }
 
 /**

@@ -32,6 +32,12 @@ export interface WebhookStore {
    */
   deleteOfModel(modelId: string): Promise<void>;
   /**
+   * The webhooks an event of a model may go to: the model's and the
+   * registry-wide ones, whatever their status and events (the dispatcher
+   * chooses). May lag a moment behind writes, as {@link list}.
+   */
+  listSubscribers(modelId: string): Promise<readonly Webhook[]>;
+  /**
    * Webhooks in id order after `afterId` (exclusive): those of one model
    * when `modelId` is given, else all. Returns at most `limit` items,
    * whether more may follow, and the id to resume after (the last one

@@ -16,8 +16,11 @@ import { transitionRequestsRoot } from './api/transition-requests.ts';
 import { workspaceRoot } from './api/workspace.ts';
 import { authorizerRoot } from './authorizer.ts';
 import { cleanupRoot } from './jobs/cleanup.ts';
+import { eventDispatcherRoot } from './jobs/event-dispatcher.ts';
 import { registrationRoot } from './jobs/registration.ts';
 import { registrationWatchdogRoot } from './jobs/registration-watchdog.ts';
+import { remindersRoot } from './jobs/reminders.ts';
+import { webhookDeliveriesRoot } from './jobs/webhook-deliveries.ts';
 import { transitionRequestWorkflowRoot } from './transition-request-workflow.ts';
 
 interface DeclaresNeeds {
@@ -52,4 +55,7 @@ export const otherRoots = {
   registrationWatchdog: registrationWatchdogRoot,
   registration: registrationRoot,
   transitionRequestWorkflow: transitionRequestWorkflowRoot,
+  eventDispatcher: eventDispatcherRoot,
+  webhookDeliveries: webhookDeliveriesRoot,
+  reminders: remindersRoot,
 } as const satisfies Record<string, DeclaresNeeds>;

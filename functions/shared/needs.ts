@@ -33,6 +33,13 @@ export type BucketAccess =
  */
 export type WorkflowAccess = 'request' | 'respond';
 
+/**
+ * What a function may do with the webhook delivery queue: `send` (the
+ * dispatcher, redeliver), or `consume` (the delivery worker: receive and
+ * delete, send retries again, and dead-letter).
+ */
+export type QueueAccess = 'send' | 'consume';
+
 export interface TableNeed {
   readonly access: TableAccess;
   /** The indexes its queries use; the others are not granted. */
@@ -72,6 +79,10 @@ export interface FunctionNeeds {
    * through the Parameters and Secrets extension.
    */
   readonly oauthSigningKey?: true;
+  /** The queue of webhook deliveries (and its dead-letter queue). */
+  readonly webhookQueue?: QueueAccess;
+  /** Publishes registry events on the stack's event bus. */
+  readonly eventBus?: true;
 }
 
 export type ExternalSourceAccess = 'read' | 'copySource';
@@ -85,6 +96,8 @@ export const needEnvironment = {
   registrations: 'REGISTRATION_FUNCTION_NAME',
   externalSources: 'EXTERNAL_SOURCE_PREFIXES',
   oauthSigningKey: 'OAUTH_SIGNING_SECRET_ARN',
+  webhookQueue: 'WEBHOOK_QUEUE_URL',
+  eventBus: 'EVENT_BUS_NAME',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

@@ -1,5 +1,4 @@
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
-import { OutboxNotifier } from '#adapters/dynamodb/outbox-notifier.ts';
 import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
 import { DynamoDBWebhookStore } from '#adapters/dynamodb/webhook-store.ts';
 import {
@@ -25,7 +24,6 @@ export function requestDependencies(resources: {
     store: new DynamoDBModelRegistryStore(table),
     requests,
     workflow,
-    notifier: new OutboxNotifier({ requests }),
     webhooks: new DynamoDBWebhookStore(table),
     now,
     newId,

@@ -6,12 +6,15 @@ import type {
   ArtifactStore,
   ArtifactTransfers,
 } from '#ports/artifact-store.ts';
+import type { DeliveryQueue } from '#ports/delivery-queue.ts';
+import type { EventBus } from '#ports/event-bus.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
 import type { SigningKeys } from '#ports/signing-keys.ts';
 import type {
   ExternalSourceAccess,
   FunctionNeeds,
   PrefixNeed,
+  QueueAccess,
   WorkflowAccess,
 } from './needs.ts';
 
@@ -52,7 +55,11 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     : unknown) &
   (N extends { oauthSigningKey: true }
     ? { readonly signingKeys: SigningKeys }
-    : unknown);
+    : unknown) &
+  (N extends { webhookQueue: QueueAccess }
+    ? { readonly queue: DeliveryQueue }
+    : unknown) &
+  (N extends { eventBus: true } ? { readonly bus: EventBus } : unknown);
 
 /**
  * How a Lambda entry point makes each resource of its root's needs (the

@@ -1,5 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import {
   type IRole,
   PolicyStatement,
@@ -17,6 +18,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
@@ -27,6 +29,7 @@ import {
   type BucketAccess,
   type ExternalSourceAccess,
   needEnvironment,
+  type QueueAccess,
   type TableNeed,
   type WorkflowAccess,
 } from '../../functions/shared/needs.ts';
@@ -394,6 +397,41 @@ export class RegistryFunction extends NodejsFunction {
       needEnvironment.transitionRequestWorkflow,
       stateMachine.stateMachineArn
     );
+    return this;
+  }
+
+  /**
+   * Lets the function use the webhook delivery queue and sets
+   * `WEBHOOK_QUEUE_URL` (the dead-letter queue's URL is the queue's with
+   * `-dlq`, by the names the stack gives them).
+   *
+   * @param access `send` (the dispatcher, redeliver): SendMessage on the
+   *   queue; `consume` (the delivery worker, fed by the queue's event
+   *   source): receive and delete as the event source needs, SendMessage
+   *   on the queue (a retry is queued again, with its delay) and on the
+   *   dead-letter queue (a delivery that gave up).
+   */
+  bindWebhookQueue(
+    queue: IQueue,
+    deadLetters: IQueue,
+    access: QueueAccess
+  ): this {
+    queue.grantSendMessages(this);
+    if (access === 'consume') {
+      queue.grantConsumeMessages(this);
+      deadLetters.grantSendMessages(this);
+    }
+    this.addEnvironment(needEnvironment.webhookQueue, queue.queueUrl);
+    return this;
+  }
+
+  /**
+   * Lets the function put events on the registry's event bus (PutEvents
+   * on that bus only) and sets `EVENT_BUS_NAME`.
+   */
+  bindEventBus(bus: IEventBus): this {
+    bus.grantPutEventsTo(this);
+    this.addEnvironment(needEnvironment.eventBus, bus.eventBusName);
     return this;
   }
 }

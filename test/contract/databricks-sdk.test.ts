@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { ApiError, type ml } from '@databricks/sdk-experimental';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserWithToken } from '../integration/support/principals.ts';
+import {
+  createUserWithToken,
+  grant,
+  modelId,
+} from '../integration/support/principals.ts';
 import { pollUntil } from '../integration/support/requests.ts';
 import { call, MLFLOW, uniqueName } from '../support/api.ts';
 import {
@@ -95,6 +99,11 @@ describe('Databricks SDK 0.17.0 against stagegate', () => {
         name,
         id: expect.stringMatching(/^[0-9a-f]+$/),
         permission_level: 'CAN_MANAGE',
+        // stagegate's extension: the protected-stage policy in force.
+        stage_policy: {
+          protected_stages: ['Production'],
+          required_approvals: 1,
+        },
         creation_timestamp: created.registered_model?.creation_timestamp,
         last_updated_timestamp: expect.any(Number),
         user_id: created.registered_model?.user_id,
@@ -1500,6 +1509,69 @@ describe('transition requests and comments', () => {
         { intervalMs: 20 }
       );
       expect(got.model_version?.current_stage).toBe('Staging');
+    });
+  });
+
+  describe('a protected stage (stagegate: Production by default)', () => {
+    it('refuses the Can Manage creator’s transitionStage into Production as ApiError PERMISSION_DENIED 403, and a request approved by another user moves it', async () => {
+      // Prepare
+      const [creator, approver] = await Promise.all([
+        createUserWithToken(),
+        createUserWithToken(),
+      ]);
+      const asCreator = client(creator.token);
+      const name = uniqueName('sdk-gate');
+      await asCreator.modelRegistry.createModel({ name });
+      await asCreator.modelRegistry.createModelVersion({
+        name,
+        source: 's3://b/m',
+      });
+      await grant(
+        await modelId(name),
+        [
+          {
+            user_name: approver.userName,
+            permission_level: 'CAN_MANAGE_PRODUCTION_VERSIONS',
+          },
+        ],
+        'PATCH'
+      );
+
+      // Act
+      const failure = await failureOf(
+        asCreator.modelRegistry.transitionStage({
+          name,
+          version: '1',
+          stage: 'Production',
+          archive_existing_versions: false,
+        })
+      );
+      await asCreator.modelRegistry.createTransitionRequest({
+        name,
+        version: '1',
+        stage: 'Production',
+      });
+      const approved = await client(
+        approver.token
+      ).modelRegistry.approveTransitionRequest({
+        name,
+        version: '1',
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+
+      // Assess
+      expectApiError(failure, 'PERMISSION_DENIED', 403);
+      expect(failure.message).toContain(
+        'POST /api/2.0/mlflow/transition-requests/create'
+      );
+      expect(approved.activity?.activity_type).toBe('APPROVED_REQUEST');
+      const got = await pollUntil(
+        () => asCreator.modelRegistry.getModelVersion({ name, version: '1' }),
+        (answer) => answer.model_version?.current_stage === 'Production',
+        { intervalMs: 20 }
+      );
+      expect(got.model_version?.current_stage).toBe('Production');
     });
   });
 

@@ -241,6 +241,8 @@ describe('stagegate (CLI) against a local registry', () => {
       '--comment',
       'ready for QA',
     ]);
+    const listed = await stagegate(['requests', 'cli-request']);
+    const inbox = await stagegate(['inbox', '--json']);
     const approved = await stagegate([
       'approve',
       'cli-request',
@@ -261,6 +263,16 @@ describe('stagegate (CLI) against a local registry', () => {
     expect(requested.stdout).toMatch(
       /^requested Staging for cli-request version 1 \(request [0-9a-f]+\)\n$/
     );
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[1]).toMatch(
+      /^cli-request\s+1\s+None → Staging\s+\S+\s+[\d-]+ [\d:]+\s+0 of 1\s+ready for QA$/
+    );
+    expect(inbox.code).toBe(0);
+    expect(
+      (JSON.parse(inbox.stdout) as { requests: { name: string }[] }).requests
+        .map((r) => r.name)
+        .filter((n) => n === 'cli-request')
+    ).toEqual(['cli-request']);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toBe(
       'approved: cli-request version 1 is now in Staging\n'

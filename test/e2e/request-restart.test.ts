@@ -125,6 +125,7 @@ async function openRequestIds(api: Api, name: string): Promise<string[]> {
   return ((listed.requests ?? []) as { id: string }[]).map((r) => r.id);
 }
 
+/** The version's TRANSITION_REQUEST_CREATED notices (to approvers). */
 async function notificationsFor(
   api: Api,
   name: string
@@ -135,7 +136,9 @@ async function notificationsFor(
     }),
     'notifications'
   );
-  return (listed.notifications ?? []) as { request_id: string }[];
+  return (
+    (listed.notifications ?? []) as { request_id: string; event: string }[]
+  ).filter((notice) => notice.event === 'TRANSITION_REQUEST_CREATED');
 }
 
 async function feed(api: Api, name: string): Promise<ActivityJson[]> {
@@ -190,7 +193,7 @@ describe('Transition requests across a restart', () => {
       EXPIRY_SECONDS
     );
     expiresAt = expiringRequest.createdAt + EXPIRY_SECONDS * 1000;
-    // Both executions have reached their wait once they have notified.
+    // Both requests are announced (their event is written with them).
     for (const name of [kept, expiring]) {
       const notified = await pollUntil(
         () => notificationsFor(firstApi, name),

@@ -91,6 +91,14 @@ function statementsOfRole(template: Template, roleId: string) {
   );
 }
 
+/** What reading the table's stream takes (the dispatcher's event source). */
+const STREAM_ACTIONS = new Set([
+  'dynamodb:ListStreams',
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+]);
+
 function actionsOf(statement: PolicyStatementJson): string[] {
   return [statement.Action].flat();
 }
@@ -608,8 +616,8 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 6);
+    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog, the event dispatcher, the webhook deliveries and the reminders', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 9);
     });
 
     it('grants dynamodb:Scan to nobody', () => {
@@ -657,6 +665,9 @@ describe('ApiStack', () => {
             'transitionRequestWorkflow',
             () => stagegate.api.transitionRequestWorkflowFunction,
           ],
+          ['eventDispatcher', () => stagegate.api.eventDispatcherFunction],
+          ['webhookDeliveries', () => stagegate.api.webhookDeliveriesFunction],
+          ['reminders', () => stagegate.api.remindersFunction],
         ] as const
       ).map(([name, fn]) => ({ name, needs: otherRoots[name].needs, fn })),
     ];
@@ -703,8 +714,13 @@ describe('ApiStack', () => {
 
       it(`${needs.table ? `may ${needs.table.access} the table and the indexes ${needs.table.indexes.join(', ') || '(none)'}` : 'has no access to the table'}, as its root declares`, () => {
         // Act
+        // The table's stream is the dispatcher's trigger, granted with its
+        // event source (see 'registry events'), not a table need.
         const dynamodb = functionOf().statements.filter((statement) =>
-          actionsOf(statement).some((action) => action.startsWith('dynamodb:'))
+          actionsOf(statement).some(
+            (action) =>
+              action.startsWith('dynamodb:') && !STREAM_ACTIONS.has(action)
+          )
         );
 
         // Assess
@@ -892,6 +908,8 @@ describe('ApiStack', () => {
           variable: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
           service: 'states:',
         },
+        { variable: 'WEBHOOK_QUEUE_URL', service: 'sqs:' },
+        { variable: 'EVENT_BUS_NAME', service: 'events:' },
       ];
 
       // Act
@@ -1422,6 +1440,209 @@ describe('ApiStack', () => {
                 'Arn',
               ],
             },
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('registry events', () => {
+    it('streams the table’s new images, for the outbox', () => {
+      stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      });
+    });
+
+    it('queues webhook deliveries on an encrypted, TLS-only queue with a dead-letter queue named after it', () => {
+      // Act
+      const queues = api.findResources('AWS::SQS::Queue');
+      const byName = Object.fromEntries(
+        Object.entries(queues).map(([id, queue]) => [
+          queue.Properties.QueueName,
+          { id, properties: queue.Properties },
+        ])
+      );
+      const name = 'Stagegate-Api-webhook-deliveries';
+
+      // Assess
+      expect(Object.keys(byName).sort()).toEqual([name, `${name}-dlq`]);
+      expect(byName[name]?.properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: {
+            'Fn::GetAtt': [byName[`${name}-dlq`]?.id, 'Arn'],
+          },
+          maxReceiveCount: 5,
+        },
+      });
+      expect(byName[`${name}-dlq`]?.properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      const policies = Object.values(
+        api.findResources('AWS::SQS::QueuePolicy')
+      );
+      expect(policies).toHaveLength(2);
+      for (const policy of policies) {
+        expect(
+          JSON.stringify(policy.Properties.PolicyDocument.Statement)
+        ).toContain('aws:SecureTransport');
+      }
+    });
+
+    it('creates the event bus and puts on it only from the dispatcher', () => {
+      // Act
+      const bus = onlyResource(api, 'AWS::Events::EventBus');
+      const putters = Object.entries(api.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+            .flatMap(actionsOf)
+            .includes('events:PutEvents')
+        )
+        .map(([, policy]) => policy.Properties.Roles[0].Ref as string);
+
+      // Assess
+      expect(bus.resource.Properties.Name).toBe(
+        'Stagegate-Api-registry-events'
+      );
+      expect(putters).toEqual([
+        logicalIdOf(
+          stagegate.api,
+          stagegate.api.eventDispatcherFunction.executionRole
+        ),
+      ]);
+    });
+
+    it('lets only the dispatcher read the table’s stream', () => {
+      // Act
+      const readers = Object.values(api.findResources('AWS::IAM::Policy'))
+        .filter((policy) =>
+          (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+            .flatMap(actionsOf)
+            .includes('dynamodb:GetRecords')
+        )
+        .map((policy) => policy.Properties.Roles[0].Ref as string);
+
+      // Assess
+      expect(readers).toEqual([
+        logicalIdOf(
+          stagegate.api,
+          stagegate.api.eventDispatcherFunction.executionRole
+        ),
+      ]);
+    });
+
+    it('wakes the dispatcher on the outbox’s inserts only, and sweeps every 5 minutes', () => {
+      // Act
+      const dispatcher = logicalIdOf(
+        stagegate.api,
+        stagegate.api.eventDispatcherFunction
+      );
+      const mapping = onlyResource(api, 'AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: dispatcher } },
+      });
+
+      // Assess
+      expect(mapping.resource.Properties).toMatchObject({
+        StartingPosition: 'LATEST',
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(
+        JSON.parse(
+          mapping.resource.Properties.FilterCriteria.Filters[0].Pattern
+        )
+      ).toEqual({
+        eventName: ['INSERT'],
+        dynamodb: { NewImage: { entity: { S: ['RegistryEvent'] } } },
+      });
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [dispatcher, 'Arn'] },
+            Input: JSON.stringify({ olderThanSeconds: 60 }),
+          }),
+        ],
+      });
+    });
+
+    it('feeds the delivery worker from the queue, with partial batch responses', () => {
+      // Act
+      const worker = logicalIdOf(
+        stagegate.api,
+        stagegate.api.webhookDeliveriesFunction
+      );
+      const mapping = onlyResource(api, 'AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: worker } },
+      });
+
+      // Assess
+      expect(mapping.resource.Properties).toMatchObject({
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        EventSourceArn: {
+          'Fn::GetAtt': [
+            logicalIdOf(stagegate.api, stagegate.api.webhookQueue),
+            'Arn',
+          ],
+        },
+      });
+    });
+
+    it('lets only the worker dead-letter, and only the worker, dispatcher and registry-webhooks group queue deliveries', () => {
+      // Act
+      const senders = (queue: IConstruct) => {
+        const arn = {
+          'Fn::GetAtt': [logicalIdOf(stagegate.api, queue), 'Arn'],
+        };
+        return Object.values(api.findResources('AWS::IAM::Policy'))
+          .filter((policy) =>
+            (
+              policy.Properties.PolicyDocument
+                .Statement as PolicyStatementJson[]
+            )
+              .filter((statement) =>
+                actionsOf(statement).includes('sqs:SendMessage')
+              )
+              .some(
+                (statement) =>
+                  JSON.stringify(statement.Resource) === JSON.stringify(arn)
+              )
+          )
+          .map((policy) => policy.Properties.Roles[0].Ref as string)
+          .sort();
+      };
+      const role = (fn: RegistryFunction | undefined) => {
+        if (!fn) throw new Error('no function');
+        return logicalIdOf(stagegate.api, fn.executionRole);
+      };
+
+      // Assess
+      expect(senders(stagegate.api.webhookDeadLetterQueue)).toEqual([
+        role(stagegate.api.webhookDeliveriesFunction),
+      ]);
+      expect(senders(stagegate.api.webhookQueue)).toEqual(
+        [
+          role(stagegate.api.webhookDeliveriesFunction),
+          role(stagegate.api.eventDispatcherFunction),
+          role(stagegate.api.groupFunctions.get('registry-webhooks')),
+        ].sort()
+      );
+    });
+
+    it('runs the reminders every 5 minutes, without retrying a failed run', () => {
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              'Fn::GetAtt': [
+                logicalIdOf(stagegate.api, stagegate.api.remindersFunction),
+                'Arn',
+              ],
+            },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
           }),
         ],
       });

@@ -48,6 +48,12 @@ export default async function setup(project: TestProject) {
         STAGEGATE_DEBUG_ENDPOINTS: 'true',
         TEMPORARY_COPY_GRACE_HOURS: '0',
         FAILED_RETENTION_HOURS: '72',
+        // Webhook retries in tenths of a second, three attempts in all
+        // (test/integration/registry-events.test.ts).
+        WEBHOOK_RETRY_BASE_SECONDS: '0.05',
+        WEBHOOK_RETRY_MAX_SECONDS: '0.2',
+        WEBHOOK_MAX_ATTEMPTS: '3',
+        WEBHOOK_TIMEOUT_SECONDS: '2',
       },
     });
   } catch (error) {

@@ -356,7 +356,9 @@ describe('access tokens at the authorizer', () => {
       });
 
       // Act
-      const failure = await failureOf(w.modelRegistry.searchModels({}).next());
+      const failure = await failureOf(
+        w.modelRegistry.getModel({ name: 'whatever' })
+      );
 
       // Assess
       expectApiError(failure, 'UNAUTHENTICATED', 401);

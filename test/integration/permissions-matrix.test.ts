@@ -84,6 +84,13 @@ interface WriteRow {
   readonly initial: unknown;
   /** That state after the call succeeded. */
   readonly effect: unknown;
+  /**
+   * The call moves a version into a protected stage (Production, by the
+   * registry's default policy): the levels holding the ability are
+   * refused too, by the policy and not by their level (README, "Protected
+   * stages"); the others by their level.
+   */
+  readonly intoProtectedStage?: true;
 }
 
 const BYSTANDER_LEVEL = 'CAN_READ';
@@ -150,6 +157,7 @@ function transitionRow(
     observe: stageOf,
     initial: from,
     effect: to,
+    ...(to === 'Production' ? { intoProtectedStage: true } : {}),
   };
 }
 
@@ -821,7 +829,8 @@ describe('Registered model permissions', () => {
       describe(`${row.call} (${row.ability})`, () => {
         for (const level of LEVELS) {
           const allowed = allows(level, row.ability);
-          it(`${level}: ${allowed ? 'answers 200 and makes the change' : 'answers 403 PERMISSION_DENIED and changes nothing'}`, async () => {
+          const byPolicy = allowed && row.intoProtectedStage === true;
+          it(`${level}: ${byPolicy ? 'answers 403 PERMISSION_DENIED (protected stage) and changes nothing' : allowed ? 'answers 200 and makes the change' : 'answers 403 PERMISSION_DENIED and changes nothing'}`, async () => {
             // Prepare
             const fx = await buildFixture(row.fixture, level, [grantees[kind]]);
 
@@ -830,11 +839,14 @@ describe('Registered model permissions', () => {
 
             // Assess
             const after = await row.observe(fx);
-            if (allowed) {
+            if (allowed && !byPolicy) {
               expect(response.status, JSON.stringify(response.body)).toBe(200);
               expect(after).toEqual(row.effect);
             } else {
               expectRefused(response);
+              expect(
+                String(response.body.message).includes('protected stage')
+              ).toBe(byPolicy);
               expect(after).toEqual(row.initial);
             }
           });

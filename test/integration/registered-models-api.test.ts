@@ -1202,6 +1202,10 @@ describe('Registered models API', () => {
           ...model,
           id: expect.stringMatching(/^[0-9a-f]{32}$/),
           permission_level: 'CAN_MANAGE',
+          stage_policy: {
+            protected_stages: ['Production'],
+            required_approvals: 1,
+          },
         },
       });
     });

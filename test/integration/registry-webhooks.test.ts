@@ -19,8 +19,8 @@ import {
  * Registry webhooks over HTTP: create, list (filters, pages), update
  * (PATCH with a JSON body), delete and test (a signed mock delivery to a
  * receiver on 127.0.0.1), validation, Can Manage / admin checks, and
- * secrets that never come back. Delivery on real events is not
- * implemented yet, so nothing here waits for one.
+ * secrets that never come back. Delivery on real events is
+ * registry-events.test.ts's.
  */
 
 const WEBHOOKS = `${MLFLOW}/registry-webhooks`;

@@ -93,3 +93,61 @@ describe.runIf(local)('DynamoDB round trips per call', () => {
     expect(await appliedStage(name, '1', 'Staging')).toBe('Staging');
   });
 });
+
+describe.runIf(local)(
+  'DynamoDB round trips of the protected-stage checks',
+  () => {
+    it('reads a direct transition’s policy in one read after the model (its settings with the registry’s policy)', async () => {
+      // Prepare
+      const { name } = await createModel(1, 'rt');
+
+      // Act
+      const moved = await call(
+        'POST',
+        `${MLFLOW}/model-versions/transition-stage`,
+        { body: { name, version: '1', stage: 'Staging' } }
+      );
+
+      // Assess
+      expectStatus(moved, 200);
+      const counted = await roundTripsOf(moved);
+      // Principal; name and root grants; model; settings and registry policy.
+      expect(counted.handler.slice(0, 4)).toEqual([
+        'GetItem',
+        'BatchGetItem',
+        'GetItem',
+        'BatchGetItem',
+      ]);
+      expect(counted.readsBeforeFirstWrite).toBeLessThanOrEqual(7);
+    });
+
+    it('reads the inbox three times per hundred requests it examines, after the caller and root', async () => {
+      // Prepare: the admin may approve its own request to Staging.
+      const { name } = await createModel(1, 'rt');
+      await openRequest({ name, version: '1', stage: 'Staging' });
+
+      // Act
+      const inbox = await call(
+        'GET',
+        '/api/2.0/stagegate/transition-requests/inbox',
+        { query: { max_results: 1 } }
+      );
+
+      // Assess
+      expectStatus(inbox, 200);
+      const { handler } = await roundTripsOf(inbox);
+      // Principal; root grants; then per batch the index, the models and
+      // their settings (more batches only where the admin may approve little
+      // of what other suites left open).
+      const batches = handler.slice(2);
+      expect(handler.slice(0, 2)).toEqual(['GetItem', 'GetItem']);
+      expect(batches.length % 3).toBe(0);
+      expect(new Set(batches.filter((_, i) => i % 3 === 0))).toEqual(
+        new Set(['Query'])
+      );
+      expect(batches.filter((op) => op === 'BatchGetItem')).toHaveLength(
+        (batches.length / 3) * 2
+      );
+    });
+  }
+);

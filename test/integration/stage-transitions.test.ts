@@ -440,6 +440,10 @@ describe('Stage transitions', () => {
           user_id: expect.any(String),
           creation_timestamp: expect.any(Number),
           last_updated_timestamp: expect.any(Number),
+          // The admin moved it into a protected stage directly.
+          system_comment: expect.stringContaining(
+            'Protected-stage policy bypassed'
+          ),
         },
       ]);
       const [first, second] = feed;

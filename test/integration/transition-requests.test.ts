@@ -91,6 +91,8 @@ describe('Transition requests', () => {
       expectStatus(created, 200);
       expect(created.body.request).toEqual({
         id: expect.stringMatching(HEX_ID),
+        name,
+        version: '1',
         activity_type: 'REQUESTED_TRANSITION',
         from_stage: 'None',
         to_stage: 'Staging',
@@ -99,6 +101,8 @@ describe('Transition requests', () => {
         last_updated_timestamp: expect.any(Number),
         comment: 'please',
         available_actions: ['CANCEL_TRANSITION_REQUEST'],
+        approvals_required: 1,
+        approvals_remaining: 1,
       });
       expect(created.body.request.creation_timestamp).toBeGreaterThanOrEqual(
         before - 5_000
@@ -144,8 +148,14 @@ describe('Transition requests', () => {
         {
           id: expect.any(String),
           event: 'TRANSITION_REQUEST_CREATED',
+          events: [
+            'TRANSITION_REQUEST_CREATED',
+            'TRANSITION_REQUEST_TO_PRODUCTION_CREATED',
+          ],
           request_id: request.id,
           version: '1',
+          // Who may decide it: admins at least.
+          recipients: expect.arrayContaining([{ group_name: 'admins' }]),
           text: expect.stringContaining(reader.userName),
           creation_timestamp: expect.any(Number),
         },
@@ -752,6 +762,9 @@ describe('Transition requests', () => {
         name,
         separation_of_duties_stages: ['Production'],
         request_expiry_seconds: 7 * 24 * 3600,
+        reminder_after_seconds: 24 * 3600,
+        protected_stages: ['Production'],
+        required_approvals: 1,
       });
       expect(request.available_actions).toEqual(['CANCEL_TRANSITION_REQUEST']);
       expectError(selfApproved, 403, 'PERMISSION_DENIED');
@@ -809,6 +822,9 @@ describe('Transition requests', () => {
         name,
         separation_of_duties_stages: ['Production', 'Staging'],
         request_expiry_seconds: 7 * 24 * 3600,
+        reminder_after_seconds: 24 * 3600,
+        protected_stages: ['Production'],
+        required_approvals: 1,
       });
       expectError(selfApproved, 403, 'PERMISSION_DENIED');
       expectError(selfRejected, 403, 'PERMISSION_DENIED');
@@ -816,7 +832,7 @@ describe('Transition requests', () => {
       expect(await openRequests(name, '1')).toHaveLength(1);
     });
 
-    it('allows self-approval of Production when separation_of_duties_stages is empty', async () => {
+    it('keeps the creator from approving its own request to Production, a protected stage, even with separation_of_duties_stages empty', async () => {
       // Prepare
       const name = await model();
       expectStatus(
@@ -838,13 +854,10 @@ describe('Transition requests', () => {
       );
 
       // Assess
-      expect(request.available_actions).toEqual([
-        'APPROVE_TRANSITION_REQUEST',
-        'REJECT_TRANSITION_REQUEST',
-        'CANCEL_TRANSITION_REQUEST',
-      ]);
-      expectStatus(approved, 200);
-      expect(await appliedStage(name, '1', 'Production')).toBe('Production');
+      expect(request.available_actions).toEqual(['CANCEL_TRANSITION_REQUEST']);
+      expectError(approved, 403, 'PERMISSION_DENIED');
+      expect(approved.body.message).toContain('protected stage');
+      expect(await openRequests(name, '1')).toHaveLength(1);
     });
 
     it('lets only a Can Manage holder change the settings, and refuses an invalid expiry', async () => {
@@ -869,6 +882,9 @@ describe('Transition requests', () => {
         name,
         separation_of_duties_stages: ['Production'],
         request_expiry_seconds: 7 * 24 * 3600,
+        reminder_after_seconds: 24 * 3600,
+        protected_stages: ['Production'],
+        required_approvals: 1,
       });
     });
   });

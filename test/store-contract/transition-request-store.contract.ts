@@ -7,6 +7,13 @@ import {
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '#domain/errors.ts';
+import {
+  commentCreated,
+  type RegistryEvent,
+  transitionRequestCreated,
+  transitionRequestDecided,
+  transitionRequestReminder,
+} from '#domain/events.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { Stage } from '#domain/stages.ts';
 import type { TransitionRequest } from '#domain/transition-request.ts';
@@ -14,6 +21,7 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import type { OutboxStore } from '#ports/outbox-store.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 
 /**
@@ -24,6 +32,8 @@ import type { TransitionRequestStore } from '#ports/transition-request-store.ts'
 export type TransitionRequestStoreFactory = () => Promise<{
   requests: TransitionRequestStore;
   models: ModelRegistryStore;
+  /** The outbox the stores' writes put their events into. */
+  outbox: OutboxStore;
 }>;
 
 const T0 = 1_700_000_000_000;
@@ -103,6 +113,21 @@ async function moveVersion(
     activities: [],
     stagesAfter,
   });
+}
+
+/** A version event of the contract's model, at `at`. */
+function aTagEvent(id: string, at: number): RegistryEvent {
+  return {
+    id,
+    types: ['MODEL_VERSION_TAG_SET'],
+    modelId: MODEL_ID,
+    modelName: 'churn',
+    version: 1,
+    timestamp: at,
+    userId: 'alice@example.com',
+    tags: [{ key: 'k', value: 'v' }],
+    text: 'tagged',
+  };
 }
 
 function aRequest(
@@ -286,6 +311,90 @@ export function describeTransitionRequestStoreContract(
           [idOf(1), idOf(2), idOf(3), idOf(5)].sort()
         );
       });
+
+      it('lists every version’s open requests oldest first without a version', async () => {
+        // Prepare
+        const second = aRequest({
+          id: idOf(1),
+          version: 2,
+          creationTimestamp: T0 + 3000,
+        });
+        const first = aRequest({ id: idOf(2), creationTimestamp: T0 + 2000 });
+        const decided = aRequest({ id: idOf(3), version: 2, creator: 'z' });
+        const { requests } = await withRequests(2, second, first, decided);
+        await requests.commit(decided, 'reject', { at: T0 + 4000 });
+
+        // Act
+        const open = await requests.listOpenRequests(MODEL_ID);
+
+        // Assess
+        expect(open.map((r) => [r.id, r.version])).toEqual([
+          [idOf(2), 1],
+          [idOf(1), 2],
+        ]);
+      });
+    });
+
+    describe('listOpenRequestsNewestFirst', () => {
+      it('walks the open requests newest first, page by page after a position, leaving out decided ones', async () => {
+        // Prepare
+        const made = [1, 2, 3, 4, 5].map((n) =>
+          aRequest({
+            id: idOf(n),
+            creator: `user-${n}`,
+            // Two at the same time: the id breaks the tie.
+            creationTimestamp: T0 + 1000 * Math.min(n, 4),
+          })
+        );
+        const { requests } = await withRequests(1, ...made);
+        const [approved, , rejected] = made as [
+          TransitionRequest,
+          TransitionRequest,
+          TransitionRequest,
+        ];
+        await requests.commit(approved, 'approve', {
+          at: T0 + 9000,
+          decision: approval(T0 + 9000),
+        });
+        await requests.commit(rejected, 'reject', { at: T0 + 9000 });
+
+        // Act
+        const first = await requests.listOpenRequestsNewestFirst({ limit: 2 });
+        const second = await requests.listOpenRequestsNewestFirst({
+          after: first.requests.at(-1)?.position,
+          limit: 2,
+        });
+
+        // Assess
+        expect(first.requests.map((r) => r.request.id)).toEqual([
+          idOf(5),
+          idOf(4),
+        ]);
+        expect(first.exhausted).toBe(false);
+        expect(second.requests.map((r) => r.request.id)).toEqual([idOf(2)]);
+        expect(second.exhausted).toBe(true);
+        expect(second.requests[0]?.request).toMatchObject({
+          status: 'OPEN',
+          creator: 'user-2',
+        });
+      });
+
+      it('answers an empty, exhausted page past the last position', async () => {
+        // Prepare
+        const { requests } = await withRequests(1, aRequest());
+        const all = await requests.listOpenRequestsNewestFirst({ limit: 10 });
+
+        // Act
+        const past = await requests.listOpenRequestsNewestFirst({
+          after: all.requests.at(-1)?.position,
+          limit: 10,
+        });
+
+        // Assess
+        expect(all.requests).toHaveLength(1);
+        expect(all.exhausted).toBe(true);
+        expect(past).toEqual({ requests: [], exhausted: true });
+      });
     });
 
     describe('commit', () => {
@@ -326,6 +435,83 @@ export function describeTransitionRequestStoreContract(
         );
         const again = aRequest({ id: idOf(2) });
         await requests.createRequest(again, anActivity(again));
+      });
+
+      it('records a partial approval: still OPEN, locked and pending, with the approval appended', async () => {
+        // Prepare
+        const request = aRequest();
+        const { requests, models } = await withRequests(1, request);
+        const activity = anActivity(request, {
+          id: idOf(100),
+          activityType: 'APPROVED_REQUEST',
+          userId: 'carol@example.com',
+          creationTimestamp: T0 + 5000,
+          lastUpdatedTimestamp: T0 + 5000,
+        });
+
+        // Act
+        await requests.commit(request, 'approve-partially', {
+          at: T0 + 5000,
+          approval: { by: 'carol@example.com', at: T0 + 5000 },
+          activity,
+        });
+        const once = await requests.getRequest(MODEL_ID, 1, request.id);
+        if (!once) throw new Error('no request');
+        await requests.commit(once, 'approve', {
+          at: T0 + 6000,
+          decision: approval(T0 + 6000),
+          approval: { by: 'dave@example.com', at: T0 + 6000 },
+        });
+
+        // Assess
+        expect(once).toMatchObject({
+          status: 'OPEN',
+          lastUpdatedTimestamp: T0 + 5000,
+          approvals: [{ by: 'carol@example.com', at: T0 + 5000 }],
+        });
+        expect(once.decision).toBeUndefined();
+        expect(
+          await requests.getRequest(MODEL_ID, 1, request.id)
+        ).toMatchObject({
+          status: 'APPROVED',
+          approvals: [
+            { by: 'carol@example.com', at: T0 + 5000 },
+            { by: 'dave@example.com', at: T0 + 6000 },
+          ],
+        });
+        expect(
+          (await models.listActivities(MODEL_ID, 1)).map((a) => a.activityType)
+        ).toEqual(['REQUESTED_TRANSITION', 'APPROVED_REQUEST']);
+      });
+
+      it('lets one of two approvals planned on the same read count; the other writes nothing', async () => {
+        // Prepare
+        const request = aRequest();
+        const { requests, models } = await withRequests(1, request);
+        const approve = (by: string, id: number) =>
+          requests.commit(request, 'approve-partially', {
+            at: T0 + 5000,
+            approval: { by, at: T0 + 5000 },
+            activity: anActivity(request, {
+              id: idOf(id),
+              activityType: 'APPROVED_REQUEST',
+              userId: by,
+            }),
+          });
+        await approve('carol@example.com', 100);
+
+        // Act
+        const lost = approve('dave@example.com', 101);
+
+        // Assess
+        await expect(lost).rejects.toBeInstanceOf(InvalidStateError);
+        expect(
+          (await requests.getRequest(MODEL_ID, 1, request.id))?.approvals
+        ).toEqual([{ by: 'carol@example.com', at: T0 + 5000 }]);
+        expect(await models.listActivities(MODEL_ID, 1)).toHaveLength(2);
+        expect(
+          (await requests.listOpenRequests(MODEL_ID, 1)).map((r) => r.id)
+        ).toEqual([request.id]);
       });
 
       it('lets exactly one of two decisions from OPEN commit; the loser writes nothing', async () => {
@@ -577,56 +763,206 @@ export function describeTransitionRequestStoreContract(
         await requests.setSettings(MODEL_ID, { requestExpirySeconds: 60 });
 
         // Assess
-        expect(before).toEqual({});
+        expect(before).toEqual({ model: {}, registry: {} });
         expect(await requests.getSettings(MODEL_ID)).toEqual({
-          separationOfDutiesStages: ['Staging'],
-          requestExpirySeconds: 60,
+          model: {
+            separationOfDutiesStages: ['Staging'],
+            requestExpirySeconds: 60,
+          },
+          registry: {},
+        });
+      });
+
+      it('reads the registry’s policy with a model’s settings, and many models’ at once', async () => {
+        // Prepare
+        const { requests } = await withRequests(1);
+        const before = await requests.getRegistryPolicy();
+        await requests.setRegistryPolicy({
+          protectedStages: ['Staging', 'Production'],
+          requiredApprovals: 2,
+        });
+        await requests.setSettings(MODEL_ID, {
+          protectedStages: ['Staging', 'Production', 'Archived'],
+          requiredApprovals: 3,
+        });
+
+        // Act
+        const one = await requests.getSettings(MODEL_ID);
+        const many = await requests.getSettingsOfModels([MODEL_ID, 'other']);
+
+        // Assess
+        const registry = {
+          protectedStages: ['Staging', 'Production'],
+          requiredApprovals: 2,
+        };
+        expect(before).toEqual({});
+        expect(await requests.getRegistryPolicy()).toEqual(registry);
+        expect(one).toEqual({
+          model: {
+            protectedStages: ['Staging', 'Production', 'Archived'],
+            requiredApprovals: 3,
+          },
+          registry,
+        });
+        expect(many.registry).toEqual(registry);
+        expect(Object.fromEntries(many.models)).toEqual({
+          [MODEL_ID]: one.model,
+          other: {},
         });
       });
     });
 
-    describe('notifications', () => {
-      it('records one notification per request, listed oldest first', async () => {
+    describe('events (the outbox)', () => {
+      const model = { id: MODEL_ID, name: 'churn' };
+      const created = (request: TransitionRequest, id: string) =>
+        transitionRequestCreated(
+          { id, at: request.creationTimestamp },
+          request,
+          'churn',
+          [{ kind: 'group', name: 'admins' }]
+        );
+      const pendingIds = async (outbox: OutboxStore) =>
+        (await outbox.listPending({ limit: 100 })).map((event) => event.id);
+
+      it('writes a request’s events with it, and none when it is refused', async () => {
         // Prepare
-        const { requests } = await withRequests(1);
-        const notification = (requestId: string, at: number) => ({
-          id: `n-${requestId}-${at}`,
-          modelId: MODEL_ID,
-          version: 1,
-          requestId,
-          event: 'TRANSITION_REQUEST_CREATED' as const,
-          text: `request ${requestId}`,
-          creationTimestamp: at,
+        const request = aRequest();
+        const { requests, models, outbox } = await withRequests(1);
+        await requests.createRequest(request, anActivity(request), [
+          created(request, idOf(0xe1)),
+        ]);
+
+        // Act
+        const duplicate = { ...aRequest({ id: idOf(2) }) };
+        await expect(
+          requests.createRequest(duplicate, anActivity(duplicate), [
+            created(duplicate, idOf(0xe2)),
+          ])
+        ).rejects.toThrow(ResourceAlreadyExistsError);
+
+        // Assess
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe1)]);
+        const [stored] = await outbox.listPending({ limit: 1 });
+        expect(stored).toEqual(created(request, idOf(0xe1)));
+        expect(models).toBeDefined();
+      });
+
+      it('writes a lifecycle step’s events only when the step commits', async () => {
+        // Prepare
+        const request = aRequest();
+        const { requests, outbox } = await withRequests(1, request);
+        const decided = (id: string) =>
+          transitionRequestDecided({ id, at: T0 + 2000 }, request, 'churn', {
+            event: 'reject',
+            by: 'carol@example.com',
+          });
+        await requests.commit(request, 'reject', {
+          at: T0 + 2000,
+          events: [decided(idOf(0xe3))],
+        });
+
+        // Act: a second decision on the same read loses
+        await expect(
+          requests.commit(request, 'cancel', {
+            at: T0 + 3000,
+            events: [decided(idOf(0xe4))],
+          })
+        ).rejects.toThrow(InvalidStateError);
+
+        // Assess
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe3)]);
+      });
+
+      it('writes a comment’s events with it', async () => {
+        // Prepare
+        const { requests, outbox } = await withRequests(1);
+        const comment = anActivity(aRequest(), {
+          id: idOf(0xc1),
+          activityType: 'NEW_COMMENT',
+          comment: 'looks good',
         });
 
         // Act
-        await requests.recordNotification(notification(idOf(2), T0 + 20));
-        await requests.recordNotification(notification(idOf(1), T0 + 10));
-        await requests.recordNotification(notification(idOf(1), T0 + 30));
+        await requests.putComment(comment, [
+          commentCreated({ id: idOf(0xe5), at: T0 + 1000 }, model, {
+            version: 1,
+            userId: comment.userId,
+            comment: 'looks good',
+          }),
+        ]);
 
         // Assess
-        expect(await requests.listNotifications(MODEL_ID, 1)).toEqual([
-          notification(idOf(1), T0 + 10),
-          notification(idOf(2), T0 + 20),
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe5)]);
+        expect(
+          (await outbox.listVersionEvents(MODEL_ID, 1)).map((e) => e.types)
+        ).toEqual([['COMMENT_CREATED']]);
+      });
+
+      it('reminds an open request once, and a decided one never', async () => {
+        // Prepare
+        const open = aRequest();
+        const decided = aRequest({ id: idOf(2), creator: 'dan@example.com' });
+        const { requests, outbox } = await withRequests(1, open, decided);
+        await requests.commit(decided, 'cancel', { at: T0 + 1500 });
+        const reminder = (request: TransitionRequest, id: string) =>
+          transitionRequestReminder(
+            { id, at: T0 + 90_000_000 },
+            request,
+            'churn',
+            []
+          );
+
+        // Act
+        const first = await requests.recordReminder(open, T0 + 90_000_000, [
+          reminder(open, idOf(0xe6)),
         ]);
+        const again = await requests.recordReminder(open, T0 + 90_000_001, [
+          reminder(open, idOf(0xe7)),
+        ]);
+        const closed = await requests.recordReminder(decided, T0 + 90_000_000, [
+          reminder(decided, idOf(0xe8)),
+        ]);
+
+        // Assess
+        expect([first, again, closed]).toEqual([true, false, false]);
+        expect(await pendingIds(outbox)).toEqual([idOf(0xe6)]);
+        expect(
+          (await requests.getRequest(MODEL_ID, 1, open.id))?.reminderSentAt
+        ).toBe(T0 + 90_000_000);
+      });
+
+      it('lists pending events oldest first and drops dispatched ones', async () => {
+        // Prepare
+        const { outbox, models } = await withRequests(0);
+        const record = await models.getModelRecordById(MODEL_ID);
+        if (!record) throw new Error('no model');
+        const late = aTagEvent(idOf(0xf2), T0 + 20);
+        const early = aTagEvent(idOf(0xf1), T0 + 10);
+        await models.createRegisteredModel(
+          { ...record.model, id: 'd'.repeat(32), name: 'other' },
+          [],
+          [late, early]
+        );
+
+        // Act
+        const before = await pendingIds(outbox);
+        const older = await outbox.listPending({ limit: 10, before: T0 + 15 });
+        await outbox.markDispatched(early, T0 + 30);
+        await outbox.markDispatched(early, T0 + 31);
+
+        // Assess
+        expect(before).toEqual([idOf(0xf1), idOf(0xf2)]);
+        expect(older.map((event) => event.id)).toEqual([idOf(0xf1)]);
+        expect(await pendingIds(outbox)).toEqual([idOf(0xf2)]);
       });
     });
 
     describe('model deletion', () => {
-      it('takes the model’s requests, settings and notifications with it', async () => {
+      it('takes the model’s requests and settings with it', async () => {
         // Prepare
         const request = aRequest();
         const { requests, models } = await withRequests(1, request);
         await requests.setSettings(MODEL_ID, { requestExpirySeconds: 60 });
-        await requests.recordNotification({
-          id: 'n1',
-          modelId: MODEL_ID,
-          version: 1,
-          requestId: request.id,
-          event: 'TRANSITION_REQUEST_CREATED',
-          text: 'x',
-          creationTimestamp: T0,
-        });
         const record = await models.getModelRecordById(MODEL_ID);
         if (!record) throw new Error('no model');
 
@@ -639,8 +975,13 @@ export function describeTransitionRequestStoreContract(
         );
         expect(await requests.listOpenRequests(MODEL_ID, 1)).toEqual([]);
         expect(await requests.listPendingRequests()).toEqual([]);
-        expect(await requests.getSettings(MODEL_ID)).toEqual({});
-        expect(await requests.listNotifications(MODEL_ID, 1)).toEqual([]);
+        expect(await requests.getSettings(MODEL_ID)).toEqual({
+          model: {},
+          registry: {},
+        });
+        expect(
+          await requests.listOpenRequestsNewestFirst({ limit: 10 })
+        ).toEqual({ requests: [], exhausted: true });
       });
     });
   });

@@ -9,23 +9,31 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBIpAccessStore } from '#adapters/dynamodb/ip-access-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBOAuthSecretStore } from '#adapters/dynamodb/oauth-secret-store.ts';
-import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
+import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
+import {
+  DynamoDBTransitionRequestStore,
+  repositionLegacyPendingRequests,
+} from '#adapters/dynamodb/transition-request-store.ts';
 import {
   bindLegacyWebhooks,
   DynamoDBWebhookStore,
 } from '#adapters/dynamodb/webhook-store.ts';
+import type { ModelVersion } from '#domain/model-version.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
+import type { TransitionRequest } from '#domain/transition-request.ts';
 import {
   type DynamoDBLocal,
   ensureRegistryTable,
   startDynamoDBLocal,
 } from '#local/dynamodb/dynamodb-local.ts';
 import { findFreePort } from '#local/ports.ts';
+import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeIpAccessStoreContract } from '#test/store-contract/ip-access-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
@@ -232,8 +240,18 @@ describeTransitionRequestStoreContract('DynamoDB Local', async () => {
   return {
     models: new DynamoDBModelRegistryStore(options),
     requests: new DynamoDBTransitionRequestStore(options),
+    outbox: new DynamoDBOutboxStore(options),
   };
 });
+
+describeDeliveryStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBDeliveryStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
 
 describe('bindLegacyWebhooks', () => {
   const T0 = 1_700_000_000_000;
@@ -324,5 +342,100 @@ describe('bindLegacyWebhooks', () => {
     expect(await webhooks.get(ids.reused)).toBeUndefined();
     expect(await webhooks.get(gone)).toBeUndefined();
     expect(await webhooks.get(registryWide)).not.toHaveProperty('modelId');
+  });
+});
+
+describe('repositionLegacyPendingRequests', () => {
+  const T0 = 1_700_000_000_000;
+  const MODEL_ID = 'e'.repeat(32);
+
+  it('moves requests indexed at their expiry to their creation, so the inbox walks them newest first', async () => {
+    // Prepare: the older request expires later than the newer one.
+    const client = await emptyTable();
+    const options = { client, tableName: TABLE_NAME };
+    const models = new DynamoDBModelRegistryStore(options);
+    const requests = new DynamoDBTransitionRequestStore(options);
+    await models.createRegisteredModel(
+      {
+        id: MODEL_ID,
+        name: 'legacy',
+        description: '',
+        creationTimestamp: T0,
+        lastUpdatedTimestamp: T0,
+        userId: 'alice@example.com',
+        tags: [],
+        aliases: [],
+      },
+      []
+    );
+    const record = await models.getModelRecordById(MODEL_ID);
+    if (!record) throw new Error('no model');
+    const version: ModelVersion = {
+      modelId: MODEL_ID,
+      version: 1,
+      currentStage: 'None',
+      description: '',
+      source: 's3://b/1',
+      runId: '',
+      runLink: '',
+      status: 'READY',
+      statusMessage: '',
+      tags: [],
+      creationTimestamp: T0,
+      lastUpdatedTimestamp: T0,
+      userId: 'alice@example.com',
+    };
+    await models.createVersion(record, version);
+    const request = (n: number, created: number, expires: number) =>
+      ({
+        id: String(n).repeat(32),
+        modelId: MODEL_ID,
+        version: 1,
+        toStage: 'Staging',
+        fromStage: 'None',
+        creator: `user-${n}`,
+        comment: '',
+        status: 'OPEN',
+        creationTimestamp: created,
+        lastUpdatedTimestamp: created,
+        expiresAt: expires,
+      }) satisfies TransitionRequest;
+    const older = request(1, T0 + 1000, T0 + 9_000_000);
+    const newer = request(2, T0 + 2000, T0 + 5_000_000);
+    for (const made of [older, newer]) {
+      await client.send(
+        new PutCommand({
+          TableName: TABLE_NAME,
+          Item: {
+            PK: `RM#${MODEL_ID}`,
+            SK: `TR#${'1'.padStart(10, '0')}#${made.id}`,
+            GSI1PK: `TRID#${made.id}`,
+            GSI1SK: '#TR',
+            GSI2PK: 'TR#OPEN',
+            GSI2SK: `${String(made.expiresAt).padStart(15, '0')}#${made.id}`,
+            entity: 'TransitionRequest',
+            ...made,
+          },
+        })
+      );
+    }
+    const before = await requests.listOpenRequestsNewestFirst({ limit: 10 });
+
+    // Act
+    const moved = await repositionLegacyPendingRequests(options);
+    const again = await repositionLegacyPendingRequests(options);
+
+    // Assess
+    expect(before.requests.map((r) => r.request.id)).toEqual([
+      older.id,
+      newer.id,
+    ]);
+    expect(moved).toBe(2);
+    expect(again).toBe(0);
+    const after = await requests.listOpenRequestsNewestFirst({ limit: 10 });
+    expect(after.requests.map((r) => r.request.id)).toEqual([
+      newer.id,
+      older.id,
+    ]);
   });
 });

@@ -8,15 +8,11 @@ import {
 } from '#domain/registry/requests.ts';
 import { createModelVersion } from '#domain/registry/versions.ts';
 import type { Stage } from '#domain/stages.ts';
-import type {
-  DecisionOutcome,
-  TransitionRequest,
-} from '#domain/transition-request.ts';
+import type { DecisionOutcome } from '#domain/transition-request.ts';
 import type {
   ApprovalWorkflow,
   ApprovalWorkflowInput,
 } from '#ports/approval-workflow.ts';
-import type { Notifier } from '#ports/notifier.ts';
 import { MemoryModelRegistryStore } from './memory-model-registry-store.ts';
 import { MemoryTransitionRequestStore } from './memory-transition-request-store.ts';
 
@@ -47,25 +43,12 @@ export class FakeApprovalWorkflow implements ApprovalWorkflow {
   }
 }
 
-/** {@link Notifier} that records the requests it was told about. */
-export class RecordingNotifier implements Notifier {
-  readonly notified: { requestId: string; modelName: string }[] = [];
-
-  async transitionRequested(
-    request: TransitionRequest,
-    modelName: string
-  ): Promise<void> {
-    this.notified.push({ requestId: request.id, modelName });
-  }
-}
-
 export const T0 = 1_700_000_000_000;
 
 export type GovernanceDependencies = RequestDependencies & {
   readonly store: MemoryModelRegistryStore;
   readonly requests: MemoryTransitionRequestStore;
   readonly workflow: FakeApprovalWorkflow;
-  readonly notifier: RecordingNotifier;
   /** Moves the clock. */
   advance(ms: number): void;
 };
@@ -82,7 +65,6 @@ export function governanceDependencies(): GovernanceDependencies {
     store,
     requests: new MemoryTransitionRequestStore(store),
     workflow: new FakeApprovalWorkflow(),
-    notifier: new RecordingNotifier(),
     now: () => now,
     newId: () => (nextId++).toString(16).padStart(32, '0'),
     sleep: async () => undefined,

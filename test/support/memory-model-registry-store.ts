@@ -5,6 +5,7 @@ import {
   RegisteredModelAlreadyExistsError,
   ResourceDoesNotExistError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import { limits } from '#domain/limits.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type {
@@ -31,6 +32,7 @@ import type {
   RegistrationLease,
   RegistrationLeaseStore,
 } from '#ports/registration-lease-store.ts';
+import { MemoryOutboxStore } from './memory-outbox-store.ts';
 
 /**
  * DynamoDB orders string keys by their UTF-8 bytes; JavaScript's default
@@ -106,6 +108,9 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
    * stores that write them there too (transition requests and comments),
    * so `listActivities` shows them as the table does.
    */
+  /** The outbox the stores' changes write their events into. */
+  readonly outbox = new MemoryOutboxStore();
+
   readonly activityItems = {
     put: (activity: Activity): void => {
       this.#activities.set(activityKey(activity), { ...activity });
@@ -143,7 +148,8 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
 
   async createRegisteredModel(
     model: RegisteredModel,
-    grants: readonly Grant[]
+    grants: readonly Grant[],
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
     // Checks and inserts in one synchronous step, like the transaction.
     if (this.#names.has(model.name)) {
@@ -152,6 +158,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     if (this.#models.has(model.id)) {
       throw new Error(`Transaction cancelled: model id ${model.id} is taken.`);
     }
+    this.outbox.append(events);
     this.#names.set(model.name, model.id);
     this.#models.set(model.id, {
       id: model.id,
@@ -349,7 +356,8 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   async createVersion(
     record: ModelRecord,
     version: ModelVersion,
-    consume?: UploadConsumption
+    consume?: UploadConsumption,
+    events?: readonly RegistryEvent[]
   ) {
     const number = record.versionCounter + 1;
     if (version.version !== number) {
@@ -372,6 +380,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
       // Throws (and changes nothing) when the session is not usable.
       this.uploads.consume(consume, version);
     }
+    this.outbox.append(events);
     stored.versionCounter = number;
     stored.lastUpdatedTimestamp = version.creationTimestamp;
     stored.updatePosition = lastUpdatedPosition(
@@ -416,6 +425,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
       }
       this.#registrations.delete(key);
     }
+    this.outbox.append(update.events);
     stored.status = update.status;
     stored.statusMessage = update.statusMessage;
     stored.lastUpdatedTimestamp = update.now;
@@ -473,9 +483,11 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     modelId: string,
     version: number,
     key: string,
-    value: string
+    value: string,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
     setTag(this.#versions.get(versionKey(modelId, version)), key, value);
+    this.outbox.append(events);
   }
 
   async deleteVersionTag(
@@ -530,7 +542,11 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
         'ValidationException: Transaction request cannot include multiple operations on one item'
       );
     }
-    const actions = 1 + moves.length + commit.activities.length;
+    const actions =
+      1 +
+      moves.length +
+      commit.activities.length +
+      (commit.events?.length ?? 0);
     if (actions > MAX_TRANSACTION_ITEMS) {
       throw new Error(
         `ValidationException: ${actions} transaction items, at most ${MAX_TRANSACTION_ITEMS}.`
@@ -550,6 +566,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     if (stale || !stored) {
       throw new ConcurrentModificationError(`Model ${model.name} changed.`);
     }
+    this.outbox.append(commit.events);
     stored.revision += 1;
     stored.lastUpdatedTimestamp = commit.now;
     stored.updatePosition = lastUpdatedPosition(commit.now, model.name);

@@ -6,6 +6,8 @@ import {
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type {
   TransitionRequest,
   TransitionRequestSettings,
@@ -18,7 +20,8 @@ import {
 } from '#domain/transition-request-lifecycle.ts';
 import type {
   LifecycleChange,
-  Notification,
+  OpenRequestsPage,
+  StoredSettings,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
 import type { MemoryModelRegistryStore } from './memory-model-registry-store.ts';
@@ -27,16 +30,22 @@ function requestKey(modelId: string, version: number, id: string): string {
   return `${modelId}#${version}#${id}`;
 }
 
+/** As the DynamoDB adapter positions a request in its pending index. */
+function pendingPosition(request: TransitionRequest): string {
+  return `${String(request.creationTimestamp).padStart(15, '0')}#${request.id}`;
+}
+
 function lockKey(request: TransitionRequest): string {
   return `${request.modelId}#${request.version}#${request.toStage}#${request.creator}`;
 }
 
 /**
  * {@link TransitionRequestStore} in memory, with the DynamoDB adapter's
- * semantics (checked by the shared store contract suite). Requests,
- * settings and notifications live in their model's partition there, so
+ * semantics (checked by the shared store contract suite). Requests and
+ * settings live in their model's partition there, so
  * they are gone with the model; activities and comments are written into
- * the model store's activities, where `listActivities` reads them.
+ * the model store's activities, where `listActivities` reads them, and
+ * events into the model store's outbox.
  */
 export class MemoryTransitionRequestStore implements TransitionRequestStore {
   readonly #models: MemoryModelRegistryStore;
@@ -45,7 +54,7 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
   readonly #locks = new Map<string, string>();
   readonly #commentIds = new Set<string>();
   readonly #settings = new Map<string, Partial<TransitionRequestSettings>>();
-  readonly #notifications = new Map<string, Notification>();
+  #registryPolicy: Partial<StagePolicy> = {};
 
   constructor(models: MemoryModelRegistryStore) {
     this.#models = models;
@@ -66,7 +75,8 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
 
   async createRequest(
     request: TransitionRequest,
-    activity: Activity
+    activity: Activity,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
     const lock = lockKey(request);
     if (this.#locks.has(lock)) {
@@ -88,6 +98,7 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
         `Version ${request.version} changed stage.`
       );
     }
+    this.#models.outbox.append(events);
     this.#locks.set(lock, request.id);
     this.#requests.set(key, structuredClone(request));
     this.#models.activityItems.put(activity);
@@ -113,16 +124,47 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
 
   async listOpenRequests(
     modelId: string,
-    version: number
+    version?: number
   ): Promise<readonly TransitionRequest[]> {
     if (!(await this.#modelExists(modelId))) return [];
     return [...this.#requests.values()]
       .filter(
         (r) =>
-          r.modelId === modelId && r.version === version && r.status === 'OPEN'
+          r.modelId === modelId &&
+          (version === undefined || r.version === version) &&
+          r.status === 'OPEN'
       )
-      .sort((a, b) => a.creationTimestamp - b.creationTimestamp)
+      .sort(
+        (a, b) =>
+          a.creationTimestamp - b.creationTimestamp ||
+          a.version - b.version ||
+          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      )
       .map((r) => structuredClone(r));
+  }
+
+  async listOpenRequestsNewestFirst(query: {
+    after?: string | undefined;
+    limit: number;
+  }): Promise<OpenRequestsPage> {
+    const open: { request: TransitionRequest; position: string }[] = [];
+    for (const request of this.#requests.values()) {
+      const position = pendingPosition(request);
+      if (
+        request.status === 'OPEN' &&
+        (query.after === undefined || position < query.after) &&
+        (await this.#modelExists(request.modelId))
+      ) {
+        open.push({ request: structuredClone(request), position });
+      }
+    }
+    open.sort((a, b) =>
+      a.position < b.position ? 1 : a.position > b.position ? -1 : 0
+    );
+    return {
+      requests: open.slice(0, query.limit),
+      exhausted: open.length <= query.limit,
+    };
   }
 
   async listPendingRequests(): Promise<readonly TransitionRequest[]> {
@@ -152,6 +194,8 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     );
     if (
       stored?.status !== request.status ||
+      (change.approval &&
+        (stored.approvals?.length ?? 0) !== (request.approvals?.length ?? 0)) ||
       (change.activity && this.#models.activityItems.has(change.activity))
     ) {
       throw new InvalidStateError(
@@ -169,12 +213,21 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
         );
       }
     }
+    this.#models.outbox.append(change.events);
     this.#requests.set(key, {
       ...stored,
       status: step.to,
       lastUpdatedTimestamp: change.at,
       ...(change.decision
         ? { decision: structuredClone(change.decision) }
+        : {}),
+      ...(change.approval
+        ? {
+            approvals: [
+              ...(stored.approvals ?? []),
+              { by: change.approval.by, at: change.approval.at },
+            ],
+          }
         : {}),
     });
     if (step.to !== 'OPEN') this.#locks.delete(lockKey(request));
@@ -215,10 +268,14 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     return true;
   }
 
-  async putComment(activity: Activity): Promise<void> {
+  async putComment(
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void> {
     if (this.#commentIds.has(activity.id)) {
       throw new Error(`ConditionalCheckFailed: comment ${activity.id} exists.`);
     }
+    this.#models.outbox.append(events);
     this.#commentIds.add(activity.id);
     this.#models.activityItems.put(activity);
   }
@@ -247,11 +304,27 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     this.#models.activityItems.delete(activity);
   }
 
-  async getSettings(
+  async #modelSettings(
     modelId: string
   ): Promise<Partial<TransitionRequestSettings>> {
     if (!(await this.#modelExists(modelId))) return {};
     return structuredClone(this.#settings.get(modelId) ?? {});
+  }
+
+  async getSettings(modelId: string): Promise<StoredSettings> {
+    return {
+      model: await this.#modelSettings(modelId),
+      registry: structuredClone(this.#registryPolicy),
+    };
+  }
+
+  async getSettingsOfModels(modelIds: readonly string[]): Promise<{
+    models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+    registry: Partial<StagePolicy>;
+  }> {
+    const models = new Map<string, Partial<TransitionRequestSettings>>();
+    for (const id of modelIds) models.set(id, await this.#modelSettings(id));
+    return { models, registry: structuredClone(this.#registryPolicy) };
   }
 
   async setSettings(
@@ -259,30 +332,40 @@ export class MemoryTransitionRequestStore implements TransitionRequestStore {
     settings: Partial<TransitionRequestSettings>
   ): Promise<void> {
     this.#settings.set(modelId, {
-      ...(await this.getSettings(modelId)),
+      ...(await this.#modelSettings(modelId)),
       ...structuredClone(settings),
     });
   }
 
-  async recordNotification(notification: Notification): Promise<void> {
-    const key = requestKey(
-      notification.modelId,
-      notification.version,
-      notification.requestId
-    );
-    if (!this.#notifications.has(key)) {
-      this.#notifications.set(key, structuredClone(notification));
-    }
+  async getRegistryPolicy(): Promise<Partial<StagePolicy>> {
+    return structuredClone(this.#registryPolicy);
   }
 
-  async listNotifications(
-    modelId: string,
-    version: number
-  ): Promise<readonly Notification[]> {
-    if (!(await this.#modelExists(modelId))) return [];
-    return [...this.#notifications.values()]
-      .filter((n) => n.modelId === modelId && n.version === version)
-      .sort((a, b) => a.creationTimestamp - b.creationTimestamp)
-      .map((n) => structuredClone(n));
+  async setRegistryPolicy(policy: StagePolicy): Promise<void> {
+    this.#registryPolicy = {
+      protectedStages: [...policy.protectedStages],
+      requiredApprovals: policy.requiredApprovals,
+    };
+  }
+
+  async recordReminder(
+    request: TransitionRequest,
+    at: number,
+    events: readonly RegistryEvent[]
+  ): Promise<boolean> {
+    const stored = await this.#stored(
+      request.modelId,
+      request.version,
+      request.id
+    );
+    if (stored?.status !== 'OPEN' || stored.reminderSentAt !== undefined) {
+      return false;
+    }
+    this.#models.outbox.append(events);
+    this.#requests.set(
+      requestKey(request.modelId, request.version, request.id),
+      { ...stored, reminderSentAt: at }
+    );
+    return true;
   }
 }

@@ -38,6 +38,15 @@ export class MemoryWebhookStore implements WebhookStore {
     }
   }
 
+  async listSubscribers(modelId: string): Promise<readonly Webhook[]> {
+    return [...this.#webhooks.values()]
+      .filter(
+        (webhook) =>
+          webhook.modelId === undefined || webhook.modelId === modelId
+      )
+      .map((webhook) => structuredClone(webhook));
+  }
+
   async list(options: {
     modelId?: string | undefined;
     afterId?: string | undefined;

@@ -98,6 +98,26 @@ export const keys = {
     `PRINCIPAL#${principalId}#OAUTHSECRETS`,
   /** The IP access lists and whether they are enforced, as one item. */
   ipAccessSettings: { PK: 'WORKSPACE#conf', SK: '#IPACCESS' },
+  /**
+   * A registry event in the outbox (`EVENT#<id>`), written by the
+   * transaction of its change; outside its model's partition, so a
+   * model's deletion never takes an event not dispatched yet.
+   */
+  event: (id: string) => ({ PK: `EVENT#${id}`, SK: '#EVENT' }),
+  /** GSI2 partition of the events not dispatched yet, by commit time. */
+  pendingEvents: 'EVENTS#PENDING',
+  /** GSI1 partition listing one version's events (or a model's own). */
+  eventsOf: (modelId: string, version?: number) =>
+    version === undefined
+      ? `EVENTS#RM#${modelId}`
+      : `EVENTS#RM#${modelId}#${padVersion(version)}`,
+  /** One delivery of a webhook's delivery log, in the webhook's partition. */
+  delivery: (webhookId: string, deliveryId: string) => ({
+    PK: `WEBHOOK#${webhookId}`,
+    SK: `DELIVERY#${deliveryId}`,
+  }),
+  /** GSI1 partition listing one webhook's deliveries by creation. */
+  deliveriesOf: (webhookId: string) => `DELIVERIES#${webhookId}`,
 } as const;
 
 export const VERSION_PREFIX = 'MV#';
@@ -154,20 +174,17 @@ export const requestKeys = {
   byId: (id: string) => `TRID#${id}`,
   /**
    * GSI2 partition of every pending request (its workflow has work left:
-   * open, or approved and not yet applied), by expiry. The value predates
-   * approved requests staying in it.
+   * open, or approved and not yet applied), by creation time and id: the
+   * inbox walks it newest first. The value predates approved requests
+   * staying in it.
    */
   pending: 'TR#OPEN',
   /** GSI1 entry that finds a comment by id alone. */
   commentById: (id: string) => `COMMENT#${id}`,
-  /** Keyed by request: a request is notified once. */
-  notification: (modelId: string, version: number, requestId: string) => ({
-    PK: modelPartition(modelId),
-    SK: `NOTIFY#${padVersion(version)}#${requestId}`,
-  }),
-  notificationPrefix: (version: number) => `NOTIFY#${padVersion(version)}#`,
   settings: (modelId: string) => ({
     PK: modelPartition(modelId),
     SK: '#SETTINGS',
   }),
+  /** The registry-wide protected-stage policy. */
+  registryPolicy: { PK: 'POLICY#registry', SK: '#POLICY' },
 } as const;

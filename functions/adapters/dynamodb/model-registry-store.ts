@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity } from '#domain/activity.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { Grant, RootPermissionLevel } from '#domain/permissions.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
@@ -48,9 +49,10 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
 
   createRegisteredModel(
     model: RegisteredModel,
-    grants: readonly Grant[]
+    grants: readonly Grant[],
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
-    return this.#models.createRegisteredModel(model, grants);
+    return this.#models.createRegisteredModel(model, grants, events);
   }
 
   getModelRecordByName(name: string): Promise<ModelRecord | undefined> {
@@ -122,9 +124,10 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
   createVersion(
     record: ModelRecord,
     version: ModelVersion,
-    consume?: UploadConsumption
+    consume?: UploadConsumption,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
-    return this.#versions.createVersion(record, version, consume);
+    return this.#versions.createVersion(record, version, consume, events);
   }
 
   setVersionStatus(
@@ -174,9 +177,10 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     modelId: string,
     version: number,
     key: string,
-    value: string
+    value: string,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
-    return this.#versions.setVersionTag(modelId, version, key, value);
+    return this.#versions.setVersionTag(modelId, version, key, value, events);
   }
 
   deleteVersionTag(

@@ -1,4 +1,5 @@
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RegistryEvent } from '#domain/events.ts';
 import type {
   ModelVersion,
   ModelVersionStatus,
@@ -19,6 +20,7 @@ import {
   stageAttribute,
   VERSION_PREFIX,
 } from './keys.ts';
+import { outboxPuts } from './outbox-store.ts';
 import { pendingRegistrationDelete } from './registration-lease-store.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
 import {
@@ -53,7 +55,8 @@ export class DynamoDBModelVersions implements ModelVersionStore {
   async createVersion(
     record: ModelRecord,
     version: ModelVersion,
-    consume?: UploadConsumption
+    consume?: UploadConsumption,
+    events?: readonly RegistryEvent[]
   ) {
     const number = record.versionCounter + 1;
     if (version.version !== number) {
@@ -97,6 +100,7 @@ export class DynamoDBModelVersions implements ModelVersionStore {
           },
         },
         ...(consume ? uploadConsumptionItems(tableName, consume, version) : []),
+        ...outboxPuts(tableName, events),
       ],
       consume ? { 2: () => uploadNotUsable(consume) } : {}
     );
@@ -122,19 +126,17 @@ export class DynamoDBModelVersions implements ModelVersionStore {
         ':expected': update.expectedStatus,
       },
     };
+    const others: TransactItems = [
+      ...(update.expectedStatus === 'PENDING_REGISTRATION'
+        ? [pendingRegistrationDelete(tableName, modelId, version, update.lease)]
+        : []),
+      ...outboxPuts(tableName, update.events),
+    ];
     return writeIf(() =>
-      update.expectedStatus === 'PENDING_REGISTRATION'
+      others.length > 0
         ? client.send(
             new TransactWriteCommand({
-              TransactItems: [
-                { Update: statusUpdate },
-                pendingRegistrationDelete(
-                  tableName,
-                  modelId,
-                  version,
-                  update.lease
-                ),
-              ],
+              TransactItems: [{ Update: statusUpdate }, ...others],
             })
           )
         : client.send(new UpdateCommand(statusUpdate))
@@ -202,9 +204,16 @@ export class DynamoDBModelVersions implements ModelVersionStore {
     modelId: string,
     version: number,
     key: string,
-    value: string
+    value: string,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
-    await setTag(this.#table, keys.modelVersion(modelId, version), key, value);
+    await setTag(
+      this.#table,
+      keys.modelVersion(modelId, version),
+      key,
+      value,
+      events
+    );
   }
 
   async deleteVersionTag(
@@ -283,6 +292,7 @@ export class DynamoDBModelVersions implements ModelVersionStore {
     for (const activity of commit.activities) {
       items.push(activityPut(tableName, activity));
     }
+    items.push(...outboxPuts(tableName, commit.events));
     await transactWrite(client, items);
   }
 }

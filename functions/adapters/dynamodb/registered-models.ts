@@ -2,6 +2,7 @@ import {
   RegisteredModelAlreadyExistsError,
   ResourceDoesNotExistError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import type {
   Grant,
   PermissionLevel,
@@ -18,6 +19,7 @@ import type {
 } from '#ports/model-registry-store.ts';
 import { keys, lastUpdatedPosition, stageAttribute } from './keys.ts';
 import { aclMap, grantsFrom } from './model-acls.ts';
+import { outboxPuts } from './outbox-store.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
 import {
   batchGetAll,
@@ -49,7 +51,8 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
 
   async createRegisteredModel(
     model: RegisteredModel,
-    grants: readonly Grant[]
+    grants: readonly Grant[],
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
     const { client, tableName } = this.#table;
     await transactWrite(
@@ -92,6 +95,7 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
+        ...outboxPuts(tableName, events),
       ],
       { 0: () => new RegisteredModelAlreadyExistsError(model.name) }
     );

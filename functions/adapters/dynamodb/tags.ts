@@ -1,10 +1,12 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   InvalidParameterValueError,
   ResourceDoesNotExistError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
 import { limits } from '#domain/limits.ts';
 import { byKey, type Tag } from '#domain/registered-model.ts';
+import { outboxPuts } from './outbox-store.ts';
 import {
   type Item,
   itemAtFailure,
@@ -34,25 +36,34 @@ export async function setTag(
   table: RegistryTable,
   key: Item,
   tagKey: string,
-  value: string
+  value: string,
+  events?: readonly RegistryEvent[]
 ): Promise<void> {
+  const update = {
+    TableName: table.tableName,
+    Key: key,
+    UpdateExpression: 'SET tags.#key = :value',
+    // Replacing a tag never hits the limit; adding one may.
+    ConditionExpression:
+      'attribute_exists(PK) AND (attribute_exists(tags.#key) OR size(tags) < :max)',
+    ExpressionAttributeNames: { '#key': tagKey },
+    ExpressionAttributeValues: {
+      ':value': value,
+      ':max': limits.tagsPerEntity,
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+  const announced = outboxPuts(table.tableName, events);
   try {
-    await table.client.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: key,
-        UpdateExpression: 'SET tags.#key = :value',
-        // Replacing a tag never hits the limit; adding one may.
-        ConditionExpression:
-          'attribute_exists(PK) AND (attribute_exists(tags.#key) OR size(tags) < :max)',
-        ExpressionAttributeNames: { '#key': tagKey },
-        ExpressionAttributeValues: {
-          ':value': value,
-          ':max': limits.tagsPerEntity,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      })
-    );
+    if (announced.length > 0) {
+      await table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, ...announced],
+        })
+      );
+    } else {
+      await table.client.send(new UpdateCommand(update));
+    }
   } catch (error) {
     throw translateWriteError(error, {
       0: () =>

@@ -1,14 +1,7 @@
 import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Activity } from '#domain/activity.ts';
@@ -19,7 +12,10 @@ import {
   ResourceDoesNotExistError,
   StaleRequestError,
 } from '#domain/errors.ts';
+import type { RegistryEvent } from '#domain/events.ts';
+import type { StagePolicy } from '#domain/stage-policy.ts';
 import type {
+  Approval,
   TransitionRequest,
   TransitionRequestSettings,
   TransitionRequestStatus,
@@ -32,98 +28,99 @@ import {
 } from '#domain/transition-request-lifecycle.ts';
 import type {
   LifecycleChange,
-  Notification,
+  OpenRequestsPage,
+  StoredSettings,
   TransitionRequestStore,
 } from '#ports/transition-request-store.ts';
-import {
-  activityFromItem,
-  activityItem,
-  activityPut,
-  type Item,
-  queryAll,
-} from './items.ts';
+import { activityFromItem, activityItem, activityPut } from './activities.ts';
 import {
   activityPrefix,
   keys,
+  modelPartition,
+  REQUEST_PREFIX,
   requestKeys,
   requestPrefix,
   sortableTimestamp,
 } from './keys.ts';
+import { outboxPuts } from './outbox-store.ts';
+import {
+  batchGetAll,
+  getItem,
+  type Item,
+  queryAll,
+  queryPage,
+  type RegistryTable,
+  type TransactItems,
+  transactWrite,
+  updateExisting,
+  writeIf,
+  writeItem,
+} from './toolkit.ts';
 
 /**
  * {@link TransitionRequestStore} on the registry table. Requests live in
  * their model's partition (so deleting the model purges them); GSI1 finds a
  * request or comment by id alone, and GSI2 lists the pending requests of
- * the whole registry by expiry, an entry removed once the request's
- * lifecycle reaches a final status.
+ * the whole registry by creation (the inbox walks it newest first), an
+ * entry removed once the request's lifecycle reaches a final status.
  */
 export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #table: RegistryTable;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+  constructor(table: RegistryTable) {
+    this.#table = { client: table.client, tableName: table.tableName };
   }
 
   async createRequest(
     request: TransitionRequest,
-    activity: Activity
+    activity: Activity,
+    events?: readonly RegistryEvent[]
   ): Promise<void> {
-    try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: {
-                  ...requestKeys.openLock(
-                    request.modelId,
-                    request.version,
-                    request.toStage,
-                    request.creator
-                  ),
-                  entity: 'TransitionRequestLock',
-                  requestId: request.id,
-                },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
+    const { client, tableName } = this.#table;
+    await transactWrite(
+      client,
+      [
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...requestKeys.openLock(
+                request.modelId,
+                request.version,
+                request.toStage,
+                request.creator
+              ),
+              entity: 'TransitionRequestLock',
+              requestId: request.id,
             },
-            {
-              ConditionCheck: {
-                TableName: this.#tableName,
-                Key: keys.modelVersion(request.modelId, request.version),
-                ConditionExpression: 'currentStage = :from',
-                ExpressionAttributeValues: { ':from': request.fromStage },
-              },
-            },
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: toRequestItem(request),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            activityPut(this.#tableName, activity),
-          ],
-        })
-      );
-    } catch (error) {
-      const reasons =
-        error instanceof TransactionCanceledException
-          ? (error.CancellationReasons ?? [])
-          : [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-        throw new ResourceAlreadyExistsError(
-          `${request.creator} already has an open request to move version ${request.version} to ${request.toStage}.`
-        );
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: keys.modelVersion(request.modelId, request.version),
+            ConditionExpression: 'currentStage = :from',
+            ExpressionAttributeValues: { ':from': request.fromStage },
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: toRequestItem(request),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        activityPut(tableName, activity),
+        ...outboxPuts(tableName, events),
+      ],
+      {
+        0: () =>
+          new ResourceAlreadyExistsError(
+            `${request.creator} already has an open request to move version ${request.version} to ${request.toStage}.`
+          ),
       }
-      if (reasons.some((r) => r.Code && r.Code !== 'None')) {
-        throw new ConcurrentModificationError(String(error));
-      }
-      throw error;
-    }
+    );
   }
 
   async getRequest(
@@ -131,28 +128,17 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     version: number,
     requestId: string
   ): Promise<TransitionRequest | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: requestKeys.request(modelId, version, requestId),
-        ConsistentRead: true,
-      })
+    const item = await getItem(
+      this.#table,
+      requestKeys.request(modelId, version, requestId)
     );
-    return result.Item ? fromRequestItem(result.Item) : undefined;
+    return item ? fromRequestItem(item) : undefined;
   }
 
   async findRequestById(
     requestId: string
   ): Promise<TransitionRequest | undefined> {
-    const found = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': requestKeys.byId(requestId) },
-      })
-    );
-    const hit = found.Items?.[0];
+    const hit = await this.#firstInIndex(requestKeys.byId(requestId));
     if (!hit) return undefined;
     // The index is eventually consistent; the item itself is read strongly.
     return this.getRequest(String(hit.modelId), Number(hit.version), requestId);
@@ -160,28 +146,68 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
 
   async listOpenRequests(
     modelId: string,
-    version: number
+    version?: number
   ): Promise<readonly TransitionRequest[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       FilterExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':pk': keys.registeredModel(modelId).PK,
-        ':prefix': requestPrefix(version),
+        ':prefix':
+          version === undefined ? REQUEST_PREFIX : requestPrefix(version),
         ':open': 'OPEN',
       },
       ConsistentRead: true,
     });
     return items
       .map(fromRequestItem)
-      .sort((a, b) => a.creationTimestamp - b.creationTimestamp);
+      .sort(
+        (a, b) =>
+          a.creationTimestamp - b.creationTimestamp ||
+          a.version - b.version ||
+          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      );
+  }
+
+  async listOpenRequestsNewestFirst(query: {
+    after?: string | undefined;
+    limit: number;
+  }): Promise<OpenRequestsPage> {
+    const page = await queryPage(
+      this.#table.client,
+      {
+        TableName: this.#table.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression:
+          query.after === undefined
+            ? 'GSI2PK = :pk'
+            : 'GSI2PK = :pk AND GSI2SK < :after',
+        // Approved requests wait only for their workflow, not for anyone.
+        FilterExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': requestKeys.pending,
+          ':open': 'OPEN',
+          ...(query.after === undefined ? {} : { ':after': query.after }),
+        },
+        ScanIndexForward: false,
+      },
+      query.limit
+    );
+    return {
+      requests: page.items.map((item) => ({
+        request: fromRequestItem(item),
+        position: String(item.GSI2SK),
+      })),
+      exhausted: page.exhausted,
+    };
   }
 
   async listPendingRequests(): Promise<readonly TransitionRequest[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
       IndexName: 'GSI2',
       KeyConditionExpression: 'GSI2PK = :pk',
       ExpressionAttributeValues: { ':pk': requestKeys.pending },
@@ -194,6 +220,7 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     event: LifecycleEvent,
     change: LifecycleChange
   ): Promise<void> {
+    const { client, tableName } = this.#table;
     const step = requireStep(request, event);
     const key = requestKeys.request(
       request.modelId,
@@ -203,92 +230,76 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     // The request stays in the pending index while its workflow has work
     // left, so a restarted runtime can hand it to a new execution.
     const indexUpdate = isPending(step.to) ? '' : ' REMOVE GSI2PK, GSI2SK';
-    const fromStageCheck = step.requiresFromStage
-      ? [
-          {
-            ConditionCheck: {
-              TableName: this.#tableName,
-              Key: keys.modelVersion(request.modelId, request.version),
-              ConditionExpression: 'currentStage = :from',
-              ExpressionAttributeValues: { ':from': request.fromStage },
-            },
+    const approval = approvalUpdate(request, change.approval);
+    const items: TransactItems = [
+      {
+        // The commit point: only a request still in the status the step
+        // leaves moves, so of concurrent approve, reject, cancel, expire
+        // or close calls exactly one commits and the others change nothing.
+        Update: {
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${approval.set}${indexUpdate}`,
+          ConditionExpression: `#status = :from${approval.condition}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': step.to,
+            ':from': request.status,
+            ':now': change.at,
+            ...(change.decision ? { ':decision': change.decision } : {}),
+            ...approval.values,
           },
-        ]
-      : [];
-    try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              // The commit point: only a request still in the status the
-              // step leaves moves, so of concurrent approve, reject,
-              // cancel, expire or close calls exactly one commits and the
-              // others change nothing.
-              Update: {
-                TableName: this.#tableName,
-                Key: key,
-                UpdateExpression: `SET #status = :to, lastUpdatedTimestamp = :now${change.decision ? ', decision = :decision' : ''}${indexUpdate}`,
-                ConditionExpression: '#status = :from',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':to': step.to,
-                  ':from': request.status,
-                  ':now': change.at,
-                  ...(change.decision ? { ':decision': change.decision } : {}),
-                },
-              },
-            },
-            // An approval commits only while the version is still where
-            // the request was made from: a concurrent direct transition
-            // that moved it makes the approval lose, instead of being undone.
-            ...fromStageCheck,
-            ...(step.to !== 'OPEN'
-              ? [
-                  {
-                    Delete: {
-                      TableName: this.#tableName,
-                      Key: requestKeys.openLock(
-                        request.modelId,
-                        request.version,
-                        request.toStage,
-                        request.creator
-                      ),
-                    },
-                  },
-                ]
-              : []),
-            ...(change.activity
-              ? [activityPut(this.#tableName, change.activity)]
-              : []),
-          ],
-        })
+        },
+      },
+    ];
+    if (step.requiresFromStage) {
+      // An approval commits only while the version is still where the
+      // request was made from: a concurrent direct transition that moved
+      // it makes the approval lose, instead of being undone.
+      items.push({
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.modelVersion(request.modelId, request.version),
+          ConditionExpression: 'currentStage = :from',
+          ExpressionAttributeValues: { ':from': request.fromStage },
+        },
+      });
+    }
+    if (step.to !== 'OPEN') {
+      items.push({
+        Delete: {
+          TableName: tableName,
+          Key: requestKeys.openLock(
+            request.modelId,
+            request.version,
+            request.toStage,
+            request.creator
+          ),
+        },
+      });
+    }
+    if (change.activity) items.push(activityPut(tableName, change.activity));
+    items.push(...outboxPuts(tableName, change.events));
+    const lost = () =>
+      new InvalidStateError(
+        `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
       );
+    try {
+      await transactWrite(client, items, {
+        0: lost,
+        ...(step.requiresFromStage
+          ? {
+              1: () =>
+                new StaleRequestError(
+                  `Version ${request.version} is no longer in ${request.fromStage}, where transition request ${request.id} was made from.`
+                ),
+            }
+          : {}),
+      });
     } catch (error) {
-      const reasons =
-        error instanceof TransactionCanceledException
-          ? (error.CancellationReasons ?? [])
-          : [];
-      if (
-        fromStageCheck.length > 0 &&
-        reasons[0]?.Code === 'None' &&
-        reasons[1]?.Code === 'ConditionalCheckFailed'
-      ) {
-        throw new StaleRequestError(
-          `Version ${request.version} is no longer in ${request.fromStage}, where transition request ${request.id} was made from.`
-        );
-      }
-      if (
-        reasons.some(
-          (r) =>
-            r.Code === 'ConditionalCheckFailed' ||
-            r.Code === 'TransactionConflict'
-        )
-      ) {
-        throw new InvalidStateError(
-          `Transition request ${request.id} is no longer ${request.status.toLowerCase()}: another call changed it first.`
-        );
-      }
-      throw error;
+      // Any other failed condition or a collided transaction is a lost
+      // race as well: the decision is made once, by the other call.
+      throw error instanceof ConcurrentModificationError ? lost() : error;
     }
   }
 
@@ -327,10 +338,10 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   ): Promise<boolean> {
     const statuses = statusesLeavingBy(event);
     const placeholders = statuses.map((_, index) => `:s${index}`);
-    try {
-      await this.#client.send(
+    return writeIf(() =>
+      this.#table.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.#table.tableName,
           Key: requestKeys.request(
             request.modelId,
             request.version,
@@ -346,49 +357,50 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
             ),
           },
         })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      )
+    );
   }
 
-  async putComment(activity: Activity): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...activityItem(activity),
-          GSI1PK: requestKeys.commentById(activity.id),
-          GSI1SK: '#COMMENT',
+  async putComment(
+    activity: Activity,
+    events?: readonly RegistryEvent[]
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    await transactWrite(client, [
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...activityItem(activity),
+            GSI1PK: requestKeys.commentById(activity.id),
+            GSI1SK: '#COMMENT',
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
         },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      })
-    );
+      },
+      ...outboxPuts(tableName, events),
+    ]);
   }
 
   async findCommentById(commentId: string): Promise<Activity | undefined> {
-    const found = await this.#client.send(
+    const hit = await this.#firstInIndex(requestKeys.commentById(commentId));
+    if (!hit) return undefined;
+    const item = await getItem(this.#table, { PK: hit.PK, SK: hit.SK });
+    return item ? activityFromItem(item) : undefined;
+  }
+
+  /** The first entry of a GSI1 partition (ids are unique there). */
+  async #firstInIndex(partition: string): Promise<Item | undefined> {
+    const found = await this.#table.client.send(
       new QueryCommand({
-        TableName: this.#tableName,
+        TableName: this.#table.tableName,
         IndexName: 'GSI1',
         KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: {
-          ':pk': requestKeys.commentById(commentId),
-        },
+        ExpressionAttributeValues: { ':pk': partition },
+        Limit: 1,
       })
     );
-    const hit = found.Items?.[0];
-    if (!hit) return undefined;
-    const item = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: { PK: hit.PK, SK: hit.SK },
-        ConsistentRead: true,
-      })
-    );
-    return item.Item ? activityFromItem(item.Item) : undefined;
+    return found.Items?.[0];
   }
 
   async updateComment(
@@ -397,19 +409,15 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     now: number
   ): Promise<void> {
     try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: activityKey(activity),
-          UpdateExpression:
-            'SET #comment = :comment, lastUpdatedTimestamp = :now',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#comment': 'comment' },
-          ExpressionAttributeValues: { ':comment': comment, ':now': now },
-        })
-      );
+      await updateExisting(this.#table, {
+        Key: activityKey(activity),
+        UpdateExpression:
+          'SET #comment = :comment, lastUpdatedTimestamp = :now',
+        ExpressionAttributeNames: { '#comment': 'comment' },
+        ExpressionAttributeValues: { ':comment': comment, ':now': now },
+      });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (error instanceof ResourceDoesNotExistError) {
         throw new ResourceDoesNotExistError(
           `Comment ${activity.id} not found.`
         );
@@ -419,94 +427,202 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 
   async deleteComment(activity: Activity): Promise<void> {
-    await this.#client.send(
-      new DeleteCommand({
-        TableName: this.#tableName,
-        Key: activityKey(activity),
-      })
+    await writeItem(() =>
+      this.#table.client.send(
+        new DeleteCommand({
+          TableName: this.#table.tableName,
+          Key: activityKey(activity),
+        })
+      )
     );
   }
 
-  async getSettings(
-    modelId: string
-  ): Promise<Partial<TransitionRequestSettings>> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: requestKeys.settings(modelId),
-        ConsistentRead: true,
-      })
+  async getSettings(modelId: string): Promise<StoredSettings> {
+    const { models, registry } = await this.getSettingsOfModels([modelId]);
+    return { model: models.get(modelId) ?? {}, registry };
+  }
+
+  async getSettingsOfModels(modelIds: readonly string[]): Promise<{
+    models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+    registry: Partial<StagePolicy>;
+  }> {
+    const items = await batchGetAll(this.#table, [
+      requestKeys.registryPolicy,
+      ...modelIds.map((id) => requestKeys.settings(id)),
+    ]);
+    const models = new Map<string, Partial<TransitionRequestSettings>>(
+      modelIds.map((id) => [id, {}])
     );
-    return (result.Item?.settings ?? {}) as Partial<TransitionRequestSettings>;
+    let registry: Partial<StagePolicy> = {};
+    for (const item of items) {
+      if (item.PK === requestKeys.registryPolicy.PK) {
+        registry = (item.policy ?? {}) as Partial<StagePolicy>;
+      } else {
+        models.set(
+          String(item.PK).slice(modelPartition('').length),
+          (item.settings ?? {}) as Partial<TransitionRequestSettings>
+        );
+      }
+    }
+    return { models, registry };
+  }
+
+  async getRegistryPolicy(): Promise<Partial<StagePolicy>> {
+    const item = await getItem(this.#table, requestKeys.registryPolicy);
+    return (item?.policy ?? {}) as Partial<StagePolicy>;
+  }
+
+  async setRegistryPolicy(policy: StagePolicy): Promise<void> {
+    await writeItem(() =>
+      this.#table.client.send(
+        new PutCommand({
+          TableName: this.#table.tableName,
+          Item: {
+            ...requestKeys.registryPolicy,
+            entity: 'RegistryPolicy',
+            policy: {
+              protectedStages: [...policy.protectedStages],
+              requiredApprovals: policy.requiredApprovals,
+            },
+          },
+        })
+      )
+    );
   }
 
   async setSettings(
     modelId: string,
     settings: Partial<TransitionRequestSettings>
   ): Promise<void> {
-    const current = await this.getSettings(modelId);
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: {
-          ...requestKeys.settings(modelId),
-          entity: 'TransitionRequestSettings',
-          settings: { ...current, ...settings },
-        },
-      })
+    const current = (await this.getSettings(modelId)).model;
+    await writeItem(() =>
+      this.#table.client.send(
+        new PutCommand({
+          TableName: this.#table.tableName,
+          Item: {
+            ...requestKeys.settings(modelId),
+            entity: 'TransitionRequestSettings',
+            settings: { ...current, ...settings },
+          },
+        })
+      )
     );
   }
 
-  async recordNotification(notification: Notification): Promise<void> {
+  async recordReminder(
+    request: TransitionRequest,
+    at: number,
+    events: readonly RegistryEvent[]
+  ): Promise<boolean> {
+    const { client, tableName } = this.#table;
     try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: {
-            ...requestKeys.notification(
-              notification.modelId,
-              notification.version,
-              notification.requestId
+      await transactWrite(client, [
+        {
+          Update: {
+            TableName: tableName,
+            Key: requestKeys.request(
+              request.modelId,
+              request.version,
+              request.id
             ),
-            entity: 'Notification',
-            ...notification,
+            UpdateExpression: 'SET reminderSentAt = :at',
+            // The marker is what makes the reminder one: a second run (or
+            // a concurrent one) finds it and writes nothing.
+            ConditionExpression:
+              '#status = :open AND attribute_not_exists(reminderSentAt)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':open': 'OPEN', ':at': at },
           },
-          // One notification per request, however often its notify step
-          // runs (a retry, or an execution re-armed after a restart).
-          ConditionExpression: 'attribute_not_exists(PK)',
-        })
-      );
+        },
+        ...outboxPuts(tableName, events),
+      ]);
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
+      if (error instanceof ConcurrentModificationError) return false;
       throw error;
     }
   }
+}
 
-  async listNotifications(
-    modelId: string,
-    version: number
-  ): Promise<readonly Notification[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': keys.registeredModel(modelId).PK,
-        ':prefix': requestKeys.notificationPrefix(version),
-      },
-      ConsistentRead: true,
-    });
-    return items
-      .sort((a, b) => Number(a.creationTimestamp) - Number(b.creationTimestamp))
-      .map((item) => ({
-        id: String(item.id),
-        modelId: String(item.modelId),
-        version: Number(item.version),
-        requestId: String(item.requestId),
-        event: 'TRANSITION_REQUEST_CREATED',
-        text: String(item.text),
-        creationTimestamp: Number(item.creationTimestamp),
-      }));
+/**
+ * Tables written before the pending index was ordered by creation hold
+ * pending requests at their expiry: moves each to its creation position
+ * (the local runtime runs this at start). A request a commit took out of
+ * the index meanwhile stays out.
+ * @returns how many requests moved.
+ */
+export async function repositionLegacyPendingRequests(
+  table: RegistryTable
+): Promise<number> {
+  const { client, tableName } = table;
+  const items = await queryAll(client, {
+    TableName: tableName,
+    IndexName: 'GSI2',
+    KeyConditionExpression: 'GSI2PK = :pk',
+    ExpressionAttributeValues: { ':pk': requestKeys.pending },
+  });
+  let moved = 0;
+  for (const item of items) {
+    const request = fromRequestItem(item);
+    const position = pendingPosition(request);
+    if (item.GSI2SK === position) continue;
+    const wrote = await writeIf(() =>
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: requestKeys.request(
+            request.modelId,
+            request.version,
+            request.id
+          ),
+          UpdateExpression: 'SET GSI2SK = :position',
+          ConditionExpression: 'GSI2SK = :old',
+          ExpressionAttributeValues: {
+            ':position': position,
+            ':old': item.GSI2SK,
+          },
+        })
+      )
+    );
+    if (wrote) moved += 1;
   }
+  return moved;
+}
+
+/**
+ * The request's position in the pending index: creation time, then id, so
+ * the inbox walks it newest first and resumes after a position.
+ */
+function pendingPosition(request: {
+  readonly creationTimestamp: number;
+  readonly id: string;
+}): string {
+  return `${sortableTimestamp(request.creationTimestamp)}#${request.id}`;
+}
+
+/**
+ * Appends an approval under the condition that the request still has the
+ * approvals it was read with (none: the attribute is absent), so two
+ * approvals planned on one read cannot both count.
+ */
+function approvalUpdate(
+  request: TransitionRequest,
+  approval: Approval | undefined
+): { set: string; condition: string; values: Record<string, unknown> } {
+  if (!approval) return { set: '', condition: '', values: {} };
+  const before = request.approvals?.length ?? 0;
+  return {
+    set: ', approvals = list_append(if_not_exists(approvals, :none), :approval)',
+    condition:
+      before === 0
+        ? ' AND attribute_not_exists(approvals)'
+        : ' AND size(approvals) = :before',
+    values: {
+      ':none': [],
+      ':approval': [{ by: approval.by, at: approval.at }],
+      ...(before === 0 ? {} : { ':before': before }),
+    },
+  };
 }
 
 function toRequestItem(request: TransitionRequest): Item {
@@ -515,10 +631,7 @@ function toRequestItem(request: TransitionRequest): Item {
     GSI1PK: requestKeys.byId(request.id),
     GSI1SK: '#TR',
     ...(isPending(request.status)
-      ? {
-          GSI2PK: requestKeys.pending,
-          GSI2SK: `${sortableTimestamp(request.expiresAt)}#${request.id}`,
-        }
+      ? { GSI2PK: requestKeys.pending, GSI2SK: pendingPosition(request) }
       : {}),
     entity: 'TransitionRequest',
     ...request,
@@ -540,7 +653,13 @@ function fromRequestItem(item: Item): TransitionRequest {
     expiresAt: Number(item.expiresAt),
     taskToken: item.taskToken as string | undefined,
     executionArn: item.executionArn as string | undefined,
+    ...(Array.isArray(item.approvals) && item.approvals.length > 0
+      ? { approvals: item.approvals as Approval[] }
+      : {}),
     decision: item.decision as TransitionRequest['decision'],
+    ...(typeof item.reminderSentAt === 'number'
+      ? { reminderSentAt: item.reminderSentAt }
+      : {}),
   };
 }
 

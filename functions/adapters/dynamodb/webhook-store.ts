@@ -1,10 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -15,9 +11,17 @@ import type {
   WebhookStatus,
 } from '#domain/webhook.ts';
 import type { WebhookPage, WebhookStore } from '#ports/webhook-store.ts';
-import { type Item, queryAll } from './items.ts';
 import { keys } from './keys.ts';
 import { DynamoDBModelRegistryStore } from './model-registry-store.ts';
+import {
+  getItem,
+  type Item,
+  queryAll,
+  queryPage,
+  type RegistryTable,
+  writeIf,
+  writeItem,
+} from './toolkit.ts';
 
 /**
  * {@link WebhookStore} on the registry table: one item per webhook
@@ -32,77 +36,81 @@ import { DynamoDBModelRegistryStore } from './model-registry-store.ts';
  * {@link bindLegacyWebhooks} has bound them.
  */
 export class DynamoDBWebhookStore implements WebhookStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #table: RegistryTable;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
+  constructor(table: RegistryTable) {
+    this.#table = { client: table.client, tableName: table.tableName };
   }
 
   async create(webhook: Webhook): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: toItem(webhook),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      })
+    await writeItem(() =>
+      this.#table.client.send(
+        new PutCommand({
+          TableName: this.#table.tableName,
+          Item: toItem(webhook),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        })
+      )
     );
   }
 
   async get(id: string): Promise<Webhook | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keys.webhook(id),
-        ConsistentRead: true,
-      })
-    );
-    return result.Item ? fromItem(result.Item) : undefined;
+    const item = await getItem(this.#table, keys.webhook(id));
+    return item ? fromItem(item) : undefined;
   }
 
-  async put(webhook: Webhook): Promise<boolean> {
-    try {
-      // Never resurrects a webhook deleted meanwhile.
-      await this.#client.send(
+  put(webhook: Webhook): Promise<boolean> {
+    // Never resurrects a webhook deleted meanwhile.
+    return writeIf(() =>
+      this.#table.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.#table.tableName,
           Item: toItem(webhook),
           ConditionExpression: 'attribute_exists(PK)',
         })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      )
+    );
   }
 
-  async delete(id: string): Promise<boolean> {
-    try {
-      await this.#client.send(
+  delete(id: string): Promise<boolean> {
+    return writeIf(() =>
+      this.#table.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.#table.tableName,
           Key: keys.webhook(id),
           ConditionExpression: 'attribute_exists(PK)',
         })
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      )
+    );
   }
 
   async deleteOfModel(modelId: string): Promise<void> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.#table.client, {
+      TableName: this.#table.tableName,
       IndexName: 'GSI1',
       KeyConditionExpression: 'GSI1PK = :pk',
       ExpressionAttributeValues: { ':pk': keys.webhooksOfModel(modelId) },
       ProjectionExpression: 'id',
     });
     for (const item of items) await this.delete(String(item.id));
+  }
+
+  async listSubscribers(modelId: string): Promise<readonly Webhook[]> {
+    const partitions = [keys.webhooksOfModel(modelId), keys.registryWebhooks];
+    const pages = await Promise.all(
+      partitions.map((partition) =>
+        queryAll(this.#table.client, {
+          TableName: this.#table.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+        })
+      )
+    );
+    return pages.flat().flatMap((item) => {
+      const webhook = fromItem(item);
+      return webhook ? [webhook] : [];
+    });
   }
 
   async list(options: {
@@ -116,9 +124,10 @@ export class DynamoDBWebhookStore implements WebhookStore {
       options.modelId === undefined
         ? keys.allWebhooks
         : keys.webhooksOfModel(options.modelId);
-    const result = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
+    const page = await queryPage(
+      this.#table.client,
+      {
+        TableName: this.#table.tableName,
         IndexName: index,
         KeyConditionExpression:
           options.afterId === undefined
@@ -130,17 +139,16 @@ export class DynamoDBWebhookStore implements WebhookStore {
             ? {}
             : { ':after': options.afterId }),
         },
-        Limit: options.limit,
-      })
+      },
+      options.limit
     );
-    const items = result.Items ?? [];
-    const last = items.at(-1);
+    const last = page.items.at(-1);
     return {
-      webhooks: items.flatMap((item) => {
+      webhooks: page.items.flatMap((item) => {
         const webhook = fromItem(item);
         return webhook ? [webhook] : [];
       }),
-      more: result.LastEvaluatedKey !== undefined,
+      more: !page.exhausted,
       lastId: last === undefined ? undefined : String(last.id),
     };
   }
@@ -155,10 +163,9 @@ export class DynamoDBWebhookStore implements WebhookStore {
  * Idempotent; the local runtime runs it at every start (nothing older was
  * deployed on AWS). A Query of every webhook, never on a request path.
  */
-export async function bindLegacyWebhooks(options: {
-  client: DynamoDBDocumentClient;
-  tableName: string;
-}): Promise<{ bound: number; deleted: number }> {
+export async function bindLegacyWebhooks(
+  options: RegistryTable
+): Promise<{ bound: number; deleted: number }> {
   const { client, tableName } = options;
   const models = new DynamoDBModelRegistryStore(options);
   const legacy = await queryAll(client, {
@@ -176,12 +183,13 @@ export async function bindLegacyWebhooks(options: {
     const id = String(item.id);
     const name = String(item.modelName);
     const record = await models.getModelRecordByName(name);
-    try {
-      if (
-        record &&
-        record.model.creationTimestamp <= Number(item.creationTimestamp)
-      ) {
-        await client.send(
+    // A false write was bound or deleted meanwhile by another run.
+    if (
+      record &&
+      record.model.creationTimestamp <= Number(item.creationTimestamp)
+    ) {
+      const wrote = await writeIf(() =>
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.webhook(id),
@@ -194,22 +202,21 @@ export async function bindLegacyWebhooks(options: {
               ':name': name,
             },
           })
-        );
-        bound += 1;
-      } else {
-        await client.send(
+        )
+      );
+      if (wrote) bound += 1;
+    } else {
+      const wrote = await writeIf(() =>
+        client.send(
           new DeleteCommand({
             TableName: tableName,
             Key: keys.webhook(id),
             ConditionExpression: still,
             ExpressionAttributeValues: { ':name': name },
           })
-        );
-        deleted += 1;
-      }
-    } catch (error) {
-      // Bound or deleted meanwhile by another run.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        )
+      );
+      if (wrote) deleted += 1;
     }
   }
   return { bound, deleted };

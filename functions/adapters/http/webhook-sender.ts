@@ -30,10 +30,11 @@ export class NodeWebhookSender implements WebhookSender {
     const url = new URL(webhook.url);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<WebhookResponse>((resolve, reject) => {
-      const fail = (reason: string) =>
+      const fail = (reason: string, retryable = true) =>
         reject(
           new WebhookDeliveryError(
-            `Webhook delivery to ${url.host} failed: ${reason}.`
+            `Webhook delivery to ${url.host} failed: ${reason}.`,
+            { retryable }
           )
         );
       const req = send(
@@ -60,9 +61,11 @@ export class NodeWebhookSender implements WebhookSender {
           });
           res.on('end', () => {
             clearTimeout(deadline);
+            const retryAfter = res.headers['retry-after'];
             resolve({
               statusCode: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString('utf8'),
+              ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
             });
           });
           res.on('error', (error) => {
@@ -80,7 +83,7 @@ export class NodeWebhookSender implements WebhookSender {
       });
       req.on('error', (error) => {
         clearTimeout(deadline);
-        fail(describe(error));
+        fail(describe(error), !(error instanceof BlockedAddressError));
       });
       req.end(webhook.body);
     });

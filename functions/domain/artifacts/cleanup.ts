@@ -6,6 +6,7 @@ import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { formatDuration } from '../durations.ts';
 import { sessionCleanupPrefix, temporaryKey } from './paths.ts';
+import { finishRegistration } from './registration.ts';
 import { temporaryCopyOfKey } from './temporary-copies.ts';
 import type { UploadSession } from './upload-session.ts';
 
@@ -181,11 +182,10 @@ async function consumedVerdict(
   }
   const started = session.consumedAt ?? version.creationTimestamp;
   if (started <= now - options.registrationDeadlineMs) {
-    await deps.store.setVersionStatus(target.modelId, target.version, {
+    await finishRegistration(deps.store, target, {
       status: 'FAILED_REGISTRATION',
       statusMessage: `Copying artifacts did not finish within ${formatDuration(options.registrationDeadlineMs)} of the version's creation; register the files again from a new upload.`,
       now,
-      expectedStatus: 'PENDING_REGISTRATION',
     });
     return 'stalled';
   }

@@ -8,6 +8,7 @@ import type { RegistrationQueue } from '#ports/registration-queue.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { formatDuration } from '../durations.ts';
 import {
+  finishRegistration,
   type RegistrationPolicy,
   removeManagedCopies,
   truncate,
@@ -140,19 +141,14 @@ async function failRegistration(
   reason: string,
   now: number
 ): Promise<boolean> {
-  const failed = await deps.store.setVersionStatus(
-    registration.modelId,
-    registration.version,
-    {
-      status: 'FAILED_REGISTRATION',
-      statusMessage: truncate(
-        `${reason}; register the files again from a new upload.`
-      ),
-      now,
-      expectedStatus: 'PENDING_REGISTRATION',
-      lease: registration.lease,
-    }
-  );
+  const failed = await finishRegistration(deps.store, registration, {
+    status: 'FAILED_REGISTRATION',
+    statusMessage: truncate(
+      `${reason}; register the files again from a new upload.`
+    ),
+    now,
+    lease: registration.lease,
+  });
   if (failed) {
     const session = await deps.uploads.get(registration.uploadId);
     await removeManagedCopies(

@@ -7,6 +7,7 @@ import type {
 import type {
   ModelRegistryStore,
   UploadConsumption,
+  VersionStatusUpdate,
 } from '#ports/model-registry-store.ts';
 import type { RegistrationLeaseStore } from '#ports/registration-lease-store.ts';
 import type {
@@ -15,6 +16,7 @@ import type {
 } from '#ports/registration-queue.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
 import { InvalidParameterValueError, InvalidStateError } from '../errors.ts';
+import { registrationFinished, typedEventId } from '../events.ts';
 import type { ModelVersion } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
 import { mapWithConcurrency } from './concurrency.ts';
@@ -128,6 +130,43 @@ export async function uploadToConsume(
 }
 
 /**
+ * Ends a registration: the version leaves PENDING_REGISTRATION for READY
+ * or FAILED_REGISTRATION, announced by its extension event in the same
+ * write (a version finishes once, so the event's id is its own).
+ * @returns false when the version is gone or no longer pending (or, with
+ *   `lease`, this attempt no longer holds it).
+ */
+export function finishRegistration(
+  store: Pick<ModelRegistryStore, 'setVersionStatus'>,
+  version: Pick<ModelVersion, 'modelId' | 'version'>,
+  update: {
+    readonly status: 'READY' | 'FAILED_REGISTRATION';
+    readonly statusMessage: string;
+    readonly now: number;
+    readonly lease?: VersionStatusUpdate['lease'];
+  }
+): Promise<boolean> {
+  return store.setVersionStatus(version.modelId, version.version, {
+    ...update,
+    expectedStatus: 'PENDING_REGISTRATION',
+    events: [
+      registrationFinished(
+        {
+          id: typedEventId(
+            version.modelId,
+            String(version.version),
+            'registration-finished'
+          ),
+          at: update.now,
+        },
+        version,
+        update
+      ),
+    ],
+  });
+}
+
+/**
  * Starts the copy of a new PENDING_REGISTRATION version. When the job
  * cannot even be queued the version fails at once, with the reason, rather
  * than waiting forever.
@@ -153,11 +192,10 @@ export async function startRegistration(
     const statusMessage = truncate(
       `Could not start copying the artifacts (${(error as Error).name}); upload the files again and register the new upload.`
     );
-    await deps.store.setVersionStatus(version.modelId, version.version, {
+    await finishRegistration(deps.store, version, {
       status: 'FAILED_REGISTRATION',
       statusMessage,
       now: deps.now(),
-      expectedStatus: 'PENDING_REGISTRATION',
     });
     return { status: 'FAILED_REGISTRATION', statusMessage };
   }
@@ -305,11 +343,10 @@ async function copyUnderLease(
     return fail(deps, job, manifest, failureReason(error), lease);
   }
   await lease.stop();
-  const updated = await deps.store.setVersionStatus(job.modelId, job.version, {
+  const updated = await finishRegistration(deps.store, job, {
     status: 'READY',
     statusMessage: '',
     now: deps.now(),
-    expectedStatus: 'PENDING_REGISTRATION',
     lease: { attempt: lease.attempt },
   });
   return updated ? 'READY' : abandon(deps, job, manifest);
@@ -473,11 +510,10 @@ async function fail(
   lease: LeaseHolder
 ): Promise<RegistrationOutcome> {
   await lease.stop();
-  const failed = await deps.store.setVersionStatus(job.modelId, job.version, {
+  const failed = await finishRegistration(deps.store, job, {
     status: 'FAILED_REGISTRATION',
     statusMessage: truncate(`Copying artifacts failed: ${reason}.`),
     now: deps.now(),
-    expectedStatus: 'PENDING_REGISTRATION',
     lease: { attempt: lease.attempt },
   });
   if (!failed) return 'SKIPPED';

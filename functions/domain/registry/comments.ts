@@ -4,6 +4,7 @@ import {
   InvalidParameterValueError,
   ModelVersionDoesNotExistError,
 } from '../errors.ts';
+import { commentCreated } from '../events.ts';
 import { limits } from '../limits.ts';
 import { parseVersionNumber } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
@@ -49,7 +50,13 @@ export async function createComment(
     lastUpdatedTimestamp: now,
     comment,
   };
-  await deps.requests.putComment(activity);
+  await deps.requests.putComment(activity, [
+    commentCreated({ id: deps.newId(), at: now }, model.record.model, {
+      version: number,
+      userId: caller.userName,
+      comment,
+    }),
+  ]);
   return activity;
 }
 

@@ -5,6 +5,7 @@ import {
   ModelVersionDoesNotExistError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
+import { registeredModelCreated } from '../events.ts';
 import { limits } from '../limits.ts';
 import { parseVersionNumber, validateAlias } from '../model-version.ts';
 import { type Grant, granteesOf } from '../permissions.ts';
@@ -68,8 +69,9 @@ export async function createRegisteredModel(
     : [];
   // A collision with a concurrent create of the same name wrote nothing;
   // the next attempt learns from the name's condition which create won.
+  const events = [registeredModelCreated({ id: deps.newId(), at: now }, model)];
   await withOptimisticRetry(deps, () =>
-    deps.store.createRegisteredModel(model, grants)
+    deps.store.createRegisteredModel(model, grants, events)
   );
   return model;
 }

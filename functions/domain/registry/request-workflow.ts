@@ -92,12 +92,9 @@ async function step(
     case 'wait': {
       if (!input.taskToken)
         throw new Error('The wait step needs a task token.');
+      // Approvers were told by the request's TRANSITION_REQUEST_CREATED
+      // event, written with the request (the outbox).
       if (workIn(request.status) === 'wait') {
-        const model = await deps.store.getModelRecordById(request.modelId);
-        await deps.notifier.transitionRequested(
-          request,
-          model?.model.name ?? request.modelId
-        );
         if (await deps.requests.setTaskToken(request, input.taskToken)) {
           return request.status;
         }

@@ -1,6 +1,5 @@
 import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
 import type { ModelRecord } from '#ports/model-registry-store.ts';
-import type { Notifier } from '#ports/notifier.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 import { type ModelAccess, modelResource, stageOfVersion } from '../access.ts';
 import type { Activity } from '../activity.ts';
@@ -20,8 +19,17 @@ import {
 } from '../errors.ts';
 import { parseVersionNumber } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
+import {
+  approvalsRequired,
+  effectivePolicy,
+  registryPolicy,
+  type StagePolicy,
+  validateModelPolicy,
+  validateRegistryPolicy,
+} from '../stage-policy.ts';
 import { canonicalStage, type Stage } from '../stages.ts';
 import {
+  type Approval,
   DEFAULT_TRANSITION_REQUEST_SETTINGS,
   type TransitionRequest,
   type TransitionRequestAction,
@@ -29,6 +37,7 @@ import {
   type TransitionRequestStatus,
 } from '../transition-request.ts';
 import {
+  approvalEvent,
   type DecisionEvent,
   type LifecycleEvent,
   type LifecycleStep,
@@ -40,12 +49,16 @@ import {
   type RegistryDependencies,
   withOptimisticRetry,
 } from './dependencies.ts';
+import {
+  requestCreatedEvents,
+  requestStepEvents,
+  validateReminderAfter,
+} from './request-events.ts';
 import { applyTransition } from './transitions.ts';
 
 export interface RequestDependencies extends RegistryDependencies {
   readonly requests: TransitionRequestStore;
   readonly workflow: ApprovalWorkflow;
-  readonly notifier: Notifier;
 }
 
 /** The `user_id` of what the registry does by itself. */
@@ -59,7 +72,7 @@ const DECISIONS: Readonly<
   >
 > = {
   approve: {
-    ability: 'registry:DecideTransitionRequest',
+    ability: 'registry:ApproveTransitionRequest',
     action: 'APPROVE_TRANSITION_REQUEST',
   },
   reject: {
@@ -72,13 +85,48 @@ const DECISIONS: Readonly<
   },
 };
 
+/**
+ * A model's settings in force: its own over the defaults, and the
+ * protected-stage policy of the registry with what its managers added.
+ */
+export function settingsIn(
+  model: Partial<TransitionRequestSettings>,
+  registry: Partial<StagePolicy>
+): TransitionRequestSettings {
+  return {
+    ...DEFAULT_TRANSITION_REQUEST_SETTINGS,
+    ...model,
+    ...effectivePolicy(registryPolicy(registry), model),
+  };
+}
+
+/** {@link settingsIn} of a model, in one read. */
 export async function settingsOf(
   deps: { readonly requests: Pick<TransitionRequestStore, 'getSettings'> },
   modelId: string
 ): Promise<TransitionRequestSettings> {
+  const stored = await deps.requests.getSettings(modelId);
+  return settingsIn(stored.model, stored.registry);
+}
+
+/** How far a request is on its way to the approvals it needs. */
+export interface ApprovalProgress {
+  readonly required: number;
+  readonly remaining: number;
+  /** Who approved it so far, oldest first. */
+  readonly approvers: readonly string[];
+}
+
+export function approvalProgress(
+  request: Pick<TransitionRequest, 'toStage' | 'approvals'>,
+  policy: StagePolicy
+): ApprovalProgress {
+  const approvers = (request.approvals ?? []).map((approval) => approval.by);
+  const required = approvalsRequired(policy, request.toStage);
   return {
-    ...DEFAULT_TRANSITION_REQUEST_SETTINGS,
-    ...(await deps.requests.getSettings(modelId)),
+    required,
+    remaining: Math.max(0, required - approvers.length),
+    approvers,
   };
 }
 
@@ -158,7 +206,9 @@ export function requestResource(
     from: address.currentStage ?? 'None',
     to: address.request?.toStage ?? address.to,
     separationOfDutiesStages: address.settings.separationOfDutiesStages,
+    policy: address.settings,
     creator: address.request?.creator,
+    approvers: address.request?.approvals?.map((approval) => approval.by),
   };
 }
 
@@ -274,18 +324,22 @@ export async function createTransitionRequest(
       lastUpdatedTimestamp: now,
       expiresAt: now + settings.requestExpirySeconds * 1000,
     };
-    await deps.requests.createRequest(created, {
-      id: deps.newId(),
-      modelId: created.modelId,
-      version: created.version,
-      activityType: 'REQUESTED_TRANSITION',
-      fromStage: from,
-      toStage: to,
-      userId: caller.userName,
-      creationTimestamp: now,
-      lastUpdatedTimestamp: now,
-      ...(input.comment === undefined ? {} : { comment: input.comment }),
-    });
+    await deps.requests.createRequest(
+      created,
+      {
+        id: deps.newId(),
+        modelId: created.modelId,
+        version: created.version,
+        activityType: 'REQUESTED_TRANSITION',
+        fromStage: from,
+        toStage: to,
+        userId: caller.userName,
+        creationTimestamp: now,
+        lastUpdatedTimestamp: now,
+        ...(input.comment === undefined ? {} : { comment: input.comment }),
+      },
+      requestCreatedEvents(deps, created, { ...model, record }, settings)
+    );
     return created;
   });
   try {
@@ -308,70 +362,108 @@ export async function createTransitionRequest(
   return { request, settings };
 }
 
-/** Open requests of a version, oldest first. */
+/** An open request with its version's stage now. */
+export interface ListedRequest {
+  readonly request: TransitionRequest;
+  readonly currentStage: Stage;
+}
+
+/**
+ * Open requests of a version, or of every version of the model without
+ * one, oldest first.
+ */
 export async function listTransitionRequests(
   deps: RequestDependencies,
   model: ModelAccess,
-  input: { version: string | number }
+  input: { version?: string | number | undefined }
 ): Promise<{
-  requests: readonly TransitionRequest[];
-  currentStage: Stage;
+  requests: readonly ListedRequest[];
   settings: TransitionRequestSettings;
 }> {
-  const number = parseVersionNumber(input.version);
-  const currentStage = stageOfVersion(model.record, number);
-  if (currentStage === undefined) {
-    throw new ModelVersionDoesNotExistError(model.record.model.name, number);
+  const { record } = model;
+  const number =
+    input.version === undefined ? undefined : parseVersionNumber(input.version);
+  if (number !== undefined && stageOfVersion(record, number) === undefined) {
+    throw new ModelVersionDoesNotExistError(record.model.name, number);
   }
   const [requests, settings] = await Promise.all([
-    deps.requests.listOpenRequests(model.record.model.id, number),
-    settingsOf(deps, model.record.model.id),
+    deps.requests.listOpenRequests(record.model.id, number),
+    settingsOf(deps, record.model.id),
   ]);
-  return { requests, currentStage, settings };
+  return {
+    // A deleted version's requests are being closed with it.
+    requests: requests.flatMap((request) => {
+      const currentStage = stageOfVersion(record, request.version);
+      return currentStage === undefined ? [] : [{ request, currentStage }];
+    }),
+    settings,
+  };
 }
 
 export interface DecisionInput {
   readonly comment?: string | undefined;
 }
 
+/** What an approval did: its activity, and the approvals still needed. */
+export interface ApprovalResult {
+  readonly activity: Activity;
+  readonly progress: ApprovalProgress;
+}
+
 /**
- * Approves the addressed request: the decision is committed (the commit
- * point) and handed to the request's workflow, which applies the
- * transition; the caller sees it applied in the APPLIED_TRANSITION
- * activity and the version's stage (README, design notes).
+ * Approves the addressed request. The last approval its policy needs
+ * decides it: committed (the commit point) and handed to the request's
+ * workflow, which applies the transition; the caller sees it applied in
+ * the APPLIED_TRANSITION activity and the version's stage (README, design
+ * notes). An approval before that is recorded, and the request stays open.
  */
-export function approveTransitionRequest(
+export async function approveTransitionRequest(
   deps: RequestDependencies,
   caller: Principal,
   address: RequestAddress,
   input: DecisionInput & { readonly archiveExistingVersions: boolean }
-): Promise<Activity> {
-  return decide(deps, caller, address, 'approve', input);
+): Promise<ApprovalResult> {
+  const { activity, request } = await decide(
+    deps,
+    caller,
+    address,
+    'approve',
+    input
+  );
+  return { activity, progress: approvalProgress(request, address.settings) };
 }
 
-export function rejectTransitionRequest(
+export async function rejectTransitionRequest(
   deps: RequestDependencies,
   caller: Principal,
   address: RequestAddress,
   input: DecisionInput
 ): Promise<Activity> {
-  return decide(deps, caller, address, 'reject', input);
+  return (await decide(deps, caller, address, 'reject', input)).activity;
 }
 
 /** Cancel (Databricks' delete): the request's creator, or a Can Manage holder. */
-export function cancelTransitionRequest(
+export async function cancelTransitionRequest(
   deps: RequestDependencies,
   caller: Principal,
   address: RequestAddress,
   input: DecisionInput
 ): Promise<Activity> {
-  return decide(deps, caller, address, 'cancel', input);
+  return (await decide(deps, caller, address, 'cancel', input)).activity;
 }
 
 /**
+ * Attempts of an approval that loses its race to another approval of the
+ * same request (each attempt re-reads the request and is authorized anew).
+ */
+const APPROVAL_ATTEMPTS = 3;
+
+/**
  * Every user's decision, whichever decider carries it: authorized on the
- * addressed request (rights and separation of duties), committed as its
- * lifecycle step, then released to the waiting execution.
+ * addressed request (rights, separation of duties, distinct approvers),
+ * committed as its lifecycle step, then released to the waiting
+ * execution.
+ * @returns the step's activity and the request as committed.
  */
 async function decide(
   deps: RequestDependencies,
@@ -379,9 +471,66 @@ async function decide(
   address: RequestAddress,
   event: DecisionEvent,
   input: DecisionInput & { readonly archiveExistingVersions?: boolean }
-): Promise<Activity> {
-  authorize(caller, DECISIONS[event].ability, requestResource(address));
+): Promise<{ activity: Activity; request: TransitionRequest }> {
+  let current = address;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await decideOnce(deps, caller, current, event, input);
+    } catch (error) {
+      const again =
+        event === 'approve' && attempt < APPROVAL_ATTEMPTS
+          ? await afterConcurrentApproval(deps, current, error)
+          : undefined;
+      if (!again) throw error;
+      current = again;
+    }
+  }
+}
+
+/**
+ * After an approval lost its commit to another approval of the same
+ * request (still open, with more approvals than read), the address with
+ * the request as it is now; otherwise `undefined` (the error stands).
+ */
+async function afterConcurrentApproval(
+  deps: RequestDependencies,
+  address: RequestAddress,
+  error: unknown
+): Promise<RequestAddress | undefined> {
+  const read = address.request;
+  if (
+    !read ||
+    !(error instanceof InvalidStateError) ||
+    error instanceof StaleRequestError
+  ) {
+    return undefined;
+  }
+  const now = await deps.requests.getRequest(
+    read.modelId,
+    read.version,
+    read.id
+  );
+  const approvals = (request: TransitionRequest) =>
+    request.approvals?.length ?? 0;
+  return now?.status === 'OPEN' && approvals(now) > approvals(read)
+    ? { ...address, request: now }
+    : undefined;
+}
+
+async function decideOnce(
+  deps: RequestDependencies,
+  caller: Principal,
+  address: RequestAddress,
+  decision: DecisionEvent,
+  input: DecisionInput & { readonly archiveExistingVersions?: boolean }
+): Promise<{ activity: Activity; request: TransitionRequest }> {
+  authorize(caller, DECISIONS[decision].ability, requestResource(address));
   const request = addressedRequest(address);
+  const progress = approvalProgress(request, address.settings);
+  const event: LifecycleEvent =
+    decision === 'approve'
+      ? approvalEvent(progress.approvers.length, progress.required)
+      : decision;
   const step = requireStep(request, event);
   if (step.requiresFromStage && address.currentStage !== request.fromStage) {
     // The version moved since the request was made: the request is stale,
@@ -396,24 +545,44 @@ async function decide(
       `The request is stale: version ${request.version} is now in ${address.currentStage}, not ${request.fromStage}. It was closed.`
     );
   }
+  const approval: Approval | undefined =
+    decision === 'approve'
+      ? { by: caller.userName, at: deps.now() }
+      : undefined;
   const activity = stepActivity(deps, request, step, {
     caller: caller.userName,
     comment: input.comment,
+    systemComment:
+      approval && progress.required > 1
+        ? approvalCount(progress.approvers.length + 1, progress.required)
+        : undefined,
   });
   if (!activity) throw new Error(`The ${event} step writes no activity.`);
+  const at = activity.creationTimestamp;
   try {
     await deps.requests.commit(request, event, {
-      at: activity.creationTimestamp,
-      decision: {
-        outcome: step.release ?? 'closed',
+      at,
+      // A request leaving OPEN is decided; one staying open is not yet.
+      ...(step.to === 'OPEN'
+        ? {}
+        : {
+            decision: {
+              outcome: step.release ?? 'closed',
+              by: caller.userName,
+              comment: input.comment,
+              at,
+              ...(input.archiveExistingVersions === undefined
+                ? {}
+                : { archiveExistingVersions: input.archiveExistingVersions }),
+            },
+          }),
+      approval,
+      activity,
+      events: requestStepEvents(deps, request, event, {
+        modelName: address.model.record.model.name,
         by: caller.userName,
         comment: input.comment,
-        at: activity.creationTimestamp,
-        ...(input.archiveExistingVersions === undefined
-          ? {}
-          : { archiveExistingVersions: input.archiveExistingVersions }),
-      },
-      activity,
+      }),
     });
   } catch (error) {
     // The version moved between our read and the commit: stale, as above.
@@ -428,7 +597,25 @@ async function decide(
     throw error;
   }
   await release(deps, request, step);
-  return activity;
+  return {
+    activity,
+    request: {
+      ...request,
+      status: step.to,
+      lastUpdatedTimestamp: at,
+      ...(approval
+        ? { approvals: [...(request.approvals ?? []), approval] }
+        : {}),
+    },
+  };
+}
+
+/** The system comment of the n-th of several approvals a request needs. */
+function approvalCount(nth: number, required: number): string {
+  const left = required - nth;
+  return left > 0
+    ? `Approval ${nth} of ${required}: the request stays open until ${left} more approver${left === 1 ? '' : 's'} (not the requester) approve${left === 1 ? 's' : ''} it.`
+    : `Approval ${nth} of ${required}: the request is approved.`;
 }
 
 /** The addressed request, or the 404 that addressing nothing is. */
@@ -588,6 +775,7 @@ export async function closeRequest(
         ? { decision: { outcome: 'closed', by: SYSTEM_USER, at } }
         : {}),
       activity,
+      events: requestStepEvents(deps, request, event, { by: SYSTEM_USER }),
     });
   } catch (error) {
     if (error instanceof InvalidStateError) return false;
@@ -627,12 +815,20 @@ export async function closeStaleRequests(
   }
 }
 
+/**
+ * A model's settings, by its managers: separation of duties, expiry, and
+ * protected stages and approvals on top of the registry's policy (never
+ * below it).
+ */
 export async function setTransitionRequestSettings(
   deps: RequestDependencies,
   record: ModelRecord,
   input: {
     separationOfDutiesStages?: readonly string[] | undefined;
     requestExpirySeconds?: number | undefined;
+    reminderAfterSeconds?: number | undefined;
+    protectedStages?: readonly string[] | undefined;
+    requiredApprovals?: number | undefined;
   }
 ): Promise<TransitionRequestSettings> {
   const changes: {
@@ -657,6 +853,54 @@ export async function setTransitionRequestSettings(
     }
     changes.requestExpirySeconds = seconds;
   }
+  if (input.reminderAfterSeconds !== undefined) {
+    changes.reminderAfterSeconds = validateReminderAfter(
+      input.reminderAfterSeconds
+    );
+  }
+  if (
+    input.protectedStages !== undefined ||
+    input.requiredApprovals !== undefined
+  ) {
+    const { registry } = await deps.requests.getSettings(record.model.id);
+    Object.assign(
+      changes,
+      validateModelPolicy(registryPolicy(registry), {
+        protectedStages: input.protectedStages,
+        requiredApprovals: input.requiredApprovals,
+      })
+    );
+  }
   await deps.requests.setSettings(record.model.id, changes);
   return settingsOf(deps, record.model.id);
+}
+
+/** The registry's protected-stage policy, for every model. */
+export async function getRegistryPolicy(deps: {
+  readonly requests: Pick<TransitionRequestStore, 'getRegistryPolicy'>;
+}): Promise<StagePolicy> {
+  return registryPolicy(await deps.requests.getRegistryPolicy());
+}
+
+/**
+ * Sets the registry's policy (admins; the route's check holds them to
+ * that). Fields left out keep their value. Models keep what their managers
+ * added on top; nothing a model stored lowers the new policy.
+ */
+export async function setRegistryPolicy(
+  deps: {
+    readonly requests: Pick<
+      TransitionRequestStore,
+      'getRegistryPolicy' | 'setRegistryPolicy'
+    >;
+  },
+  input: {
+    readonly protectedStages?: readonly string[] | undefined;
+    readonly requiredApprovals?: number | undefined;
+  }
+): Promise<StagePolicy> {
+  const changes = validateRegistryPolicy(input);
+  const policy = { ...(await getRegistryPolicy(deps)), ...changes };
+  await deps.requests.setRegistryPolicy(policy);
+  return policy;
 }

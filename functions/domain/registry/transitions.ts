@@ -4,8 +4,14 @@ import type {
 } from '#ports/model-registry-store.ts';
 import type { Activity } from '../activity.ts';
 import { InvalidStateError } from '../errors.ts';
+import { modelVersionTransitioned } from '../events.ts';
 import { type ModelVersion, parseVersionNumber } from '../model-version.ts';
 import type { Principal } from '../principal.ts';
+import {
+  bypassComment,
+  isProtected,
+  type StagePolicy,
+} from '../stage-policy.ts';
 import {
   canonicalStage,
   isActiveStage,
@@ -24,11 +30,12 @@ import {
 
 /**
  * Versions archived per transaction. A DynamoDB transaction holds at most
- * 100 actions; archiving one version costs two (the version and its
- * SYSTEM_TRANSITION activity), and the model item, the target and its
- * activity take three more: 45 keeps a margin.
+ * 100 actions; archiving one version costs three (the version, its
+ * SYSTEM_TRANSITION activity and its event in the outbox), and the model
+ * item, the target, its activity and its event take four more: 30 keeps
+ * a margin.
  */
-export const ARCHIVE_CHUNK = 45;
+export const ARCHIVE_CHUNK = 30;
 
 export interface TransitionInput {
   readonly name: string;
@@ -36,6 +43,12 @@ export interface TransitionInput {
   readonly stage: string;
   readonly archiveExistingVersions: boolean;
   readonly comment?: string | undefined;
+  /**
+   * The model's protected-stage policy, as the route's check read it (and
+   * let only an admin into a protected stage): such a move is recorded as
+   * the admin's bypass of the policy.
+   */
+  readonly policy?: StagePolicy | undefined;
 }
 
 export interface TransitionPlan {
@@ -59,6 +72,8 @@ export function planTransition(options: {
   archiveExistingVersions: boolean;
   caller: Principal;
   comment?: string | undefined;
+  /** Explains the target's APPLIED_TRANSITION (an admin's bypass). */
+  systemComment?: string | undefined;
   now: number;
   newId: () => string;
 }): TransitionPlan {
@@ -92,11 +107,31 @@ export function planTransition(options: {
       creationTimestamp: now,
       lastUpdatedTimestamp: now,
       comment: options.comment,
+      ...(options.systemComment === undefined
+        ? {}
+        : { systemComment: options.systemComment }),
     });
   }
   const target = final
     ? { version: current.version, from: current.currentStage, to }
     : undefined;
+  // Each version that moves announces it, the archived ones included.
+  const moved = [
+    ...archived.map((version) => ({
+      version,
+      from: to,
+      to: 'Archived' as const,
+    })),
+    ...(target ? [target] : []),
+  ];
+  const events = moved.map((move) =>
+    modelVersionTransitioned(
+      { id: options.newId(), at: now },
+      record.model,
+      move,
+      caller.userName
+    )
+  );
   return {
     final,
     commit: {
@@ -106,6 +141,7 @@ export function planTransition(options: {
       archived,
       archivedFrom: to,
       activities,
+      events,
       stagesAfter: stagesAfter(record.stages, target, archived, to),
     },
   };
@@ -147,6 +183,7 @@ export async function applyTransition(
     archiveExistingVersions: boolean;
     actor: Principal;
     comment?: string | undefined;
+    systemComment?: string | undefined;
     /**
      * Apply only if the version is still in this stage (an approved
      * request, made from it); otherwise refuse with InvalidStateError.
@@ -180,6 +217,7 @@ export async function applyTransition(
         archiveExistingVersions: options.archiveExistingVersions,
         caller: options.actor,
         comment: options.comment,
+        systemComment: options.systemComment,
         now: deps.now(),
         newId: deps.newId,
       });
@@ -218,6 +256,10 @@ export async function transitionModelVersionStage(
     archiveExistingVersions: input.archiveExistingVersions,
     actor: caller,
     comment: input.comment,
+    systemComment:
+      input.policy && caller.isAdmin && isProtected(input.policy, to)
+        ? bypassComment(input.policy, caller.userName, to)
+        : undefined,
   });
   return versionView(record.model, await requireVersion(deps, record, number), {
     withAliases: true,

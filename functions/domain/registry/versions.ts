@@ -18,6 +18,7 @@ import {
   InvalidStateError,
   ResourceDoesNotExistError,
 } from '../errors.ts';
+import { modelVersionCreated, modelVersionTagSet } from '../events.ts';
 import { limits } from '../limits.ts';
 import {
   type ModelVersion,
@@ -125,7 +126,9 @@ export async function createModelVersion(
         ? {}
         : { storageLocation: files.storageLocation }),
     };
-    await deps.store.createVersion(record, version, consume);
+    await deps.store.createVersion(record, version, consume, [
+      modelVersionCreated({ id: deps.newId(), at: now }, record.model, version),
+    ]);
     return {
       view: versionView(record.model, version, { withAliases: true }),
       consume,
@@ -270,6 +273,7 @@ export async function deleteModelVersion(
 
 export async function setModelVersionTag(
   deps: RegistryDependencies,
+  caller: Principal,
   input: { name: string; version: string | number; key: string; value: string }
 ): Promise<void> {
   validateTagKey(input.key);
@@ -282,7 +286,16 @@ export async function setModelVersionTag(
     record.model.id,
     number,
     input.key,
-    input.value
+    input.value,
+    [
+      modelVersionTagSet(
+        { id: deps.newId(), at: deps.now() },
+        record.model,
+        number,
+        { key: input.key, value: input.value },
+        caller.userName
+      ),
+    ]
   );
 }
 

@@ -1,3 +1,5 @@
+import type { DeliveryQueue } from '#ports/delivery-queue.ts';
+import type { DeliveryStore } from '#ports/delivery-store.ts';
 import type {
   ModelRecord,
   ModelRegistryStore,
@@ -40,12 +42,13 @@ import {
   type WebhookView,
   webhookSignature,
 } from '../webhook.ts';
+import type { WebhookDelivery } from '../webhook-delivery.ts';
 
 /**
- * Registry webhooks: create, list, update, delete and test. Delivery on
- * real registry events (model version created, stage transitioned, …) is
- * NOT part of this module yet; it is a later issue. Until then `ACTIVE`
- * and `TEST_MODE` differ in nothing but what they answer.
+ * Registry webhooks: create, list, update, delete and test, and each
+ * webhook's delivery log with redeliver. `ACTIVE` http webhooks receive
+ * the registry's events (`event-delivery.ts`); `TEST_MODE` ones only the
+ * test endpoint's mock event.
  *
  * A model-specific webhook belongs to its model's id: every route checks
  * the caller against the model that id names now (so a webhook follows a
@@ -502,4 +505,105 @@ export async function testWebhook(
     verifyTls: spec.enableSslVerification,
     timeoutMs: WEBHOOK_TEST_TIMEOUT_MS,
   });
+}
+
+/** What the delivery log and redeliver need besides the webhooks. */
+export interface WebhookDeliveryLogDependencies extends WebhookDependencies {
+  readonly deliveries: DeliveryStore;
+  readonly queue: Pick<DeliveryQueue, 'enqueue'>;
+}
+
+export const DELIVERY_LIST_LIMITS = {
+  defaultMaxResults: 50,
+  maxMaxResults: 500,
+};
+
+/** A delivery log position: creation time (15 digits) and delivery id. */
+const DELIVERY_POSITION = /^\d{15}#[0-9a-f]{32}$/;
+
+/**
+ * A webhook's delivery log (extension), newest first: each delivery with
+ * its attempts (time, response code, latency, error), its status and its
+ * next attempt. For those who may manage the webhook; kept 30 days.
+ */
+export async function listWebhookDeliveries(
+  deps: WebhookDeliveryLogDependencies,
+  caller: Principal,
+  input: {
+    id: string;
+    maxResults?: number | undefined;
+    pageToken?: string | undefined;
+  }
+): Promise<{ deliveries: WebhookDelivery[]; nextPageToken?: string }> {
+  const maxResults = validateMaxResults(input.maxResults, DELIVERY_LIST_LIMITS);
+  let from: string | undefined;
+  if (input.pageToken !== undefined && input.pageToken !== '') {
+    const cursor = decodePageToken(input.pageToken);
+    if (
+      cursor.webhook !== input.id ||
+      cursor.from === undefined ||
+      !DELIVERY_POSITION.test(cursor.from)
+    ) {
+      throw new InvalidParameterValueError('Invalid page token.');
+    }
+    from = cursor.from;
+  }
+  const { webhook } = await requireWebhook(deps, caller, input.id);
+  const page = await deps.deliveries.list(webhook.id, {
+    limit: maxResults,
+    from,
+  });
+  return {
+    deliveries: [...page.deliveries],
+    ...(page.next === undefined
+      ? {}
+      : {
+          nextPageToken: encodePageToken({
+            webhook: webhook.id,
+            from: page.next,
+          }),
+        }),
+  };
+}
+
+/**
+ * Sends a logged delivery again (extension), whatever became of it: a new
+ * delivery of the same message (same body, same `webhook-id`, so a
+ * receiver that has it can tell), queued at once with the retry policy
+ * of its own. The webhook must not be DISABLED when it goes out.
+ */
+export async function redeliverWebhookDelivery(
+  deps: WebhookDeliveryLogDependencies,
+  caller: Principal,
+  input: { id: string; deliveryId: string }
+): Promise<WebhookDelivery> {
+  const { webhook } = await requireWebhook(deps, caller, input.id);
+  const original = /^[0-9a-f]{32}$/.test(input.deliveryId)
+    ? await deps.deliveries.get(webhook.id, input.deliveryId)
+    : undefined;
+  if (!original) {
+    throw new ResourceDoesNotExistError(
+      `Delivery ${input.deliveryId.slice(0, 64)} of webhook ${webhook.id} not found.`
+    );
+  }
+  const now = deps.now();
+  const delivery: WebhookDelivery = {
+    id: deps.newId(),
+    webhookId: webhook.id,
+    messageId: original.messageId,
+    eventId: original.eventId,
+    eventType: original.eventType,
+    modelId: original.modelId,
+    body: original.body,
+    status: 'PENDING',
+    attempts: [],
+    creationTimestamp: now,
+    lastUpdatedTimestamp: now,
+    redeliveryOf: original.id,
+  };
+  await deps.deliveries.create([delivery]);
+  await deps.queue.enqueue([
+    { webhookId: delivery.webhookId, deliveryId: delivery.id },
+  ]);
+  return delivery;
 }

@@ -1,12 +1,15 @@
+import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBWebhookStore } from '#adapters/dynamodb/webhook-store.ts';
 import { NodeWebhookSender } from '#adapters/http/webhook-sender.ts';
-import type { WebhookDependencies } from '#domain/registry/webhooks.ts';
+import type { WebhookDeliveryLogDependencies } from '#domain/registry/webhooks.ts';
 import {
   createWebhookOperation,
   deleteWebhookOperation,
+  listWebhookDeliveriesOperation,
   listWebhooksOperation,
+  redeliverWebhookDeliveryOperation,
   testWebhookOperation,
   updateWebhookOperation,
 } from '#handlers/api/registry-webhooks/webhooks.ts';
@@ -18,25 +21,28 @@ import {
   registryTableNeed,
 } from '../api-root.ts';
 
-export type RegistryWebhooksDependencies = WebhookDependencies &
+export type RegistryWebhooksDependencies = WebhookDeliveryLogDependencies &
   GuardDependencies;
 
 /**
- * Registry webhooks (table) and the model grants their checks read; test
- * deliveries go out over the internet, which needs no grant.
+ * Registry webhooks (table) and the model grants their checks read, their
+ * delivery logs (table) and redeliveries (queue); test deliveries go out
+ * over the internet, which needs no grant.
  */
 export const registryWebhooksRoot =
   defineApiRoot<RegistryWebhooksDependencies>()({
     group: 'registry-webhooks',
-    needs: { table: registryTableNeed },
+    needs: { table: registryTableNeed, webhookQueue: 'send' },
     operations: [
       createWebhookOperation,
       listWebhooksOperation,
       updateWebhookOperation,
       deleteWebhookOperation,
       testWebhookOperation,
+      listWebhookDeliveriesOperation,
+      redeliverWebhookDeliveryOperation,
     ],
-    wire: ({ table }) => {
+    wire: ({ table, queue }) => {
       // Set by the local runtime only (its tests post to 127.0.0.1); on
       // Lambda webhooks are https to public addresses.
       const allowPrivateUrls =
@@ -44,6 +50,8 @@ export const registryWebhooksRoot =
       return {
         store: new DynamoDBModelRegistryStore(table),
         webhooks: new DynamoDBWebhookStore(table),
+        deliveries: new DynamoDBDeliveryStore(table),
+        queue,
         sender: new NodeWebhookSender({ allowPrivate: allowPrivateUrls }),
         now,
         newId,

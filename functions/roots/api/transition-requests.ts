@@ -1,4 +1,5 @@
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
 import type { RequestDependencies } from '#domain/registry/requests.ts';
 import {
   createCommentOperation,
@@ -6,15 +7,21 @@ import {
   updateCommentOperation,
 } from '#handlers/api/transition-requests/comments.ts';
 import {
+  getRegistryPolicyOperation,
+  updateRegistryPolicyOperation,
+} from '#handlers/api/transition-requests/policy.ts';
+import {
   approveTransitionRequestOperation,
   createTransitionRequestOperation,
   deleteTransitionRequestOperation,
+  listTransitionRequestInboxOperation,
   listTransitionRequestsOperation,
   rejectTransitionRequestOperation,
 } from '#handlers/api/transition-requests/requests.ts';
 import {
   getTransitionRequestSettingsOperation,
   listNotificationsOperation,
+  type NotificationDependencies,
   setTransitionRequestSettingsOperation,
 } from '#handlers/api/transition-requests/settings.ts';
 import { requestDependencies } from '#shared/request-dependencies.ts';
@@ -25,6 +32,7 @@ import {
 } from '../api-root.ts';
 
 export type TransitionRequestsDependencies = RequestDependencies &
+  NotificationDependencies &
   GuardDependencies;
 
 /** Requests, decisions, comments and settings: the workflow, no artifacts. */
@@ -44,9 +52,13 @@ export const transitionRequestsRoot =
       getTransitionRequestSettingsOperation,
       setTransitionRequestSettingsOperation,
       listNotificationsOperation,
+      listTransitionRequestInboxOperation,
+      getRegistryPolicyOperation,
+      updateRegistryPolicyOperation,
     ],
     wire: ({ table, workflow }) => ({
       ...requestDependencies({ table, workflow }),
+      outbox: new DynamoDBOutboxStore(table),
       identities: new DynamoDBIdentityStore(table),
     }),
   });

@@ -28,6 +28,8 @@ export interface World {
   readonly webhookId: string;
   /** A job webhook on `model`, with an access token. */
   readonly jobWebhookId: string;
+  /** A delivery in the delivery log of `webhookId`. */
+  readonly deliveryId: string;
   /** A non-admin user with grants on the world's models, and a token. */
   readonly user: {
     readonly id: string;
@@ -208,8 +210,14 @@ export const templates: Readonly<Record<string, Template>> = {
       name: w.model.name,
       separation_of_duties_stages: ['Production'],
       request_expiry_seconds: 3600,
+      protected_stages: ['Staging', 'Production', 'Archived'],
+      required_approvals: 10,
     }),
   listNotifications: (w) => input({ name: w.model.name, version: '1' }),
+  listTransitionRequestInbox: () => input({ max_results: 10 }),
+  getRegistryPolicy: () => input({}),
+  updateRegistryPolicy: () =>
+    input({ protected_stages: ['Production'], required_approvals: 1 }),
   createUploadSession: (w) =>
     input({
       name: w.model.name,
@@ -415,6 +423,10 @@ export const templates: Readonly<Record<string, Template>> = {
   deleteRegistryWebhook: (w) => input({ id: w.jobWebhookId }),
   testRegistryWebhook: (w) =>
     input({ id: w.webhookId, event: 'MODEL_VERSION_CREATED' }),
+  listRegistryWebhookDeliveries: (w) =>
+    input({ id: w.webhookId, max_results: 1 }),
+  redeliverRegistryWebhookDelivery: (w) =>
+    input({ id: w.webhookId, delivery_id: w.deliveryId }),
 };
 
 /**
@@ -450,6 +462,7 @@ export const ID_FIELDS: ReadonlySet<string> = new Set([
   'service_principal_id',
   'secret_id',
   'ip_access_list_id',
+  'delivery_id',
 ]);
 
 /** Fields of the search routes that a page token goes with. */

@@ -342,11 +342,17 @@ export async function seedWorld(
       body: { name: model, version: '1', comment: 'from the user' },
     }
   );
+  // Every stage protected, with the most approvals: the admin's valid
+  // registry-policy changes among the hostile requests cannot change what
+  // the snapshot reads of this model (a model's policy is the registry's
+  // with its own on top).
   await api.ok('PATCH', '/api/2.0/stagegate/transition-requests/settings', {
     body: {
       name: model,
       separation_of_duties_stages: ['Production'],
       request_expiry_seconds: 86_400,
+      protected_stages: ['Staging', 'Production', 'Archived'],
+      required_approvals: 10,
     },
   });
 
@@ -355,7 +361,11 @@ export async function seedWorld(
     `${MLFLOW}/registry-webhooks/create`,
     {
       body: {
-        events: ['MODEL_VERSION_CREATED', 'TRANSITION_REQUEST_CREATED'],
+        events: [
+          'MODEL_VERSION_CREATED',
+          'TRANSITION_REQUEST_CREATED',
+          'COMMENT_CREATED',
+        ],
         model_name: model,
         description: 'seeded',
         http_url_spec: {
@@ -367,6 +377,12 @@ export async function seedWorld(
       },
     }
   );
+  // An event for the webhook, so its delivery log has a delivery to list
+  // and redeliver.
+  await api.ok('POST', `${MLFLOW}/comments/create`, {
+    body: { name: model, version: '2', comment: 'for the delivery log' },
+  });
+  const deliveryId = await firstDelivery(api, webhook.webhook.id);
   const jobWebhook = await api.ok<{ webhook: { id: string } }>(
     'POST',
     `${MLFLOW}/registry-webhooks/create`,
@@ -447,6 +463,7 @@ export async function seedWorld(
       userCommentId: userComment.comment.id,
       webhookId: webhook.webhook.id,
       jobWebhookId: jobWebhook.webhook.id,
+      deliveryId,
       user,
       group: { id: group.id, displayName: group.displayName },
       servicePrincipal: { id: robot.id, applicationId: robot.applicationId },
@@ -774,4 +791,22 @@ export async function adminIdentity(
   const admins = groups.Resources[0];
   if (!admins) throw new Error('no admins group');
   return { adminId: me.id, adminsGroupId: admins.id };
+}
+
+/** The id of a webhook's first logged delivery, once dispatched. */
+async function firstDelivery(api: Api, webhookId: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const page = await api.ok<{ deliveries?: { id: string }[] }>(
+      'GET',
+      '/api/2.0/stagegate/registry-webhooks/deliveries/list',
+      { query: { id: webhookId } }
+    );
+    const [first] = page.deliveries ?? [];
+    if (first) return first.id;
+    if (Date.now() > deadline) {
+      throw new Error(`No delivery of webhook ${webhookId} within 30 s.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -37,6 +37,11 @@ export interface RequestJson {
   last_updated_timestamp: number;
   comment?: string;
   available_actions: string[];
+  name: string;
+  version: string;
+  approvals_required: number;
+  approvals_remaining: number;
+  approved_by?: string[];
 }
 
 export interface ActivityJson {
@@ -60,11 +65,15 @@ export interface CommentJson {
   available_actions: string[];
 }
 
+/** A notice to people: a version's event that has recipients. */
 export interface NotificationJson {
   id: string;
+  /** The generic type; `events` has the stage-specific one too. */
   event: string;
-  request_id: string;
+  events: string[];
+  request_id?: string;
   version: string;
+  recipients: Record<string, string>[];
   text: string;
   creation_timestamp: number;
 }
@@ -73,6 +82,9 @@ export interface SettingsJson {
   name: string;
   separation_of_duties_stages: string[];
   request_expiry_seconds: number;
+  reminder_after_seconds: number;
+  protected_stages: string[];
+  required_approvals: number;
 }
 
 export interface ErrorJson {
@@ -205,14 +217,16 @@ export function approve(
   },
   token?: string
 ) {
-  return call<{ activity: ActivityJson } & Partial<ErrorJson>>(
-    'POST',
-    `${REQUESTS}/approve`,
+  return call<
     {
-      body: { archive_existing_versions: false, ...body },
-      ...as(token),
-    }
-  );
+      activity: ActivityJson;
+      approvals_required: number;
+      approvals_remaining: number;
+    } & Partial<ErrorJson>
+  >('POST', `${REQUESTS}/approve`, {
+    body: { archive_existing_versions: false, ...body },
+    ...as(token),
+  });
 }
 
 export function reject(
@@ -351,6 +365,8 @@ export function patchSettings(
     name: string;
     separation_of_duties_stages?: string[];
     request_expiry_seconds?: number;
+    protected_stages?: string[];
+    required_approvals?: number;
   },
   token?: string
 ) {

@@ -1,9 +1,11 @@
+import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
 import { describeIpAccessStoreContract } from '#test/store-contract/ip-access-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
 import { describeOAuthSecretStoreContract } from '#test/store-contract/oauth-secret-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
+import { MemoryDeliveryStore } from '#test/support/memory-delivery-store.ts';
 import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
 import { MemoryIpAccessStore } from '#test/support/memory-ip-access-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
@@ -25,7 +27,11 @@ describeWebhookStoreContract('in memory', async () => new MemoryWebhookStore());
 
 describeTransitionRequestStoreContract('in memory', async () => {
   const models = new MemoryModelRegistryStore();
-  return { models, requests: new MemoryTransitionRequestStore(models) };
+  return {
+    models,
+    requests: new MemoryTransitionRequestStore(models),
+    outbox: models.outbox,
+  };
 });
 
 describeIpAccessStoreContract(
@@ -36,4 +42,9 @@ describeIpAccessStoreContract(
 describeOAuthSecretStoreContract(
   'in memory',
   async () => new MemoryOAuthSecretStore()
+);
+
+describeDeliveryStoreContract(
+  'in memory',
+  async () => new MemoryDeliveryStore()
 );

@@ -32,6 +32,7 @@ const SAMPLE = {
   '<sha256>': 'ab12cd34',
   '<run_id>': 'run-1',
   '<status>': 'COMPLETED',
+  '<webhook id>': 'webhook-1',
 } as const;
 
 const VERSION = 7;
@@ -78,12 +79,8 @@ function itemKinds(
       s['<stage>'],
       s['<creator>']
     ),
-    'notification (outbox)': r.notification(
-      s['<model id>'],
-      VERSION,
-      s['<request id>']
-    ),
     'request settings': r.settings(s['<model id>']),
+    'registry policy (protected stages)': r.registryPolicy,
     'registration lease (while pending)': {
       ...k.pendingRegistration(s['<model id>'], VERSION),
       gsi2: [k.pendingRegistrations],
@@ -115,14 +112,20 @@ function itemKinds(
       gsi1: [k.oauthSecretsOfPrincipal(s['<principal id>'])],
     },
     'IP access lists (with their enforcement)': k.ipAccessSettings,
+    'registry event (outbox)': {
+      ...k.event(s['<id>']),
+      gsi1: [k.eventsOf(s['<model id>'], VERSION), k.eventsOf(s['<model id>'])],
+      gsi2: [k.pendingEvents],
+    },
+    'webhook delivery': {
+      ...k.delivery(s['<webhook id>'], s['<id>']),
+      gsi1: [k.deliveriesOf(s['<webhook id>'])],
+    },
   };
 }
 
 /** Members of keys.ts that build no item or index key of their own. */
-const NOT_ITEM_KEYS: Readonly<Record<string, string>> = {
-  'requestKeys.notificationPrefix':
-    "a query prefix of the notification rows' SK",
-};
+const NOT_ITEM_KEYS: Readonly<Record<string, string>> = {};
 
 /** `target` recording the name of every member read from it. */
 function recorded<T extends object>(

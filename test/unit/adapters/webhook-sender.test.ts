@@ -69,6 +69,8 @@ describe('NodeWebhookSender', () => {
     // Assess
     expect(failure).toBeInstanceOf(WebhookDeliveryError);
     expect((failure as Error).message).toMatch(/private, loopback/);
+    // Retrying would meet the same address: deliveries give up at once.
+    expect((failure as WebhookDeliveryError).retryable).toBe(false);
     expect(bodies.length).toBe(before);
   });
 
@@ -82,5 +84,6 @@ describe('NodeWebhookSender', () => {
     // Assess
     expect(failure).toBeInstanceOf(WebhookDeliveryError);
     expect((failure as Error).message).toMatch(/within 200 ms/);
+    expect((failure as WebhookDeliveryError).retryable).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FakeRegistry,
   type FakeRegistryOptions,
+  type FakeRequest,
   sha256,
 } from './support/fake-registry.ts';
 import { runCli } from './support/run-cli.ts';
@@ -483,6 +484,159 @@ describe('stagegate approve', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       'approved: fraud version 1 is still in None after 30 s; the registry moves it to Production when it applies the approval (follow it with stagegate versions list fraud)\n'
+    );
+  });
+});
+
+describe('stagegate approve on a protected stage', () => {
+  it('says how many approvals the request still needs, without waiting for an application', async () => {
+    // Prepare
+    await startRegistry({ approvalsRemaining: 1 });
+    registry.addVersion('fraud', {});
+
+    // Act
+    const result = await cli(['approve', 'fraud', '1', 'Production']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'approved: the request to move fraud version 1 to Production needs 1 more approval (by others than the requester and you) before it is applied\n'
+    );
+    expect(
+      registry.apiRequests.filter((r) => r.path.endsWith('/model-versions/get'))
+    ).toHaveLength(0);
+  });
+});
+
+function openRequest(
+  name: string,
+  version: string,
+  to: string,
+  at: number
+): FakeRequest {
+  return {
+    name,
+    version,
+    to_stage: to,
+    from_stage: 'None',
+    user_id: 'alice@example.com',
+    creation_timestamp: at,
+    approvals_required: to === 'Production' ? 2 : 1,
+    approvals_remaining: 1,
+    comment: 'please',
+  };
+}
+
+describe('stagegate requests', () => {
+  it('lists every version’s open requests without a version, one version’s with it', async () => {
+    // Prepare
+    await startRegistry();
+    registry.addVersion('fraud', {});
+    registry.openRequests.push(
+      openRequest('fraud', '2', 'Production', Date.UTC(2025, 0, 31, 14, 5)),
+      openRequest('fraud', '1', 'Staging', Date.UTC(2025, 0, 30, 9, 0))
+    );
+
+    // Act
+    const all = await cli(['requests', 'fraud']);
+    const one = await cli(['requests', 'fraud', '1', '--json']);
+    const none = await cli(['requests', 'fraud', '3']);
+
+    // Assess
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe(
+      [
+        'MODEL  VERSION  STAGES             REQUESTED BY       CREATED           APPROVALS  COMMENT',
+        'fraud  2        None → Production  alice@example.com  2025-01-31 14:05  1 of 2     please',
+        'fraud  1        None → Staging     alice@example.com  2025-01-30 09:00  0 of 1     please',
+        '',
+      ].join('\n')
+    );
+    expect(JSON.parse(one.stdout).requests).toEqual([
+      expect.objectContaining({ version: '1', to_stage: 'Staging' }),
+    ]);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain(
+      'no open transition requests on fraud version 3'
+    );
+    const lists = registry.apiRequests.filter((r) =>
+      r.path.endsWith('/transition-requests/list')
+    );
+    expect(lists.map((r) => r.body)).toEqual([
+      { name: 'fraud' },
+      { name: 'fraud', version: '1' },
+      { name: 'fraud', version: '3' },
+    ]);
+  });
+
+  it('refuses a version that is not a number, and a fourth argument', async () => {
+    // Prepare
+    await startRegistry();
+
+    // Act
+    const notANumber = await cli(['requests', 'fraud', 'latest']);
+    const tooMany = await cli(['requests', 'fraud', '1', 'Staging']);
+
+    // Assess
+    expect(notANumber.code).toBe(2);
+    expect(notANumber.stderr).toContain(
+      "version must be a positive number, not 'latest'"
+    );
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain("unexpected argument 'Staging'");
+    expect(registry.apiRequests).toEqual([]);
+  });
+});
+
+describe('stagegate inbox', () => {
+  it('follows every page of the inbox and prints the requests newest first', async () => {
+    // Prepare
+    await startRegistry({ inboxPageSize: 1 });
+    registry.openRequests.push(
+      openRequest('fraud', '2', 'Production', Date.UTC(2025, 0, 31, 14, 5)),
+      openRequest('churn', '1', 'Staging', Date.UTC(2025, 0, 30, 9, 0))
+    );
+
+    // Act
+    const result = await cli(['inbox']);
+    const asJson = await cli(['inbox', '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(
+      result.stdout
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(' ')[0])
+    ).toEqual(['fraud', 'churn', '']);
+    expect(
+      registry.apiRequests
+        .filter((r) => r.path.endsWith('/transition-requests/inbox'))
+        .slice(0, 2)
+        .map((r) => r.body)
+    ).toEqual([
+      { max_results: '1000' },
+      { max_results: '1000', page_token: '1' },
+    ]);
+    expect(
+      (JSON.parse(asJson.stdout).requests as { name: string }[]).map(
+        (r) => r.name
+      )
+    ).toEqual(['fraud', 'churn']);
+  });
+
+  it('says when nothing waits', async () => {
+    // Prepare
+    await startRegistry();
+
+    // Act
+    const result = await cli(['inbox']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      `nothing waits for your approval on ${registry.url}`
     );
   });
 });

@@ -746,6 +746,19 @@ describe('artifacts', () => {
 
       // Assess
       expect(outcome).toBe('READY');
+      // Announced with the status, in the same write (the outbox).
+      expect(
+        w.store.outbox
+          .all()
+          .filter((event) => event.types[0].startsWith('MODEL_VERSION_REG'))
+      ).toEqual([
+        expect.objectContaining({
+          types: ['MODEL_VERSION_REGISTRATION_READY'],
+          modelId: version.modelId,
+          version: 1,
+          status: 'READY',
+        }),
+      ]);
       const root = `mlflow-registry/${version.modelId}/1/`;
       expect(w.bucket.keys(root)).toEqual([
         `${root}.stagegate-manifest.json`,
@@ -826,6 +839,17 @@ describe('artifacts', () => {
       expect(failed.statusMessage).toBe(
         'Copying artifacts failed: Copying f13 failed: InternalError.'
       );
+      expect(
+        w.store.outbox
+          .all()
+          .filter((event) => event.types[0].startsWith('MODEL_VERSION_REG'))
+          .map((event) => [event.types[0], event.statusMessage])
+      ).toEqual([
+        [
+          'MODEL_VERSION_REGISTRATION_FAILED',
+          'Copying artifacts failed: Copying f13 failed: InternalError.',
+        ],
+      ]);
       expect(w.bucket.keys(`mlflow-registry/${version.modelId}/`)).toEqual([]);
       await expect(
         getModelVersionDownloadUri(w.registry, { name: 'm', version: 1 })

@@ -20,6 +20,10 @@ import {
   type RootPermissionLevel,
 } from '#domain/permissions.ts';
 import type { Principal } from '#domain/principal.ts';
+import {
+  DEFAULT_REGISTRY_POLICY,
+  type StagePolicy,
+} from '#domain/stage-policy.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 
 const LEVELS: readonly EffectiveLevel[] = [
@@ -37,6 +41,9 @@ function principal(overrides: Partial<Principal> = {}): Principal {
     ...overrides,
   };
 }
+
+/** No stage protected: the level alone decides a direct transition. */
+const UNPROTECTED: StagePolicy = { protectedStages: [], requiredApprovals: 1 };
 
 const ALICE = principal();
 const ADMIN = principal({ id: '1', userName: 'admin', isAdmin: true });
@@ -125,6 +132,7 @@ describe('authorization', () => {
       expect(
         entries.filter(([ability]) => isAdminOnly(ability)).map(([a]) => a)
       ).toEqual([
+        'admin:ManageRegistryPolicy',
         'admin:ManageIdentities',
         'admin:ManageTokens',
         'admin:ManageServicePrincipalSecrets',
@@ -250,6 +258,7 @@ describe('authorization', () => {
             model: modelAt(level),
             from: a,
             to: b,
+            policy: UNPROTECTED,
           })
         );
 
@@ -271,12 +280,68 @@ describe('authorization', () => {
         model: modelAt('CAN_MANAGE_STAGING_VERSIONS'),
         from: 'Staging',
         to: 'Production',
+        policy: DEFAULT_REGISTRY_POLICY,
       });
 
       // Assess
       expect(refused).toBe(
         "alice@example.com does not have permission to registry:TransitionToProduction on registered model 'churn': it needs CAN_MANAGE_PRODUCTION_VERSIONS."
       );
+    });
+
+    it('refuses everyone but admins a direct move into a protected stage, saying how to request it', () => {
+      // Prepare
+      const into = (
+        to: Stage,
+        policy: StagePolicy,
+        from: Stage = 'Staging'
+      ): Resource => ({
+        kind: 'stage-change',
+        model: modelAt('CAN_MANAGE'),
+        from,
+        to,
+        policy,
+      });
+      const twoApprovals: StagePolicy = {
+        protectedStages: ['Staging', 'Production'],
+        requiredApprovals: 2,
+      };
+
+      // Act
+      const byManager = refusalOf(
+        ALICE,
+        'registry:TransitionModelVersionStage',
+        into('Production', DEFAULT_REGISTRY_POLICY)
+      );
+      const byAdmin = allows(
+        ADMIN,
+        'registry:TransitionModelVersionStage',
+        into('Production', twoApprovals)
+      );
+      const intoStaging = refusalOf(
+        ALICE,
+        'registry:TransitionModelVersionStage',
+        into('Staging', twoApprovals, 'None')
+      );
+      const leaving = allows(
+        ALICE,
+        'registry:TransitionModelVersionStage',
+        into('Archived', DEFAULT_REGISTRY_POLICY, 'Production')
+      );
+      const unprotected = allows(
+        ALICE,
+        'registry:TransitionModelVersionStage',
+        into('Production', UNPROTECTED)
+      );
+
+      // Assess
+      expect(byManager).toBe(
+        'Production is a protected stage of registered model \'churn\': a version enters it only through an approved transition request (1 approval by someone other than the requester). Request it with POST /api/2.0/mlflow/transition-requests/create {"name", "version", "stage": "Production"} (stagegate request <model> <version> Production).'
+      );
+      expect(byAdmin).toBe(true);
+      expect(intoStaging).toContain('(2 approvals by someone other');
+      expect(leaving).toBe(true);
+      expect(unprotected).toBe(true);
     });
   });
 
@@ -290,6 +355,7 @@ describe('authorization', () => {
       from: 'None',
       to: 'Staging',
       separationOfDutiesStages: ['Production'],
+      policy: UNPROTECTED,
       creator: 'bob@example.com',
       ...overrides,
     });
@@ -356,6 +422,114 @@ describe('authorization', () => {
       expect(ownStagingWhenListed).toBe(false);
       expect(othersProduction).toBe(true);
     });
+
+    it('keeps the creator of a request to a protected stage from approving or rejecting it, admins included', () => {
+      // Prepare
+      const own = (who: Principal) =>
+        request('CAN_MANAGE', {
+          to: 'Staging',
+          separationOfDutiesStages: [],
+          policy: { protectedStages: ['Staging'], requiredApprovals: 2 },
+          creator: who.userName,
+        });
+
+      // Act
+      const approve = refusalOf(
+        ALICE,
+        'registry:ApproveTransitionRequest',
+        own(ALICE)
+      );
+      const reject = allows(
+        ALICE,
+        'registry:DecideTransitionRequest',
+        own(ALICE)
+      );
+      const adminsOwn = allows(
+        ADMIN,
+        'registry:ApproveTransitionRequest',
+        own(ADMIN)
+      );
+      const others = allows(
+        ALICE,
+        'registry:ApproveTransitionRequest',
+        request('CAN_MANAGE', {
+          to: 'Staging',
+          policy: { protectedStages: ['Staging'], requiredApprovals: 2 },
+        })
+      );
+
+      // Assess
+      expect(approve).toBe(
+        'Separation of duties: the creator of a request to Staging may not decide it (Staging is a protected stage: its approvals come from others).'
+      );
+      expect(reject).toBe(false);
+      expect(adminsOwn).toBe(false);
+      expect(others).toBe(true);
+    });
+
+    it('takes each approval from a different approver; one who approved may still reject', () => {
+      // Prepare
+      const twoApprovals = {
+        to: 'Production',
+        policy: { protectedStages: ['Production'], requiredApprovals: 2 },
+        approvers: [ALICE.userName],
+      } as const;
+      const approvedByAlice = request('CAN_MANAGE', twoApprovals);
+
+      // Act
+      const again = refusalOf(
+        ALICE,
+        'registry:ApproveTransitionRequest',
+        approvedByAlice
+      );
+      const reject = allows(
+        ALICE,
+        'registry:DecideTransitionRequest',
+        approvedByAlice
+      );
+      const someoneElse = allows(
+        principal({ userName: 'carol@example.com' }),
+        'registry:ApproveTransitionRequest',
+        request('NO_PERMISSIONS', {
+          ...twoApprovals,
+          model: {
+            ...modelAt('NO_PERMISSIONS'),
+            grants: [
+              {
+                grantee: { kind: 'user', name: 'carol@example.com' },
+                level: 'CAN_MANAGE_PRODUCTION_VERSIONS',
+              },
+            ],
+          },
+        })
+      );
+
+      // Assess
+      expect(again).toBe(
+        'alice@example.com has already approved this request: each of the 2 approvals it needs comes from a different approver.'
+      );
+      expect(reject).toBe(true);
+      expect(someoneElse).toBe(true);
+    });
+
+    it.each(stagePairs)(
+      'registry:ApproveTransitionRequest %s → %s takes the approve ability its stages need',
+      (a, b) => {
+        // Act
+        const held = holders('registry:ApproveTransitionRequest', (level) =>
+          request(level, { from: a, to: b })
+        );
+
+        // Assess
+        expect(held).toEqual(
+          from(
+            touchesProduction(a, b)
+              ? 'CAN_MANAGE_PRODUCTION_VERSIONS'
+              : 'CAN_MANAGE_STAGING_VERSIONS'
+          )
+        );
+      }
+    );
 
     it('checks the level alone when no request was addressed (the use case answers 404)', () => {
       // Act & Assess
@@ -575,6 +749,7 @@ describe('authorization', () => {
       for (const ability of [
         'admin:ManageIdentities',
         'admin:ManageTokens',
+        'admin:ManageRegistryPolicy',
       ] as const) {
         expect(allows(ADMIN, ability, { kind: 'registry' })).toBe(true);
         expect(refusalOf(ALICE, ability, { kind: 'registry' })).toBe(
@@ -590,6 +765,18 @@ describe('authorization', () => {
       );
       expect(
         allows(ALICE, 'identity:ManageOwnTokens', { kind: 'registry' })
+      ).toBe(true);
+    });
+
+    it('lets anyone read the registry’s policy and list their inbox', () => {
+      // Act & Assess
+      expect(
+        allows(ALICE, 'registry:ReadRegistryPolicy', { kind: 'registry' })
+      ).toBe(true);
+      expect(
+        allows(ALICE, 'registry:ListTransitionRequestInbox', {
+          kind: 'registry',
+        })
       ).toBe(true);
     });
 

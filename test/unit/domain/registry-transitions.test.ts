@@ -136,6 +136,25 @@ describe('registry transitions', () => {
             comment: 'ship it',
           },
         ],
+        // Announced in the same transaction: the generic type and the
+        // stage's own.
+        events: [
+          {
+            id: 'a1',
+            types: [
+              'MODEL_VERSION_TRANSITIONED_STAGE',
+              'MODEL_VERSION_TRANSITIONED_TO_PRODUCTION',
+            ],
+            modelId: 'm1',
+            modelName: 'fraud',
+            version: 1,
+            timestamp: NOW + 5,
+            userId: 'alice@example.com',
+            fromStage: 'None',
+            toStage: 'Production',
+            text: "Registered model 'fraud' version 1 transitioned from None to Production.",
+          },
+        ],
         stagesAfter: {
           None: [2],
           Staging: [],

@@ -402,9 +402,9 @@ describe('registry versions', () => {
       const at = { name: 'fraud', version: 1 };
 
       // Act
-      await setModelVersionTag(world, { ...at, key: 'b', value: '1' });
-      await setModelVersionTag(world, { ...at, key: 'a', value: '1' });
-      await setModelVersionTag(world, { ...at, key: 'b', value: '2' });
+      await setModelVersionTag(world, alice, { ...at, key: 'b', value: '1' });
+      await setModelVersionTag(world, alice, { ...at, key: 'a', value: '1' });
+      await setModelVersionTag(world, alice, { ...at, key: 'b', value: '2' });
       const both = (await getModelVersion(world, at)).tags;
       await deleteModelVersionTag(world, { ...at, key: 'a' });
 
@@ -445,11 +445,15 @@ describe('registry versions', () => {
       await modelWithVersions(world, 'fraud', 1);
       const at = { name: 'fraud', version: 1 };
       for (let i = 0; i < limits.tagsPerEntity; i += 1) {
-        await setModelVersionTag(world, { ...at, key: `k${i}`, value: 'v' });
+        await setModelVersionTag(world, alice, {
+          ...at,
+          key: `k${i}`,
+          value: 'v',
+        });
       }
 
       // Act
-      const attempt = setModelVersionTag(world, {
+      const attempt = setModelVersionTag(world, alice, {
         ...at,
         key: 'one-more',
         value: 'v',

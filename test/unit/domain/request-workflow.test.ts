@@ -130,7 +130,7 @@ describe('runWorkflowStep', () => {
   });
 
   describe('wait (WaitForDecision)', () => {
-    it('notifies approvers and stores the task token of an open request', async () => {
+    it('stores the task token of an open request (approvers were told by its event)', async () => {
       // Prepare
       const { deps, request } = await setUp();
 
@@ -142,9 +142,12 @@ describe('runWorkflowStep', () => {
 
       // Assess
       expect(result).toEqual({ status: 'OPEN', work: 'wait' });
-      expect(deps.notifier.notified).toEqual([
-        { requestId: request.id, modelName: 'm' },
-      ]);
+      expect(
+        deps.store.outbox
+          .all()
+          .filter((event) => event.requestId === request.id)
+          .map((event) => event.types[0])
+      ).toEqual(['TRANSITION_REQUEST_CREATED']);
       expect((await stored(deps, request))?.taskToken).toBe('t1');
       expect(deps.workflow.sent).toEqual([]);
     });
@@ -165,7 +168,6 @@ describe('runWorkflowStep', () => {
       expect(deps.workflow.sent).toEqual([
         { taskToken: 't2', outcome: 'approved' },
       ]);
-      expect(deps.notifier.notified).toEqual([]);
     });
 
     it('releases its own wait when the request is gone', async () => {

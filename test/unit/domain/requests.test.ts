@@ -271,6 +271,7 @@ describe('transition requests', () => {
       const noDuties = availableActions(manager, model, created, 'None', {
         ...settings,
         separationOfDutiesStages: [],
+        protectedStages: [],
       });
 
       // Assess
@@ -307,7 +308,7 @@ describe('transition requests', () => {
       await deps.requests.setTaskToken(created, 'token-1');
 
       // Act
-      const activity = await approveTransitionRequest(
+      const { activity, progress } = await approveTransitionRequest(
         deps,
         stagingManager,
         await address(deps, 'Staging'),
@@ -321,6 +322,11 @@ describe('transition requests', () => {
         comment: 'ok',
         fromStage: 'None',
         toStage: 'Staging',
+      });
+      expect(progress).toEqual({
+        required: 1,
+        remaining: 0,
+        approvers: ['staging-manager'],
       });
       expect(await statusOf(deps, created)).toBe('APPROVED');
       expect(deps.workflow.sent).toEqual([
@@ -860,8 +866,8 @@ describe('transition requests', () => {
       );
 
       // Assess
-      expect(listed.requests.map((r) => r.id)).toEqual([created.id]);
-      expect(listed.currentStage).toBe('None');
+      expect(listed.requests.map((r) => r.request.id)).toEqual([created.id]);
+      expect(listed.requests.map((r) => r.currentStage)).toEqual(['None']);
       expect(listed.settings.separationOfDutiesStages).toEqual(['Production']);
       expect(missing).toBeInstanceOf(ModelVersionDoesNotExistError);
     });
@@ -883,6 +889,9 @@ describe('transition requests', () => {
       expect(settings).toEqual({
         separationOfDutiesStages: ['Staging', 'Production'],
         requestExpirySeconds: 3600,
+        reminderAfterSeconds: 24 * 3600,
+        protectedStages: ['Production'],
+        requiredApprovals: 1,
       });
     });
 

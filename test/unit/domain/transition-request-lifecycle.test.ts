@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidStateError } from '#domain/errors.ts';
 import type { TransitionRequestStatus } from '#domain/transition-request.ts';
 import {
+  approvalEvent,
   isPending,
   LIFECYCLE,
   type LifecycleEvent,
@@ -19,6 +20,7 @@ const EVENTS: readonly LifecycleEvent[] = [
   'start',
   'wait',
   'approve',
+  'approve-partially',
   'reject',
   'cancel',
   'expire',
@@ -41,6 +43,8 @@ const EXPECTED: Readonly<
     wait: '→ OPEN',
     approve:
       '→ APPROVED, APPROVED_REQUEST by caller, releases approved, only from its stage',
+    'approve-partially':
+      '→ OPEN, APPROVED_REQUEST by caller, only from its stage',
     reject: '→ REJECTED, REJECTED_REQUEST by caller, releases rejected',
     cancel: '→ CANCELLED, CANCELLED_REQUEST by caller, releases cancelled',
     expire: '→ EXPIRED, CANCELLED_REQUEST by system',
@@ -141,6 +145,28 @@ describe('transition-request lifecycle', () => {
 
       // Assess
       expect([...reached].sort()).toEqual([...REQUEST_STATUSES].sort());
+    });
+  });
+
+  describe('approvalEvent', () => {
+    it('makes the last approval a request needs the one that approves it', () => {
+      // Act & Assess
+      expect(approvalEvent(0, 1)).toBe('approve');
+      expect(approvalEvent(0, 2)).toBe('approve-partially');
+      expect(approvalEvent(1, 2)).toBe('approve');
+      expect(approvalEvent(1, 3)).toBe('approve-partially');
+      // The policy went down after earlier approvals: the next one decides.
+      expect(approvalEvent(3, 2)).toBe('approve');
+    });
+
+    it('keeps a partial approval from deciding: no status change, nothing released', () => {
+      // Act
+      const partial = stepOf('OPEN', 'approve-partially');
+
+      // Assess
+      expect(partial?.to).toBe('OPEN');
+      expect(partial?.release).toBeUndefined();
+      expect(statusesLeavingBy('approve-partially')).toEqual(['OPEN']);
     });
   });
 

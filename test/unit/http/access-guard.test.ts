@@ -6,7 +6,10 @@ import {
   UnauthenticatedError,
 } from '#domain/errors.ts';
 import { createComment } from '#domain/registry/comments.ts';
-import { createTransitionRequest } from '#domain/registry/requests.ts';
+import {
+  createTransitionRequest,
+  setTransitionRequestSettings,
+} from '#domain/registry/requests.ts';
 import { checked, createRouteGuard } from '#http/access-guard.ts';
 import { type RouteDefinition, routes } from '#http/routes.ts';
 import {
@@ -197,6 +200,56 @@ describe('route guard', () => {
       expect((toProduction as Error).message).toContain(
         'registry:TransitionToProduction'
       );
+    });
+
+    it('refuses a Can Manage holder’s direct move into a protected stage on both variants, and lets an admin through with the policy', async () => {
+      // Prepare
+      const { deps, guard } = await setUp();
+      const manager = aPrincipal('manager');
+      await modelWithVersions(deps, 'p', 1, { manager: 'CAN_MANAGE' });
+      const { record } = await accessTo(deps, 'p');
+      await setTransitionRequestSettings(deps, record, {
+        protectedStages: ['Staging', 'Production'],
+      });
+      const into = (stage: string) => ({ name: 'p', version: '1', stage });
+
+      // Act
+      const refusals = await Promise.all(
+        [
+          route('transitionModelVersionStage'),
+          route('transitionModelVersionStageDatabricks'),
+        ].map((r) => rejectionOf(guard.check(r, manager, into('Production'))))
+      );
+      const intoStaging = await rejectionOf(
+        guard.check(
+          route('transitionModelVersionStage'),
+          manager,
+          into('Staging')
+        )
+      );
+      const toArchived = await guard.check(
+        route('transitionModelVersionStage'),
+        manager,
+        into('Archived')
+      );
+      const byAdmin = await guard.check(
+        route('transitionModelVersionStage'),
+        ADMIN,
+        into('Production')
+      );
+
+      // Assess
+      for (const refused of [...refusals, intoStaging]) {
+        expect(refused).toBeInstanceOf(PermissionDeniedError);
+        expect((refused as Error).message).toMatch(
+          /is a protected stage of registered model 'p'.*transition-requests\/create/
+        );
+      }
+      expect(toArchived.level).toBe('CAN_MANAGE');
+      expect(checked(byAdmin, 'settings')).toMatchObject({
+        protectedStages: ['Staging', 'Production'],
+        requiredApprovals: 1,
+      });
     });
 
     it('addresses the request a decision names and hands it to the operation', async () => {

@@ -15,8 +15,11 @@ export const setModelVersionTagOperation = defineOperation({
     key: fields.string(),
     value: fields.string(),
   }),
-  run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
-    await setModelVersionTag(deps, input);
+  run: async (
+    input,
+    { deps, principal }: OperationContext<RegistryDependencies>
+  ) => {
+    await setModelVersionTag(deps, principal, input);
     return {};
   },
 });

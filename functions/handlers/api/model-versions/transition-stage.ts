@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { transitionModelVersionStage } from '#domain/registry/transitions.ts';
+import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
 import { modelVersionDatabricksJson, modelVersionJson } from '#http/wire.ts';
@@ -17,7 +18,7 @@ export const transitionModelVersionStageOperation = defineOperation({
   }),
   run: async (
     input,
-    { deps, principal }: OperationContext<RegistryDependencies>
+    { deps, principal, access }: OperationContext<RegistryDependencies>
   ) => ({
     model_version: modelVersionJson(
       await transitionModelVersionStage(deps, principal, {
@@ -25,6 +26,7 @@ export const transitionModelVersionStageOperation = defineOperation({
         version: input.version,
         stage: input.stage,
         archiveExistingVersions: input.archive_existing_versions ?? false,
+        policy: checked(access, 'settings'),
       })
     ),
   }),
@@ -54,6 +56,7 @@ export const transitionModelVersionStageDatabricksOperation = defineOperation({
       stage: input.stage,
       archiveExistingVersions: input.archive_existing_versions,
       comment: input.comment,
+      policy: checked(access, 'settings'),
     });
     return {
       model_version_databricks: modelVersionDatabricksJson(

@@ -1,18 +1,26 @@
 import { z } from 'zod';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { getRegisteredModel } from '#domain/registry/models.ts';
+import { settingsOf } from '#domain/registry/requests.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import { registeredModelDatabricksJson } from '#http/wire.ts';
+import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 
-/** Databricks' get: the model with its stable `id` and the caller's level. */
+type Dependencies = RegistryDependencies & {
+  readonly requests?: Pick<TransitionRequestStore, 'getSettings'>;
+};
+
+/**
+ * Databricks' get: the model with its stable `id`, the caller's level and
+ * (extension) the protected-stage policy in force for it.
+ */
 export const getRegisteredModelDatabricksOperation = defineOperation({
   operation: 'getRegisteredModelDatabricks',
   input: z.object({ name: fields.string() }),
-  run: async (
-    input,
-    { deps, access }: OperationContext<RegistryDependencies>
-  ) => {
+  run: async (input, { deps, access }: OperationContext<Dependencies>) => {
+    const { requests } = deps;
+    if (!requests) throw new Error('This function has no request store.');
     const view = await getRegisteredModel(
       deps,
       input.name,
@@ -21,7 +29,8 @@ export const getRegisteredModelDatabricksOperation = defineOperation({
     return {
       registered_model_databricks: registeredModelDatabricksJson(
         view,
-        access.level
+        access.level,
+        await settingsOf({ requests }, view.model.id)
       ),
     };
   },

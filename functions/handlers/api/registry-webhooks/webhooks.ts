@@ -3,12 +3,16 @@ import { InvalidParameterValueError } from '#domain/errors.ts';
 import {
   createWebhook,
   deleteWebhook,
+  listWebhookDeliveries,
   listWebhooks,
+  redeliverWebhookDelivery,
   testWebhook,
   updateWebhook,
+  type WebhookDeliveryLogDependencies,
   type WebhookDependencies,
 } from '#domain/registry/webhooks.ts';
 import { WEBHOOK_STATUSES, type WebhookView } from '#domain/webhook.ts';
+import type { WebhookDelivery } from '#domain/webhook-delivery.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 
@@ -192,4 +196,77 @@ export const testWebhookOperation = defineOperation({
     const { statusCode, body } = await testWebhook(deps, principal, input);
     return { status_code: statusCode, body };
   },
+});
+
+type DeliveryLogContext = OperationContext<WebhookDeliveryLogDependencies>;
+
+/** A delivery as the log shows it (the body stays in the registry). */
+export function deliveryJson(delivery: WebhookDelivery) {
+  return {
+    id: delivery.id,
+    webhook_id: delivery.webhookId,
+    event: delivery.eventType,
+    event_id: delivery.eventId,
+    message_id: delivery.messageId,
+    status: delivery.status,
+    attempts: delivery.attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      timestamp: attempt.at,
+      ...(attempt.statusCode === undefined
+        ? {}
+        : { status_code: attempt.statusCode }),
+      latency_ms: attempt.latencyMs,
+      ...(attempt.error === undefined ? {} : { error: attempt.error }),
+    })),
+    ...(delivery.nextAttemptAt === undefined
+      ? {}
+      : { next_attempt_timestamp: delivery.nextAttemptAt }),
+    ...(delivery.reason === undefined ? {} : { reason: delivery.reason }),
+    ...(delivery.redeliveryOf === undefined
+      ? {}
+      : { redelivery_of: delivery.redeliveryOf }),
+    creation_timestamp: delivery.creationTimestamp,
+    last_updated_timestamp: delivery.lastUpdatedTimestamp,
+  };
+}
+
+/** Extension: a webhook's delivery log, newest first, paged. */
+export const listWebhookDeliveriesOperation = defineOperation({
+  operation: 'listRegistryWebhookDeliveries',
+  input: z.object({
+    id: fields.string(),
+    max_results: fields.int64().optional(),
+    page_token: fields.optionalString(),
+  }),
+  run: async (input, { deps, principal }: DeliveryLogContext) => {
+    const { deliveries, nextPageToken } = await listWebhookDeliveries(
+      deps,
+      principal,
+      {
+        id: input.id,
+        maxResults: input.max_results,
+        pageToken: input.page_token,
+      }
+    );
+    return {
+      deliveries: deliveries.map(deliveryJson),
+      ...(nextPageToken === undefined
+        ? {}
+        : { next_page_token: nextPageToken }),
+    };
+  },
+});
+
+/** Extension: sends a logged delivery again. */
+export const redeliverWebhookDeliveryOperation = defineOperation({
+  operation: 'redeliverRegistryWebhookDelivery',
+  input: z.object({ id: fields.string(), delivery_id: fields.string() }),
+  run: async (input, { deps, principal }: DeliveryLogContext) => ({
+    delivery: deliveryJson(
+      await redeliverWebhookDelivery(deps, principal, {
+        id: input.id,
+        deliveryId: input.delivery_id,
+      })
+    ),
+  }),
 });

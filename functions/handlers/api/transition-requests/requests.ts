@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import type { ModelAccess } from '#domain/access.ts';
+import type { Principal } from '#domain/principal.ts';
+import { listInbox } from '#domain/registry/inbox.ts';
 import {
+  approvalProgress,
   approveTransitionRequest,
   availableActions,
   cancelTransitionRequest,
@@ -8,7 +12,11 @@ import {
   type RequestDependencies,
   rejectTransitionRequest,
 } from '#domain/registry/requests.ts';
-import type { TransitionRequest } from '#domain/transition-request.ts';
+import type { Stage } from '#domain/stages.ts';
+import type {
+  TransitionRequest,
+  TransitionRequestSettings,
+} from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
@@ -17,12 +25,28 @@ import { activityJson } from '#http/wire.ts';
 type Context = OperationContext<RequestDependencies>;
 
 /**
- * Databricks' `TransitionRequest`, plus the stable `id` (an extension) and
- * `from_stage`, so it also reads as the `Activity` that `list` returns.
+ * Databricks' `TransitionRequest` as the caller sees it, plus extensions:
+ * the stable `id`, `from_stage` (so it also reads as the `Activity` that
+ * `list` returns), the model's `name` and the `version` (the inbox and
+ * the list of every version mix them), and the approvals it needs under
+ * its model's protected-stage policy (`approvals_required`,
+ * `approvals_remaining`, `approved_by`).
  */
-function requestJson(request: TransitionRequest, actions: readonly string[]) {
+function requestJson(
+  caller: Principal,
+  view: {
+    readonly request: TransitionRequest;
+    readonly model: ModelAccess;
+    readonly currentStage: Stage;
+    readonly settings: TransitionRequestSettings;
+  }
+) {
+  const { request, model, currentStage, settings } = view;
+  const progress = approvalProgress(request, settings);
   return {
     id: request.id,
+    name: model.record.model.name,
+    version: String(request.version),
     activity_type: 'REQUESTED_TRANSITION',
     from_stage: request.fromStage,
     to_stage: request.toStage,
@@ -30,7 +54,18 @@ function requestJson(request: TransitionRequest, actions: readonly string[]) {
     creation_timestamp: request.creationTimestamp,
     last_updated_timestamp: request.lastUpdatedTimestamp,
     ...(request.comment ? { comment: request.comment } : {}),
-    available_actions: actions,
+    available_actions: availableActions(
+      caller,
+      model,
+      request,
+      currentStage,
+      settings
+    ),
+    approvals_required: progress.required,
+    approvals_remaining: progress.remaining,
+    ...(progress.approvers.length > 0
+      ? { approved_by: [...progress.approvers] }
+      : {}),
   };
 }
 
@@ -59,40 +94,66 @@ export const createTransitionRequestOperation = defineOperation({
       input
     );
     return {
-      request: requestJson(
+      request: requestJson(principal, {
         request,
-        availableActions(principal, model, request, request.fromStage, settings)
-      ),
+        model,
+        currentStage: request.fromStage,
+        settings,
+      }),
     };
   },
 });
 
+/** Databricks' list, by version; without one (extension), every version's. */
 export const listTransitionRequestsOperation = defineOperation({
   operation: 'listTransitionRequests',
-  input: z.object({ name: fields.string(), version: versionField() }),
+  input: z.object({
+    name: fields.string(),
+    version: versionField().optional(),
+  }),
   run: async (input, { deps, principal, access }: Context) => {
     const model = checked(access, 'model');
     const listed = await listTransitionRequests(deps, model, input);
     return {
-      requests: listed.requests.map((request) =>
-        requestJson(
+      requests: listed.requests.map(({ request, currentStage }) =>
+        requestJson(principal, {
           request,
-          availableActions(
-            principal,
-            model,
-            request,
-            listed.currentStage,
-            listed.settings
-          )
-        )
+          model,
+          currentStage,
+          settings: listed.settings,
+        })
       ),
     };
   },
 });
 
 /**
- * Answers once the approval is committed and handed to the request's
- * workflow, which applies the transition (README, design notes).
+ * Extension: the open requests of every model that the caller may
+ * approve, newest first, paged (`max_results`, `page_token`).
+ */
+export const listTransitionRequestInboxOperation = defineOperation({
+  operation: 'listTransitionRequestInbox',
+  input: z.object({
+    max_results: fields.int64().optional(),
+    page_token: fields.optionalString(),
+  }),
+  run: async (input, { deps, principal }: Context) => {
+    const page = await listInbox(deps, principal, {
+      maxResults: input.max_results,
+      pageToken: input.page_token,
+    });
+    return {
+      requests: page.entries.map((entry) => requestJson(principal, entry)),
+      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+    };
+  },
+});
+
+/**
+ * Answers once the approval is committed; the last approval the request
+ * needs is also handed to the request's workflow, which applies the
+ * transition (README, design notes). Extensions: how many approvals the
+ * request needs and how many it still lacks.
  */
 export const approveTransitionRequestOperation = defineOperation({
   operation: 'approveTransitionRequest',
@@ -101,19 +162,22 @@ export const approveTransitionRequestOperation = defineOperation({
     ...decisionFields,
     archive_existing_versions: fields.boolean(),
   }),
-  run: async (input, { deps, principal, access }: Context) => ({
-    activity: activityJson(
-      await approveTransitionRequest(
-        deps,
-        principal,
-        checked(access, 'request'),
-        {
-          comment: input.comment,
-          archiveExistingVersions: input.archive_existing_versions,
-        }
-      )
-    ),
-  }),
+  run: async (input, { deps, principal, access }: Context) => {
+    const { activity, progress } = await approveTransitionRequest(
+      deps,
+      principal,
+      checked(access, 'request'),
+      {
+        comment: input.comment,
+        archiveExistingVersions: input.archive_existing_versions,
+      }
+    );
+    return {
+      activity: activityJson(activity),
+      approvals_required: progress.required,
+      approvals_remaining: progress.remaining,
+    };
+  },
 });
 
 export const rejectTransitionRequestOperation = defineOperation({

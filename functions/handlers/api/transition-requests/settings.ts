@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recipientJson } from '#domain/events.ts';
 import { parseVersionNumber } from '#domain/model-version.ts';
 import {
   type RequestDependencies,
@@ -9,14 +10,19 @@ import type { TransitionRequestSettings } from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import type { OutboxStore } from '#ports/outbox-store.ts';
 
 type Context = OperationContext<RequestDependencies>;
 
+/** The settings in force: the protected stages and approvals included. */
 function settingsJson(name: string, settings: TransitionRequestSettings) {
   return {
     name,
     separation_of_duties_stages: [...settings.separationOfDutiesStages],
     request_expiry_seconds: settings.requestExpirySeconds,
+    reminder_after_seconds: settings.reminderAfterSeconds,
+    protected_stages: [...settings.protectedStages],
+    required_approvals: settings.requiredApprovals,
   };
 }
 
@@ -35,13 +41,19 @@ export const getTransitionRequestSettingsOperation = defineOperation({
   },
 });
 
-/** Extension (Can Manage): separation of duties per stage, request expiry. */
+/**
+ * Extension (Can Manage): separation of duties per stage, request expiry,
+ * and protected stages and approvals on top of the registry's policy.
+ */
 export const setTransitionRequestSettingsOperation = defineOperation({
   operation: 'setTransitionRequestSettings',
   input: z.object({
     name: fields.string(),
     separation_of_duties_stages: fields.stringList().optional(),
     request_expiry_seconds: fields.int64().optional(),
+    reminder_after_seconds: fields.int64().optional(),
+    protected_stages: fields.stringList().optional(),
+    required_approvals: fields.int64().optional(),
   }),
   run: async (input, { deps, access }: Context) => ({
     settings: settingsJson(
@@ -52,34 +64,55 @@ export const setTransitionRequestSettingsOperation = defineOperation({
         {
           separationOfDutiesStages: input.separation_of_duties_stages,
           requestExpirySeconds: input.request_expiry_seconds,
+          reminderAfterSeconds: input.reminder_after_seconds,
+          protectedStages: input.protected_stages,
+          requiredApprovals: input.required_approvals,
         }
       )
     ),
   }),
 });
 
-/** Extension: the notifications the notifier recorded for a version. */
+/** Where the notification listing reads a version's events. */
+export interface NotificationDependencies {
+  readonly outbox: Pick<OutboxStore, 'listVersionEvents'>;
+}
+
+/**
+ * Extension: a version's notices to people, oldest first: the events with
+ * recipients (a request made, decided, expired, a reminder), as the outbox
+ * holds them (dispatched ones for 30 days).
+ */
 export const listNotificationsOperation = defineOperation({
   operation: 'listNotifications',
   input: z.object({
     name: fields.string(),
     version: z.union([z.string(), z.number()]),
   }),
-  run: async (input, { deps, access }: Context) => {
+  run: async (
+    input,
+    { deps, access }: OperationContext<NotificationDependencies>
+  ) => {
     const { record } = checked(access, 'model');
-    const notifications = await deps.requests.listNotifications(
+    const events = await deps.outbox.listVersionEvents(
       record.model.id,
       parseVersionNumber(input.version)
     );
     return {
-      notifications: notifications.map((n) => ({
-        id: n.id,
-        event: n.event,
-        request_id: n.requestId,
-        version: String(n.version),
-        text: n.text,
-        creation_timestamp: n.creationTimestamp,
-      })),
+      notifications: events
+        .filter((event) => event.recipients !== undefined)
+        .map((event) => ({
+          id: event.id,
+          event: event.types[0],
+          events: [...event.types],
+          ...(event.requestId === undefined
+            ? {}
+            : { request_id: event.requestId }),
+          version: String(event.version),
+          recipients: (event.recipients ?? []).map(recipientJson),
+          text: event.text,
+          creation_timestamp: event.timestamp,
+        })),
     };
   },
 });

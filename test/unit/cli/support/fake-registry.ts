@@ -37,6 +37,26 @@ export interface FakeRegistryOptions {
    * `Infinity` for an approval never applied. @default 1
    */
   readonly approvalPolls?: number;
+  /**
+   * Approvals the registry still wants after an approve (a protected
+   * stage): answered as `approvals_remaining`; above 0 nothing is applied.
+   */
+  readonly approvalsRemaining?: number;
+  /** `transition-requests/inbox` page size. */
+  readonly inboxPageSize?: number;
+}
+
+/** An open request as list and inbox answer it. */
+export interface FakeRequest {
+  readonly name: string;
+  readonly version: string;
+  readonly to_stage: string;
+  readonly from_stage: string;
+  readonly user_id: string;
+  readonly creation_timestamp: number;
+  readonly approvals_required: number;
+  readonly approvals_remaining: number;
+  readonly comment?: string;
 }
 
 interface Version {
@@ -73,6 +93,8 @@ export class FakeRegistry {
   readonly objects = new Map<string, Buffer>();
   readonly storageRequests: StorageRequest[] = [];
   readonly apiRequests: { method: string; path: string; body: unknown }[] = [];
+  /** Open requests, newest first (the inbox's order). */
+  readonly openRequests: FakeRequest[] = [];
   /** Served instead of the real bytes (to test checksum verification). */
   readonly corruptDownloads = new Set<string>();
   /** Extra entries in the next file listing (to test path safety). */
@@ -278,9 +300,18 @@ export class FakeRegistry {
       case 'POST /api/2.0/mlflow/transition-requests/approve': {
         const version = findVersion();
         if (!version) return fail(404, 'RESOURCE_DOES_NOT_EXIST', 'no request');
-        version.approvedStage = String(body.stage);
-        version.polls = 0;
+        const remaining = this.options.approvalsRemaining;
+        if (!remaining) {
+          version.approvedStage = String(body.stage);
+          version.polls = 0;
+        }
         return json(200, {
+          ...(remaining === undefined
+            ? {}
+            : {
+                approvals_required: remaining + 1,
+                approvals_remaining: remaining,
+              }),
           activity: {
             id: 'a1',
             activity_type: 'APPROVED_REQUEST',
@@ -290,6 +321,26 @@ export class FakeRegistry {
             creation_timestamp: 1,
             last_updated_timestamp: 1,
           },
+        });
+      }
+      case 'GET /api/2.0/mlflow/transition-requests/list': {
+        if (!this.models.has(name)) return modelMissing();
+        const listed = this.openRequests.filter(
+          (r) =>
+            r.name === name &&
+            (query.version === undefined || r.version === query.version)
+        );
+        return json(200, listed.length > 0 ? { requests: listed } : {});
+      }
+      case 'GET /api/2.0/stagegate/transition-requests/inbox': {
+        const size = this.options.inboxPageSize ?? 1000;
+        const start = Number(query.page_token ?? 0);
+        const page = this.openRequests.slice(start, start + size);
+        return json(200, {
+          ...(page.length > 0 ? { requests: page } : {}),
+          ...(start + size < this.openRequests.length
+            ? { next_page_token: String(start + size) }
+            : {}),
         });
       }
       case 'POST /api/2.0/stagegate/uploads/create': {
