@@ -281,10 +281,14 @@ export async function startLocalRuntime(
     // the leases run out.
     await runRegistrationWatchdog(true);
     // Temporary copies whose grace ran out while the registry was stopped
-    // (a laptop is off more often than not): removed now, not an hour on.
-    await runCleanupJob().catch((error: unknown) =>
-      console.error('cleanup job failed', error)
+    // (a laptop is off more often than not): removed now, not an hour on,
+    // beside serving (readiness does not wait for housekeeping); stopping
+    // waits for it.
+    const startupCleanup = runCleanupJob().then(
+      () => undefined,
+      (error: unknown) => console.error('cleanup job failed', error)
     );
+    stops.push(() => startupCleanup);
 
     // Events committed before a restart (or kill) are still pending in
     // the outbox, and queued deliveries in the queue: both resume now.
