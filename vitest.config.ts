@@ -51,6 +51,8 @@ export default defineConfig({
             POWERTOOLS_LOG_LEVEL: 'WARN',
             POWERTOOLS_METRICS_DISABLED: 'true',
             STAGEGATE_LOG_FORMAT: 'json',
+            // Answers held to their operations' output schemas.
+            STAGEGATE_CHECK_RESPONSES: 'true',
           },
         },
       },

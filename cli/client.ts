@@ -3,20 +3,49 @@
  * REST routes, the stagegate upload/download extension, and the presigned
  * storage transfers. If a path or a shape moves, only this file changes.
  *
- * Registry objects (models, versions, requests) keep their wire shapes
- * (snake_case), because `--json` prints them as the API returned them; the
- * required fields are checked, the rest passes through. The artifact
- * extension is normalised to camelCase types, so the transfer code does not
- * depend on its spelling.
+ * Registry objects keep their wire shapes (snake_case), because `--output
+ * json` prints them as the API returned them; their types are the
+ * registry's own output schemas (type-only imports: nothing of the server
+ * is bundled), the required fields are checked, the rest passes through.
+ * The artifact extension is normalised to camelCase types, so the transfer
+ * code does not depend on its spelling.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+import type { permissionsSchema } from '../functions/handlers/api/permissions/registered-models.ts';
+import type { webhookSchema } from '../functions/handlers/api/registry-webhooks/webhooks.ts';
+import type { commentSchema } from '../functions/handlers/api/transition-requests/comments.ts';
+import type { transitionRequestSchema } from '../functions/handlers/api/transition-requests/requests.ts';
+import type { settingsSchema } from '../functions/handlers/api/transition-requests/settings.ts';
+import type {
+  groupSchema,
+  managedTokenInfoSchema,
+  meSchema,
+  servicePrincipalSchema,
+  userSchema,
+} from '../functions/http/scim.ts';
+import type {
+  activitySchema,
+  modelVersionSchema,
+  registeredModelDatabricksSchema,
+  registeredModelSchema,
+  tokenInfoSchema,
+} from '../functions/http/wire.ts';
 import type { Target } from './config.ts';
+import { InterruptedError } from './errors.ts';
 
-const MLFLOW = '/api/2.0/mlflow';
-const STAGEGATE = '/api/2.0/stagegate';
-const USER_AGENT = 'stagegate-cli/0.1.0';
+const API = '/api/2.0';
+const MLFLOW = `${API}/mlflow`;
+const STAGEGATE = `${API}/stagegate`;
+const SCIM = `${API}/preview/scim/v2`;
+const PERMISSIONS = `${API}/permissions/registered-models`;
+/** Set by the build (cli/build.ts) from cli/package.json. */
+declare const STAGEGATE_CLI_VERSION: string | undefined;
+export const CLI_VERSION =
+  typeof STAGEGATE_CLI_VERSION === 'string' ? STAGEGATE_CLI_VERSION : 'source';
+const USER_AGENT = `stagegate-cli/${CLI_VERSION}`;
 /** An API call that takes longer than this is treated as a lost connection. */
 const API_TIMEOUT_MS = 60_000;
 /** Attempts for 429 and 503, which the registry answers for retryable races. */
@@ -99,49 +128,43 @@ export class StorageError extends Error {
 // ---------------------------------------------------------------------------
 // Wire shapes (as the registry serialises them; optional fields may be absent)
 
-export interface RegisteredModel {
-  readonly name: string;
-  readonly creation_timestamp?: number;
-  readonly last_updated_timestamp?: number;
-  readonly description?: string;
-  readonly latest_versions?: readonly ModelVersion[];
-}
-
-export type ModelVersionStatus =
-  | 'PENDING_REGISTRATION'
-  | 'READY'
-  | 'FAILED_REGISTRATION'
-  | (string & {});
-
-export interface ModelVersion {
-  readonly name: string;
-  readonly version: string;
-  readonly current_stage: string;
-  readonly status: ModelVersionStatus;
-  readonly status_message?: string;
-  readonly source?: string;
-  readonly description?: string;
-  readonly user_id?: string;
-  readonly creation_timestamp?: number;
-  readonly last_updated_timestamp?: number;
-}
-
+export type RegisteredModel = z.infer<typeof registeredModelSchema>;
+export type RegisteredModelDatabricks = z.infer<
+  typeof registeredModelDatabricksSchema
+>;
+export type ModelVersion = z.infer<typeof modelVersionSchema>;
+export type ModelVersionStatus = ModelVersion['status'];
 /**
  * Databricks' transition request, with stagegate's extensions: the stable
  * `id`, the model's `name` and the `version`, and the approvals it needs.
  */
-export interface TransitionRequest {
-  readonly id?: string;
-  readonly name?: string;
-  readonly version?: string;
-  readonly to_stage: string;
-  readonly from_stage?: string;
-  readonly user_id?: string;
-  readonly comment?: string;
-  readonly creation_timestamp?: number;
-  readonly available_actions?: readonly string[];
-  readonly approvals_required?: number;
-  readonly approvals_remaining?: number;
+export type TransitionRequest = z.infer<typeof transitionRequestSchema>;
+export type Activity = z.infer<typeof activitySchema>;
+export type Comment = z.infer<typeof commentSchema>;
+export type TransitionRequestSettings = z.infer<typeof settingsSchema>;
+export type Permissions = z.infer<typeof permissionsSchema>;
+export type ScimUser = z.infer<typeof userSchema>;
+export type ScimMe = z.infer<typeof meSchema>;
+export type ScimServicePrincipal = z.infer<typeof servicePrincipalSchema>;
+export type ScimGroup = z.infer<typeof groupSchema>;
+export type TokenInfo = z.infer<typeof tokenInfoSchema>;
+export type ManagedTokenInfo = z.infer<typeof managedTokenInfoSchema>;
+export type Webhook = z.infer<typeof webhookSchema>;
+
+/** The SCIM resource collections. */
+export type ScimKind = 'Users' | 'Groups' | 'ServicePrincipals';
+type ScimResource<K extends ScimKind> = K extends 'Users'
+  ? ScimUser
+  : K extends 'Groups'
+    ? ScimGroup
+    : ScimServicePrincipal;
+
+/** One entry of an access control list change. */
+export interface AccessControlRequest {
+  readonly user_name?: string;
+  readonly group_name?: string;
+  readonly service_principal_name?: string;
+  readonly permission_level: string;
 }
 
 /** What an approve or reject answered. */
@@ -151,13 +174,12 @@ export interface Decision {
   readonly approvalsRemaining?: number | undefined;
 }
 
-export interface Activity {
-  readonly id?: string;
-  readonly activity_type: string;
-  readonly from_stage?: string;
-  readonly to_stage?: string;
-  readonly user_id?: string;
-  readonly comment?: string;
+export interface WebhookSpec {
+  readonly events?: readonly string[] | undefined;
+  readonly description?: string | undefined;
+  readonly status?: string | undefined;
+  readonly url?: string | undefined;
+  readonly secret?: string | undefined;
 }
 
 export interface Page<T> {
@@ -218,6 +240,10 @@ interface CallOptions {
 export interface ClientOptions {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Ctrl-C: aborts the call under way. */
+  readonly signal?: AbortSignal | undefined;
+  /** Told of each call (`--debug` prints them): method, path, status, ms. */
+  readonly onCall?: (line: string) => void;
 }
 
 /** Registry API calls with the target's token. */
@@ -225,11 +251,15 @@ export class RegistryClient {
   readonly target: Target;
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onCall: ((line: string) => void) | undefined;
 
   constructor(target: Target, options: ClientOptions = {}) {
     this.target = target;
     this.#fetch = options.fetch ?? fetch;
     this.#sleep = options.sleep ?? defaultSleep;
+    this.#signal = options.signal;
+    this.#onCall = options.onCall;
   }
 
   // Registered models
@@ -567,6 +597,513 @@ export class RegistryClient {
     );
   }
 
+  // Registered models (more)
+
+  /** Databricks' get: with the stable `id` and the caller's level. */
+  getRegisteredModelDatabricks(
+    name: string
+  ): Promise<RegisteredModelDatabricks> {
+    return this.#call(
+      'GET',
+      `${MLFLOW}/databricks/registered-models/get`,
+      { query: { name }, subject: { model: name } },
+      (body) => {
+        const model = registeredModel(
+          field(body, 'registered_model_databricks')
+        ) as RegisteredModelDatabricks;
+        requireString(model as unknown as Record<string, unknown>, 'id');
+        return model;
+      }
+    );
+  }
+
+  createModel(input: {
+    name: string;
+    description?: string | undefined;
+    tags?: readonly { key: string; value: string }[];
+  }): Promise<RegisteredModel> {
+    return this.#call(
+      'POST',
+      `${MLFLOW}/registered-models/create`,
+      { body: { ...input }, subject: { model: input.name } },
+      (body) => registeredModel(field(body, 'registered_model'))
+    );
+  }
+
+  updateRegisteredModel(
+    name: string,
+    description: string
+  ): Promise<RegisteredModel> {
+    return this.#call(
+      'PATCH',
+      `${MLFLOW}/registered-models/update`,
+      { body: { name, description }, subject: { model: name } },
+      (body) => registeredModel(field(body, 'registered_model'))
+    );
+  }
+
+  renameRegisteredModel(
+    name: string,
+    newName: string
+  ): Promise<RegisteredModel> {
+    return this.#call(
+      'POST',
+      `${MLFLOW}/registered-models/rename`,
+      { body: { name, new_name: newName }, subject: { model: name } },
+      (body) => registeredModel(field(body, 'registered_model'))
+    );
+  }
+
+  deleteRegisteredModel(name: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/registered-models/delete`, {
+      query: { name },
+      subject: { model: name },
+    });
+  }
+
+  setModelTag(name: string, key: string, value: string): Promise<void> {
+    return this.#empty('POST', `${MLFLOW}/registered-models/set-tag`, {
+      body: { name, key, value },
+      subject: { model: name },
+    });
+  }
+
+  deleteModelTag(name: string, key: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/registered-models/delete-tag`, {
+      query: { name, key },
+      subject: { model: name },
+    });
+  }
+
+  setAlias(name: string, alias: string, version: string): Promise<void> {
+    return this.#empty('POST', `${MLFLOW}/registered-models/alias`, {
+      body: { name, alias, version },
+      subject: { model: name, version },
+    });
+  }
+
+  deleteAlias(name: string, alias: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/registered-models/alias`, {
+      query: { name, alias },
+      subject: { model: name },
+    });
+  }
+
+  getRequestSettings(name: string): Promise<TransitionRequestSettings> {
+    return this.#call(
+      'GET',
+      `${STAGEGATE}/transition-requests/settings`,
+      { query: { name }, subject: { model: name } },
+      (body) => record(body.settings, 'settings') as TransitionRequestSettings
+    );
+  }
+
+  setRequestSettings(
+    name: string,
+    settings: {
+      separation_of_duties_stages?: readonly string[] | undefined;
+      request_expiry_seconds?: number | undefined;
+    }
+  ): Promise<TransitionRequestSettings> {
+    return this.#call(
+      'PATCH',
+      `${STAGEGATE}/transition-requests/settings`,
+      { body: { name, ...settings }, subject: { model: name } },
+      (body) => record(body.settings, 'settings') as TransitionRequestSettings
+    );
+  }
+
+  // Model versions (more)
+
+  getDownloadUri(name: string, version: string): Promise<string> {
+    return this.#call(
+      'GET',
+      `${MLFLOW}/model-versions/get-download-uri`,
+      { query: { name, version }, subject: { model: name, version } },
+      (body) => requireString(body, 'artifact_uri')
+    );
+  }
+
+  updateModelVersion(
+    name: string,
+    version: string,
+    description: string
+  ): Promise<ModelVersion> {
+    return this.#call(
+      'PATCH',
+      `${MLFLOW}/model-versions/update`,
+      {
+        body: { name, version, description },
+        subject: { model: name, version },
+      },
+      (body) => modelVersion(field(body, 'model_version'))
+    );
+  }
+
+  deleteModelVersion(name: string, version: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/model-versions/delete`, {
+      query: { name, version },
+      subject: { model: name, version },
+    });
+  }
+
+  setVersionTag(
+    name: string,
+    version: string,
+    key: string,
+    value: string
+  ): Promise<void> {
+    return this.#empty('POST', `${MLFLOW}/model-versions/set-tag`, {
+      body: { name, version, key, value },
+      subject: { model: name, version },
+    });
+  }
+
+  deleteVersionTag(name: string, version: string, key: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/model-versions/delete-tag`, {
+      query: { name, version, key },
+      subject: { model: name, version },
+    });
+  }
+
+  listActivities(name: string, version: string): Promise<Activity[]> {
+    return this.#call(
+      'GET',
+      `${STAGEGATE}/activities/list`,
+      { query: { name, version }, subject: { model: name, version } },
+      (body) =>
+        list(body, 'activities').map((value) => {
+          const activity = record(value, 'activities[]');
+          requireString(activity, 'activity_type');
+          return activity as unknown as Activity;
+        })
+    );
+  }
+
+  /** Databricks' delete of a request is its cancellation. */
+  cancelTransitionRequest(input: {
+    name: string;
+    version: string;
+    stage: string;
+    creator: string;
+    comment?: string | undefined;
+    requestId?: string | undefined;
+  }): Promise<Activity> {
+    return this.#call(
+      'DELETE',
+      `${MLFLOW}/transition-requests/delete`,
+      {
+        query: {
+          name: input.name,
+          version: input.version,
+          stage: input.stage,
+          creator: input.creator,
+          comment: input.comment,
+          request_id: input.requestId,
+        },
+        subject: { model: input.name, version: input.version },
+      },
+      (body) => record(field(body, 'activity'), 'activity') as Activity
+    );
+  }
+
+  // Comments
+
+  createComment(
+    name: string,
+    version: string,
+    comment: string
+  ): Promise<Comment> {
+    return this.#call(
+      'POST',
+      `${MLFLOW}/comments/create`,
+      { body: { name, version, comment }, subject: { model: name, version } },
+      (body) => commentOf(body)
+    );
+  }
+
+  updateComment(id: string, comment: string): Promise<Comment> {
+    return this.#call(
+      'PATCH',
+      `${MLFLOW}/comments/update`,
+      { body: { id, comment } },
+      (body) => commentOf(body)
+    );
+  }
+
+  deleteComment(id: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/comments/delete`, {
+      query: { id },
+    });
+  }
+
+  // Permissions (Databricks; `root` is the registry-wide object)
+
+  getPermissions(objectId: string): Promise<Permissions> {
+    return this.#call(
+      'GET',
+      `${PERMISSIONS}/${encodeURIComponent(objectId)}`,
+      {},
+      permissionsOf
+    );
+  }
+
+  /** `merge` adds grants (PATCH); `replace` sets the direct grants (PUT). */
+  changePermissions(
+    objectId: string,
+    mode: 'merge' | 'replace',
+    accessControlList: readonly AccessControlRequest[]
+  ): Promise<Permissions> {
+    return this.#call(
+      mode === 'merge' ? 'PATCH' : 'PUT',
+      `${PERMISSIONS}/${encodeURIComponent(objectId)}`,
+      { body: { access_control_list: accessControlList } },
+      permissionsOf
+    );
+  }
+
+  // Identities (SCIM; admins, but for /Me)
+
+  me(): Promise<ScimMe> {
+    return this.#call('GET', `${SCIM}/Me`, {}, (body) => {
+      requireString(body, 'userName');
+      return body as unknown as ScimMe;
+    });
+  }
+
+  /** Every page of a SCIM listing. */
+  async listScim<K extends ScimKind>(
+    kind: K,
+    filter?: string
+  ): Promise<ScimResource<K>[]> {
+    const resources: ScimResource<K>[] = [];
+    for (let startIndex = 1; ; ) {
+      const page = await this.#call(
+        'GET',
+        `${SCIM}/${kind}`,
+        { query: { filter, startIndex, count: 100 } },
+        (body) => ({
+          total: requireNumber(body, 'totalResults'),
+          items: list(body, 'Resources').map((value) => {
+            const resource = record(value, 'Resources[]');
+            requireString(resource, 'id');
+            return resource as unknown as ScimResource<K>;
+          }),
+        })
+      );
+      resources.push(...page.items);
+      startIndex += page.items.length;
+      if (page.items.length === 0 || startIndex > page.total) return resources;
+    }
+  }
+
+  createScim<K extends ScimKind>(
+    kind: K,
+    resource: Record<string, unknown>
+  ): Promise<ScimResource<K>> {
+    return this.#call('POST', `${SCIM}/${kind}`, { body: resource }, (body) => {
+      requireString(body, 'id');
+      return body as unknown as ScimResource<K>;
+    });
+  }
+
+  patchScim<K extends ScimKind>(
+    kind: K,
+    id: string,
+    operations: readonly Record<string, unknown>[]
+  ): Promise<ScimResource<K>> {
+    return this.#call(
+      'PATCH',
+      `${SCIM}/${kind}/${encodeURIComponent(id)}`,
+      {
+        body: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: operations,
+        },
+      },
+      (body) => {
+        requireString(body, 'id');
+        return body as unknown as ScimResource<K>;
+      }
+    );
+  }
+
+  deleteScim(kind: ScimKind, id: string): Promise<void> {
+    return this.#empty(
+      'DELETE',
+      `${SCIM}/${kind}/${encodeURIComponent(id)}`,
+      {}
+    );
+  }
+
+  // Tokens
+
+  createToken(input: {
+    lifetimeSeconds?: number | undefined;
+    comment?: string | undefined;
+  }): Promise<{ value: string; info: TokenInfo }> {
+    return this.#call(
+      'POST',
+      `${API}/token/create`,
+      {
+        body: {
+          lifetime_seconds: input.lifetimeSeconds,
+          comment: input.comment,
+        },
+      },
+      (body) => ({
+        value: requireString(body, 'token_value'),
+        info: record(body.token_info, 'token_info') as unknown as TokenInfo,
+      })
+    );
+  }
+
+  /** A token for a service principal (`applicationId`) or a user (admins). */
+  createTokenFor(input: {
+    applicationId?: string | undefined;
+    userName?: string | undefined;
+    lifetimeSeconds?: number | undefined;
+    comment?: string | undefined;
+  }): Promise<{ value: string; info: ManagedTokenInfo }> {
+    return this.#call(
+      'POST',
+      `${API}/token-management/on-behalf-of/tokens`,
+      {
+        body: {
+          application_id: input.applicationId,
+          user_name: input.userName,
+          lifetime_seconds: input.lifetimeSeconds,
+          comment: input.comment,
+        },
+      },
+      (body) => ({
+        value: requireString(body, 'token_value'),
+        info: record(
+          body.token_info,
+          'token_info'
+        ) as unknown as ManagedTokenInfo,
+      })
+    );
+  }
+
+  listTokens(): Promise<TokenInfo[]> {
+    return this.#call('GET', `${API}/token/list`, {}, (body) =>
+      list(body, 'token_infos').map(
+        (value) => record(value, 'token_infos[]') as unknown as TokenInfo
+      )
+    );
+  }
+
+  listAllTokens(): Promise<ManagedTokenInfo[]> {
+    return this.#call('GET', `${API}/token-management/tokens`, {}, (body) =>
+      list(body, 'token_infos').map(
+        (value) => record(value, 'token_infos[]') as unknown as ManagedTokenInfo
+      )
+    );
+  }
+
+  deleteToken(tokenId: string): Promise<void> {
+    return this.#empty('POST', `${API}/token/delete`, {
+      body: { token_id: tokenId },
+    });
+  }
+
+  revokeAnyToken(tokenId: string): Promise<void> {
+    return this.#empty(
+      'DELETE',
+      `${API}/token-management/tokens/${encodeURIComponent(tokenId)}`,
+      {}
+    );
+  }
+
+  // Registry webhooks
+
+  async listWebhooks(input: {
+    modelName?: string | undefined;
+    events?: readonly string[] | undefined;
+  }): Promise<Webhook[]> {
+    const webhooks: Webhook[] = [];
+    let pageToken: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const page = await this.#call(
+        'GET',
+        `${MLFLOW}/registry-webhooks/list`,
+        {
+          query: {
+            model_name: input.modelName,
+            events: input.events,
+            max_results: 1000,
+            page_token: pageToken,
+          },
+          subject: { model: input.modelName },
+        },
+        (body) => ({
+          items: list(body, 'webhooks').map(webhookOf),
+          next: optionalString(body, 'next_page_token'),
+        })
+      );
+      webhooks.push(...page.items);
+      pageToken = page.next;
+      if (pageToken !== undefined && seen.has(pageToken)) {
+        throw new ProtocolError(
+          'the registry returned the same page token twice'
+        );
+      }
+      if (pageToken !== undefined) seen.add(pageToken);
+    } while (pageToken !== undefined);
+    return webhooks;
+  }
+
+  createWebhook(
+    spec: WebhookSpec & { modelName?: string | undefined }
+  ): Promise<Webhook> {
+    return this.#call(
+      'POST',
+      `${MLFLOW}/registry-webhooks/create`,
+      {
+        body: { model_name: spec.modelName, ...webhookBody(spec) },
+        subject: { model: spec.modelName },
+      },
+      (body) => webhookOf(body.webhook)
+    );
+  }
+
+  updateWebhook(id: string, spec: WebhookSpec): Promise<Webhook> {
+    return this.#call(
+      'PATCH',
+      `${MLFLOW}/registry-webhooks/update`,
+      { body: { id, ...webhookBody(spec) } },
+      (body) => webhookOf(body.webhook)
+    );
+  }
+
+  deleteWebhook(id: string): Promise<void> {
+    return this.#empty('DELETE', `${MLFLOW}/registry-webhooks/delete`, {
+      query: { id },
+    });
+  }
+
+  testWebhook(
+    id: string,
+    event?: string
+  ): Promise<{ statusCode: number; body: string }> {
+    return this.#call(
+      'POST',
+      `${MLFLOW}/registry-webhooks/test`,
+      { body: { id, event } },
+      (body) => ({
+        statusCode: requireNumber(body, 'status_code'),
+        body: typeof body.body === 'string' ? body.body : '',
+      })
+    );
+  }
+
+  /** A call whose answer is `{}`. */
+  #empty(method: string, path: string, options: CallOptions): Promise<void> {
+    return this.#call(method, path, options, () => undefined);
+  }
+
   /**
    * One API call: retries 429 and 503, maps failures to typed errors, and
    * runs `parse` on a 2xx body (a shape that does not fit names the route).
@@ -597,18 +1134,29 @@ export class RegistryClient {
     const subject = options.subject ?? {};
     for (let attempt = 1; ; attempt++) {
       let response: Response;
+      const started = Date.now();
+      const timeout = AbortSignal.timeout(API_TIMEOUT_MS);
       try {
         response = await this.#fetch(url, {
           method,
           headers,
           body: payload,
-          signal: AbortSignal.timeout(API_TIMEOUT_MS),
+          signal: this.#signal
+            ? AbortSignal.any([this.#signal, timeout])
+            : timeout,
         });
       } catch (error) {
+        this.#onCall?.(`${method} ${path} → ${connectionReason(error)}`);
+        if (this.#signal?.aborted) {
+          throw new InterruptedError('interrupted', { cause: error });
+        }
         throw new ConnectionError(this.target, connectionReason(error), {
           cause: error,
         });
       }
+      this.#onCall?.(
+        `${method} ${path} → ${response.status} (${Date.now() - started} ms)`
+      );
       const text = await response.text();
       const json = parseJson(text);
       if (response.ok) {
@@ -954,5 +1502,36 @@ function uploadTarget(value: unknown): UploadTarget {
         url: requireString(part, 'url'),
       };
     }),
+  };
+}
+
+function commentOf(body: Record<string, unknown>): Comment {
+  const comment = record(body.comment, 'comment');
+  requireString(comment, 'id');
+  return comment as unknown as Comment;
+}
+
+function permissionsOf(body: Record<string, unknown>): Permissions {
+  requireString(body, 'object_id');
+  for (const entry of list(body, 'access_control_list')) {
+    list(record(entry, 'access_control_list[]'), 'all_permissions');
+  }
+  return body as unknown as Permissions;
+}
+
+function webhookOf(value: unknown): Webhook {
+  const webhook = record(value, 'webhook');
+  requireString(webhook, 'id');
+  return webhook as unknown as Webhook;
+}
+
+function webhookBody(spec: WebhookSpec): Record<string, unknown> {
+  return {
+    events: spec.events,
+    description: spec.description,
+    status: spec.status,
+    ...(spec.url !== undefined || spec.secret !== undefined
+      ? { http_url_spec: { url: spec.url, secret: spec.secret } }
+      : {}),
   };
 }

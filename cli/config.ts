@@ -58,19 +58,23 @@ export function validateProfileName(name: string): string {
 }
 
 /**
- * A registry origin from what a user typed: `https://` is assumed without a
- * scheme (as the Databricks CLI does); a path, query or credentials are
- * refused, because the API lives at the origin root.
+ * A registry origin from what a user typed. The scheme is required: a
+ * guessed https (as the Databricks CLI assumes) made `127.0.0.1:8080`, a
+ * local http registry, fail with a TLS error that named neither. A path,
+ * query or credentials are refused, because the API lives at the origin
+ * root.
  * @throws ConfigError for anything that is not an http(s) origin.
  */
 export function normalizeHost(raw: string): string {
   const text = raw.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text)
-    ? text
-    : `https://${text}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    throw new ConfigError(
+      `invalid host '${raw}': give its scheme, e.g. https://${text || 'registry.example.com'} (or http:// for a local registry)`
+    );
+  }
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(text);
   } catch {
     throw new ConfigError(
       `invalid host '${raw}': expected a URL such as https://registry.example.com`

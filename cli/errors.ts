@@ -2,7 +2,7 @@
  * Every failure the CLI reports, and the one place that turns a failure into
  * the line a user reads and the exit code a script sees: 0 ok, 1 the
  * registry, storage or a check refused, 2 the command line or the config
- * needs fixing.
+ * needs fixing, 130 interrupted (Ctrl-C, as shells report SIGINT).
  */
 import {
   ApiError,
@@ -15,6 +15,7 @@ import type { Target } from './config.ts';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
 
 /** Wrong arguments: exit 2 with the command's usage. */
 export class UsageError extends Error {
@@ -35,6 +36,14 @@ export class ConfigError extends Error {
 /** A failure whose message is already meant for the user: exit 1. */
 export class CliError extends Error {
   override readonly name = 'CliError';
+}
+
+/**
+ * Ctrl-C: the command stopped what it was doing and tidied up; the message
+ * says what was left (nothing registered, partial files removed, …).
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
 }
 
 /** `download` of a version whose files are not (yet, or ever) there. */
@@ -60,6 +69,9 @@ export function describeError(error: unknown): {
   message: string;
   exitCode: number;
 } {
+  if (error instanceof InterruptedError) {
+    return { message: error.message, exitCode: EXIT_INTERRUPTED };
+  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     return { message: error.message, exitCode: EXIT_USAGE };
   }
@@ -79,10 +91,67 @@ export function describeError(error: unknown): {
   ) {
     return { message: error.message, exitCode: EXIT_FAILURE };
   }
-  // A bug or an unexpected system error: say what it was, briefly.
+  if (isSystemError(error)) {
+    return { message: systemErrorText(error), exitCode: EXIT_FAILURE };
+  }
+  // A bug: say what it was, briefly (--debug shows the stack).
   const text =
     error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { message: `unexpected error: ${text}`, exitCode: EXIT_FAILURE };
+  return {
+    message: `unexpected error: ${firstLine(text)} (run again with --debug for details)`,
+    exitCode: EXIT_FAILURE,
+  };
+}
+
+/**
+ * The detail `--debug` adds: the error's stack and every cause in its
+ * chain. Never a token: the client's errors do not carry one.
+ */
+export function debugDetail(error: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    lines.push(
+      depth === 0 ? '' : 'caused by:',
+      current instanceof Error
+        ? (current.stack ?? `${current.name}: ${current.message}`)
+        : String(current)
+    );
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines.filter((line) => line !== '').join('\n');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+type SystemError = Error & { code: string; path?: string; syscall?: string };
+
+function isSystemError(error: unknown): error is SystemError {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    /^E[A-Z]+$/.test((error as unknown as { code: string }).code)
+  );
+}
+
+/** A file-system error as a sentence: `cannot write /x/y: permission denied`. */
+function systemErrorText(error: SystemError): string {
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    ENOENT: 'no such file or directory',
+    ENOSPC: 'no space left on the device',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EEXIST: 'it exists',
+    EROFS: 'the file system is read-only',
+  };
+  const reason = reasons[error.code] ?? error.code;
+  return error.path
+    ? `${error.path}: ${reason}`
+    : `${firstLine(error.message)}`;
 }
 
 /** "Model Version (name=…, version=…) not found" (MLflow's wording). */

@@ -32,3 +32,21 @@ export function cell(text: string | undefined, max = 48): string {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
+
+/** `label: value` lines, labels padded to the widest, empty values left out. */
+export function renderFields(
+  fields: readonly (readonly [string, string | undefined])[]
+): string {
+  const shown = fields.filter(
+    ([, value]) => value !== undefined && value !== ''
+  );
+  const width = Math.max(0, ...shown.map(([label]) => label.length));
+  return `${shown.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}`).join('\n')}\n`;
+}
+
+/** `k=v, k2=v2` for tags; empty when there are none. */
+export function tagsCell(
+  tags: readonly { key: string; value: string }[] | undefined
+): string {
+  return (tags ?? []).map((t) => `${t.key}=${t.value}`).join(', ');
+}

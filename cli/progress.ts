@@ -1,8 +1,10 @@
 /**
- * Transfer progress. On a terminal each file has one line, redrawn in place
- * (at most every {@link REDRAW_MS}) with bytes, percent and throughput; when
- * the output is a pipe or a log, each file gets one summary line when it is
- * done, so logs stay readable.
+ * Transfer progress with an overall total. On a terminal one line is
+ * redrawn in place (at most every {@link REDRAW_MS}): the file being moved
+ * and the whole transfer's bar, percent, bytes and throughput; each file
+ * that finishes leaves a summary line above it. When the output is a pipe
+ * or a log, each file gets its summary line when it is done, and the
+ * transfer a total line at the end, so logs stay readable.
  */
 
 const MiB = 1024 * 1024;
@@ -77,59 +79,116 @@ export interface FileProgress {
   fail(): void;
 }
 
+/** What a transfer moves in all. */
+export interface TransferTotal {
+  readonly files: number;
+  readonly bytes: number;
+}
+
 export class ProgressReporter {
   readonly #sink: ProgressSink;
   readonly #now: () => number;
+  readonly #total: TransferTotal;
+  readonly #started: number;
+  readonly #width: number;
+  /** Bytes of the files done, and of the file under way. */
+  #doneBytes = 0;
+  #currentBytes = 0;
+  #filesDone = 0;
+  #current: string | undefined;
+  #lastDraw = Number.NEGATIVE_INFINITY;
+  #drawn = false;
 
-  constructor(sink: ProgressSink, now: () => number = Date.now) {
+  constructor(sink: ProgressSink, now: () => number, total: TransferTotal) {
     this.#sink = sink;
     this.#now = now;
+    this.#total = total;
+    this.#started = now();
+    // A pty without a size reports 0 columns.
+    this.#width = Math.max((sink.columns || 100) - 1, 40);
   }
 
-  /** Starts a file's line; files are reported one after another. */
-  start(label: string, total: number): FileProgress {
-    const sink = this.#sink;
-    const now = this.#now;
-    const started = now();
-    // A pty without a size reports 0 columns.
-    const width = Math.max((sink.columns || 100) - 1, 40);
-    let bytes = 0;
-    let lastDraw = Number.NEGATIVE_INFINITY;
-    const state = (): ProgressState => ({
-      label,
-      bytes,
-      total,
-      elapsedMs: now() - started,
-    });
-    const draw = (force: boolean) => {
-      if (!sink.isTTY) return;
-      const at = now();
-      if (!force && at - lastDraw < REDRAW_MS) return;
-      lastDraw = at;
-      // \r and "erase line": the line is rewritten, never appended to.
-      sink.write(`\r\x1b[2K${renderProgress(state(), width)}`);
-    };
-    draw(true);
+  /** Starts a file; files are reported one after another. */
+  start(label: string, size: number): FileProgress {
+    const started = this.#now();
+    this.#current = label;
+    this.#currentBytes = 0;
+    this.#draw(true);
+    let settled = false;
     return {
-      add(delta) {
-        bytes = Math.max(0, bytes + delta);
-        draw(false);
+      add: (delta) => {
+        this.#currentBytes = Math.max(0, this.#currentBytes + delta);
+        this.#draw(false);
       },
-      done() {
-        bytes = total;
-        if (sink.isTTY) {
-          draw(true);
-          sink.write('\n');
-        } else {
-          sink.write(`${renderSummary(state(), width)}\n`);
-        }
+      done: () => {
+        if (settled) return;
+        settled = true;
+        this.#doneBytes += size;
+        this.#currentBytes = 0;
+        this.#filesDone++;
+        this.#current = undefined;
+        this.#line(
+          renderSummary(
+            {
+              label,
+              bytes: size,
+              total: size,
+              elapsedMs: this.#now() - started,
+            },
+            this.#width
+          )
+        );
       },
-      fail() {
-        if (sink.isTTY) {
-          draw(true);
-          sink.write('\n');
-        }
+      fail: () => {
+        if (settled) return;
+        settled = true;
+        this.#current = undefined;
+        this.#clear();
       },
     };
+  }
+
+  /** Ends the transfer: the total line (a pipe), or the bar's last state. */
+  finish(): void {
+    this.#clear();
+    if (this.#total.files > 1 || !this.#sink.isTTY) {
+      const elapsedMs = this.#now() - this.#started;
+      this.#sink.write(
+        `${this.#filesDone} file${this.#filesDone === 1 ? '' : 's'}, ${formatBytes(this.#doneBytes)} in ${(elapsedMs / 1000).toFixed(1)} s (${formatRate(this.#doneBytes, elapsedMs)})\n`
+      );
+    }
+  }
+
+  /** A permanent line above the in-place one. */
+  #line(text: string): void {
+    this.#clear();
+    this.#sink.write(`${text}\n`);
+  }
+
+  #clear(): void {
+    if (this.#sink.isTTY && this.#drawn) this.#sink.write('\r\x1b[2K');
+    this.#drawn = false;
+  }
+
+  #draw(force: boolean): void {
+    if (!this.#sink.isTTY) return;
+    const at = this.#now();
+    if (!force && at - this.#lastDraw < REDRAW_MS) return;
+    this.#lastDraw = at;
+    const position = Math.min(this.#filesDone + 1, this.#total.files);
+    const label = `[${position}/${this.#total.files}] ${this.#current ?? ''}`;
+    // \r and "erase line": the line is rewritten, never appended to.
+    this.#sink.write(
+      `\r\x1b[2K${renderProgress(
+        {
+          label,
+          bytes: this.#doneBytes + this.#currentBytes,
+          total: this.#total.bytes,
+          elapsedMs: at - this.#started,
+        },
+        this.#width
+      )}`
+    );
+    this.#drawn = true;
   }
 }

@@ -118,11 +118,12 @@ async function putRange(
 export async function uploadFile(
   file: LocalFile,
   target: UploadTarget,
-  progress: FileProgress
+  progress: FileProgress,
+  signal?: AbortSignal
 ): Promise<{ parts?: { partNumber: number; etag: string }[] }> {
   try {
     if (target.kind === 'single') {
-      await putRange(target.url, file, 0, file.size, progress);
+      await putRange(target.url, file, 0, file.size, progress, signal);
       progress.done();
       return {};
     }
@@ -140,7 +141,7 @@ export async function uploadFile(
     const etags = await mapWithConcurrency(
       parts,
       PART_CONCURRENCY,
-      async (part, signal) => {
+      async (part, partSignal) => {
         const start = (part.partNumber - 1) * target.partSize;
         const end = Math.min(start + target.partSize, file.size);
         const etag = await putRange(
@@ -149,7 +150,7 @@ export async function uploadFile(
           start,
           end,
           progress,
-          signal
+          signal ? AbortSignal.any([signal, partSignal]) : partSignal
         );
         if (!etag) {
           throw new StorageError(
@@ -185,14 +186,15 @@ export async function uploadFile(
 export async function downloadFile(
   file: VersionFile,
   destination: string,
-  progress: FileProgress
+  progress: FileProgress,
+  signal?: AbortSignal
 ): Promise<void> {
   await mkdir(dirname(destination), { recursive: true });
   const partial = `${destination}.stagegate-partial`;
   const hash = createHash('sha256');
   let size = 0;
   try {
-    const { body } = await getPresigned(file.url);
+    const { body } = await getPresigned(file.url, signal);
     await pipeline(
       body,
       async function* (source: AsyncIterable<Buffer>) {
@@ -203,7 +205,8 @@ export async function downloadFile(
           yield chunk;
         }
       },
-      createWriteStream(partial)
+      createWriteStream(partial),
+      { signal: signal ?? new AbortController().signal }
     );
     const actual = hash.digest('hex');
     if (size !== file.size || actual !== file.sha256) {

@@ -695,7 +695,7 @@ export class ApiStack extends Stack {
       apiName: 'stagegate',
       description: 'stagegate model registry (MLflow and Databricks REST)',
       // `$default` serves the API at the origin root: the Databricks SDK
-      // drops any base path (ARCHITECTURE.md, decision 2).
+      // drops any base path (docs/architecture.md, decision 2).
       createDefaultStage: true,
     });
     this.configureDefaultStage(httpApi);
@@ -739,7 +739,7 @@ export class ApiStack extends Stack {
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public by contract (a health probe, unauthenticated in MLflow too); its function has no data access.`,
+          reason: `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

@@ -1,9 +1,14 @@
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
+import {
+  BOOTSTRAP_ADMIN_USAGE,
+  bootstrapAdminArguments,
+  EXIT_USAGE,
+  UsageError,
+} from '#local/usage.ts';
 
 /**
  * `npm run bootstrap-admin -- --table <RegistryTableName>`: creates (or
@@ -12,18 +17,10 @@ import { generateTokenValue } from '#domain/tokens.ts';
  * stored. The same code path as `npm start` uses locally.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      table: { type: 'string' },
-      region: { type: 'string' },
-      token: { type: 'string' },
-    },
-  });
-  if (!values.table) {
-    console.error(
-      'usage: npm run bootstrap-admin -- --table <RegistryTableName output of Stagegate-Stateful> [--region <region>] [--token <dapi…>]'
-    );
-    process.exit(2);
+  const values = bootstrapAdminArguments(process.argv.slice(2));
+  if (values.kind === 'help') {
+    process.stdout.write(BOOTSTRAP_ADMIN_USAGE);
+    return;
   }
   const token = values.token ?? generateTokenValue();
   const client = createDocumentClient(
@@ -43,6 +40,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`bootstrap-admin: ${error.message}`);
+    process.exit(EXIT_USAGE);
+  }
   console.error('bootstrap-admin failed:', (error as Error).message);
   process.exit(1);
 });

@@ -28,7 +28,7 @@ import { TEMPORARY_PREFIX } from '../functions/domain/cleanup.ts';
 import { type KeyAttribute, registryTable } from './table-definition.ts';
 
 /**
- * Key prefixes of the artifact bucket (ARCHITECTURE.md, decision 5): clients
+ * Key prefixes of the artifact bucket (docs/architecture.md, decision 5): clients
  * upload to `temporary` through presigned URLs, registration copies the files
  * to `managed/<model-id>/<version>/`, and the cleanup job (with a lifecycle
  * rule as backstop) empties `temporary`.
@@ -72,7 +72,7 @@ export class StatefulStack extends Stack {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
       // The outbox's inserts wake the event dispatcher within a second
-      // (ARCHITECTURE.md, decision 9); new images carry the event.
+      // (docs/architecture.md, decision 11); new images carry the event.
       stream: StreamViewType.NEW_IMAGE,
     });
     for (const index of registryTable.globalSecondaryIndexes) {

@@ -7,9 +7,9 @@ import { lambdaContext } from './lambda/server.ts';
 
 /**
  * The local runtime's part of the event pipeline, in place of what AWS
- * runs (ARCHITECTURE.md, decision 9): the dispatcher polled (and woken
- * after each change) where DynamoDB Streams trigger it, the durable queue
- * in the data directory consumed where SQS triggers the delivery
+ * runs (docs/architecture.md, decision 11): the dispatcher polled (and
+ * woken after each change) where DynamoDB Streams trigger it, the durable
+ * queue in the data directory consumed where SQS triggers the delivery
  * function, and a timer for the reminders where EventBridge schedules
  * them. The functions are the deployed ones, invoked in-process.
  */

@@ -1,12 +1,22 @@
 import { resolve } from 'node:path';
 import { LocalRuntimeError } from './errors.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import {
+  EXIT_USAGE,
+  START_USAGE,
+  startArguments,
+  UsageError,
+} from './usage.ts';
 
 /**
  * `npm start`: the registry on this machine. Settings come from the
- * environment (README, "Configuration").
+ * environment (`npm start -- --help` lists them).
  */
 async function main(): Promise<void> {
+  if (startArguments(process.argv.slice(2)) === 'help') {
+    process.stdout.write(START_USAGE);
+    return;
+  }
   const port = Number(process.env.STAGEGATE_PORT ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LocalRuntimeError(
@@ -95,6 +105,10 @@ function handleSignals(runtime: LocalRuntime): void {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`stagegate: ${error.message}`);
+    process.exit(EXIT_USAGE);
+  }
   if (error instanceof LocalRuntimeError) {
     console.error(`stagegate: ${error.message}`);
   } else {

@@ -3,8 +3,11 @@
  * to one version, refuses versions that are not READY, then streams each
  * listed file from its presigned URL, verifying its SHA-256.
  */
+
+import { lstat } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { ModelVersion, RegistryClient } from '../client.ts';
-import { CliError, VersionNotReadyError } from '../errors.ts';
+import { CliError, InterruptedError, VersionNotReadyError } from '../errors.ts';
 import { safeDestination } from '../files.ts';
 import type { Context } from '../main.ts';
 import { type ModelUri, parseModelUri } from '../model-uri.ts';
@@ -55,6 +58,17 @@ export async function resolveVersion(
   }
 }
 
+/** The destinations that exist already (files, or anything in the way). */
+async function existing(destinations: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const destination of destinations) {
+    if (await lstat(destination).catch(() => undefined)) {
+      found.push(destination);
+    }
+  }
+  return found;
+}
+
 export async function download(context: Context): Promise<void> {
   const uri = parseModelUri(context.arg('uri'));
   const dir = context.arg('dir');
@@ -71,16 +85,45 @@ export async function download(context: Context): Promise<void> {
   const files = await client.listVersionFiles(uri.name, version.version);
   // Every path is checked before anything is written.
   const destinations = files.map((file) => safeDestination(dir, file.path));
-  const progress = new ProgressReporter(context.io.stderr, context.now);
-  for (const [index, file] of files.entries()) {
-    await downloadFile(
-      file,
-      destinations[index] as string,
-      progress.start(file.path, file.size)
-    );
+  if (!context.flag('force')) {
+    const there = await existing(destinations);
+    if (there.length > 0) {
+      const shown = there.slice(0, 3).map((path) => relative(dir, path));
+      throw new CliError(
+        `${dir} already has ${there.length} of the version's files (${shown.join(', ')}${there.length > 3 ? ', …' : ''}); nothing was downloaded. --force overwrites them`
+      );
+    }
   }
-  if (context.invocation.global.json) {
-    context.printJson({
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const progress = new ProgressReporter(context.io.stderr, context.now, {
+    files: files.length,
+    bytes: total,
+  });
+  let downloaded = 0;
+  try {
+    for (const [index, file] of files.entries()) {
+      context.checkInterrupt();
+      await downloadFile(
+        file,
+        destinations[index] as string,
+        progress.start(file.path, file.size),
+        context.signal
+      );
+      downloaded++;
+    }
+  } catch (error) {
+    progress.finish();
+    if (context.signal?.aborted) {
+      throw new InterruptedError(
+        `interrupted; the partly downloaded file was removed, ${downloaded} of ${files.length} files are complete in ${dir}`,
+        { cause: error }
+      );
+    }
+    throw error;
+  }
+  progress.finish();
+  context.emit(
+    {
       model_version: version,
       files: files.map((f, i) => ({
         path: f.path,
@@ -88,11 +131,8 @@ export async function download(context: Context): Promise<void> {
         sha256: f.sha256,
         local_path: destinations[i],
       })),
-    });
-    return;
-  }
-  const total = files.reduce((sum, f) => sum + f.size, 0);
-  context.print(
-    `${uri.name} version ${version.version}: ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) verified in ${dir}`
+    },
+    () =>
+      `${uri.name} version ${version.version}: ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) verified in ${dir}`
   );
 }

@@ -1,4 +1,6 @@
 /** `profile set|list|use|remove`: the config file's registries. */
+
+import { ApiError, RegistryClient } from '../client.ts';
 import {
   type Config,
   loadConfig,
@@ -8,7 +10,7 @@ import {
   saveConfig,
   validateProfileName,
 } from '../config.ts';
-import { ConfigError, UsageError } from '../errors.ts';
+import { CliError, ConfigError, describeError, UsageError } from '../errors.ts';
 import type { Context } from '../main.ts';
 import { renderTable } from '../output.ts';
 
@@ -27,6 +29,12 @@ function requireProfile(context: Context, config: Config, name: string) {
   }
 }
 
+/**
+ * Saves a profile once its token works: `GET /Me` with it must answer, so
+ * a typo in the host or a revoked token is found now, not at the next
+ * command. `--no-verify` saves without asking (a registry not reachable
+ * from here yet).
+ */
 export async function profileSet(context: Context): Promise<void> {
   const name = validateProfileName(context.arg('name'));
   const config = await load(context);
@@ -43,6 +51,33 @@ export async function profileSet(context: Context): Promise<void> {
       'profile set'
     );
   }
+  let who: string | undefined;
+  if (!context.flag('no-verify')) {
+    const client = new RegistryClient(
+      {
+        host,
+        token: finalToken,
+        profile: name,
+        hostSource: `profile ${name}`,
+        tokenSource: `profile ${name}`,
+      },
+      {
+        ...(context.io.fetch ? { fetch: context.io.fetch } : {}),
+        signal: context.signal,
+      }
+    );
+    try {
+      who = (await client.me()).userName;
+    } catch (error) {
+      const { message } = describeError(error);
+      throw new CliError(
+        error instanceof ApiError && error.status === 401
+          ? `the registry at ${host} refused the token; profile ${name} was not saved`
+          : `${message}; profile ${name} was not saved (--no-verify saves it without checking)`,
+        { cause: error }
+      );
+    }
+  }
   const profile: Profile = { host, token: finalToken };
   const profiles = new Map(config.profiles).set(name, profile);
   const isDefault = config.default === undefined || config.default === name;
@@ -50,41 +85,42 @@ export async function profileSet(context: Context): Promise<void> {
     profiles,
     default: config.default ?? name,
   });
-  context.print(
-    `saved profile ${name} (${host})${isDefault ? ', the default' : ''} in ${context.configFile}`
+  context.emit(
+    { name, host, user_name: who, default: isDefault },
+    () =>
+      `saved profile ${name} (${host}${who ? `, as ${who}` : ''})${isDefault ? ', the default' : ''} in ${context.configFile}`
   );
 }
 
 export async function profileList(context: Context): Promise<void> {
   const config = await load(context);
   const entries = [...config.profiles].sort(([a], [b]) => (a < b ? -1 : 1));
-  if (context.invocation.global.json) {
-    context.printJson({
+  context.emit(
+    {
       profiles: entries.map(([name, p]) => ({
         name,
         host: p.host,
         token: maskToken(p.token),
         default: name === config.default,
       })),
-    });
-    return;
-  }
-  if (entries.length === 0) {
-    context.info(
-      `no profiles in ${context.configFile}; add one with stagegate profile set <name> --host <url> --token <token>`
-    );
-    return;
-  }
-  context.print(
-    renderTable(
-      ['', 'NAME', 'HOST', 'TOKEN'],
-      entries.map(([name, p]) => [
-        name === config.default ? '*' : '',
-        name,
-        p.host,
-        maskToken(p.token),
-      ])
-    )
+    },
+    () => {
+      if (entries.length === 0) {
+        context.info(
+          `no profiles in ${context.configFile}; add one with stagegate profile set <name> --host <url> --token <token>`
+        );
+        return undefined;
+      }
+      return renderTable(
+        ['', 'NAME', 'HOST', 'TOKEN'],
+        entries.map(([profileName, p]) => [
+          profileName === config.default ? '*' : '',
+          profileName,
+          p.host,
+          maskToken(p.token),
+        ])
+      );
+    }
   );
 }
 

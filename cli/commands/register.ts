@@ -15,8 +15,8 @@ import {
   StorageError,
   type UploadedFile,
 } from '../client.ts';
-import { CliError, UsageError } from '../errors.ts';
-import { sha256File, walkDirectory } from '../files.ts';
+import { CliError, InterruptedError, UsageError } from '../errors.ts';
+import { type LocalFile, sha256File, walkDirectory } from '../files.ts';
 import type { Context } from '../main.ts';
 import { formatBytes, ProgressReporter } from '../progress.ts';
 import { uploadFile } from '../transfer.ts';
@@ -25,14 +25,17 @@ const DEFAULT_WAIT_SECONDS = 600;
 const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 5_000;
 
-/** Creates the model unless it exists; a concurrent create is fine too. */
+/**
+ * Creates the model unless it exists; a concurrent create is fine too.
+ * @returns whether this call created it.
+ */
 export async function ensureModel(
   client: RegistryClient,
   name: string
-): Promise<void> {
+): Promise<boolean> {
   try {
     await client.getRegisteredModel(name);
-    return;
+    return false;
   } catch (error) {
     if (
       !(
@@ -45,6 +48,7 @@ export async function ensureModel(
   }
   try {
     await client.createRegisteredModel(name);
+    return true;
   } catch (error) {
     if (
       !(
@@ -54,6 +58,7 @@ export async function ensureModel(
     ) {
       throw error;
     }
+    return false;
   }
 }
 
@@ -116,39 +121,37 @@ export async function register(context: Context): Promise<void> {
   context.info(
     `registering ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) as a new version of ${model} on ${client.target.host}`
   );
-  await ensureModel(client, model);
-
-  // Hashed before the upload, in a pass of its own: parts go up
-  // concurrently and out of order, a hash needs the bytes in order.
-  const hashes = new Map<string, string>();
-  for (const file of files) {
-    hashes.set(file.path, await sha256File(file.absolutePath));
-  }
-
-  const session = await client.createUpload(model, files);
-  const targets = new Map(session.files.map((t) => [t.path, t]));
-  const progress = new ProgressReporter(context.io.stderr, context.now);
-  const uploaded: UploadedFile[] = [];
-  for (const file of files) {
-    const target = targets.get(file.path);
-    if (!target) {
-      throw new ProtocolError(`the upload session has no URL for ${file.path}`);
+  const createdModel = await ensureModel(client, model).catch(
+    (error: unknown) => {
+      if (context.signal?.aborted) {
+        throw new InterruptedError('interrupted; nothing was registered', {
+          cause: error,
+        });
+      }
+      throw error;
     }
-    const { parts } = await uploadFile(
-      file,
-      target,
-      progress.start(file.path, file.size)
-    ).catch((error: unknown) => {
-      throw withExpiryHint(error, session.expiresAt);
-    });
-    uploaded.push({
-      path: file.path,
-      size: file.size,
-      sha256: hashes.get(file.path) ?? '',
-      ...(parts ? { parts } : {}),
-    });
-  }
-  const { source } = await client.completeUpload(session.uploadId, uploaded);
+  );
+  const leftBehind = createdModel
+    ? `model ${model} was created and has no new version`
+    : 'no version was created';
+  const session = await uploadAll(context, client, model, files, total).catch(
+    (error: unknown) => {
+      if (context.signal?.aborted) {
+        throw new InterruptedError(
+          `interrupted; ${leftBehind} (the registry removes the files uploaded so far)`,
+          { cause: error }
+        );
+      }
+      throw error;
+    }
+  );
+  const { source } = await client.completeUpload(
+    session.uploadId,
+    session.uploaded
+  );
+  context.checkInterrupt(
+    `${leftBehind} (the registry removes the uploaded files)`
+  );
   const created = await client.createModelVersion({
     name: model,
     source,
@@ -157,10 +160,20 @@ export async function register(context: Context): Promise<void> {
   context.info(
     `created version ${created.version} of ${model}${timeoutMs > 0 ? '; waiting for READY' : ''}`
   );
-  const version =
-    timeoutMs > 0
-      ? await waitForRegistration(client, created, timeoutMs, context)
-      : created;
+  let version = created;
+  if (timeoutMs > 0) {
+    try {
+      version = await waitForRegistration(client, created, timeoutMs, context);
+    } catch (error) {
+      if (context.signal?.aborted) {
+        throw new InterruptedError(
+          `interrupted while waiting; version ${created.version} of ${model} goes on registering without this command (stagegate versions show ${model} ${created.version})`,
+          { cause: error }
+        );
+      }
+      throw error;
+    }
+  }
 
   if (version.status === 'FAILED_REGISTRATION') {
     throw new CliError(
@@ -169,14 +182,69 @@ export async function register(context: Context): Promise<void> {
   }
   if (version.status !== 'READY' && timeoutMs > 0) {
     throw new CliError(
-      `version ${version.version} of ${model} is still ${version.status} after ${timeoutMs / 1000} s; follow it with stagegate versions list ${model}`
+      `version ${version.version} of ${model} is still ${version.status} after ${timeoutMs / 1000} s; follow it with stagegate versions show ${model} ${version.version}`
     );
   }
-  if (context.invocation.global.json) {
+  if (context.output === 'json') {
     context.printJson({ model_version: version });
     return;
   }
   context.info(`${model} version ${version.version} is ${version.status}`);
   // stdout carries only the number: VERSION=$(stagegate register m ./model)
   context.print(version.version);
+}
+
+/**
+ * Hashes the files, opens the upload session and puts every file to its
+ * presigned URLs, with progress over the whole transfer.
+ */
+async function uploadAll(
+  context: Context,
+  client: RegistryClient,
+  model: string,
+  files: readonly LocalFile[],
+  total: number
+): Promise<{ uploadId: string; uploaded: UploadedFile[] }> {
+  // Hashed before the upload, in a pass of its own: parts go up
+  // concurrently and out of order, a hash needs the bytes in order.
+  const hashes = new Map<string, string>();
+  for (const file of files) {
+    context.checkInterrupt();
+    hashes.set(file.path, await sha256File(file.absolutePath));
+  }
+  const session = await client.createUpload(model, files);
+  const targets = new Map(session.files.map((t) => [t.path, t]));
+  const progress = new ProgressReporter(context.io.stderr, context.now, {
+    files: files.length,
+    bytes: total,
+  });
+  const uploaded: UploadedFile[] = [];
+  try {
+    for (const file of files) {
+      context.checkInterrupt();
+      const target = targets.get(file.path);
+      if (!target) {
+        throw new ProtocolError(
+          `the upload session has no URL for ${file.path}`
+        );
+      }
+      const { parts } = await uploadFile(
+        file,
+        target,
+        progress.start(file.path, file.size),
+        context.signal
+      ).catch((error: unknown) => {
+        throw withExpiryHint(error, session.expiresAt);
+      });
+      uploaded.push({
+        path: file.path,
+        size: file.size,
+        sha256: hashes.get(file.path) ?? '',
+        ...(parts ? { parts } : {}),
+      });
+    }
+  } finally {
+    progress.finish();
+  }
+  return { uploadId: session.uploadId, uploaded };
 }

@@ -1,6 +1,6 @@
 /**
  * Thin commands: one API call each (plus paging), printed as a table or,
- * with `--json`, as the API objects.
+ * with `--output json`, as the API objects.
  */
 import type {
   ModelVersion,
@@ -42,7 +42,7 @@ export function nameFilter(name: string): string {
   return `name = '${name.replaceAll("'", "''")}'`;
 }
 
-function versionArg(context: Context): string {
+export function versionArg(context: Context): string {
   const raw = context.arg('version');
   const version = versionNumber(raw);
   if (!version) {
@@ -54,7 +54,7 @@ function versionArg(context: Context): string {
   return version;
 }
 
-function stageArg(context: Context): Stage {
+export function stageArg(context: Context): Stage {
   const raw = context.arg('stage');
   const stage = canonicalStage(raw);
   if (!stage) {
@@ -78,18 +78,14 @@ export async function modelsList(context: Context): Promise<void> {
   const models = await allPages((pageToken) =>
     client.searchRegisteredModels({ filter, maxResults: 1000, pageToken })
   );
-  if (context.invocation.global.json) {
-    context.printJson({ registered_models: models });
-    return;
-  }
-  if (models.length === 0) {
-    context.info(
-      `no registered models${filter ? ' match the filter' : ''} on ${client.target.host}`
-    );
-    return;
-  }
-  context.print(
-    renderTable(
+  context.emit({ registered_models: models }, () => {
+    if (models.length === 0) {
+      context.info(
+        `no registered models${filter ? ' match the filter' : ''} on ${client.target.host}`
+      );
+      return undefined;
+    }
+    return renderTable(
       ['NAME', 'LATEST VERSIONS', 'UPDATED', 'DESCRIPTION'],
       models.map((m) => [
         m.name,
@@ -97,8 +93,8 @@ export async function modelsList(context: Context): Promise<void> {
         formatTimestamp(m.last_updated_timestamp),
         cell(m.description),
       ])
-    )
-  );
+    );
+  });
 }
 
 function statusCell(version: ModelVersion): string {
@@ -107,11 +103,42 @@ function statusCell(version: ModelVersion): string {
     : `${version.status}${version.status_message ? ` (${cell(version.status_message, 40)})` : ''}`;
 }
 
+/**
+ * Where a version's files are, as a person reads it: the source it was
+ * registered from, or, for files uploaded through the registry
+ * (`stagegate-upload:<id>`, which names only the finished upload), the
+ * managed location `get-download-uri` answers once it is READY.
+ */
+export function sourceCell(version: ModelVersion, modelId: string): string {
+  if (!version.source?.startsWith('stagegate-upload:')) {
+    return version.source ?? '';
+  }
+  switch (version.status) {
+    case 'READY':
+      return managedLocation(modelId, version.version);
+    case 'PENDING_REGISTRATION':
+      return 'uploaded, being registered';
+    default:
+      return 'uploaded, registration failed';
+  }
+}
+
+/**
+ * `mlflow-artifacts:/mlflow-registry/<model id>/<version>`: what the
+ * registry's `get-download-uri` answers for a READY version it manages
+ * (its documented form; an e2e test holds the two equal). Listing many
+ * versions would otherwise take a call per version.
+ */
+function managedLocation(modelId: string, version: string): string {
+  return `mlflow-artifacts:/mlflow-registry/${modelId}/${version}`;
+}
+
 export async function versionsList(context: Context): Promise<void> {
   const client = await context.client();
   const model = context.arg('model');
-  // Search answers an empty list for a missing model; get names it.
-  await client.getRegisteredModel(model);
+  // Search answers an empty list for a missing model; get names it (and
+  // gives the id that managed locations carry).
+  const { id } = await client.getRegisteredModelDatabricks(model);
   const versions = await allPages((pageToken) =>
     client.searchModelVersions({
       filter: nameFilter(model),
@@ -119,26 +146,22 @@ export async function versionsList(context: Context): Promise<void> {
       pageToken,
     })
   );
-  if (context.invocation.global.json) {
-    context.printJson({ model_versions: versions });
-    return;
-  }
-  if (versions.length === 0) {
-    context.info(`registered model ${model} has no versions`);
-    return;
-  }
-  context.print(
-    renderTable(
+  context.emit({ model_versions: versions }, () => {
+    if (versions.length === 0) {
+      context.info(`registered model ${model} has no versions`);
+      return undefined;
+    }
+    return renderTable(
       ['VERSION', 'STAGE', 'STATUS', 'CREATED', 'SOURCE'],
       versions.map((v) => [
         v.version,
         v.current_stage,
         statusCell(v),
         formatTimestamp(v.creation_timestamp),
-        cell(v.source, 60),
+        cell(sourceCell(v, id), 80),
       ])
-    )
-  );
+    );
+  });
 }
 
 export async function transition(context: Context): Promise<void> {
@@ -154,12 +177,10 @@ export async function transition(context: Context): Promise<void> {
     archiveExistingVersions: archive,
     comment: context.option('comment'),
   });
-  if (context.invocation.global.json) {
-    context.printJson({ model_version_databricks: result });
-    return;
-  }
-  context.print(
-    `${model} version ${result.version} is now in ${result.current_stage}${archive ? ' (the versions it replaced there are Archived)' : ''}`
+  context.emit(
+    { model_version_databricks: result },
+    () =>
+      `${model} version ${result.version} is now in ${result.current_stage}${archive ? ' (the versions it replaced there are Archived)' : ''}`
   );
 }
 
@@ -174,12 +195,10 @@ export async function request(context: Context): Promise<void> {
     stage,
     comment: context.option('comment'),
   });
-  if (context.invocation.global.json) {
-    context.printJson({ request: created });
-    return;
-  }
-  context.print(
-    `requested ${created.to_stage} for ${model} version ${version}${created.id ? ` (request ${created.id})` : ''}`
+  context.emit(
+    { request: created },
+    () =>
+      `requested ${created.to_stage} for ${model} version ${version}${created.id ? ` (request ${created.id})` : ''}`
   );
 }
 
@@ -230,7 +249,7 @@ async function decide(context: Context, decision: 'approve' | 'reject') {
       requestId: context.option('request-id'),
     }
   );
-  if (context.invocation.global.json) {
+  if (context.output === 'json') {
     context.printJson({
       activity,
       ...(approvalsRemaining === undefined
@@ -256,7 +275,7 @@ async function decide(context: Context, decision: 'approve' | 'reject') {
   context.print(
     reached === stage
       ? `approved: ${model} version ${version} is now in ${stage}`
-      : `approved: ${model} version ${version} is still in ${reached} after ${APPLY_WAIT_MS / 1000} s; the registry moves it to ${stage} when it applies the approval (follow it with stagegate versions list ${model})`
+      : `approved: ${model} version ${version} is still in ${reached} after ${APPLY_WAIT_MS / 1000} s; the registry moves it to ${stage} when it applies the approval (follow it with stagegate versions show ${model} ${version})`
   );
 }
 
@@ -266,4 +285,26 @@ export function approve(context: Context): Promise<void> {
 
 export function reject(context: Context): Promise<void> {
   return decide(context, 'reject');
+}
+
+/** Databricks' delete: cancels the caller's request (or `--creator`'s). */
+export async function cancel(context: Context): Promise<void> {
+  const version = versionArg(context);
+  const stage = stageArg(context);
+  const client = await context.client();
+  const model = context.arg('model');
+  const creator = context.option('creator') ?? (await client.me()).userName;
+  const activity = await client.cancelTransitionRequest({
+    name: model,
+    version,
+    stage,
+    creator,
+    comment: context.option('comment'),
+    requestId: context.option('request-id'),
+  });
+  context.emit(
+    { activity },
+    () =>
+      `cancelled ${creator}'s request to move ${model} version ${version} to ${stage}`
+  );
 }

@@ -41,7 +41,7 @@ const HEADER = [
 
 export async function requests(context: Context): Promise<void> {
   const model = context.arg('model');
-  const raw = context.invocation.args.version;
+  const raw = context.optionalArg('version');
   const version = raw === undefined ? undefined : versionNumber(raw);
   if (raw !== undefined && !version) {
     throw new UsageError(
@@ -51,7 +51,7 @@ export async function requests(context: Context): Promise<void> {
   }
   const client = await context.client();
   const listed = await client.listTransitionRequests({ name: model, version });
-  if (context.invocation.global.json) {
+  if (context.output === 'json') {
     context.printJson({ requests: listed });
     return;
   }
@@ -69,7 +69,7 @@ export async function inbox(context: Context): Promise<void> {
   const waiting = await allPages((pageToken) =>
     client.transitionRequestInbox({ maxResults: 1000, pageToken })
   );
-  if (context.invocation.global.json) {
+  if (context.output === 'json') {
     context.printJson({ requests: waiting });
     return;
   }

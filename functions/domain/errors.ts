@@ -15,6 +15,13 @@ export type ErrorCode =
   | 'TEMPORARILY_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
+/**
+ * Ends the messages about a missing or malformed parameter (MLflow's
+ * wording), pointing at the API reference the registry serves.
+ */
+export const API_DOCS_HINT =
+  'See the API docs at /api/openapi.json for more information about request parameters.';
+
 export abstract class RegistryError extends Error {
   abstract readonly code: ErrorCode;
 }

@@ -13,8 +13,9 @@ import type { WebhookEvent } from './webhook.ts';
 
 /**
  * Registry events: what a committed change announces, written into the
- * outbox in the same transaction as the change (ARCHITECTURE.md, decision
- * 9) and delivered from there to registry webhooks and the event bus.
+ * outbox in the same transaction as the change (docs/architecture.md,
+ * decision 11) and delivered from there to registry webhooks and the event
+ * bus.
  *
  * One {@link RegistryEvent} is one thing that happened to a model or one
  * of its versions; it fires Databricks' generic event type and, where
@@ -356,7 +357,12 @@ export function possibleApprovers(options: {
 }
 
 /** The wire form of a recipient, as Databricks' access control lists name them. */
-export function recipientJson(recipient: Recipient): Record<string, string> {
+export function recipientJson(
+  recipient: Recipient
+):
+  | { user_name: string }
+  | { group_name: string }
+  | { service_principal_name: string } {
   switch (recipient.kind) {
     case 'user':
       return { user_name: recipient.name };

@@ -1,4 +1,4 @@
-import { InvalidParameterValueError } from './errors.ts';
+import { API_DOCS_HINT, InvalidParameterValueError } from './errors.ts';
 import { limits } from './limits.ts';
 import type { Tag } from './registered-model.ts';
 import type { Stage } from './stages.ts';
@@ -87,7 +87,7 @@ export function validateSource(source: string): string {
   }
   if (source.trim() === '') {
     throw new InvalidParameterValueError(
-      "Missing value for required parameter 'source'. See the API docs for more information about request parameters."
+      `Missing value for required parameter 'source'. ${API_DOCS_HINT}`
     );
   }
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(source)?.[1]?.toLowerCase();

@@ -3,9 +3,9 @@ import { canonicalStage, STAGES, type Stage } from './stages.ts';
 
 /**
  * Which stages a version enters only through an approved transition
- * request, and how many approvals such a request needs (ARCHITECTURE.md,
- * decision 11). Beyond Databricks and MLflow, where anyone allowed to
- * make a transition makes it directly.
+ * request, and how many approvals such a request needs
+ * (docs/architecture.md, decision 13). Beyond Databricks and MLflow, where
+ * anyone allowed to make a transition makes it directly.
  */
 export interface StagePolicy {
   /**

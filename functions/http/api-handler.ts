@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import middy, {
   type MiddlewareObj,
   type MiddyfiedHandler,
@@ -47,7 +48,7 @@ export interface OperationContext<D> {
   readonly route: RouteDefinition;
   /** What the route's access check established (see route-checks.ts). */
   readonly access: AccessContext;
-  /** The body's bytes, for a route whose body is a file (`body: 'raw'`). */
+  /** The body's bytes, for a route whose body is no JSON (`body`). */
   readonly body: () => Buffer;
   /** What the operation may need of the request beyond its input. */
   readonly request: {
@@ -70,9 +71,18 @@ const CLIENT: Principal = {
   groups: [],
 };
 
-/** One API operation: its input schema and its use-case call. */
+/**
+ * One API operation: its input and output schemas (the OpenAPI document is
+ * generated from them, see functions/http/openapi.ts) and its use-case call.
+ */
 export interface Operation<D> {
   readonly operation: string;
+  /** One line for the API reference, e.g. `Create a registered model`. */
+  readonly summary: string;
+  /** Validates and types the request's fields (query, body, path). */
+  readonly input: z.ZodType;
+  /** The 200 answer's JSON body; `redirect` for a 302 to a presigned URL. */
+  readonly output: z.ZodType | 'redirect';
   /** Recorded each time the operation succeeds (a business metric). */
   readonly metric?: MetricRecord;
   execute(
@@ -81,19 +91,55 @@ export interface Operation<D> {
   ): Promise<unknown>;
 }
 
+/** What the API reference reads of an operation. */
+export type OperationSpec = Pick<
+  Operation<never>,
+  'operation' | 'summary' | 'input' | 'output'
+>;
+
 /**
  * Declares an operation: `input` validates and types the request (query or
  * body, see `rawInput`), `run` calls the domain and returns the response
- * body, which is sent as 200 JSON.
+ * body, which is sent as 200 JSON and must have the type of `output` (so
+ * the published schema and the code cannot drift apart). An operation that
+ * answers with a redirect says `output: 'redirect'`.
  */
+export function defineOperation<I, O, D>(spec: {
+  operation: string;
+  summary: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  /**
+   * The body for `output`, or a response the operation shapes itself
+   * (OAuth's token endpoint: `no-store`, OAuth's error shape).
+   */
+  run: (
+    input: I,
+    context: OperationContext<D>
+  ) => Promise<NoInfer<O> | RawResponse>;
+  metric?: MetricRecord;
+}): Operation<D>;
 export function defineOperation<I, D>(spec: {
   operation: string;
+  summary: string;
   input: z.ZodType<I>;
+  output: 'redirect';
+  run: (input: I, context: OperationContext<D>) => Promise<RawResponse>;
+  metric?: MetricRecord;
+}): Operation<D>;
+export function defineOperation<I, D>(spec: {
+  operation: string;
+  summary: string;
+  input: z.ZodType<I>;
+  output: z.ZodType | 'redirect';
   run: (input: I, context: OperationContext<D>) => Promise<unknown>;
   metric?: MetricRecord;
 }): Operation<D> {
   return {
     operation: spec.operation,
+    summary: spec.summary,
+    input: spec.input,
+    output: spec.output,
     ...(spec.metric ? { metric: spec.metric } : {}),
     execute: (raw, context) => spec.run(parseInput(spec.input, raw), context),
   };
@@ -234,6 +280,34 @@ function callerOf(
 }
 
 /**
+ * With STAGEGATE_CHECK_RESPONSES=true (the integration tier sets it), each
+ * answer is held to its operation's output schema, field for field, and
+ * one that does not fit fails as a 500: the published API reference cannot
+ * drift from what the registry sends.
+ */
+const checkResponses = process.env.STAGEGATE_CHECK_RESPONSES === 'true';
+
+function checkResponse(operation: OperationSpec, body: unknown): void {
+  if (operation.output === 'redirect') {
+    throw new Error(`${operation.operation} answered a body, not a redirect`);
+  }
+  const sent = JSON.parse(responseJson(body)) as unknown;
+  const result = operation.output.safeParse(sent);
+  if (!result.success) {
+    throw new Error(
+      `${operation.operation} answered a body its output schema refuses: ${result.error.message}`
+    );
+  }
+  // Parsing drops fields the schema does not know; the published objects
+  // are closed, so an answer must not carry any.
+  if (!isDeepStrictEqual(sent, JSON.parse(JSON.stringify(result.data)))) {
+    throw new Error(
+      `${operation.operation} answered fields its output schema does not name`
+    );
+  }
+}
+
+/**
  * Builds the Lambda handler of one function group: dispatches on API
  * Gateway's `routeKey` to the group's operations, after the route's access
  * check (parse → authorize → domain → respond). Fails at cold start when
@@ -288,7 +362,7 @@ export function createApiHandler<D>(options: {
         });
       }
       const input = rawInput(event, {
-        rawBody: target.route.body === 'raw',
+        rawBody: target.route.body !== undefined,
       });
       const access = await options.guard.check(target.route, principal, input);
       const body = await target.operation.execute(input, {
@@ -303,6 +377,8 @@ export function createApiHandler<D>(options: {
         },
       });
       if (target.operation.metric) recordMetric(target.operation.metric);
-      return body instanceof RawResponse ? body.result : jsonResponse(body);
+      if (body instanceof RawResponse) return body.result;
+      if (checkResponses) checkResponse(target.operation, body);
+      return jsonResponse(body);
     });
 }

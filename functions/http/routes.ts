@@ -55,10 +55,12 @@ export interface RouteDefinition {
   readonly modelBy?: 'id' | 'artifact-path';
   /**
    * `raw`: the body is a file's bytes (any content type, binary), not a
-   * JSON object; the input is the query string and the path parameters.
+   * JSON object; `form`: an `application/x-www-form-urlencoded` body
+   * (OAuth's token endpoint). Either way the operation reads the body
+   * itself, and the input is the query string and the path parameters.
    * @default - a JSON body (POST, PUT, PATCH)
    */
-  readonly body?: 'raw';
+  readonly body?: 'raw' | 'form';
 }
 
 /** Workspace-admin routes: those whose ability admins alone hold. */
@@ -78,6 +80,13 @@ export const routes: readonly RouteDefinition[] = [
     path: '/health',
     group: 'health',
     operation: 'health',
+    action: 'public',
+  },
+  {
+    method: 'GET',
+    path: '/api/openapi.json',
+    group: 'health',
+    operation: 'getOpenApiDocument',
     action: 'public',
   },
   {
@@ -643,13 +652,13 @@ export const routes: readonly RouteDefinition[] = [
     action: 'client',
   },
   {
-    // A form-encoded body (RFC 6749), hence raw.
+    // A form-encoded body (RFC 6749).
     method: 'POST',
     path: '/oidc/v1/token',
     group: 'oauth',
     operation: 'issueOAuthToken',
     action: 'client',
-    body: 'raw',
+    body: 'form',
   },
   {
     method: 'POST',

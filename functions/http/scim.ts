@@ -17,6 +17,85 @@ export const SCIM_SCHEMAS = {
   patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
 } as const;
 
+const reference = (description: string) =>
+  z.object({
+    value: z.string().meta({ description: 'The id.' }),
+    display: z.string(),
+    $ref: z.string().meta({ description }),
+  });
+
+const groupReferenceSchema = reference('`Groups/<id>`').meta({
+  id: 'ScimGroupReference',
+});
+
+export const userSchema = z
+  .object({
+    schemas: z.array(z.literal(SCIM_SCHEMAS.user)),
+    id: z.string(),
+    userName: z.string(),
+    displayName: z.string(),
+    active: z.boolean(),
+    emails: z
+      .array(
+        z.object({
+          value: z.string(),
+          primary: z.boolean(),
+          type: z.literal('work'),
+        })
+      )
+      .optional()
+      .meta({ description: 'The user name, when it is an address.' }),
+    groups: z.array(groupReferenceSchema),
+  })
+  .meta({ id: 'ScimUser' });
+
+export const servicePrincipalSchema = z
+  .object({
+    schemas: z.array(z.literal(SCIM_SCHEMAS.servicePrincipal)),
+    id: z.string(),
+    applicationId: z.string(),
+    displayName: z.string(),
+    active: z.boolean(),
+    groups: z.array(groupReferenceSchema),
+  })
+  .meta({ id: 'ScimServicePrincipal' });
+
+/** A service principal shows as a user with its `applicationId` added. */
+export const meSchema = userSchema
+  .extend({ applicationId: z.string().optional() })
+  .meta({ id: 'ScimMe' });
+
+export const groupSchema = z
+  .object({
+    schemas: z.array(z.literal(SCIM_SCHEMAS.group)),
+    id: z.string(),
+    displayName: z.string(),
+    members: z.array(reference('`Users/<id>` or `ServicePrincipals/<id>`')),
+  })
+  .meta({ id: 'ScimGroup' });
+
+export function listResponseSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    schemas: z.array(z.literal(SCIM_SCHEMAS.listResponse)),
+    totalResults: z.number().int(),
+    startIndex: z.number().int().meta({ description: '1-based.' }),
+    itemsPerPage: z.number().int(),
+    Resources: z.array(item),
+  });
+}
+
+export const managedTokenInfoSchema = z
+  .object({
+    token_id: z.string(),
+    creation_time: z.number().int(),
+    expiry_time: z.number().int(),
+    comment: z.string(),
+    created_by_id: z.union([z.number().int(), z.string()]),
+    created_by_username: z.string(),
+    owner_id: z.union([z.number().int(), z.string()]),
+  })
+  .meta({ id: 'ManagedTokenInfo' });
+
 function groupRefJson(group: GroupRef) {
   return {
     value: group.id,
@@ -29,7 +108,9 @@ function groupRefJson(group: GroupRef) {
  * A user. `emails` holds the user name when it is an address, as
  * Databricks' user names are.
  */
-export function userJson(principal: DirectoryPrincipal) {
+export function userJson(
+  principal: DirectoryPrincipal
+): z.infer<typeof userSchema> {
   return {
     schemas: [SCIM_SCHEMAS.user],
     id: principal.id,
@@ -38,14 +119,18 @@ export function userJson(principal: DirectoryPrincipal) {
     active: principal.active,
     ...(principal.userName.includes('@')
       ? {
-          emails: [{ value: principal.userName, primary: true, type: 'work' }],
+          emails: [
+            { value: principal.userName, primary: true, type: 'work' as const },
+          ],
         }
       : {}),
     groups: principal.groups.map(groupRefJson),
   };
 }
 
-export function servicePrincipalJson(principal: DirectoryPrincipal) {
+export function servicePrincipalJson(
+  principal: DirectoryPrincipal
+): z.infer<typeof servicePrincipalSchema> {
   return {
     schemas: [SCIM_SCHEMAS.servicePrincipal],
     id: principal.id,
@@ -61,19 +146,15 @@ export function servicePrincipalJson(principal: DirectoryPrincipal) {
  * application id as `userName` (what clients read from `me()`), plus its
  * `applicationId`.
  */
-export function meJson(principal: DirectoryPrincipal) {
+export function meJson(
+  principal: DirectoryPrincipal
+): z.infer<typeof meSchema> {
   return principal.kind === 'user'
     ? userJson(principal)
     : { ...userJson(principal), applicationId: principal.userName };
 }
 
-export function principalJson(principal: DirectoryPrincipal) {
-  return principal.kind === 'user'
-    ? userJson(principal)
-    : servicePrincipalJson(principal);
-}
-
-export function groupJson(view: GroupView) {
+export function groupJson(view: GroupView): z.infer<typeof groupSchema> {
   return {
     schemas: [SCIM_SCHEMAS.group],
     id: view.group.id,
@@ -86,9 +167,9 @@ export function groupJson(view: GroupView) {
   };
 }
 
-export function listResponseJson<T>(
+export function listResponseJson<T, R>(
   page: ListPage<T>,
-  render: (item: T) => unknown
+  render: (item: T) => R
 ) {
   return {
     schemas: [SCIM_SCHEMAS.listResponse],
@@ -104,7 +185,9 @@ export function listResponseJson<T>(
  * decimal strings below 2^53 (see `newDirectoryId`), sent as numbers when
  * they are such, as strings otherwise.
  */
-export function managedTokenInfoJson(info: ManagedTokenInfo) {
+export function managedTokenInfoJson(
+  info: ManagedTokenInfo
+): z.infer<typeof managedTokenInfoSchema> {
   return {
     token_id: info.tokenId,
     creation_time: info.creationTime,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidParameterValueError } from '#domain/errors.ts';
+import { API_DOCS_HINT, InvalidParameterValueError } from '#domain/errors.ts';
 
 /**
  * Field schemas shared by every operation. They accept both transports:
@@ -57,11 +57,11 @@ export function parseInput<T>(
   const value = valueAt(raw, issue?.path ?? []);
   if (value === undefined || value === null) {
     throw new InvalidParameterValueError(
-      `Missing value for required parameter '${path}'. See the API docs for more information about request parameters.`
+      `Missing value for required parameter '${path}'. ${API_DOCS_HINT}`
     );
   }
   throw new InvalidParameterValueError(
-    `Invalid value ${truncate(JSON.stringify(value))} for parameter '${path}' supplied. See the API docs for more information about request parameters.`
+    `Invalid value ${truncate(JSON.stringify(value))} for parameter '${path}' supplied. ${API_DOCS_HINT}`
   );
 }
 

@@ -1,3 +1,4 @@
+import type { OperationSpec } from '#http/api-handler.ts';
 import type { FunctionGroup } from '#http/routes.ts';
 import type { FunctionNeeds } from '#shared/needs.ts';
 import { artifactsRoot } from './api/artifacts.ts';
@@ -27,11 +28,16 @@ interface DeclaresNeeds {
   readonly needs: FunctionNeeds;
 }
 
+interface GroupRoot extends DeclaresNeeds {
+  /** The group's operations, with the schemas the API reference shows. */
+  readonly operations: readonly OperationSpec[];
+}
+
 /**
  * The root of each function group of the route table. Every group is
  * listed, so a new group does not compile until its root exists.
  */
-export const groupRoots: Readonly<Record<FunctionGroup, DeclaresNeeds>> = {
+export const groupRoots: Readonly<Record<FunctionGroup, GroupRoot>> = {
   health: healthRoot,
   'registered-models': registeredModelsRoot,
   'model-versions': modelVersionsRoot,

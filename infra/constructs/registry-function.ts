@@ -152,7 +152,7 @@ export class RegistryFunction extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime the product targets everywhere (ARCHITECTURE.md, decision 1: Lambda, local runs and tests); 24 is newer than that target.',
+        'Node.js 22 is the runtime the product targets everywhere (docs/architecture.md, decision 1: Lambda, local runs and tests); 24 is newer than that target.',
     });
 
     logGroup.grantWrite(executionRole);
@@ -168,7 +168,7 @@ export class RegistryFunction extends NodejsFunction {
    *
    * The actions are listed rather than taken from `grantReadData`: `Scan` is
    * left out on purpose, so the "no Scan on any request path" rule
-   * (ARCHITECTURE.md, decision 4) is enforced by IAM as well. Only the
+   * (docs/architecture.md, decision 4) is enforced by IAM as well. Only the
    * indexes the function queries are named, so no wildcard is needed.
    *
    * @param table the table created from `registryTable`

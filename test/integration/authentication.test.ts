@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '#local/paths.ts';
 import { call, MLFLOW, registry, uniqueName } from '../support/api.ts';
 
 describe('Authentication', () => {
@@ -128,6 +131,38 @@ describe('Authentication', () => {
       // Assess
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ status: 'OK' });
+    });
+  });
+
+  describe('the API reference', () => {
+    it('answers without a token with the OpenAPI document kept in docs/', async () => {
+      // Prepare
+      const kept = JSON.parse(
+        readFileSync(join(repositoryRoot, 'docs', 'openapi.json'), 'utf8')
+      ) as unknown;
+
+      // Act
+      const response = await call('GET', '/api/openapi.json', { token: null });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain(
+        'application/json'
+      );
+      expect(response.body).toEqual(kept);
+    });
+
+    it('is where the messages about a bad parameter point', async () => {
+      // Act
+      const response = await call(
+        'POST',
+        `${MLFLOW}/registered-models/create`,
+        { body: {} }
+      );
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(response.body.message).toContain('/api/openapi.json');
     });
   });
 

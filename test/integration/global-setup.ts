@@ -48,6 +48,8 @@ export default async function setup(project: TestProject) {
         STAGEGATE_DEBUG_ENDPOINTS: 'true',
         TEMPORARY_COPY_GRACE_HOURS: '0',
         FAILED_RETENTION_HOURS: '72',
+        // Every answer held to its operation's published output schema.
+        STAGEGATE_CHECK_RESPONSES: 'true',
         // Webhook retries in tenths of a second, three attempts in all
         // (test/integration/registry-events.test.ts).
         WEBHOOK_RETRY_BASE_SECONDS: '0.05',

@@ -4,7 +4,7 @@ import {
 } from '../errors.ts';
 
 /**
- * Keys of the artifact bucket (ARCHITECTURE.md, decision 5). Clients upload
+ * Keys of the artifact bucket (docs/architecture.md, decision 5). Clients upload
  * to `tmp-external-source/<upload-id>/<path>` through presigned URLs; the
  * registration copies each file to `mlflow-registry/<model-id>/<version>/<path>`
  * and writes the manifest next to them. Every key is built here.

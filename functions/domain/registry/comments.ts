@@ -86,7 +86,13 @@ export async function deleteComment(
   await deps.requests.deleteComment(comment);
 }
 
-export function commentActions(caller: Principal, comment: Activity) {
+/** What the caller may do with a comment (Databricks' `available_actions`). */
+export type CommentAction = 'EDIT_COMMENT' | 'DELETE_COMMENT';
+
+export function commentActions(
+  caller: Principal,
+  comment: Activity
+): CommentAction[] {
   return comment.userId === caller.userName
     ? ['EDIT_COMMENT', 'DELETE_COMMENT']
     : [];

@@ -30,7 +30,7 @@ import {
 } from '../webhook-delivery.ts';
 
 /**
- * From the outbox to the receivers (ARCHITECTURE.md, decision 9): the
+ * From the outbox to the receivers (docs/architecture.md, decision 11): the
  * dispatcher turns each committed event into one delivery per subscribed
  * webhook and type (recorded, then queued) and publishes it on the event
  * bus; the delivery worker sends one queued delivery, signed, and retries

@@ -102,6 +102,7 @@ export function versionSearch(world: Pick<World, 'model'>) {
  */
 export const templates: Readonly<Record<string, Template>> = {
   health: () => input({}),
+  getOpenApiDocument: () => input({}),
   createRegisteredModel: (_w, fresh) =>
     input({
       name: `fresh-${fresh}`,

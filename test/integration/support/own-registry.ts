@@ -39,7 +39,13 @@ export async function startOwnRegistry(
   const adminToken = `dapi${randomBytes(16).toString('hex')}`;
   let registry: StartedRegistry;
   try {
-    registry = await startRegistryProcess({ dataDir, adminToken, env });
+    registry = await startRegistryProcess({
+      dataDir,
+      adminToken,
+      // Every answer held to its operation's published output schema, as
+      // in the suite's shared registry.
+      env: { STAGEGATE_CHECK_RESPONSES: 'true', ...env },
+    });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

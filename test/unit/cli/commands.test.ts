@@ -164,8 +164,12 @@ describe('stagegate register', () => {
       /^data\/weights\.bin {2}600\.0 KiB {2}\S+ MiB\/s {2}\d+\.\d s$/m
     );
     expect(piped.stderr).not.toContain('\r');
-    expect(terminal.stderr).toContain(
-      `\r\x1b[2Kdata/weights.bin  [${'#'.repeat(24)}] 100%  600.0 KiB/600.0 KiB`
+    expect(piped.stderr).toMatch(/^3 files, 600\.0 KiB in \d+\.\d s /m);
+    expect(terminal.stderr).toContain('\r\x1b[2K[3/3] data/weights.bin  [');
+    expect(terminal.stderr.split('\x1b[2K')).toContainEqual(
+      expect.stringMatching(
+        /^data\/weights\.bin {2}600\.0 KiB {2}\S+ MiB\/s {2}\d+\.\d s\n/
+      )
     );
   });
 
@@ -202,7 +206,7 @@ describe('stagegate register', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'version 1 of fraud is still PENDING_REGISTRATION after 30 s; follow it with stagegate versions list fraud'
+      'version 1 of fraud is still PENDING_REGISTRATION after 30 s; follow it with stagegate versions show fraud 1'
     );
   });
 
@@ -483,7 +487,7 @@ describe('stagegate approve', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'approved: fraud version 1 is still in None after 30 s; the registry moves it to Production when it applies the approval (follow it with stagegate versions list fraud)\n'
+      'approved: fraud version 1 is still in None after 30 s; the registry moves it to Production when it applies the approval (follow it with stagegate versions show fraud 1)\n'
     );
   });
 });

@@ -177,7 +177,7 @@ describe('resolveTarget', () => {
 
   it('falls back to DATABRICKS_HOST and DATABRICKS_TOKEN', async () => {
     // Prepare
-    vi.stubEnv('DATABRICKS_HOST', 'adb-123.azuredatabricks.net');
+    vi.stubEnv('DATABRICKS_HOST', 'https://adb-123.azuredatabricks.net');
     vi.stubEnv('DATABRICKS_TOKEN', 'dapi-databricks');
 
     // Act
@@ -279,11 +279,21 @@ describe('resolveTarget', () => {
 });
 
 describe('normalizeHost', () => {
-  it('reduces a URL to its origin and assumes https without a scheme', () => {
+  it('reduces a URL to its origin', () => {
     // Act & Assess
     expect(normalizeHost('http://127.0.0.1:8080/')).toBe(LOCAL);
-    expect(normalizeHost(' registry.example.com ')).toBe(REMOTE);
+    expect(normalizeHost(' https://registry.example.com ')).toBe(REMOTE);
     expect(normalizeHost('HTTPS://Registry.Example.com:443')).toBe(REMOTE);
+  });
+
+  it('refuses a host without a scheme instead of guessing one', () => {
+    // Act & Assess
+    for (const host of ['registry.example.com', '127.0.0.1:8080']) {
+      expect(() => normalizeHost(host)).toThrow(ConfigError);
+      expect(() => normalizeHost(host)).toThrow(
+        `invalid host '${host}': give its scheme, e.g. https://${host} (or http:// for a local registry)`
+      );
+    }
   });
 
   it('refuses paths, credentials and other schemes', () => {
@@ -304,20 +314,52 @@ describe('maskToken', () => {
   });
 });
 
+/**
+ * A registry's `GET /Me` for the given tokens (user names by token); any
+ * other call or token is refused.
+ */
+function registryKnowing(tokens: Record<string, string>) {
+  const calls: string[] = [];
+  const fetcher = (async (
+    input: string | URL | Request,
+    init?: RequestInit
+  ) => {
+    const url = new URL(String(input));
+    calls.push(`${init?.method ?? 'GET'} ${url.origin}${url.pathname}`);
+    const token = new Headers(init?.headers)
+      .get('authorization')
+      ?.replace(/^Bearer /, '');
+    const user = token === undefined ? undefined : tokens[token];
+    if (url.pathname !== '/api/2.0/preview/scim/v2/Me' || !user) {
+      return Response.json(
+        { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' },
+        { status: 401 }
+      );
+    }
+    return Response.json({ userName: user, groups: [] });
+  }) as typeof fetch;
+  return { fetch: fetcher, calls };
+}
+
 describe('profile commands', () => {
   const env = () => ({ STAGEGATE_CONFIG: file });
+  const registry = registryKnowing({
+    [LOCAL_TOKEN]: 'admin',
+    [REMOTE_TOKEN]: 'alice@example.com',
+    'dapi-new': 'alice@example.com',
+  });
 
   it('set saves the first profile as the default without printing the token', async () => {
     // Act
     const result = await runCli(
       ['profile', 'set', 'local', '--host', LOCAL, '--token', LOCAL_TOKEN],
-      { env: env() }
+      { env: env(), fetch: registry.fetch }
     );
 
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      `saved profile local (${LOCAL}), the default in ${file}\n`
+      `saved profile local (${LOCAL}, as admin), the default in ${file}\n`
     );
     expect(result.stdout + result.stderr).not.toContain(LOCAL_TOKEN);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -330,6 +372,7 @@ describe('profile commands', () => {
       {
         env: env(),
         stdin: `${REMOTE_TOKEN}\n`,
+        fetch: registry.fetch,
       }
     );
     const { config } = await loadConfig(file);
@@ -348,7 +391,7 @@ describe('profile commands', () => {
     // Act
     const result = await runCli(
       ['profile', 'set', 'remote', '--token', 'dapi-new'],
-      { env: env() }
+      { env: env(), fetch: registry.fetch }
     );
     const { config } = await loadConfig(file);
 
@@ -359,6 +402,53 @@ describe('profile commands', () => {
       token: 'dapi-new',
     });
     expect(config.default).toBe('local');
+  });
+
+  it('set checks the token with the registry and saves nothing it refuses', async () => {
+    // Prepare
+    const checked = registryKnowing({});
+
+    // Act
+    const result = await runCli(
+      ['profile', 'set', 'local', '--host', LOCAL, '--token', 'dapi-revoked'],
+      { env: env(), fetch: checked.fetch }
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `stagegate: the registry at ${LOCAL} refused the token; profile local was not saved\n`
+    );
+    expect(checked.calls).toEqual([`GET ${LOCAL}/api/2.0/preview/scim/v2/Me`]);
+    expect(() => statSync(file)).toThrow();
+  });
+
+  it('set saves an unchecked profile with --no-verify', async () => {
+    // Prepare
+    const checked = registryKnowing({});
+
+    // Act
+    const result = await runCli(
+      [
+        'profile',
+        'set',
+        'later',
+        '--host',
+        REMOTE,
+        '--token',
+        REMOTE_TOKEN,
+        '--no-verify',
+      ],
+      { env: env(), fetch: checked.fetch }
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(checked.calls).toEqual([]);
+    expect((await loadConfig(file)).config.profiles.get('later')).toEqual({
+      host: REMOTE,
+      token: REMOTE_TOKEN,
+    });
   });
 
   it('set refuses a new profile without a token (exit 2)', async () => {

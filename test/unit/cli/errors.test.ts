@@ -211,7 +211,8 @@ describe('describeError', () => {
       describeError(new StorageError('storage answered 403', 403)).exitCode
     ).toBe(1);
     expect(describeError(new TypeError('boom'))).toEqual({
-      message: 'unexpected error: TypeError: boom',
+      message:
+        'unexpected error: TypeError: boom (run again with --debug for details)',
       exitCode: 1,
     });
   });

@@ -99,11 +99,14 @@ describe('ProgressReporter', () => {
     };
   }
 
-  it('on a terminal, redraws one line in place and ends it when done', () => {
+  it('on a terminal, redraws one line in place with the overall total', () => {
     // Prepare
     let now = 0;
     const { writes, sink: tty } = sink(true);
-    const reporter = new ProgressReporter(tty, () => now);
+    const reporter = new ProgressReporter(tty, () => now, {
+      files: 2,
+      bytes: 8 * MiB,
+    });
 
     // Act
     const file = reporter.start('m.bin', 4 * MiB);
@@ -111,23 +114,50 @@ describe('ProgressReporter', () => {
     file.add(MiB); // within 100 ms of the last draw: not redrawn
     now = 1_000;
     file.add(MiB);
-    file.done();
 
     // Assess
-    expect(writes).toHaveLength(4);
-    expect(writes.slice(0, 3).every((w) => w.startsWith('\r\x1b[2K'))).toBe(
-      true
-    );
-    expect(writes[1]).toContain(' 50%  2.0 MiB/4.0 MiB  2.0 MiB/s');
-    expect(writes[2]).toContain('100%  4.0 MiB/4.0 MiB  4.0 MiB/s');
-    expect(writes[3]).toBe('\n');
+    expect(writes).toHaveLength(2);
+    expect(writes.every((w) => w.startsWith('\r\x1b[2K'))).toBe(true);
+    expect(writes[0]).toContain('[1/2] m.bin  [');
+    expect(writes[1]).toContain(' 25%  2.0 MiB/8.0 MiB  2.0 MiB/s');
   });
 
-  it('off a terminal, writes one summary line per file when it is done', () => {
+  it('on a terminal, leaves a line for each finished file and ends with the total', () => {
+    // Prepare
+    let now = 0;
+    const { writes, sink: tty } = sink(true);
+    const reporter = new ProgressReporter(tty, () => now, {
+      files: 2,
+      bytes: 3 * MiB,
+    });
+
+    // Act
+    const first = reporter.start('a.bin', MiB);
+    now = 1_000;
+    first.add(MiB);
+    first.done();
+    const second = reporter.start('b.bin', 2 * MiB);
+    now = 2_000;
+    second.add(2 * MiB);
+    second.done();
+    reporter.finish();
+
+    // Assess
+    expect(writes.join('')).toContain(
+      '\r\x1b[2Ka.bin  1.0 MiB  1.0 MiB/s  1.0 s\n'
+    );
+    expect(writes.join('')).toContain('[2/2] b.bin');
+    expect(writes.at(-1)).toBe('2 files, 3.0 MiB in 2.0 s (1.5 MiB/s)\n');
+  });
+
+  it('off a terminal, writes one summary line per file and the total', () => {
     // Prepare
     let now = 0;
     const { writes, sink: pipe } = sink(false);
-    const reporter = new ProgressReporter(pipe, () => now);
+    const reporter = new ProgressReporter(pipe, () => now, {
+      files: 1,
+      bytes: 2 * MiB,
+    });
 
     // Act
     const file = reporter.start('m.bin', 2 * MiB);
@@ -135,16 +165,23 @@ describe('ProgressReporter', () => {
     now = 2_000;
     file.add(MiB);
     file.done();
+    reporter.finish();
 
     // Assess
-    expect(writes).toEqual(['m.bin  2.0 MiB  1.0 MiB/s  2.0 s\n']);
+    expect(writes).toEqual([
+      'm.bin  2.0 MiB  1.0 MiB/s  2.0 s\n',
+      '1 file, 2.0 MiB in 2.0 s (1.0 MiB/s)\n',
+    ]);
   });
 
   it('takes bytes back when a part is retried', () => {
     // Prepare
     let now = 0;
     const { writes, sink: tty } = sink(true);
-    const reporter = new ProgressReporter(tty, () => now);
+    const reporter = new ProgressReporter(tty, () => now, {
+      files: 1,
+      bytes: 4 * MiB,
+    });
     const file = reporter.start('m.bin', 4 * MiB);
 
     // Act

@@ -80,10 +80,13 @@ describe('createApiHandler', () => {
       const identities = await identitiesWith(alice);
       const orphan = defineOperation<
         Record<string, never>,
+        Record<string, never>,
         RegistryDependencies
       >({
         operation: 'archiveRegisteredModel',
+        summary: 'Archive a registered model',
         input: z.object({}),
+        output: z.object({}),
         run: async () => ({}),
       });
 
@@ -104,6 +107,60 @@ describe('createApiHandler', () => {
 
       // Assess
       expect(typeof handler).toBe('function');
+    });
+  });
+
+  describe('answers held to the output schema (STAGEGATE_CHECK_RESPONSES)', () => {
+    async function tokensAnswering(answer: unknown) {
+      const identities = await identitiesWith(alice);
+      const operation = (name: string) =>
+        defineOperation({
+          operation: name,
+          summary: name,
+          input: z.object({}),
+          output: z.object({ token_infos: z.array(z.string()) }),
+          run: async () => answer as { token_infos: string[] },
+        });
+      const handler = createApiHandler({
+        group: 'tokens',
+        deps: {},
+        guard: createRouteGuard({ identities }),
+        operations: ['createToken', 'listTokens', 'deleteToken'].map(operation),
+      });
+      return handler(
+        createTestEvent({
+          method: 'GET',
+          path: '/api/2.0/token/list',
+          authorizer: authorizerContextFor(alice),
+        }),
+        createTestContext()
+      );
+    }
+
+    it('sends an answer that fits', async () => {
+      // Act
+      const response = await tokensAnswering({ token_infos: ['a'] });
+
+      // Assess
+      expect(response.statusCode).toBe(200);
+    });
+
+    it.each([
+      ['a field of the wrong type', { token_infos: 'a' }],
+      ['a field the schema does not name', { token_infos: [], secret: 'x' }],
+    ])('fails as a 500 on %s', async (_case, answer) => {
+      // Prepare
+      vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+
+      // Act
+      const response = await tokensAnswering(answer);
+
+      // Assess
+      expect(response.statusCode).toBe(500);
+      expect(bodyOf(response)).toEqual({
+        error_code: 'INTERNAL_ERROR',
+        message: expect.not.stringContaining('secret'),
+      });
     });
   });
 
@@ -306,7 +363,7 @@ describe('createApiHandler', () => {
       expect(bodyOf(response)).toStrictEqual({
         error_code: 'INVALID_PARAMETER_VALUE',
         message:
-          "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
+          "Missing value for required parameter 'name'. See the API docs at /api/openapi.json for more information about request parameters.",
       });
     });
 

@@ -127,7 +127,7 @@ describe('registered-models handler', () => {
       expect(response.body).toStrictEqual({
         error_code: 'INVALID_PARAMETER_VALUE',
         message:
-          'Invalid value "team=risk" for parameter \'tags\' supplied. See the API docs for more information about request parameters.',
+          'Invalid value "team=risk" for parameter \'tags\' supplied. See the API docs at /api/openapi.json for more information about request parameters.',
       });
     });
 

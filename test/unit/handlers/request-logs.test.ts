@@ -377,8 +377,10 @@ describe('access entry', () => {
         (operation) =>
           defineOperation({
             operation,
+            summary: operation,
             metric: { name: 'TokenWork', dimensions: { Kind: operation } },
             input: z.object({}),
+            output: z.object({}),
             run: async () => {
               if (!outcomes.shift()) throw new Error('broken');
               return {};

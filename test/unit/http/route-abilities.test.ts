@@ -81,14 +81,14 @@ describe('route abilities', () => {
       expect(adminRoutes).toEqual(adminActions);
     });
 
-    it('leave only the health route public', () => {
+    it('leave only the health probe and the API reference public', () => {
       // Act
       const open = routes
         .filter((route) => route.action === 'public')
         .map(routeKey);
 
       // Assess
-      expect(open).toEqual(['GET /health']);
+      expect(open).toEqual(['GET /health', 'GET /api/openapi.json']);
     });
   });
 

@@ -4,7 +4,7 @@ import { InvalidParameterValueError } from '#domain/errors.ts';
 import { fields, parseInput } from '#http/validation.ts';
 
 const SEE_DOCS =
-  'See the API docs for more information about request parameters.';
+  'See the API docs at /api/openapi.json for more information about request parameters.';
 
 function thrownBy(act: () => unknown): unknown {
   try {

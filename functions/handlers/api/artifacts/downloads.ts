@@ -14,6 +14,34 @@ import {
 import { fields, versionField } from '#http/validation.ts';
 import type { ArtifactsApiDependencies } from './dependencies.ts';
 
+const artifactListingSchema = z.object({
+  files: z
+    .array(
+      z.object({
+        path: z.string(),
+        is_dir: z.boolean(),
+        file_size: z.number().int().optional(),
+      })
+    )
+    .optional(),
+});
+
+const versionFilesSchema = z
+  .object({
+    files: z.array(
+      z.object({
+        path: z.string(),
+        size: z.number().int(),
+        sha256: z.string(),
+        url: z.string().meta({ description: 'A presigned GET URL.' }),
+      })
+    ),
+    expires_at: z.number().int().meta({
+      description: 'When the first URL stops working (epoch milliseconds).',
+    }),
+  })
+  .meta({ id: 'ModelVersionFiles' });
+
 type Context = OperationContext<ArtifactsApiDependencies>;
 
 /**
@@ -23,6 +51,8 @@ type Context = OperationContext<ArtifactsApiDependencies>;
  */
 export const listArtifactsOperation = defineOperation({
   operation: 'listArtifacts',
+  summary: "List one directory of a managed version's artifacts (MLflow)",
+  output: artifactListingSchema,
   input: z.object({ path: fields.optionalString() }),
   run: async (input, { deps }: Context) => {
     const entries = await listManagedArtifacts(deps, input.path ?? '');
@@ -46,6 +76,8 @@ export const listArtifactsOperation = defineOperation({
  */
 export const downloadArtifactOperation = defineOperation({
   operation: 'downloadArtifact',
+  summary: 'Download an artifact: a redirect to a presigned URL (MLflow)',
+  output: 'redirect',
   input: z.object({ proxy: fields.string() }),
   run: async (input, { deps }: Context) => {
     const { url } = await managedArtifactUrl(deps, input.proxy);
@@ -59,6 +91,9 @@ export const downloadArtifactOperation = defineOperation({
  */
 export const listModelVersionFilesOperation = defineOperation({
   operation: 'listModelVersionFiles',
+  summary:
+    "List a managed version's files with sizes, SHA-256 and presigned URLs (extension)",
+  output: versionFilesSchema,
   input: z.object({ name: fields.string(), version: versionField() }),
   run: async (input, { deps }: Context) => {
     const listed = await managedVersionFiles(deps, input);
@@ -87,6 +122,19 @@ const versionFile = z.object({
  */
 export const listModelVersionArtifactsOperation = defineOperation({
   operation: 'listModelVersionArtifacts',
+  summary: "List a model version's files (Databricks), relative to its root",
+  output: z.object({
+    files: z
+      .array(
+        z.object({
+          path: z.string(),
+          is_dir: z.boolean(),
+          file_size: z.number().int().optional(),
+        })
+      )
+      .optional(),
+    next_page_token: z.string().optional(),
+  }),
   input: versionFile.extend({ page_token: fields.optionalString() }),
   run: async (input, { deps }: Context) => {
     const listed = await listVersionArtifacts(deps, {
@@ -121,6 +169,11 @@ export const listModelVersionArtifactsOperation = defineOperation({
  */
 export const getModelVersionSignedDownloadUriOperation = defineOperation({
   operation: 'getModelVersionSignedDownloadUri',
+  summary: "Get a short-lived signed URI of one of a model version's files",
+  output: z.object({
+    signed_uri: z.string(),
+    headers: z.array(z.object({ name: z.string(), value: z.string() })),
+  }),
   input: versionFile,
   run: async (input, { deps }: Context) => {
     const signed = await signedDownloadUri(deps, input);

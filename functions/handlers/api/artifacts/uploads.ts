@@ -8,6 +8,34 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import type { ArtifactsApiDependencies } from './dependencies.ts';
 
+const uploadSessionSchema = z
+  .object({
+    upload_id: z.string(),
+    files: z.array(
+      z.union([
+        z.object({
+          path: z.string(),
+          url: z.string().meta({ description: 'A presigned PUT URL.' }),
+        }),
+        z.object({
+          path: z.string(),
+          multipart_upload_id: z.string(),
+          part_size: z.number().int(),
+          parts: z.array(
+            z.object({
+              part_number: z.number().int(),
+              url: z.string().meta({ description: 'A presigned PUT URL.' }),
+            })
+          ),
+        }),
+      ])
+    ),
+    expires_at: z.number().int().meta({
+      description: 'When the first URL stops working (epoch milliseconds).',
+    }),
+  })
+  .meta({ id: 'UploadSession' });
+
 type Context = OperationContext<ArtifactsApiDependencies>;
 
 /**
@@ -17,6 +45,9 @@ type Context = OperationContext<ArtifactsApiDependencies>;
  */
 export const createUploadSessionOperation = defineOperation({
   operation: 'createUploadSession',
+  summary:
+    'Open an upload session: presigned PUT URLs for the files of a new version (extension)',
+  output: uploadSessionSchema,
   input: z.object({
     name: fields.string(),
     files: z.array(z.object({ path: fields.string(), size: fields.int64() })),
@@ -55,6 +86,9 @@ function uploadTargetJson(target: UploadTarget) {
  */
 export const completeUploadSessionOperation = defineOperation({
   operation: 'completeUploadSession',
+  summary:
+    'Complete an upload session; answers the source to register (extension)',
+  output: z.object({ upload_id: z.string(), source: z.string() }),
   input: z.object({
     upload_id: fields.string(),
     files: z.array(

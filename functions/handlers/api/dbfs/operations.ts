@@ -8,11 +8,21 @@ import {
 } from '#domain/artifacts/temporary-copies.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
 
 type Context = OperationContext<TemporaryCopyDependencies>;
 
 /** Databricks' `FileInfo`. */
-function fileInfoJson(info: DbfsFileInfo) {
+const fileInfoSchema = z
+  .object({
+    path: z.string(),
+    is_dir: z.boolean(),
+    file_size: z.number().int(),
+    modification_time: z.number().int(),
+  })
+  .meta({ id: 'DbfsFileInfo' });
+
+function fileInfoJson(info: DbfsFileInfo): z.infer<typeof fileInfoSchema> {
   return {
     path: info.path,
     is_dir: info.isDir,
@@ -28,6 +38,8 @@ function fileInfoJson(info: DbfsFileInfo) {
  */
 export const listDbfsOperation = defineOperation({
   operation: 'listDbfs',
+  summary: "List a directory of the caller's temporary copies (DBFS)",
+  output: z.object({ files: z.array(fileInfoSchema).optional() }),
   input: z.object({ path: fields.string() }),
   run: async (input, { deps, principal }: Context) => {
     const files = await listTemporaryCopy(deps, principal, input.path);
@@ -38,6 +50,8 @@ export const listDbfsOperation = defineOperation({
 /** `GET /api/2.0/dbfs/get-status?path=`. */
 export const getDbfsStatusOperation = defineOperation({
   operation: 'getDbfsStatus',
+  summary: "Get a file or directory of the caller's temporary copies (DBFS)",
+  output: fileInfoSchema,
   input: z.object({ path: fields.string() }),
   run: async (input, { deps, principal }: Context) =>
     fileInfoJson(await temporaryCopyStatus(deps, principal, input.path)),
@@ -50,6 +64,9 @@ export const getDbfsStatusOperation = defineOperation({
  */
 export const putDbfsFileOperation = defineOperation({
   operation: 'putDbfsFile',
+  summary:
+    "Write one file of the caller's temporary copy (the body is the file's bytes)",
+  output: emptySchema,
   input: z.object({ proxy: fields.string() }),
   run: async (input, { deps, principal, body }: Context) => {
     await writeTemporaryCopyFile(deps, principal, input.proxy, body());

@@ -3,7 +3,7 @@ import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { listModelVersionActivities } from '#domain/registry/versions.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
-import { activityJson } from '#http/wire.ts';
+import { activityJson, activitySchema } from '#http/wire.ts';
 
 /**
  * Extension: a version's activity feed, oldest first (Databricks shows it
@@ -11,6 +11,8 @@ import { activityJson } from '#http/wire.ts';
  */
 export const listActivitiesOperation = defineOperation({
   operation: 'listActivities',
+  summary: "List a model version's activities, oldest first (extension)",
+  output: z.object({ activities: z.array(activitySchema) }),
   input: z.object({ name: fields.string(), version: versionField() }),
   run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
     activities: (await listModelVersionActivities(deps, input)).map(

@@ -3,10 +3,12 @@ import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { createModelVersion } from '#domain/registry/versions.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { modelVersionJson } from '#http/wire.ts';
+import { modelVersionJson, modelVersionSchema } from '#http/wire.ts';
 
 export const createModelVersionOperation = defineOperation({
   operation: 'createModelVersion',
+  summary: 'Create a model version',
+  output: z.object({ model_version: modelVersionSchema }),
   input: z.object({
     name: fields.string(),
     source: fields.string(),

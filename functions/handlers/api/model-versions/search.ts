@@ -3,10 +3,15 @@ import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { searchModelVersions } from '#domain/registry/search.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { modelVersionJson } from '#http/wire.ts';
+import { modelVersionJson, modelVersionSchema } from '#http/wire.ts';
 
 export const searchModelVersionsOperation = defineOperation({
   operation: 'searchModelVersions',
+  summary: 'Search model versions (MLflow filter grammar)',
+  output: z.object({
+    model_versions: z.array(modelVersionSchema).optional(),
+    next_page_token: z.string().optional(),
+  }),
   input: z.object({
     filter: fields.optionalString(),
     order_by: fields.stringList().optional(),

@@ -6,9 +6,12 @@ import {
 } from '#domain/registry/versions.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
 
 export const setModelVersionTagOperation = defineOperation({
   operation: 'setModelVersionTag',
+  summary: 'Set a tag on a model version',
+  output: emptySchema,
   input: z.object({
     name: fields.string(),
     version: versionField(),
@@ -26,6 +29,8 @@ export const setModelVersionTagOperation = defineOperation({
 
 export const deleteModelVersionTagOperation = defineOperation({
   operation: 'deleteModelVersionTag',
+  summary: 'Delete a tag of a model version',
+  output: emptySchema,
   input: z.object({
     name: fields.string(),
     version: versionField(),

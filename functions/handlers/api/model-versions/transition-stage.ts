@@ -4,11 +4,18 @@ import { transitionModelVersionStage } from '#domain/registry/transitions.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
-import { modelVersionDatabricksJson, modelVersionJson } from '#http/wire.ts';
+import {
+  modelVersionDatabricksJson,
+  modelVersionDatabricksSchema,
+  modelVersionJson,
+  modelVersionSchema,
+} from '#http/wire.ts';
 
 /** MLflow: `archive_existing_versions` is optional and false by default. */
 export const transitionModelVersionStageOperation = defineOperation({
   operation: 'transitionModelVersionStage',
+  summary: 'Move a model version to a stage (MLflow)',
+  output: z.object({ model_version: modelVersionSchema }),
   metric: { name: 'Transitions', dimensions: { Trigger: 'DIRECT' } },
   input: z.object({
     name: fields.string(),
@@ -38,6 +45,8 @@ export const transitionModelVersionStageOperation = defineOperation({
  */
 export const transitionModelVersionStageDatabricksOperation = defineOperation({
   operation: 'transitionModelVersionStageDatabricks',
+  summary: 'Move a model version to a stage, with a comment (Databricks)',
+  output: z.object({ model_version_databricks: modelVersionDatabricksSchema }),
   metric: { name: 'Transitions', dimensions: { Trigger: 'DIRECT' } },
   input: z.object({
     name: fields.string(),

@@ -18,6 +18,7 @@ import {
 } from '#http/api-handler.ts';
 import { responseJson } from '#http/json-text.ts';
 import { fields } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
 
 export type OAuthDependencies = OAuthSecretDependencies &
   AccessTokenDependencies;
@@ -42,6 +43,16 @@ function issuerOf(request: Context['request']): string {
  */
 export const getOAuthAuthorizationServerOperation = defineOperation({
   operation: 'getOAuthAuthorizationServer',
+  summary: "The OAuth authorization server's metadata (RFC 8414)",
+  output: z.object({
+    issuer: z.string(),
+    authorization_endpoint: z.string(),
+    token_endpoint: z.string(),
+    grant_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    scopes_supported: z.array(z.string()),
+    response_types_supported: z.array(z.string()),
+  }),
   input: z.object({}),
   run: async (_input, { request }: Context) => {
     const issuer = issuerOf(request);
@@ -95,6 +106,14 @@ function oauthResponse(statusCode: number, body: unknown): RawResponse {
  */
 export const issueOAuthTokenOperation = defineOperation({
   operation: 'issueOAuthToken',
+  summary:
+    'Issue an access token for client credentials (form-encoded, RFC 6749 4.4)',
+  output: z.object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    scope: z.string(),
+  }),
   input: z.object({}),
   run: async (_input, { deps, request, body }: Context) => {
     const form = new URLSearchParams(body().toString('utf8'));
@@ -138,7 +157,20 @@ export const issueOAuthTokenOperation = defineOperation({
 });
 
 /** Databricks' `SecretInfo` (times as RFC 3339 strings). */
-function secretInfoJson(secret: ServicePrincipalSecret) {
+const secretInfoSchema = z
+  .object({
+    id: z.string(),
+    secret_hash: z.string(),
+    status: z.literal('ACTIVE'),
+    create_time: z.string(),
+    update_time: z.string(),
+    expire_time: z.string(),
+  })
+  .meta({ id: 'SecretInfo' });
+
+function secretInfoJson(
+  secret: ServicePrincipalSecret
+): z.infer<typeof secretInfoSchema> {
   return {
     id: secret.id,
     secret_hash: secret.secretHash,
@@ -152,6 +184,8 @@ function secretInfoJson(secret: ServicePrincipalSecret) {
 /** `POST …/servicePrincipals/{service_principal_id}/credentials/secrets`. */
 export const createServicePrincipalSecretOperation = defineOperation({
   operation: 'createServicePrincipalSecret',
+  summary: 'Create an OAuth secret of a service principal (shown once)',
+  output: secretInfoSchema.extend({ secret: z.string() }),
   input: z.object({
     service_principal_id: fields.string(),
     lifetime: z.union([z.string(), z.number()]).optional(),
@@ -169,6 +203,8 @@ export const createServicePrincipalSecretOperation = defineOperation({
 /** `GET …/credentials/secrets`: the secrets, without their values. */
 export const listServicePrincipalSecretsOperation = defineOperation({
   operation: 'listServicePrincipalSecrets',
+  summary: "List a service principal's OAuth secrets, without their values",
+  output: z.object({ secrets: z.array(secretInfoSchema).optional() }),
   input: z.object({
     service_principal_id: fields.string(),
     page_size: fields.int64().optional(),
@@ -186,6 +222,8 @@ export const listServicePrincipalSecretsOperation = defineOperation({
 /** `DELETE …/credentials/secrets/{secret_id}`. */
 export const deleteServicePrincipalSecretOperation = defineOperation({
   operation: 'deleteServicePrincipalSecret',
+  summary: "Delete a service principal's OAuth secret",
+  output: emptySchema,
   input: z.object({
     service_principal_id: fields.string(),
     secret_id: fields.string(),

@@ -18,15 +18,47 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 
-export interface PermissionsDependencies {
-  readonly store: ModelRegistryStore;
-}
-type Context = OperationContext<PermissionsDependencies>;
-
 const ROOT_LEVELS = [
   ...PERMISSION_LEVELS,
   'CAN_CREATE_REGISTERED_MODEL',
 ] as const;
+
+const grantSchema = z.object({
+  permission_level: z.enum(ROOT_LEVELS),
+  inherited: z.boolean(),
+  inherited_from_object: z.array(z.string()).optional(),
+});
+
+export const permissionsSchema = z
+  .object({
+    object_id: z.string().meta({
+      description: '`/registered-models/<id>` or `/registered-models/root`.',
+    }),
+    object_type: z.enum(['registered-model', 'registered-models']),
+    access_control_list: z.array(
+      z.object({
+        user_name: z.string().optional(),
+        group_name: z.string().optional(),
+        service_principal_name: z.string().optional(),
+        all_permissions: z.array(grantSchema),
+      })
+    ),
+  })
+  .meta({ id: 'RegisteredModelPermissions' });
+
+export const permissionLevelsSchema = z.object({
+  permission_levels: z.array(
+    z.object({
+      permission_level: z.enum(ROOT_LEVELS),
+      description: z.string(),
+    })
+  ),
+});
+
+export interface PermissionsDependencies {
+  readonly store: ModelRegistryStore;
+}
+type Context = OperationContext<PermissionsDependencies>;
 
 const accessControlRequest = z.object({
   user_name: fields.optionalString(),
@@ -73,10 +105,10 @@ const NAME_FIELD = {
 function permissionsJson(
   objectId: string,
   entries: readonly AccessControlEntry[]
-) {
+): z.infer<typeof permissionsSchema> {
   const byGrantee = new Map<
     string,
-    { grantee: Grantee; all: Record<string, unknown>[] }
+    { grantee: Grantee; all: z.infer<typeof grantSchema>[] }
   >();
   for (const { grant, inheritedFrom } of entries) {
     const key = granteeKey(grant.grantee);
@@ -103,6 +135,8 @@ function permissionsJson(
 
 export const getPermissionsOperation = defineOperation({
   operation: 'getPermissions',
+  summary: "Get a registered model's (or root's) access control list",
+  output: permissionsSchema,
   input: z.object({ registered_model_id: fields.string() }),
   run: async (input, { deps }: Context) => {
     const permissions = await getObjectPermissions(
@@ -130,6 +164,8 @@ async function change(
 /** PUT: the request's list becomes the object's direct grants. */
 export const setPermissionsOperation = defineOperation({
   operation: 'setPermissions',
+  summary: "Replace a registered model's (or root's) direct grants",
+  output: permissionsSchema,
   input: changeInput,
   run: async (input, { deps }: Context) => change(deps, input, 'replace'),
 });
@@ -137,12 +173,16 @@ export const setPermissionsOperation = defineOperation({
 /** PATCH: the request's grants are added (or change a grantee's level). */
 export const updatePermissionsOperation = defineOperation({
   operation: 'updatePermissions',
+  summary: 'Add grants to a registered model (or root)',
+  output: permissionsSchema,
   input: changeInput,
   run: async (input, { deps }: Context) => change(deps, input, 'merge'),
 });
 
 export const getPermissionLevelsOperation = defineOperation({
   operation: 'getPermissionLevels',
+  summary: 'List the permission levels a registered model (or root) takes',
+  output: permissionLevelsSchema,
   input: z.object({ registered_model_id: fields.string() }),
   run: async (input) => ({
     permission_levels: [
@@ -153,7 +193,7 @@ export const getPermissionLevelsOperation = defineOperation({
       ...(input.registered_model_id === ROOT_OBJECT_ID
         ? [
             {
-              permission_level: 'CAN_CREATE_REGISTERED_MODEL',
+              permission_level: 'CAN_CREATE_REGISTERED_MODEL' as const,
               description: 'Can create registered models',
             },
           ]

@@ -7,10 +7,16 @@ import {
 } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
-import { modelVersionJson } from '#http/wire.ts';
+import {
+  emptySchema,
+  modelVersionJson,
+  modelVersionSchema,
+} from '#http/wire.ts';
 
 export const setRegisteredModelAliasOperation = defineOperation({
   operation: 'setRegisteredModelAlias',
+  summary: 'Point an alias at a model version',
+  output: emptySchema,
   input: z.object({
     name: fields.string(),
     alias: fields.string(),
@@ -24,6 +30,8 @@ export const setRegisteredModelAliasOperation = defineOperation({
 
 export const deleteRegisteredModelAliasOperation = defineOperation({
   operation: 'deleteRegisteredModelAlias',
+  summary: 'Delete an alias',
+  output: emptySchema,
   input: z.object({ name: fields.string(), alias: fields.string() }),
   run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
     await deleteRegisteredModelAlias(deps, input);
@@ -33,6 +41,8 @@ export const deleteRegisteredModelAliasOperation = defineOperation({
 
 export const getModelVersionByAliasOperation = defineOperation({
   operation: 'getModelVersionByAlias',
+  summary: 'Get the model version an alias points to',
+  output: z.object({ model_version: modelVersionSchema }),
   input: z.object({ name: fields.string(), alias: fields.string() }),
   run: async (input, { deps }: OperationContext<RegistryDependencies>) => ({
     model_version: modelVersionJson(await getModelVersionByAlias(deps, input)),

@@ -3,10 +3,12 @@ import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { createRegisteredModel } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { registeredModelJson } from '#http/wire.ts';
+import { registeredModelJson, registeredModelSchema } from '#http/wire.ts';
 
 export const createRegisteredModelOperation = defineOperation({
   operation: 'createRegisteredModel',
+  summary: 'Create a registered model',
+  output: z.object({ registered_model: registeredModelSchema }),
   input: z.object({
     name: fields.string(),
     description: fields.optionalString(),

@@ -4,7 +4,10 @@ import { getRegisteredModel } from '#domain/registry/models.ts';
 import { settingsOf } from '#domain/registry/requests.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { registeredModelDatabricksJson } from '#http/wire.ts';
+import {
+  registeredModelDatabricksJson,
+  registeredModelDatabricksSchema,
+} from '#http/wire.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 
 type Dependencies = RegistryDependencies & {
@@ -17,6 +20,11 @@ type Dependencies = RegistryDependencies & {
  */
 export const getRegisteredModelDatabricksOperation = defineOperation({
   operation: 'getRegisteredModelDatabricks',
+  summary:
+    "Get a registered model with its stable id, the caller's permission level and its stage policy",
+  output: z.object({
+    registered_model_databricks: registeredModelDatabricksSchema,
+  }),
   input: z.object({ name: fields.string() }),
   run: async (input, { deps, access }: OperationContext<Dependencies>) => {
     const { requests } = deps;

@@ -3,10 +3,12 @@ import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { getRegisteredModel } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { registeredModelJson } from '#http/wire.ts';
+import { registeredModelJson, registeredModelSchema } from '#http/wire.ts';
 
 export const getRegisteredModelOperation = defineOperation({
   operation: 'getRegisteredModel',
+  summary: 'Get a registered model with its latest versions',
+  output: z.object({ registered_model: registeredModelSchema }),
   input: z.object({ name: fields.string() }),
   run: async (
     input,

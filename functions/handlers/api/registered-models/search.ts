@@ -6,7 +6,12 @@ import {
 } from '#domain/registry/search.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { registeredModelJson } from '#http/wire.ts';
+import { registeredModelJson, registeredModelSchema } from '#http/wire.ts';
+
+const modelPageSchema = z.object({
+  registered_models: z.array(registeredModelSchema).optional(),
+  next_page_token: z.string().optional(),
+});
 
 async function search(
   deps: RegistryDependencies,
@@ -38,6 +43,8 @@ async function search(
 
 export const searchRegisteredModelsOperation = defineOperation({
   operation: 'searchRegisteredModels',
+  summary: 'Search registered models (MLflow filter grammar)',
+  output: modelPageSchema,
   input: z.object({
     filter: fields.optionalString(),
     order_by: fields.stringList().optional(),
@@ -53,6 +60,8 @@ export const searchRegisteredModelsOperation = defineOperation({
 /** Databricks' `registered-models/list`: search without filter or order. */
 export const listRegisteredModelsOperation = defineOperation({
   operation: 'listRegisteredModels',
+  summary: 'List registered models (Databricks)',
+  output: modelPageSchema,
   input: z.object({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),

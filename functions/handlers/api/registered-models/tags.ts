@@ -6,9 +6,12 @@ import {
 } from '#domain/registry/models.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
 
 export const setRegisteredModelTagOperation = defineOperation({
   operation: 'setRegisteredModelTag',
+  summary: 'Set a tag on a registered model',
+  output: emptySchema,
   input: z.object({
     name: fields.string(),
     key: fields.string(),
@@ -22,6 +25,8 @@ export const setRegisteredModelTagOperation = defineOperation({
 
 export const deleteRegisteredModelTagOperation = defineOperation({
   operation: 'deleteRegisteredModelTag',
+  summary: 'Delete a tag of a registered model',
+  output: emptySchema,
   input: z.object({ name: fields.string(), key: fields.string() }),
   run: async (input, { deps }: OperationContext<RegistryDependencies>) => {
     await deleteRegisteredModelTag(deps, input);

@@ -15,6 +15,25 @@ import { WEBHOOK_STATUSES, type WebhookView } from '#domain/webhook.ts';
 import type { WebhookDelivery } from '#domain/webhook-delivery.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import { emptySchema, webhookEventSchema } from '#http/wire.ts';
+
+export const webhookSchema = z
+  .object({
+    id: z.string(),
+    model_name: z.string().optional(),
+    events: z.array(webhookEventSchema),
+    description: z.string().optional(),
+    status: z.enum(WEBHOOK_STATUSES),
+    http_url_spec: z
+      .object({ url: z.string(), enable_ssl_verification: z.boolean() })
+      .optional(),
+    job_spec: z
+      .object({ job_id: z.string(), workspace_url: z.string().optional() })
+      .optional(),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+  })
+  .meta({ id: 'RegistryWebhook' });
 
 type Context = OperationContext<WebhookDependencies>;
 
@@ -23,13 +42,15 @@ type Context = OperationContext<WebhookDependencies>;
  * secret, the authorization header and the job's access token are stored
  * and used, never answered. `model_name` is the model's current name.
  */
-export function webhookJson(webhook: WebhookView) {
+export function webhookJson(
+  webhook: WebhookView
+): z.infer<typeof webhookSchema> {
   return {
     id: webhook.id,
     ...(webhook.modelName === undefined
       ? {}
       : { model_name: webhook.modelName }),
-    events: webhook.events,
+    events: [...webhook.events],
     ...(webhook.description === undefined
       ? {}
       : { description: webhook.description }),
@@ -109,6 +130,8 @@ const statusField = () => z.enum(WEBHOOK_STATUSES).optional();
 
 export const createWebhookOperation = defineOperation({
   operation: 'createRegistryWebhook',
+  summary: 'Create a registry webhook',
+  output: z.object({ webhook: webhookSchema }),
   input: z.object({
     events: z.array(fields.string()),
     model_name: fields.optionalString(),
@@ -133,6 +156,11 @@ export const createWebhookOperation = defineOperation({
 
 export const listWebhooksOperation = defineOperation({
   operation: 'listRegistryWebhooks',
+  summary: 'List registry webhooks',
+  output: z.object({
+    webhooks: z.array(webhookSchema),
+    next_page_token: z.string().optional(),
+  }),
   input: z.object({
     model_name: fields.optionalString(),
     events: fields.stringList().optional(),
@@ -157,6 +185,8 @@ export const listWebhooksOperation = defineOperation({
 
 export const updateWebhookOperation = defineOperation({
   operation: 'updateRegistryWebhook',
+  summary: 'Update a registry webhook',
+  output: z.object({ webhook: webhookSchema }),
   input: z.object({
     id: fields.string(),
     events: z.array(fields.string()).optional(),
@@ -181,6 +211,8 @@ export const updateWebhookOperation = defineOperation({
 
 export const deleteWebhookOperation = defineOperation({
   operation: 'deleteRegistryWebhook',
+  summary: 'Delete a registry webhook',
+  output: emptySchema,
   input: z.object({ id: fields.string() }),
   run: async (input, { deps, principal }: Context) => {
     await deleteWebhook(deps, principal, input);
@@ -191,6 +223,8 @@ export const deleteWebhookOperation = defineOperation({
 /** `{status_code, body}` at the top level, as the SDK reads it. */
 export const testWebhookOperation = defineOperation({
   operation: 'testRegistryWebhook',
+  summary: 'Send a test event to a registry webhook',
+  output: z.object({ status_code: z.number().int(), body: z.string() }),
   input: z.object({ id: fields.string(), event: fields.optionalString() }),
   run: async (input, { deps, principal }: Context) => {
     const { statusCode, body } = await testWebhook(deps, principal, input);
@@ -200,8 +234,38 @@ export const testWebhookOperation = defineOperation({
 
 type DeliveryLogContext = OperationContext<WebhookDeliveryLogDependencies>;
 
+export const webhookDeliverySchema = z
+  .object({
+    id: z.string(),
+    webhook_id: z.string(),
+    event: webhookEventSchema,
+    event_id: z.string(),
+    message_id: z.string().meta({
+      description:
+        'The `webhook-id` header of every attempt and redelivery of this message.',
+    }),
+    status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'CANCELLED']),
+    attempts: z.array(
+      z.object({
+        attempt: z.number().int(),
+        timestamp: z.number().int(),
+        status_code: z.number().int().optional(),
+        latency_ms: z.number(),
+        error: z.string().optional(),
+      })
+    ),
+    next_attempt_timestamp: z.number().int().optional(),
+    reason: z.string().optional(),
+    redelivery_of: z.string().optional(),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
 /** A delivery as the log shows it (the body stays in the registry). */
-export function deliveryJson(delivery: WebhookDelivery) {
+export function deliveryJson(
+  delivery: WebhookDelivery
+): z.infer<typeof webhookDeliverySchema> {
   return {
     id: delivery.id,
     webhook_id: delivery.webhookId,
@@ -233,6 +297,11 @@ export function deliveryJson(delivery: WebhookDelivery) {
 /** Extension: a webhook's delivery log, newest first, paged. */
 export const listWebhookDeliveriesOperation = defineOperation({
   operation: 'listRegistryWebhookDeliveries',
+  summary: "List a webhook's deliveries, newest first (extension)",
+  output: z.object({
+    deliveries: z.array(webhookDeliverySchema),
+    next_page_token: z.string().optional(),
+  }),
   input: z.object({
     id: fields.string(),
     max_results: fields.int64().optional(),
@@ -260,6 +329,8 @@ export const listWebhookDeliveriesOperation = defineOperation({
 /** Extension: sends a logged delivery again. */
 export const redeliverWebhookDeliveryOperation = defineOperation({
   operation: 'redeliverRegistryWebhookDelivery',
+  summary: 'Send a logged webhook delivery again (extension)',
+  output: z.object({ delivery: webhookDeliverySchema }),
   input: z.object({ id: fields.string(), delivery_id: fields.string() }),
   run: async (input, { deps, principal }: DeliveryLogContext) => ({
     delivery: deliveryJson(

@@ -4,12 +4,20 @@ import {
   type DirectoryDependencies,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { referencesField, servicePrincipalJson, userJson } from '#http/scim.ts';
+import {
+  referencesField,
+  servicePrincipalJson,
+  servicePrincipalSchema,
+  userJson,
+  userSchema,
+} from '#http/scim.ts';
 import { fields } from '#http/validation.ts';
 
 /** `POST /Users`: other SCIM attributes (emails, name, …) are ignored. */
 export const createUserOperation = defineOperation({
   operation: 'createUser',
+  summary: 'Create a user (admins)',
+  output: userSchema,
   input: z.object({
     userName: fields.string(),
     displayName: fields.optionalString(),
@@ -30,6 +38,8 @@ export const createUserOperation = defineOperation({
 /** `POST /ServicePrincipals`: the application id is generated unless given. */
 export const createServicePrincipalOperation = defineOperation({
   operation: 'createServicePrincipal',
+  summary: 'Create a service principal (admins)',
+  output: servicePrincipalSchema,
   input: z.object({
     applicationId: fields.optionalString(),
     displayName: fields.optionalString(),

@@ -4,6 +4,7 @@ import {
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { resourceId } from '#http/scim.ts';
+import { emptySchema } from '#http/wire.ts';
 
 /**
  * `DELETE /Users/{id}`: also leaves its groups and revokes its tokens.
@@ -12,6 +13,8 @@ import { resourceId } from '#http/scim.ts';
  */
 export const deleteUserOperation = defineOperation({
   operation: 'deleteUser',
+  summary: 'Delete a user and its tokens (admins)',
+  output: emptySchema,
   input: resourceId,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     await deletePrincipal(deps, 'user', input.id);
@@ -21,6 +24,8 @@ export const deleteUserOperation = defineOperation({
 
 export const deleteServicePrincipalOperation = defineOperation({
   operation: 'deleteServicePrincipal',
+  summary: 'Delete a service principal and its tokens (admins)',
+  output: emptySchema,
   input: resourceId,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     await deletePrincipal(deps, 'service_principal', input.id);

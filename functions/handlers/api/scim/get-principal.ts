@@ -3,10 +3,18 @@ import {
   getPrincipalOfKind,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { resourceId, servicePrincipalJson, userJson } from '#http/scim.ts';
+import {
+  resourceId,
+  servicePrincipalJson,
+  servicePrincipalSchema,
+  userJson,
+  userSchema,
+} from '#http/scim.ts';
 
 export const getUserOperation = defineOperation({
   operation: 'getUser',
+  summary: 'Get a user (admins)',
+  output: userSchema,
   input: resourceId,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return userJson(await getPrincipalOfKind(deps, 'user', input.id));
@@ -15,6 +23,8 @@ export const getUserOperation = defineOperation({
 
 export const getServicePrincipalOperation = defineOperation({
   operation: 'getServicePrincipal',
+  summary: 'Get a service principal (admins)',
+  output: servicePrincipalSchema,
   input: resourceId,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return servicePrincipalJson(

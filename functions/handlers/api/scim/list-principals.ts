@@ -6,14 +6,19 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import {
   listQuery,
   listResponseJson,
+  listResponseSchema,
   servicePrincipalJson,
+  servicePrincipalSchema,
   userJson,
+  userSchema,
 } from '#http/scim.ts';
 import { principalQuery } from '#http/scim-list.ts';
 
 /** `GET /Users?filter=&startIndex=&count=`: a SCIM ListResponse. */
 export const listUsersOperation = defineOperation({
   operation: 'listUsers',
+  summary: 'List users (admins)',
+  output: listResponseSchema(userSchema),
   input: listQuery,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const page = await listPrincipals(
@@ -28,6 +33,8 @@ export const listUsersOperation = defineOperation({
 /** `GET /ServicePrincipals?filter=&startIndex=&count=`. */
 export const listServicePrincipalsOperation = defineOperation({
   operation: 'listServicePrincipals',
+  summary: 'List service principals (admins)',
+  output: listResponseSchema(servicePrincipalSchema),
   input: listQuery,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     const page = await listPrincipals(

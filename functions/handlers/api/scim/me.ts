@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { type DirectoryDependencies, getMe } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { meJson } from '#http/scim.ts';
+import { meJson, meSchema } from '#http/scim.ts';
 
 /** `GET /Me`: any authenticated principal, its own record as stored now. */
 export const getMeOperation = defineOperation({
   operation: 'getMe',
+  summary: 'Get the caller',
+  output: meSchema,
   input: z.object({}),
   run: async (
     _input,

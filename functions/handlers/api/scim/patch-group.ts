@@ -1,6 +1,6 @@
 import { type DirectoryDependencies, patchGroup } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { groupJson, patchRequest } from '#http/scim.ts';
+import { groupJson, groupSchema, patchRequest } from '#http/scim.ts';
 import { interpretGroupPatch } from '#http/scim-patch.ts';
 
 /**
@@ -9,6 +9,8 @@ import { interpretGroupPatch } from '#http/scim-patch.ts';
  */
 export const patchGroupOperation = defineOperation({
   operation: 'patchGroup',
+  summary: 'Change a group: displayName, members (admins)',
+  output: groupSchema,
   input: patchRequest,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return groupJson(

@@ -3,7 +3,13 @@ import {
   patchPrincipal,
 } from '#domain/directory.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { patchRequest, servicePrincipalJson, userJson } from '#http/scim.ts';
+import {
+  patchRequest,
+  servicePrincipalJson,
+  servicePrincipalSchema,
+  userJson,
+  userSchema,
+} from '#http/scim.ts';
 import { interpretPrincipalPatch } from '#http/scim-patch.ts';
 
 /**
@@ -12,6 +18,8 @@ import { interpretPrincipalPatch } from '#http/scim-patch.ts';
  */
 export const patchUserOperation = defineOperation({
   operation: 'patchUser',
+  summary: 'Change a user: active, displayName, groups (admins)',
+  output: userSchema,
   input: patchRequest,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return userJson(
@@ -27,6 +35,8 @@ export const patchUserOperation = defineOperation({
 
 export const patchServicePrincipalOperation = defineOperation({
   operation: 'patchServicePrincipal',
+  summary: 'Change a service principal: active, displayName, groups (admins)',
+  output: servicePrincipalSchema,
   input: patchRequest,
   run: async (input, { deps }: OperationContext<DirectoryDependencies>) => {
     return servicePrincipalJson(

@@ -4,7 +4,7 @@ import {
   type TokenManagementDependencies,
 } from '#domain/tokens.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { managedTokenInfoJson } from '#http/scim.ts';
+import { managedTokenInfoJson, managedTokenInfoSchema } from '#http/scim.ts';
 import { fields } from '#http/validation.ts';
 
 /**
@@ -15,6 +15,11 @@ import { fields } from '#http/validation.ts';
  */
 export const createOboTokenOperation = defineOperation({
   operation: 'createOboToken',
+  summary: 'Create a token for a service principal or a user (admins)',
+  output: z.object({
+    token_value: z.string(),
+    token_info: managedTokenInfoSchema,
+  }),
   input: z.object({
     application_id: fields.optionalString(),
     user_name: fields.optionalString(),

@@ -4,11 +4,13 @@ import {
   type TokenManagementDependencies,
 } from '#domain/tokens.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
-import { managedTokenInfoJson } from '#http/scim.ts';
+import { managedTokenInfoJson, managedTokenInfoSchema } from '#http/scim.ts';
 
 /** `GET /api/2.0/token-management/tokens/{token_id}`. */
 export const getTokenInfoOperation = defineOperation({
   operation: 'getTokenInfo',
+  summary: 'Get a token (admins)',
+  output: z.object({ token_info: managedTokenInfoSchema }),
   input: z.object({ token_id: z.string().min(1) }),
   run: async (
     input,

@@ -4,6 +4,7 @@ import {
   type TokenManagementDependencies,
 } from '#domain/tokens.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
+import { emptySchema } from '#http/wire.ts';
 
 /**
  * `DELETE /api/2.0/token-management/tokens/{token_id}`: revokes any
@@ -12,6 +13,8 @@ import { defineOperation, type OperationContext } from '#http/api-handler.ts';
  */
 export const revokeTokenOperation = defineOperation({
   operation: 'revokeToken',
+  summary: "Revoke any principal's token (admins)",
+  output: emptySchema,
   input: z.object({ token_id: z.string().min(1) }),
   run: async (
     input,

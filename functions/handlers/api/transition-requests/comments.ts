@@ -11,6 +11,18 @@ import type { RequestDependencies } from '#domain/registry/requests.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
+
+export const commentSchema = z
+  .object({
+    id: z.string(),
+    comment: z.string(),
+    user_id: z.string(),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+    available_actions: z.array(z.enum(['EDIT_COMMENT', 'DELETE_COMMENT'])),
+  })
+  .meta({ id: 'Comment' });
 
 type Context = OperationContext<RequestDependencies>;
 
@@ -28,6 +40,8 @@ function commentJson(caller: Principal, comment: Activity) {
 
 export const createCommentOperation = defineOperation({
   operation: 'createComment',
+  summary: 'Comment on a model version',
+  output: z.object({ comment: commentSchema }),
   input: z.object({
     name: fields.string(),
     version: versionField(),
@@ -43,6 +57,8 @@ export const createCommentOperation = defineOperation({
 
 export const updateCommentOperation = defineOperation({
   operation: 'updateComment',
+  summary: 'Edit a comment',
+  output: z.object({ comment: commentSchema }),
   input: z.object({ id: fields.string(), comment: fields.string() }),
   run: async (input, { deps, principal, access }: Context) => ({
     comment: commentJson(
@@ -54,6 +70,8 @@ export const updateCommentOperation = defineOperation({
 
 export const deleteCommentOperation = defineOperation({
   operation: 'deleteComment',
+  summary: 'Delete a comment',
+  output: emptySchema,
   input: z.object({ id: fields.string() }),
   run: async (_input, { deps, access }: Context) => {
     await deleteComment(deps, checked(access, 'comment'));

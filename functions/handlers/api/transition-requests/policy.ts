@@ -6,13 +6,15 @@ import {
 } from '#domain/registry/requests.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
-import { stagePolicyJson } from '#http/wire.ts';
+import { stagePolicyJson, stagePolicySchema } from '#http/wire.ts';
 
 type Context = OperationContext<RequestDependencies>;
 
 /** Extension: the registry's protected-stage policy (anyone reads it). */
 export const getRegistryPolicyOperation = defineOperation({
   operation: 'getRegistryPolicy',
+  summary: "Get the registry's protected-stage policy (extension)",
+  output: z.object({ policy: stagePolicySchema }),
   input: z.object({}),
   run: async (_input, { deps }: Context) => ({
     policy: stagePolicyJson(await getRegistryPolicy(deps)),
@@ -22,6 +24,8 @@ export const getRegistryPolicyOperation = defineOperation({
 /** Extension (admins): sets the registry's protected-stage policy. */
 export const updateRegistryPolicyOperation = defineOperation({
   operation: 'updateRegistryPolicy',
+  summary: "Change the registry's protected-stage policy (extension, admins)",
+  output: z.object({ policy: stagePolicySchema }),
   input: z.object({
     protected_stages: fields.stringList().optional(),
     required_approvals: fields.int64().optional(),

@@ -20,7 +20,41 @@ import type {
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields, versionField } from '#http/validation.ts';
-import { activityJson } from '#http/wire.ts';
+import { activityJson, activitySchema, stageSchema } from '#http/wire.ts';
+
+/** A transition request, readable as the `REQUESTED_TRANSITION` activity. */
+export const transitionRequestSchema = z
+  .object({
+    id: z.string().meta({ description: 'Stable id (extension).' }),
+    name: z.string().meta({ description: "The model's name (extension)." }),
+    version: z.string().meta({ description: 'The version (extension).' }),
+    activity_type: z.literal('REQUESTED_TRANSITION'),
+    from_stage: stageSchema,
+    to_stage: stageSchema,
+    user_id: z.string().meta({ description: "The requester's user name." }),
+    creation_timestamp: z.number().int(),
+    last_updated_timestamp: z.number().int(),
+    comment: z.string().optional(),
+    available_actions: z.array(
+      z.enum([
+        'APPROVE_TRANSITION_REQUEST',
+        'REJECT_TRANSITION_REQUEST',
+        'CANCEL_TRANSITION_REQUEST',
+      ])
+    ),
+    approvals_required: z.number().int().meta({
+      description:
+        'Approvals from distinct approvers the request needs (extension).',
+    }),
+    approvals_remaining: z
+      .number()
+      .int()
+      .meta({ description: 'Approvals it still lacks (extension).' }),
+    approved_by: z.array(z.string()).optional().meta({
+      description: 'The user names that approved it so far (extension).',
+    }),
+  })
+  .meta({ id: 'TransitionRequest' });
 
 type Context = OperationContext<RequestDependencies>;
 
@@ -40,7 +74,7 @@ function requestJson(
     readonly currentStage: Stage;
     readonly settings: TransitionRequestSettings;
   }
-) {
+): z.infer<typeof transitionRequestSchema> {
   const { request, model, currentStage, settings } = view;
   const progress = approvalProgress(request, settings);
   return {
@@ -79,6 +113,8 @@ const decisionFields = {
 
 export const createTransitionRequestOperation = defineOperation({
   operation: 'createTransitionRequest',
+  summary: 'Request a stage transition',
+  output: z.object({ request: transitionRequestSchema }),
   input: z.object({
     name: fields.string(),
     version: versionField(),
@@ -107,6 +143,9 @@ export const createTransitionRequestOperation = defineOperation({
 /** Databricks' list, by version; without one (extension), every version's. */
 export const listTransitionRequestsOperation = defineOperation({
   operation: 'listTransitionRequests',
+  summary:
+    "List a model version's open transition requests, oldest first; without a version, every version's",
+  output: z.object({ requests: z.array(transitionRequestSchema) }),
   input: z.object({
     name: fields.string(),
     version: versionField().optional(),
@@ -133,6 +172,12 @@ export const listTransitionRequestsOperation = defineOperation({
  */
 export const listTransitionRequestInboxOperation = defineOperation({
   operation: 'listTransitionRequestInbox',
+  summary:
+    'List the open transition requests the caller may approve, newest first (extension)',
+  output: z.object({
+    requests: z.array(transitionRequestSchema),
+    next_page_token: z.string().optional(),
+  }),
   input: z.object({
     max_results: fields.int64().optional(),
     page_token: fields.optionalString(),
@@ -157,6 +202,18 @@ export const listTransitionRequestInboxOperation = defineOperation({
  */
 export const approveTransitionRequestOperation = defineOperation({
   operation: 'approveTransitionRequest',
+  summary:
+    'Approve a transition request; its last needed approval applies the transition',
+  output: z.object({
+    activity: activitySchema,
+    approvals_required: z.number().int().meta({
+      description: 'Approvals the request needs (extension).',
+    }),
+    approvals_remaining: z
+      .number()
+      .int()
+      .meta({ description: 'Approvals it still lacks (extension).' }),
+  }),
   metric: { name: 'TransitionDecisions', dimensions: { Decision: 'APPROVED' } },
   input: z.object({
     ...decisionFields,
@@ -182,6 +239,8 @@ export const approveTransitionRequestOperation = defineOperation({
 
 export const rejectTransitionRequestOperation = defineOperation({
   operation: 'rejectTransitionRequest',
+  summary: 'Reject a transition request',
+  output: z.object({ activity: activitySchema }),
   metric: { name: 'TransitionDecisions', dimensions: { Decision: 'REJECTED' } },
   input: z.object(decisionFields),
   run: async (input, { deps, principal, access }: Context) => ({
@@ -199,6 +258,8 @@ export const rejectTransitionRequestOperation = defineOperation({
 /** Databricks' delete is the cancel; `creator` names whose request it is. */
 export const deleteTransitionRequestOperation = defineOperation({
   operation: 'deleteTransitionRequest',
+  summary: 'Cancel a transition request',
+  output: z.object({ activity: activitySchema }),
   metric: {
     name: 'TransitionDecisions',
     dimensions: { Decision: 'CANCELLED' },

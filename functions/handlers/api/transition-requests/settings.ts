@@ -10,7 +10,46 @@ import type { TransitionRequestSettings } from '#domain/transition-request.ts';
 import { checked } from '#http/access-guard.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import {
+  recipientSchema,
+  stageSchema,
+  webhookEventSchema,
+} from '#http/wire.ts';
 import type { OutboxStore } from '#ports/outbox-store.ts';
+
+export const settingsSchema = z
+  .object({
+    name: z.string(),
+    separation_of_duties_stages: z.array(stageSchema).meta({
+      description:
+        'Stages whose requests their creator may not decide (default: Production).',
+    }),
+    request_expiry_seconds: z.number().int(),
+    reminder_after_seconds: z.number().int().meta({
+      description: 'How long a request stays open before a reminder.',
+    }),
+    protected_stages: z.array(stageSchema).meta({
+      description:
+        "Stages in force (the registry's and the model's): entered only through an approved request.",
+    }),
+    required_approvals: z.number().int().meta({
+      description: 'Approvals from distinct approvers a request needs.',
+    }),
+  })
+  .meta({ id: 'TransitionRequestSettings' });
+
+const notificationSchema = z
+  .object({
+    id: z.string(),
+    event: webhookEventSchema,
+    events: z.array(webhookEventSchema),
+    request_id: z.string().optional(),
+    version: z.string(),
+    recipients: z.array(recipientSchema),
+    text: z.string(),
+    creation_timestamp: z.number().int(),
+  })
+  .meta({ id: 'Notification' });
 
 type Context = OperationContext<RequestDependencies>;
 
@@ -29,6 +68,8 @@ function settingsJson(name: string, settings: TransitionRequestSettings) {
 /** Extension: a model's transition-request settings. */
 export const getTransitionRequestSettingsOperation = defineOperation({
   operation: 'getTransitionRequestSettings',
+  summary: "Get a model's transition-request settings (extension)",
+  output: z.object({ settings: settingsSchema }),
   input: z.object({ name: fields.string() }),
   run: async (_input, { deps, access }: Context) => {
     const { record } = checked(access, 'model');
@@ -47,6 +88,8 @@ export const getTransitionRequestSettingsOperation = defineOperation({
  */
 export const setTransitionRequestSettingsOperation = defineOperation({
   operation: 'setTransitionRequestSettings',
+  summary: "Change a model's transition-request settings (extension)",
+  output: z.object({ settings: settingsSchema }),
   input: z.object({
     name: fields.string(),
     separation_of_duties_stages: fields.stringList().optional(),
@@ -85,6 +128,8 @@ export interface NotificationDependencies {
  */
 export const listNotificationsOperation = defineOperation({
   operation: 'listNotifications',
+  summary: 'List the notifications recorded for a model version (extension)',
+  output: z.object({ notifications: z.array(notificationSchema) }),
   input: z.object({
     name: fields.string(),
     version: z.union([z.string(), z.number()]),

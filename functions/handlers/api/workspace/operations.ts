@@ -12,11 +12,27 @@ import {
 } from '#domain/ip-access-lists.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
+import { emptySchema } from '#http/wire.ts';
 
 type Context = OperationContext<IpAccessDependencies>;
 
 /** Databricks' `IpAccessListInfo`. */
-function listJson(list: IpAccessList) {
+const ipAccessListSchema = z
+  .object({
+    list_id: z.string(),
+    label: z.string(),
+    list_type: z.enum(['ALLOW', 'BLOCK']),
+    ip_addresses: z.array(z.string()),
+    address_count: z.number().int(),
+    enabled: z.boolean(),
+    created_at: z.number().int(),
+    created_by: z.string(),
+    updated_at: z.number().int(),
+    updated_by: z.string(),
+  })
+  .meta({ id: 'IpAccessListInfo' });
+
+function listJson(list: IpAccessList): z.infer<typeof ipAccessListSchema> {
   return {
     list_id: list.listId,
     label: list.label,
@@ -55,6 +71,8 @@ function fieldsOf(input: {
 /** `POST /api/2.0/ip-access-lists` → `{ip_access_list}`. */
 export const createIpAccessListOperation = defineOperation({
   operation: 'createIpAccessList',
+  summary: 'Create an IP access list (ALLOW or BLOCK)',
+  output: z.object({ ip_access_list: ipAccessListSchema }),
   input: z.object(listFields),
   run: async (input, { deps, principal, request }: Context) => ({
     ip_access_list: listJson(
@@ -71,6 +89,10 @@ export const createIpAccessListOperation = defineOperation({
 /** `GET /api/2.0/ip-access-lists` → `{ip_access_lists}`. */
 export const listIpAccessListsOperation = defineOperation({
   operation: 'listIpAccessLists',
+  summary: 'List the IP access lists',
+  output: z.object({
+    ip_access_lists: z.array(ipAccessListSchema).optional(),
+  }),
   input: z.object({}),
   run: async (_input, { deps }: Context) => {
     const lists = await listIpAccessLists(deps);
@@ -82,6 +104,8 @@ const byId = z.object({ ip_access_list_id: fields.string() });
 
 export const getIpAccessListOperation = defineOperation({
   operation: 'getIpAccessList',
+  summary: 'Get an IP access list',
+  output: z.object({ ip_access_list: ipAccessListSchema }),
   input: byId,
   run: async (input, { deps }: Context) => ({
     ip_access_list: listJson(
@@ -93,6 +117,8 @@ export const getIpAccessListOperation = defineOperation({
 /** `PUT` replaces a list (label, list_type, enabled required). */
 export const replaceIpAccessListOperation = defineOperation({
   operation: 'replaceIpAccessList',
+  summary: 'Replace an IP access list',
+  output: emptySchema,
   input: byId.extend(listFields),
   run: async (input, { deps, principal, request }: Context) => {
     await changeIpAccessList(
@@ -110,6 +136,8 @@ export const replaceIpAccessListOperation = defineOperation({
 /** `PATCH` changes the fields given. */
 export const updateIpAccessListOperation = defineOperation({
   operation: 'updateIpAccessList',
+  summary: 'Update the given fields of an IP access list',
+  output: emptySchema,
   input: byId.extend(listFields),
   run: async (input, { deps, principal, request }: Context) => {
     await changeIpAccessList(
@@ -126,6 +154,8 @@ export const updateIpAccessListOperation = defineOperation({
 
 export const deleteIpAccessListOperation = defineOperation({
   operation: 'deleteIpAccessList',
+  summary: 'Delete an IP access list',
+  output: emptySchema,
   input: byId,
   run: async (input, { deps, request }: Context) => {
     await deleteIpAccessList(deps, request.sourceIp, input.ip_access_list_id);
@@ -136,6 +166,8 @@ export const deleteIpAccessListOperation = defineOperation({
 /** `GET /api/2.0/workspace-conf?keys=enableIpAccessLists` (comma-separated). */
 export const getWorkspaceConfOperation = defineOperation({
   operation: 'getWorkspaceConf',
+  summary: 'Get workspace settings (enableIpAccessLists)',
+  output: z.record(z.string(), z.string()),
   input: z.object({ keys: fields.string() }),
   run: async (input, { deps }: Context) =>
     getWorkspaceConf(
@@ -150,6 +182,8 @@ export const getWorkspaceConfOperation = defineOperation({
 /** `PATCH /api/2.0/workspace-conf {"enableIpAccessLists": "true"}`. */
 export const setWorkspaceConfOperation = defineOperation({
   operation: 'setWorkspaceConf',
+  summary: 'Set workspace settings (enableIpAccessLists)',
+  output: emptySchema,
   input: z.record(z.string(), z.unknown()),
   run: async (input, { deps, request }: Context) => {
     await setWorkspaceConf(deps, request.sourceIp, input);

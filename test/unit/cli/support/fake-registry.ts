@@ -83,6 +83,12 @@ export interface StorageRequest {
   readonly bytes: number;
 }
 
+/** A canned answer: status 200 unless given. */
+export type Responder = (input: Record<string, unknown>) => {
+  status?: number;
+  body: unknown;
+};
+
 export class FakeRegistry {
   readonly token: string;
   readonly options: FakeRegistryOptions;
@@ -100,6 +106,10 @@ export class FakeRegistry {
   /** Extra entries in the next file listing (to test path safety). */
   extraListing: { path: string; size: number; sha256: string; url: string }[] =
     [];
+  /** Answers for routes the fake does not model, by `METHOD path`. */
+  readonly #responders = new Map<string, Responder>();
+  /** Called on each storage PUT (to interrupt a transfer mid-way). */
+  onPut: (() => void) | undefined;
   maxConcurrentPuts = 0;
   #concurrentPuts = 0;
   #putCount = 0;
@@ -129,6 +139,15 @@ export class FakeRegistry {
   async stop(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /**
+   * Answers `METHOD path` with what `responder` returns for the request's
+   * input (query and body), recorded in `apiRequests` like any call.
+   */
+  respond(method: string, path: string, responder: Responder): this {
+    this.#responders.set(`${method} ${path}`, responder);
+    return this;
   }
 
   /** A READY version with the given files, as if registered earlier. */
@@ -173,13 +192,28 @@ export class FakeRegistry {
       raw.length > 0
         ? (JSON.parse(raw.toString()) as Record<string, unknown>)
         : {};
-    const query = Object.fromEntries(url.searchParams);
-    const input: Record<string, unknown> = req.method === 'GET' ? query : body;
+    const query: Record<string, unknown> = {};
+    for (const [key, value] of url.searchParams) {
+      const existing = query[key];
+      query[key] =
+        existing === undefined
+          ? value
+          : [...(Array.isArray(existing) ? existing : [existing]), value];
+    }
+    const input: Record<string, unknown> =
+      req.method === 'GET' || req.method === 'DELETE'
+        ? { ...query, ...body }
+        : body;
     this.apiRequests.push({
       method: req.method ?? '',
       path: url.pathname,
       body: input,
     });
+    const responder = this.#responders.get(`${req.method} ${url.pathname}`);
+    if (responder) {
+      const answer = responder(input);
+      return json(answer.status ?? 200, answer.body);
+    }
     const name = String(input.name ?? '');
     const modelMissing = () =>
       fail(
@@ -205,6 +239,11 @@ export class FakeRegistry {
       case 'GET /api/2.0/mlflow/registered-models/get':
         if (!this.models.has(name)) return modelMissing();
         return json(200, { registered_model: { name } });
+      case 'GET /api/2.0/mlflow/databricks/registered-models/get':
+        if (!this.models.has(name)) return modelMissing();
+        return json(200, {
+          registered_model_databricks: { name, id: `id-${name}` },
+        });
       case 'POST /api/2.0/mlflow/registered-models/create':
         if (this.models.has(name)) {
           return fail(
@@ -513,6 +552,7 @@ export class FakeRegistry {
     } finally {
       this.#concurrentPuts--;
     }
+    this.onPut?.();
   }
 }
 

@@ -18,6 +18,8 @@ export async function runCli(
     isTTY?: boolean;
     stdin?: string;
     fetch?: typeof fetch;
+    /** Aborted as Ctrl-C aborts the real process's. */
+    signal?: AbortSignal;
   } = {}
 ): Promise<CliResult> {
   // A virtual clock: sleeping advances it, so polling runs instantly.
@@ -44,6 +46,7 @@ export async function runCli(
     },
     now: () => now,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   const code = await run(argv, io);
   return { code, stdout, stderr };
