@@ -126,6 +126,52 @@ function patchDelimiterListingForS3rver(): void {
   };
 }
 
+let longNamesPatched = false;
+
+interface FilesystemStore {
+  existsObject(this: unknown, bucket: string, key: string): Promise<boolean>;
+  getObject(
+    this: unknown,
+    bucket: string,
+    key: string,
+    options?: unknown
+  ): Promise<unknown>;
+}
+
+/**
+ * s3rver keeps each object in a file named after the key's last segment
+ * plus a suffix, so a segment near 255 bytes exceeds the file system's
+ * name limit and reading it fails with ENAMETOOLONG: a 500 where S3
+ * answers that no such key exists (S3 keys take 1024 bytes in any
+ * segments). Such a key cannot exist here, so reading one finds nothing.
+ */
+function patchLongNamesForS3rver(): void {
+  if (longNamesPatched) return;
+  longNamesPatched = true;
+  const store = require('@20minutes/s3rver/lib/stores/filesystem') as {
+    prototype: FilesystemStore;
+  };
+  const { existsObject, getObject } = store.prototype;
+  const tooLong = (error: unknown) =>
+    (error as { code?: string } | undefined)?.code === 'ENAMETOOLONG';
+  store.prototype.existsObject = async function (bucket, key) {
+    try {
+      return await existsObject.call(this, bucket, key);
+    } catch (error) {
+      if (tooLong(error)) return false;
+      throw error;
+    }
+  };
+  store.prototype.getObject = async function (bucket, key, options) {
+    try {
+      return await getObject.call(this, bucket, key, options);
+    } catch (error) {
+      if (tooLong(error)) return null;
+      throw error;
+    }
+  };
+}
+
 export interface LocalS3 {
   readonly endpoint: string;
   stop(): Promise<void>;
@@ -152,6 +198,7 @@ export async function startLocalS3(options: {
 }): Promise<LocalS3> {
   patchDesForS3rver();
   patchDelimiterListingForS3rver();
+  patchLongNamesForS3rver();
   mkdirSync(options.directory, { recursive: true });
   const S3rver = require('@20minutes/s3rver') as S3rverConstructor;
   const account = (

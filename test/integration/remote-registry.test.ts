@@ -401,12 +401,22 @@ describe('the MLflow client remote-registry flow (seed 002)', () => {
       `${MLFLOW}/model-versions/get-signed-download-uri`,
       { query: { name, version: '1', path: '../../other/1/MLmodel' } }
     );
+    // A name longer than a local file name may be (S3 takes it).
+    const longName = await registry.call(
+      'GET',
+      `${MLFLOW}/model-versions/get-signed-download-uri`,
+      { query: { name, version: '1', path: `data/${'a'.repeat(300)}` } }
+    );
 
     // Assess
     expect(file.body).toEqual({
       files: [{ path: 'data/model.pkl', is_dir: false, file_size: 65_536 }],
     });
     expect(missing.status).toBe(404);
+    expect(longName.status).toBe(404);
+    expect(longName.body).toMatchObject({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+    });
     expect(traversal.status).toBe(400);
     expect(traversal.body).toMatchObject({
       error_code: 'INVALID_PARAMETER_VALUE',
