@@ -89,6 +89,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The web page in Chromium against one local stack (the
+          // integration tier's), or a deployed one via STAGEGATE_URL.
+          name: 'web',
+          include: ['test/web/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

@@ -42,7 +42,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   DefinitionBody,
@@ -61,6 +61,7 @@ import {
   routes,
 } from '../functions/http/routes.ts';
 import { groupRoots, otherRoots } from '../functions/roots/index.ts';
+import { PUBLIC_URL_VARIABLE } from '../functions/roots/jobs/slack-actions.ts';
 import {
   type FunctionNeeds,
   needEnvironment,
@@ -93,6 +94,8 @@ export const handlerEntries = {
   webhookDeliveries: 'functions/handlers/jobs/webhook-deliveries.ts',
   /** Reminders of requests left open (every 5 minutes). */
   reminders: 'functions/handlers/jobs/reminders.ts',
+  /** Slack clicks, invoked asynchronously by the Slack callback. */
+  slackActions: 'functions/handlers/jobs/slack-actions.ts',
 } as const;
 
 /** The fixed name of a stack's webhook delivery queue (its DLQ adds `-dlq`). */
@@ -164,6 +167,10 @@ interface Bindings {
   readonly bus: IEventBus;
   readonly oauthSigningKey?: ISecret | undefined;
   readonly externalSourcePrefixes?: readonly S3Prefix[] | undefined;
+  /** The Slack app's bot token and signing secret (docs/slack.md). */
+  readonly slackSecret: ISecret;
+  /** Acts on Slack clicks; bound once it exists. */
+  readonly slackActions?: RegistryFunction | undefined;
 }
 
 export interface ApiStackProps extends StackProps {
@@ -227,6 +234,10 @@ export class ApiStack extends Stack {
   readonly webhookDeliveriesFunction: RegistryFunction;
   /** Every 5 minutes: one reminder per request left open too long. */
   readonly remindersFunction: RegistryFunction;
+  /** The Slack app's secret: created here, its value set by the operator. */
+  readonly slackSecret: Secret;
+  /** Acts on Slack clicks after the callback answered. */
+  readonly slackActionsFunction: RegistryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -247,6 +258,7 @@ export class ApiStack extends Stack {
     this.webhookQueue = events.queue;
     this.webhookDeadLetterQueue = events.deadLetters;
     this.eventBus = events.bus;
+    this.slackSecret = this.createSlackSecret();
     const workflowFunction = new RegistryFunction(
       this,
       'TransitionRequestWorkflowFunction',
@@ -258,17 +270,43 @@ export class ApiStack extends Stack {
     this.bindNeeds(
       workflowFunction,
       otherRoots.transitionRequestWorkflow.needs,
-      { ...props, ...events, stateMachine: stateMachineByName }
+      {
+        ...props,
+        ...events,
+        stateMachine: stateMachineByName,
+        slackSecret: this.slackSecret,
+      }
     );
     this.transitionRequestWorkflowFunction = workflowFunction;
     this.transitionRequestStateMachine = this.createStateMachine(
       stateMachineName,
       this.transitionRequestWorkflowFunction
     );
-    const bindings: Bindings = {
+    const baseBindings: Bindings = {
       ...props,
       stateMachine: this.transitionRequestStateMachine,
       ...events,
+      slackSecret: this.slackSecret,
+    };
+    this.slackActionsFunction = this.bindNeeds(
+      new RegistryFunction(this, 'SlackActionsFunction', {
+        entry: handlerEntries.slackActions,
+        readsSecrets: true,
+        description:
+          'stagegate: decides transition requests clicked in Slack, as the clicking user',
+      }),
+      otherRoots.slackActions.needs,
+      baseBindings
+    );
+    // Lambda does not retry a click: a second run would be refused anyway
+    // (the request is decided), and a lost one is clicked again.
+    this.slackActionsFunction.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+    });
+    const bindings: Bindings = {
+      ...baseBindings,
+      slackActions: this.slackActionsFunction,
     };
 
     this.registrationFunction = this.createRegistrationFunction(bindings);
@@ -289,7 +327,8 @@ export class ApiStack extends Stack {
       const fn = new RegistryFunction(this, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
-        readsSecrets: needs.oauthSigningKey === true,
+        readsSecrets:
+          needs.oauthSigningKey === true || needs.slackSecret === true,
       });
       groupFunctions.set(
         group,
@@ -308,6 +347,11 @@ export class ApiStack extends Stack {
     );
 
     this.httpApi = this.createHttpApi();
+    // Links in Slack messages point at the version pages of this API.
+    this.slackActionsFunction.addEnvironment(
+      PUBLIC_URL_VARIABLE,
+      this.httpApi.apiEndpoint
+    );
 
     this.cleanupFunction = this.bindNeeds(
       new RegistryFunction(this, 'CleanupFunction', {
@@ -331,6 +375,10 @@ export class ApiStack extends Stack {
     this.eventDispatcherFunction = this.createEventDispatcher(
       props.table,
       bindings
+    );
+    this.eventDispatcherFunction.addEnvironment(
+      PUBLIC_URL_VARIABLE,
+      this.httpApi.apiEndpoint
     );
     this.webhookDeliveriesFunction = this.createWebhookDeliveries(bindings);
     this.remindersFunction = this.bindNeeds(
@@ -363,6 +411,11 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description: `Registry events (source ${REGISTRY_EVENT_SOURCE}, detail-type = event type)`,
+    });
+    new CfnOutput(this, 'SlackSecretArn', {
+      value: this.slackSecret.secretArn,
+      description:
+        'Put the Slack app\'s {"bot_token", "signing_secret"} here (docs/slack.md)',
     });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
       value: this.webhookDeadLetterQueue.queueUrl,
@@ -426,8 +479,9 @@ export class ApiStack extends Stack {
       new RegistryFunction(this, 'EventDispatcherFunction', {
         entry: handlerEntries.eventDispatcher,
         description:
-          'stagegate: dispatches registry events to webhooks and the event bus',
+          'stagegate: dispatches registry events to webhooks, the event bus and Slack',
         timeout: Duration.minutes(1),
+        readsSecrets: otherRoots.eventDispatcher.needs.slackSecret === true,
       }),
       otherRoots.eventDispatcher.needs,
       resources
@@ -545,7 +599,53 @@ export class ApiStack extends Stack {
       );
     }
     if (needs.eventBus) fn.bindEventBus(resources.bus);
+    if (needs.slackSecret) {
+      // GetSecretValue on the one secret (not grantRead's DescribeSecret).
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [resources.slackSecret.secretArn],
+        })
+      );
+      fn.addEnvironment(
+        needEnvironment.slackSecret,
+        resources.slackSecret.secretArn
+      );
+    }
+    if (needs.slackActions) {
+      const actions = resources.slackActions;
+      if (!actions) throw new Error('The Slack actions function comes first');
+      const invoke = actions.grantInvoke(fn);
+      for (const resource of invoke.principalStatements.flatMap(
+        (statement) => statement.resources
+      )) {
+        acknowledgeWildcardResource(
+          fn.executionRole,
+          resource,
+          'lambda:InvokeFunction on versions and aliases (`:*`) of the one Slack actions function; no other function.'
+        );
+      }
+      fn.addEnvironment(needEnvironment.slackActions, actions.functionName);
+    }
     return fn;
+  }
+
+  /**
+   * The Slack app's secret, JSON `{"bot_token", "signing_secret"}` set by
+   * the operator after deploying (docs/slack.md); until then its generated
+   * placeholder reads as "Slack is not set up".
+   */
+  private createSlackSecret(): Secret {
+    const secret = new Secret(this, 'SlackSecret', {
+      description:
+        'stagegate Slack app: {"bot_token": "xoxb-...", "signing_secret": "..."} (docs/slack.md)',
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "Slack issues the bot token and signing secret; they are rotated in Slack's app settings and put here by the operator, so there is no rotation Lambda.",
+    });
+    return secret;
   }
 
   /**
@@ -739,7 +839,10 @@ export class ApiStack extends Stack {
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
+          reason:
+            route.group === 'slack-callbacks'
+              ? `${routeKey(route)} is Slack's callback: Slack cannot send a registry token, so its function verifies Slack's signature over the raw body (and refuses replays) before anything else.`
+              : `${routeKey(route)} is public by contract (the health probe, unauthenticated in MLflow too, or the API reference); its function has no data access.`,
         });
       }
     }

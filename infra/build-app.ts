@@ -5,6 +5,7 @@ import { parseExternalSourcePrefixes } from '../functions/domain/artifacts/sourc
 import { ApiStack } from './api-stack.ts';
 import { fromRepoRoot } from './paths.ts';
 import { StatefulStack } from './stateful-stack.ts';
+import { WebStack } from './web-stack.ts';
 
 export interface BuildAppOptions {
   /**
@@ -30,11 +31,13 @@ export interface StagegateApp {
   readonly app: App;
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
+  readonly web: WebStack;
 }
 
 /**
- * Builds the stagegate CDK app: `Stagegate-Stateful` (table, bucket) and
- * `Stagegate-Api` (functions, HTTP API, workflow, schedule), checked by
+ * Builds the stagegate CDK app: `Stagegate-Stateful` (table, bucket),
+ * `Stagegate-Api` (functions, HTTP API, workflow, schedule) and
+ * `Stagegate-Web` (the page on S3 behind CloudFront, with the API), checked by
  * cdk-nag's AwsSolutions pack. `infra/app.ts` synthesizes it for the CLI;
  * tests build it in-process. The feature flags are read from `cdk.json` so
  * an in-process app behaves exactly as the CLI's.
@@ -64,8 +67,13 @@ export function buildApp(options: BuildAppOptions = {}): StagegateApp {
     ),
   });
 
+  const web = new WebStack(app, 'Stagegate-Web', {
+    description: 'stagegate model registry: the web page and its CDN',
+    httpApi: api.httpApi,
+  });
+
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stateful, api };
+  return { app, stateful, api, web };
 }
 
 /** A context value given as a string or a list of strings. */

@@ -23,6 +23,7 @@ import {
   routeKey,
   routes,
 } from '#http/routes.ts';
+import { WEB_SECURITY_HEADERS, type WebAssets } from '../web/assets.ts';
 import type { DynamoDBRoundTrips } from './dynamodb/round-trips.ts';
 import { invokeLocally } from './lambda/invocation.ts';
 import { repositoryRoot } from './paths.ts';
@@ -100,6 +101,7 @@ export class LocalGateway {
   readonly #jobs: Readonly<Record<string, () => Promise<unknown>>>;
   readonly #load: HandlerLoader;
   readonly #roundTrips: DynamoDBRoundTrips | undefined;
+  readonly #web: WebAssets | undefined;
   #server: Server | undefined;
 
   constructor(
@@ -121,8 +123,14 @@ export class LocalGateway {
        * outbox at once, as DynamoDB Streams would wake it on AWS.
        */
       afterChange?: () => void;
+      /**
+       * The web page, served at `/` and `/assets/…` as CloudFront serves
+       * it from S3 on AWS (same origin as the API). @default none
+       */
+      web?: WebAssets;
     } = {}
   ) {
+    this.#web = options.web;
     this.#afterChange = options.afterChange;
     this.#debug = options.debug ?? false;
     this.#jobs = options.jobs ?? {};
@@ -224,6 +232,21 @@ export class LocalGateway {
     );
   }
 
+  /** A file of the web page, when the path names one (no token needed). */
+  #serveWeb(method: string, path: string, response: ServerResponse): boolean {
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const asset = this.#web?.get(path === '/' ? '/index.html' : path);
+    if (!asset) return false;
+    for (const [name, value] of Object.entries(WEB_SECURITY_HEADERS)) {
+      response.setHeader(name, value);
+    }
+    response.setHeader('content-type', asset.contentType);
+    response.setHeader('cache-control', asset.cacheControl);
+    response.statusCode = 200;
+    endWith(response, asset.body);
+    return true;
+  }
+
   async #serve(request: IncomingMessage, response: ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = (request.method ?? 'GET').toUpperCase();
@@ -232,6 +255,9 @@ export class LocalGateway {
       return;
     }
     const matched = matchRoute(method, url.pathname);
+    if (!matched.route && this.#serveWeb(method, url.pathname, response)) {
+      return;
+    }
     if (this.#roundTrips) {
       await this.#roundTrips.track(matched.routeKey, () =>
         this.#serveApi(request, response, url, method, matched)

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
@@ -42,6 +43,16 @@ export const LOCAL_BUCKET_NAME = 'stagegate-artifacts';
 const LOCAL_WORKFLOW_FUNCTION = 'stagegate-transition-request';
 /** Invoked asynchronously by `model-versions/create` (and by itself). */
 const LOCAL_REGISTRATION_FUNCTION = 'stagegate-registration';
+/** Invoked asynchronously by the Slack callback, once per click. */
+const LOCAL_SLACK_ACTIONS_FUNCTION = 'stagegate-slack-actions';
+
+/**
+ * The Slack app's secret locally (docs/slack.md): JSON with `bot_token`,
+ * `signing_secret` and optionally `api_url`, private to its owner (0600).
+ */
+export function slackSecretFile(dataDir: string): string {
+  return join(dataDir, 'slack.json');
+}
 export const LOCAL_TRANSITION_REQUEST_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:000000000000:stateMachine:stagegate-transition-request';
 
@@ -192,6 +203,17 @@ export async function startLocalRuntime(
           const module = await import('#handlers/jobs/registration.ts');
           return module.handler;
         },
+        [LOCAL_SLACK_ACTIONS_FUNCTION]: async () => {
+          const module = await import('#handlers/jobs/slack-actions.ts');
+          return async (event, context) => {
+            try {
+              return await module.handler(event as never, context);
+            } finally {
+              // A decision committed events (its outcome for the message).
+              events?.kick();
+            }
+          };
+        },
       },
       loseAsyncInvocations: options.loseRegistrations ?? 0,
       credentials,
@@ -230,6 +252,8 @@ export async function startLocalRuntime(
         process.env.STAGEGATE_ALLOW_HTTP_WEBHOOKS ?? 'true',
       // The delivery queue and the event bus, in the data directory.
       ...eventPaths(dataDir).environment,
+      SLACK_SECRET_ID: pathToFileURL(slackSecretFile(dataDir)).href,
+      SLACK_ACTIONS_FUNCTION_NAME: LOCAL_SLACK_ACTIONS_FUNCTION,
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -264,6 +288,8 @@ export async function startLocalRuntime(
     if (roundTrips) stops.push(async () => roundTrips.close());
     const gateway = new LocalGateway({
       debug,
+      // Loaded here, not at import: `npm start --help` needs no esbuild.
+      web: (await import('../web/build.ts')).buildWebAssets(),
       roundTrips,
       jobs: {
         cleanup: runCleanupJob,
@@ -274,6 +300,8 @@ export async function startLocalRuntime(
     });
     const port = await gateway.listen(options.port);
     stops.push(() => gateway.close());
+    // Links in Slack messages: the version pages of this registry.
+    process.env.STAGEGATE_PUBLIC_URL ??= `http://127.0.0.1:${port}`;
 
     await rearmPendingRequests();
     // Registrations that were copying when the last process died: nothing

@@ -83,7 +83,7 @@ export function buildOpenApiDocument(
       version: options.version,
       summary:
         'A model registry with governed stage transitions, speaking the MLflow and Databricks REST APIs.',
-      description: `Every route but \`/health\` and this document needs a token: \`Authorization: Bearer <token>\` (or Basic, the token as the password). Errors are \`{"error_code", "message"}\`: ${errorCodes()}. \`x-stagegate-ability\` names the ability of the permission table a route takes.`,
+      description: `Every route but \`/health\`, this document and Slack's callback (signed by Slack instead) needs a token: \`Authorization: Bearer <token>\` (or Basic, the token as the password). Errors are \`{"error_code", "message"}\`: ${errorCodes()}. \`x-stagegate-ability\` names the ability of the permission table a route takes.`,
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/', description: 'The registry serving this document' }],

@@ -23,7 +23,8 @@ export type FunctionGroup =
   | 'dbfs'
   | 'oauth'
   | 'workspace'
-  | 'registry-webhooks';
+  | 'registry-webhooks'
+  | 'slack-callbacks';
 
 /**
  * What a route does: an ability of the one table (`ABILITIES` in
@@ -362,6 +363,44 @@ export const routes: readonly RouteDefinition[] = [
     operation: 'updateRegistryPolicy',
     action: 'admin:ManageRegistryPolicy',
   },
+  // --- Slack (docs/slack.md)
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/slack/settings',
+    group: 'transition-requests',
+    operation: 'getSlackSettings',
+    action: 'registry:ReadRegisteredModel',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/stagegate/slack/settings',
+    group: 'transition-requests',
+    operation: 'updateSlackSettings',
+    action: 'registry:ManageTransitionSettings',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/stagegate/registry/slack',
+    group: 'transition-requests',
+    operation: 'getRegistrySlackSettings',
+    action: 'registry:ReadRegistryPolicy',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/stagegate/registry/slack',
+    group: 'transition-requests',
+    operation: 'updateRegistrySlackSettings',
+    action: 'admin:ManageRegistryPolicy',
+  },
+  {
+    // No registry token: Slack signs it (verified by its function).
+    method: 'POST',
+    path: '/callbacks/slack/interactions',
+    group: 'slack-callbacks',
+    operation: 'slackInteractions',
+    action: 'public',
+  },
+  // --- end Slack
   {
     method: 'GET',
     path: '/api/2.0/stagegate/notifications/list',

@@ -11,6 +11,7 @@ import { permissionsRoot } from './api/permissions.ts';
 import { registeredModelsRoot } from './api/registered-models.ts';
 import { registryWebhooksRoot } from './api/registry-webhooks.ts';
 import { scimRoot } from './api/scim.ts';
+import { slackCallbacksRoot } from './api/slack-callbacks.ts';
 import { tokenManagementRoot } from './api/token-management.ts';
 import { tokensRoot } from './api/tokens.ts';
 import { transitionRequestsRoot } from './api/transition-requests.ts';
@@ -21,6 +22,7 @@ import { eventDispatcherRoot } from './jobs/event-dispatcher.ts';
 import { registrationRoot } from './jobs/registration.ts';
 import { registrationWatchdogRoot } from './jobs/registration-watchdog.ts';
 import { remindersRoot } from './jobs/reminders.ts';
+import { slackActionsRoot } from './jobs/slack-actions.ts';
 import { webhookDeliveriesRoot } from './jobs/webhook-deliveries.ts';
 import { transitionRequestWorkflowRoot } from './transition-request-workflow.ts';
 
@@ -51,6 +53,7 @@ export const groupRoots: Readonly<Record<FunctionGroup, GroupRoot>> = {
   oauth: oauthRoot,
   workspace: workspaceRoot,
   'registry-webhooks': registryWebhooksRoot,
+  'slack-callbacks': slackCallbacksRoot,
 };
 
 /** The roots of the functions outside the route table's groups. */
@@ -64,4 +67,5 @@ export const otherRoots = {
   eventDispatcher: eventDispatcherRoot,
   webhookDeliveries: webhookDeliveriesRoot,
   reminders: remindersRoot,
+  slackActions: slackActionsRoot,
 } as const satisfies Record<string, DeclaresNeeds>;

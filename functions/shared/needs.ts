@@ -83,6 +83,10 @@ export interface FunctionNeeds {
   readonly webhookQueue?: QueueAccess;
   /** Publishes registry events on the stack's event bus. */
   readonly eventBus?: true;
+  /** Reads the Slack app's secret (bot token and signing secret). */
+  readonly slackSecret?: true;
+  /** Queues Slack clicks (invokes the Slack actions function). */
+  readonly slackActions?: true;
 }
 
 export type ExternalSourceAccess = 'read' | 'copySource';
@@ -98,6 +102,8 @@ export const needEnvironment = {
   oauthSigningKey: 'OAUTH_SIGNING_SECRET_ARN',
   webhookQueue: 'WEBHOOK_QUEUE_URL',
   eventBus: 'EVENT_BUS_NAME',
+  slackSecret: 'SLACK_SECRET_ID',
+  slackActions: 'SLACK_ACTIONS_FUNCTION_NAME',
 } as const satisfies Record<keyof FunctionNeeds, string>;
 
 /** The variables a function with these needs reads, sorted. */

@@ -10,6 +10,7 @@ import type { DeliveryQueue } from '#ports/delivery-queue.ts';
 import type { EventBus } from '#ports/event-bus.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
 import type { SigningKeys } from '#ports/signing-keys.ts';
+import type { SlackActionQueue, SlackSecretSource } from '#ports/slack.ts';
 import type {
   ExternalSourceAccess,
   FunctionNeeds,
@@ -59,7 +60,13 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
   (N extends { webhookQueue: QueueAccess }
     ? { readonly queue: DeliveryQueue }
     : unknown) &
-  (N extends { eventBus: true } ? { readonly bus: EventBus } : unknown);
+  (N extends { eventBus: true } ? { readonly bus: EventBus } : unknown) &
+  (N extends { slackSecret: true }
+    ? { readonly slackSecret: SlackSecretSource }
+    : unknown) &
+  (N extends { slackActions: true }
+    ? { readonly slackActions: SlackActionQueue }
+    : unknown);
 
 /**
  * How a Lambda entry point makes each resource of its root's needs (the

@@ -274,6 +274,8 @@ const groupReach: Record<FunctionGroup, Reach> = {
   oauth: { table: true, artifacts: false },
   workspace: { table: true, artifacts: false },
   'registry-webhooks': { table: true, artifacts: false },
+  // The replay guard's conditional puts; decisions are the actions'.
+  'slack-callbacks': { table: true, artifacts: false },
 };
 
 const workflowReach: Reach = {
@@ -615,9 +617,83 @@ describe('ApiStack', () => {
     });
   });
 
+  describe('Slack', () => {
+    it('creates the Slack secret for the operator to fill, read by the callback, the dispatcher and the actions only', () => {
+      // Prepare
+      const secretId = logicalIdOf(stagegate.api, stagegate.api.slackSecret);
+
+      // Act
+      const readers = Object.entries(api.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          (policy.Properties.PolicyDocument.Statement as unknown[]).some(
+            (statement) =>
+              JSON.stringify(statement).includes('secretsmanager:') &&
+              JSON.stringify(statement).includes(secretId)
+          )
+        )
+        .map(([id]) => id);
+
+      // Assess
+      api.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      expect(api.toJSON().Resources[secretId].DeletionPolicy).toBe('Delete');
+      expect(readers).toHaveLength(3);
+    });
+
+    it('reads the secret through the Parameters and Secrets extension, in exactly the functions that may', () => {
+      // Act
+      const withLayer = Object.entries(
+        api.findResources('AWS::Lambda::Function')
+      )
+        .filter(([, fn]) =>
+          // CDK's region map of the extension's layer versions.
+          JSON.stringify(fn.Properties.Layers ?? []).includes(
+            'ParamsandsecretslayerMap'
+          )
+        )
+        .map(([id]) => id)
+        .sort();
+
+      // Assess
+      expect(withLayer).toEqual(
+        [
+          stagegate.api.slackActionsFunction,
+          stagegate.api.eventDispatcherFunction,
+          stagegate.api.groupFunctions.get('slack-callbacks'),
+          // The OAuth signing key (below).
+          stagegate.api.authorizerFunction,
+          stagegate.api.groupFunctions.get('oauth'),
+        ]
+          .map((fn) => logicalIdOf(stagegate.api, fn as RegistryFunction))
+          .sort()
+      );
+    });
+
+    it('runs each click once: no asynchronous retry of the actions function', () => {
+      api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: {
+          Ref: logicalIdOf(stagegate.api, stagegate.api.slackActionsFunction),
+        },
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    it('links messages to the version pages of this API', () => {
+      for (const fn of [
+        stagegate.api.slackActionsFunction,
+        stagegate.api.eventDispatcherFunction,
+      ]) {
+        const { Properties } =
+          api.toJSON().Resources[logicalIdOf(stagegate.api, fn)];
+        expect(
+          JSON.stringify(Properties.Environment.Variables.STAGEGATE_PUBLIC_URL)
+        ).toContain(logicalIdOf(stagegate.api, stagegate.api.httpApi));
+      }
+    });
+  });
+
   describe('functions', () => {
-    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog, the event dispatcher, the webhook deliveries and the reminders', () => {
-      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 9);
+    it('has one function per group, the authorizer, not-found, cleanup, the workflow, the registration function and its watchdog, the event dispatcher, the webhook deliveries, the reminders and the Slack actions', () => {
+      api.resourceCountIs('AWS::Lambda::Function', functionGroups.length + 10);
     });
 
     it('grants dynamodb:Scan to nobody', () => {
@@ -668,6 +744,7 @@ describe('ApiStack', () => {
           ['eventDispatcher', () => stagegate.api.eventDispatcherFunction],
           ['webhookDeliveries', () => stagegate.api.webhookDeliveriesFunction],
           ['reminders', () => stagegate.api.remindersFunction],
+          ['slackActions', () => stagegate.api.slackActionsFunction],
         ] as const
       ).map(([name, fn]) => ({ name, needs: otherRoots[name].needs, fn })),
     ];
@@ -854,14 +931,40 @@ describe('ApiStack', () => {
         );
       });
 
-      it(`${needs.registrations ? 'may' : 'may not'} invoke the registration function, as its root declares`, () => {
+      it(`${needs.registrations ? 'may' : 'may not'} invoke the registration function${needs.slackActions ? ' (and may invoke the Slack actions function)' : ''}, as its root declares`, () => {
         // Act
         const invokes = functionOf()
           .statements.flatMap(actionsOf)
           .filter((action) => action === 'lambda:InvokeFunction');
 
         // Assess
-        expect(invokes).toHaveLength(needs.registrations ? 1 : 0);
+        expect(invokes).toHaveLength(
+          (needs.registrations ? 1 : 0) + (needs.slackActions ? 1 : 0)
+        );
+      });
+
+      it(`${needs.slackSecret ? 'may read only' : 'may not read'} the Slack secret, as its root declares`, () => {
+        // Act (the OAuth signing key is another secret, tested below)
+        const secrets = functionOf().statements.filter(
+          (statement) =>
+            actionsOf(statement).some((action) =>
+              action.startsWith('secretsmanager:')
+            ) && !JSON.stringify(statement).includes('OAuthSigningKey')
+        );
+
+        // Assess
+        expect(secrets).toEqual(
+          needs.slackSecret
+            ? [
+                expect.objectContaining({
+                  Action: 'secretsmanager:GetSecretValue',
+                  Resource: {
+                    Ref: logicalIdOf(stagegate.api, stagegate.api.slackSecret),
+                  },
+                }),
+              ]
+            : []
+        );
       });
     });
 
@@ -1776,9 +1879,11 @@ describe('the OAuth signing key', () => {
     const readers = Object.entries(
       api.findResources('AWS::Lambda::Function')
     ).filter(([, { Properties }]) =>
-      statementsOfRole(api, Properties.Role['Fn::GetAtt'][0])
-        .flatMap(actionsOf)
-        .includes('secretsmanager:GetSecretValue')
+      statementsOfRole(api, Properties.Role['Fn::GetAtt'][0]).some(
+        (statement) =>
+          actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(statement.Resource).includes('OAuthSigningKey')
+      )
     );
     const expected = [
       stagegate.api.authorizerFunction,

@@ -7,9 +7,25 @@ export interface ApiResponse<T = Record<string, unknown>> {
   readonly headers: Headers;
 }
 
+let ownRegistry: { url: string; token: string } | undefined;
+
+/**
+ * Points these helpers at a registry a test file started itself (one
+ * configured differently from the shared one); each file runs in its own
+ * module context, so no other file sees it.
+ */
+export function useRegistry(target: { url: string; token: string }): void {
+  ownRegistry = target;
+}
+
 /** The registry under test (see test/integration/global-setup.ts). */
 export function registry(): { url: string; token: string } {
-  return { url: inject('stagegateUrl'), token: inject('stagegateToken') };
+  return (
+    ownRegistry ?? {
+      url: inject('stagegateUrl'),
+      token: inject('stagegateToken'),
+    }
+  );
 }
 
 /**

@@ -118,6 +118,23 @@ export const keys = {
   }),
   /** GSI1 partition listing one webhook's deliveries by creation. */
   deliveriesOf: (webhookId: string) => `DELIVERIES#${webhookId}`,
+  /** A model's Slack channel, in its partition (it goes with the model). */
+  slackModelChannel: (modelId: string) => ({
+    PK: modelPartition(modelId),
+    SK: '#SLACK',
+  }),
+  /** The registry-wide Slack channel. */
+  slackRegistryChannel: { PK: 'SLACK#registry', SK: '#SLACK' },
+  /** Where a request's Slack message is, and how the request ended. */
+  slackMessage: (modelId: string, requestId: string) => ({
+    PK: modelPartition(modelId),
+    SK: `SLACKMSG#${requestId}`,
+  }),
+  /** A Slack callback's signature seen (the replay guard; TTL-deleted). */
+  slackSignature: (signature: string) => ({
+    PK: `SLACKSIG#${signature}`,
+    SK: '#SLACKSIG',
+  }),
 } as const;
 
 export const VERSION_PREFIX = 'MV#';

@@ -48,7 +48,19 @@ export interface DispatchDependencies {
   /** Names the model of events written without its name. */
   readonly store: Pick<ModelRegistryStore, 'getModelRecordById'>;
   readonly now: () => number;
+  /**
+   * Channels that show events to people (Slack), after the webhooks and
+   * the bus; each handles its own failures (a channel's outage never holds
+   * back the others' events).
+   */
+  readonly notifiers?: readonly EventNotifier[] | undefined;
 }
+
+/** Shows one dispatched event in a channel; never throws. */
+export type EventNotifier = (
+  event: RegistryEvent,
+  modelName: string
+) => Promise<void>;
 
 /** Whether a webhook receives one type of an event. */
 export function subscribes(
@@ -106,6 +118,7 @@ export async function dispatchEvent(
     await deps.queue.enqueue(deliveries.map(messageOf));
   }
   await deps.bus.publish(busEntries(event, modelName));
+  for (const notify of deps.notifiers ?? []) await notify(event, modelName);
   await deps.outbox.markDispatched(event, now);
   return deliveries;
 }

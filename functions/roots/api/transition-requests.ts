@@ -1,5 +1,6 @@
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
+import { DynamoDBSlackStore } from '#adapters/dynamodb/slack-store.ts';
 import type { RequestDependencies } from '#domain/registry/requests.ts';
 import {
   createCommentOperation,
@@ -24,6 +25,13 @@ import {
   type NotificationDependencies,
   setTransitionRequestSettingsOperation,
 } from '#handlers/api/transition-requests/settings.ts';
+import {
+  getRegistrySlackSettingsOperation,
+  getSlackSettingsOperation,
+  type SlackSettingsDependencies,
+  updateRegistrySlackSettingsOperation,
+  updateSlackSettingsOperation,
+} from '#handlers/api/transition-requests/slack-settings.ts';
 import { requestDependencies } from '#shared/request-dependencies.ts';
 import {
   defineApiRoot,
@@ -33,6 +41,7 @@ import {
 
 export type TransitionRequestsDependencies = RequestDependencies &
   NotificationDependencies &
+  SlackSettingsDependencies &
   GuardDependencies;
 
 /** Requests, decisions, comments and settings: the workflow, no artifacts. */
@@ -55,10 +64,15 @@ export const transitionRequestsRoot =
       listTransitionRequestInboxOperation,
       getRegistryPolicyOperation,
       updateRegistryPolicyOperation,
+      getSlackSettingsOperation,
+      updateSlackSettingsOperation,
+      getRegistrySlackSettingsOperation,
+      updateRegistrySlackSettingsOperation,
     ],
     wire: ({ table, workflow }) => ({
       ...requestDependencies({ table, workflow }),
       outbox: new DynamoDBOutboxStore(table),
       identities: new DynamoDBIdentityStore(table),
+      slack: new DynamoDBSlackStore(table),
     }),
   });

@@ -7,17 +7,27 @@ import {
   eventFromItem,
   OUTBOX_ENTITY,
 } from '#adapters/dynamodb/outbox-store.ts';
+import { DynamoDBSlackStore } from '#adapters/dynamodb/slack-store.ts';
+import { DynamoDBTransitionRequestStore } from '#adapters/dynamodb/transition-request-store.ts';
 import { DynamoDBWebhookStore } from '#adapters/dynamodb/webhook-store.ts';
+import { SlackWebApi } from '#adapters/slack/slack-web-api.ts';
 import {
   type DispatchDependencies,
   dispatchEvent,
   dispatchPending,
+  type EventNotifier,
 } from '#domain/registry/event-delivery.ts';
+import {
+  type SlackNoticeDependencies,
+  showEventInSlack,
+} from '#domain/registry/slack-approvals.ts';
+import { getOptionalStringFromEnv } from '#shared/config.ts';
 import { observedHandler, recordMetric } from '#shared/invocation.ts';
 import { logger } from '#shared/powertools.ts';
 import { defineRoot } from '#shared/root.ts';
 import { now } from '#shared/system.ts';
 import { registryTableNeed } from '../api-root.ts';
+import { PUBLIC_URL_VARIABLE } from './slack-actions.ts';
 
 /** A DynamoDB stream record, as Lambda hands it over (new images). */
 interface StreamRecord {
@@ -63,8 +73,10 @@ export const eventDispatcherRoot = defineRoot({
     table: registryTableNeed,
     webhookQueue: 'send',
     eventBus: true,
+    // Posts and updates requests' Slack messages.
+    slackSecret: true,
   },
-  wire: ({ table, queue, bus }): DispatchDependencies => ({
+  wire: ({ table, queue, bus, slackSecret }): DispatchDependencies => ({
     outbox: new DynamoDBOutboxStore(table),
     webhooks: new DynamoDBWebhookStore(table),
     deliveries: new DynamoDBDeliveryStore(table),
@@ -72,6 +84,15 @@ export const eventDispatcherRoot = defineRoot({
     queue,
     bus,
     now,
+    notifiers: [
+      slackNotifier({
+        secrets: slackSecret,
+        connect: (credentials) => new SlackWebApi(credentials),
+        slack: new DynamoDBSlackStore(table),
+        requests: new DynamoDBTransitionRequestStore(table),
+        publicUrl: getOptionalStringFromEnv(PUBLIC_URL_VARIABLE),
+      }),
+    ],
   }),
   build: (deps: DispatchDependencies) =>
     observedHandler(
@@ -115,4 +136,23 @@ async function dispatchStream(
   if (dispatched > 0)
     recordMetric({ name: 'EventsDispatched', value: dispatched });
   return { dispatched, batchItemFailures };
+}
+
+/**
+ * Slack as an event channel: best effort, as Slack is where people look,
+ * not the record (webhooks and the bus carry every event at least once).
+ * A failure is logged (never a token) and the event goes on.
+ */
+function slackNotifier(deps: SlackNoticeDependencies): EventNotifier {
+  return async (event, modelName) => {
+    try {
+      await showEventInSlack(deps, event, modelName);
+    } catch (error) {
+      logger.warn('Showing an event in Slack failed', {
+        eventId: event.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      recordMetric({ name: 'SlackNoticeFailures', value: 1 });
+    }
+  };
 }

@@ -219,6 +219,13 @@ export const templates: Readonly<Record<string, Template>> = {
   getRegistryPolicy: () => input({}),
   updateRegistryPolicy: () =>
     input({ protected_stages: ['Production'], required_approvals: 1 }),
+  getSlackSettings: (w) => input({ name: w.model.name }),
+  updateSlackSettings: (w) =>
+    input({ name: w.model.name, channel: 'C0HOSTILE01' }),
+  getRegistrySlackSettings: () => input({}),
+  updateRegistrySlackSettings: () => input({ channel: '#model-approvals' }),
+  // Unsigned (Slack is not set up in the shared stack): always refused.
+  slackInteractions: () => input({ payload: '{}' }),
   createUploadSession: (w) =>
     input({
       name: w.model.name,

@@ -33,6 +33,7 @@ const SAMPLE = {
   '<run_id>': 'run-1',
   '<status>': 'COMPLETED',
   '<webhook id>': 'webhook-1',
+  '<signature>': 'v0=ab12cd34',
 } as const;
 
 const VERSION = 7;
@@ -121,6 +122,15 @@ function itemKinds(
       ...k.delivery(s['<webhook id>'], s['<id>']),
       gsi1: [k.deliveriesOf(s['<webhook id>'])],
     },
+    'Slack channel of a model': k.slackModelChannel(s['<model id>']),
+    'Slack channel of the registry': k.slackRegistryChannel,
+    'Slack message of a request': k.slackMessage(
+      s['<model id>'],
+      s['<request id>']
+    ),
+    'Slack callback signature (replay guard)': k.slackSignature(
+      s['<signature>']
+    ),
   };
 }
 

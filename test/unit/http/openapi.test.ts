@@ -121,6 +121,7 @@ describe('OpenAPI document', () => {
       'GET /api/openapi.json',
       'GET /oidc/.well-known/oauth-authorization-server',
       'POST /oidc/v1/token',
+      'POST /callbacks/slack/interactions',
     ]);
   });
 

@@ -81,14 +81,18 @@ describe('route abilities', () => {
       expect(adminRoutes).toEqual(adminActions);
     });
 
-    it('leave only the health probe and the API reference public', () => {
+    it("leave only the health probe, the API reference and Slack's signed callback public", () => {
       // Act
       const open = routes
         .filter((route) => route.action === 'public')
         .map(routeKey);
 
       // Assess
-      expect(open).toEqual(['GET /health', 'GET /api/openapi.json']);
+      expect(open).toEqual([
+        'GET /health',
+        'GET /api/openapi.json',
+        'POST /callbacks/slack/interactions',
+      ]);
     });
   });
 
