@@ -119,9 +119,9 @@ describe('OpenAPI document', () => {
     expect(open).toEqual([
       'GET /health',
       'GET /api/openapi.json',
+      'POST /callbacks/slack/interactions',
       'GET /oidc/.well-known/oauth-authorization-server',
       'POST /oidc/v1/token',
-      'POST /callbacks/slack/interactions',
     ]);
   });
 
