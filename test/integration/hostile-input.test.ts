@@ -205,11 +205,13 @@ beforeAll(async () => {
     marks: [FRESH_SECRET_MARK],
     // OAuth's endpoints authenticate the client themselves (discovery
     // answers anyone, the token endpoint only a client with its secret).
-    publicPaths: new Set(
-      routes
+    // The web page at / is public too (its calls carry the token).
+    publicPaths: new Set([
+      '/',
+      ...routes
         .filter((r) => r.action === 'public' || r.action === 'client')
-        .map((r) => r.path)
-    ),
+        .map((r) => r.path),
+    ]),
   };
   failures = outcomes.flatMap((outcome) => check(outcome, checks));
   phase('checks');
