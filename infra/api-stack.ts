@@ -79,6 +79,7 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
+import type { S3Prefix } from '../functions/domain/artifacts/sources.ts';
 import {
   type FunctionGroup,
   functionGroups,
@@ -206,6 +207,8 @@ interface Bindings {
   readonly queue: IQueue;
   readonly deadLetters: IQueue;
   readonly bus: IEventBus;
+  readonly oauthSigningKey?: ISecret | undefined;
+  readonly externalSourcePrefixes?: readonly S3Prefix[] | undefined;
   /** The Slack app's bot token and signing secret (docs/slack.md). */
   readonly slackSecret: ISecret;
   /** Acts on Slack clicks; bound once it exists. */
@@ -255,6 +258,15 @@ export interface ApiStackProps extends StackProps {
   readonly artifactBucket: IBucket;
   /** @default e-mail off */
   readonly email?: EmailProps | undefined;
+  /** The OAuth signing key (`StatefulStack.oauthSigningKey`). */
+  readonly oauthSigningKey: ISecret;
+  /**
+   * The `s3://` prefixes an admin allow-lists for registering versions by
+   * path (context `externalSourcePrefixes`); the functions that read them
+   * are granted exactly these.
+   * @default - none
+   */
+  readonly externalSourcePrefixes?: readonly S3Prefix[];
 }
 
 /**
@@ -406,6 +418,8 @@ export class ApiStack extends Stack {
     const baseBindings: Bindings = {
       table: props.table,
       artifactBucket: props.artifactBucket,
+      oauthSigningKey: props.oauthSigningKey,
+      externalSourcePrefixes: props.externalSourcePrefixes,
       stateMachine: this.transitionRequestStateMachine,
       ...events,
       slackSecret: this.slackSecret,
@@ -442,6 +456,7 @@ export class ApiStack extends Stack {
     this.authorizerFunction = this.bindNeeds(
       this.registryFunction('authorizer', 'Authorizer', {
         entry: handlerEntries.authorizer,
+        readsSecrets: otherRoots.authorizer.needs.oauthSigningKey,
         description: 'Resolves bearer tokens to principals for the HTTP API',
       }),
       otherRoots.authorizer.needs,
@@ -450,10 +465,12 @@ export class ApiStack extends Stack {
 
     const groupFunctions = new Map<FunctionGroup, RegistryFunction>();
     for (const group of functionGroups) {
+      const needs: FunctionNeeds = groupRoots[group].needs;
       const fn = this.registryFunction(group, `${pascalCase(group)}Function`, {
         entry: handlerEntry(group),
         description: `stagegate API: ${group}`,
-        readsSecrets: groupRoots[group].needs.slackSecret === true,
+        readsSecrets:
+          needs.oauthSigningKey === true || needs.slackSecret === true,
       });
       groupFunctions.set(
         group,
@@ -768,6 +785,18 @@ export class ApiStack extends Stack {
     resources: Bindings
   ): RegistryFunction {
     if (needs.table) fn.bindTable(resources.table, needs.table);
+    if (needs.oauthSigningKey) {
+      if (!resources.oauthSigningKey) {
+        throw new Error('No OAuth signing key to bind');
+      }
+      fn.bindSigningKey(resources.oauthSigningKey);
+    }
+    if (needs.externalSources) {
+      fn.bindExternalSources(
+        resources.externalSourcePrefixes ?? [],
+        needs.externalSources
+      );
+    }
     for (const { prefix, access, list } of needs.bucket ?? []) {
       fn.bindBucket(
         resources.artifactBucket,
@@ -1212,7 +1241,12 @@ export class ApiStack extends Stack {
     for (const [group, fn] of this.groupFunctions) {
       integrations.set(
         group,
-        new HttpLambdaIntegration(`${pascalCase(group)}Integration`, fn.live)
+        // One invoke permission per function (any route of this API), not
+        // one per route: a hundred routes' permissions would take the stack
+        // past CloudFormation's 500 resources.
+        new HttpLambdaIntegration(`${pascalCase(group)}Integration`, fn.live, {
+          scopePermissionToRoute: false,
+        })
       );
     }
     for (const route of routes) {

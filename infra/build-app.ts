@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { parseExternalSourcePrefixes } from '../functions/domain/artifacts/sources.ts';
 import { ApiStack, type EmailProps } from './api-stack.ts';
 import { fromRepoRoot } from './paths.ts';
 import {
@@ -115,6 +116,11 @@ function buildStage(app: App, config: StageConfig): StagegateDeployment {
     table: stateful.table,
     artifactBucket: stateful.artifactBucket,
     email: emailContext(app),
+    oauthSigningKey: stateful.oauthSigningKey,
+    // `cdk deploy -c externalSourcePrefixes=s3://team-bucket/models/,…`
+    externalSourcePrefixes: parseExternalSourcePrefixes(
+      contextString(app, 'externalSourcePrefixes')
+    ),
   });
   const web = new WebStack(app, names.webStack, {
     description: `stagegate model registry (${config.name}): the web page and its CDN`,
@@ -168,6 +174,14 @@ function emailContext(app: App): EmailProps | undefined {
     identity: text('emailIdentity'),
     publicUrl: text('publicUrl'),
   };
+}
+
+/** A context value given as a string or a list of strings. */
+function contextString(app: App, key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(String).join(',');
+  return String(value);
 }
 
 function cdkJsonContext(): Record<string, unknown> {

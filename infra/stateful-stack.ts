@@ -78,6 +78,12 @@ export class StatefulStack extends Stack {
   readonly bootstrapAdminSecret: ISecret;
   /** The daily backup plan, when the stage asks for one. */
   readonly backupPlan: BackupPlan | undefined;
+  /**
+   * The key that signs OAuth access tokens (HS256): 64 random characters.
+   * Rotate with `aws secretsmanager put-secret-value` and a new random
+   * string; the previous version verifies tokens until they expire.
+   */
+  readonly oauthSigningKey: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -165,6 +171,18 @@ export class StatefulStack extends Stack {
         },
       ],
       cors: corsRules(config.allowedOrigins),
+    });
+
+    this.oauthSigningKey = new Secret(this, 'OAuthSigningKey', {
+      description:
+        'stagegate: signs OAuth access tokens (HS256); its previous version verifies until they expire',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.oauthSigningKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotated by putting a new random value (docs/mlflow.md, "OAuth"): a rotation Lambda would only do the same, and the previous version keeps verifying the tokens it signed (at most an hour).',
     });
 
     // A retained bucket must keep its TLS-only (and log delivery) policy

@@ -15,6 +15,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { policyAllows } from '#http/authorizer-policy.ts';
+import { LOCAL_BODY } from '#http/request.ts';
 import {
   type FunctionGroup,
   handlerEntry,
@@ -34,6 +35,12 @@ import { repositoryRoot } from './paths.ts';
 
 /** HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Routes whose body is a file (`body: 'raw'`, the DBFS API) have no such
+ * limit here (MLflow's temporary copies hold whole model files); S3's
+ * limit on one PUT is theirs.
+ */
+const MAX_RAW_BODY_BYTES = 5 * 1024 * 1024 * 1024;
 /** HTTP API's integration timeout: no function may run longer behind it. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 const AUTHORIZER_ENTRY = 'functions/handlers/authorizer.ts';
@@ -282,7 +289,9 @@ export class LocalGateway {
     method: string,
     matched: MatchedRoute
   ) {
-    const { body, size } = await readBody(request);
+    const limit =
+      matched.route?.body === 'raw' ? MAX_RAW_BODY_BYTES : MAX_BODY_BYTES;
+    const { body, size } = await readBody(request, limit);
     response.once('finish', () =>
       this.#count(matched.routeKey, size, bytesWritten(response))
     );
@@ -291,7 +300,7 @@ export class LocalGateway {
         response,
         413,
         'INVALID_PARAMETER_VALUE',
-        `The request body has ${size} bytes; at most ${MAX_BODY_BYTES} are accepted.`
+        `The request body has ${size} bytes; at most ${limit} are accepted.`
       );
       return;
     }
@@ -484,6 +493,11 @@ function toEvent(
   }
   const cookies = headers.cookie?.split(';').map((cookie) => cookie.trim());
   delete headers.cookie;
+  // As API Gateway adds them (the caller's own are replaced).
+  const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-for'] = sourceIp;
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(request.socket.localPort ?? '');
   const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : '';
   // API Gateway's own (lossy) view: repeated keys comma-joined.
   const queryStringParameters: Record<string, string> = {};
@@ -493,9 +507,12 @@ function toEvent(
         ? `${queryStringParameters[key]},${value}`
         : value;
   }
-  const textual = isTextual(headers['content-type']);
+  // A file's bytes are binary whatever the content type says (the MLflow
+  // client sends none); API Gateway hands binary bodies over base64-encoded.
+  const raw = matched.route?.body === 'raw';
+  const textual = !raw && isTextual(headers['content-type']);
   const now = new Date();
-  return {
+  const event: LocalEvent = {
     version: '2.0',
     routeKey: matched.routeKey,
     rawPath: url.pathname,
@@ -515,7 +532,7 @@ function toEvent(
         method,
         path: url.pathname,
         protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
@@ -524,13 +541,18 @@ function toEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0
+    ...(body.length > 0 && !(raw && body.length > MAX_BODY_BYTES)
       ? {
           body: textual ? body.toString('utf8') : body.toString('base64'),
           isBase64Encoded: !textual,
         }
       : { isBase64Encoded: false }),
   };
+  if (raw && body.length > MAX_BODY_BYTES) {
+    // Beyond what API Gateway carries: the bytes themselves (`bodyBytes`).
+    Object.defineProperty(event, LOCAL_BODY, { value: body });
+  }
+  return event;
 }
 
 function toAuthorizerEvent(
@@ -571,7 +593,8 @@ function isTextual(contentType: string | undefined): boolean {
 
 /** The body (undefined past HTTP API's limit) and how many bytes came. */
 function readBody(
-  request: IncomingMessage
+  request: IncomingMessage,
+  limit: number
 ): Promise<{ body: Buffer | undefined; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -579,7 +602,7 @@ function readBody(
     let tooLarge = false;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
     request.on('end', () =>

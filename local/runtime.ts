@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,6 +7,10 @@ import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { repositionLegacyPendingRequests } from '#adapters/dynamodb/transition-request-store.ts';
 import { bindLegacyWebhooks } from '#adapters/dynamodb/webhook-store.ts';
+import {
+  NO_EXTERNAL_SOURCES,
+  parseExternalSourcePrefixes,
+} from '#domain/artifacts/sources.ts';
 import { ensureBootstrapAdmin } from '#domain/bootstrap.ts';
 import { generateTokenValue } from '#domain/tokens.ts';
 import { functionTimeoutSeconds } from '#shared/function-limits.ts';
@@ -130,6 +135,14 @@ export async function startLocalRuntime(
       startLocalS3({
         directory: join(dataDir, 's3'),
         bucketName: LOCAL_BUCKET_NAME,
+        // The allow-listed sources live in the local S3 server too.
+        otherBuckets: [
+          ...new Set(
+            parseExternalSourcePrefixes(
+              process.env.EXTERNAL_SOURCE_PREFIXES
+            ).map((prefix) => prefix.bucket)
+          ),
+        ],
         credentials,
       }),
     ]);
@@ -237,6 +250,9 @@ export async function startLocalRuntime(
       REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
       ARTIFACT_BUCKET_NAME: LOCAL_BUCKET_NAME,
       S3_FORCE_PATH_STYLE: 'true',
+      // The admin's allow-list of s3:// sources, as the CDK stack sets it.
+      EXTERNAL_SOURCE_PREFIXES:
+        process.env.EXTERNAL_SOURCE_PREFIXES || NO_EXTERNAL_SOURCES,
       // INFO: one line per request (the access entry), readable in a
       // terminal (`STAGEGATE_LOG_FORMAT`); WARN keeps only problems.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
@@ -258,6 +274,9 @@ export async function startLocalRuntime(
     delete process.env.AWS_PROFILE;
 
     const admin = resolveAdminToken(dataDir, options.adminToken);
+    // The key that signs OAuth access tokens, as Secrets Manager keeps it
+    // on AWS; the token endpoint and the authorizer read it.
+    process.env.OAUTH_SIGNING_KEY_FILE = ensureSigningKeyFile(dataDir);
     const client = createDocumentClient(
       new DynamoDBClient({
         endpoint: dynamodb.endpoint,
@@ -304,6 +323,15 @@ export async function startLocalRuntime(
     // renews their leases any more, so they resume now rather than once
     // the leases run out.
     await runRegistrationWatchdog(true);
+    // Temporary copies whose grace ran out while the registry was stopped
+    // (a laptop is off more often than not): removed now, not an hour on,
+    // beside serving (readiness does not wait for housekeeping); stopping
+    // waits for it.
+    const startupCleanup = runCleanupJob().then(
+      () => undefined,
+      (error: unknown) => console.error('cleanup job failed', error)
+    );
+    stops.push(() => startupCleanup);
 
     // Events committed before a restart (or kill) are still pending in
     // the outbox, and queued deliveries in the queue: both resume now.
@@ -375,6 +403,26 @@ function resolveAdminToken(
   const token = generateTokenValue();
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, generated: true, file };
+}
+
+/**
+ * `<dataDir>/oauth-signing-key` (mode 0600): the OAuth signing keys, a
+ * random 256-bit key made at the first start. To rotate, put a new key
+ * first in its `keys`; keep the old one until its tokens expired.
+ */
+function ensureSigningKeyFile(dataDir: string): string {
+  const file = join(dataDir, 'oauth-signing-key');
+  if (!existsSync(file)) {
+    const key = {
+      kid: randomBytes(8).toString('hex'),
+      secret: randomBytes(32).toString('base64url'),
+    };
+    writeFileSync(file, `${JSON.stringify({ keys: [key] })}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  }
+  return file;
 }
 
 /**

@@ -63,6 +63,115 @@ function patchDesForS3rver(): void {
   }
 }
 
+let listingPatched = false;
+
+interface ListedObjects {
+  objects: { key: string }[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+type ListObjects = (
+  this: unknown,
+  bucket: string,
+  options: {
+    delimiter?: string;
+    prefix?: string;
+    maxKeys?: number;
+    startAfter?: string;
+  }
+) => Promise<ListedObjects>;
+
+/**
+ * s3rver's listing with a delimiter skips the directories below the first
+ * delimiter while it walks, so a common prefix whose objects all sit two
+ * or more levels deeper (`data/` holding only `data/a/b/file`) is never
+ * reported, and a one-level listing loses that directory (S3 reports it).
+ * The patched listing walks without the delimiter and groups the keys as
+ * S3 does: keys under a common prefix become that prefix.
+ */
+function patchDelimiterListingForS3rver(): void {
+  if (listingPatched) return;
+  listingPatched = true;
+  const store = require('@20minutes/s3rver/lib/stores/filesystem') as {
+    prototype: { listObjects: ListObjects };
+  };
+  const original = store.prototype.listObjects;
+  store.prototype.listObjects = async function (bucket, options) {
+    const {
+      delimiter,
+      prefix = '',
+      maxKeys = Number.POSITIVE_INFINITY,
+    } = options;
+    if (!delimiter) return original.call(this, bucket, options);
+    const all = await original.call(this, bucket, {
+      ...options,
+      delimiter: '',
+      maxKeys: Number.POSITIVE_INFINITY,
+    });
+    const commonPrefixes = new Set<string>();
+    const objects: ListedObjects['objects'] = [];
+    for (const object of all.objects) {
+      const index = object.key.slice(prefix.length).indexOf(delimiter);
+      if (index >= 0) {
+        commonPrefixes.add(object.key.slice(0, prefix.length + index + 1));
+      } else {
+        objects.push(object);
+      }
+    }
+    return {
+      objects: objects.slice(0, maxKeys),
+      commonPrefixes: [...commonPrefixes].sort(),
+      isTruncated: objects.length > maxKeys,
+    };
+  };
+}
+
+let longNamesPatched = false;
+
+interface FilesystemStore {
+  existsObject(this: unknown, bucket: string, key: string): Promise<boolean>;
+  getObject(
+    this: unknown,
+    bucket: string,
+    key: string,
+    options?: unknown
+  ): Promise<unknown>;
+}
+
+/**
+ * s3rver keeps each object in a file named after the key's last segment
+ * plus a suffix, so a segment near 255 bytes exceeds the file system's
+ * name limit and reading it fails with ENAMETOOLONG: a 500 where S3
+ * answers that no such key exists (S3 keys take 1024 bytes in any
+ * segments). Such a key cannot exist here, so reading one finds nothing.
+ */
+function patchLongNamesForS3rver(): void {
+  if (longNamesPatched) return;
+  longNamesPatched = true;
+  const store = require('@20minutes/s3rver/lib/stores/filesystem') as {
+    prototype: FilesystemStore;
+  };
+  const { existsObject, getObject } = store.prototype;
+  const tooLong = (error: unknown) =>
+    (error as { code?: string } | undefined)?.code === 'ENAMETOOLONG';
+  store.prototype.existsObject = async function (bucket, key) {
+    try {
+      return await existsObject.call(this, bucket, key);
+    } catch (error) {
+      if (tooLong(error)) return false;
+      throw error;
+    }
+  };
+  store.prototype.getObject = async function (bucket, key, options) {
+    try {
+      return await getObject.call(this, bucket, key, options);
+    } catch (error) {
+      if (tooLong(error)) return null;
+      throw error;
+    }
+  };
+}
+
 export interface LocalS3 {
   readonly endpoint: string;
   stop(): Promise<void>;
@@ -82,10 +191,14 @@ export interface LocalS3 {
 export async function startLocalS3(options: {
   directory: string;
   bucketName: string;
+  /** More buckets (the allow-listed sources of a local registry). */
+  otherBuckets?: readonly string[];
   credentials: { accessKeyId: string; secretAccessKey: string };
   port?: number;
 }): Promise<LocalS3> {
   patchDesForS3rver();
+  patchDelimiterListingForS3rver();
+  patchLongNamesForS3rver();
   mkdirSync(options.directory, { recursive: true });
   const S3rver = require('@20minutes/s3rver') as S3rverConstructor;
   const account = (
@@ -105,7 +218,12 @@ export async function startLocalS3(options: {
     port: options.port ?? 0,
     silent: true,
     directory: options.directory,
-    configureBuckets: [{ name: options.bucketName, configs: [CORS] }],
+    configureBuckets: [
+      { name: options.bucketName, configs: [CORS] },
+      ...(options.otherBuckets ?? [])
+        .filter((name) => name !== options.bucketName)
+        .map((name) => ({ name, configs: [] })),
+    ],
   });
   // First in the chain, before any route runs. The mechanisms are the ones
   // s3rver's authentication recognises, which then verifies the signature.

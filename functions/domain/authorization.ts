@@ -77,6 +77,14 @@ export type Resource =
   /** An upload session, and the principal (id) that opened it. */
   | { readonly kind: 'upload'; readonly id: string; readonly ownerId: string }
   /**
+   * The caller's temporary copies (the DBFS area, seed 002), with a model
+   * it may add versions to, when the use case found one.
+   */
+  | {
+      readonly kind: 'temporary-copies';
+      readonly model?: ModelResource | undefined;
+    }
+  /**
    * A registry webhook: of a model, or registry-wide without one; `id`
    * when the caller named the webhook only by its id.
    */
@@ -101,6 +109,18 @@ export interface AbilityRule {
   readonly byStage?: 'transition' | 'approve';
   /** Workspace admins only. */
   readonly admins?: true;
+  /**
+   * Manages credentials (personal access tokens, OAuth secrets): refused to
+   * a caller with an OAuth access token, whose scope is the registry, so a
+   * short-lived token never buys a long-lived one.
+   */
+  readonly credentials?: true;
+  /**
+   * Held on some model, not a named one: the resource carries a model on
+   * which the principal holds `needs`, or none when there is no such model
+   * (then only admins hold it).
+   */
+  readonly someModel?: true;
   /** On root: the root levels that hold it (admins always do). */
   readonly rootLevels?: readonly RootPermissionLevel[];
   /**
@@ -242,10 +262,32 @@ export const ABILITIES = {
     needs: 'registry:ModifyPermissions',
   },
   'artifacts:UploadArtifacts': { on: ['upload'], ownerOr: 'admins' },
+  // A version's files, through the Databricks download routes and MLflow's
+  // artifact routes: what reading the model allows.
+  'registry:ReadArtifacts': {
+    on: ['model'],
+    needs: 'registry:ReadRegisteredModel',
+  },
+  // Each principal sees its own temporary copies only (its own view of the
+  // DBFS area), so anyone may look.
+  'artifacts:ReadTemporaryCopies': { on: ['registry'] },
+  // A temporary copy is on its way to becoming a version: only principals
+  // that may add versions to some model make them.
+  'artifacts:WriteTemporaryCopies': {
+    on: ['temporary-copies'],
+    needs: 'registry:CreateModelVersion',
+    someModel: true,
+  },
   'identity:ReadSelf': { on: ['registry'] },
-  'identity:ManageOwnTokens': { on: ['registry'] },
+  'identity:ManageOwnTokens': { on: ['registry'], credentials: true },
   'admin:ManageIdentities': { on: ['registry'], admins: true },
-  'admin:ManageTokens': { on: ['registry'], admins: true },
+  'admin:ManageTokens': { on: ['registry'], admins: true, credentials: true },
+  'admin:ManageServicePrincipalSecrets': {
+    on: ['registry'],
+    admins: true,
+    credentials: true,
+  },
+  'admin:ManageIpAccessLists': { on: ['registry'], admins: true },
 } as const satisfies Readonly<Record<string, AbilityRule>>;
 
 export type Ability = keyof typeof ABILITIES;
@@ -268,7 +310,7 @@ export function levelOn(
 }
 
 function modelOf(resource: Resource): ModelResource | undefined {
-  return 'model' in resource ? resource.model : undefined;
+  return 'model' in resource ? (resource.model ?? undefined) : undefined;
 }
 
 function ownerOf(resource: Resource): string | undefined {
@@ -352,6 +394,9 @@ function refusal(
     // A wiring error, not a caller's: the route names the wrong resource.
     throw new Error(`${ability} is not asked about a ${resource.kind}.`);
   }
+  if (rule.credentials && principal.viaOAuth) {
+    return `${ability} needs a personal access token: an OAuth access token's scope is the registry, and it may not manage credentials.`;
+  }
   if (rule.admins) {
     return principal.isAdmin
       ? undefined
@@ -370,6 +415,9 @@ function refusal(
       : `${principal.userName} is not a workspace admin: registry-wide webhooks are managed by admins only.`;
   }
   const model = modelOf(resource);
+  if (rule.someModel && model === undefined && !principal.isAdmin) {
+    return `${principal.userName} does not have permission to ${ability}: it needs ${lowestLevelFor(rule.needs ?? 'registry:CreateModelVersion')} on at least one registered model.`;
+  }
   const needed = neededAbility(rule, resource);
   if (model && needed && !levelAllows(levelOn(principal, model), needed)) {
     return levelRefusal(principal, ability, needed, resource, model);

@@ -1,7 +1,8 @@
 import type { ArtifactObject, ArtifactStore } from '#ports/artifact-store.ts';
+import { TEMPORARY_PREFIX } from './artifacts/paths.ts';
+import { temporaryCopyOfKey } from './artifacts/temporary-copies.ts';
 
-/** Where clients upload before a version is registered (docs/architecture.md, decision 5). */
-export const TEMPORARY_PREFIX = 'tmp-external-source/';
+export { TEMPORARY_PREFIX };
 
 export interface CleanupOptions {
   /** Temporary objects older than this are abandoned and removed. */
@@ -70,7 +71,10 @@ export async function cleanupTemporaryArtifacts(
   };
 }
 
-/** The first key segment under the temporary prefix: the upload's id. */
+/**
+ * The session an object belongs to: an upload's id (the first segment
+ * under the prefix), or a DBFS copy's id.
+ */
 function uploadOf(object: ArtifactObject): string {
-  return object.key.slice(TEMPORARY_PREFIX.length).split('/')[0] ?? '';
+  return temporaryCopyOfKey(object.key) ?? '';
 }

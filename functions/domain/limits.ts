@@ -55,6 +55,8 @@ export const limits = {
   artifactPathLength: 1024,
   /** Webhook URLs. */
   urlLength: 2048,
+  /** An IP address or CIDR range (IPv6 with a prefix: at most 43). */
+  ipAddressLength: 64,
   /** Webhook secrets, Authorization headers and job access tokens. */
   secretLength: 1024,
   /** Any other string field, and any field the operation does not know. */

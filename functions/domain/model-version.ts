@@ -23,6 +23,18 @@ export interface ModelVersion {
   readonly creationTimestamp: number;
   readonly lastUpdatedTimestamp: number;
   readonly userId: string;
+  /**
+   * The session its files were registered from, when the registry manages
+   * them and the source does not name the session (a temporary copy, an
+   * allow-listed prefix, another version).
+   */
+  readonly uploadId?: string | undefined;
+  /**
+   * Where its files are, for a source the registry resolved at creation to
+   * files it does not manage (a `models:/` reference to such a version):
+   * what `get-download-uri` answers, as MLflow's `storage_location`.
+   */
+  readonly storageLocation?: string | undefined;
 }
 
 /**

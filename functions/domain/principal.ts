@@ -10,6 +10,11 @@ export interface Principal {
   readonly kind: PrincipalKind;
   readonly isAdmin: boolean;
   readonly groups: readonly string[];
+  /**
+   * The request came with an OAuth access token (short-lived), not a
+   * personal access token: it may not mint long-lived credentials.
+   */
+  readonly viaOAuth?: boolean | undefined;
 }
 
 /** The bootstrap admin that `npm start` (or the deploy-time script) creates. */

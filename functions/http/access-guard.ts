@@ -119,8 +119,9 @@ export function checked<K extends 'model' | 'request' | 'comment' | 'settings'>(
 }
 
 /**
- * Where the resource of each kind comes from. Uploads and webhooks are
- * read by their use cases, which authorize on what they read.
+ * Where the resource of each kind comes from. Uploads, webhooks and
+ * temporary copies are read by their use cases, which authorize on what
+ * they read.
  */
 type Locator =
   | 'nothing'
@@ -140,6 +141,7 @@ const LOCATORS: Readonly<Record<ResourceKind, Locator>> = {
   comment: 'comment',
   upload: 'use-case',
   webhook: 'use-case',
+  'temporary-copies': 'use-case',
 };
 
 /** What the check resolved: the resource, and what the operation reuses. */
@@ -352,7 +354,7 @@ export function createRouteGuard(deps: {
     read?: ReadModel
   ): Promise<AccessContext> {
     const action = route.action;
-    if (action === 'public') return EVERYTHING;
+    if (action === 'public' || action === 'client') return EVERYTHING;
     if (route.modelBy === 'artifact-path') {
       return checkArtifactPaths(action, caller, input);
     }
@@ -382,7 +384,10 @@ export function createRouteGuard(deps: {
   }
 
   async function currentPrincipal(fromAuthorizer: Principal) {
-    return stillActive(await deps.identities.getPrincipal(fromAuthorizer.id));
+    return authenticatedAs(
+      stillActive(await deps.identities.getPrincipal(fromAuthorizer.id)),
+      fromAuthorizer
+    );
   }
 
   return {
@@ -405,7 +410,10 @@ export function createRouteGuard(deps: {
         rootGrants: !rootSkipped,
         versions: versionsNamed(input),
       });
-      const principal = stillActive(read.principal);
+      const principal = authenticatedAs(
+        stillActive(read.principal),
+        fromAuthorizer
+      );
       known?.(principal);
       const root =
         read.rootGrants ??
@@ -429,6 +437,11 @@ interface ReadModel {
   readonly record: ModelRecord | undefined;
   readonly rootGrants: ModelAccess['rootGrants'];
   readonly versions?: ModelAccess['versions'];
+}
+
+/** How the caller authenticated is the request's, not the store's. */
+function authenticatedAs(current: Principal, fromAuthorizer: Principal) {
+  return fromAuthorizer.viaOAuth ? { ...current, viaOAuth: true } : current;
 }
 
 /**
@@ -456,7 +469,11 @@ function modelNamedBy(
   input: Record<string, unknown>
 ): { name: string } | { id: string } | undefined {
   const { action } = route;
-  if (action === 'public' || route.modelBy === 'artifact-path') {
+  if (
+    action === 'public' ||
+    action === 'client' ||
+    route.modelBy === 'artifact-path'
+  ) {
     return undefined;
   }
   if (route.modelBy === 'id') {

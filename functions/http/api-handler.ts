@@ -20,10 +20,10 @@ import {
 import { ACCESS_MESSAGE, type AccessFields } from '#shared/log-format.ts';
 import { logger } from '#shared/powertools.ts';
 import type { AccessContext, RouteGuard } from './access-guard.ts';
-import { principalFromEvent } from './auth-context.ts';
+import { assertSourceAllowed, principalFromEvent } from './auth-context.ts';
 import { isKnownError, toErrorResponse } from './error-mapping.ts';
 import { responseJson } from './json-text.ts';
-import { rawInput } from './request.ts';
+import { bodyBytes, rawInput } from './request.ts';
 import {
   type FunctionGroup,
   type RouteDefinition,
@@ -48,7 +48,28 @@ export interface OperationContext<D> {
   readonly route: RouteDefinition;
   /** What the route's access check established (see route-checks.ts). */
   readonly access: AccessContext;
+  /** The body's bytes, for a route whose body is no JSON (`body`). */
+  readonly body: () => Buffer;
+  /** What the operation may need of the request beyond its input. */
+  readonly request: {
+    /** The caller's address, as API Gateway (or the local socket) saw it. */
+    readonly sourceIp: string;
+    /** A header (lower-case name). */
+    header(name: string): string | undefined;
+  };
 }
+
+/**
+ * The principal of a `client` route's operation: nobody yet (the operation
+ * authenticates the client itself).
+ */
+const CLIENT: Principal = {
+  id: '',
+  userName: '',
+  kind: 'service_principal',
+  isAdmin: false,
+  groups: [],
+};
 
 /**
  * One API operation: its input and output schemas (the OpenAPI document is
@@ -91,7 +112,14 @@ export function defineOperation<I, O, D>(spec: {
   summary: string;
   input: z.ZodType<I>;
   output: z.ZodType<O>;
-  run: (input: I, context: OperationContext<D>) => Promise<NoInfer<O>>;
+  /**
+   * The body for `output`, or a response the operation shapes itself
+   * (OAuth's token endpoint: `no-store`, OAuth's error shape).
+   */
+  run: (
+    input: I,
+    context: OperationContext<D>
+  ) => Promise<NoInfer<O> | RawResponse>;
   metric?: MetricRecord;
 }): Operation<D>;
 export function defineOperation<I, D>(spec: {
@@ -327,22 +355,39 @@ export function createApiHandler<D>(options: {
           `No API endpoint for ${event.requestContext.http.method} ${event.rawPath}`
         );
       }
-      const input = rawInput(event);
-      const { principal, access } = await options.guard.admit(
-        target.route,
-        principalFromEvent(event),
-        input,
-        (caller) =>
-          logger.appendKeys({
-            operation: target.operation.operation,
-            principalId: caller.id,
-          })
-      );
+      const input = rawInput(event, {
+        rawBody: target.route.body !== undefined,
+      });
+      let principal = CLIENT;
+      let access: AccessContext;
+      if (target.route.action === 'client') {
+        // OAuth's own client routes: no registry principal yet, but the IP
+        // access lists hold for them too.
+        assertSourceAllowed(event);
+        logger.appendKeys({ operation: target.operation.operation });
+        access = await options.guard.check(target.route, principal, input);
+      } else {
+        ({ principal, access } = await options.guard.admit(
+          target.route,
+          principalFromEvent(event),
+          input,
+          (caller) =>
+            logger.appendKeys({
+              operation: target.operation.operation,
+              principalId: caller.id,
+            })
+        ));
+      }
       const body = await target.operation.execute(input, {
         principal,
         deps: options.deps,
         route: target.route,
         access,
+        body: () => bodyBytes(event),
+        request: {
+          sourceIp: event.requestContext.http.sourceIp,
+          header: (name) => event.headers?.[name],
+        },
       });
       if (target.operation.metric) recordMetric(target.operation.metric);
       if (body instanceof RawResponse) return body.result;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { UnauthenticatedError } from '#domain/errors.ts';
+import { PermissionDeniedError, UnauthenticatedError } from '#domain/errors.ts';
 import type { Principal, PrincipalKind } from '#domain/principal.ts';
 
 /**
@@ -22,6 +22,7 @@ export function authorizerContextFor(principal: Principal): AuthorizerContext {
     kind: principal.kind,
     isAdmin: principal.isAdmin,
     groups: principal.groups.join(','),
+    ...(principal.viaOAuth ? { viaOAuth: true } : {}),
   };
 }
 
@@ -30,15 +31,39 @@ export function unauthenticatedContext(reason: string): AuthorizerContext {
 }
 
 /**
- * The caller, from the authorizer's context.
- * @throws UnauthenticatedError when the authorizer did not resolve one.
+ * A request from an address the IP access lists keep out: the handler
+ * refuses it before anything else, with 403 in the registry's shape.
  */
-export function principalFromEvent(event: APIGatewayProxyEventV2): Principal {
-  const context = (
+export function blockedContext(message: string): AuthorizerContext {
+  return { ipBlocked: message };
+}
+
+function authorizerContextOf(
+  event: APIGatewayProxyEventV2
+): Record<string, unknown> | undefined {
+  return (
     event.requestContext as {
       authorizer?: { lambda?: Record<string, unknown> };
     }
   ).authorizer?.lambda;
+}
+
+/**
+ * Refuses a request the authorizer found to come from a blocked address.
+ * @throws PermissionDeniedError
+ */
+export function assertSourceAllowed(event: APIGatewayProxyEventV2): void {
+  const blocked = authorizerContextOf(event)?.ipBlocked;
+  if (typeof blocked === 'string') throw new PermissionDeniedError(blocked);
+}
+
+/**
+ * The caller, from the authorizer's context.
+ * @throws UnauthenticatedError when the authorizer did not resolve one.
+ */
+export function principalFromEvent(event: APIGatewayProxyEventV2): Principal {
+  assertSourceAllowed(event);
+  const context = authorizerContextOf(event);
   if (!context) {
     throw new UnauthenticatedError('Credential was not sent or was invalid.');
   }
@@ -61,5 +86,8 @@ export function principalFromEvent(event: APIGatewayProxyEventV2): Principal {
     isAdmin: isAdmin === true || isAdmin === 'true',
     groups:
       typeof groups === 'string' && groups !== '' ? groups.split(',') : [],
+    ...(context.viaOAuth === true || context.viaOAuth === 'true'
+      ? { viaOAuth: true }
+      : {}),
   };
 }

@@ -71,6 +71,9 @@ export const fieldRules: Readonly<Record<string, FieldRule>> = {
   token_id: id,
   registered_model_id: id,
   upload_id: id,
+  service_principal_id: id,
+  secret_id: id,
+  ip_access_list_id: id,
   request_id: identifier(limits.idLength),
   created_by_id: identifier(limits.idLength),
   job_id: identifier(limits.idLength),
@@ -104,6 +107,13 @@ export const fieldRules: Readonly<Record<string, FieldRule>> = {
   excludedAttributes: term,
   sortBy: term,
   sortOrder: term,
+  // IP access lists and workspace settings.
+  label: principalName,
+  list_type: term,
+  ip_addresses: identifier(limits.ipAddressLength),
+  keys: term,
+  enableIpAccessLists: term,
+  lifetime: term,
 };
 
 export const defaultRule: FieldRule = text(limits.stringLength);

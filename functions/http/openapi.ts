@@ -137,6 +137,33 @@ function errorCodes(): string {
 
 const QUERY_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'DELETE']);
 
+/** The request bodies that are no JSON object (`RouteDefinition.body`). */
+const BODIES: Record<NonNullable<RouteDefinition['body']>, JsonObject> = {
+  raw: {
+    required: false,
+    description: "A file's bytes, whatever the content type (none needed).",
+    content: {
+      'application/octet-stream': {
+        schema: {
+          type: 'string',
+          contentMediaType: 'application/octet-stream',
+        },
+      },
+    },
+  },
+  form: {
+    required: true,
+    content: {
+      'application/x-www-form-urlencoded': {
+        schema: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
 function operationObject(
   route: RouteDefinition,
   operation: OperationSpec,
@@ -160,7 +187,7 @@ function operationObject(
       : {}),
   }));
   let requestBody: JsonObject | undefined;
-  if (QUERY_METHODS.has(route.method)) {
+  if (QUERY_METHODS.has(route.method) || route.body !== undefined) {
     for (const [name, schema] of fields) {
       parameters.push({
         name,
@@ -186,6 +213,7 @@ function operationObject(
       },
     };
   }
+  if (route.body !== undefined) requestBody = BODIES[route.body];
   const success =
     operation.output === 'html'
       ? {
@@ -225,7 +253,13 @@ function operationObject(
       : {}),
     ...(route.action === 'public'
       ? { security: [] }
-      : { 'x-stagegate-ability': route.action }),
+      : route.action === 'client'
+        ? {
+            // The OAuth client authenticates to the operation itself.
+            security: [],
+            'x-stagegate-ability': route.action,
+          }
+        : { 'x-stagegate-ability': route.action }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {

@@ -70,14 +70,44 @@ function header(
  * @throws InvalidParameterValueError
  */
 export function rawInput(
-  event: APIGatewayProxyEventV2
+  event: APIGatewayProxyEventV2,
+  options: { readonly rawBody?: boolean } = {}
 ): Record<string, unknown> {
   const input = Object.assign(
-    Object.fromEntries(Object.entries(transportInput(event))),
+    Object.fromEntries(
+      Object.entries(
+        options.rawBody
+          ? parseQueryString(event.rawQueryString ?? '')
+          : transportInput(event)
+      )
+    ),
     event.pathParameters ?? {}
   );
   checkInput(input);
   return input;
+}
+
+/**
+ * Where the local gateway puts a body larger than API Gateway carries (it
+ * has no such limit): the bytes themselves, not a base64 string, which
+ * V8 caps near 512 MiB. Never set on AWS.
+ */
+export const LOCAL_BODY = Symbol.for('stagegate.localBody');
+
+/**
+ * The request's body as bytes, for routes whose body is a file (the DBFS
+ * API): base64-decoded when API Gateway encoded it (binary content), the
+ * string's UTF-8 otherwise (text it passed through as is).
+ */
+export function bodyBytes(
+  event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>
+): Buffer {
+  const local = (event as { [LOCAL_BODY]?: unknown })[LOCAL_BODY];
+  if (Buffer.isBuffer(local)) return local;
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded
+    ? Buffer.from(event.body, 'base64')
+    : Buffer.from(event.body, 'utf8');
 }
 
 function transportInput(

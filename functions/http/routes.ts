@@ -20,16 +20,22 @@ export type FunctionGroup =
   | 'permissions'
   | 'transition-requests'
   | 'artifacts'
+  | 'dbfs'
+  | 'oauth'
+  | 'workspace'
   | 'registry-webhooks'
   | 'email-callbacks'
   | 'slack-callbacks';
 
 /**
  * What a route does: an ability of the one table (`ABILITIES` in
- * functions/domain/authorization.ts, by its IAM-style action name), or
- * `public` for the routes that need no token.
+ * functions/domain/authorization.ts, by its IAM-style action name),
+ * `public` for the routes that need no token (no authorizer either), or
+ * `client` for OAuth's endpoints, where the client authenticates itself to
+ * the operation (client credentials) and the authorizer still runs first
+ * (the IP access lists).
  */
-export type RouteAction = Ability | 'public';
+export type RouteAction = Ability | 'public' | 'client';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -49,11 +55,23 @@ export interface RouteDefinition {
    * MLflow artifact path (`mlflow-registry/<model id>/…`).
    */
   readonly modelBy?: 'id' | 'artifact-path';
+  /**
+   * `raw`: the body is a file's bytes (any content type, binary), not a
+   * JSON object; `form`: an `application/x-www-form-urlencoded` body
+   * (OAuth's token endpoint). Either way the operation reads the body
+   * itself, and the input is the query string and the path parameters.
+   * @default - a JSON body (POST, PUT, PATCH)
+   */
+  readonly body?: 'raw' | 'form';
 }
 
 /** Workspace-admin routes: those whose ability admins alone hold. */
 export function isAdminRoute(route: Pick<RouteDefinition, 'action'>): boolean {
-  return route.action !== 'public' && isAdminOnly(route.action);
+  return (
+    route.action !== 'public' &&
+    route.action !== 'client' &&
+    isAdminOnly(route.action)
+  );
 }
 
 const MLFLOW = '/api/2.0/mlflow';
@@ -435,14 +453,14 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/stagegate/model-versions/files',
     group: 'artifacts',
     operation: 'listModelVersionFiles',
-    action: 'registry:ReadRegisteredModel',
+    action: 'registry:ReadArtifacts',
   },
   {
     method: 'GET',
     path: '/api/2.0/mlflow-artifacts/artifacts',
     group: 'artifacts',
     operation: 'listArtifacts',
-    action: 'registry:ReadRegisteredModel',
+    action: 'registry:ReadArtifacts',
     modelBy: 'artifact-path',
   },
   {
@@ -451,8 +469,48 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/2.0/mlflow-artifacts/artifacts/{proxy+}',
     group: 'artifacts',
     operation: 'downloadArtifact',
-    action: 'registry:ReadRegisteredModel',
+    action: 'registry:ReadArtifacts',
     modelBy: 'artifact-path',
+  },
+  {
+    // Databricks' loading path (MLflow's DatabricksModelsArtifactRepository).
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/list-artifacts`,
+    group: 'artifacts',
+    operation: 'listModelVersionArtifacts',
+    action: 'registry:ReadArtifacts',
+  },
+  {
+    method: 'GET',
+    path: `${MLFLOW}/model-versions/get-signed-download-uri`,
+    group: 'artifacts',
+    operation: 'getModelVersionSignedDownloadUri',
+    action: 'registry:ReadArtifacts',
+  },
+  {
+    // The DBFS area of seed 002's temporary copies, each principal's own.
+    method: 'GET',
+    path: '/api/2.0/dbfs/list',
+    group: 'dbfs',
+    operation: 'listDbfs',
+    action: 'artifacts:ReadTemporaryCopies',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/dbfs/get-status',
+    group: 'dbfs',
+    operation: 'getDbfsStatus',
+    action: 'artifacts:ReadTemporaryCopies',
+  },
+  {
+    // One whole file per request, its bytes as the body (MLflow's
+    // DbfsRestArtifactRepository); the path follows `/dbfs`.
+    method: 'POST',
+    path: '/dbfs/{proxy+}',
+    group: 'dbfs',
+    operation: 'putDbfsFile',
+    action: 'artifacts:WriteTemporaryCopies',
+    body: 'raw',
   },
   {
     method: 'POST',
@@ -646,6 +704,102 @@ export const routes: readonly RouteDefinition[] = [
     operation: 'getPermissionLevels',
     action: 'registry:ReadRegisteredModel',
     modelBy: 'id',
+  },
+  {
+    // OAuth machine-to-machine (Databricks' discovery and token endpoints,
+    // which the SDK's `oauth-m2m` reads).
+    method: 'GET',
+    path: '/oidc/.well-known/oauth-authorization-server',
+    group: 'oauth',
+    operation: 'getOAuthAuthorizationServer',
+    action: 'client',
+  },
+  {
+    // A form-encoded body (RFC 6749).
+    method: 'POST',
+    path: '/oidc/v1/token',
+    group: 'oauth',
+    operation: 'issueOAuthToken',
+    action: 'client',
+    body: 'form',
+  },
+  {
+    method: 'POST',
+    path: '/api/2.0/accounts/servicePrincipals/{service_principal_id}/credentials/secrets',
+    group: 'oauth',
+    operation: 'createServicePrincipalSecret',
+    action: 'admin:ManageServicePrincipalSecrets',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/accounts/servicePrincipals/{service_principal_id}/credentials/secrets',
+    group: 'oauth',
+    operation: 'listServicePrincipalSecrets',
+    action: 'admin:ManageServicePrincipalSecrets',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/accounts/servicePrincipals/{service_principal_id}/credentials/secrets/{secret_id}',
+    group: 'oauth',
+    operation: 'deleteServicePrincipalSecret',
+    action: 'admin:ManageServicePrincipalSecrets',
+  },
+  {
+    // IP access lists (Databricks' workspace API) and their switch.
+    method: 'POST',
+    path: '/api/2.0/ip-access-lists',
+    group: 'workspace',
+    operation: 'createIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/ip-access-lists',
+    group: 'workspace',
+    operation: 'listIpAccessLists',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'getIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'PUT',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'replaceIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'updateIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/2.0/ip-access-lists/{ip_access_list_id}',
+    group: 'workspace',
+    operation: 'deleteIpAccessList',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'GET',
+    path: '/api/2.0/workspace-conf',
+    group: 'workspace',
+    operation: 'getWorkspaceConf',
+    action: 'admin:ManageIpAccessLists',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/2.0/workspace-conf',
+    group: 'workspace',
+    operation: 'setWorkspaceConf',
+    action: 'admin:ManageIpAccessLists',
   },
   {
     method: 'POST',

@@ -33,10 +33,19 @@ export interface ObjectHead {
   readonly etag: string;
   /** Present on versioned buckets. */
   readonly versionId?: string | undefined;
+  /**
+   * The SHA-256 (lowercase hex) the registry recorded when it wrote the
+   * object itself (DBFS API); absent otherwise.
+   */
+  readonly sha256?: string | undefined;
+  /** Epoch milliseconds, when S3 answered it. */
+  readonly lastModified?: number | undefined;
 }
 
 /** A server-side copy, pinned to what the manifest recorded. */
 export interface CopyRequest {
+  /** The source's bucket, when not the artifact bucket (an allow-listed one). */
+  readonly sourceBucket?: string | undefined;
   readonly sourceKey: string;
   /** Copy exactly this version of the source, when the bucket has versions. */
   readonly sourceVersionId?: string | undefined;
@@ -51,7 +60,12 @@ export interface CopyRequest {
 
 /** What a directory listing holds, one level deep. */
 export interface DirectoryListing {
-  readonly files: readonly { readonly key: string; readonly size: number }[];
+  readonly files: readonly {
+    readonly key: string;
+    readonly size: number;
+    /** Epoch milliseconds. */
+    readonly lastModified: number;
+  }[];
   /** Common prefixes, each ending in `/`. */
   readonly directories: readonly string[];
 }
@@ -92,7 +106,41 @@ export interface ArtifactTransfers {
   copyObject(request: CopyRequest): Promise<ObjectHead>;
   /** Writes a small JSON document the registry produced (the manifest). */
   putJson(key: string, value: unknown): Promise<void>;
+  /**
+   * Writes one file of a temporary copy that a client sent through the
+   * registry (the DBFS API: its bytes are the request's body), recording
+   * its SHA-256 with it (read back by `headObject`).
+   */
+  putObject(key: string, body: Uint8Array, sha256: string): Promise<void>;
   presignGet(key: string, ttlSeconds: number): Promise<PresignedUrl>;
   /** One level under `prefix` (which ends in `/`), at most `limit` entries. */
   listDirectory(prefix: string, limit: number): Promise<DirectoryListing>;
+}
+
+/** An object of a version's source, with what the registration pins. */
+export interface SourceObject {
+  readonly key: string;
+  readonly size: number;
+  /** Without quotes. */
+  readonly etag: string;
+  readonly versionId?: string | undefined;
+  readonly sha256?: string | undefined;
+}
+
+/**
+ * Reads the files a version is registered from, where the registry finds
+ * them by the version's source: a temporary copy or another version's
+ * managed files in the artifact bucket, or an allow-listed prefix of
+ * another bucket. Failures of S3 operations are `ArtifactTransferError`s.
+ */
+export interface ArtifactSourceReader {
+  /**
+   * Every object under `prefix` (recursively, in key order) with its
+   * metadata (as HEAD answers it), at most `limit` of them.
+   * @param bucket another bucket; @default the artifact bucket
+   */
+  snapshot(
+    location: { readonly bucket?: string | undefined; readonly prefix: string },
+    limit: number
+  ): Promise<readonly SourceObject[]>;
 }

@@ -2,10 +2,12 @@ import type { OperationSpec } from '#http/api-handler.ts';
 import type { FunctionGroup } from '#http/routes.ts';
 import type { FunctionNeeds } from '#shared/needs.ts';
 import { artifactsRoot } from './api/artifacts.ts';
+import { dbfsRoot } from './api/dbfs.ts';
 import { emailCallbacksRoot } from './api/email-callbacks.ts';
 import { healthRoot } from './api/health.ts';
 import { modelVersionsRoot } from './api/model-versions.ts';
 import { notFoundRoot } from './api/not-found.ts';
+import { oauthRoot } from './api/oauth.ts';
 import { permissionsRoot } from './api/permissions.ts';
 import { registeredModelsRoot } from './api/registered-models.ts';
 import { registryWebhooksRoot } from './api/registry-webhooks.ts';
@@ -14,6 +16,7 @@ import { slackCallbacksRoot } from './api/slack-callbacks.ts';
 import { tokenManagementRoot } from './api/token-management.ts';
 import { tokensRoot } from './api/tokens.ts';
 import { transitionRequestsRoot } from './api/transition-requests.ts';
+import { workspaceRoot } from './api/workspace.ts';
 import { authorizerRoot } from './authorizer.ts';
 import { cleanupRoot } from './jobs/cleanup.ts';
 import { eventDispatcherRoot } from './jobs/event-dispatcher.ts';
@@ -47,6 +50,9 @@ export const groupRoots: Readonly<Record<FunctionGroup, GroupRoot>> = {
   scim: scimRoot,
   permissions: permissionsRoot,
   artifacts: artifactsRoot,
+  dbfs: dbfsRoot,
+  oauth: oauthRoot,
+  workspace: workspaceRoot,
   'registry-webhooks': registryWebhooksRoot,
   'email-callbacks': emailCallbacksRoot,
   'slack-callbacks': slackCallbacksRoot,

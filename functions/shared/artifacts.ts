@@ -4,9 +4,19 @@ import {
   type RegistrationPolicy,
   registrationPolicyDefaults,
 } from '#domain/artifacts/registration.ts';
+import {
+  parseExternalSourcePrefixes,
+  type S3Prefix,
+} from '#domain/artifacts/sources.ts';
 import { uploadLimits } from '#domain/artifacts/upload-session.ts';
+import type { ArtifactSourceReader } from '#ports/artifact-store.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
-import { type Environment, getOptionalStringFromEnv } from './config.ts';
+import {
+  type Environment,
+  getOptionalStringFromEnv,
+  getStringFromEnv,
+} from './config.ts';
+import { needEnvironment } from './needs.ts';
 import type { RegistryTable } from './resources.ts';
 
 /**
@@ -34,21 +44,40 @@ export function artifactUrlTtlFromEnv(env: Environment = process.env): number {
 }
 
 /**
- * What `model-versions/create` needs to register versions from uploads:
- * the bucket's name (to recognise its temporary prefix in sources), the
- * upload sessions, and the registration function to start.
+ * What `model-versions/create` needs to register versions: the bucket's
+ * name (to recognise its temporary prefix in sources), the upload
+ * sessions, the registration function to start, and the reader of the
+ * files at other sources (temporary copies, managed versions, the
+ * allow-listed prefixes).
  */
 export function managedArtifacts(resources: {
   table: RegistryTable;
   bucketName: string;
   registrations: RegistrationQueue;
+  sources?: ArtifactSourceReader;
+  externalPrefixes?: readonly S3Prefix[];
 }): ManagedArtifactsDependencies {
   return {
     bucketName: resources.bucketName,
     uploads: new DynamoDBUploadSessionStore(resources.table),
     registrations: resources.registrations,
     leaseMs: registrationPolicyFromEnv().leaseMs,
+    sources: resources.sources,
+    externalPrefixes: resources.externalPrefixes,
   };
+}
+
+/**
+ * The admin's allow-list of `s3://` prefixes versions may be registered
+ * from (`EXTERNAL_SOURCE_PREFIXES`, set by the CDK stack from its
+ * configuration, which also grants read on exactly those; `none` for an
+ * empty list).
+ * @throws Error at cold start when it is not set, or for a malformed entry.
+ */
+export function externalSourcePrefixesFromEnv(): readonly S3Prefix[] {
+  return parseExternalSourcePrefixes(
+    getStringFromEnv(needEnvironment.externalSources)
+  );
 }
 
 /**

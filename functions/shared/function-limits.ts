@@ -32,6 +32,12 @@ export const functionTimeoutSeconds: Readonly<
   'slack-callbacks': 10,
   /** Shows or decides one e-mail link: a few reads and one transaction. */
   'email-callbacks': 10,
+  /** One temporary-copy file (up to about 4.7 MB on AWS) into S3. */
+  dbfs: 29,
+  /** Token and OAuth secret calls: a read or two and a signature. */
+  oauth: 10,
+  /** IP access lists and workspace settings. */
+  workspace: 10,
   authorizer: 10,
   notFound: 10,
   /** Bounded runs (sessions, objects, requests per run); hourly. */

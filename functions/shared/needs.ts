@@ -70,6 +70,18 @@ export interface FunctionNeeds {
   readonly transitionRequestWorkflow?: WorkflowAccess;
   /** Starts asynchronous registrations (invokes the registration function). */
   readonly registrations?: true;
+  /**
+   * The admin-allow-listed `s3://` prefixes versions may be registered from
+   * (deploy-time configuration): `read` (list them and HEAD their
+   * objects) or `copySource` (copy pinned versions of their objects).
+   */
+  readonly externalSources?: ExternalSourceAccess;
+  /**
+   * The key that signs OAuth access tokens (the token endpoint) and
+   * verifies them (the authorizer): a Secrets Manager secret, read
+   * through the Parameters and Secrets extension.
+   */
+  readonly oauthSigningKey?: true;
   /** The queue of webhook deliveries (and its dead-letter queue). */
   readonly webhookQueue?: QueueAccess;
   /** Publishes registry events on the stack's event bus. */
@@ -84,6 +96,8 @@ export interface FunctionNeeds {
   readonly slackActions?: true;
 }
 
+export type ExternalSourceAccess = 'read' | 'copySource';
+
 /** The environment variable that carries each need's resource. */
 export const needEnvironment = {
   table: 'REGISTRY_TABLE_NAME',
@@ -91,6 +105,8 @@ export const needEnvironment = {
   bucketName: 'ARTIFACT_BUCKET_NAME',
   transitionRequestWorkflow: 'TRANSITION_REQUEST_STATE_MACHINE_ARN',
   registrations: 'REGISTRATION_FUNCTION_NAME',
+  externalSources: 'EXTERNAL_SOURCE_PREFIXES',
+  oauthSigningKey: 'OAUTH_SIGNING_SECRET_ARN',
   webhookQueue: 'WEBHOOK_QUEUE_URL',
   eventBus: 'EVENT_BUS_NAME',
   mail: 'MAIL_TRANSPORT',

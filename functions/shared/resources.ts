@@ -1,7 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Prefix } from '#domain/artifacts/sources.ts';
 import type { EmailSettings } from '#domain/email/email-notifications.ts';
 import type { ApprovalWorkflow } from '#ports/approval-workflow.ts';
 import type {
+  ArtifactSourceReader,
   ArtifactStore,
   ArtifactTransfers,
 } from '#ports/artifact-store.ts';
@@ -9,8 +11,10 @@ import type { DeliveryQueue } from '#ports/delivery-queue.ts';
 import type { EventBus } from '#ports/event-bus.ts';
 import type { MailTransport } from '#ports/mail-transport.ts';
 import type { RegistrationQueue } from '#ports/registration-queue.ts';
+import type { SigningKeys } from '#ports/signing-keys.ts';
 import type { SlackActionQueue, SlackSecretSource } from '#ports/slack.ts';
 import type {
+  ExternalSourceAccess,
   FunctionNeeds,
   PrefixNeed,
   QueueAccess,
@@ -26,7 +30,7 @@ export interface RegistryTable {
 /** The objects of the artifact bucket, under the prefixes it was granted. */
 export interface ArtifactBucket {
   readonly bucketName: string;
-  readonly artifacts: ArtifactStore & ArtifactTransfers;
+  readonly artifacts: ArtifactStore & ArtifactTransfers & ArtifactSourceReader;
 }
 
 /**
@@ -57,6 +61,12 @@ export type ResourcesFor<N extends FunctionNeeds> = (N extends {
     : unknown) &
   (N extends { registrations: true }
     ? { readonly registrations: RegistrationQueue }
+    : unknown) &
+  (N extends { externalSources: ExternalSourceAccess }
+    ? { readonly externalPrefixes: readonly S3Prefix[] }
+    : unknown) &
+  (N extends { oauthSigningKey: true }
+    ? { readonly signingKeys: SigningKeys }
     : unknown) &
   (N extends { webhookQueue: QueueAccess }
     ? { readonly queue: DeliveryQueue }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import {
@@ -23,11 +23,17 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  NO_EXTERNAL_SOURCES,
+  type S3Prefix,
+} from '../../functions/domain/artifacts/sources.ts';
+import {
   type BucketAccess,
+  type ExternalSourceAccess,
   needEnvironment,
   type QueueAccess,
   type TableNeed,
@@ -318,6 +324,75 @@ export class RegistryFunction extends NodejsFunction {
       `Artifact keys under ${keyPrefix} are created at run time (one per file of a model version); access is limited to that prefix.`
     );
     this.addEnvironment(needEnvironment.bucket, bucket.bucketName);
+    return this;
+  }
+
+  /**
+   * Lets the function read the OAuth signing key (GetSecretValue on that
+   * one secret) and sets `OAUTH_SIGNING_SECRET_ARN`; the function must be
+   * made with `readsSecrets` (the extension it reads it through).
+   */
+  bindSigningKey(secret: ISecret): this {
+    secret.grantRead(this);
+    this.addEnvironment(needEnvironment.oauthSigningKey, secret.secretArn);
+    return this;
+  }
+
+  /**
+   * Lets the function read the admin-allow-listed `s3://` prefixes that
+   * versions may be registered from, and sets `EXTERNAL_SOURCE_PREFIXES`
+   * to exactly those (empty: nothing is granted and no `s3://` source is
+   * copied).
+   *
+   * @param prefixes the allow-list (deploy-time context
+   *   `externalSourcePrefixes`)
+   * @param access `read`: GetObject (HEAD) under each prefix and
+   *   ListBucket limited to it; `copySource`: GetObject and
+   *   GetObjectVersion under each prefix (CopyObject of a pinned version).
+   */
+  bindExternalSources(
+    prefixes: readonly S3Prefix[],
+    access: ExternalSourceAccess
+  ): this {
+    const stack = Stack.of(this);
+    for (const { bucket, prefix } of prefixes) {
+      const bucketArn = stack.formatArn({
+        service: 's3',
+        region: '',
+        account: '',
+        resource: bucket,
+      });
+      const objects = `${bucketArn}/${prefix}*`;
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions:
+            access === 'read'
+              ? ['s3:GetObject']
+              : ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [objects],
+        })
+      );
+      if (access === 'read') {
+        this.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [bucketArn],
+            conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+          })
+        );
+      }
+      acknowledgeWildcardResource(
+        this.executionRole,
+        objects,
+        `Model files under the allow-listed source s3://${bucket}/${prefix} are named by the versions registered from them; access is limited to that prefix, read only.`
+      );
+    }
+    this.addEnvironment(
+      needEnvironment.externalSources,
+      prefixes.length === 0
+        ? NO_EXTERNAL_SOURCES
+        : prefixes.map((p) => `s3://${p.bucket}/${p.prefix}`).join(',')
+    );
     return this;
   }
 

@@ -343,14 +343,19 @@ const groupReach: Record<FunctionGroup, Reach> = {
   // Writes here can make transition requests stale, which the workflow
   // closes.
   'registered-models': { table: true, workflow: 'request', artifacts: false },
-  // Only starts registrations (the registration function copies).
-  'model-versions': { table: true, workflow: 'request', artifacts: false },
+  // Starts registrations (the registration function copies); lists and
+  // HEADs the files at a version's source to pin what is copied.
+  'model-versions': { table: true, workflow: 'request', artifacts: true },
   'transition-requests': { table: true, workflow: 'request', artifacts: false },
   tokens: { table: true, artifacts: false },
   'token-management': { table: true, artifacts: false },
   scim: { table: true, artifacts: false },
   permissions: { table: true, artifacts: false },
   artifacts: { table: true, artifacts: true },
+  // Temporary copies (DBFS API): the one function artifact bytes pass.
+  dbfs: { table: true, artifacts: true },
+  oauth: { table: true, artifacts: false },
+  workspace: { table: true, artifacts: false },
   'registry-webhooks': { table: true, artifacts: false },
   // Decides requests from e-mail links, as 'transition-requests' does.
   'email-callbacks': { table: true, workflow: 'request', artifacts: false },
@@ -788,6 +793,9 @@ describe('ApiStack', () => {
           stagegate.api.slackActionsFunction,
           stagegate.api.eventDispatcherFunction,
           stagegate.api.groupFunctions.get('slack-callbacks'),
+          // The OAuth signing key (below).
+          stagegate.api.authorizerFunction,
+          stagegate.api.groupFunctions.get('oauth'),
         ]
           .map((fn) => logicalIdOf(stagegate.api, fn as RegistryFunction))
           .sort()
@@ -1031,6 +1039,8 @@ describe('ApiStack', () => {
         const s3 = statements.filter((statement) =>
           actionsOf(statement).some((action) => action.startsWith('s3:'))
         );
+        // CDK merges statements with the same actions into one with several
+        // resources: each resource is matched on its own.
         const objectPrefixes = s3
           .filter(
             (statement) => !actionsOf(statement).includes('s3:ListBucket')
@@ -1054,8 +1064,8 @@ describe('ApiStack', () => {
           );
 
         // Assess
-        expect(objectPrefixes.sort()).toEqual(
-          (needs.bucket ?? []).map(({ prefix }) => prefix).sort()
+        expect([...new Set(objectPrefixes)].sort()).toEqual(
+          [...new Set((needs.bucket ?? []).map(({ prefix }) => prefix))].sort()
         );
         expect(listed.sort()).toEqual(
           (needs.bucket ?? [])
@@ -1085,10 +1095,12 @@ describe('ApiStack', () => {
 
       it(`may read ${[needs.slackSecret ? 'the Slack secret' : '', needs.emailLinkKey ? 'the e-mail link key' : ''].filter(Boolean).join(' and ') || 'no secret'}, as its root declares`, () => {
         // Act
-        const secrets = functionOf().statements.filter((statement) =>
-          actionsOf(statement).some((action) =>
-            action.startsWith('secretsmanager:')
-          )
+        // (the OAuth signing key is another secret, tested below)
+        const secrets = functionOf().statements.filter(
+          (statement) =>
+            actionsOf(statement).some((action) =>
+              action.startsWith('secretsmanager:')
+            ) && !JSON.stringify(statement).includes('OAuthSigningKey')
         );
 
         // Assess
@@ -1269,7 +1281,7 @@ describe('ApiStack', () => {
         expect(environmentOf(fn).ARTIFACT_BUCKET_NAME).toBeDefined();
       });
 
-      it("lets model-versions invoke the registration function's live alias, and nothing in S3", () => {
+      it('lets model-versions invoke the registration function, and only list and read the temporary and managed prefixes', () => {
         // Prepare
         const fn = stagegate.api.groupFunctions.get('model-versions');
         if (!fn) throw new Error('no model-versions function');
@@ -1284,10 +1296,20 @@ describe('ApiStack', () => {
         const statements = statementsOf(fn);
         const environment = environmentOf(fn);
 
-        // Assess
+        // Assess: what creating a version from a temporary copy or a
+        // managed version reads (list, HEAD), and no write
         expect(
-          statements.flatMap(actionsOf).filter((a) => a.startsWith('s3:'))
-        ).toEqual([]);
+          objectActions(statements, artifactKeyPrefixes.temporary)
+        ).toEqual(['s3:GetObject']);
+        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual([
+          's3:GetObject',
+        ]);
+        expect(listedPrefixes(statements).sort()).toEqual(
+          [
+            `${artifactKeyPrefixes.managed}*`,
+            `${artifactKeyPrefixes.temporary}*`,
+          ].sort()
+        );
         expect(
           statements.filter((statement) =>
             actionsOf(statement).includes('lambda:InvokeFunction')
@@ -1306,7 +1328,7 @@ describe('ApiStack', () => {
         expect(environment.ARTIFACT_BUCKET_NAME).toBeDefined();
       });
 
-      it('lets the registration function copy pinned versions from the temporary prefix into the managed one, without listing', () => {
+      it('lets the registration function copy pinned versions from the temporary and managed prefixes into the managed one, without listing', () => {
         // Prepare
         const fn = stagegate.api.registrationFunction;
 
@@ -1317,10 +1339,14 @@ describe('ApiStack', () => {
         expect(
           objectActions(statements, artifactKeyPrefixes.temporary)
         ).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-        expect(objectActions(statements, artifactKeyPrefixes.managed)).toEqual([
+        // Managed versions are also sources (`models:/`): pinned reads too.
+        expect([
+          ...new Set(objectActions(statements, artifactKeyPrefixes.managed)),
+        ]).toEqual([
           's3:AbortMultipartUpload',
           's3:DeleteObject',
           's3:GetObject',
+          's3:GetObjectVersion',
           's3:PutObject',
         ]);
         expect(listedPrefixes(statements)).toEqual([]);
@@ -2738,5 +2764,158 @@ describe('e-mail', () => {
       variablesOf(api, stagegate, stagegate.api.eventDispatcherFunction)
         .MAIL_TRANSPORT
     ).toBe('off');
+  });
+});
+
+describe('registration by path from allow-listed s3:// prefixes', () => {
+  let allowListed: StagegateApp;
+  let template: Template;
+
+  beforeAll(() => {
+    allowListed = buildApp({
+      bundling: false,
+      cloudFormationValidation: false,
+      context: {
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+        externalSourcePrefixes: 's3://team-models/registered/,s3://lake/ml/',
+      },
+    });
+    template = Template.fromStack(allowListed.api);
+  });
+
+  /** `<action> <bucket/prefix>` of each grant on the allow-listed places. */
+  function statementsOn(
+    fn: IConstruct & { executionRole: IConstruct }
+  ): string[] {
+    return statementsOfRole(
+      template,
+      logicalIdOf(allowListed.api, fn.executionRole)
+    ).flatMap((statement) =>
+      [statement.Resource]
+        .flat()
+        .map((resource) => /:s3:::([^"]+)/.exec(JSON.stringify(resource))?.[1])
+        .filter(
+          (place): place is string =>
+            place !== undefined && /^(team-models|lake)\b/.test(place)
+        )
+        .flatMap((place) =>
+          actionsOf(statement).map((action) => `${action} ${place}`)
+        )
+    );
+  }
+
+  it('lets model-versions list and HEAD exactly those prefixes, and the registration copy from them', () => {
+    // Prepare
+    const versions = allowListed.api.groupFunctions.get('model-versions');
+    if (!versions) throw new Error('no model-versions function');
+
+    // Act
+    const read = statementsOn(versions);
+    const copy = statementsOn(allowListed.api.registrationFunction);
+    const listing = JSON.stringify(
+      statementsOfRole(
+        template,
+        logicalIdOf(allowListed.api, versions.executionRole)
+      ).filter((statement) => actionsOf(statement).includes('s3:ListBucket'))
+    );
+
+    // Assess
+    expect(read.sort()).toEqual([
+      's3:GetObject lake/ml/*',
+      's3:GetObject team-models/registered/*',
+      's3:ListBucket lake',
+      's3:ListBucket team-models',
+    ]);
+    expect(listing).toContain('"s3:prefix":["registered/*"]');
+    expect(listing).toContain('"s3:prefix":["ml/*"]');
+    expect(copy.sort()).toEqual([
+      's3:GetObject lake/ml/*',
+      's3:GetObject team-models/registered/*',
+      's3:GetObjectVersion lake/ml/*',
+      's3:GetObjectVersion team-models/registered/*',
+    ]);
+  });
+
+  it('grants them to no other function', () => {
+    // Act
+    const others = [
+      ...[...allowListed.api.groupFunctions]
+        .filter(([group]) => group !== 'model-versions')
+        .map(([, fn]) => fn),
+      allowListed.api.authorizerFunction,
+      allowListed.api.cleanupFunction,
+      allowListed.api.registrationWatchdogFunction,
+    ].flatMap(statementsOn);
+
+    // Assess
+    expect(others).toEqual([]);
+  });
+
+  it('tells the functions the allow-list, and "none" without one', () => {
+    // Act
+    const versions = allowListed.api.groupFunctions.get('model-versions');
+    const variables =
+      template.toJSON().Resources[
+        logicalIdOf(allowListed.api, versions as IConstruct)
+      ].Properties.Environment.Variables;
+    const defaults =
+      api.toJSON().Resources[
+        logicalIdOf(
+          stagegate.api,
+          stagegate.api.groupFunctions.get('model-versions') as IConstruct
+        )
+      ].Properties.Environment.Variables;
+
+    // Assess
+    expect(variables.EXTERNAL_SOURCE_PREFIXES).toBe(
+      's3://team-models/registered/,s3://lake/ml/'
+    );
+    expect(defaults.EXTERNAL_SOURCE_PREFIXES).toBe('none');
+  });
+});
+
+describe('the OAuth signing key', () => {
+  it('is a retained secret of the stateful stack', () => {
+    // Act (the stateful stack's other secret holds the bootstrap token)
+    const { resource } = onlyResource(stateful, 'AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: { PasswordLength: 64 } },
+    });
+
+    // Assess
+    expect(resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      },
+    });
+  });
+
+  it('is read by the authorizer and the oauth function only, through the secrets extension', () => {
+    // Prepare
+    const readers = Object.entries(
+      api.findResources('AWS::Lambda::Function')
+    ).filter(([, { Properties }]) =>
+      statementsOfRole(api, Properties.Role['Fn::GetAtt'][0]).some(
+        (statement) =>
+          actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(statement.Resource).includes('OAuthSigningKey')
+      )
+    );
+    const expected = [
+      stagegate.api.authorizerFunction,
+      stagegate.api.groupFunctions.get('oauth') as IConstruct,
+    ].map((fn) => logicalIdOf(stagegate.api, fn));
+
+    // Assess
+    expect(readers.map(([id]) => id).sort()).toEqual(expected.sort());
+    for (const [, { Properties }] of readers) {
+      expect(
+        JSON.stringify(
+          Properties.Environment.Variables.OAUTH_SIGNING_SECRET_ARN
+        )
+      ).toContain('OAuthSigningKey');
+      // A region map of the extension's layer ARNs (arm64).
+      expect(JSON.stringify(Properties.Layers)).toMatch(/Paramsandsecrets/i);
+    }
   });
 });

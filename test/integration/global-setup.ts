@@ -45,8 +45,12 @@ export default async function setup(project: TestProject) {
       adminToken,
       // Byte counters per route and "run the cleanup job now", for the
       // artifact tests (local only: they do not exist on AWS).
+      // No grace after READY: the cleanup test removes a copy at once
+      // (test/integration/remote-registry.test.ts has a grace of its own).
       env: {
         STAGEGATE_DEBUG_ENDPOINTS: 'true',
+        TEMPORARY_COPY_GRACE_HOURS: '0',
+        FAILED_RETENTION_HOURS: '72',
         // Every answer held to its operation's published output schema.
         STAGEGATE_CHECK_RESPONSES: 'true',
         // Webhook retries in tenths of a second, three attempts in all

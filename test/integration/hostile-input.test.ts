@@ -197,15 +197,20 @@ beforeAll(async () => {
       stored.webhookSecret,
       stored.webhookAuthorization,
       stored.jobAccessToken,
+      stored.oauthSecret,
     ]),
   ];
   const checks = {
     secrets,
     marks: [FRESH_SECRET_MARK],
-    // The public routes, and the web page's own files (served without a
+    // The public routes; OAuth's endpoints, which authenticate the client
+    // themselves (discovery answers anyone, the token endpoint only a client
+    // with its secret); and the web page's own files (served without a
     // token, as CloudFront serves them on AWS; they hold no registry data).
     publicPaths: new Set([
-      ...routes.filter((r) => r.action === 'public').map((r) => r.path),
+      ...routes
+        .filter((r) => r.action === 'public' || r.action === 'client')
+        .map((r) => r.path),
       '/',
       '/index.html',
     ]),

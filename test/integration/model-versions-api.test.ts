@@ -202,7 +202,6 @@ describe('Model versions', () => {
     it.each([
       ['an s3:// URI', 's3://bucket/models/m/1'],
       ['a runs:/ URI', 'runs:/998c2cf90d95491682d3f05fcfe49dd4/model'],
-      ['a models:/ URI', 'models:/other-model/3'],
       ['a name with dots that is no traversal', 's3://bucket/a..b/model'],
     ])('accepts %s as source', async (_case, source) => {
       // Prepare
@@ -214,6 +213,31 @@ describe('Model versions', () => {
       // Assess
       expect(response.status).toBe(200);
       expect(response.body.model_version.source).toBe(source);
+    });
+
+    it('resolves a models:/ URI at creation, keeping it as the source', async () => {
+      // Prepare
+      const original = await createModel();
+      await createVersion({ name: original, source: S3 });
+      const name = await createModel();
+
+      // Act
+      const response = await createVersion({
+        name,
+        source: `models:/${original}/1`,
+      });
+      const missing = await createVersion({
+        name,
+        source: 'models:/no-such-model-anywhere/3',
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body.model_version.source).toBe(`models:/${original}/1`);
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+      });
     });
 
     it.each([

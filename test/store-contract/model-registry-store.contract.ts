@@ -1059,6 +1059,44 @@ export function describeModelRegistryStoreContract(
     });
 
     describe('createVersion', () => {
+      it('stores where its files come from and where they load from, through status changes', async () => {
+        // Prepare
+        const store = await createStore();
+        await store.createRegisteredModel(aModel(), []);
+        const record = await recordOf(store, 'fraud-detector');
+        const managed = aVersion(record, {
+          source: 'dbfs:/databricks/mlflow/tmp-external-source/r/model',
+          uploadId: idOf(7),
+        });
+        await store.createVersion(record, managed);
+        const next = await recordOf(store, 'fraud-detector');
+        const reference = aVersion(next, {
+          source: 'models:/other/1',
+          storageLocation: 'runs:/r/model',
+        });
+
+        // Act
+        await store.createVersion(next, reference);
+        await store.setVersionStatus(record.model.id, 1, {
+          status: 'FAILED_REGISTRATION',
+          statusMessage: 'no',
+          now: T0 + 2000,
+          expectedStatus: 'READY',
+        });
+
+        // Assess
+        expect(await store.getVersion(record.model.id, 1)).toMatchObject({
+          uploadId: idOf(7),
+          status: 'FAILED_REGISTRATION',
+        });
+        expect(await store.getVersion(record.model.id, 2)).toMatchObject({
+          storageLocation: 'runs:/r/model',
+        });
+        expect(
+          (await store.getVersion(record.model.id, 2))?.uploadId
+        ).toBeUndefined();
+      });
+
       it('stores the next version and counts it in None', async () => {
         // Prepare
         const store = await createStore();

@@ -14,7 +14,9 @@ import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
 import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBEmailLedger } from '#adapters/dynamodb/email-ledger.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
+import { DynamoDBIpAccessStore } from '#adapters/dynamodb/ip-access-store.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
+import { DynamoDBOAuthSecretStore } from '#adapters/dynamodb/oauth-secret-store.ts';
 import { DynamoDBOutboxStore } from '#adapters/dynamodb/outbox-store.ts';
 import {
   DynamoDBTransitionRequestStore,
@@ -37,7 +39,9 @@ import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifac
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeEmailLedgerContract } from '#test/store-contract/email-ledger.contract.ts';
 import { describeIdentityStoreContract } from '#test/store-contract/identity-store.contract.ts';
+import { describeIpAccessStoreContract } from '#test/store-contract/ip-access-store.contract.ts';
 import { describeModelRegistryStoreContract } from '#test/store-contract/model-registry-store.contract.ts';
+import { describeOAuthSecretStoreContract } from '#test/store-contract/oauth-secret-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
 
@@ -134,6 +138,24 @@ describeIdentityStoreContract(
   'DynamoDB Local',
   async () =>
     new DynamoDBIdentityStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describeIpAccessStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBIpAccessStore({
+      client: await emptyTable(),
+      tableName: TABLE_NAME,
+    })
+);
+
+describeOAuthSecretStoreContract(
+  'DynamoDB Local',
+  async () =>
+    new DynamoDBOAuthSecretStore({
       client: await emptyTable(),
       tableName: TABLE_NAME,
     })

@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { ArtifactTransferError } from '#domain/artifacts/errors.ts';
 import type {
   ArtifactObject,
+  ArtifactSourceReader,
   ArtifactStore,
   ArtifactTransfers,
   CopyRequest,
   DirectoryListing,
   ObjectHead,
   PresignedUrl,
+  SourceObject,
 } from '#ports/artifact-store.ts';
 
 interface StoredObject {
@@ -15,6 +17,7 @@ interface StoredObject {
   etag: string;
   versionId: string;
   lastModified: number;
+  sha256?: string;
 }
 
 /**
@@ -25,7 +28,11 @@ interface StoredObject {
  * uploads are simulated with `put` and `uploadPart`. Presigned URLs are
  * `memory://<method>/<key>?expires=<ms>`.
  */
-export class MemoryArtifactBucket implements ArtifactStore, ArtifactTransfers {
+export class MemoryArtifactBucket
+  implements ArtifactStore, ArtifactTransfers, ArtifactSourceReader
+{
+  /** Other buckets (allow-listed sources), by name. */
+  readonly otherBuckets = new Map<string, MemoryArtifactBucket>();
   readonly #objects = new Map<string, StoredObject>();
   readonly #versions = new Map<string, StoredObject>();
   readonly #multipart = new Map<
@@ -161,9 +168,11 @@ export class MemoryArtifactBucket implements ArtifactStore, ArtifactTransfers {
     this.copies.push(request);
     const failure = this.failCopies.get(request.sourceKey);
     if (failure) throw failure;
-    const source = request.sourceVersionId
-      ? this.#versions.get(request.sourceVersionId)
-      : this.#objects.get(request.sourceKey);
+    const from =
+      request.sourceBucket === undefined
+        ? this
+        : this.otherBuckets.get(request.sourceBucket);
+    const source = from?.stored(request.sourceKey, request.sourceVersionId);
     if (!source) {
       throw new ArtifactTransferError('missing', 'NoSuchKey', 'NoSuchKey', 404);
     }
@@ -185,6 +194,40 @@ export class MemoryArtifactBucket implements ArtifactStore, ArtifactTransfers {
     this.put(key, JSON.stringify(value));
   }
 
+  async putObject(
+    key: string,
+    body: Uint8Array,
+    sha256: string
+  ): Promise<void> {
+    const bytes = Buffer.from(body);
+    this.#store(key, bytes, md5(bytes)).sha256 = sha256;
+  }
+
+  async snapshot(
+    location: { readonly bucket?: string | undefined; readonly prefix: string },
+    limit: number
+  ): Promise<readonly SourceObject[]> {
+    const bucket =
+      location.bucket === undefined
+        ? this
+        : this.otherBuckets.get(location.bucket);
+    if (!bucket) {
+      throw new ArtifactTransferError('other', 'NoSuchBucket', 'NoSuchBucket');
+    }
+    return bucket
+      .keys(location.prefix)
+      .slice(0, limit)
+      .flatMap((key) => {
+        const object = bucket.stored(key);
+        return object ? [{ key, ...head(object) }] : [];
+      });
+  }
+
+  /** An object, or one version of it. */
+  stored(key: string, versionId?: string): StoredObject | undefined {
+    return versionId ? this.#versions.get(versionId) : this.#objects.get(key);
+  }
+
   async presignGet(key: string, ttlSeconds: number): Promise<PresignedUrl> {
     return this.#presign('get', key, ttlSeconds);
   }
@@ -193,19 +236,26 @@ export class MemoryArtifactBucket implements ArtifactStore, ArtifactTransfers {
     prefix: string,
     limit: number
   ): Promise<DirectoryListing> {
-    const files: { key: string; size: number }[] = [];
+    const files: { key: string; size: number; lastModified: number }[] = [];
     const directories = new Set<string>();
     for (const key of this.keys(prefix)) {
       const rest = key.slice(prefix.length);
       const slash = rest.indexOf('/');
       if (slash >= 0) directories.add(prefix + rest.slice(0, slash + 1));
-      else files.push({ key, size: this.#objects.get(key)?.data.length ?? 0 });
+      else {
+        const object = this.#objects.get(key);
+        files.push({
+          key,
+          size: object?.data.length ?? 0,
+          lastModified: object?.lastModified ?? 0,
+        });
+      }
     }
     return { files: files.slice(0, limit), directories: [...directories] };
   }
 
-  #store(key: string, data: Buffer, etag: string) {
-    const object = {
+  #store(key: string, data: Buffer, etag: string): StoredObject {
+    const object: StoredObject = {
       data,
       etag,
       versionId: `v${++this.#sequence}`,
@@ -231,5 +281,7 @@ function head(object: StoredObject): ObjectHead {
     size: object.data.length,
     etag: object.etag,
     versionId: object.versionId,
+    lastModified: object.lastModified,
+    ...(object.sha256 ? { sha256: object.sha256 } : {}),
   };
 }

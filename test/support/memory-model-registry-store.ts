@@ -735,6 +735,10 @@ function toVersion(stored: StoredVersion): ModelVersion {
     creationTimestamp: stored.creationTimestamp,
     lastUpdatedTimestamp: stored.lastUpdatedTimestamp,
     userId: stored.userId,
+    ...(stored.uploadId === undefined ? {} : { uploadId: stored.uploadId }),
+    ...(stored.storageLocation === undefined
+      ? {}
+      : { storageLocation: stored.storageLocation }),
   };
 }
 

@@ -88,6 +88,16 @@ export const keys = {
   registryWebhooks: 'WEBHOOKS#REGISTRY',
   /** GSI2 partition listing every webhook by id. */
   allWebhooks: 'WEBHOOKS',
+  /** A service principal's OAuth secret, by the hash of its value. */
+  oauthSecret: (secretHash: string) => ({
+    PK: `OAUTHSECRET#${secretHash}`,
+    SK: '#OAUTHSECRET',
+  }),
+  /** GSI1 partition listing one principal's OAuth secrets by id. */
+  oauthSecretsOfPrincipal: (principalId: string) =>
+    `PRINCIPAL#${principalId}#OAUTHSECRETS`,
+  /** The IP access lists and whether they are enforced, as one item. */
+  ipAccessSettings: { PK: 'WORKSPACE#conf', SK: '#IPACCESS' },
   /**
    * The managed files a deletion left for the cleanup job: a version's, or
    * (`#MODEL`) a whole model's. Outside the model's partition, which the

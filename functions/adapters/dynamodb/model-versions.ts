@@ -374,6 +374,10 @@ export function toVersionItem(version: ModelVersion): Item {
     creationTimestamp: version.creationTimestamp,
     lastUpdatedTimestamp: version.lastUpdatedTimestamp,
     userId: version.userId,
+    ...(version.uploadId === undefined ? {} : { uploadId: version.uploadId }),
+    ...(version.storageLocation === undefined
+      ? {}
+      : { storageLocation: version.storageLocation }),
   };
 }
 
@@ -392,5 +396,9 @@ export function toModelVersion(item: Item): ModelVersion {
     creationTimestamp: Number(item.creationTimestamp),
     lastUpdatedTimestamp: Number(item.lastUpdatedTimestamp),
     userId: String(item.userId ?? ''),
+    ...(typeof item.uploadId === 'string' ? { uploadId: item.uploadId } : {}),
+    ...(typeof item.storageLocation === 'string'
+      ? { storageLocation: item.storageLocation }
+      : {}),
   };
 }

@@ -6,6 +6,7 @@ import {
 import type {
   ManifestEntry,
   PlannedFile,
+  SessionOrigin,
   UploadSession,
   UploadSessionStatus,
 } from '#domain/artifacts/upload-session.ts';
@@ -59,7 +60,19 @@ export class DynamoDBUploadSessionStore implements UploadSessionStore {
             status: session.status,
             createdAt: session.createdAt,
             urlsExpireAt: session.urlsExpireAt,
-            files: JSON.stringify(session.files.map(plannedTuple)),
+            // A session made from a version's source starts COMPLETED,
+            // with its manifest in place of the planned files.
+            ...(session.manifest
+              ? {
+                  manifest: JSON.stringify(session.manifest.map(manifestTuple)),
+                }
+              : { files: JSON.stringify(session.files.map(plannedTuple)) }),
+            ...(session.completedAt === undefined
+              ? {}
+              : { completedAt: session.completedAt }),
+            ...(session.origin === undefined
+              ? {}
+              : { origin: JSON.stringify(session.origin) }),
           },
           ConditionExpression: 'attribute_not_exists(PK)',
         })
@@ -271,6 +284,10 @@ function toSession(item: Item): UploadSession {
     files,
     manifest,
     completedAt: optionalNumber(item.completedAt),
+    origin:
+      typeof item.origin === 'string'
+        ? (JSON.parse(item.origin) as SessionOrigin)
+        : undefined,
     consumedAt: optionalNumber(item.consumedAt),
     consumedBy:
       item.consumedModelId === undefined

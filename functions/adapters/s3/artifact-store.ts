@@ -13,15 +13,18 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { mapWithConcurrency } from '#domain/artifacts/concurrency.ts';
 import { ArtifactTransferError } from '#domain/artifacts/errors.ts';
 import type {
   ArtifactObject,
+  ArtifactSourceReader,
   ArtifactStore,
   ArtifactTransfers,
   CopyRequest,
   DirectoryListing,
   ObjectHead,
   PresignedUrl,
+  SourceObject,
 } from '#ports/artifact-store.ts';
 
 /** S3's DeleteObjects takes at most 1000 keys per call. */
@@ -41,6 +44,10 @@ const SIGV4_MAX_SECONDS = 7 * 24 * 3600;
  * and role sessions last at most 12 hours.
  */
 const UNKNOWN_SESSION_MAX_SECONDS = 12 * 3600;
+/** User metadata (`x-amz-meta-sha256`) of the files the registry writes. */
+const SHA256_METADATA = 'sha256';
+/** HEADs in flight at once while snapshotting a source. */
+const HEAD_CONCURRENCY = 16;
 
 /**
  * {@link ArtifactStore} and {@link ArtifactTransfers} on the S3 artifact
@@ -48,7 +55,9 @@ const UNKNOWN_SESSION_MAX_SECONDS = 12 * 3600;
  * `createS3Client`): otherwise presigned PUT URLs carry the CRC32 of an
  * empty body and real S3 refuses every upload through them.
  */
-export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
+export class S3ArtifactStore
+  implements ArtifactStore, ArtifactTransfers, ArtifactSourceReader
+{
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #now: () => number;
@@ -150,18 +159,25 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
     }
   }
 
-  async headObject(key: string): Promise<ObjectHead | undefined> {
+  headObject(key: string): Promise<ObjectHead | undefined> {
+    return this.#head(this.#bucket, key);
+  }
+
+  async #head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     try {
       const head = await this.#call(`Reading ${key}`, () =>
-        this.#client.send(
-          new HeadObjectCommand({ Bucket: this.#bucket, Key: key })
-        )
+        this.#client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
       );
+      const sha256 = head.Metadata?.[SHA256_METADATA];
       return {
         size: head.ContentLength ?? 0,
         etag: unquoted(head.ETag ?? ''),
         ...(head.VersionId && head.VersionId !== 'null'
           ? { versionId: head.VersionId }
+          : {}),
+        ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
+        ...(head.LastModified
+          ? { lastModified: head.LastModified.getTime() }
           : {}),
       };
     } catch (error) {
@@ -180,6 +196,7 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
 
   async copyObject(request: CopyRequest): Promise<ObjectHead> {
     const copySource = this.#copySource(
+      request.sourceBucket ?? this.#bucket,
       request.sourceKey,
       request.sourceVersionId
     );
@@ -221,6 +238,43 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
     );
   }
 
+  async putObject(
+    key: string,
+    body: Uint8Array,
+    sha256: string
+  ): Promise<void> {
+    await this.#call(`Writing ${key}`, () =>
+      this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.byteLength,
+          Metadata: { [SHA256_METADATA]: sha256 },
+        })
+      )
+    );
+  }
+
+  async snapshot(
+    location: { readonly bucket?: string | undefined; readonly prefix: string },
+    limit: number
+  ): Promise<readonly SourceObject[]> {
+    const bucket = location.bucket ?? this.#bucket;
+    const listed = await this.#call(`Listing ${location.prefix}`, () =>
+      this.#list(bucket, location.prefix, { limit })
+    );
+    const heads = await mapWithConcurrency(
+      listed.filter((object) => !object.key.endsWith('/')),
+      HEAD_CONCURRENCY,
+      async (object): Promise<SourceObject | undefined> => {
+        const head = await this.#head(bucket, object.key);
+        return head ? { key: object.key, ...head } : undefined;
+      }
+    );
+    return heads.filter((head): head is SourceObject => head !== undefined);
+  }
+
   async presignGet(key: string, ttlSeconds: number): Promise<PresignedUrl> {
     return this.#presign(ttlSeconds, (options) =>
       getSignedUrl(
@@ -235,7 +289,7 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
     prefix: string,
     limit: number
   ): Promise<DirectoryListing> {
-    const files: { key: string; size: number }[] = [];
+    const files: { key: string; size: number; lastModified: number }[] = [];
     const directories: string[] = [];
     let continuationToken: string | undefined;
     do {
@@ -252,7 +306,11 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
       );
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined && object.Key !== prefix) {
-          files.push({ key: object.Key, size: object.Size ?? 0 });
+          files.push({
+            key: object.Key,
+            size: object.Size ?? 0,
+            lastModified: object.LastModified?.getTime() ?? 0,
+          });
         }
       }
       for (const common of page.CommonPrefixes ?? []) {
@@ -291,9 +349,13 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
   }
 
   /** `x-amz-copy-source`: bucket and URL-encoded key, and the version. */
-  #copySource(key: string, versionId: string | undefined): string {
+  #copySource(
+    bucket: string,
+    key: string,
+    versionId: string | undefined
+  ): string {
     const encodedKey = key.split('/').map(encodeURIComponent).join('/');
-    const source = `${this.#bucket}/${encodedKey}`;
+    const source = `${bucket}/${encodedKey}`;
     return versionId
       ? `${source}?versionId=${encodeURIComponent(versionId)}`
       : source;
@@ -362,16 +424,24 @@ export class S3ArtifactStore implements ArtifactStore, ArtifactTransfers {
     }
   }
 
-  async listObjects(
+  listObjects(
     prefix: string,
     options: { limit: number; startAfter?: string | undefined }
   ): Promise<readonly ArtifactObject[]> {
+    return this.#list(this.#bucket, prefix, options);
+  }
+
+  async #list(
+    bucket: string,
+    prefix: string,
+    options: { limit: number; startAfter?: string | undefined }
+  ): Promise<ArtifactObject[]> {
     const objects: ArtifactObject[] = [];
     let continuationToken: string | undefined;
     do {
       const page = await this.#client.send(
         new ListObjectsV2Command({
-          Bucket: this.#bucket,
+          Bucket: bucket,
           Prefix: prefix,
           ContinuationToken: continuationToken,
           StartAfter: continuationToken ? undefined : options.startAfter,

@@ -4,10 +4,10 @@ import type {
 } from '#ports/artifact-store.ts';
 import type { ModelRegistryStore } from '#ports/model-registry-store.ts';
 import type { UploadSessionStore } from '#ports/upload-session-store.ts';
-import { TEMPORARY_PREFIX } from '../cleanup.ts';
 import { formatDuration } from '../durations.ts';
-import { temporaryKey, temporaryPrefix } from './paths.ts';
+import { sessionCleanupPrefix, temporaryKey } from './paths.ts';
 import { finishRegistration } from './registration.ts';
+import { temporaryCopyOfKey } from './temporary-copies.ts';
 import type { UploadSession } from './upload-session.ts';
 
 /** What the session part of the cleanup job needs. */
@@ -23,6 +23,13 @@ export interface SessionCleanupDependencies {
 export interface SessionCleanupOptions {
   /** Sessions never completed or never used are abandoned after this. */
   readonly maxAgeMs: number;
+  /**
+   * A READY version's temporary copy is kept this long after the version's
+   * last update (its registration, unless something changed it since), so
+   * a client that still reads it right after READY finds it.
+   * @default 0
+   */
+  readonly readyGraceMs?: number;
   /** A FAILED_REGISTRATION version's upload is kept this long after the failure. */
   readonly failedRetentionMs: number;
   /** A version still PENDING_REGISTRATION this long after its creation has failed. */
@@ -60,9 +67,11 @@ interface Budget {
 
 /**
  * The upload-session part of the scheduled cleanup:
- * - a CONSUMED session whose version is READY (or was deleted) loses its
- *   temporary copy; so does one whose version FAILED_REGISTRATION longer
- *   than the retention ago (kept that long to look into the failure);
+ * - a CONSUMED session whose version is READY for the grace period (or was
+ *   deleted) loses its temporary copy (an upload's, or a DBFS copy; the
+ *   files of an allow-listed bucket or another version are never touched);
+ *   so does one whose version FAILED_REGISTRATION longer than the
+ *   retention ago (kept that long to look into the failure);
  * - a version still PENDING_REGISTRATION past the deadline (its
  *   asynchronous invocation was lost) is marked FAILED_REGISTRATION;
  * - OPEN and COMPLETED sessions older than the maximum age expire (a
@@ -160,7 +169,12 @@ async function consumedVerdict(
   const target = session.consumedBy;
   if (!target) return 'registered';
   const version = await deps.store.getVersion(target.modelId, target.version);
-  if (!version || version.status === 'READY') return 'registered';
+  if (!version) return 'registered';
+  if (version.status === 'READY') {
+    return version.lastUpdatedTimestamp <= now - (options.readyGraceMs ?? 0)
+      ? 'registered'
+      : 'keep';
+  }
   if (version.status === 'FAILED_REGISTRATION') {
     return version.lastUpdatedTimestamp <= now - options.failedRetentionMs
       ? 'failed'
@@ -184,10 +198,11 @@ async function removeTemporaryCopy(
   session: UploadSession,
   budget: Budget
 ): Promise<boolean> {
-  const objects = await deps.artifacts.listObjects(
-    temporaryPrefix(session.id),
-    { limit: budget.remaining + 1 }
-  );
+  const prefix = sessionCleanupPrefix(session);
+  if (prefix === undefined) return true;
+  const objects = await deps.artifacts.listObjects(prefix, {
+    limit: budget.remaining + 1,
+  });
   const batch = objects.slice(0, budget.remaining);
   await deps.artifacts.deleteObjects(batch.map((object) => object.key));
   budget.remaining -= batch.length;
@@ -217,9 +232,10 @@ export function retainedUploads(
   };
 }
 
-/** The upload id a temporary key belongs to (its first segment). */
+/**
+ * The session a temporary key belongs to: an upload's id (its first
+ * segment), or the id of the DBFS copy it is part of.
+ */
 export function uploadIdOfKey(key: string): string | undefined {
-  if (!key.startsWith(TEMPORARY_PREFIX)) return undefined;
-  const [id] = key.slice(TEMPORARY_PREFIX.length).split('/');
-  return id === '' ? undefined : id;
+  return temporaryCopyOfKey(key);
 }

@@ -1,4 +1,3 @@
-import { TEMPORARY_PREFIX } from '../cleanup.ts';
 import {
   InvalidParameterValueError,
   ResourceDoesNotExistError,
@@ -10,7 +9,8 @@ import {
  * registration copies each file to `mlflow-registry/<model-id>/<version>/<path>`
  * and writes the manifest next to them. Every key is built here.
  */
-export { TEMPORARY_PREFIX };
+/** Where clients upload before a version is registered (seed 002's prefix). */
+export const TEMPORARY_PREFIX = 'tmp-external-source/';
 export const MANAGED_PREFIX = 'mlflow-registry/';
 
 /** Written next to a version's files: paths, sizes and SHA-256 sums. */
@@ -42,6 +42,63 @@ export function temporaryPrefix(uploadId: string): string {
 export function temporaryKey(uploadId: string, path: string): string {
   return `${temporaryPrefix(uploadId)}${path}`;
 }
+
+/**
+ * Where a session's file is: under the session's origin (a temporary copy,
+ * an allow-listed bucket's prefix, another version's managed files), or
+ * under the upload's own temporary prefix.
+ */
+export function sessionKey(
+  session: { readonly id: string; readonly origin?: SessionOrigin | undefined },
+  path: string
+): string {
+  return session.origin
+    ? `${session.origin.keyPrefix}${path}`
+    : temporaryKey(session.id, path);
+}
+
+/**
+ * The bucket a session's files are in, when not the artifact bucket (an
+ * allow-listed one).
+ */
+export function sessionBucket(session: {
+  readonly origin?: SessionOrigin | undefined;
+}): string | undefined {
+  return session.origin?.kind === 's3' ? session.origin.bucket : undefined;
+}
+
+/**
+ * What the cleanup removes once a session's version is registered: its
+ * temporary copy (an upload's prefix, or the DBFS copy's directory), and
+ * nothing for files the registry does not own (another bucket, another
+ * version's managed files).
+ */
+export function sessionCleanupPrefix(session: {
+  readonly id: string;
+  readonly origin?: SessionOrigin | undefined;
+}): string | undefined {
+  if (!session.origin) return temporaryPrefix(session.id);
+  return session.origin.kind === 'dbfs' ? session.origin.keyPrefix : undefined;
+}
+
+/**
+ * Where a session's files are when the registry did not hand out their
+ * upload URLs itself, but found them at the version's `source`:
+ * - `dbfs`: a principal's temporary copy in the artifact bucket's temporary
+ *   area (the DBFS API, seed 002's MLflow flow); removed by the cleanup
+ *   once its version is registered, like an upload;
+ * - `s3`: an admin-allow-listed prefix of another bucket; never removed;
+ * - `model-version`: another version's managed files (a `models:/`
+ *   source); never removed.
+ */
+export type SessionOrigin =
+  | { readonly kind: 'dbfs'; readonly keyPrefix: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly keyPrefix: string;
+    }
+  | { readonly kind: 'model-version'; readonly keyPrefix: string };
 
 /** `mlflow-registry/<model-id>/<version>`, without a trailing slash. */
 export function managedRoot(modelId: string, version: number): string {

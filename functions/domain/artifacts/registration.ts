@@ -1,4 +1,5 @@
 import type {
+  ArtifactSourceReader,
   ArtifactStore,
   ArtifactTransfers,
   ObjectHead,
@@ -23,25 +24,39 @@ import { ArtifactTransferError } from './errors.ts';
 import {
   MANIFEST_FILE,
   managedKey,
-  managedUploadId,
-  temporaryKey,
+  sessionBucket,
+  sessionKey,
 } from './paths.ts';
+import type { S3Prefix } from './sources.ts';
 import {
   comparableEtags,
   type ManifestEntry,
   normalizeEtag,
+  type UploadSession,
 } from './upload-session.ts';
 import { ownedSession } from './uploads.ts';
 
 /**
  * What `model-versions/create` needs to register a version from an
  * upload: the bucket (to recognise `s3://<bucket>/tmp-external-source/…`),
- * the sessions, and the queue that starts the asynchronous copy.
+ * the sessions, and the queue that starts the asynchronous copy. With
+ * `sources`, also from a temporary copy (DBFS), another version
+ * (`models:/`) or an allow-listed bucket.
  */
 export interface ManagedArtifactsDependencies {
   readonly bucketName: string;
-  readonly uploads: Pick<UploadSessionStore, 'get'>;
+  readonly uploads: Pick<UploadSessionStore, 'get' | 'create'>;
   readonly registrations: RegistrationQueue;
+  /**
+   * Reads the files at a version's source (temporary copies, managed
+   * files, allow-listed prefixes). Absent: only uploads are registered.
+   */
+  readonly sources?: ArtifactSourceReader | undefined;
+  /**
+   * The admin's allow-list of `s3://` prefixes versions may be registered
+   * from (`EXTERNAL_SOURCE_PREFIXES`). @default none
+   */
+  readonly externalPrefixes?: readonly S3Prefix[] | undefined;
   /** The first attempt's lease. @default registrationPolicyDefaults.leaseMs */
   readonly leaseMs?: number | undefined;
 }
@@ -74,28 +89,20 @@ export const COPYING_MESSAGE = 'Copying artifacts';
 const STATUS_MESSAGE_LENGTH = 500;
 
 /**
- * The upload a new version's source names, checked before the version is
- * created: it must exist, belong to the caller (or the caller is an admin),
- * have been opened for this model (`modelId`, whatever its name is now)
- * and be completed and unused. The consumption it returns is re-checked by
- * the version's transaction, so a concurrent registration of the same
- * upload loses there.
- * @returns undefined for sources the registry does not manage.
+ * The session a new version is registered from, checked before the version
+ * is created: it must exist, belong to the caller (or the caller is an
+ * admin), have been opened for this model (`modelId`, whatever its name is
+ * now) and be completed and unused. The consumption it returns is
+ * re-checked by the version's transaction, so a concurrent registration of
+ * the same session loses there.
  */
 export async function uploadToConsume(
-  artifacts: ManagedArtifactsDependencies | undefined,
+  artifacts: ManagedArtifactsDependencies,
   caller: Principal,
-  source: string,
+  uploadId: string,
   now: number,
   modelId: string
-): Promise<UploadConsumption | undefined> {
-  const uploadId = managedUploadId(source, artifacts?.bucketName);
-  if (uploadId === undefined) return undefined;
-  if (!artifacts) {
-    throw new InvalidStateError(
-      'This registry is not configured to manage artifact uploads.'
-    );
-  }
+): Promise<UploadConsumption> {
   const session = await ownedSession(artifacts.uploads, caller, uploadId);
   if (session.modelId !== undefined && session.modelId !== modelId) {
     throw new InvalidParameterValueError(
@@ -322,7 +329,8 @@ async function copyUnderLease(
       await mapWithConcurrency(
         manifest.slice(start, start + concurrency),
         concurrency,
-        (entry) => copyAndVerify(deps, job, entry, partSizes.get(entry.path))
+        (entry) =>
+          copyAndVerify(deps, job, session, entry, partSizes.get(entry.path))
       );
       const done = Math.min(start + concurrency, manifest.length);
       if (!(await lease.progress(done))) return abandon(deps, job, manifest);
@@ -435,11 +443,13 @@ class CopyVerificationError extends Error {}
 async function copyAndVerify(
   deps: RegistrationDependencies,
   job: RegistrationJob,
+  session: UploadSession,
   entry: ManifestEntry,
   partSize: number | undefined
 ): Promise<void> {
   const copy = await deps.transfers.copyObject({
-    sourceKey: temporaryKey(job.uploadId, entry.path),
+    sourceBucket: sessionBucket(session),
+    sourceKey: sessionKey(session, entry.path),
     sourceVersionId: entry.versionId,
     sourceEtag: entry.etag,
     destinationKey: managedKey(job.modelId, job.version, entry.path),

@@ -1,5 +1,5 @@
 import { InvalidParameterValueError } from '../errors.ts';
-import { validateArtifactPath } from './paths.ts';
+import { type SessionOrigin, validateArtifactPath } from './paths.ts';
 
 /**
  * An upload session: the files a client announced, the presigned URLs it
@@ -28,7 +28,11 @@ export interface PlannedFile {
 export interface ManifestEntry {
   readonly path: string;
   readonly size: number;
-  /** Lowercase hex SHA-256 the client declared (S3 never sees it). */
+  /**
+   * Lowercase hex SHA-256: declared by the client of an upload, computed by
+   * the registry for a file it received (DBFS API). Empty when nobody knows
+   * it (a file of an allow-listed bucket): downloads are then not checked.
+   */
   readonly sha256: string;
   /** The temporary object's ETag, as S3 reported it, quotes removed. */
   readonly etag: string;
@@ -39,6 +43,8 @@ export interface ManifestEntry {
    */
   readonly versionId?: string | undefined;
 }
+
+export type { SessionOrigin };
 
 export interface UploadSession {
   readonly id: string;
@@ -73,6 +79,11 @@ export interface UploadSession {
     | undefined;
   /** When the cleanup job removed the temporary copy. */
   readonly cleanedAt?: number | undefined;
+  /**
+   * Where the files are, for a session the registry made from a version's
+   * source (absent: an upload, under `tmp-external-source/<id>/`).
+   */
+  readonly origin?: SessionOrigin | undefined;
 }
 
 const MiB = 1024 * 1024;

@@ -2,12 +2,19 @@ import type { ModelRecord } from '#ports/model-registry-store.ts';
 import type { ModelAccess } from '../access.ts';
 import type { Activity } from '../activity.ts';
 import { assertDownloadable, managedUploadOf } from '../artifacts/downloads.ts';
-import { managedDownloadUri, managedUploadId } from '../artifacts/paths.ts';
+import { managedDownloadUri } from '../artifacts/paths.ts';
 import {
   COPYING_MESSAGE,
   startRegistration,
   uploadToConsume,
 } from '../artifacts/registration.ts';
+import {
+  classifySource,
+  dbfsOrigin,
+  type SourceKind,
+  type SourceToSnapshot,
+  sessionFromSource,
+} from '../artifacts/sources.ts';
 import {
   ConcurrentModificationError,
   InvalidParameterValueError,
@@ -42,6 +49,7 @@ import {
   versionView,
   withOptimisticRetry,
 } from './dependencies.ts';
+import { resolveModelReference } from './model-references.ts';
 
 export interface CreateModelVersionInput {
   readonly name: string;
@@ -54,17 +62,21 @@ export interface CreateModelVersionInput {
 
 /**
  * Registers the next version of a model. Numbers are 1, 2, 3, … per model,
- * gap-free and never reused (deleted versions keep theirs): each attempt
- * takes `versionCounter + 1` under a condition on the counter, and a lost
- * race re-reads and takes the next one.
+ * never reused (deleted versions keep theirs): the first attempt takes
+ * `versionCounter + 1` under a condition on the counter, and a create that
+ * lost that race claims a number of its own in one atomic update instead
+ * of retrying (no retry storm).
  *
- * A source naming an upload session of this registry creates the version
- * in PENDING_REGISTRATION, consumes the session in the same transaction,
- * and starts the asynchronous copy into the managed prefix, which sets it
- * READY or FAILED_REGISTRATION. Any other source is recorded as given,
+ * A source whose files the registry copies — an upload session, the
+ * caller's temporary copy (`dbfs:/databricks/mlflow/tmp-external-source/…`),
+ * an allow-listed `s3://` prefix, or a managed version (`models:/…`) —
+ * creates the version in PENDING_REGISTRATION, consumes the session of
+ * those files in the same transaction, and starts the asynchronous copy
+ * into the managed prefix, which sets it READY or FAILED_REGISTRATION. A
+ * `models:/` source naming a version whose files are elsewhere records
+ * that version's download location. Any other source is recorded as given,
  * READY at once (as MLflow records sources it does not manage).
- */
-/**
+ *
  * @param known the model's record when the route's check read it: the
  *   first attempt plans on it.
  */
@@ -75,7 +87,10 @@ export async function createModelVersion(
   known?: ModelRecord
 ): Promise<ModelVersionView> {
   const source = validateSource(input.source);
-  managedUploadId(source, deps.artifacts?.bucketName);
+  const kind = classifySource(source, {
+    bucketName: deps.artifacts?.bucketName,
+    externalPrefixes: deps.artifacts?.externalPrefixes,
+  });
   validateRunFields(input);
   const description = validateDescription(input.description ?? '');
   const tags = [...validateTags(input.tags ?? [])].sort(byKey((t) => t.key));
@@ -87,6 +102,7 @@ export async function createModelVersion(
   // The number this create took for itself after losing the race for the
   // next one: kept across attempts, so a retry never takes a second one.
   let claimed: number | undefined;
+  const files = await filesOfSource(deps, caller, input.name, source, kind);
   const created = await withOptimisticRetry(deps, async () => {
     const record = fresh ?? (await requireRecord(deps, input.name));
     fresh = undefined;
@@ -97,13 +113,16 @@ export async function createModelVersion(
       throw tooMany(record);
     }
     const now = deps.now();
-    const consume = await uploadToConsume(
-      deps.artifacts,
-      caller,
-      source,
-      now,
-      record.model.id
-    );
+    const consume =
+      files.uploadId !== undefined && deps.artifacts
+        ? await uploadToConsume(
+            deps.artifacts,
+            caller,
+            files.uploadId,
+            now,
+            record.model.id
+          )
+        : undefined;
     const store = async (number: number, isClaimed: boolean) => {
       const version: ModelVersion = {
         modelId: record.model.id,
@@ -119,6 +138,12 @@ export async function createModelVersion(
         creationTimestamp: now,
         lastUpdatedTimestamp: now,
         userId: caller.userName,
+        ...(consume && kind.kind !== 'upload'
+          ? { uploadId: consume.uploadId }
+          : {}),
+        ...(files.storageLocation === undefined
+          ? {}
+          : { storageLocation: files.storageLocation }),
       };
       await deps.store.createVersion(
         record,
@@ -162,6 +187,66 @@ export async function createModelVersion(
     created.consume.uploadId
   );
   return { ...created.view, ...started };
+}
+
+/**
+ * Where a new version's files come from: the session to consume (an
+ * upload's, or one made now from the files at the source), or the
+ * download location a `models:/` source resolved to.
+ */
+async function filesOfSource(
+  deps: RegistryDependencies,
+  caller: Principal,
+  name: string,
+  source: string,
+  kind: SourceKind
+): Promise<{ uploadId?: string; storageLocation?: string }> {
+  if (kind.kind === 'unmanaged') return {};
+  const artifacts = deps.artifacts;
+  if (!artifacts) {
+    throw new InvalidStateError(
+      'This registry is not configured to manage artifact uploads.'
+    );
+  }
+  if (kind.kind === 'upload') return { uploadId: kind.uploadId };
+  let target: SourceToSnapshot;
+  if (kind.kind === 'model-reference') {
+    const resolved = await resolveModelReference(deps, caller, source);
+    if (resolved.kind === 'location') {
+      return { storageLocation: resolved.storageLocation };
+    }
+    target = {
+      source,
+      origin: { kind: 'model-version', keyPrefix: resolved.keyPrefix },
+      sha256s: resolved.sha256s,
+    };
+  } else {
+    target = {
+      source,
+      origin:
+        kind.kind === 'dbfs'
+          ? dbfsOrigin(caller, kind.relative)
+          : { kind: 's3', bucket: kind.bucket, keyPrefix: kind.keyPrefix },
+    };
+  }
+  if (!artifacts.sources) {
+    throw new InvalidStateError(
+      'This registry is not configured to read artifact sources.'
+    );
+  }
+  const record = await requireRecord(deps, name);
+  const uploadId = await sessionFromSource(
+    {
+      uploads: artifacts.uploads,
+      sources: artifacts.sources,
+      now: deps.now,
+      newId: deps.newId,
+    },
+    caller,
+    record.model.id,
+    target
+  );
+  return { uploadId };
 }
 
 /**
@@ -284,11 +369,13 @@ export async function deleteModelVersionTag(
 }
 
 /**
- * Where the version's files are. For a version registered from an upload,
- * its managed copy as an `mlflow-artifacts:/` URI, which MLflow's client
- * then lists and downloads through this server's artifact endpoints (only
- * once READY); for any other source, the source as registered (MLflow
- * returns it the same way for sources it does not manage).
+ * Where the version's files are. For a version whose files the registry
+ * manages, its managed copy as an `mlflow-artifacts:/` URI, which MLflow's
+ * client then lists and downloads through this server's artifact
+ * endpoints (only once READY); for a `models:/` source resolved to files
+ * elsewhere, the location recorded at creation; for any other source, the
+ * source as registered (MLflow returns it the same way for sources it does
+ * not manage).
  * @throws InvalidStateError for a managed version that is not READY.
  */
 export async function getModelVersionDownloadUri(
@@ -297,6 +384,7 @@ export async function getModelVersionDownloadUri(
   known?: Pick<ModelAccess, 'record' | 'versions'>
 ): Promise<string> {
   const version = await getModelVersion(deps, input, known);
+  if (version.storageLocation !== undefined) return version.storageLocation;
   if (managedUploadOf(version, deps.artifacts?.bucketName) === undefined) {
     return version.source;
   }

@@ -1,5 +1,6 @@
 import { modelVersionsRoot } from '#roots/api/model-versions.ts';
-import { artifactBucketNameFromEnv } from '#shared/aws/bucket-name.ts';
+import { externalSourcePrefixesFromEnv } from '#shared/artifacts.ts';
+import { artifactBucketFromEnv } from '#shared/aws/bucket.ts';
 import { registrationQueueFromEnv } from '#shared/aws/registrations.ts';
 import { registryTableFromEnv } from '#shared/aws/table.ts';
 import { approvalWorkflowFromEnv } from '#shared/aws/workflow.ts';
@@ -8,6 +9,7 @@ import { handlerFromEnv } from '#shared/root.ts';
 export const handler = handlerFromEnv(modelVersionsRoot, {
   table: registryTableFromEnv,
   workflow: approvalWorkflowFromEnv,
-  bucketName: artifactBucketNameFromEnv,
+  bucket: artifactBucketFromEnv,
   registrations: registrationQueueFromEnv,
+  externalPrefixes: externalSourcePrefixesFromEnv,
 });

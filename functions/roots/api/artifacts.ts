@@ -4,7 +4,9 @@ import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-st
 import type { ArtifactsApiDependencies } from '#handlers/api/artifacts/dependencies.ts';
 import {
   downloadArtifactOperation,
+  getModelVersionSignedDownloadUriOperation,
   listArtifactsOperation,
+  listModelVersionArtifactsOperation,
   listModelVersionFilesOperation,
 } from '#handlers/api/artifacts/downloads.ts';
 import {
@@ -25,8 +27,9 @@ export type ArtifactsRootDependencies = ArtifactsApiDependencies &
 
 /**
  * Upload sessions (presigned PUTs into the temporary prefix) and downloads
- * (MLflow's artifact endpoints and the files extension, presigned GETs of
- * the managed prefix). No artifact byte passes through this function.
+ * (MLflow's artifact endpoints, Databricks' `list-artifacts` and
+ * `get-signed-download-uri`, and the files extension: presigned GETs of the
+ * managed prefix). No artifact byte passes through this function.
  */
 export const artifactsRoot = defineApiRoot<ArtifactsRootDependencies>()({
   group: 'artifacts',
@@ -46,6 +49,8 @@ export const artifactsRoot = defineApiRoot<ArtifactsRootDependencies>()({
     listArtifactsOperation,
     downloadArtifactOperation,
     listModelVersionFilesOperation,
+    listModelVersionArtifactsOperation,
+    getModelVersionSignedDownloadUriOperation,
   ],
   wire: ({ table, bucket }) => ({
     store: new DynamoDBModelRegistryStore(table),

@@ -32,14 +32,19 @@ export type ModelVersionsDependencies = RegistryDependencies &
 export const modelVersionsRoot = defineApiRoot<ModelVersionsDependencies>()({
   group: 'model-versions',
   // Transitions and deletions close the transition requests they make
-  // stale. Versions created from an upload session start their
-  // registration (the registration function copies; no S3 access here,
-  // the bucket's name only recognises its sources).
+  // stale. Versions created from an upload session, a temporary copy, an
+  // allow-listed prefix or a managed version start their registration
+  // (the registration function copies); creating one lists and HEADs the
+  // files at its source, to pin what will be copied.
   needs: {
     table: registryTableNeed,
     transitionRequestWorkflow: 'request',
-    bucketName: true,
+    bucket: [
+      { prefix: 'temporary', access: 'read', list: true },
+      { prefix: 'managed', access: 'read', list: true },
+    ],
     registrations: true,
+    externalSources: 'read',
   },
   operations: [
     createModelVersionOperation,
@@ -54,9 +59,15 @@ export const modelVersionsRoot = defineApiRoot<ModelVersionsDependencies>()({
     transitionModelVersionStageDatabricksOperation,
     listActivitiesOperation,
   ],
-  wire: ({ table, workflow, bucketName, registrations }) => ({
+  wire: ({ table, workflow, bucket, registrations, externalPrefixes }) => ({
     ...requestDependencies({ table, workflow }),
-    artifacts: managedArtifacts({ table, bucketName, registrations }),
+    artifacts: managedArtifacts({
+      table,
+      bucketName: bucket.bucketName,
+      registrations,
+      sources: bucket.artifacts,
+      externalPrefixes,
+    }),
     identities: new DynamoDBIdentityStore(table),
     reads: new DynamoDBAccessReads(table),
   }),

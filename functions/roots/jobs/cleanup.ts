@@ -44,8 +44,14 @@ export interface CleanupJobDependencies extends SessionCleanupDependencies {
    */
   readonly maxAgeMs: number;
   /**
-   * How long the upload of a FAILED_REGISTRATION version is kept to look
-   * into the failure. `FAILED_RETENTION_HOURS`, default 72.
+   * How long a READY version's temporary copy (upload or DBFS copy) is
+   * kept. `TEMPORARY_COPY_GRACE_HOURS`, default 1.
+   */
+  readonly readyGraceMs: number;
+  /**
+   * How long the temporary copy of a FAILED_REGISTRATION version is kept to
+   * look into the failure. `FAILED_RETENTION_HOURS`, default the grace
+   * period.
    */
   readonly failedRetentionMs: number;
   /**
@@ -115,7 +121,11 @@ export const cleanupRoot = defineRoot({
       requests,
       now: requests.now,
       maxAgeMs: hoursFromEnv('CLEANUP_MAX_AGE_HOURS', 24),
-      failedRetentionMs: hoursFromEnv('FAILED_RETENTION_HOURS', 72),
+      readyGraceMs: hoursFromEnv('TEMPORARY_COPY_GRACE_HOURS', 1),
+      failedRetentionMs: hoursFromEnv(
+        'FAILED_RETENTION_HOURS',
+        hoursFromEnv('TEMPORARY_COPY_GRACE_HOURS', 1) / 3_600_000
+      ),
       registrationDeadlineMs: hoursFromEnv('REGISTRATION_DEADLINE_HOURS', 6),
     };
   },
@@ -136,6 +146,7 @@ export const cleanupRoot = defineRoot({
         () =>
           cleanupUploadSessions(deps, {
             maxAgeMs: deps.maxAgeMs,
+            readyGraceMs: deps.readyGraceMs,
             failedRetentionMs: deps.failedRetentionMs,
             registrationDeadlineMs: deps.registrationDeadlineMs,
             maxSessionsPerRun: MAX_SESSIONS_PER_RUN,

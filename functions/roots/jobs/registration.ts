@@ -41,16 +41,19 @@ const job = z.object({
  * the next attempt.
  */
 export const registrationRoot = defineRoot({
-  // Reads (pinned versions of) the temporary uploads, writes and verifies
-  // the managed copies, and continues a long registration in a new
-  // invocation of itself.
+  // Reads (pinned versions of) the temporary uploads and copies, of
+  // managed versions (`models:/` sources) and of the allow-listed
+  // prefixes, writes and verifies the managed copies, and continues a long
+  // registration in a new invocation of itself.
   needs: {
     table: registryTableNeed,
     bucket: [
       { prefix: 'temporary', access: 'copySource', list: false },
+      { prefix: 'managed', access: 'copySource', list: false },
       { prefix: 'managed', access: 'copyTarget', list: false },
     ],
     registrations: true,
+    externalSources: 'copySource',
   },
   wire: ({ table, bucket, registrations }): RegistrationJobDependencies => ({
     store: new DynamoDBModelRegistryStore(table),

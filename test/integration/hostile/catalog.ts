@@ -63,6 +63,12 @@ export interface World {
   };
   /** Where webhooks may post in this stack. */
   readonly webhookUrl: string;
+  /** An OAuth secret of `servicePrincipal` (its id). */
+  readonly oauthSecretId: string;
+  /** An IP access list (BLOCK, of a documentation address). */
+  readonly ipAccessListId: string;
+  /** A file of the admin's temporary copy (DBFS path). */
+  readonly dbfsFile: string;
 }
 
 /** A valid request of one operation: path parameters and input fields. */
@@ -250,6 +256,71 @@ export const templates: Readonly<Record<string, Template>> = {
     }),
   listModelVersionFiles: (w) => input({ name: w.model.name, version: '3' }),
   listArtifacts: (w) => input({ path: w.artifactDir }),
+  listModelVersionArtifacts: (w) =>
+    input({ name: w.model.name, version: '3', path: '' }),
+  getModelVersionSignedDownloadUri: (w) =>
+    input({
+      name: w.model.name,
+      version: '3',
+      path: w.artifactFile.slice(w.artifactDir.length + 1),
+    }),
+  listDbfs: (w) =>
+    input({ path: w.dbfsFile.slice(0, w.dbfsFile.lastIndexOf('/')) }),
+  getDbfsStatus: (w) => input({ path: w.dbfsFile }),
+  putDbfsFile: (_w, fresh) => ({
+    params: {
+      proxy: `databricks/mlflow/tmp-external-source/hostile-${fresh}/model/MLmodel`,
+    },
+    input: {},
+  }),
+  getOAuthAuthorizationServer: () => input({}),
+  issueOAuthToken: () =>
+    input({ grant_type: 'client_credentials', scope: 'all-apis' }),
+  createServicePrincipalSecret: (w) => ({
+    params: { service_principal_id: w.servicePrincipal.id },
+    input: { lifetime: '3600s' },
+  }),
+  listServicePrincipalSecrets: (w) => ({
+    params: { service_principal_id: w.servicePrincipal.id },
+    input: {},
+  }),
+  deleteServicePrincipalSecret: (w) => ({
+    params: {
+      service_principal_id: w.servicePrincipal.id,
+      secret_id: w.oauthSecretId,
+    },
+    input: {},
+  }),
+  createIpAccessList: (_w, fresh) =>
+    input({
+      label: `fresh-${fresh}`,
+      list_type: 'BLOCK',
+      ip_addresses: ['192.0.2.1', '198.51.100.0/24'],
+    }),
+  listIpAccessLists: () => input({}),
+  getIpAccessList: (w) => ({
+    params: { ip_access_list_id: w.ipAccessListId },
+    input: {},
+  }),
+  replaceIpAccessList: (w, fresh) => ({
+    params: { ip_access_list_id: w.ipAccessListId },
+    input: {
+      label: `replaced-${fresh}`,
+      list_type: 'BLOCK',
+      ip_addresses: ['192.0.2.2'],
+      enabled: true,
+    },
+  }),
+  updateIpAccessList: (w) => ({
+    params: { ip_access_list_id: w.ipAccessListId },
+    input: { enabled: false },
+  }),
+  deleteIpAccessList: (w) => ({
+    params: { ip_access_list_id: w.ipAccessListId },
+    input: {},
+  }),
+  getWorkspaceConf: () => input({ keys: 'enableIpAccessLists' }),
+  setWorkspaceConf: () => input({ enableIpAccessLists: 'true' }),
   downloadArtifact: (w) => ({ params: { proxy: w.artifactFile }, input: {} }),
   createToken: () =>
     input({ lifetime_seconds: 3600, comment: 'hostile-input suite' }),
@@ -413,6 +484,9 @@ export const ID_FIELDS: ReadonlySet<string> = new Set([
   'run_id',
   'proxy',
   'path',
+  'service_principal_id',
+  'secret_id',
+  'ip_access_list_id',
   'delivery_id',
 ]);
 

@@ -109,6 +109,8 @@ export interface WorldSecrets {
   readonly webhookSecret: string;
   readonly webhookAuthorization: string;
   readonly jobAccessToken: string;
+  /** The service principal's OAuth secret (shown once, at creation). */
+  readonly oauthSecret: string;
 }
 
 /** A 5,000-character value (the tag value limit), for search and reads. */
@@ -195,7 +197,7 @@ export async function seedWorld(
   prefix: string,
   webhookUrl: string
 ): Promise<{ world: World; secrets: WorldSecrets }> {
-  const secrets: WorldSecrets = {
+  const fixed = {
     webhookSecret: `whsec-${randomBytes(16).toString('hex')}`,
     webhookAuthorization: `Bearer recv-${randomBytes(16).toString('hex')}`,
     jobAccessToken: `dapi-job-${randomBytes(16).toString('hex')}`,
@@ -368,8 +370,8 @@ export async function seedWorld(
         description: 'seeded',
         http_url_spec: {
           url: webhookUrl,
-          secret: secrets.webhookSecret,
-          authorization: secrets.webhookAuthorization,
+          secret: fixed.webhookSecret,
+          authorization: fixed.webhookAuthorization,
           enable_ssl_verification: false,
         },
       },
@@ -390,7 +392,7 @@ export async function seedWorld(
         model_name: model,
         job_spec: {
           job_id: '1',
-          access_token: secrets.jobAccessToken,
+          access_token: fixed.jobAccessToken,
           workspace_url: 'https://workspace.example.invalid',
         },
       },
@@ -420,6 +422,29 @@ export async function seedWorld(
     ),
   };
 
+  // OAuth, IP access lists and a temporary copy (seed 002's DBFS area).
+  const oauthSecret = await api.ok<{ id: string; secret: string }>(
+    'POST',
+    `/api/2.0/accounts/servicePrincipals/${robot.id}/credentials/secrets`,
+    { body: { lifetime: '86400s' } }
+  );
+  const ipAccessList = await api.ok<{ ip_access_list: { list_id: string } }>(
+    'POST',
+    '/api/2.0/ip-access-lists',
+    {
+      body: {
+        label: `${prefix}-blocked`,
+        list_type: 'BLOCK',
+        ip_addresses: ['203.0.113.9'],
+      },
+    }
+  );
+  const dbfsFile = `/databricks/mlflow/tmp-external-source/${prefix}-run/model/MLmodel`;
+  await api.ok('POST', `/dbfs${dbfsFile}`, {
+    body: { artifact_path: 'model' },
+  });
+  const secrets: WorldSecrets = { ...fixed, oauthSecret: oauthSecret.secret };
+
   return {
     secrets,
     world: {
@@ -447,6 +472,9 @@ export async function seedWorld(
       artifactFile: `mlflow-registry/${modelId}/3/MLmodel`,
       pageTokens,
       webhookUrl,
+      oauthSecretId: oauthSecret.id,
+      ipAccessListId: ipAccessList.ip_access_list.list_id,
+      dbfsFile,
     },
   };
 }
@@ -472,6 +500,8 @@ export function idsOf(world: World): string[] {
     world.servicePrincipal.applicationId,
     world.upload.id,
     world.artifactFile,
+    world.oauthSecretId,
+    world.ipAccessListId,
   ];
 }
 
@@ -500,6 +530,22 @@ export function snapshotCalls(
   const user = world.user.token;
   const calls: SnapshotCall[] = [
     { label: 'health', method: 'GET', path: '/health' },
+    {
+      label: 'OAuth secrets',
+      method: 'GET',
+      path: `/api/2.0/accounts/servicePrincipals/${world.servicePrincipal.id}/credentials/secrets`,
+    },
+    {
+      label: 'IP access list',
+      method: 'GET',
+      path: `/api/2.0/ip-access-lists/${world.ipAccessListId}`,
+    },
+    {
+      label: 'temporary copy',
+      method: 'GET',
+      path: '/api/2.0/dbfs/get-status',
+      query: { path: world.dbfsFile },
+    },
     ...[m1, m2].map((name) => ({
       label: `get ${name}`,
       method: 'GET',

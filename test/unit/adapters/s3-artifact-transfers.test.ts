@@ -242,7 +242,7 @@ describe('S3ArtifactStore transfers', () => {
 
       // Assess
       expect(listing).toEqual({
-        files: [{ key: 'p/a', size: 1 }],
+        files: [{ key: 'p/a', size: 1, lastModified: 0 }],
         directories: ['p/d/'],
       });
       expect(

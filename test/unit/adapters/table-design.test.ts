@@ -116,6 +116,11 @@ function itemKinds(
       ...k.artifactPurge(s['<model id>'], undefined),
       gsi2: [k.artifactPurges],
     },
+    'OAuth secret (by hash)': {
+      ...k.oauthSecret(s['<sha256>']),
+      gsi1: [k.oauthSecretsOfPrincipal(s['<principal id>'])],
+    },
+    'IP access lists (with their enforcement)': k.ipAccessSettings,
     'registry event (outbox)': {
       ...k.event(s['<id>']),
       gsi1: [k.eventsOf(s['<model id>'], VERSION), k.eventsOf(s['<model id>'])],

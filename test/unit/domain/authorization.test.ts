@@ -96,6 +96,7 @@ function holders(
 /** The lowest level holding each ability asked about a model. */
 const ON_A_MODEL: Readonly<Partial<Record<Ability, PermissionLevel>>> = {
   'registry:ReadRegisteredModel': 'CAN_READ',
+  'registry:ReadArtifacts': 'CAN_READ',
   'registry:RequestTransition': 'CAN_READ',
   'registry:CommentOnModelVersion': 'CAN_READ',
   'registry:CreateModelVersion': 'CAN_EDIT',
@@ -134,6 +135,8 @@ describe('authorization', () => {
         'admin:ManageRegistryPolicy',
         'admin:ManageIdentities',
         'admin:ManageTokens',
+        'admin:ManageServicePrincipalSecrets',
+        'admin:ManageIpAccessLists',
       ]);
     });
 

@@ -59,10 +59,20 @@ async function coldStart(entry: string) {
   };
 }
 
+/** Variables whose value has a form (the others are names). */
+const SAMPLE_VALUES: Readonly<Record<string, string>> = {
+  EXTERNAL_SOURCE_PREFIXES: 's3://test-team-bucket/models/',
+};
+
 function stubNeeds(needs: FunctionNeeds, except?: string) {
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   for (const name of environmentOf(needs)) {
-    vi.stubEnv(name, name === except ? '' : `test-${name.toLowerCase()}`);
+    vi.stubEnv(
+      name,
+      name === except
+        ? ''
+        : (SAMPLE_VALUES[name] ?? `test-${name.toLowerCase()}`)
+    );
   }
 }
 

@@ -27,6 +27,7 @@ import { ACCESS_MESSAGE } from '#shared/log-format.ts';
 import { logger } from '#shared/powertools.ts';
 import { createTestContext, createTestEvent } from '#test/support/events.ts';
 import type { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
+import { MemoryIpAccessStore } from '#test/support/memory-ip-access-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
 import { alice, bob, identitiesWith } from './fixtures.ts';
 
@@ -235,6 +236,8 @@ describe('request log lines', () => {
         'functions/handlers/authorizer.ts': authorizerRoot.build({
           ...tokens,
           cacheTtlMs: 0,
+          ipAccess: new MemoryIpAccessStore(),
+          signingKeys: { find: async () => undefined },
         }),
         [handlerEntry('registered-models')]: registeredModels({
           store: unreachableStore(2),

@@ -109,7 +109,7 @@ describe('OpenAPI document', () => {
     ]);
   });
 
-  it('needs no token for the public routes only', () => {
+  it("needs no token for the public routes and OAuth's client routes only", () => {
     // Act
     const open = routes
       .filter((route) => {
@@ -125,6 +125,8 @@ describe('OpenAPI document', () => {
       'POST /callbacks/email/decision',
       'GET /api/openapi.json',
       'POST /callbacks/slack/interactions',
+      'GET /oidc/.well-known/oauth-authorization-server',
+      'POST /oidc/v1/token',
     ]);
   });
 

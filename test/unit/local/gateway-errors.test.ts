@@ -1,12 +1,17 @@
 import { connect } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LocalGateway } from '#local/gateway.ts';
+import { type LambdaHandler, LocalGateway } from '#local/gateway.ts';
+import { repositoryRoot } from '#local/paths.ts';
+import { authorizerRoot } from '#roots/authorizer.ts';
+import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
+import { MemoryIpAccessStore } from '#test/support/memory-ip-access-store.ts';
 
 /**
  * The gateway's own answers, the ones no handler writes: each must be the
  * MLflow error shape `{error_code, message}` with a JSON content type. No
- * route here reaches a table: the authorizer answers a request without a
- * token from the header alone.
+ * route here reaches a table: the authorizer (built on in-memory stores)
+ * answers a request without a token from the header alone.
  */
 
 let gateway: LocalGateway;
@@ -16,7 +21,25 @@ let port: number;
 beforeAll(async () => {
   vi.stubEnv('REGISTRY_TABLE_NAME', 'gateway-errors-test');
   vi.stubEnv('AWS_REGION', 'us-east-1');
-  gateway = new LocalGateway();
+  const authorizer = authorizerRoot.build({
+    identities: new MemoryIdentityStore(),
+    ipAccess: new MemoryIpAccessStore(),
+    signingKeys: { find: async () => undefined },
+    now: Date.now,
+    cacheTtlMs: 0,
+  }) as unknown as LambdaHandler;
+  gateway = new LocalGateway({
+    load: async (entry) =>
+      entry === 'functions/handlers/authorizer.ts'
+        ? authorizer
+        : (
+            (await import(
+              pathToFileURL(`${repositoryRoot}/${entry}`).href
+            )) as {
+              handler: LambdaHandler;
+            }
+          ).handler,
+  });
   port = await gateway.listen(0);
   base = `http://127.0.0.1:${port}`;
 });

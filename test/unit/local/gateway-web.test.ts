@@ -1,5 +1,10 @@
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LocalGateway } from '#local/gateway.ts';
+import { type LambdaHandler, LocalGateway } from '#local/gateway.ts';
+import { repositoryRoot } from '#local/paths.ts';
+import { authorizerRoot } from '#roots/authorizer.ts';
+import { MemoryIdentityStore } from '#test/support/memory-identity-store.ts';
+import { MemoryIpAccessStore } from '#test/support/memory-ip-access-store.ts';
 import { WEB_SECURITY_HEADERS, type WebAssets } from '../../../web/assets.ts';
 
 let gateway: LocalGateway;
@@ -27,7 +32,26 @@ const assets: WebAssets = new Map([
 beforeAll(async () => {
   vi.stubEnv('REGISTRY_TABLE_NAME', 'gateway-web-test');
   vi.stubEnv('AWS_REGION', 'us-east-1');
-  gateway = new LocalGateway({ web: assets });
+  // The authorizer on in-memory stores: it reads the IP access lists
+  // before anything else, and no table is here.
+  const authorizer = authorizerRoot.build({
+    identities: new MemoryIdentityStore(),
+    ipAccess: new MemoryIpAccessStore(),
+    signingKeys: { find: async () => undefined },
+    now: Date.now,
+    cacheTtlMs: 0,
+  }) as unknown as LambdaHandler;
+  gateway = new LocalGateway({
+    web: assets,
+    load: async (entry) =>
+      entry === 'functions/handlers/authorizer.ts'
+        ? authorizer
+        : (
+            (await import(
+              pathToFileURL(`${repositoryRoot}/${entry}`).href
+            )) as { handler: LambdaHandler }
+          ).handler,
+  });
   base = `http://127.0.0.1:${await gateway.listen(0)}`;
 });
 
@@ -67,7 +91,6 @@ describe('LocalGateway', () => {
       expect(await response.json()).toMatchObject({
         error_code: 'UNAUTHENTICATED',
       });
-      // The first call loads the real authorizer, as a cold start would.
     }, 30_000);
   });
 });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
   listManagedArtifacts,
+  listVersionArtifacts,
   managedArtifactUrl,
   managedVersionFiles,
+  signedDownloadUri,
 } from '#domain/artifacts/downloads.ts';
 import {
   defineOperation,
@@ -104,5 +106,77 @@ export const listModelVersionFilesOperation = defineOperation({
       })),
       expires_at: listed.expiresAt,
     };
+  },
+});
+
+const versionFile = z.object({
+  name: fields.string(),
+  version: versionField(),
+  path: fields.optionalString(),
+});
+
+/**
+ * Databricks' `GET /api/2.0/mlflow/model-versions/list-artifacts`:
+ * `{files: [{path, is_dir, file_size}], next_page_token}` (paths relative
+ * to the version's root); `files` left out when empty.
+ */
+export const listModelVersionArtifactsOperation = defineOperation({
+  operation: 'listModelVersionArtifacts',
+  summary: "List a model version's files (Databricks), relative to its root",
+  output: z.object({
+    files: z
+      .array(
+        z.object({
+          path: z.string(),
+          is_dir: z.boolean(),
+          file_size: z.number().int().optional(),
+        })
+      )
+      .optional(),
+    next_page_token: z.string().optional(),
+  }),
+  input: versionFile.extend({ page_token: fields.optionalString() }),
+  run: async (input, { deps }: Context) => {
+    const listed = await listVersionArtifacts(deps, {
+      name: input.name,
+      version: input.version,
+      path: input.path,
+      pageToken: input.page_token,
+    });
+    return {
+      ...(listed.files.length === 0
+        ? {}
+        : {
+            files: listed.files.map((file) => ({
+              path: file.path,
+              is_dir: file.isDir,
+              ...(file.fileSize === undefined
+                ? {}
+                : { file_size: file.fileSize }),
+            })),
+          }),
+      ...(listed.nextPageToken
+        ? { next_page_token: listed.nextPageToken }
+        : {}),
+    };
+  },
+});
+
+/**
+ * Databricks' `GET /api/2.0/mlflow/model-versions/get-signed-download-uri`:
+ * `{signed_uri, headers}`; the client GETs the URI directly (ranged for
+ * large files), sending each header with it (none are needed).
+ */
+export const getModelVersionSignedDownloadUriOperation = defineOperation({
+  operation: 'getModelVersionSignedDownloadUri',
+  summary: "Get a short-lived signed URI of one of a model version's files",
+  output: z.object({
+    signed_uri: z.string(),
+    headers: z.array(z.object({ name: z.string(), value: z.string() })),
+  }),
+  input: versionFile,
+  run: async (input, { deps }: Context) => {
+    const signed = await signedDownloadUri(deps, input);
+    return { signed_uri: signed.signedUri, headers: [] };
   },
 });
