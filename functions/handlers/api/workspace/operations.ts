@@ -114,43 +114,42 @@ export const getIpAccessListOperation = defineOperation({
   }),
 });
 
-/** `PUT` replaces a list (label, list_type, enabled required). */
-export const replaceIpAccessListOperation = defineOperation({
-  operation: 'replaceIpAccessList',
-  summary: 'Replace an IP access list',
-  output: emptySchema,
-  input: byId.extend(listFields),
-  run: async (input, { deps, principal, request }: Context) => {
-    await changeIpAccessList(
-      deps,
-      principal,
-      request.sourceIp,
-      input.ip_access_list_id,
-      fieldsOf(input),
-      'replace'
-    );
-    return {};
-  },
-});
+/** `PUT` (`replace`: label, list_type, enabled required) or `PATCH`. */
+function changeIpAccessListOperation(
+  operation: 'replaceIpAccessList' | 'updateIpAccessList',
+  summary: string,
+  mode: 'replace' | 'update'
+) {
+  return defineOperation({
+    operation,
+    summary,
+    output: emptySchema,
+    input: byId.extend(listFields),
+    run: async (input, { deps, principal, request }: Context) => {
+      await changeIpAccessList(
+        deps,
+        principal,
+        request.sourceIp,
+        input.ip_access_list_id,
+        fieldsOf(input),
+        mode
+      );
+      return {};
+    },
+  });
+}
 
-/** `PATCH` changes the fields given. */
-export const updateIpAccessListOperation = defineOperation({
-  operation: 'updateIpAccessList',
-  summary: 'Update the given fields of an IP access list',
-  output: emptySchema,
-  input: byId.extend(listFields),
-  run: async (input, { deps, principal, request }: Context) => {
-    await changeIpAccessList(
-      deps,
-      principal,
-      request.sourceIp,
-      input.ip_access_list_id,
-      fieldsOf(input),
-      'update'
-    );
-    return {};
-  },
-});
+export const replaceIpAccessListOperation = changeIpAccessListOperation(
+  'replaceIpAccessList',
+  'Replace an IP access list',
+  'replace'
+);
+
+export const updateIpAccessListOperation = changeIpAccessListOperation(
+  'updateIpAccessList',
+  'Update the given fields of an IP access list',
+  'update'
+);
 
 export const deleteIpAccessListOperation = defineOperation({
   operation: 'deleteIpAccessList',
