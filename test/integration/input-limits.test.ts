@@ -182,7 +182,11 @@ describe('text at the edge', () => {
 });
 
 describe('JSON depth', () => {
-  const withBody = routes.filter((route) => route.method !== 'GET');
+  // Routes whose body is not JSON (a file for DBFS, a form for OAuth's
+  // token endpoint) take no JSON to nest.
+  const withBody = routes.filter(
+    (route) => route.method !== 'GET' && route.body === undefined
+  );
 
   it('covers every route that takes a JSON body', () => {
     // Assess
