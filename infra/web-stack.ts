@@ -196,6 +196,11 @@ export class WebStack extends Stack {
         `AwsSolutions-IAM5[Resource::<${this.getLogicalId(siteBucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
         // The CloudFront invalidation after each deployment.
         'AwsSolutions-IAM5[Resource::*]',
+        // CloudFormation calls it synchronously and reports its failure
+        // itself; no dead letters, no traces to keep.
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaLatestVersion',
+        'Serverless-LambdaTracing',
       ].map((id) => ({ id, reason: deploymentReason }))
     );
 

@@ -380,6 +380,8 @@ describe('cdk-nag', () => {
         ['test API', () => stagegate.api],
         ['other stateful', () => other.stateful],
         ['other API', () => other.api],
+        ['test web', () => stagegate.web],
+        ['other web', () => other.web],
       ].map(
         ([stack, of]) =>
           [pack, stack, checks, of] as [
