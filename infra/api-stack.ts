@@ -689,22 +689,13 @@ export class ApiStack extends Stack {
         'dynamodb:ListStreams (granted with the stream event source) supports no resource-level permissions.',
     });
     // A sweep that fails is the next sweep's work five minutes later.
-    fn.live.configureAsyncInvoke({
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
-      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
-    });
-    new Rule(this, 'EventDispatcherSweep', {
+    this.scheduleJob(fn, 'EventDispatcherSweep', {
       description: `stagegate ${this.config.name}: dispatches registry events the table stream did not deliver (every 5 minutes)`,
-      schedule: Schedule.rate(Duration.minutes(5)),
-      targets: [
-        new LambdaFunction(fn.live, {
-          retryAttempts: 0,
-          maxEventAge: Duration.minutes(5),
-          deadLetterQueue: this.scheduledJobFailures.queue,
-          event: RuleTargetInput.fromObject({ olderThanSeconds: 60 }),
-        }),
-      ],
+      rate: Duration.minutes(5),
+      maxEventAge: Duration.minutes(5),
+      invokeRetries: 0,
+      deliveryRetries: 0,
+      event: RuleTargetInput.fromObject({ olderThanSeconds: 60 }),
     });
     return fn;
   }
@@ -755,21 +746,12 @@ export class ApiStack extends Stack {
       otherRoots.reminders.needs,
       resources
     );
-    fn.live.configureAsyncInvoke({
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
-      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
-    });
-    new Rule(this, 'RemindersSchedule', {
+    this.scheduleJob(fn, 'RemindersSchedule', {
       description: `stagegate ${this.config.name}: reminders of transition requests open past their reminder age (every 5 minutes)`,
-      schedule: Schedule.rate(Duration.minutes(5)),
-      targets: [
-        new LambdaFunction(fn.live, {
-          retryAttempts: 0,
-          maxEventAge: Duration.minutes(5),
-          deadLetterQueue: this.scheduledJobFailures.queue,
-        }),
-      ],
+      rate: Duration.minutes(5),
+      maxEventAge: Duration.minutes(5),
+      invokeRetries: 0,
+      deliveryRetries: 0,
     });
     return fn;
   }
@@ -990,21 +972,12 @@ export class ApiStack extends Stack {
       otherRoots.cleanup.needs,
       resources
     );
-    fn.live.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      onFailure: new SqsDestination(this.scheduledJobFailures.queue),
-    });
-    new Rule(this, 'CleanupSchedule', {
+    this.scheduleJob(fn, 'CleanupSchedule', {
       description: `stagegate ${this.config.name}: hourly cleanup and reconciliation`,
-      schedule: Schedule.rate(Duration.hours(1)),
-      targets: [
-        new LambdaFunction(fn.live, {
-          retryAttempts: 3,
-          maxEventAge: Duration.hours(1),
-          deadLetterQueue: this.scheduledJobFailures.queue,
-        }),
-      ],
+      rate: Duration.hours(1),
+      maxEventAge: Duration.hours(1),
+      invokeRetries: 2,
+      deliveryRetries: 3,
     });
     return fn;
   }
@@ -1033,23 +1006,51 @@ export class ApiStack extends Stack {
       otherRoots.registrationWatchdog.needs,
       resources
     );
-    fn.live.configureAsyncInvoke({
-      retryAttempts: 0,
+    this.scheduleJob(fn, 'RegistrationWatchdogSchedule', {
+      description: `stagegate ${this.config.name}: re-drives artifact registrations whose lease ran out (every 5 minutes)`,
+      rate: Duration.minutes(5),
       maxEventAge: Duration.minutes(5),
+      invokeRetries: 0,
+      deliveryRetries: 0,
+    });
+    return fn;
+  }
+
+  /**
+   * Runs a job's live alias on a schedule. A run EventBridge cannot
+   * deliver (after `deliveryRetries`) and a run that fails (after Lambda's
+   * `invokeRetries`) both land in the scheduled-job-failures queue, which
+   * is alarmed on; neither is kept past `maxEventAge`.
+   */
+  private scheduleJob(
+    fn: RegistryFunction,
+    id: string,
+    options: {
+      description: string;
+      rate: Duration;
+      maxEventAge: Duration;
+      invokeRetries: number;
+      deliveryRetries: number;
+      event?: RuleTargetInput;
+    }
+  ): void {
+    fn.live.configureAsyncInvoke({
+      retryAttempts: options.invokeRetries,
+      maxEventAge: options.maxEventAge,
       onFailure: new SqsDestination(this.scheduledJobFailures.queue),
     });
-    new Rule(this, 'RegistrationWatchdogSchedule', {
-      description: `stagegate ${this.config.name}: re-drives artifact registrations whose lease ran out (every 5 minutes)`,
-      schedule: Schedule.rate(Duration.minutes(5)),
+    new Rule(this, id, {
+      description: options.description,
+      schedule: Schedule.rate(options.rate),
       targets: [
         new LambdaFunction(fn.live, {
-          retryAttempts: 0,
-          maxEventAge: Duration.minutes(5),
+          retryAttempts: options.deliveryRetries,
+          maxEventAge: options.maxEventAge,
           deadLetterQueue: this.scheduledJobFailures.queue,
+          ...(options.event ? { event: options.event } : {}),
         }),
       ],
     });
-    return fn;
   }
 
   /** Lets a function start registrations (async invocations of `live`). */
