@@ -123,16 +123,7 @@ const versionFile = z.object({
 export const listModelVersionArtifactsOperation = defineOperation({
   operation: 'listModelVersionArtifacts',
   summary: "List a model version's files (Databricks), relative to its root",
-  output: z.object({
-    files: z
-      .array(
-        z.object({
-          path: z.string(),
-          is_dir: z.boolean(),
-          file_size: z.number().int().optional(),
-        })
-      )
-      .optional(),
+  output: artifactListingSchema.extend({
     next_page_token: z.string().optional(),
   }),
   input: versionFile.extend({ page_token: fields.optionalString() }),
