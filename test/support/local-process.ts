@@ -62,10 +62,14 @@ export function startRegistryProcess(options: {
       child.kill('SIGKILL');
       reject(new Error(`registry did not start in time:\n${output}`));
     }, options.timeoutMs ?? 60_000);
+    // Looks for the line until it is found, then stops: the registry prints
+    // a line per request, and re-scanning the whole output on each one
+    // costs the caller quadratic time (it dominated a benchmark's client).
     const onData = () => {
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       if (url) {
         clearTimeout(timer);
+        child.stdout?.off('data', onData);
         resolve({ child, url, output: () => output, exited });
       }
     };
