@@ -9,8 +9,8 @@ import {
 } from './usage.ts';
 
 /**
- * `npm start`: the registry on this machine. Settings come from the
- * environment (`npm start -- --help` lists them).
+ * The registry on this machine (`npm start`, through `main.ts`). Settings
+ * come from the environment (`npm start -- --help` lists them).
  */
 async function main(): Promise<void> {
   if (startArguments(process.argv.slice(2)) === 'help') {
