@@ -11,6 +11,7 @@ import {
   type RootPermissionLevel,
 } from './permissions.ts';
 import { validateModelName } from './registered-model.ts';
+import { stagesOf } from './registry/stage-members.ts';
 import type { Stage } from './stages.ts';
 
 /**
@@ -99,7 +100,7 @@ export function stageOfVersion(
   record: ModelRecord,
   version: number
 ): Stage | undefined {
-  for (const [stage, versions] of Object.entries(record.stages)) {
+  for (const [stage, versions] of Object.entries(stagesOf(record))) {
     if (versions.includes(version)) return stage as Stage;
   }
   return undefined;

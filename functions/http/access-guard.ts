@@ -105,6 +105,24 @@ export interface RouteGuard {
 const EVERYTHING: AccessContext = { visible: () => true };
 
 /**
+ * Operations whose check and use case need only a model's stage bounds
+ * (`latest_versions`, a stage's latest version), never which stage a
+ * given version is in: their read leaves the stage members out, so that
+ * reading a model costs the same whatever its version count. Any other
+ * operation reads the members with the model (in the same round trip).
+ */
+const BOUNDS_SUFFICE: ReadonlySet<string> = new Set([
+  'getRegisteredModel',
+  'getRegisteredModelDatabricks',
+  'getLatestVersions',
+  'getModelVersion',
+  'getModelVersionByAlias',
+  'getModelVersionDownloadUri',
+  'getPermissions',
+  'getPermissionLevels',
+]);
+
+/**
  * What the route's check resolved, for an operation whose route names it.
  * @throws Error when it resolved none: the route names another resource
  *   (a wiring error, not the caller's).
@@ -409,6 +427,7 @@ export function createRouteGuard(deps: {
         model: named,
         rootGrants: !rootSkipped,
         versions: versionsNamed(input),
+        stageMembers: !BOUNDS_SUFFICE.has(route.operation),
       });
       const principal = authenticatedAs(
         stillActive(read.principal),

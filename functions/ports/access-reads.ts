@@ -13,6 +13,11 @@ export interface AccessQuery {
   readonly rootGrants: boolean;
   /** Versions of that model the operation will read. */
   readonly versions: readonly number[];
+  /**
+   * Whether the operation needs the model's stage members
+   * (`ModelRecord.stages`); without them the record has its stage bounds.
+   */
+  readonly stageMembers: boolean;
 }
 
 export interface AccessRead {

@@ -21,11 +21,41 @@ export interface ModelRecord {
   readonly revision: number;
   /** The highest version number ever assigned (deleted ones included). */
   readonly versionCounter: number;
-  /** Version numbers currently in each stage. */
-  readonly stages: Readonly<Record<Stage, readonly number[]>>;
+  /**
+   * The lowest and highest version of each non-empty stage: what MLflow's
+   * `latest_versions` and `models:/<name>/<stage>` need. Every read has it,
+   * and what it costs does not grow with the model's version count.
+   */
+  readonly stageBounds: StageBounds;
+  /**
+   * Version numbers currently in each stage, on records read with them:
+   * every read except the access check of a model read (whose use cases
+   * need only {@link stageBounds}); the writes that move versions between
+   * stages plan on them. Their size grows with the versions (about 5
+   * bytes each), which is why a model read leaves them out.
+   */
+  readonly stages?: StageMembers;
+  /**
+   * Which state of the members {@link stages} is (the store's own
+   * bookkeeping): writes planned on them are conditioned on it.
+   */
+  readonly stagesRevision?: number;
   /** Direct permission grants on the model (its access control list). */
   readonly grants: readonly Grant[];
 }
+
+/** Version numbers currently in each stage. */
+export type StageMembers = Readonly<Record<Stage, readonly number[]>>;
+
+/** The lowest and highest version number of each non-empty stage. */
+export type StageBounds = Readonly<
+  Partial<Record<Stage, { readonly lowest: number; readonly highest: number }>>
+>;
+
+/** A record read with its stage members (see {@link ModelRecord.stages}). */
+export type ModelRecordWithStages = ModelRecord & {
+  readonly stages: StageMembers;
+};
 
 /** A model's record with the registry-wide grants, as one read gives them. */
 export interface ModelAccess {
@@ -147,8 +177,14 @@ export interface RegisteredModelStore {
   /** {@link getModelAccessByName} for a model named by its id. */
   getModelAccessById(id: string): Promise<ModelAccess>;
   getModelRecordById(id: string): Promise<ModelRecord | undefined>;
-  /** Consistent reads of many models' records (missing ones are left out). */
-  getModelRecordsByIds(ids: readonly string[]): Promise<readonly ModelRecord[]>;
+  /**
+   * Consistent reads of many models' records (missing ones are left out),
+   * with their stage members when `options.stages` asks for them.
+   */
+  getModelRecordsByIds(
+    ids: readonly string[],
+    options?: { readonly stages?: boolean }
+  ): Promise<readonly ModelRecord[]>;
   listModels(query: ModelListingQuery): Promise<ModelListingPage>;
 
   /** Description (and last-update time); the model must exist. */

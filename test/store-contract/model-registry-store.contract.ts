@@ -8,10 +8,12 @@ import {
 } from '#domain/errors.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
+import { stagesOf } from '#domain/registry/stage-members.ts';
 import type { Stage } from '#domain/stages.ts';
 import type {
   ModelRecord,
   ModelRegistryStore,
+  StageBounds,
 } from '#ports/model-registry-store.ts';
 
 /** Returns a store that holds no models yet. */
@@ -90,6 +92,13 @@ async function recordOf(
   const record = await store.getModelRecordByName(name);
   if (!record) throw new Error(`No model ${name}`);
   return record;
+}
+
+/** A record without the members' revision (the store's own bookkeeping). */
+function withoutBookkeeping<R extends ModelRecord | undefined>(record: R): R {
+  if (!record) return record;
+  const { stagesRevision: _revision, ...rest } = record;
+  return rest as R;
 }
 
 /** Creates a model and `count` versions of it, returning the fresh record. */
@@ -197,13 +206,14 @@ export function describeModelRegistryStoreContract(
           versionCounter: 0,
           grants: [],
           stages: noStages(),
+          stageBounds: {},
         };
-        expect(await store.getModelRecordByName(model.name)).toStrictEqual(
-          expected
-        );
-        expect(await store.getModelRecordById(model.id)).toStrictEqual(
-          expected
-        );
+        expect(
+          withoutBookkeeping(await recordOf(store, model.name))
+        ).toStrictEqual(withoutBookkeeping(expected));
+        expect(
+          withoutBookkeeping(await store.getModelRecordById(model.id))
+        ).toStrictEqual(expected);
       });
 
       it('refuses a name that is taken and keeps the first model', async () => {
@@ -387,6 +397,30 @@ export function describeModelRegistryStoreContract(
           records.map((r) => r.model).sort((x, y) => x.id.localeCompare(y.id))
         ).toStrictEqual([a, b]);
         expect(records.map((r) => r.revision)).toStrictEqual([0, 0]);
+        expect(records.map((r) => r.stages)).toStrictEqual([
+          undefined,
+          undefined,
+        ]);
+      });
+
+      it('reads the stage members along when asked for them', async () => {
+        // Prepare
+        const store = await createStore();
+        const created = await modelWithVersions(store, 2);
+
+        // Act
+        const records = await store.getModelRecordsByIds(
+          [created.model.id, idOf(9), created.model.id],
+          { stages: true }
+        );
+
+        // Assess
+        expect(records.map((r) => r.stages)).toStrictEqual([
+          { ...noStages(), None: [1, 2] },
+        ]);
+        expect(records.map((r) => r.stageBounds)).toStrictEqual([
+          { None: { lowest: 1, highest: 2 } },
+        ]);
       });
     });
 
@@ -548,7 +582,8 @@ export function describeModelRegistryStoreContract(
             revision: 0,
             versionCounter: 0,
             grants: [],
-            stages: noStages(),
+            // A listing reads no members: the bounds are what it needs.
+            stageBounds: {},
           });
         });
 
@@ -823,7 +858,9 @@ export function describeModelRegistryStoreContract(
           'code',
           'RESOURCE_ALREADY_EXISTS'
         );
-        expect(await recordOf(store, 'a')).toStrictEqual(a);
+        expect(withoutBookkeeping(await recordOf(store, 'a'))).toStrictEqual(
+          withoutBookkeeping(a)
+        );
         expect((await recordOf(store, 'b')).model.id).toBe(idOf(2));
       });
 
@@ -1125,12 +1162,15 @@ export function describeModelRegistryStoreContract(
             { key: 'b', value: '2' },
           ],
         });
-        expect(await recordOf(store, 'fraud-detector')).toStrictEqual({
+        expect(
+          withoutBookkeeping(await recordOf(store, 'fraud-detector'))
+        ).toStrictEqual({
           model: { ...record.model, lastUpdatedTimestamp: T0 + 1000 },
           revision: 1,
           versionCounter: 1,
           grants: [],
           stages: { ...noStages(), None: [1] },
+          stageBounds: { None: { lowest: 1, highest: 1 } },
         });
       });
 
@@ -1160,7 +1200,7 @@ export function describeModelRegistryStoreContract(
         }
         const after = await recordOf(store, 'fraud-detector');
         expect(after.versionCounter).toBe(1);
-        expect(after.stages.None).toStrictEqual([1]);
+        expect(stagesOf(after).None).toStrictEqual([1]);
         expect(await store.listVersions(record.model.id)).toHaveLength(1);
       });
 
@@ -1198,7 +1238,7 @@ export function describeModelRegistryStoreContract(
         expect(pastLimit).toBeUndefined();
         const after = await recordOf(store, 'fraud-detector');
         expect(after.versionCounter).toBe(5);
-        expect(after.stages.None).toStrictEqual([1, 2, 3, 4, 5]);
+        expect(stagesOf(after).None).toStrictEqual([1, 2, 3, 4, 5]);
         expect(
           (await store.listVersions(record.model.id)).map((v) => v.version)
         ).toStrictEqual([1, 2, 3, 4, 5]);
@@ -1322,7 +1362,9 @@ export function describeModelRegistryStoreContract(
           tags: [{ key: 'a', value: '2' }],
         });
         expect([deleted, deletedAgain]).toStrictEqual([true, false]);
-        expect(await recordOf(store, 'fraud-detector')).toStrictEqual(record);
+        expect(
+          withoutBookkeeping(await recordOf(store, 'fraud-detector'))
+        ).toStrictEqual(withoutBookkeeping(record));
       });
 
       it('refuses to change a version that does not exist', async () => {
@@ -1380,7 +1422,9 @@ export function describeModelRegistryStoreContract(
         expect(await store.listActivities(record.model.id, 1)).toStrictEqual(
           []
         );
-        expect(await recordOf(store, 'fraud-detector')).toStrictEqual({
+        expect(
+          withoutBookkeeping(await recordOf(store, 'fraud-detector'))
+        ).toStrictEqual({
           model: {
             ...record.model,
             lastUpdatedTimestamp: T0 + 9000,
@@ -1390,6 +1434,7 @@ export function describeModelRegistryStoreContract(
           versionCounter: 2,
           grants: [],
           stages: { ...noStages(), None: [2] },
+          stageBounds: { None: { lowest: 2, highest: 2 } },
         });
       });
 
@@ -1410,6 +1455,154 @@ export function describeModelRegistryStoreContract(
         // Assess
         await expectConcurrentModification(attempt);
         expect(await store.getVersion(record.model.id, 1)).toBeDefined();
+      });
+    });
+
+    describe('stage bounds', () => {
+      /** The bounds a read without the members gives, and those with. */
+      async function boundsBothWays(store: ModelRegistryStore, id: string) {
+        const [alone] = await store.getModelRecordsByIds([id]);
+        const withMembers = await store.getModelRecordById(id);
+        return { alone: alone?.stageBounds, withMembers };
+      }
+
+      it('are what the members say after every kind of write, read with them or not', async () => {
+        // Prepare
+        const store = await createStore();
+        await store.createRegisteredModel(aModel(), []);
+        const id = aModel().id;
+        const seen: unknown[] = [];
+        const check = async (expected: StageBounds) => {
+          const { alone, withMembers } = await boundsBothWays(store, id);
+          seen.push(alone);
+          expect(alone).toStrictEqual(expected);
+          expect(withMembers?.stageBounds).toStrictEqual(expected);
+          expect(withMembers?.stages).toBeDefined();
+        };
+
+        // Act & Assess: creates, in order and claimed out of order.
+        await check({});
+        let record = await recordOf(store, 'fraud-detector');
+        await store.createVersion(record, aVersion(record));
+        await check({ None: { lowest: 1, highest: 1 } });
+        const claims = [
+          await store.claimVersionNumber(id, 10),
+          await store.claimVersionNumber(id, 10),
+          await store.claimVersionNumber(id, 10),
+        ];
+        expect(claims).toStrictEqual([2, 3, 4]);
+        for (const number of [4, 2, 3]) {
+          record = await recordOf(store, 'fraud-detector');
+          await store.createVersion(
+            record,
+            aVersion(record, { version: number }),
+            undefined,
+            undefined,
+            true
+          );
+        }
+        await check({ None: { lowest: 1, highest: 4 } });
+        // Transitions, with archival.
+        record = await recordOf(store, 'fraud-detector');
+        await store.commitTransition({
+          record,
+          now: T0 + 2000,
+          target: { version: 1, from: 'None', to: 'Production' },
+          archived: [],
+          activities: [],
+          stagesAfter: { ...noStages(), None: [2, 3, 4], Production: [1] },
+        });
+        await check({
+          None: { lowest: 2, highest: 4 },
+          Production: { lowest: 1, highest: 1 },
+        });
+        record = await recordOf(store, 'fraud-detector');
+        await store.commitTransition({
+          record,
+          now: T0 + 3000,
+          target: { version: 4, from: 'None', to: 'Production' },
+          archived: [1],
+          archivedFrom: 'Production',
+          activities: [],
+          stagesAfter: {
+            ...noStages(),
+            None: [2, 3],
+            Production: [4],
+            Archived: [1],
+          },
+        });
+        await check({
+          None: { lowest: 2, highest: 3 },
+          Production: { lowest: 4, highest: 4 },
+          Archived: { lowest: 1, highest: 1 },
+        });
+        // Deletes, down to an empty stage.
+        for (const [version, stage] of [
+          [2, 'None'],
+          [1, 'Archived'],
+        ] as const) {
+          record = await recordOf(store, 'fraud-detector');
+          await store.deleteVersion({
+            record,
+            version,
+            stage,
+            aliases: [],
+            now: T0 + 4000,
+          });
+        }
+        await check({
+          None: { lowest: 3, highest: 3 },
+          Production: { lowest: 4, highest: 4 },
+        });
+        // A create after all that: the next number joins None.
+        record = await recordOf(store, 'fraud-detector');
+        await store.createVersion(record, aVersion(record));
+        await check({
+          None: { lowest: 3, highest: 5 },
+          Production: { lowest: 4, highest: 4 },
+        });
+        expect(seen).toHaveLength(7);
+      });
+
+      it('take the lowest of numbers stored out of order into an empty stage', async () => {
+        // Prepare: None empty once version 1 is in Production.
+        const store = await createStore();
+        const created = await modelWithVersions(store, 1);
+        await store.commitTransition({
+          record: created,
+          now: T0 + 2000,
+          target: { version: 1, from: 'None', to: 'Production' },
+          archived: [],
+          activities: [],
+          stagesAfter: { ...noStages(), Production: [1] },
+        });
+        const id = created.model.id;
+        const claims = [
+          await store.claimVersionNumber(id, 10),
+          await store.claimVersionNumber(id, 10),
+        ];
+
+        // Act: the higher number first.
+        for (const number of [3, 2]) {
+          const record = await recordOf(store, 'fraud-detector');
+          await store.createVersion(
+            record,
+            aVersion(record, { version: number }),
+            undefined,
+            undefined,
+            true
+          );
+        }
+
+        // Assess
+        expect(claims).toStrictEqual([2, 3]);
+        const { alone, withMembers } = await boundsBothWays(store, id);
+        const expected = {
+          None: { lowest: 2, highest: 3 },
+          Production: { lowest: 1, highest: 1 },
+        };
+        expect(alone).toStrictEqual(expected);
+        expect(withMembers?.stageBounds).toStrictEqual(expected);
       });
     });
 
@@ -1469,12 +1662,19 @@ export function describeModelRegistryStoreContract(
         });
 
         // Assess
-        expect(await recordOf(store, 'fraud-detector')).toStrictEqual({
+        expect(
+          withoutBookkeeping(await recordOf(store, 'fraud-detector'))
+        ).toStrictEqual({
           model: { ...record.model, lastUpdatedTimestamp: T0 + 5000 },
           revision: record.revision + 1,
           versionCounter: 3,
           grants: [],
           stages: { ...noStages(), None: [3], Production: [2], Archived: [1] },
+          stageBounds: {
+            None: { lowest: 3, highest: 3 },
+            Production: { lowest: 2, highest: 2 },
+            Archived: { lowest: 1, highest: 1 },
+          },
         });
         expect(await store.getVersion(record.model.id, 2)).toMatchObject({
           currentStage: 'Production',
@@ -1513,7 +1713,9 @@ export function describeModelRegistryStoreContract(
 
         // Assess
         await expectConcurrentModification(attempt);
-        expect(await recordOf(store, 'fraud-detector')).toStrictEqual(current);
+        expect(
+          withoutBookkeeping(await recordOf(store, 'fraud-detector'))
+        ).toStrictEqual(withoutBookkeeping(current));
         expect(await store.getVersion(stale.model.id, 1)).toMatchObject({
           currentStage: 'None',
         });
@@ -1537,7 +1739,9 @@ export function describeModelRegistryStoreContract(
 
         // Assess
         await expectConcurrentModification(attempt);
-        expect(await recordOf(store, 'fraud-detector')).toStrictEqual(record);
+        expect(
+          withoutBookkeeping(await recordOf(store, 'fraud-detector'))
+        ).toStrictEqual(withoutBookkeeping(record));
       });
     });
   });

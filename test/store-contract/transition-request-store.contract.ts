@@ -15,6 +15,7 @@ import {
   transitionRequestReminder,
 } from '#domain/events.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
+import { stagesOf } from '#domain/registry/stage-members.ts';
 import type { Stage } from '#domain/stages.ts';
 import type { TransitionRequest } from '#domain/transition-request.ts';
 import type {
@@ -96,7 +97,7 @@ async function moveVersion(
   const record = await models.getModelRecordById(MODEL_ID);
   if (!record) throw new Error('no model');
   const stagesAfter = Object.fromEntries(
-    Object.entries(record.stages).map(([stage, versions]) => [
+    Object.entries(stagesOf(record)).map(([stage, versions]) => [
       stage,
       stage === from
         ? versions.filter((v) => v !== version)

@@ -15,6 +15,7 @@ import type {
   RootPermissionLevel,
 } from '#domain/permissions.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
+import { stageBoundsOf } from '#domain/registry/stage-members.ts';
 import { STAGES, type Stage } from '#domain/stages.ts';
 import type {
   ArtifactPurge,
@@ -234,11 +235,14 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
   }
 
   async getModelRecordsByIds(
-    ids: readonly string[]
+    ids: readonly string[],
+    options: { readonly stages?: boolean } = {}
   ): Promise<readonly ModelRecord[]> {
     return [...new Set(ids)].flatMap((id) => {
       const stored = this.#models.get(id);
-      return stored ? [toRecord(stored)] : [];
+      if (!stored) return [];
+      const record = toRecord(stored);
+      return [options.stages ? record : withoutMembers(record)];
     });
   }
 
@@ -265,7 +269,7 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
       .sort((a, b) => compareUtf8(a.position, b.position) * direction);
     const page = entries.slice(0, query.limit);
     return {
-      records: page.map(({ stored }) => toRecord(stored)),
+      records: page.map(({ stored }) => withoutMembers(toRecord(stored))),
       positions: page.map(({ position }) => position),
       // A Query that stops at its Limit reports a LastEvaluatedKey even
       // when nothing follows; the adapter then says "not exhausted".
@@ -694,6 +698,12 @@ function setTag(
 }
 
 function toRecord(stored: StoredModel): ModelRecord {
+  const stages = Object.fromEntries(
+    STAGES.map((stage) => [
+      stage,
+      [...stored.stages[stage]].sort((a, b) => a - b),
+    ])
+  ) as Record<Stage, number[]>;
   return {
     model: {
       id: stored.id,
@@ -711,13 +721,15 @@ function toRecord(stored: StoredModel): ModelRecord {
     revision: stored.revision,
     versionCounter: stored.versionCounter,
     grants: grantsFrom<PermissionLevel>(stored.acl),
-    stages: Object.fromEntries(
-      STAGES.map((stage) => [
-        stage,
-        [...stored.stages[stage]].sort((a, b) => a - b),
-      ])
-    ) as Record<Stage, number[]>,
+    stages,
+    stageBounds: stageBoundsOf(stages),
   };
+}
+
+/** A record as the reads that leave the stage members out give it. */
+function withoutMembers(record: ModelRecord): ModelRecord {
+  const { stages: _members, ...rest } = record;
+  return rest;
 }
 
 function toVersion(stored: StoredVersion): ModelVersion {

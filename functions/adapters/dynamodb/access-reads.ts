@@ -11,7 +11,8 @@ import { storedPrincipalFromItem } from './identity-store.ts';
 import { keys, modelPartition, VERSION_PREFIX } from './keys.ts';
 import { grantsFrom } from './model-acls.ts';
 import { toModelVersion } from './model-versions.ts';
-import { toModelRecord } from './registered-models.ts';
+import { modelFields, recordWithStagesIn } from './registered-models.ts';
+import { needsMembers, recordFromItems } from './stage-members.ts';
 import { batchGetAll, type Item, type RegistryTable } from './toolkit.ts';
 
 /** Hints kept per process; past this many the hints start over. */
@@ -51,7 +52,7 @@ export class DynamoDBAccessReads implements AccessReads {
       ...(query.rootGrants ? [keys.rootAcl] : []),
       ...(hinted === undefined
         ? [keys.registeredModelName(named ?? '')]
-        : this.#modelKeys(hinted, query.versions, true)),
+        : this.#modelKeys(hinted, query, true)),
     ]);
     const principalItem = first.find((item) => item.PK === principalKey.PK);
     const root = first.find((item) => item.PK === keys.rootAcl.PK);
@@ -74,13 +75,15 @@ export class DynamoDBAccessReads implements AccessReads {
           ? []
           : await batchGetAll(
               this.#table,
-              this.#modelKeys(modelId, query.versions, false)
+              this.#modelKeys(modelId, query, false)
             );
       found = modelId === undefined ? undefined : modelIn(items, modelId);
       // A rename between the two reads: the id now answers to another name.
       if (found?.name !== named) found = undefined;
     }
-    const record = found ? toModelRecord(found) : undefined;
+    const record = found
+      ? await this.#recordOf(found, items, query.stageMembers)
+      : undefined;
     if (record) this.#remember(named, record);
     return {
       principal: principalItem
@@ -92,26 +95,44 @@ export class DynamoDBAccessReads implements AccessReads {
     };
   }
 
-  #modelKeys(
-    modelId: string,
-    versions: readonly number[],
-    withLatest: boolean
-  ): Item[] {
+  #modelKeys(modelId: string, query: AccessQuery, withLatest: boolean): Item[] {
     const numbers = new Set([
-      ...versions,
+      ...query.versions,
       ...(withLatest ? (this.#latest.get(modelId) ?? []) : []),
     ]);
     return [
       keys.registeredModel(modelId),
+      ...(query.stageMembers ? [keys.registeredModelStages(modelId)] : []),
       ...[...numbers].map((n) => keys.modelVersion(modelId, n)),
     ];
+  }
+
+  /**
+   * The record of the model item read: with its members when the query
+   * asked for them (read along), else with its bounds (the members read
+   * now after all when the model item cannot give them).
+   */
+  async #recordOf(
+    modelItem: Item,
+    items: readonly Item[],
+    withMembers: boolean
+  ): Promise<ModelRecord> {
+    const id = String(modelItem.id);
+    if (withMembers) return recordWithStagesIn(items, id) as ModelRecord;
+    if (!needsMembers(modelItem)) {
+      return recordFromItems(modelItem, undefined, modelFields);
+    }
+    const [stagesItem] = await batchGetAll(this.#table, [
+      keys.registeredModelStages(id),
+    ]);
+    return recordFromItems(modelItem, stagesItem ?? null, modelFields);
   }
 
   #remember(name: string | undefined, record: ModelRecord): void {
     if (this.#latest.size >= MAX_HINTS) this.#latest.clear();
     this.#latest.set(
       record.model.id,
-      latestVersionNumbers(record.stages).map(({ version }) => version)
+      latestVersionNumbers(record.stageBounds).map(({ version }) => version)
     );
     if (name === undefined) return;
     if (this.#modelIds.size >= MAX_HINTS) this.#modelIds.clear();

@@ -8,6 +8,14 @@ import type { Stage } from '#domain/stages.ts';
  */
 export const keys = {
   registeredModel: (id: string) => ({ PK: modelPartition(id), SK: '#RM' }),
+  /**
+   * A model's stage members (a number set per stage): apart from the model
+   * item, whose reads must not grow with the versions.
+   */
+  registeredModelStages: (id: string) => ({
+    PK: modelPartition(id),
+    SK: '#STAGES',
+  }),
   /** Uniqueness guard of a model name; points at the model's id. */
   registeredModelName: (name: string) => ({
     PK: `RMNAME#${name}`,
@@ -180,9 +188,20 @@ export function lastUpdatedPosition(epochMillis: number, name: string): string {
   return `${sortableTimestamp(epochMillis)}#${name}`;
 }
 
-/** The model item's number set of the versions in a stage. */
+/**
+ * The number set of the versions in a stage, on the stage members item
+ * (and, written before the members had their own item, on the model item).
+ */
 export function stageAttribute(stage: Stage): string {
   return `stage_${stage}`;
+}
+
+/** The model item's lowest and highest version of a non-empty stage. */
+export function stageBoundAttributes(stage: Stage): {
+  lowest: string;
+  highest: string;
+} {
+  return { lowest: `lowest_${stage}`, highest: `highest_${stage}` };
 }
 
 export const REQUEST_PREFIX = 'TR#';

@@ -1,3 +1,4 @@
+import { stagesOf } from '#domain/registry/stage-members.ts';
 import type {
   ModelDeletionStore,
   ModelRecord,
@@ -9,8 +10,12 @@ import {
   keys,
   lastUpdatedPosition,
   modelPartition,
-  stageAttribute,
 } from './keys.ts';
+import {
+  exactBoundsUpdate,
+  membersCheck,
+  membersPut,
+} from './stage-members.ts';
 import {
   batchDeleteAll,
   queryAll,
@@ -54,6 +59,8 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
           ExpressionAttributeValues: { ':revision': record.revision },
         },
       },
+      // Planned on the members (no version in Staging or Production).
+      membersCheck(tableName, record),
       artifactPurgePut(tableName, { modelId: model.id, requestedAt: now }),
     ]);
     await this.#purge(modelPartition(model.id), '');
@@ -62,30 +69,40 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
   async deleteVersion(deletion: VersionDeletion): Promise<void> {
     const { model } = deletion.record;
     const { client, tableName } = this.#table;
-    const names: Record<string, string> = {
-      '#stage': stageAttribute(deletion.stage),
+    const before = stagesOf(deletion.record);
+    const members = {
+      ...before,
+      [deletion.stage]: before[deletion.stage].filter(
+        (v) => v !== deletion.version
+      ),
     };
-    const removes = deletion.aliases.map((alias, i) => {
-      names[`#alias${i}`] = alias;
-      return `aliases.#alias${i}`;
-    });
+    const bounds = exactBoundsUpdate(members);
+    const names: Record<string, string> = { ...bounds.names };
+    const removes = [
+      ...bounds.removes,
+      ...deletion.aliases.map((alias, i) => {
+        names[`#alias${i}`] = alias;
+        return `aliases.#alias${i}`;
+      }),
+    ];
     await transactWrite(client, [
       {
         Update: {
           TableName: tableName,
           Key: keys.registeredModel(model.id),
-          UpdateExpression: `SET revision = revision + :one, lastUpdatedTimestamp = :now, GSI2SK = :position DELETE #stage :versions${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          UpdateExpression: `SET ${['revision = revision + :one', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', ...bounds.sets].join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: 'revision = :revision',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
+            ...bounds.values,
             ':one': 1,
             ':now': deletion.now,
             ':position': lastUpdatedPosition(deletion.now, model.name),
-            ':versions': new Set([deletion.version]),
             ':revision': deletion.record.revision,
           },
         },
       },
+      membersPut(tableName, deletion.record, members),
       {
         Delete: {
           TableName: tableName,

@@ -72,9 +72,10 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
   }
 
   getModelRecordsByIds(
-    ids: readonly string[]
+    ids: readonly string[],
+    options?: { readonly stages?: boolean }
   ): Promise<readonly ModelRecord[]> {
-    return this.#models.getModelRecordsByIds(ids);
+    return this.#models.getModelRecordsByIds(ids, options);
   }
 
   listModels(query: ModelListingQuery): Promise<ModelListingPage> {

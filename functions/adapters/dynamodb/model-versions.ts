@@ -4,7 +4,8 @@ import type {
   ModelVersion,
   ModelVersionStatus,
 } from '#domain/model-version.ts';
-import { STAGES, type Stage } from '#domain/stages.ts';
+import { stagesOf } from '#domain/registry/stage-members.ts';
+import type { Stage } from '#domain/stages.ts';
 import type {
   ModelRecord,
   ModelVersionStore,
@@ -18,16 +19,24 @@ import {
   lastUpdatedPosition,
   modelPartition,
   stageAttribute,
+  stageBoundAttributes,
   VERSION_PREFIX,
 } from './keys.ts';
 import { outboxPuts } from './outbox-store.ts';
 import { pendingRegistrationDelete } from './registration-lease-store.ts';
+import {
+  BOUNDS_EXACT,
+  exactBoundsUpdate,
+  membersPut,
+} from './stage-members.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
 import {
   batchGetAll,
+  type ConditionErrors,
   getItem,
   type Item,
   itemAtFailure,
+  onlyFailedCondition,
   queryAll,
   type RegistryTable,
   type TransactItems,
@@ -67,52 +76,147 @@ export class DynamoDBModelVersions implements ModelVersionStore {
         `Version ${version.version} is not the next number ${number}`
       );
     }
-    const { client, tableName } = this.#table;
-    await transactWrite(
-      client,
-      [
-        {
-          Update: {
-            TableName: tableName,
-            Key: keys.registeredModel(version.modelId),
-            // The counter's condition is what makes numbers gap-free and
-            // unique: of two concurrent creates reading the same counter,
-            // exactly one commits; the other claims the next number
-            // (claimVersionNumber), which this write then only fills.
-            UpdateExpression: claimed
-              ? 'SET lastUpdatedTimestamp = :now, GSI2SK = :position, revision = revision + :one ADD #stage :versions'
-              : 'SET versionCounter = :number, lastUpdatedTimestamp = :now, GSI2SK = :position, revision = revision + :one ADD #stage :versions',
-            ConditionExpression: claimed
-              ? 'versionCounter >= :number'
-              : 'versionCounter = :counter',
-            ExpressionAttributeNames: { '#stage': stageAttribute('None') },
-            ExpressionAttributeValues: {
-              ...(claimed
-                ? {}
-                : { ':number': number, ':counter': record.versionCounter }),
-              ...(claimed ? { ':number': number } : {}),
-              ':now': version.creationTimestamp,
-              ':position': lastUpdatedPosition(
-                version.creationTimestamp,
-                record.model.name
-              ),
-              ':one': 1,
-              ':versions': new Set([number]),
+    const { tableName } = this.#table;
+    const rest: TransactItems = [
+      {
+        Put: {
+          TableName: tableName,
+          Item: toVersionItem(version),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      ...(consume ? uploadConsumptionItems(tableName, consume, version) : []),
+      ...outboxPuts(tableName, events),
+    ];
+    // Indexes as in `rest` after the model and members items.
+    const conditions: ConditionErrors = consume
+      ? { 3: () => uploadNotUsable(consume) }
+      : {};
+    const common = {
+      ':now': version.creationTimestamp,
+      ':position': lastUpdatedPosition(
+        version.creationTimestamp,
+        record.model.name
+      ),
+      ':one': 1,
+      ':number': number,
+    };
+    if (!claimed) {
+      // The counter's condition is what makes numbers gap-free and unique:
+      // of two concurrent creates reading the same counter, exactly one
+      // commits; the other claims the next number (claimVersionNumber),
+      // which the claimed branch then only fills. Planned on the members
+      // read, this write also keeps the bounds exact.
+      const members = stagesOf(record);
+      const after = { ...members, None: [...members.None, number] };
+      const bounds = exactBoundsUpdate(after);
+      await transactWrite(
+        this.#table.client,
+        [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.registeredModel(version.modelId),
+              UpdateExpression: `SET ${['versionCounter = :number', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', 'revision = revision + :one', ...bounds.sets].join(', ')} REMOVE ${bounds.removes.join(', ')}`,
+              ConditionExpression: 'versionCounter = :counter',
+              ExpressionAttributeNames: bounds.names,
+              ExpressionAttributeValues: {
+                ...bounds.values,
+                ...common,
+                ':counter': record.versionCounter,
+              },
             },
           },
-        },
-        {
-          Put: {
-            TableName: tableName,
-            Item: toVersionItem(version),
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
-        ...(consume ? uploadConsumptionItems(tableName, consume, version) : []),
-        ...outboxPuts(tableName, events),
-      ],
-      consume ? { 2: () => uploadNotUsable(consume) } : {}
-    );
+          membersPut(tableName, record, after),
+          ...rest,
+        ],
+        conditions
+      );
+      return;
+    }
+    await this.#storeClaimed(record, number, common, rest, conditions);
+  }
+
+  /**
+   * Stores a claimed number: added to the members without a condition (the
+   * claim made it this create's alone), and to the None bounds by a
+   * conditional update on where they stand (a create that stored a higher
+   * number first moved them already). After {@link CLAIMED_BOUNDS_ATTEMPTS}
+   * lost rounds the bounds are marked inexact instead: readers then read
+   * the members until a write planned on them restores the bounds.
+   */
+  async #storeClaimed(
+    record: ModelRecord,
+    number: number,
+    common: Item,
+    rest: TransactItems,
+    conditions: ConditionErrors
+  ): Promise<void> {
+    const { client, tableName } = this.#table;
+    let seen: Item | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      const giveUp = attempt > CLAIMED_BOUNDS_ATTEMPTS;
+      const bounds: ClaimedBounds = giveUp
+        ? {
+            set: ['#exact = :inexact'],
+            condition: [],
+            names: { '#exact': BOUNDS_EXACT },
+            values: { ':inexact': false },
+          }
+        : claimedBounds(seen, number);
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.registeredModel(record.model.id),
+                  UpdateExpression: `SET ${['lastUpdatedTimestamp = :now', 'GSI2SK = :position', 'revision = revision + :one', ...bounds.set].join(', ')}`,
+                  ConditionExpression: [
+                    'versionCounter >= :number',
+                    ...bounds.condition,
+                  ].join(' AND '),
+                  ExpressionAttributeNames: bounds.names,
+                  ExpressionAttributeValues: { ...common, ...bounds.values },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.registeredModelStages(record.model.id),
+                  UpdateExpression: 'ADD #stage :versions, #revision :one',
+                  ExpressionAttributeNames: {
+                    '#stage': stageAttribute('None'),
+                    '#revision': 'revision',
+                  },
+                  ExpressionAttributeValues: {
+                    ':versions': new Set([number]),
+                    ':one': 1,
+                  },
+                },
+              },
+              ...rest,
+            ],
+          })
+        );
+        return;
+      } catch (error) {
+        const current = itemAtFailure(error, 0);
+        // Bounds moved meanwhile: try again on them as they are now.
+        if (
+          !giveUp &&
+          current !== undefined &&
+          (numberAt(current.versionCounter) ?? 0) >= number &&
+          onlyFailedCondition(error, 0)
+        ) {
+          seen = current;
+          continue;
+        }
+        throw translateWriteError(error, conditions);
+      }
+    }
   }
 
   async claimVersionNumber(
@@ -259,43 +363,28 @@ export class DynamoDBModelVersions implements ModelVersionStore {
   async commitTransition(commit: TransitionCommit): Promise<void> {
     const { model } = commit.record;
     const { client, tableName } = this.#table;
-    const names: Record<string, string> = {};
-    const values: Item = {
-      ':one': 1,
-      ':now': commit.now,
-      ':position': lastUpdatedPosition(commit.now, model.name),
-      ':revision': commit.record.revision,
-    };
-    const sets = [
-      'revision = revision + :one',
-      'lastUpdatedTimestamp = :now',
-      'GSI2SK = :position',
-    ];
-    const removes: string[] = [];
-    // Full sets, not ADD/DELETE: the revision condition guarantees they
+    const bounds = exactBoundsUpdate(commit.stagesAfter);
+    // Full sets, not ADD/DELETE: the revision conditions guarantee they
     // were computed from the current membership, and one expression may not
     // touch the same set twice (a version moving within one stage's set).
-    for (const [i, stage] of STAGES.entries()) {
-      names[`#s${i}`] = stageAttribute(stage);
-      const members = commit.stagesAfter[stage];
-      if (members.length > 0) {
-        values[`:s${i}`] = new Set(members);
-        sets.push(`#s${i} = :s${i}`);
-      } else {
-        removes.push(`#s${i}`);
-      }
-    }
     const items: TransactItems = [
       {
         Update: {
           TableName: tableName,
           Key: keys.registeredModel(model.id),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          UpdateExpression: `SET ${['revision = revision + :one', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', ...bounds.sets].join(', ')} REMOVE ${bounds.removes.join(', ')}`,
           ConditionExpression: 'revision = :revision',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: bounds.names,
+          ExpressionAttributeValues: {
+            ...bounds.values,
+            ':one': 1,
+            ':now': commit.now,
+            ':position': lastUpdatedPosition(commit.now, model.name),
+            ':revision': commit.record.revision,
+          },
         },
       },
+      membersPut(tableName, commit.record, commit.stagesAfter),
     ];
     if (commit.target) {
       items.push(
@@ -401,4 +490,60 @@ export function toModelVersion(item: Item): ModelVersion {
       ? { storageLocation: item.storageLocation }
       : {}),
   };
+}
+
+/** Rounds a claimed create tries to keep the None bounds exact. */
+const CLAIMED_BOUNDS_ATTEMPTS = 5;
+
+interface ClaimedBounds {
+  readonly set: readonly string[];
+  readonly condition: readonly string[];
+  readonly names: Record<string, string>;
+  readonly values: Item;
+}
+
+/**
+ * The None bounds once `number` joins the stage, as an update conditioned
+ * on where the bounds stand relative to it (below or absent, or above),
+ * not on their values: concurrent creates storing other numbers rarely
+ * change that, so a round is seldom lost twice. The first round assumes
+ * the likely picture (no higher number stored yet, the lowest below it or
+ * the stage empty); later ones take the model item as the failed round
+ * returned it (`seen`).
+ */
+function claimedBounds(seen: Item | undefined, number: number): ClaimedBounds {
+  const attribute = stageBoundAttributes('None');
+  const highest = numberAt(seen?.[attribute.highest]);
+  const lowest = numberAt(seen?.[attribute.lowest]);
+  const set: string[] = [];
+  const condition: string[] = [];
+  if (highest === undefined || highest < number) {
+    set.push('#hi = :number');
+    condition.push('(attribute_not_exists(#hi) OR #hi < :number)');
+  } else {
+    condition.push('#hi > :number');
+  }
+  if (lowest === undefined || lowest < number) {
+    set.push('#lo = if_not_exists(#lo, :number)');
+    condition.push('(attribute_not_exists(#lo) OR #lo < :number)');
+  } else {
+    set.push('#lo = :number');
+    condition.push('#lo > :number');
+  }
+  return {
+    set,
+    condition,
+    names: { '#lo': attribute.lowest, '#hi': attribute.highest },
+    values: {},
+  };
+}
+
+/**
+ * A number attribute of an item returned with a failed condition: raw
+ * AttributeValue JSON (`{ N: "7" }`), even through the document client.
+ */
+function numberAt(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  const raw = (value as { N?: unknown } | undefined)?.N;
+  return typeof raw === 'string' ? Number(raw) : undefined;
 }

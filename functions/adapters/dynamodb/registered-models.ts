@@ -9,7 +9,6 @@ import type {
   RootPermissionLevel,
 } from '#domain/permissions.ts';
 import { byKey, type RegisteredModel } from '#domain/registered-model.ts';
-import { STAGES, type Stage } from '#domain/stages.ts';
 import type {
   ModelAccess,
   ModelListingPage,
@@ -17,9 +16,15 @@ import type {
   ModelRecord,
   RegisteredModelStore,
 } from '#ports/model-registry-store.ts';
-import { keys, lastUpdatedPosition, stageAttribute } from './keys.ts';
+import { keys, lastUpdatedPosition } from './keys.ts';
 import { aclMap, grantsFrom } from './model-acls.ts';
 import { outboxPuts } from './outbox-store.ts';
+import {
+  BOUNDS_EXACT,
+  membersCheck,
+  needsMembers,
+  recordFromItems,
+} from './stage-members.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
 import {
   batchGetAll,
@@ -110,28 +115,48 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
   }
 
   async getModelAccessById(id: string): Promise<ModelAccess> {
-    const modelKey = keys.registeredModel(id);
-    const items = await batchGetAll(this.#table, [modelKey, keys.rootAcl]);
-    const modelItem = items.find((item) => item.PK === modelKey.PK);
+    const items = await batchGetAll(this.#table, [
+      keys.registeredModel(id),
+      keys.registeredModelStages(id),
+      keys.rootAcl,
+    ]);
     return {
-      record: modelItem ? toModelRecord(modelItem) : undefined,
+      record: recordWithStagesIn(items, id),
       rootGrants: rootGrantsIn(items),
     };
   }
 
   async getModelRecordById(id: string): Promise<ModelRecord | undefined> {
-    const item = await getItem(this.#table, keys.registeredModel(id));
-    return item ? toModelRecord(item) : undefined;
+    const items = await batchGetAll(this.#table, [
+      keys.registeredModel(id),
+      keys.registeredModelStages(id),
+    ]);
+    return recordWithStagesIn(items, id);
   }
 
   async getModelRecordsByIds(
-    ids: readonly string[]
+    ids: readonly string[],
+    options: { readonly stages?: boolean } = {}
   ): Promise<readonly ModelRecord[]> {
+    if (!options.stages) {
+      return recordsOf(
+        this.#table,
+        await batchGetAll(
+          this.#table,
+          ids.map((id) => keys.registeredModel(id))
+        )
+      );
+    }
     const items = await batchGetAll(
       this.#table,
-      ids.map((id) => keys.registeredModel(id))
+      ids.flatMap((id) => [
+        keys.registeredModel(id),
+        keys.registeredModelStages(id),
+      ])
     );
-    return items.map(toModelRecord);
+    return [...new Set(ids)].flatMap(
+      (id) => recordWithStagesIn(items, id) ?? []
+    );
   }
 
   async listModels(query: ModelListingQuery): Promise<ModelListingPage> {
@@ -181,7 +206,7 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
       query.limit
     );
     return {
-      records: page.items.map(toModelRecord),
+      records: await recordsOf(this.#table, page.items),
       positions: page.items.map((item) => String(item[sk])),
       exhausted: page.exhausted,
     };
@@ -250,6 +275,8 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
             },
           },
         },
+        // Planned on the members (no version in Staging or Production).
+        membersCheck(tableName, record),
       ],
       { 1: () => new RegisteredModelAlreadyExistsError(newName) }
     );
@@ -331,6 +358,7 @@ export function newModelItems(
       acl: aclMap(grants),
       revision: 0,
       versionCounter: 0,
+      [BOUNDS_EXACT]: true,
     },
   ];
 }
@@ -349,11 +377,6 @@ function modelIndexKeys(name: string, lastUpdatedTimestamp: number) {
   };
 }
 
-function numberSet(value: unknown): number[] {
-  if (value instanceof Set) return [...value].map(Number).sort((a, b) => a - b);
-  return [];
-}
-
 function rootGrantsIn(
   items: readonly Item[]
 ): readonly Grant<RootPermissionLevel>[] | undefined {
@@ -361,7 +384,55 @@ function rootGrantsIn(
   return root ? grantsFrom<RootPermissionLevel>(root.acl) : undefined;
 }
 
-export function toModelRecord(item: Item): ModelRecord {
+/**
+ * The records of model items read alone: with their stage bounds, and
+ * with their members only where the bounds need them (read in one more
+ * batch).
+ */
+export async function recordsOf(
+  table: RegistryTable,
+  modelItems: readonly Item[]
+): Promise<ModelRecord[]> {
+  const needing = modelItems.filter(needsMembers);
+  const stagesItems =
+    needing.length === 0
+      ? []
+      : await batchGetAll(
+          table,
+          needing.map((item) => keys.registeredModelStages(String(item.id)))
+        );
+  return modelItems.map((item) =>
+    needsMembers(item)
+      ? recordFromItems(
+          item,
+          stagesItems.find((s) => s.PK === item.PK) ?? null,
+          modelFields
+        )
+      : recordFromItems(item, undefined, modelFields)
+  );
+}
+
+/** The record of model `id` among items read with its members item. */
+export function recordWithStagesIn(
+  items: readonly Item[],
+  id: string
+): ModelRecord | undefined {
+  const modelKey = keys.registeredModel(id);
+  const stagesKey = keys.registeredModelStages(id);
+  const modelItem = items.find(
+    (item) => item.PK === modelKey.PK && item.SK === modelKey.SK
+  );
+  const stagesItem = items.find(
+    (item) => item.PK === stagesKey.PK && item.SK === stagesKey.SK
+  );
+  return modelItem
+    ? recordFromItems(modelItem, stagesItem ?? null, modelFields)
+    : undefined;
+}
+
+export function modelFields(
+  item: Item
+): Omit<ModelRecord, 'stages' | 'stageBounds' | 'stagesRevision'> {
   const aliases = Object.entries((item.aliases ?? {}) as Record<string, number>)
     .map(([alias, version]) => ({ alias, version: Number(version) }))
     .sort(byKey((alias) => alias.alias));
@@ -379,8 +450,5 @@ export function toModelRecord(item: Item): ModelRecord {
     revision: Number(item.revision ?? 0),
     versionCounter: Number(item.versionCounter ?? 0),
     grants: grantsFrom<PermissionLevel>(item.acl),
-    stages: Object.fromEntries(
-      STAGES.map((stage) => [stage, numberSet(item[stageAttribute(stage)])])
-    ) as Record<Stage, number[]>,
   };
 }

@@ -351,6 +351,12 @@ export function itemAtFailure(
   return undefined;
 }
 
+/** Whether the write failed on the condition of item `index` alone. */
+export function onlyFailedCondition(error: unknown, index: number): boolean {
+  const failed = failedConditions(error);
+  return failed.length === 1 && failed[0] === index && !isConflict(error);
+}
+
 function failedConditions(error: unknown): number[] {
   if (error instanceof ConditionalCheckFailedException) return [0];
   if (!(error instanceof TransactionCanceledException)) return [];

@@ -1,6 +1,7 @@
 import type {
   ModelRecord,
   ModelRegistryStore,
+  StageBounds,
 } from '#ports/model-registry-store.ts';
 import type { WebhookStore } from '#ports/webhook-store.ts';
 import type { ManagedArtifactsDependencies } from '../artifacts/registration.ts';
@@ -123,14 +124,14 @@ export function versionView(
  * stages ordered as MLflow builds them (by their lowest version number).
  */
 export function latestVersionNumbers(
-  stages: ModelRecord['stages']
+  bounds: StageBounds
 ): { stage: Stage; version: number }[] {
-  return STAGES.filter((stage) => stages[stage].length > 0)
-    .map((stage) => ({
-      stage,
-      lowest: Math.min(...stages[stage]),
-      version: Math.max(...stages[stage]),
-    }))
+  return STAGES.flatMap((stage) => {
+    const bound = bounds[stage];
+    return bound
+      ? [{ stage, lowest: bound.lowest, version: bound.highest }]
+      : [];
+  })
     .sort((a, b) => a.lowest - b.lowest)
     .map(({ stage, version }) => ({ stage, version }));
 }
@@ -147,7 +148,7 @@ export async function modelViews(
   const byKey = new Map<string, ModelVersion>();
   for (const v of known) byKey.set(`${v.modelId}#${v.version}`, v);
   const wanted = records.flatMap((record) =>
-    latestVersionNumbers(record.stages)
+    latestVersionNumbers(record.stageBounds)
       .map(({ version }) => ({ modelId: record.model.id, version }))
       .filter((k) => !byKey.has(`${k.modelId}#${k.version}`))
   );
@@ -156,7 +157,7 @@ export async function modelViews(
   for (const v of versions) byKey.set(`${v.modelId}#${v.version}`, v);
   return records.map((record) => ({
     model: record.model,
-    latestVersions: latestVersionNumbers(record.stages).flatMap(
+    latestVersions: latestVersionNumbers(record.stageBounds).flatMap(
       ({ version }) => {
         const found = byKey.get(`${record.model.id}#${version}`);
         return found

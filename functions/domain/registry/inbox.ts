@@ -75,7 +75,7 @@ export async function listInbox(
       ...new Set(page.requests.map(({ request }) => request.modelId)),
     ];
     const [records, settings] = await Promise.all([
-      deps.store.getModelRecordsByIds(modelIds),
+      deps.store.getModelRecordsByIds(modelIds, { stages: true }),
       deps.requests.getSettingsOfModels(modelIds),
     ]);
     const recordOf = new Map(records.map((r) => [r.model.id, r]));

@@ -1,3 +1,4 @@
+import type { StageBounds } from '#ports/model-registry-store.ts';
 import { findModelAccess, modelResource } from '../access.ts';
 import { managedUploadOf } from '../artifacts/downloads.ts';
 import { managedRoot } from '../artifacts/paths.ts';
@@ -129,7 +130,7 @@ export async function resolveModelReference(
 
 function versionNumber(
   record: {
-    readonly stages: Readonly<Record<Stage, readonly number[]>>;
+    readonly stageBounds: StageBounds;
     readonly model: {
       readonly aliases: readonly { alias: string; version: number }[];
     };
@@ -140,12 +141,11 @@ function versionNumber(
     case 'version':
       return selector.version;
     case 'stage': {
-      const inStage = record.stages[selector.stage];
-      return inStage.length > 0 ? Math.max(...inStage) : undefined;
+      return record.stageBounds[selector.stage]?.highest;
     }
     case 'latest': {
-      const all = Object.values(record.stages).flat();
-      return all.length > 0 ? Math.max(...all) : undefined;
+      const highest = Object.values(record.stageBounds).map((b) => b.highest);
+      return highest.length > 0 ? Math.max(...highest) : undefined;
     }
     case 'alias':
       return record.model.aliases.find((a) => a.alias === selector.alias)

@@ -33,6 +33,7 @@ import {
   versionView,
   withOptimisticRetry,
 } from './dependencies.ts';
+import { stagesOf } from './stage-members.ts';
 
 export interface CreateRegisteredModelInput {
   readonly name: string;
@@ -118,7 +119,7 @@ export async function renameRegisteredModel(
   await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
     assertNoActiveVersions(
-      record.stages,
+      stagesOf(record),
       `rename registered model '${input.name}'`
     );
     if (newName === record.model.name) return;
@@ -139,7 +140,7 @@ export async function deleteRegisteredModel(
   const modelId = await withOptimisticRetry(deps, async () => {
     const record = await requireRecord(deps, input.name);
     assertNoActiveVersions(
-      record.stages,
+      stagesOf(record),
       `delete registered model '${input.name}'`
     );
     await deps.store.deleteModel(record, deps.now());

@@ -1,5 +1,6 @@
 import type {
   ModelRecord,
+  StageMembers,
   TransitionCommit,
 } from '#ports/model-registry-store.ts';
 import type { Activity } from '../activity.ts';
@@ -27,6 +28,7 @@ import {
   versionView,
   withOptimisticRetry,
 } from './dependencies.ts';
+import { stagesOf } from './stage-members.ts';
 
 /**
  * Versions archived per transaction. A DynamoDB transaction holds at most
@@ -79,7 +81,7 @@ export function planTransition(options: {
 }): TransitionPlan {
   const { record, current, to, now, caller } = options;
   const others = options.archiveExistingVersions
-    ? record.stages[to].filter((v) => v !== current.version)
+    ? stagesOf(record)[to].filter((v) => v !== current.version)
     : [];
   const final = others.length <= ARCHIVE_CHUNK;
   const archived = final ? others : others.slice(0, ARCHIVE_CHUNK);
@@ -142,13 +144,13 @@ export function planTransition(options: {
       archivedFrom: to,
       activities,
       events,
-      stagesAfter: stagesAfter(record.stages, target, archived, to),
+      stagesAfter: stagesAfter(stagesOf(record), target, archived, to),
     },
   };
 }
 
 function stagesAfter(
-  stages: ModelRecord['stages'],
+  stages: StageMembers,
   target: TransitionCommit['target'],
   archived: readonly number[],
   archivedFrom: Stage

@@ -56,6 +56,7 @@ const record: ModelRecord = {
   versionCounter: 2,
   grants: [],
   stages: { None: [1, 2], Staging: [], Production: [], Archived: [] },
+  stageBounds: { None: { lowest: 1, highest: 2 } },
 };
 
 const version: ModelVersion = {
@@ -289,10 +290,75 @@ describe('DynamoDBModelRegistryStore', () => {
         ConditionExpression: 'versionCounter = :counter',
         ExpressionAttributeValues: { ':counter': 2, ':number': 3 },
       });
-      expect(items[1]?.Put).toMatchObject({
+      expect(items[1]?.Update).toMatchObject({
+        Key: { PK: `RM#${model.id}`, SK: '#STAGES' },
+        ConditionExpression: 'attribute_not_exists(revision)',
+      });
+      expect(items[2]?.Put).toMatchObject({
         ConditionExpression: 'attribute_not_exists(PK)',
         Item: { PK: `RM#${model.id}`, SK: 'MV#0000000003' },
       });
+    });
+
+    it('marks the bounds inexact when a claimed number keeps losing its round on them', async () => {
+      // Prepare: every round on the bounds finds them moved (the model item
+      // comes back as raw AttributeValue JSON, as DynamoDB returns it).
+      const moved = () => {
+        const error = transactionCanceled([
+          { Code: 'ConditionalCheckFailed' },
+          { Code: 'None' },
+          { Code: 'None' },
+        ]);
+        const reason = error.CancellationReasons?.[0];
+        if (reason) {
+          reason.Item = {
+            versionCounter: { N: '9' },
+            lowest_None: { N: '1' },
+            highest_None: { N: '4' },
+          };
+        }
+        return error;
+      };
+      dynamodb
+        .on(TransactWriteCommand)
+        .rejectsOnce(moved())
+        .rejectsOnce(moved())
+        .rejectsOnce(moved())
+        .rejectsOnce(moved())
+        .rejectsOnce(moved())
+        .resolves({});
+      const store = new DynamoDBModelRegistryStore({
+        client: documentClient(),
+        tableName: TABLE_NAME,
+      });
+
+      // Act
+      await store.createVersion(
+        { ...record, versionCounter: 9 },
+        { ...version, version: 7 },
+        undefined,
+        undefined,
+        true
+      );
+
+      // Assess
+      const rounds = dynamodb
+        .commandCalls(TransactWriteCommand)
+        .map((call) => call.args[0].input.TransactItems?.[0]?.Update);
+      expect(rounds).toHaveLength(6);
+      // Later rounds are conditioned on where the returned bounds stand:
+      // 7 is above both the highest (4) and the lowest (1).
+      expect(rounds[1]?.ConditionExpression).toBe(
+        'versionCounter >= :number AND (attribute_not_exists(#hi) OR #hi < :number) AND (attribute_not_exists(#lo) OR #lo < :number)'
+      );
+      expect(rounds[5]).toMatchObject({
+        UpdateExpression: expect.stringContaining('#exact = :inexact'),
+        ConditionExpression: 'versionCounter >= :number',
+        ExpressionAttributeValues: expect.objectContaining({
+          ':inexact': false,
+        }),
+      });
+      expect(rounds[5]?.UpdateExpression).not.toContain('#hi');
     });
 
     it('turns a cancellation for throttling into RequestLimitExceededError', async () => {

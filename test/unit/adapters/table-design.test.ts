@@ -60,6 +60,7 @@ function itemKinds(
       gsi1: [k.registeredModelsByName],
       gsi2: [k.registeredModelsByUpdate],
     },
+    'model stage members': k.registeredModelStages(s['<model id>']),
     'model name (uniqueness)': k.registeredModelName(s['<name>']),
     'model version': {
       ...k.modelVersion(s['<model id>'], VERSION),

@@ -10,6 +10,10 @@ import {
 import type { ModelVersion } from '#domain/model-version.ts';
 import { requireRecord } from '#domain/registry/dependencies.ts';
 import {
+  stagesOf as membersOf,
+  stageBoundsOf,
+} from '#domain/registry/stage-members.ts';
+import {
   ARCHIVE_CHUNK,
   applyTransition,
   planTransition,
@@ -17,6 +21,7 @@ import {
 } from '#domain/registry/transitions.ts';
 import type {
   ModelRecord,
+  StageMembers,
   TransitionCommit,
 } from '#ports/model-registry-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
@@ -32,7 +37,7 @@ import {
 } from './support/registry.ts';
 
 /** A record of model `m1` with the given stage membership. */
-function recordWith(stages: Partial<ModelRecord['stages']>): ModelRecord {
+function recordWith(stages: Partial<StageMembers>): ModelRecord {
   return {
     model: {
       id: 'm1',
@@ -48,6 +53,13 @@ function recordWith(stages: Partial<ModelRecord['stages']>): ModelRecord {
     versionCounter: 200,
     grants: [],
     stages: { None: [], Staging: [], Production: [], Archived: [], ...stages },
+    stageBounds: stageBoundsOf({
+      None: [],
+      Staging: [],
+      Production: [],
+      Archived: [],
+      ...stages,
+    }),
   };
 }
 
@@ -78,7 +90,7 @@ function counter() {
 }
 
 async function stagesOf(world: RegistryWorld, name: string) {
-  return (await requireRecord(world, name)).stages;
+  return membersOf(await requireRecord(world, name));
 }
 
 /** A store whose commits the test can see and interfere with. */

@@ -13,6 +13,7 @@ import {
   createRegisteredModel,
   setRegisteredModelAlias,
 } from '#domain/registry/models.ts';
+import { stagesOf as membersOf } from '#domain/registry/stage-members.ts';
 import {
   createModelVersion,
   deleteModelVersion,
@@ -96,9 +97,9 @@ describe('registry versions', () => {
 
       // Assess
       expect(next.version).toBe(3);
-      expect((await requireRecord(world, 'fraud')).stages.None).toStrictEqual([
-        1, 3,
-      ]);
+      expect(membersOf(await requireRecord(world, 'fraud')).None).toStrictEqual(
+        [1, 3]
+      );
     });
 
     it('takes the next number when a concurrent create took this one', async () => {
@@ -153,7 +154,7 @@ describe('registry versions', () => {
       expect(attempts).toBe(15);
       const record = await requireRecord(world, 'fraud');
       expect(record.versionCounter).toBe(8);
-      expect(record.stages.None).toStrictEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(membersOf(record).None).toStrictEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     });
 
     it('refuses a claimed number past the bound', async () => {
@@ -426,7 +427,7 @@ describe('registry versions', () => {
         'RESOURCE_DOES_NOT_EXIST'
       );
       expect(record.model.aliases).toStrictEqual([]);
-      expect(record.stages.Archived).toStrictEqual([]);
+      expect(membersOf(record).Archived).toStrictEqual([]);
       expect(await world.store.listActivities(record.model.id, 1)).toEqual([]);
       expect(world.changes.map((c) => c.changes)).toStrictEqual([
         [{ version: 1, stage: 'DELETED' }],

@@ -145,6 +145,9 @@ describe('route guard', () => {
           model: { name: 'm' },
           rootGrants: true,
           versions: [1],
+          // A read needs the stage bounds only, not which stage each
+          // version is in.
+          stageMembers: false,
         },
         // An admin's read does not depend on the registry-wide grants.
         {
@@ -152,6 +155,7 @@ describe('route guard', () => {
           model: { name: 'm' },
           rootGrants: false,
           versions: [],
+          stageMembers: false,
         },
       ]);
     });
