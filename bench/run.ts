@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -7,9 +7,13 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  UpdateCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { keys, stageAttribute } from '#adapters/dynamodb/keys.ts';
+import {
+  keys,
+  stageAttribute,
+  stageBoundAttributes,
+} from '#adapters/dynamodb/keys.ts';
 import { toVersionItem } from '#adapters/dynamodb/model-versions.ts';
 import { newModelItems } from '#adapters/dynamodb/registered-models.ts';
 import { chunks, type Item } from '#adapters/dynamodb/toolkit.ts';
@@ -38,12 +42,66 @@ const LEVELS = [1, 8] as const;
 const FLOW_CALLS = Math.max(8, Math.floor(CALLS / 5));
 const APPLY_BOUND_MS = 30_000;
 const BIG_MODEL_VERSIONS = 2_500;
+/** GetItem calls that warm DynamoDB Local's JVM up before the first loop. */
+const JVM_WARM_UP_CALLS = 3_000;
 const BIG_REGISTRY_MODELS = 10_000;
 
 interface Stats {
   readonly p50: number;
   readonly p99: number;
   readonly rps: number;
+  /** CPU milliseconds per call of the registry process and DynamoDB Local. */
+  readonly cpu?: { readonly registry: number; readonly dynamodb: number };
+}
+
+/**
+ * The processes whose CPU time a measured loop charges to its calls (from
+ * /proc: user + system time, in clock ticks of 10 ms), so a figure says
+ * which side of a round trip spent it. Unset off Linux.
+ */
+let cpuProbe: { registry: number; dynamodb: number } | undefined;
+const CLOCK_TICK_MS = 10;
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parens).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The JVM of DynamoDB Local among the registry process's descendants. */
+function javaDescendantOf(root: number): number | undefined {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      names.set(pid, stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(pid, Number(fields[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (
+      let p = parents.get(pid);
+      p !== undefined && p > 1;
+      p = parents.get(p)
+    ) {
+      if (p === root) return true;
+    }
+    return false;
+  };
+  return [...names].find(
+    ([pid, name]) => name === 'java' && descends(pid)
+  )?.[0];
 }
 
 function stats(samples: readonly number[], wallMs: number): Stats {
@@ -57,26 +115,55 @@ function stats(samples: readonly number[], wallMs: number): Stats {
   };
 }
 
-/** `calls` calls of `call(i)`, `concurrency` at a time, after a warm-up. */
+/**
+ * `calls` calls of `call(i)`, `concurrency` at a time, after a warm-up of
+ * as many calls (at least 25) at the same concurrency that is not
+ * measured: the first few hundred calls of a path in a fresh process run
+ * before V8 (and DynamoDB Local's JVM) has optimised it, which a
+ * long-running server never shows. Warm-up calls get negative indexes.
+ */
 async function load(
   concurrency: number,
   calls: number,
   call: (i: number) => Promise<void>
 ): Promise<Stats> {
-  for (let i = 0; i < concurrency * 2; i += 1) await call(-1 - i);
+  await loop(concurrency, warmUpCalls(calls), (i) => call(-1 - i));
   const samples: number[] = [];
-  let next = 0;
+  const probe = cpuProbe;
+  const before = probe && [cpuTicks(probe.registry), cpuTicks(probe.dynamodb)];
   const started = performance.now();
+  await loop(concurrency, calls, async (i) => {
+    const t0 = performance.now();
+    await call(i);
+    samples.push(performance.now() - t0);
+  });
+  const measured = stats(samples, performance.now() - started);
+  if (!probe || !before) return measured;
+  const perCall = (ticks: number) => (ticks * CLOCK_TICK_MS) / calls;
+  return {
+    ...measured,
+    cpu: {
+      registry: perCall(cpuTicks(probe.registry) - (before[0] ?? 0)),
+      dynamodb: perCall(cpuTicks(probe.dynamodb) - (before[1] ?? 0)),
+    },
+  };
+}
+
+function warmUpCalls(calls: number): number {
+  return Math.max(25, calls);
+}
+
+async function loop(
+  concurrency: number,
+  calls: number,
+  call: (i: number) => Promise<void>
+): Promise<void> {
+  let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < calls; i = next++) {
-        const t0 = performance.now();
-        await call(i);
-        samples.push(performance.now() - t0);
-      }
+      for (let i = next++; i < calls; i = next++) await call(i);
     })
   );
-  return stats(samples, performance.now() - started);
 }
 
 class Client {
@@ -201,18 +288,45 @@ async function writeVersions(
       })
     )
   );
+  // As creates store them: the numbers join the None members, and the
+  // model item's None bounds move (these are the model's newest numbers).
+  const bounds = stageBoundAttributes('None');
   await client.send(
-    new UpdateCommand({
-      TableName: LOCAL_TABLE_NAME,
-      Key: keys.registeredModel(modelId),
-      UpdateExpression:
-        'SET versionCounter = :last, revision = revision + :one ADD #none :numbers',
-      ExpressionAttributeNames: { '#none': stageAttribute('None') },
-      ExpressionAttributeValues: {
-        ':last': from + count - 1,
-        ':one': 1,
-        ':numbers': new Set(numbers),
-      },
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: LOCAL_TABLE_NAME,
+            Key: keys.registeredModel(modelId),
+            UpdateExpression:
+              'SET versionCounter = :last, revision = revision + :one, #hi = :last, #lo = if_not_exists(#lo, :from)',
+            ExpressionAttributeNames: {
+              '#hi': bounds.highest,
+              '#lo': bounds.lowest,
+            },
+            ExpressionAttributeValues: {
+              ':last': from + count - 1,
+              ':from': from,
+              ':one': 1,
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: LOCAL_TABLE_NAME,
+            Key: keys.registeredModelStages(modelId),
+            UpdateExpression: 'ADD #none :numbers, #revision :one',
+            ExpressionAttributeNames: {
+              '#none': stageAttribute('None'),
+              '#revision': 'revision',
+            },
+            ExpressionAttributeValues: {
+              ':numbers': new Set(numbers),
+              ':one': 1,
+            },
+          },
+        },
+      ],
     })
   );
 }
@@ -280,6 +394,10 @@ async function main() {
     })
   );
   const api = new Client(registry.url, token);
+  const java = registry.child.pid && javaDescendantOf(registry.child.pid);
+  if (registry.child.pid && java) {
+    cpuProbe = { registry: registry.child.pid, dynamodb: java };
+  }
   const run = Date.now().toString(36);
   const model = (suffix: string) => `bench-${run}-${suffix}`;
   try {
@@ -322,6 +440,21 @@ async function main() {
       return byLevel;
     };
 
+    // DynamoDB Local's JVM starts cold with every run; until its JIT has
+    // compiled the read path, the first loops would measure its warm-up
+    // (the raw GetItem reference most of all, as it runs first).
+    progress('warming DynamoDB Local up');
+    await loop(8, JVM_WARM_UP_CALLS, () =>
+      dynamodb
+        .send(
+          new GetCommand({
+            TableName: LOCAL_TABLE_NAME,
+            Key: keys.rootAcl,
+            ConsistentRead: true,
+          })
+        )
+        .then(() => undefined)
+    );
     const [, rawGet8] = await measure('DynamoDB Local GetItem (raw)', () =>
       dynamodb
         .send(
@@ -371,7 +504,7 @@ async function main() {
             .then(() => undefined)
         )
       );
-      await assertGapFree(api, name, CALLS + level * 2);
+      await assertGapFree(api, name, CALLS + warmUpCalls(CALLS));
     }
     results.push([
       'POST model-versions/create (one model)',
@@ -395,7 +528,7 @@ async function main() {
         dynamodb,
         await modelId(api, name),
         1,
-        CALLS + level * 2
+        CALLS + warmUpCalls(CALLS)
       );
       let version = 0;
       transitions.push(
@@ -420,7 +553,7 @@ async function main() {
         dynamodb,
         await modelId(api, name),
         1,
-        FLOW_CALLS + level * 2
+        FLOW_CALLS + warmUpCalls(CALLS)
       );
       let version = 0;
       flows.push(
@@ -475,6 +608,18 @@ async function main() {
           ])
         )
       );
+    }
+    if (cpuProbe) {
+      console.log(
+        '\nCPU per call at c8, ms (registry: gateway, authorizer and handler in one process; the raw GetItem is the SDK in this process)\n'
+      );
+      console.log(row('operation', ['registry', 'DynamoDB']));
+      for (const [label, , c8] of results) {
+        if (!c8?.cpu) continue;
+        console.log(
+          row(label, [c8.cpu.registry.toFixed(2), c8.cpu.dynamodb.toFixed(2)])
+        );
+      }
     }
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const one8 = createOne[1];
