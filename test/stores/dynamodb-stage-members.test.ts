@@ -144,7 +144,7 @@ async function boundsAlone(store: DynamoDBModelRegistryStore, id: string) {
 }
 
 describe('stage members and bounds on DynamoDB Local', () => {
-  it('reads a model item that still holds its number sets, and moves them on its next write', async () => {
+  it('reads a model item that still holds its number sets, and moves them on its next transition', async () => {
     // Prepare: versions 1 and 2 as stored before the members item, on the
     // model item itself, with no bounds.
     const { store, id } = await modelWith(2);
@@ -168,16 +168,41 @@ describe('stage members and bounds on DynamoDB Local', () => {
     const legacy = await recordById(store, id);
     const legacyBounds = await boundsAlone(store, id);
     await store.createVersion(legacy, versionOf(id, 3));
+    const afterCreate = await recordById(store, id);
+    const afterCreateBounds = await boundsAlone(store, id);
+    await store.commitTransition({
+      record: afterCreate,
+      now: NOW + 1,
+      target: { version: 1, from: 'None', to: 'Production' },
+      archived: [],
+      activities: [],
+      stagesAfter: {
+        None: [2, 3],
+        Staging: [],
+        Production: [1],
+        Archived: [],
+      },
+    });
 
-    // Assess
+    // Assess: one membership throughout, on the members item at the end.
     expect(legacy.stages?.None).toStrictEqual([1, 2]);
     expect(legacyBounds).toStrictEqual({ None: { lowest: 1, highest: 2 } });
+    expect(afterCreate.stages?.None).toStrictEqual([1, 2, 3]);
+    expect(afterCreateBounds).toStrictEqual({
+      None: { lowest: 1, highest: 3 },
+    });
     const item = await modelItem(id);
     expect(item.stage_None).toBeUndefined();
     expect(item.stageBoundsExact).toBe(true);
-    expect((await recordById(store, id)).stages?.None).toStrictEqual([1, 2, 3]);
+    expect((await recordById(store, id)).stages).toStrictEqual({
+      None: [2, 3],
+      Staging: [],
+      Production: [1],
+      Archived: [],
+    });
     expect(await boundsAlone(store, id)).toStrictEqual({
-      None: { lowest: 1, highest: 3 },
+      None: { lowest: 2, highest: 3 },
+      Production: { lowest: 1, highest: 1 },
     });
   });
 

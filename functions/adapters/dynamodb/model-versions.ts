@@ -27,6 +27,7 @@ import { pendingRegistrationDelete } from './registration-lease-store.ts';
 import {
   BOUNDS_EXACT,
   exactBoundsUpdate,
+  membersAdd,
   membersPut,
 } from './stage-members.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
@@ -108,8 +109,12 @@ export class DynamoDBModelVersions implements ModelVersionStore {
       // which the claimed branch then only fills. Planned on the members
       // read, this write also keeps the bounds exact.
       const members = stagesOf(record);
-      const after = { ...members, None: [...members.None, number] };
-      const bounds = exactBoundsUpdate(after);
+      // Sets from before the members item stay where they are (readers
+      // read both); the next transition or delete moves them.
+      const bounds = exactBoundsUpdate(
+        { ...members, None: [...members.None, number] },
+        { keepLegacy: true }
+      );
       await transactWrite(
         this.#table.client,
         [
@@ -117,7 +122,7 @@ export class DynamoDBModelVersions implements ModelVersionStore {
             Update: {
               TableName: tableName,
               Key: keys.registeredModel(version.modelId),
-              UpdateExpression: `SET ${['versionCounter = :number', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', 'revision = revision + :one', ...bounds.sets].join(', ')} REMOVE ${bounds.removes.join(', ')}`,
+              UpdateExpression: `SET ${['versionCounter = :number', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', 'revision = revision + :one', ...bounds.sets].join(', ')}${bounds.removes.length > 0 ? ` REMOVE ${bounds.removes.join(', ')}` : ''}`,
               ConditionExpression: 'versionCounter = :counter',
               ExpressionAttributeNames: bounds.names,
               ExpressionAttributeValues: {
@@ -127,7 +132,7 @@ export class DynamoDBModelVersions implements ModelVersionStore {
               },
             },
           },
-          membersPut(tableName, record, after),
+          membersAdd(tableName, record, number),
           ...rest,
         ],
         conditions

@@ -100,9 +100,13 @@ function numberSet(value: unknown): number[] {
 
 /**
  * The model item's update parts that store exact bounds for `members`
- * (and drop number sets from before the members item).
+ * and, unless `keepLegacy`, drop number sets from before the members item
+ * (which the members item must then receive whole).
  */
-export function exactBoundsUpdate(members: StageMembers): {
+export function exactBoundsUpdate(
+  members: StageMembers,
+  options: { keepLegacy?: boolean } = {}
+): {
   sets: string[];
   removes: string[];
   names: Record<string, string>;
@@ -117,8 +121,10 @@ export function exactBoundsUpdate(members: StageMembers): {
     const attribute = stageBoundAttributes(stage);
     names[`#lo${i}`] = attribute.lowest;
     names[`#hi${i}`] = attribute.highest;
-    names[`#legacy${i}`] = stageAttribute(stage);
-    removes.push(`#legacy${i}`);
+    if (!options.keepLegacy) {
+      names[`#legacy${i}`] = stageAttribute(stage);
+      removes.push(`#legacy${i}`);
+    }
     const bound = bounds[stage];
     if (bound) {
       values[`:lo${i}`] = bound.lowest;
@@ -158,6 +164,36 @@ export function membersCheck(
       TableName: tableName,
       Key: keys.registeredModelStages(record.model.id),
       ...membersUnchanged(record),
+    },
+  };
+}
+
+/**
+ * The members item's update that adds `version` to None, for a create
+ * planned on `record`'s members (conditioned on them being unchanged):
+ * a write whose size does not grow with the members.
+ */
+export function membersAdd(
+  tableName: string,
+  record: ModelRecord,
+  version: number
+): TransactItem {
+  const condition = membersUnchanged(record);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.registeredModelStages(record.model.id),
+      UpdateExpression: 'ADD #none :versions, #revision :one',
+      ConditionExpression: condition.ConditionExpression,
+      ExpressionAttributeNames: {
+        '#none': stageAttribute('None'),
+        '#revision': 'revision',
+      },
+      ExpressionAttributeValues: {
+        ...condition.ExpressionAttributeValues,
+        ':versions': new Set([version]),
+        ':one': 1,
+      },
     },
   };
 }
