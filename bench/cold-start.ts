@@ -9,7 +9,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { NO_EXTERNAL_SOURCES } from '#domain/artifacts/sources.ts';
 import { repositoryRoot } from '#local/paths.ts';
+import { needEnvironment } from '#shared/needs.ts';
 
 /**
  * Lambda cold start, as far as this machine can show it: each function's
@@ -22,20 +24,45 @@ import { repositoryRoot } from '#local/paths.ts';
  */
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? '5');
 
+/**
+ * A value for every resource a function may need, as the CDK app sets them
+ * (typed by the needs, so a new one cannot be forgotten here).
+ */
+const NEEDS: Record<keyof typeof needEnvironment, string> = {
+  table: 'bench',
+  bucket: 'bench',
+  bucketName: 'bench',
+  transitionRequestWorkflow:
+    'arn:aws:states:us-east-1:000000000000:stateMachine:bench',
+  registrations: 'bench',
+  externalSources: NO_EXTERNAL_SOURCES,
+  oauthSigningKey:
+    'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-oauth',
+  webhookQueue: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench',
+  eventBus: 'bench',
+  mail: 'ses',
+  emailLinkKey:
+    'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-email',
+  slackSecret:
+    'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-slack',
+  slackActions: 'bench',
+};
+
 /** What the functions read from their environment at start. */
 const ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
-  REGISTRY_TABLE_NAME: 'bench',
-  ARTIFACT_BUCKET_NAME: 'bench',
-  TRANSITION_REQUEST_STATE_MACHINE_ARN:
-    'arn:aws:states:us-east-1:000000000000:stateMachine:bench',
-  REGISTRATION_FUNCTION_NAME: 'bench',
-  WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench',
-  EVENT_BUS_NAME: 'bench',
   POWERTOOLS_SERVICE_NAME: 'stagegate',
   POWERTOOLS_METRICS_NAMESPACE: 'stagegate',
+  MAIL_FROM: 'stagegate@example.com',
+  STAGEGATE_PUBLIC_URL: 'https://registry.example.com',
+  ...Object.fromEntries(
+    Object.entries(NEEDS).map(([need, value]) => [
+      needEnvironment[need as keyof typeof needEnvironment],
+      value,
+    ])
+  ),
 };
 
 function entries(): string[] {
