@@ -1,13 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { keys } from '#adapters/dynamodb/keys.ts';
 import {
@@ -21,42 +13,20 @@ import {
 } from '#domain/directory.ts';
 import { InvalidParameterValueError } from '#domain/errors.ts';
 import { limits } from '#domain/limits.ts';
-import {
-  type DynamoDBLocal,
-  ensureRegistryTable,
-  startDynamoDBLocal,
-} from '#local/dynamodb/dynamodb-local.ts';
-import { findFreePort } from '#local/ports.ts';
+import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
 
 const TABLE_NAME = 'unit-directory-limits';
 
-let dataDir: string;
-let dynamodb: DynamoDBLocal | undefined;
-let client: DynamoDBDocumentClient;
+const table = useDynamoDBLocalTable(TABLE_NAME, 'ddb-directory');
 let deps: DirectoryDependencies;
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'stagegate-ddb-directory-'));
-  dynamodb = await startDynamoDBLocal({ dataDir, port: await findFreePort() });
-  await ensureRegistryTable(dynamodb.endpoint, TABLE_NAME);
-  client = createDocumentClient(
-    new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    })
-  );
+beforeAll(() => {
+  const { client } = table();
   deps = {
     identities: new DynamoDBIdentityStore({ client, tableName: TABLE_NAME }),
     sleep: async () => {},
   };
-}, 60_000);
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamodb?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}, 30_000);
+});
 
 async function refusal(act: () => Promise<unknown>) {
   const error = await act().then(
@@ -84,7 +54,7 @@ async function fillMemberships(principalId: string, count: number) {
       `group-${index}`,
     ])
   );
-  await client.send(
+  await table().client.send(
     new UpdateCommand({
       TableName: TABLE_NAME,
       Key: keys.principal(principalId),
@@ -129,7 +99,7 @@ describe('directory item limits', () => {
       userName: 'late@example.com',
     });
     const group = await createGroup(deps, { displayName: 'crowded' });
-    await client.send(
+    await table().client.send(
       new UpdateCommand({
         TableName: TABLE_NAME,
         Key: keys.group(group.group.id),

@@ -1,56 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBRegistrationLeaseStore } from '#adapters/dynamodb/registration-lease-store.ts';
 import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-store.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
-import {
-  type DynamoDBLocal,
-  ensureRegistryTable,
-  startDynamoDBLocal,
-} from '#local/dynamodb/dynamodb-local.ts';
-import { findFreePort } from '#local/ports.ts';
+import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
 
 const TABLE_NAME = 'unit-registration-leases';
 const NOW = 1_700_000_000_000;
 const LEASE = 300_000;
 
-let dataDir: string;
-let dynamodb: DynamoDBLocal | undefined;
-let client: DynamoDBDocumentClient | undefined;
+const table = useDynamoDBLocalTable(TABLE_NAME, 'leases');
 let sequence = 0;
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'stagegate-leases-'));
-  dynamodb = await startDynamoDBLocal({ dataDir, port: await findFreePort() });
-  await ensureRegistryTable(dynamodb.endpoint, TABLE_NAME);
-  client = createDocumentClient(
-    new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    })
-  );
-}, 60_000);
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamodb?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}, 30_000);
-
 function stores() {
-  if (!client) throw new Error('DynamoDB Local did not start.');
-  const table = { client, tableName: TABLE_NAME };
+  const registryTable = table();
   return {
-    uploads: new DynamoDBUploadSessionStore(table),
-    registry: new DynamoDBModelRegistryStore(table),
-    leases: new DynamoDBRegistrationLeaseStore(table),
+    uploads: new DynamoDBUploadSessionStore(registryTable),
+    registry: new DynamoDBModelRegistryStore(registryTable),
+    leases: new DynamoDBRegistrationLeaseStore(registryTable),
   };
 }
 

@@ -1,27 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBAccessReads } from '#adapters/dynamodb/access-reads.ts';
-import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { keys } from '#adapters/dynamodb/keys.ts';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { ConcurrentModificationError } from '#domain/errors.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
-import {
-  type DynamoDBLocal,
-  ensureRegistryTable,
-  startDynamoDBLocal,
-} from '#local/dynamodb/dynamodb-local.ts';
-import { findFreePort } from '#local/ports.ts';
 import type { ModelRecord } from '#ports/model-registry-store.ts';
+import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
 
 /**
  * The stage members item and the model item's bounds (stage-members.ts)
@@ -32,34 +21,8 @@ import type { ModelRecord } from '#ports/model-registry-store.ts';
 const TABLE_NAME = 'unit-stage-members';
 const NOW = 1_700_000_000_000;
 
-let dataDir: string;
-let dynamodb: DynamoDBLocal | undefined;
-let client: DynamoDBDocumentClient | undefined;
+const table = useDynamoDBLocalTable(TABLE_NAME, 'stage-members');
 let sequence = 0;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'stagegate-stage-members-'));
-  dynamodb = await startDynamoDBLocal({ dataDir, port: await findFreePort() });
-  await ensureRegistryTable(dynamodb.endpoint, TABLE_NAME);
-  client = createDocumentClient(
-    new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    })
-  );
-}, 60_000);
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamodb?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}, 30_000);
-
-function table() {
-  if (!client) throw new Error('DynamoDB Local did not start.');
-  return { client, tableName: TABLE_NAME };
-}
 
 /** A model with versions 1..count in None, through the store. */
 async function modelWith(count: number): Promise<{
