@@ -52,11 +52,6 @@ export type StageBounds = Readonly<
   Partial<Record<Stage, { readonly lowest: number; readonly highest: number }>>
 >;
 
-/** A record read with its stage members (see {@link ModelRecord.stages}). */
-export type ModelRecordWithStages = ModelRecord & {
-  readonly stages: StageMembers;
-};
-
 /** A model's record with the registry-wide grants, as one read gives them. */
 export interface ModelAccess {
   readonly record: ModelRecord | undefined;

@@ -1,6 +1,5 @@
 import type {
   ModelRecord,
-  ModelRecordWithStages,
   StageBounds,
   StageMembers,
 } from '#ports/model-registry-store.ts';
@@ -32,9 +31,4 @@ export function stagesOf(record: ModelRecord): StageMembers {
     );
   }
   return record.stages;
-}
-
-/** The record itself, typed as read with its stage members. */
-export function withStages(record: ModelRecord): ModelRecordWithStages {
-  return { ...record, stages: stagesOf(record) };
 }
