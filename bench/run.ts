@@ -443,29 +443,19 @@ async function main() {
     // DynamoDB Local's JVM starts cold with every run; until its JIT has
     // compiled the read path, the first loops would measure its warm-up
     // (the raw GetItem reference most of all, as it runs first).
+    const rawGet = () =>
+      dynamodb
+        .send(
+          new GetCommand({
+            TableName: LOCAL_TABLE_NAME,
+            Key: keys.rootAcl,
+            ConsistentRead: true,
+          })
+        )
+        .then(() => undefined);
     progress('warming DynamoDB Local up');
-    await loop(8, JVM_WARM_UP_CALLS, () =>
-      dynamodb
-        .send(
-          new GetCommand({
-            TableName: LOCAL_TABLE_NAME,
-            Key: keys.rootAcl,
-            ConsistentRead: true,
-          })
-        )
-        .then(() => undefined)
-    );
-    const [, rawGet8] = await measure('DynamoDB Local GetItem (raw)', () =>
-      dynamodb
-        .send(
-          new GetCommand({
-            TableName: LOCAL_TABLE_NAME,
-            Key: keys.rootAcl,
-            ConsistentRead: true,
-          })
-        )
-        .then(() => undefined)
-    );
+    await loop(8, JVM_WARM_UP_CALLS, rawGet);
+    const [, rawGet8] = await measure('DynamoDB Local GetItem (raw)', rawGet);
     await measure('GET /health (gateway alone)', async () => {
       const response = await fetch(`${registry.url}/health`);
       await response.arrayBuffer();

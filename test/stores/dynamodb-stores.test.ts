@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBArtifactPurgeStore } from '#adapters/dynamodb/artifact-purge-store.ts';
 import { DynamoDBDeliveryStore } from '#adapters/dynamodb/delivery-store.ts';
-import { createDocumentClient } from '#adapters/dynamodb/document-client.ts';
 import { DynamoDBEmailLedger } from '#adapters/dynamodb/email-ledger.ts';
 import { DynamoDBIdentityStore } from '#adapters/dynamodb/identity-store.ts';
 import { DynamoDBIpAccessStore } from '#adapters/dynamodb/ip-access-store.ts';
@@ -29,12 +24,6 @@ import {
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { RegisteredModel } from '#domain/registered-model.ts';
 import type { TransitionRequest } from '#domain/transition-request.ts';
-import {
-  type DynamoDBLocal,
-  ensureRegistryTable,
-  startDynamoDBLocal,
-} from '#local/dynamodb/dynamodb-local.ts';
-import { findFreePort } from '#local/ports.ts';
 import { describeArtifactPurgeStoreContract } from '#test/store-contract/artifact-purge-store.contract.ts';
 import { describeDeliveryStoreContract } from '#test/store-contract/delivery-store.contract.ts';
 import { describeEmailLedgerContract } from '#test/store-contract/email-ledger.contract.ts';
@@ -44,35 +33,14 @@ import { describeModelRegistryStoreContract } from '#test/store-contract/model-r
 import { describeOAuthSecretStoreContract } from '#test/store-contract/oauth-secret-store.contract.ts';
 import { describeTransitionRequestStoreContract } from '#test/store-contract/transition-request-store.contract.ts';
 import { describeWebhookStoreContract } from '#test/store-contract/webhook-store.contract.ts';
+import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
 
 const TABLE_NAME = 'unit-dynamodb-stores';
 
-let dataDir: string;
-let dynamodb: DynamoDBLocal | undefined;
-let client: DynamoDBDocumentClient | undefined;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'stagegate-ddb-'));
-  dynamodb = await startDynamoDBLocal({ dataDir, port: await findFreePort() });
-  await ensureRegistryTable(dynamodb.endpoint, TABLE_NAME);
-  client = createDocumentClient(
-    new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    })
-  );
-}, 60_000);
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamodb?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}, 30_000);
+const table = useDynamoDBLocalTable(TABLE_NAME, 'ddb');
 
 function documentClient(): DynamoDBDocumentClient {
-  if (!client) throw new Error('DynamoDB Local did not start.');
-  return client;
+  return table().client;
 }
 
 /**

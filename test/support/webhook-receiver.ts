@@ -74,7 +74,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     failNext: (matches, statuses) => {
       scripted.push({ matches, statuses: [...statuses] });
     },
-    until: async (done, timeoutMs = 20_000) => {
+    // Bounded generously: in the integration tier the registry's delivery
+    // worker is shared with every other suite's webhooks, some of them
+    // retried or slow, ahead of this one in the queue.
+    until: async (done, timeoutMs = 40_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!done(received)) {
         if (Date.now() > deadline) {
