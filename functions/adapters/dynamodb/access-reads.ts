@@ -11,8 +11,8 @@ import { storedPrincipalFromItem } from './identity-store.ts';
 import { keys, modelPartition, VERSION_PREFIX } from './keys.ts';
 import { grantsFrom } from './model-acls.ts';
 import { toModelVersion } from './model-versions.ts';
-import { modelFields, recordWithStagesIn } from './registered-models.ts';
-import { needsMembers, recordFromItems } from './stage-members.ts';
+import { modelRecordOf, recordWithStagesIn } from './registered-models.ts';
+import { needsMembers } from './stage-members.ts';
 import { batchGetAll, type Item, type RegistryTable } from './toolkit.ts';
 
 /** Hints kept per process; past this many the hints start over. */
@@ -120,12 +120,12 @@ export class DynamoDBAccessReads implements AccessReads {
     const id = String(modelItem.id);
     if (withMembers) return recordWithStagesIn(items, id) as ModelRecord;
     if (!needsMembers(modelItem)) {
-      return recordFromItems(modelItem, undefined, modelFields);
+      return modelRecordOf(modelItem);
     }
     const [stagesItem] = await batchGetAll(this.#table, [
       keys.registeredModelStages(id),
     ]);
-    return recordFromItems(modelItem, stagesItem ?? null, modelFields);
+    return modelRecordOf(modelItem, stagesItem ?? null);
   }
 
   #remember(name: string | undefined, record: ModelRecord): void {

@@ -21,9 +21,10 @@ import { aclMap, grantsFrom } from './model-acls.ts';
 import { outboxPuts } from './outbox-store.ts';
 import {
   BOUNDS_EXACT,
+  type ModelFields,
   membersCheck,
   needsMembers,
-  recordFromItems,
+  withStageMembership,
 } from './stage-members.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
 import {
@@ -402,13 +403,12 @@ export async function recordsOf(
           needing.map((item) => keys.registeredModelStages(String(item.id)))
         );
   return modelItems.map((item) =>
-    needsMembers(item)
-      ? recordFromItems(
-          item,
-          stagesItems.find((s) => s.PK === item.PK) ?? null,
-          modelFields
-        )
-      : recordFromItems(item, undefined, modelFields)
+    modelRecordOf(
+      item,
+      needing.includes(item)
+        ? (stagesItems.find((s) => s.PK === item.PK) ?? null)
+        : undefined
+    )
   );
 }
 
@@ -425,14 +425,21 @@ export function recordWithStagesIn(
   const stagesItem = items.find(
     (item) => item.PK === stagesKey.PK && item.SK === stagesKey.SK
   );
-  return modelItem
-    ? recordFromItems(modelItem, stagesItem ?? null, modelFields)
-    : undefined;
+  return modelItem ? modelRecordOf(modelItem, stagesItem ?? null) : undefined;
 }
 
-export function modelFields(
-  item: Item
-): Omit<ModelRecord, 'stages' | 'stageBounds' | 'stagesRevision'> {
+/**
+ * The record of a model item, with its stage members when `stagesItem` is
+ * given (`null`: read, and absent); see {@link withStageMembership}.
+ */
+export function modelRecordOf(
+  modelItem: Item,
+  stagesItem?: Item | null
+): ModelRecord {
+  return withStageMembership(modelFields(modelItem), modelItem, stagesItem);
+}
+
+function modelFields(item: Item): ModelFields {
   const aliases = Object.entries((item.aliases ?? {}) as Record<string, number>)
     .map(([alias, version]) => ({ alias, version: Number(version) }))
     .sort(byKey((alias) => alias.alias));

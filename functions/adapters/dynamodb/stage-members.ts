@@ -42,20 +42,24 @@ export function needsMembers(modelItem: Item): boolean {
   );
 }
 
+/** A model record's fields that do not depend on its stage membership. */
+export type ModelFields = Omit<
+  ModelRecord,
+  'stages' | 'stageBounds' | 'stagesRevision'
+>;
+
 /**
- * The record of a model item, with its stage members when `stagesItem` is
- * given (read with it; `null`: read, and absent).
+ * `base` (the model item's other fields) with the stage bounds, and with
+ * the stage members when `stagesItem` is given (read with it; `null`:
+ * read, and absent).
  * @throws Error when the members were not read although the model item
  *   needs them for its bounds (see {@link needsMembers}).
  */
-export function recordFromItems(
+export function withStageMembership(
+  base: ModelFields,
   modelItem: Item,
-  stagesItem: Item | null | undefined,
-  toRecord: (
-    item: Item
-  ) => Omit<ModelRecord, 'stages' | 'stageBounds' | 'stagesRevision'>
+  stagesItem: Item | null | undefined
 ): ModelRecord {
-  const base = toRecord(modelItem);
   if (stagesItem === undefined) {
     if (needsMembers(modelItem)) {
       throw new Error(`Model ${base.model.id} needs its stage members read.`);
