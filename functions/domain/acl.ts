@@ -55,7 +55,7 @@ export async function getObjectPermissions(
       entries: [...root.map((grant) => ({ grant })), ADMINS_ENTRY],
     };
   }
-  const record = await store.getModelRecordById(objectId);
+  const record = await store.getModelRecordById(objectId, { stages: false });
   if (!record) {
     throw new ResourceDoesNotExistError(
       `Registered model with id ${objectId} not found.`
@@ -98,7 +98,7 @@ export async function changeObjectPermissions(
     await store.setRootGrants(fitting(merged(current, requested, mode)));
     return getObjectPermissions(store, objectId);
   }
-  const record = await store.getModelRecordById(objectId);
+  const record = await store.getModelRecordById(objectId, { stages: false });
   if (!record) {
     throw new ResourceDoesNotExistError(
       `Registered model with id ${objectId} not found.`

@@ -171,7 +171,15 @@ export interface RegisteredModelStore {
   getModelAccessByName(name: string): Promise<ModelAccess>;
   /** {@link getModelAccessByName} for a model named by its id. */
   getModelAccessById(id: string): Promise<ModelAccess>;
-  getModelRecordById(id: string): Promise<ModelRecord | undefined>;
+  /**
+   * A consistent read of one model's record, with its stage members unless
+   * `options.stages` is false (for callers that need only the model's own
+   * fields: its name, grants or bounds, one item instead of two).
+   */
+  getModelRecordById(
+    id: string,
+    options?: { readonly stages?: boolean }
+  ): Promise<ModelRecord | undefined>;
   /**
    * Consistent reads of many models' records (missing ones are left out),
    * with their stage members when `options.stages` asks for them.

@@ -1462,6 +1462,9 @@ export function describeModelRegistryStoreContract(
       /** The bounds a read without the members gives, and those with. */
       async function boundsBothWays(store: ModelRegistryStore, id: string) {
         const [alone] = await store.getModelRecordsByIds([id]);
+        const one = await store.getModelRecordById(id, { stages: false });
+        expect(one?.stageBounds).toStrictEqual(alone?.stageBounds);
+        expect(one?.stages).toBeUndefined();
         const withMembers = await store.getModelRecordById(id);
         return { alone: alone?.stageBounds, withMembers };
       }

@@ -229,9 +229,14 @@ export class MemoryModelRegistryStore implements ModelRegistryStore {
     };
   }
 
-  async getModelRecordById(id: string): Promise<ModelRecord | undefined> {
+  async getModelRecordById(
+    id: string,
+    options: { readonly stages?: boolean } = {}
+  ): Promise<ModelRecord | undefined> {
     const stored = this.#models.get(id);
-    return stored ? toRecord(stored) : undefined;
+    if (!stored) return undefined;
+    const record = toRecord(stored);
+    return options.stages === false ? withoutMembers(record) : record;
   }
 
   async getModelRecordsByIds(

@@ -67,8 +67,11 @@ export class DynamoDBModelRegistryStore implements ModelRegistryStore {
     return this.#models.getModelAccessById(id);
   }
 
-  getModelRecordById(id: string): Promise<ModelRecord | undefined> {
-    return this.#models.getModelRecordById(id);
+  getModelRecordById(
+    id: string,
+    options?: { readonly stages?: boolean }
+  ): Promise<ModelRecord | undefined> {
+    return this.#models.getModelRecordById(id, options);
   }
 
   getModelRecordsByIds(

@@ -127,7 +127,14 @@ export class DynamoDBRegisteredModels implements RegisteredModelStore {
     };
   }
 
-  async getModelRecordById(id: string): Promise<ModelRecord | undefined> {
+  async getModelRecordById(
+    id: string,
+    options: { readonly stages?: boolean } = {}
+  ): Promise<ModelRecord | undefined> {
+    if (options.stages === false) {
+      const [record] = await this.getModelRecordsByIds([id]);
+      return record;
+    }
     const items = await batchGetAll(this.#table, [
       keys.registeredModel(id),
       keys.registeredModelStages(id),

@@ -101,7 +101,9 @@ async function managedVersion(
 
 async function locate(deps: ArtifactReadDependencies, path: string) {
   const location = parseManagedArtifactPath(path);
-  const record = await deps.store.getModelRecordById(location.modelId);
+  const record = await deps.store.getModelRecordById(location.modelId, {
+    stages: false,
+  });
   if (!record) {
     throw new ResourceDoesNotExistError(`No artifacts at '${path}'.`);
   }

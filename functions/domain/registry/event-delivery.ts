@@ -89,7 +89,8 @@ export async function dispatchEvent(
 ): Promise<readonly WebhookDelivery[]> {
   const modelName =
     event.modelName ??
-    (await deps.store.getModelRecordById(event.modelId))?.model.name ??
+    (await deps.store.getModelRecordById(event.modelId, { stages: false }))
+      ?.model.name ??
     event.modelId;
   const webhooks = await deps.webhooks.listSubscribers(event.modelId);
   const now = deps.now();
