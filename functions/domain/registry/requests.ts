@@ -3,6 +3,7 @@ import type { ModelRecord } from '#ports/model-registry-store.ts';
 import type { TransitionRequestStore } from '#ports/transition-request-store.ts';
 import { type ModelAccess, modelResource, stageOfVersion } from '../access.ts';
 import type { Activity } from '../activity.ts';
+import { mapWithConcurrency } from '../artifacts/concurrency.ts';
 import {
   type Ability,
   allows,
@@ -785,6 +786,9 @@ export async function closeRequest(
   return true;
 }
 
+/** Open-request reads in flight at once while closing stale requests. */
+const STALE_REQUEST_READS = 8;
+
 /**
  * After versions changed stage (or were deleted), closes the open requests
  * they made stale: those whose version left the stage they were asked
@@ -796,12 +800,15 @@ export async function closeStaleRequests(
   record: ModelRecord,
   changes: readonly { version: number; stage: Stage | 'DELETED' }[]
 ): Promise<void> {
-  for (const change of changes) {
-    const open = await deps.requests.listOpenRequests(
-      record.model.id,
-      change.version
-    );
-    for (const request of open) {
+  // The versions' open requests are read side by side (an archival moves
+  // many versions at once); they are closed one after the other.
+  const opens = await mapWithConcurrency(
+    changes,
+    STALE_REQUEST_READS,
+    (change) => deps.requests.listOpenRequests(record.model.id, change.version)
+  );
+  for (const [index, change] of changes.entries()) {
+    for (const request of opens[index] ?? []) {
       const why =
         change.stage === 'DELETED'
           ? `Closed because version ${change.version} was deleted.`

@@ -3,6 +3,7 @@ import type {
   StageMembers,
   TransitionCommit,
 } from '#ports/model-registry-store.ts';
+import type { ModelAccess } from '../access.ts';
 import type { Activity } from '../activity.ts';
 import { InvalidStateError } from '../errors.ts';
 import { modelVersionTransitioned } from '../events.ts';
@@ -180,6 +181,12 @@ export async function applyTransition(
   deps: RegistryDependencies,
   options: {
     loadRecord: () => Promise<ModelRecord>;
+    /**
+     * The model's record (and versions read with it) when the route's
+     * check read it: the first attempt plans on it, a retry after a lost
+     * race and every further chunk on a fresh read.
+     */
+    known?: Pick<ModelAccess, 'record' | 'versions'> | undefined;
     version: number;
     to: Stage;
     archiveExistingVersions: boolean;
@@ -195,10 +202,15 @@ export async function applyTransition(
 ): Promise<ModelRecord> {
   const { version, to } = options;
   const archived: number[] = [];
+  let known = options.known;
   for (;;) {
     const plan = await withOptimisticRetry(deps, async () => {
-      const record = await options.loadRecord();
-      const current = await requireVersion(deps, record, version);
+      const given = known;
+      known = undefined;
+      const record = given?.record ?? (await options.loadRecord());
+      const current =
+        given?.versions?.get(version) ??
+        (await requireVersion(deps, record, version));
       if (
         options.requireFrom !== undefined &&
         current.currentStage !== options.requireFrom
@@ -242,17 +254,21 @@ export async function applyTransition(
  * request), archiving the stage's other versions when asked, with
  * APPLIED_TRANSITION and SYSTEM_TRANSITION activities in the same
  * transaction.
+ * @param known the model's record, and versions read with it, when the
+ *   route's check read them: the first attempt plans on them.
  */
 export async function transitionModelVersionStage(
   deps: RegistryDependencies,
   caller: Principal,
-  input: TransitionInput
+  input: TransitionInput,
+  known?: Pick<ModelAccess, 'record' | 'versions'>
 ): Promise<ModelVersionView> {
   const to = canonicalStage(input.stage);
   validateArchiveExistingVersions(to, input.archiveExistingVersions);
   const number = parseVersionNumber(input.version);
   const record = await applyTransition(deps, {
     loadRecord: () => requireRecord(deps, input.name),
+    known,
     version: number,
     to,
     archiveExistingVersions: input.archiveExistingVersions,

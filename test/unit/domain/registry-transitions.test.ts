@@ -429,6 +429,86 @@ describe('registry transitions', () => {
       expect(world.sleeps).toHaveLength(1);
     });
 
+    it('plans its first attempt on what the route’s check read, without reading the model or the version again', async () => {
+      // Prepare
+      const world = registryWorld();
+      await modelWithVersions(world, 'fraud', 2);
+      const record = await requireRecord(world, 'fraud');
+      const version = await world.store.getVersion(record.model.id, 2);
+      if (!version) throw new Error('version 2 was not created');
+      const known = { record, versions: new Map([[2, version]]) };
+      let reads = 0;
+      const counted = {
+        ...world,
+        store: new Proxy(world.store, {
+          get(target, key, receiver) {
+            const value = Reflect.get(target, key, receiver);
+            if (
+              typeof value === 'function' &&
+              typeof key === 'string' &&
+              key.startsWith('get')
+            ) {
+              return (...args: unknown[]) => {
+                reads += 1;
+                return value.apply(target, args);
+              };
+            }
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+      };
+
+      // Act
+      const moved = await transitionModelVersionStage(
+        counted,
+        alice,
+        {
+          name: 'fraud',
+          version: 2,
+          stage: 'Staging',
+          archiveExistingVersions: false,
+        },
+        known
+      );
+
+      // Assess: one read, the version's answer after the commit.
+      expect(moved.currentStage).toBe('Staging');
+      expect(reads).toBe(1);
+      expect(await stagesOf(world, 'fraud')).toMatchObject({
+        None: [1],
+        Staging: [2],
+      });
+    });
+
+    it('re-reads after a lost race when its first attempt planned on a stale check', async () => {
+      // Prepare: the check read the model before version 1 entered
+      // Production.
+      const world = registryWorld();
+      await modelWithVersions(world, 'fraud', 2);
+      const stale = await requireRecord(world, 'fraud');
+      await moveTo(world, 'fraud', 'Production', [1]);
+
+      // Act
+      await transitionModelVersionStage(
+        world,
+        alice,
+        {
+          name: 'fraud',
+          version: 2,
+          stage: 'Production',
+          archiveExistingVersions: true,
+        },
+        { record: stale }
+      );
+
+      // Assess: the fresh plan archived version 1.
+      expect(await stagesOf(world, 'fraud')).toMatchObject({
+        Production: [2],
+        Archived: [1],
+      });
+      expect(world.sleeps).toHaveLength(1);
+    });
+
     it('gives up with 429 when every attempt loses its race', async () => {
       // Prepare
       const store = new (class extends MemoryModelRegistryStore {

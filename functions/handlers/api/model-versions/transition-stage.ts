@@ -28,13 +28,18 @@ export const transitionModelVersionStageOperation = defineOperation({
     { deps, principal, access }: OperationContext<RegistryDependencies>
   ) => ({
     model_version: modelVersionJson(
-      await transitionModelVersionStage(deps, principal, {
-        name: input.name,
-        version: input.version,
-        stage: input.stage,
-        archiveExistingVersions: input.archive_existing_versions ?? false,
-        policy: checked(access, 'settings'),
-      })
+      await transitionModelVersionStage(
+        deps,
+        principal,
+        {
+          name: input.name,
+          version: input.version,
+          stage: input.stage,
+          archiveExistingVersions: input.archive_existing_versions ?? false,
+          policy: checked(access, 'settings'),
+        },
+        checked(access, 'model')
+      )
     ),
   }),
 });
@@ -59,14 +64,19 @@ export const transitionModelVersionStageDatabricksOperation = defineOperation({
     input,
     { deps, principal, access }: OperationContext<RegistryDependencies>
   ) => {
-    const version = await transitionModelVersionStage(deps, principal, {
-      name: input.name,
-      version: input.version,
-      stage: input.stage,
-      archiveExistingVersions: input.archive_existing_versions,
-      comment: input.comment,
-      policy: checked(access, 'settings'),
-    });
+    const version = await transitionModelVersionStage(
+      deps,
+      principal,
+      {
+        name: input.name,
+        version: input.version,
+        stage: input.stage,
+        archiveExistingVersions: input.archive_existing_versions,
+        comment: input.comment,
+        policy: checked(access, 'settings'),
+      },
+      checked(access, 'model')
+    );
     return {
       model_version_databricks: modelVersionDatabricksJson(
         version,
