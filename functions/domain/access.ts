@@ -2,6 +2,7 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import type { StoredSettings } from '#ports/transition-request-store.ts';
 import type { ModelResource } from './authorization.ts';
 import { findModelRecord } from './model-lookup.ts';
 import type { ModelVersion } from './model-version.ts';
@@ -27,6 +28,11 @@ export interface ModelAccess {
    * latest ones where the read could take them along), by number.
    */
   readonly versions?: ReadonlyMap<number, ModelVersion>;
+  /**
+   * The model's stored transition-request settings and the registry's
+   * policy, when they were read with it (routes that use them).
+   */
+  readonly settings?: StoredSettings | undefined;
 }
 
 /** The registry-wide grants, or the defaults until an admin sets them. */

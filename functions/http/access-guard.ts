@@ -34,7 +34,7 @@ import {
   addressRequest,
   type RequestAddress,
   requestResource,
-  settingsOf,
+  settingsOfModel,
 } from '#domain/registry/requests.ts';
 import { canonicalStage } from '#domain/stages.ts';
 import type { TransitionRequestSettings } from '#domain/transition-request.ts';
@@ -212,6 +212,7 @@ export function createRouteGuard(deps: {
       record: found.record,
       rootGrants: found.rootGrants,
       ...(read?.versions ? { versions: read.versions } : {}),
+      ...(read?.settings ? { settings: read.settings } : {}),
     };
   }
 
@@ -248,9 +249,9 @@ export function createRouteGuard(deps: {
         const to = canonicalStage(named.stage);
         const number = parseVersionNumber(named.version);
         const model = await modelNamed(named.name, read);
-        const settings = await settingsOf(
+        const settings = await settingsOfModel(
           { requests: needRequests() },
-          model.record.model.id
+          model
         );
         return {
           resource: {
@@ -428,6 +429,7 @@ export function createRouteGuard(deps: {
         rootGrants: !rootSkipped,
         versions: versionsNamed(input),
         stageMembers: !BOUNDS_SUFFICE.has(route.operation),
+        settings: usesSettings(route),
       });
       const principal = authenticatedAs(
         stillActive(read.principal),
@@ -443,6 +445,7 @@ export function createRouteGuard(deps: {
         record: read.record,
         rootGrants: root ?? DEFAULT_ROOT_GRANTS,
         versions: read.versions,
+        settings: read.settings,
       });
       return { principal, access };
     },
@@ -456,6 +459,27 @@ interface ReadModel {
   readonly record: ModelRecord | undefined;
   readonly rootGrants: ModelAccess['rootGrants'];
   readonly versions?: ModelAccess['versions'];
+  readonly settings?: ModelAccess['settings'];
+}
+
+/**
+ * Operations that use the model's transition-request settings besides the
+ * stage changes and requests: their check reads the settings with the
+ * model.
+ */
+const SETTINGS_USED: ReadonlySet<string> = new Set([
+  'createTransitionRequest',
+  'getRegisteredModelDatabricks',
+]);
+
+/** Whether the route's check reads the model's settings with it. */
+function usesSettings(route: RouteDefinition): boolean {
+  if (SETTINGS_USED.has(route.operation)) return true;
+  const { action } = route;
+  if (action === 'public' || action === 'client') return false;
+  const [kind = 'registry'] = ABILITIES[action].on;
+  const locator = LOCATORS[kind];
+  return locator === 'stage-change' || locator === 'request';
 }
 
 /** How the caller authenticated is the request's, not the store's. */

@@ -2,6 +2,7 @@ import type { ModelVersion } from '#domain/model-version.ts';
 import type { Grant, RootPermissionLevel } from '#domain/permissions.ts';
 import type { StoredPrincipal } from './identity-store.ts';
 import type { ModelRecord } from './model-registry-store.ts';
+import type { StoredSettings } from './transition-request-store.ts';
 
 /** What the check of a request that names one model reads. */
 export interface AccessQuery {
@@ -18,6 +19,11 @@ export interface AccessQuery {
    * (`ModelRecord.stages`); without them the record has its stage bounds.
    */
   readonly stageMembers: boolean;
+  /**
+   * Whether the operation needs the model's transition-request settings
+   * and the registry's policy. @default false
+   */
+  readonly settings?: boolean;
 }
 
 export interface AccessRead {
@@ -31,6 +37,8 @@ export interface AccessRead {
    * ones of its stages where the store could read them in the same trip.
    */
   readonly versions: ReadonlyMap<number, ModelVersion>;
+  /** The model's stored settings and the registry's policy, when asked for. */
+  readonly settings?: StoredSettings | undefined;
 }
 
 /**

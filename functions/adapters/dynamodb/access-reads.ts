@@ -14,6 +14,7 @@ import { toModelVersion } from './model-versions.ts';
 import { modelRecordOf, recordWithStagesIn } from './registered-models.ts';
 import { needsMembers } from './stage-members.ts';
 import { batchGetAll, type Item, type RegistryTable } from './toolkit.ts';
+import { settingsKeys, settingsOfItems } from './transition-request-store.ts';
 
 /** Hints kept per process; past this many the hints start over. */
 const MAX_HINTS = 10_000;
@@ -21,8 +22,9 @@ const MAX_HINTS = 10_000;
 /**
  * {@link AccessReads} in one BatchGetItem once this process has read the
  * model: the caller's principal item, the model item, the root access
- * list (when it can change the answer) and the versions the operation
- * reads, with the latest version of each stage as last seen.
+ * list (when it can change the answer), the model's settings and the
+ * registry's policy (when the operation uses them) and the versions the
+ * operation reads, with the latest version of each stage as last seen.
  *
  * Two hints make that possible, and neither is ever trusted: a model's id
  * by name (the model item read with it must still carry that name, so a
@@ -85,6 +87,10 @@ export class DynamoDBAccessReads implements AccessReads {
       ? await this.#recordOf(found, items, query.stageMembers)
       : undefined;
     if (record) this.#remember(named, record);
+    const settings =
+      record && query.settings
+        ? settingsOfItems(items, [record.model.id])
+        : undefined;
     return {
       principal: principalItem
         ? storedPrincipalFromItem(principalItem)
@@ -92,6 +98,14 @@ export class DynamoDBAccessReads implements AccessReads {
       record,
       rootGrants: root ? grantsFrom<RootPermissionLevel>(root.acl) : undefined,
       versions: record ? versionsIn(items, record.model.id) : new Map(),
+      ...(settings
+        ? {
+            settings: {
+              model: settings.models.get(record?.model.id ?? '') ?? {},
+              registry: settings.registry,
+            },
+          }
+        : {}),
     };
   }
 
@@ -103,6 +117,7 @@ export class DynamoDBAccessReads implements AccessReads {
     return [
       keys.registeredModel(modelId),
       ...(query.stageMembers ? [keys.registeredModelStages(modelId)] : []),
+      ...(query.settings ? settingsKeys([modelId]) : []),
       ...[...numbers].map((n) => keys.modelVersion(modelId, n)),
     ];
   }

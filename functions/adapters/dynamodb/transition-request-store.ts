@@ -64,6 +64,50 @@ import {
  * the whole registry by creation (the inbox walks it newest first), an
  * entry removed once the request's lifecycle reaches a final status.
  */
+/** The items {@link settingsOfItems} reads the settings of models from. */
+export function settingsKeys(modelIds: readonly string[]): Item[] {
+  return [
+    requestKeys.registryPolicy,
+    ...modelIds.map((id) => requestKeys.settings(id)),
+  ];
+}
+
+/**
+ * The stored settings of each model (empty when it has none) and the
+ * registry's policy, among items read with {@link settingsKeys} (others
+ * read along are passed over).
+ */
+export function settingsOfItems(
+  items: readonly Item[],
+  modelIds: readonly string[]
+): {
+  models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
+  registry: Partial<StagePolicy>;
+} {
+  const models = new Map<string, Partial<TransitionRequestSettings>>(
+    modelIds.map((id) => [id, {}])
+  );
+  let registry: Partial<StagePolicy> = {};
+  for (const item of items) {
+    if (
+      item.PK === requestKeys.registryPolicy.PK &&
+      item.SK === requestKeys.registryPolicy.SK
+    ) {
+      registry = (item.policy ?? {}) as Partial<StagePolicy>;
+      continue;
+    }
+    const modelId = String(item.PK).slice(modelPartition('').length);
+    const { SK } = requestKeys.settings(modelId);
+    if (item.SK === SK && models.has(modelId)) {
+      models.set(
+        modelId,
+        (item.settings ?? {}) as Partial<TransitionRequestSettings>
+      );
+    }
+  }
+  return { models, registry };
+}
+
 export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   readonly #table: RegistryTable;
 
@@ -446,25 +490,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
     models: ReadonlyMap<string, Partial<TransitionRequestSettings>>;
     registry: Partial<StagePolicy>;
   }> {
-    const items = await batchGetAll(this.#table, [
-      requestKeys.registryPolicy,
-      ...modelIds.map((id) => requestKeys.settings(id)),
-    ]);
-    const models = new Map<string, Partial<TransitionRequestSettings>>(
-      modelIds.map((id) => [id, {}])
-    );
-    let registry: Partial<StagePolicy> = {};
-    for (const item of items) {
-      if (item.PK === requestKeys.registryPolicy.PK) {
-        registry = (item.policy ?? {}) as Partial<StagePolicy>;
-      } else {
-        models.set(
-          String(item.PK).slice(modelPartition('').length),
-          (item.settings ?? {}) as Partial<TransitionRequestSettings>
-        );
-      }
-    }
-    return { models, registry };
+    const items = await batchGetAll(this.#table, settingsKeys(modelIds));
+    return settingsOfItems(items, modelIds);
   }
 
   async getRegistryPolicy(): Promise<Partial<StagePolicy>> {

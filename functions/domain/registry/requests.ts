@@ -110,6 +110,19 @@ export async function settingsOf(
   return settingsIn(stored.model, stored.registry);
 }
 
+/**
+ * {@link settingsIn} of a model as the route's check read it: from the
+ * settings read with it, else in one read.
+ */
+export async function settingsOfModel(
+  deps: { readonly requests: Pick<TransitionRequestStore, 'getSettings'> },
+  model: Pick<ModelAccess, 'record' | 'settings'>
+): Promise<TransitionRequestSettings> {
+  return model.settings
+    ? settingsIn(model.settings.model, model.settings.registry)
+    : settingsOf(deps, model.record.model.id);
+}
+
 /** How far a request is on its way to the approvals it needs. */
 export interface ApprovalProgress {
   readonly required: number;
@@ -173,7 +186,7 @@ export async function addressRequest(
     currentStage === undefined
       ? []
       : requests.listOpenRequests(modelId, version),
-    settingsOf({ requests }, modelId),
+    settingsOfModel({ requests }, model),
   ]);
   const request = open.find(
     (candidate) =>
@@ -288,7 +301,7 @@ export async function createTransitionRequest(
 }> {
   const to = canonicalStage(input.stage);
   const number = parseVersionNumber(input.version);
-  const settings = await settingsOf(deps, model.record.model.id);
+  const settings = await settingsOfModel(deps, model);
   let attempts = 0;
   const request = await withOptimisticRetry(deps, async () => {
     // The first attempt plans on the record the check read; one after a

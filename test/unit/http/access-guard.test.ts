@@ -113,6 +113,13 @@ describe('route guard', () => {
             record: found.record,
             rootGrants: query.rootGrants ? found.rootGrants : undefined,
             versions: new Map(versions.map((v) => [v.version, v])),
+            ...(query.settings && found.record
+              ? {
+                  settings: await deps.requests.getSettings(
+                    found.record.model.id
+                  ),
+                }
+              : {}),
           };
         },
       };
@@ -148,6 +155,7 @@ describe('route guard', () => {
           // A read needs the stage bounds only, not which stage each
           // version is in.
           stageMembers: false,
+          settings: false,
         },
         // An admin's read does not depend on the registry-wide grants.
         {
@@ -156,8 +164,62 @@ describe('route guard', () => {
           rootGrants: false,
           versions: [],
           stageMembers: false,
+          settings: false,
         },
       ]);
+    });
+
+    it('reads a stage change’s settings with the model, and checks on them without reading them again', async () => {
+      // Prepare: Production is protected on model m.
+      const { deps, identities } = await setUp();
+      const record = await deps.store.getModelRecordByName('m');
+      if (!record) throw new Error('model m was not created');
+      await setTransitionRequestSettings(deps, record, {
+        protectedStages: ['Production'],
+      });
+      const reads = readsOver(deps, identities);
+      let settingsReads = 0;
+      const requests = new Proxy(deps.requests, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver);
+          if (key === 'getSettings') {
+            return (...args: [string]) => {
+              settingsReads += 1;
+              return target.getSettings(...args);
+            };
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const guard = createRouteGuard({
+        identities,
+        store: deps.store,
+        requests,
+        reads,
+      });
+
+      // Act
+      const { access } = await guard.admit(
+        route('transitionModelVersionStage'),
+        ADMIN,
+        { name: 'm', version: '1', stage: 'Production' }
+      );
+      const databricks = await guard.admit(
+        route('getRegisteredModelDatabricks'),
+        reader,
+        { name: 'm' }
+      );
+
+      // Assess
+      expect(reads.queries.map((query) => query.settings)).toStrictEqual([
+        true,
+        true,
+      ]);
+      expect(access.settings?.protectedStages).toStrictEqual(['Production']);
+      expect(databricks.access.model?.settings?.model.protectedStages).toEqual([
+        'Production',
+      ]);
+      expect(settingsReads).toBe(0);
     });
 
     it('refuses a caller deactivated since the authorizer resolved it, and a stranger', async () => {

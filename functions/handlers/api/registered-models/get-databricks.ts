@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RegistryDependencies } from '#domain/registry/dependencies.ts';
 import { getRegisteredModel } from '#domain/registry/models.ts';
-import { settingsOf } from '#domain/registry/requests.ts';
+import { settingsOf, settingsOfModel } from '#domain/registry/requests.ts';
 import { defineOperation, type OperationContext } from '#http/api-handler.ts';
 import { fields } from '#http/validation.ts';
 import {
@@ -34,7 +34,9 @@ export const getRegisteredModelDatabricksOperation = defineOperation({
       registered_model_databricks: registeredModelDatabricksJson(
         view,
         access.level,
-        await settingsOf({ requests }, view.model.id)
+        await (access.model
+          ? settingsOfModel({ requests }, access.model)
+          : settingsOf({ requests }, view.model.id))
       ),
     };
   },
