@@ -746,6 +746,10 @@ async function roundTripsPerCall(url: string, api: Client, name: string) {
       () => api.get(`${MLFLOW}/registered-models/get`, { name }),
     ],
     [
+      'GET databricks/registered-models/get',
+      () => api.get(`${MLFLOW}/databricks/registered-models/get`, { name }),
+    ],
+    [
       'GET model-versions/get',
       () => api.get(`${MLFLOW}/model-versions/get`, { name, version: '2' }),
     ],
