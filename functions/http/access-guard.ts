@@ -162,6 +162,12 @@ const LOCATORS: Readonly<Record<ResourceKind, Locator>> = {
   'temporary-copies': 'use-case',
 };
 
+/** Where the resource an ability acts on comes from. */
+function locatorOf(action: Ability): Locator {
+  const [kind = 'registry'] = ABILITIES[action].on;
+  return LOCATORS[kind];
+}
+
 /** What the check resolved: the resource, and what the operation reuses. */
 interface Resolved {
   readonly resource: Resource;
@@ -221,8 +227,7 @@ export function createRouteGuard(deps: {
     input: Record<string, unknown>,
     read?: ReadModel
   ): Promise<Resolved | undefined> {
-    const [kind = 'registry'] = ABILITIES[action].on;
-    switch (LOCATORS[kind]) {
+    switch (locatorOf(action)) {
       case 'use-case':
         return undefined;
       case 'nothing':
@@ -477,8 +482,7 @@ function usesSettings(route: RouteDefinition): boolean {
   if (SETTINGS_USED.has(route.operation)) return true;
   const { action } = route;
   if (action === 'public' || action === 'client') return false;
-  const [kind = 'registry'] = ABILITIES[action].on;
-  const locator = LOCATORS[kind];
+  const locator = locatorOf(action);
   return locator === 'stage-change' || locator === 'request';
 }
 
@@ -523,8 +527,7 @@ function modelNamedBy(
     const id = input.registered_model_id;
     return typeof id === 'string' && id !== ROOT_OBJECT_ID ? { id } : undefined;
   }
-  const [kind = 'registry'] = ABILITIES[action].on;
-  const locator = LOCATORS[kind];
+  const locator = locatorOf(action);
   const byName =
     locator === 'model' || locator === 'stage-change' || locator === 'request';
   return byName && typeof input.name === 'string'

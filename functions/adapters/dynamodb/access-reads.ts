@@ -14,7 +14,7 @@ import { toModelVersion } from './model-versions.ts';
 import { modelRecordOf, recordWithStagesIn } from './registered-models.ts';
 import { needsMembers } from './stage-members.ts';
 import { batchGetAll, type Item, type RegistryTable } from './toolkit.ts';
-import { settingsKeys, settingsOfItems } from './transition-request-store.ts';
+import { settingsKeys, storedSettingsIn } from './transition-request-store.ts';
 
 /** Hints kept per process; past this many the hints start over. */
 const MAX_HINTS = 10_000;
@@ -87,10 +87,6 @@ export class DynamoDBAccessReads implements AccessReads {
       ? await this.#recordOf(found, items, query.stageMembers)
       : undefined;
     if (record) this.#remember(named, record);
-    const settings =
-      record && query.settings
-        ? settingsOfItems(items, [record.model.id])
-        : undefined;
     return {
       principal: principalItem
         ? storedPrincipalFromItem(principalItem)
@@ -98,13 +94,8 @@ export class DynamoDBAccessReads implements AccessReads {
       record,
       rootGrants: root ? grantsFrom<RootPermissionLevel>(root.acl) : undefined,
       versions: record ? versionsIn(items, record.model.id) : new Map(),
-      ...(settings
-        ? {
-            settings: {
-              model: settings.models.get(record?.model.id ?? '') ?? {},
-              registry: settings.registry,
-            },
-          }
+      ...(record && query.settings
+        ? { settings: storedSettingsIn(items, record.model.id) }
         : {}),
     };
   }

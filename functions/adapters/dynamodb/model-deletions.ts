@@ -21,6 +21,7 @@ import {
   queryAll,
   type RegistryTable,
   transactWrite,
+  updateExpression,
 } from './toolkit.ts';
 
 /**
@@ -90,7 +91,15 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
         Update: {
           TableName: tableName,
           Key: keys.registeredModel(model.id),
-          UpdateExpression: `SET ${['revision = revision + :one', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', ...bounds.sets].join(', ')} REMOVE ${removes.join(', ')}`,
+          UpdateExpression: updateExpression({
+            set: [
+              'revision = revision + :one',
+              'lastUpdatedTimestamp = :now',
+              'GSI2SK = :position',
+              ...bounds.sets,
+            ],
+            remove: removes,
+          }),
           ConditionExpression: 'revision = :revision',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {

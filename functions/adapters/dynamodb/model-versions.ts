@@ -18,7 +18,6 @@ import {
   keys,
   lastUpdatedPosition,
   modelPartition,
-  stageAttribute,
   stageBoundAttributes,
   VERSION_PREFIX,
 } from './keys.ts';
@@ -44,6 +43,7 @@ import {
   transactWrite,
   translateWriteError,
   updateExisting,
+  updateExpression,
   writeIf,
 } from './toolkit.ts';
 import {
@@ -122,7 +122,16 @@ export class DynamoDBModelVersions implements ModelVersionStore {
             Update: {
               TableName: tableName,
               Key: keys.registeredModel(version.modelId),
-              UpdateExpression: `SET ${['versionCounter = :number', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', 'revision = revision + :one', ...bounds.sets].join(', ')}${bounds.removes.length > 0 ? ` REMOVE ${bounds.removes.join(', ')}` : ''}`,
+              UpdateExpression: updateExpression({
+                set: [
+                  'versionCounter = :number',
+                  'lastUpdatedTimestamp = :now',
+                  'GSI2SK = :position',
+                  'revision = revision + :one',
+                  ...bounds.sets,
+                ],
+                remove: bounds.removes,
+              }),
               ConditionExpression: 'versionCounter = :counter',
               ExpressionAttributeNames: bounds.names,
               ExpressionAttributeValues: {
@@ -132,7 +141,7 @@ export class DynamoDBModelVersions implements ModelVersionStore {
               },
             },
           },
-          membersAdd(tableName, record, number),
+          membersAdd(tableName, record.model.id, number, record),
           ...rest,
         ],
         conditions
@@ -177,7 +186,14 @@ export class DynamoDBModelVersions implements ModelVersionStore {
                 Update: {
                   TableName: tableName,
                   Key: keys.registeredModel(record.model.id),
-                  UpdateExpression: `SET ${['lastUpdatedTimestamp = :now', 'GSI2SK = :position', 'revision = revision + :one', ...bounds.set].join(', ')}`,
+                  UpdateExpression: updateExpression({
+                    set: [
+                      'lastUpdatedTimestamp = :now',
+                      'GSI2SK = :position',
+                      'revision = revision + :one',
+                      ...bounds.set,
+                    ],
+                  }),
                   ConditionExpression: [
                     'versionCounter >= :number',
                     ...bounds.condition,
@@ -187,21 +203,7 @@ export class DynamoDBModelVersions implements ModelVersionStore {
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.registeredModelStages(record.model.id),
-                  UpdateExpression: 'ADD #stage :versions, #revision :one',
-                  ExpressionAttributeNames: {
-                    '#stage': stageAttribute('None'),
-                    '#revision': 'revision',
-                  },
-                  ExpressionAttributeValues: {
-                    ':versions': new Set([number]),
-                    ':one': 1,
-                  },
-                },
-              },
+              membersAdd(tableName, record.model.id, number),
               ...rest,
             ],
           })
@@ -377,7 +379,15 @@ export class DynamoDBModelVersions implements ModelVersionStore {
         Update: {
           TableName: tableName,
           Key: keys.registeredModel(model.id),
-          UpdateExpression: `SET ${['revision = revision + :one', 'lastUpdatedTimestamp = :now', 'GSI2SK = :position', ...bounds.sets].join(', ')} REMOVE ${bounds.removes.join(', ')}`,
+          UpdateExpression: updateExpression({
+            set: [
+              'revision = revision + :one',
+              'lastUpdatedTimestamp = :now',
+              'GSI2SK = :position',
+              ...bounds.sets,
+            ],
+            remove: bounds.removes,
+          }),
           ConditionExpression: 'revision = :revision',
           ExpressionAttributeNames: bounds.names,
           ExpressionAttributeValues: {

@@ -6,7 +6,7 @@ import type {
   StageMembers,
 } from '#ports/model-registry-store.ts';
 import { keys, stageAttribute, stageBoundAttributes } from './keys.ts';
-import type { Item, TransactItem } from './toolkit.ts';
+import { type Item, type TransactItem, updateExpression } from './toolkit.ts';
 
 /**
  * Stage membership is kept in two places, so that reading a model costs
@@ -173,28 +173,32 @@ export function membersCheck(
 }
 
 /**
- * The members item's update that adds `version` to None, for a create
- * planned on `record`'s members (conditioned on them being unchanged):
- * a write whose size does not grow with the members.
+ * The members item's update that adds `version` to None, a write whose
+ * size does not grow with the members: conditioned on the members being
+ * those of `plannedOn` for a create planned on them, unconditioned
+ * (`plannedOn` absent) for a number the create claimed for itself alone.
  */
 export function membersAdd(
   tableName: string,
-  record: ModelRecord,
-  version: number
+  modelId: string,
+  version: number,
+  plannedOn?: ModelRecord
 ): TransactItem {
-  const condition = membersUnchanged(record);
+  const condition = plannedOn ? membersUnchanged(plannedOn) : undefined;
   return {
     Update: {
       TableName: tableName,
-      Key: keys.registeredModelStages(record.model.id),
+      Key: keys.registeredModelStages(modelId),
       UpdateExpression: 'ADD #none :versions, #revision :one',
-      ConditionExpression: condition.ConditionExpression,
+      ...(condition
+        ? { ConditionExpression: condition.ConditionExpression }
+        : {}),
       ExpressionAttributeNames: {
         '#none': stageAttribute('None'),
         '#revision': 'revision',
       },
       ExpressionAttributeValues: {
-        ...condition.ExpressionAttributeValues,
+        ...condition?.ExpressionAttributeValues,
         ':versions': new Set([version]),
         ':one': 1,
       },
@@ -229,13 +233,11 @@ export function membersPut(
     Update: {
       TableName: tableName,
       Key: keys.registeredModelStages(record.model.id),
-      UpdateExpression: [
-        sets.length > 0 ? `SET ${sets.join(', ')}` : '',
-        removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
-        'ADD #revision :one',
-      ]
-        .filter(Boolean)
-        .join(' '),
+      UpdateExpression: updateExpression({
+        set: sets,
+        remove: removes,
+        add: ['#revision :one'],
+      }),
       ConditionExpression: condition.ConditionExpression,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

@@ -351,6 +351,27 @@ export function itemAtFailure(
   return undefined;
 }
 
+/**
+ * An update expression of the actions given, each clause left out when it
+ * has none (DynamoDB refuses an empty `REMOVE`).
+ */
+export function updateExpression(actions: {
+  readonly set?: readonly string[];
+  readonly remove?: readonly string[];
+  readonly add?: readonly string[];
+}): string {
+  return (
+    [
+      ['SET', actions.set],
+      ['REMOVE', actions.remove],
+      ['ADD', actions.add],
+    ] as const
+  )
+    .filter(([, parts]) => parts !== undefined && parts.length > 0)
+    .map(([clause, parts]) => `${clause} ${parts?.join(', ')}`)
+    .join(' ');
+}
+
 /** Whether the write failed on the condition of item `index` alone. */
 export function onlyFailedCondition(error: unknown, index: number): boolean {
   const failed = failedConditions(error);

@@ -57,13 +57,6 @@ import {
   writeItem,
 } from './toolkit.ts';
 
-/**
- * {@link TransitionRequestStore} on the registry table. Requests live in
- * their model's partition (so deleting the model purges them); GSI1 finds a
- * request or comment by id alone, and GSI2 lists the pending requests of
- * the whole registry by creation (the inbox walks it newest first), an
- * entry removed once the request's lifecycle reaches a final status.
- */
 /** The items {@link settingsOfItems} reads the settings of models from. */
 export function settingsKeys(modelIds: readonly string[]): Item[] {
   return [
@@ -108,6 +101,22 @@ export function settingsOfItems(
   return { models, registry };
 }
 
+/** {@link settingsOfItems} of one model, as a {@link StoredSettings}. */
+export function storedSettingsIn(
+  items: readonly Item[],
+  modelId: string
+): StoredSettings {
+  const { models, registry } = settingsOfItems(items, [modelId]);
+  return { model: models.get(modelId) ?? {}, registry };
+}
+
+/**
+ * {@link TransitionRequestStore} on the registry table. Requests live in
+ * their model's partition (so deleting the model purges them); GSI1 finds a
+ * request or comment by id alone, and GSI2 lists the pending requests of
+ * the whole registry by creation (the inbox walks it newest first), an
+ * entry removed once the request's lifecycle reaches a final status.
+ */
 export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   readonly #table: RegistryTable;
 
@@ -482,8 +491,8 @@ export class DynamoDBTransitionRequestStore implements TransitionRequestStore {
   }
 
   async getSettings(modelId: string): Promise<StoredSettings> {
-    const { models, registry } = await this.getSettingsOfModels([modelId]);
-    return { model: models.get(modelId) ?? {}, registry };
+    const items = await batchGetAll(this.#table, settingsKeys([modelId]));
+    return storedSettingsIn(items, modelId);
   }
 
   async getSettingsOfModels(modelIds: readonly string[]): Promise<{
