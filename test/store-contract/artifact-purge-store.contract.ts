@@ -6,6 +6,7 @@ import type {
   ModelRecord,
   ModelRegistryStore,
 } from '#ports/model-registry-store.ts';
+import { aModelVersion } from '#test/support/registry-fixtures.ts';
 
 /** A registry with no models yet, and the purges its deletions record. */
 export type ArtifactPurgeStoreFactory = () => Promise<{
@@ -40,21 +41,12 @@ async function modelWithVersions(
 }
 
 function aVersion(version: number): ModelVersion {
-  return {
+  return aModelVersion({
     modelId: MODEL_ID,
     version,
-    currentStage: 'None',
-    description: '',
-    source: 's3://artifacts/fraud-detector/1',
-    runId: '',
-    runLink: '',
-    status: 'READY',
-    statusMessage: '',
-    tags: [],
     creationTimestamp: T0 + version,
     lastUpdatedTimestamp: T0 + version,
-    userId: 'alice@example.com',
-  };
+  });
 }
 
 async function recordOf(registry: ModelRegistryStore): Promise<ModelRecord> {

@@ -15,6 +15,10 @@ import type {
   ModelRegistryStore,
   StageBounds,
 } from '#ports/model-registry-store.ts';
+import {
+  aModelVersion,
+  aRegisteredModel,
+} from '#test/support/registry-fixtures.ts';
 
 /** Returns a store that holds no models yet. */
 export type ModelRegistryStoreFactory = () => Promise<ModelRegistryStore>;
@@ -22,17 +26,11 @@ export type ModelRegistryStoreFactory = () => Promise<ModelRegistryStore>;
 const T0 = 1_700_000_000_000;
 
 function aModel(overrides: Partial<RegisteredModel> = {}): RegisteredModel {
-  return {
-    id: '0123456789abcdef0123456789abcdef',
-    name: 'fraud-detector',
-    description: '',
+  return aRegisteredModel({
     creationTimestamp: T0,
     lastUpdatedTimestamp: T0,
-    userId: 'alice@example.com',
-    tags: [],
-    aliases: [],
     ...overrides,
-  };
+  });
 }
 
 function idOf(index: number): string {
@@ -43,22 +41,13 @@ function aVersion(
   record: ModelRecord,
   overrides: Partial<ModelVersion> = {}
 ): ModelVersion {
-  return {
+  return aModelVersion({
     modelId: record.model.id,
     version: record.versionCounter + 1,
-    currentStage: 'None',
-    description: '',
-    source: 's3://artifacts/fraud-detector/1',
-    runId: '',
-    runLink: '',
-    status: 'READY',
-    statusMessage: '',
-    tags: [],
     creationTimestamp: T0 + 1000,
     lastUpdatedTimestamp: T0 + 1000,
-    userId: 'alice@example.com',
     ...overrides,
-  };
+  });
 }
 
 function noStages(): Record<Stage, number[]> {

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDBModelRegistryStore } from '#adapters/dynamodb/model-registry-store.ts';
 import { DynamoDBRegistrationLeaseStore } from '#adapters/dynamodb/registration-lease-store.ts';
 import { DynamoDBUploadSessionStore } from '#adapters/dynamodb/upload-session-store.ts';
-import type { ModelVersion } from '#domain/model-version.ts';
 import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
+import {
+  aModelVersion,
+  aRegisteredModel,
+} from '#test/support/registry-fixtures.ts';
 
 const TABLE_NAME = 'unit-registration-leases';
 const NOW = 1_700_000_000_000;
@@ -46,35 +49,27 @@ async function pendingVersion() {
   );
   const modelId = newId();
   await registry.createRegisteredModel(
-    {
+    aRegisteredModel({
       id: modelId,
       name: `m-${modelId}`,
-      description: '',
       creationTimestamp: NOW,
       lastUpdatedTimestamp: NOW,
       userId: 'alice',
-      tags: [],
-      aliases: [],
-    },
+    }),
     []
   );
   const record = await registry.getModelRecordById(modelId);
   if (!record) throw new Error('no model');
-  const version: ModelVersion = {
+  const version = aModelVersion({
     modelId,
     version: 1,
-    currentStage: 'None',
-    description: '',
     source: `stagegate-upload:${uploadId}`,
-    runId: '',
-    runLink: '',
     status: 'PENDING_REGISTRATION',
     statusMessage: 'Copying artifacts',
-    tags: [],
     creationTimestamp: NOW,
     lastUpdatedTimestamp: NOW,
     userId: 'alice',
-  };
+  });
   await registry.createVersion(record, version, {
     uploadId,
     now: NOW,

@@ -11,6 +11,10 @@ import { ConcurrentModificationError } from '#domain/errors.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import type { ModelRecord } from '#ports/model-registry-store.ts';
 import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
+import {
+  aModelVersion,
+  aRegisteredModel,
+} from '#test/support/registry-fixtures.ts';
 
 /**
  * The stage members item and the model item's bounds (stage-members.ts)
@@ -33,16 +37,7 @@ async function modelWith(count: number): Promise<{
   sequence += 1;
   const id = `${sequence}`.padStart(32, 'a');
   await store.createRegisteredModel(
-    {
-      id,
-      name: `members-${sequence}`,
-      description: '',
-      creationTimestamp: NOW,
-      lastUpdatedTimestamp: NOW,
-      userId: 'alice',
-      tags: [],
-      aliases: [],
-    },
+    aRegisteredModel({ id, name: `members-${sequence}` }),
     []
   );
   for (let i = 0; i < count; i += 1) {
@@ -55,21 +50,7 @@ async function modelWith(count: number): Promise<{
 }
 
 function versionOf(modelId: string, version: number): ModelVersion {
-  return {
-    modelId,
-    version,
-    currentStage: 'None',
-    description: '',
-    source: `s3://bucket/${version}`,
-    runId: '',
-    runLink: '',
-    status: 'READY',
-    statusMessage: '',
-    tags: [],
-    creationTimestamp: NOW,
-    lastUpdatedTimestamp: NOW,
-    userId: 'alice',
-  };
+  return aModelVersion({ modelId, version, source: `s3://bucket/${version}` });
 }
 
 async function recordById(

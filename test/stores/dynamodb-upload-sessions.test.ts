@@ -5,6 +5,10 @@ import { UploadNotUsableError } from '#domain/artifacts/errors.ts';
 import type { UploadSession } from '#domain/artifacts/upload-session.ts';
 import type { ModelVersion } from '#domain/model-version.ts';
 import { useDynamoDBLocalTable } from '#test/support/dynamodb-local-table.ts';
+import {
+  aModelVersion,
+  aRegisteredModel,
+} from '#test/support/registry-fixtures.ts';
 
 const TABLE_NAME = 'unit-upload-sessions';
 const NOW = 1_700_000_000_000;
@@ -69,16 +73,13 @@ async function modelWithCounter() {
   const { registry } = stores();
   const id = newId();
   await registry.createRegisteredModel(
-    {
+    aRegisteredModel({
       id,
       name: `m-${id}`,
-      description: '',
       creationTimestamp: NOW,
       lastUpdatedTimestamp: NOW,
       userId: 'alice',
-      tags: [],
-      aliases: [],
-    },
+    }),
     []
   );
   const record = await registry.getModelRecordById(id);
@@ -87,21 +88,16 @@ async function modelWithCounter() {
 }
 
 function versionOf(modelId: string): ModelVersion {
-  return {
+  return aModelVersion({
     modelId,
     version: 1,
-    currentStage: 'None',
-    description: '',
     source: 'stagegate-upload:x',
-    runId: '',
-    runLink: '',
     status: 'PENDING_REGISTRATION',
     statusMessage: 'Copying artifacts',
-    tags: [],
     creationTimestamp: NOW,
     lastUpdatedTimestamp: NOW,
     userId: 'alice',
-  };
+  });
 }
 
 describe('DynamoDBUploadSessionStore', () => {

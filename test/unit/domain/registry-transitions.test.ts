@@ -25,6 +25,7 @@ import type {
   TransitionCommit,
 } from '#ports/model-registry-store.ts';
 import { MemoryModelRegistryStore } from '#test/support/memory-model-registry-store.ts';
+import { aModelVersion } from '#test/support/registry-fixtures.ts';
 import {
   alice,
   bob,
@@ -67,21 +68,15 @@ function versionIn(
   stage: ModelVersion['currentStage'],
   version: number
 ): ModelVersion {
-  return {
+  return aModelVersion({
     modelId: 'm1',
     version,
     currentStage: stage,
-    description: '',
     source: 's3://b/k',
-    runId: '',
-    runLink: '',
-    status: 'READY',
-    statusMessage: '',
-    tags: [],
     creationTimestamp: NOW,
     lastUpdatedTimestamp: NOW,
     userId: alice.userName,
-  };
+  });
 }
 
 function counter() {
