@@ -5,23 +5,13 @@ import type {
   VersionDeletion,
 } from '#ports/model-registry-store.ts';
 import { artifactPurgePut } from './artifact-purge-store.ts';
-import {
-  activityPrefix,
-  keys,
-  lastUpdatedPosition,
-  modelPartition,
-} from './keys.ts';
-import {
-  exactBoundsUpdate,
-  membersCheck,
-  membersPut,
-} from './stage-members.ts';
+import { activityPrefix, keys, modelPartition } from './keys.ts';
+import { membersCheck, membershipChange } from './stage-members.ts';
 import {
   batchDeleteAll,
   queryAll,
   type RegistryTable,
   transactWrite,
-  updateExpression,
 } from './toolkit.ts';
 
 /**
@@ -77,41 +67,17 @@ export class DynamoDBModelDeletions implements ModelDeletionStore {
         (v) => v !== deletion.version
       ),
     };
-    const bounds = exactBoundsUpdate(members);
-    const names: Record<string, string> = { ...bounds.names };
-    const removes = [
-      ...bounds.removes,
-      ...deletion.aliases.map((alias, i) => {
-        names[`#alias${i}`] = alias;
-        return `aliases.#alias${i}`;
-      }),
-    ];
+    // The version's aliases go with it.
+    const names: Record<string, string> = {};
+    const removes = deletion.aliases.map((alias, i) => {
+      names[`#alias${i}`] = alias;
+      return `aliases.#alias${i}`;
+    });
     await transactWrite(client, [
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.registeredModel(model.id),
-          UpdateExpression: updateExpression({
-            set: [
-              'revision = revision + :one',
-              'lastUpdatedTimestamp = :now',
-              'GSI2SK = :position',
-              ...bounds.sets,
-            ],
-            remove: removes,
-          }),
-          ConditionExpression: 'revision = :revision',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: {
-            ...bounds.values,
-            ':one': 1,
-            ':now': deletion.now,
-            ':position': lastUpdatedPosition(deletion.now, model.name),
-            ':revision': deletion.record.revision,
-          },
-        },
-      },
-      membersPut(tableName, deletion.record, members),
+      ...membershipChange(tableName, deletion.record, members, deletion.now, {
+        removes,
+        names,
+      }),
       {
         Delete: {
           TableName: tableName,

@@ -27,7 +27,7 @@ import {
   BOUNDS_EXACT,
   exactBoundsUpdate,
   membersAdd,
-  membersPut,
+  membershipChange,
 } from './stage-members.ts';
 import { deleteTag, setTag, tagMap, tagsFrom } from './tags.ts';
 import {
@@ -370,37 +370,15 @@ export class DynamoDBModelVersions implements ModelVersionStore {
   async commitTransition(commit: TransitionCommit): Promise<void> {
     const { model } = commit.record;
     const { client, tableName } = this.#table;
-    const bounds = exactBoundsUpdate(commit.stagesAfter);
     // Full sets, not ADD/DELETE: the revision conditions guarantee they
     // were computed from the current membership, and one expression may not
     // touch the same set twice (a version moving within one stage's set).
-    const items: TransactItems = [
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.registeredModel(model.id),
-          UpdateExpression: updateExpression({
-            set: [
-              'revision = revision + :one',
-              'lastUpdatedTimestamp = :now',
-              'GSI2SK = :position',
-              ...bounds.sets,
-            ],
-            remove: bounds.removes,
-          }),
-          ConditionExpression: 'revision = :revision',
-          ExpressionAttributeNames: bounds.names,
-          ExpressionAttributeValues: {
-            ...bounds.values,
-            ':one': 1,
-            ':now': commit.now,
-            ':position': lastUpdatedPosition(commit.now, model.name),
-            ':revision': commit.record.revision,
-          },
-        },
-      },
-      membersPut(tableName, commit.record, commit.stagesAfter),
-    ];
+    const items: TransactItems = membershipChange(
+      tableName,
+      commit.record,
+      commit.stagesAfter,
+      commit.now
+    );
     if (commit.target) {
       items.push(
         stageUpdate(

@@ -5,8 +5,18 @@ import type {
   StageBounds,
   StageMembers,
 } from '#ports/model-registry-store.ts';
-import { keys, stageAttribute, stageBoundAttributes } from './keys.ts';
-import { type Item, type TransactItem, updateExpression } from './toolkit.ts';
+import {
+  keys,
+  lastUpdatedPosition,
+  stageAttribute,
+  stageBoundAttributes,
+} from './keys.ts';
+import {
+  type Item,
+  type TransactItem,
+  type TransactItems,
+  updateExpression,
+} from './toolkit.ts';
 
 /**
  * Stage membership is kept in two places, so that reading a model costs
@@ -210,7 +220,7 @@ export function membersAdd(
  * The members item's update that stores `members` whole (after a write
  * planned on `record`'s members), conditioned on them being unchanged.
  */
-export function membersPut(
+function membersPut(
   tableName: string,
   record: ModelRecord,
   members: StageMembers
@@ -243,4 +253,52 @@ export function membersPut(
       ExpressionAttributeValues: values,
     },
   };
+}
+
+/**
+ * The two writes of a change planned on `record` that leaves its stages
+ * with `members` (a transition, a version's deletion), conditioned on both
+ * revisions it planned on: the model item (revision and last update moved,
+ * exact bounds stored, number sets from before the members item dropped,
+ * plus the change's own `also.removes`), then the members item stored
+ * whole.
+ */
+export function membershipChange(
+  tableName: string,
+  record: ModelRecord,
+  members: StageMembers,
+  now: number,
+  also: {
+    readonly removes?: readonly string[];
+    readonly names?: Record<string, string>;
+  } = {}
+): TransactItems {
+  const bounds = exactBoundsUpdate(members);
+  return [
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.registeredModel(record.model.id),
+        UpdateExpression: updateExpression({
+          set: [
+            'revision = revision + :one',
+            'lastUpdatedTimestamp = :now',
+            'GSI2SK = :position',
+            ...bounds.sets,
+          ],
+          remove: [...bounds.removes, ...(also.removes ?? [])],
+        }),
+        ConditionExpression: 'revision = :revision',
+        ExpressionAttributeNames: { ...bounds.names, ...also.names },
+        ExpressionAttributeValues: {
+          ...bounds.values,
+          ':one': 1,
+          ':now': now,
+          ':position': lastUpdatedPosition(now, record.model.name),
+          ':revision': record.revision,
+        },
+      },
+    },
+    membersPut(tableName, record, members),
+  ];
 }
